@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   bash .ci/setup.sh demo   install, build, upgrade the bundled v2 sample
+#                            and verify the result
+#   bash .ci/setup.sh test   install, build, run the whole suite normally and
+#                            again under AddressSanitizer + UBSan
+#   bash .ci/setup.sh build  install and build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-build}
+
+DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
+      libjansson-dev python3 ca-certificates"
+missing=$(for p in $DEPS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+        echo "$p"
+done)
+if [ -n "$missing" ]; then
+    echo "== installing:" $missing
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+build() { # DIR [cmake args]
+    local dir=$1; shift
+    echo "== building in $dir $*"
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j"$jobs" >"$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
+}
+
+case $mode in
+build)
+    build build
+    ;;
+demo)
+    build build
+    sample=testdata/sample-pv64-v2.img
+    out=build/sample-pv64-v3.img
+    echo "== xenstream upgrade -v $sample -o $out"
+    build/xenstream upgrade -v "$sample" -o "$out"
+    echo "== xenstream verify $out"
+    build/xenstream verify "$out"
+    ;;
+test)
+    build build
+    # The reference checker is fetched once and shared by both builds.
+    bash tests/xen-verifier.sh build/xen-utils || true
+    echo "== test suite (normal build)"
+    (cd build && ctest --output-on-failure -j"$jobs")
+    build build-asan -DXENSTREAM_SANITIZE=ON
+    [ -d build-asan/xen-utils ] || cp -r build/xen-utils build-asan/ 2>/dev/null || true
+    echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
+    (cd build-asan &&
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --output-on-failure -j"$jobs")
+    ;;
+*)
+    echo "usage: $0 demo|test|build" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Speed and memory of xenstream against anchor commands measured in the
+# same run on the same file (never a timed test: these machines are shared).
+#
+#   bench/bench.sh [BUILD_DIR] [MIB]     defaults: build 1024
+#
+# Prints one table: operation, xenstream wall and peak RSS, the anchor
+# command and its wall, and the ratio xenstream/anchor.  Each figure is the
+# best of 3 runs on a warm page cache.
+set -euo pipefail
+B=$(cd "${1:-build}" && pwd)
+MIB=${2:-1024}
+XS=$B/xenstream
+GEN=$B/xs-gen
+W=${BENCH_DIR:-$B/bench}
+mkdir -p "$W"
+command -v /usr/bin/time >/dev/null || {
+    echo "bench needs GNU time: apt-get install time" >&2; exit 2; }
+
+IMG=$W/pv64-${MIB}m.v2
+if [ ! -s "$IMG" ]; then
+    echo "generating a ${MIB} MiB v2 PV image: $IMG" >&2
+    "$GEN" --guest pv64 --version 2 --mib "$MIB" --vcpus 4 -o "$IMG"
+fi
+SIZE=$(stat -c %s "$IMG")
+
+# best WALL and its peak RSS (KiB) of 3 runs of a shell command line
+measure() {
+    local best="" rss=""
+    for _ in 1 2 3; do
+        rm -f "$W/out"
+        sync # start each run without the last run's dirty pages
+        local t0=$EPOCHREALTIME
+        /usr/bin/time -f "%M" -o "$W/t" bash -c "$1" >/dev/null 2>"$W/err" ||
+            { echo "failed: $1" >&2; cat "$W/err" >&2; exit 1; }
+        local t1=$EPOCHREALTIME
+        wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b - a}')
+        read -r kb <"$W/t"
+        if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then
+            best=$wall; rss=$kb
+        fi
+    done
+    echo "$best $rss"
+}
+
+row() { # NAME XS_CMD ANCHOR_NAME ANCHOR_CMD
+    read -r xw xr < <(measure "$2")
+    read -r aw _ < <(measure "$4")
+    awk -v n="$1" -v xw="$xw" -v xr="$xr" -v an="$3" -v aw="$aw" 'BEGIN{
+        r = aw > 0 ? xw / aw : 0;
+        printf "%-22s %8.3fs %8.1f MiB   %-22s %8.3fs %7.3fx\n",
+               n, xw, xr / 1024, an, aw, r }'
+}
+
+cat "$IMG" >/dev/null # warm the cache
+echo "image: $IMG ($((SIZE / 1048576)) MiB, libxc v2, x86 PV 64-bit)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+printf '%-22s %9s %12s   %-22s %9s %8s\n' operation xenstream "peak RSS" anchor "anchor" ratio
+row "upgrade file->file" "$XS upgrade $IMG -o $W/out" \
+    "cp" "cp $IMG $W/out"
+row "upgrade pipe->pipe" "cat $IMG | $XS upgrade | cat >$W/out" \
+    "cat | cat | cat" "cat $IMG | cat | cat >$W/out"
+row "verify (file)" "$XS verify -q $IMG" \
+    "cat >/dev/null" "cat $IMG >/dev/null"
+row "verify (pipe)" "cat $IMG | $XS verify -q -" \
+    "cat | cat >/dev/null" "cat $IMG | cat >/dev/null"
+VSV2=$B/xen-utils/usr/lib/xen-4.17/bin/verify-stream-v2
+if [ -f "$VSV2" ] && [ "${BENCH_VSV2:-1}" = 1 ]; then
+    row "verify (file)" "$XS verify -q $IMG" \
+        "verify-stream-v2" "PYTHONPATH=$B/xen-utils/usr/lib/xen-4.17/lib/python python3 $VSV2 -i $IMG"
+fi
+"$XS" verify --json "$IMG" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("verify read %d of %d bytes (%.2f%%)" % (d["bytes_read"], d["bytes"], 100.0*d["bytes_read"]/d["bytes"]))'
+rm -f "$W/out"

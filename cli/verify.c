@@ -1,0 +1,170 @@
+/* xenstream verify: will Xen restore this, as it was saved? */
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "common.h"
+#include "libxc.h"
+
+static int run_verify(int argc, char **argv);
+
+const struct xs_command xs_cmd_verify = {
+    .name = "verify",
+    .run = run_verify,
+    .summary = "check streams the way Xen's restore would",
+    .usage =
+        "usage: xenstream verify [--json] [--strict] [-q] IN...\n"
+        "\n"
+        "Check every layer of each input.  Each fault is one line on standard\n"
+        "error: 'FILE: offset 0xOFF record #N TYPE: message'.  One summary\n"
+        "line per input goes to standard output.\n"
+        "\n"
+        "Errors are what Xen's restore would refuse, what Xen's\n"
+        "verify-stream-v2 rightly refuses, and breaches of the spec that\n"
+        "change the restored guest.  Warnings are what a restore tolerates\n"
+        "(erratum records, optional records, non-zero reserved bits and\n"
+        "padding, checkpoints, bytes after END).\n"
+        "\n"
+        "  --json         one JSON document per input on standard output\n"
+        "  --strict       warnings fail too\n"
+        "  -q, --quiet    no summary lines\n"
+        "  -h, --help     show this help\n"
+        "\n"
+        "Exit status: 0 all valid, 1 any invalid, 3 any I/O error.\n",
+};
+
+static json_t *finding_json(const struct xs_finding *f)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "severity",
+                        json_string(f->sev == XS_SEV_ERROR ? "error"
+                                                           : "warning"));
+    json_object_set_new(o, "rule", json_string(f->rule));
+    if (f->index != -2) {
+        json_object_set_new(o, "offset", json_integer((json_int_t)f->offset));
+        json_object_set_new(o, "where", json_string(f->where));
+    }
+    if (f->index >= 0)
+        json_object_set_new(o, "record", json_integer(f->index));
+    json_object_set_new(o, "message", json_string(f->msg));
+    return o;
+}
+
+static void print_json(const char *file, int rc, bool strict,
+                       const struct xs_report *rep, const struct xs_summary *s)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "file", json_string(file));
+    json_object_set_new(doc, "valid", json_boolean(rc == XS_OK));
+    json_object_set_new(doc, "status", json_integer(rc));
+    json_object_set_new(doc, "strict", json_boolean(strict));
+    json_object_set_new(doc, "errors", json_integer(rep->errors));
+    json_object_set_new(doc, "warnings", json_integer(rep->warnings));
+    if (s->layers) {
+        json_object_set_new(doc, "layers", json_string(s->layers));
+        json_object_set_new(doc, "version", json_integer(s->version));
+        json_object_set_new(doc, "guest",
+                            json_string(xs_libxc_guest_name(s->guest)));
+        json_object_set_new(doc, "records", json_integer((json_int_t)s->records));
+        json_object_set_new(doc, "pages", json_integer((json_int_t)s->pages));
+    }
+    json_object_set_new(doc, "bytes", json_integer((json_int_t)s->bytes_in));
+    json_object_set_new(doc, "bytes_read",
+                        json_integer((json_int_t)s->bytes_read));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < rep->nkept; i++)
+        json_array_append_new(arr, finding_json(&rep->kept[i]));
+    json_object_set_new(doc, "findings", arr);
+    json_object_set_new(doc, "findings_truncated",
+                        json_boolean(rep->errors + rep->warnings > rep->nkept));
+    json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+static int verify_one(const char *path, bool json, bool strict, bool quiet)
+{
+    struct xs_report rep;
+    struct xs_summary sum;
+    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int rc;
+
+    memset(&sum, 0, sizeof(sum));
+    xs_report_init(&rep, shown);
+    if (!json)
+        rep.sink = xs_report_print_sink;
+    struct xs_in *in = xs_in_open(path, &rep);
+    if (!in) {
+        rc = XS_IO;
+    } else {
+        rc = xs_verify(in, &rep, &sum);
+        xs_in_close(in);
+    }
+    if (rc == XS_OK && strict && rep.warnings)
+        rc = XS_INVALID;
+
+    if (json) {
+        print_json(shown, rc, strict, &rep, &sum);
+    } else if (!quiet) {
+        char what[160];
+        xs_describe_summary(&sum, what, sizeof(what));
+        if (rc == XS_OK)
+            printf("%s: OK: %s; %u warning%s\n", shown, what, rep.warnings,
+                   rep.warnings == 1 ? "" : "s");
+        else if (rc == XS_IO)
+            printf("%s: FAILED: I/O error\n", shown);
+        else
+            printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
+                   rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
+                   rep.warnings == 1 ? "" : "s",
+                   rep.errors == 0 ? " (--strict)" : "");
+    }
+    fflush(stdout);
+    xs_report_free(&rep);
+    return rc;
+}
+
+static int run_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"strict", no_argument, NULL, 's'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false, strict = false, quiet = false;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = true;
+            break;
+        case 's':
+            strict = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            xs_print_help(&xs_cmd_verify);
+            return XS_OK;
+        default:
+            return xs_usage_error(&xs_cmd_verify, "unknown or incomplete "
+                                  "option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return xs_usage_error(&xs_cmd_verify, "no input given (use '-' for "
+                              "standard input)");
+    int worst = XS_OK;
+    for (int i = optind; i < argc; i++) {
+        int rc = verify_one(argv[i], json, strict, quiet);
+        if (rc == XS_IO || (rc == XS_INVALID && worst == XS_OK))
+            worst = rc;
+    }
+    return worst;
+}

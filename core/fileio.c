@@ -1,0 +1,659 @@
+/* All file and pipe handling: buffered input with seek-or-read skipping,
+ * buffered output written atomically (temporary file + rename), and the
+ * zero-copy fast paths (copy_file_range between regular files, splice where
+ * a pipe is involved) used for page payloads. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define XS_OUT_BUF (256u * 1024u)
+
+struct xs_in {
+    char *name;
+    struct xs_report *rep;
+    int fd;
+    bool close_fd;
+    bool is_reg;
+    bool is_pipe;
+    dev_t dev;
+    ino_t ino;
+    uint64_t size;       /* regular files: size at open */
+    uint8_t *buf;
+    size_t pos, len;     /* valid window is buf[pos..len) */
+    uint64_t off;        /* logical offset of buf[pos] */
+    uint64_t bytes_read;
+    bool eof;
+};
+
+struct xs_out {
+    char *name;
+    char *path;          /* final path, when atomic */
+    char *tmp;           /* temporary file, when atomic */
+    struct xs_report *rep;
+    int fd;
+    bool close_fd;
+    bool is_reg;
+    bool is_pipe;
+    bool failed;
+    bool fsync;          /* make the result durable before the rename */
+    uint8_t *buf;
+    size_t len;
+    uint64_t written;
+};
+
+int xs_buf_reserve(struct xs_buf *b, size_t cap)
+{
+    if (cap <= b->cap)
+        return XS_OK;
+    size_t ncap = b->cap ? b->cap : 4096;
+    while (ncap < cap)
+        ncap = ncap > SIZE_MAX / 2 ? cap : ncap * 2;
+    uint8_t *p = realloc(b->p, ncap);
+    if (!p)
+        return XS_IO;
+    b->p = p;
+    b->cap = ncap;
+    return XS_OK;
+}
+
+void xs_buf_free(struct xs_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+static void io_error(struct xs_report *rep, const char *what, const char *name,
+                     int err)
+{
+    xs_report_add(rep, XS_SEV_ERROR, "io", 0, -2, "", "%s %s: %s", what, name,
+                  strerror(err));
+}
+
+/* ------------------------------------------------------------------ */
+/* signal-safe removal of a pending temporary output                   */
+
+static char *volatile pending_tmp;
+
+static void cleanup_on_signal(int sig)
+{
+    char *p = pending_tmp;
+    if (p)
+        unlink(p);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void xs_install_signal_cleanup(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cleanup_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    /* A closed pipe must become EPIPE (exit 3), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------------ */
+/* input                                                               */
+
+struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
+                            struct xs_report *rep)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        io_error(rep, "cannot stat", name, errno);
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        io_error(rep, "cannot read", name, EISDIR);
+        return NULL;
+    }
+    struct xs_in *in = calloc(1, sizeof(*in));
+    if (!in || !(in->buf = malloc(XS_IN_WINDOW)) ||
+        !(in->name = strdup(name))) {
+        if (in)
+            free(in->buf);
+        free(in);
+        io_error(rep, "cannot open", name, ENOMEM);
+        return NULL;
+    }
+    in->rep = rep;
+    in->fd = fd;
+    in->close_fd = own;
+    in->is_reg = S_ISREG(st.st_mode);
+    in->is_pipe = S_ISFIFO(st.st_mode);
+    in->dev = st.st_dev;
+    in->ino = st.st_ino;
+    in->size = in->is_reg ? (uint64_t)st.st_size : 0;
+    if (in->is_reg) {
+        /* Logical offsets count from where the fd stands now. */
+        off_t here = lseek(fd, 0, SEEK_CUR);
+        if (here > 0)
+            in->size = in->size > (uint64_t)here ? in->size - (uint64_t)here
+                                                 : 0;
+#ifdef POSIX_FADV_SEQUENTIAL
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    }
+    return in;
+}
+
+struct xs_in *xs_in_open(const char *path, struct xs_report *rep)
+{
+    if (strcmp(path, "-") == 0)
+        return xs_in_from_fd(STDIN_FILENO, "<stdin>", false, rep);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        io_error(rep, "cannot open", path, errno);
+        return NULL;
+    }
+    struct xs_in *in = xs_in_from_fd(fd, path, true, rep);
+    if (!in)
+        close(fd);
+    return in;
+}
+
+void xs_in_close(struct xs_in *in)
+{
+    if (!in)
+        return;
+    if (in->close_fd)
+        close(in->fd);
+    free(in->buf);
+    free(in->name);
+    free(in);
+}
+
+bool xs_in_seekable(const struct xs_in *in) { return in->is_reg; }
+uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
+uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }
+
+int xs_in_rewind(struct xs_in *in)
+{
+    if (!in->is_reg)
+        return XS_IO;
+    off_t back = (off_t)(in->off + (in->len - in->pos));
+    if (lseek(in->fd, -back, SEEK_CUR) < 0) {
+        io_error(in->rep, "cannot seek", in->name, errno);
+        return XS_IO;
+    }
+    in->pos = in->len = 0;
+    in->off = 0;
+    in->eof = false;
+    return XS_OK;
+}
+
+static ssize_t read_retry(int fd, void *p, size_t n)
+{
+    ssize_t r;
+    do
+        r = read(fd, p, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* Read more into the window, at least `want` bytes unless input ends. */
+static int fill(struct xs_in *in, size_t want)
+{
+    if (in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+        in->len -= in->pos;
+        in->pos = 0;
+    }
+    while (!in->eof && in->len < want) {
+        /* A seekable input reads little beyond what is asked for, so that
+         * verify can seek over page payloads instead of reading them. */
+        size_t room = XS_IN_WINDOW - in->len;
+        if (in->is_reg && room > want - in->len + 16384)
+            room = want - in->len + 16384;
+        ssize_t r = read_retry(in->fd, in->buf + in->len, room);
+        if (r < 0) {
+            io_error(in->rep, "cannot read", in->name, errno);
+            return XS_IO;
+        }
+        if (r == 0)
+            in->eof = true;
+        in->len += (size_t)r;
+        in->bytes_read += (uint64_t)r;
+    }
+    return XS_OK;
+}
+
+long xs_in_need(struct xs_in *in, size_t n)
+{
+    if (n > XS_IN_WINDOW)
+        n = XS_IN_WINDOW;
+    if (in->len - in->pos < n && fill(in, n) != XS_OK)
+        return -1;
+    return (long)(in->len - in->pos);
+}
+
+const uint8_t *xs_in_peek(const struct xs_in *in) { return in->buf + in->pos; }
+
+void xs_in_consume(struct xs_in *in, size_t n)
+{
+    if (n > in->len - in->pos)
+        n = in->len - in->pos;
+    in->pos += n;
+    in->off += n;
+}
+
+int xs_in_read(struct xs_in *in, void *dst, size_t n, size_t *got)
+{
+    uint8_t *d = dst;
+    *got = 0;
+    while (*got < n) {
+        long have = xs_in_need(in, n - *got);
+        if (have < 0)
+            return XS_IO;
+        if (have == 0)
+            break;
+        size_t take = (size_t)have < n - *got ? (size_t)have : n - *got;
+        memcpy(d + *got, xs_in_peek(in), take);
+        xs_in_consume(in, take);
+        *got += take;
+    }
+    return XS_OK;
+}
+
+int xs_in_read_buf(struct xs_in *in, struct xs_buf *b, size_t n, size_t *got)
+{
+    *got = 0;
+    while (*got < n) {
+        long have = xs_in_need(in, n - *got);
+        if (have < 0)
+            return XS_IO;
+        if (have == 0)
+            break;
+        size_t take = (size_t)have < n - *got ? (size_t)have : n - *got;
+        /* grow by what has arrived, never by what was announced */
+        if (xs_buf_reserve(b, b->len + take) != XS_OK) {
+            io_error(in->rep, "cannot read", in->name, ENOMEM);
+            return XS_IO;
+        }
+        memcpy(b->p + b->len, xs_in_peek(in), take);
+        b->len += take;
+        xs_in_consume(in, take);
+        *got += take;
+    }
+    return XS_OK;
+}
+
+int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
+{
+    size_t inbuf = in->len - in->pos;
+    size_t take = n < inbuf ? (size_t)n : inbuf;
+    xs_in_consume(in, take);
+    *done = take;
+    n -= take;
+    if (n == 0)
+        return XS_OK;
+    if (in->is_reg) {
+        /* window is empty: the fd stands at the logical offset */
+        uint64_t left = in->size > in->off ? in->size - in->off : 0;
+        uint64_t step = n < left ? n : left;
+        if (step && lseek(in->fd, (off_t)step, SEEK_CUR) < 0) {
+            io_error(in->rep, "cannot seek", in->name, errno);
+            return XS_IO;
+        }
+        in->off += step;
+        *done += step;
+        if (step < n)
+            in->eof = true;
+        return XS_OK;
+    }
+    while (n > 0) {
+        long have = xs_in_need(in, n < XS_IN_WINDOW ? (size_t)n : XS_IN_WINDOW);
+        if (have < 0)
+            return XS_IO;
+        if (have == 0)
+            break;
+        size_t t = (uint64_t)have < n ? (size_t)have : (size_t)n;
+        xs_in_consume(in, t);
+        *done += t;
+        n -= t;
+    }
+    return XS_OK;
+}
+
+/* Kernel-side copy of n bytes from the input fd to the output fd.  Returns
+ * bytes moved; 0 with *fallback set when the kernel refuses the method. */
+static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
+                       uint64_t *moved, bool *fallback)
+{
+    bool cfr = in->is_reg && out->is_reg;
+    bool spl = in->is_pipe || out->is_pipe;
+    *moved = 0;
+    *fallback = !(cfr || spl);
+    while (!*fallback && *moved < n) {
+        size_t chunk = n - *moved > (1u << 30) ? (1u << 30)
+                                               : (size_t)(n - *moved);
+        ssize_t r;
+        if (cfr)
+            r = copy_file_range(in->fd, NULL, out->fd, NULL, chunk, 0);
+        else
+            r = splice(in->fd, NULL, out->fd, NULL, chunk, SPLICE_F_MOVE);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            if (*moved == 0 && (e == EINVAL || e == EXDEV || e == ENOSYS ||
+                                e == EOPNOTSUPP || e == EBADF)) {
+                *fallback = true;
+                return XS_OK;
+            }
+            /* Which side failed?  A write-side error names the output. */
+            bool wside = e == EPIPE || e == ENOSPC || e == EFBIG ||
+                         e == EDQUOT;
+            io_error(in->rep, wside ? "cannot write" : "cannot read",
+                     wside ? out->name : in->name, e);
+            out->failed = true;
+            return XS_IO;
+        }
+        if (r == 0) {
+            in->eof = true;
+            break;
+        }
+        *moved += (uint64_t)r;
+        in->off += (uint64_t)r;
+        in->bytes_read += (uint64_t)r;
+        out->written += (uint64_t)r;
+    }
+    return XS_OK;
+}
+
+int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
+               uint64_t *done)
+{
+    *done = 0;
+    if (out->failed)
+        return XS_IO;
+    size_t inbuf = in->len - in->pos;
+    size_t take = n < inbuf ? (size_t)n : inbuf;
+    if (take) {
+        if (xs_out_write(out, xs_in_peek(in), take) != XS_OK)
+            return XS_IO;
+        xs_in_consume(in, take);
+        *done = take;
+        n -= take;
+    }
+    if (n == 0)
+        return XS_OK;
+    /* Large enough to be worth a kernel copy: the window is now empty, so
+     * the input fd stands exactly at the logical offset. */
+    if (n >= 65536) {
+        if (xs_out_flush(out) != XS_OK)
+            return XS_IO;
+        uint64_t moved;
+        bool fallback;
+        if (kernel_copy(in, out, n, &moved, &fallback) != XS_OK)
+            return XS_IO;
+        *done += moved;
+        n -= moved;
+        if (!fallback)
+            return XS_OK; /* complete, or input ended */
+    }
+    while (n > 0) {
+        long have = xs_in_need(in, n < XS_IN_WINDOW ? (size_t)n : XS_IN_WINDOW);
+        if (have < 0)
+            return XS_IO;
+        if (have == 0)
+            break;
+        size_t t = (uint64_t)have < n ? (size_t)have : (size_t)n;
+        if (xs_out_write(out, xs_in_peek(in), t) != XS_OK)
+            return XS_IO;
+        xs_in_consume(in, t);
+        *done += t;
+        n -= t;
+    }
+    return XS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* output                                                              */
+
+static struct xs_out *out_new(int fd, const char *name, struct xs_report *rep)
+{
+    struct stat st;
+    struct xs_out *out = calloc(1, sizeof(*out));
+    if (!out || !(out->buf = malloc(XS_OUT_BUF)) ||
+        !(out->name = strdup(name))) {
+        if (out)
+            free(out->buf);
+        free(out);
+        io_error(rep, "cannot open", name, ENOMEM);
+        return NULL;
+    }
+    out->rep = rep;
+    out->fd = fd;
+    if (fstat(fd, &st) == 0) {
+        out->is_reg = S_ISREG(st.st_mode);
+        out->is_pipe = S_ISFIFO(st.st_mode);
+    }
+    return out;
+}
+
+struct xs_out *xs_out_from_fd(int fd, const char *name, bool own,
+                              struct xs_report *rep)
+{
+    struct xs_out *out = out_new(fd, name, rep);
+    if (out)
+        out->close_fd = own;
+    return out;
+}
+
+struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return out_new(STDOUT_FILENO, "<stdout>", rep);
+
+    /* Something that is not a regular file (a device, a FIFO) is written
+     * in place: renaming over /dev/null would be a disaster. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            io_error(rep, "cannot open", path, errno);
+            return NULL;
+        }
+        struct xs_out *out = out_new(fd, path, rep);
+        if (!out)
+            close(fd);
+        else
+            out->close_fd = true;
+        return out;
+    }
+
+    char *dcopy = strdup(path), *bcopy = strdup(path);
+    char *tmp = NULL;
+    if (dcopy && bcopy) {
+        const char *dir = dirname(dcopy), *base = basename(bcopy);
+        size_t sz = strlen(dir) + strlen(base) + 32;
+        tmp = malloc(sz);
+        if (tmp)
+            snprintf(tmp, sz, "%s/.%s.xenstream-XXXXXX", dir, base);
+    }
+    free(dcopy);
+    free(bcopy);
+    if (!tmp) {
+        io_error(rep, "cannot open", path, ENOMEM);
+        return NULL;
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        io_error(rep, "cannot create a temporary file beside", path, errno);
+        free(tmp);
+        return NULL;
+    }
+    pending_tmp = tmp;
+    /* Same mode as a plain create (or as the file being replaced). */
+    mode_t mode;
+    if (stat(path, &st) == 0) {
+        mode = st.st_mode & 07777;
+    } else {
+        mode_t um = umask(0);
+        umask(um);
+        mode = 0666 & ~um;
+    }
+    if (fchmod(fd, mode) < 0) {
+        /* not fatal: the file is still ours and complete */
+    }
+    struct xs_out *out = out_new(fd, path, rep);
+    if (!out) {
+        unlink(tmp);
+        pending_tmp = NULL;
+        close(fd);
+        free(tmp);
+        return NULL;
+    }
+    out->close_fd = true;
+    out->tmp = tmp;
+    out->path = strdup(path);
+    if (!out->path) {
+        xs_out_abort(out);
+        io_error(rep, "cannot open", path, ENOMEM);
+        return NULL;
+    }
+    return out;
+}
+
+static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(out->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0) {
+            io_error(out->rep, "cannot write", out->name, errno);
+            out->failed = true;
+            return XS_IO;
+        }
+        p += w;
+        n -= (size_t)w;
+        out->written += (uint64_t)w;
+    }
+    return XS_OK;
+}
+
+int xs_out_flush(struct xs_out *out)
+{
+    if (out->failed)
+        return XS_IO;
+    size_t n = out->len;
+    out->len = 0;
+    return n ? write_all(out, out->buf, n) : XS_OK;
+}
+
+int xs_out_write(struct xs_out *out, const void *p, size_t n)
+{
+    if (out->failed)
+        return XS_IO;
+    if (out->len + n > XS_OUT_BUF) {
+        if (xs_out_flush(out) != XS_OK)
+            return XS_IO;
+        if (n >= XS_OUT_BUF)
+            return write_all(out, p, n);
+    }
+    memcpy(out->buf + out->len, p, n);
+    out->len += n;
+    return XS_OK;
+}
+
+int xs_out_zeros(struct xs_out *out, size_t n)
+{
+    static const uint8_t zero[64];
+    while (n > 0) {
+        size_t t = n < sizeof(zero) ? n : sizeof(zero);
+        if (xs_out_write(out, zero, t) != XS_OK)
+            return XS_IO;
+        n -= t;
+    }
+    return XS_OK;
+}
+
+void xs_out_set_fsync(struct xs_out *out, bool on) { out->fsync = on; }
+
+uint64_t xs_out_written(const struct xs_out *out)
+{
+    return out->written + out->len;
+}
+
+static void out_free(struct xs_out *out)
+{
+    free(out->buf);
+    free(out->name);
+    free(out->path);
+    free(out->tmp);
+    free(out);
+}
+
+int xs_out_commit(struct xs_out *out)
+{
+    int rc = xs_out_flush(out);
+    if (rc == XS_OK && out->tmp && out->fsync) {
+        if (fsync(out->fd) < 0) {
+            io_error(out->rep, "cannot write", out->name, errno);
+            rc = XS_IO;
+        }
+    }
+    if (out->close_fd && close(out->fd) < 0 && rc == XS_OK) {
+        io_error(out->rep, "cannot write", out->name, errno);
+        rc = XS_IO;
+    }
+    out->close_fd = false;
+    if (out->tmp) {
+        if (rc == XS_OK && rename(out->tmp, out->path) < 0) {
+            io_error(out->rep, "cannot rename into", out->path, errno);
+            rc = XS_IO;
+        }
+        if (rc != XS_OK)
+            unlink(out->tmp);
+        pending_tmp = NULL;
+        if (rc == XS_OK && out->fsync) {
+            /* make the rename itself durable */
+            char *d = strdup(out->path);
+            if (d) {
+                int dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0) {
+                    fsync(dfd);
+                    close(dfd);
+                }
+                free(d);
+            }
+        }
+    }
+    out_free(out);
+    return rc;
+}
+
+void xs_out_abort(struct xs_out *out)
+{
+    if (!out)
+        return;
+    if (out->close_fd)
+        close(out->fd);
+    if (out->tmp) {
+        unlink(out->tmp);
+        pending_tmp = NULL;
+    }
+    out_free(out);
+}
+
+bool xs_same_file(const struct xs_in *in, const char *out_path)
+{
+    struct stat st;
+    if (strcmp(out_path, "-") == 0 || stat(out_path, &st) < 0)
+        return false;
+    return S_ISREG(st.st_mode) && st.st_dev == in->dev && st.st_ino == in->ino;
+}

@@ -1,0 +1,33 @@
+/* Byte-level access to inputs and outputs, for the layer readers and the
+ * writer.  All file and pipe handling lives in fileio.c. */
+#ifndef XS_FILEIO_H
+#define XS_FILEIO_H
+
+#include "xenstream.h"
+
+/* Make at least n bytes (n <= XS_IN_WINDOW) available at xs_in_peek().
+ * Returns the number available (less than n only at end of input), or -1
+ * on an I/O error (already reported). */
+#define XS_IN_WINDOW (256u * 1024u)
+long xs_in_need(struct xs_in *in, size_t n);
+const uint8_t *xs_in_peek(const struct xs_in *in);
+void xs_in_consume(struct xs_in *in, size_t n);
+
+/* Read up to n bytes into dst; *got is how many arrived (short only at end
+ * of input).  XS_OK or XS_IO. */
+int xs_in_read(struct xs_in *in, void *dst, size_t n, size_t *got);
+/* Append up to n bytes to b, growing it only as data actually arrives (an
+ * announced length is never allocated up front).  XS_OK or XS_IO. */
+int xs_in_read_buf(struct xs_in *in, struct xs_buf *b, size_t n, size_t *got);
+/* Skip n bytes (seeking where the input allows); *done short at end. */
+int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done);
+/* Copy n bytes to out by the fastest means the two ends allow
+ * (copy_file_range, splice, or read/write); *done short at end of input. */
+int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
+               uint64_t *done);
+
+int xs_out_write(struct xs_out *out, const void *p, size_t n);
+int xs_out_zeros(struct xs_out *out, size_t n);
+int xs_out_flush(struct xs_out *out);
+
+#endif

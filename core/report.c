@@ -1,0 +1,101 @@
+/* Findings: what the readers and rules say about an input, each tied to a
+ * byte offset, a record index and a record type. */
+#include "xenstream.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *xs_version_string(void) { return XENSTREAM_VERSION; }
+
+void xs_report_init(struct xs_report *rep, const char *file)
+{
+    memset(rep, 0, sizeof(*rep));
+    rep->file = file;
+}
+
+void xs_report_free(struct xs_report *rep)
+{
+    free(rep->kept);
+    rep->kept = NULL;
+    rep->nkept = 0;
+}
+
+void xs_report_add(struct xs_report *rep, enum xs_severity sev,
+                   const char *rule, uint64_t offset, int64_t index,
+                   const char *where, const char *fmt, ...)
+{
+    struct xs_finding f;
+    va_list ap;
+
+    /* A repeated pass (upgrade after its verify pass) stays quiet about
+     * warnings already given; errors are always reported. */
+    if (rep->quiet && sev == XS_SEV_WARNING)
+        return;
+    memset(&f, 0, sizeof(f));
+    f.sev = sev;
+    f.rule = rule;
+    f.offset = offset;
+    f.index = index;
+    snprintf(f.where, sizeof(f.where), "%s", where);
+    va_start(ap, fmt);
+    vsnprintf(f.msg, sizeof(f.msg), fmt, ap);
+    va_end(ap);
+
+    if (sev == XS_SEV_ERROR)
+        rep->errors++;
+    else
+        rep->warnings++;
+
+    if (rep->nkept < XS_REPORT_KEEP) {
+        if ((rep->nkept & (rep->nkept - 1)) == 0) { /* 0, 1, 2, 4, ... */
+            size_t cap = rep->nkept ? rep->nkept * 2 : 1;
+            struct xs_finding *k = realloc(rep->kept, cap * sizeof(*k));
+            if (k)
+                rep->kept = k;
+            else
+                cap = 0;
+            if (cap <= rep->nkept)
+                goto sink;
+        }
+        rep->kept[rep->nkept++] = f;
+    }
+sink:
+    if (rep->sink)
+        rep->sink(rep, &f, rep->sink_ctx);
+}
+
+void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
+                       char *out, size_t outsz)
+{
+    const char *file = rep->file ? rep->file : "-";
+    const char *sev = f->sev == XS_SEV_WARNING ? "warning: " : "";
+
+    if (f->index == -2) /* no location: an I/O or system error */
+        snprintf(out, outsz, "%s: %s%s", file, sev, f->msg);
+    else if (f->index < 0)
+        snprintf(out, outsz, "%s: offset 0x%llx %s: %s%s", file,
+                 (unsigned long long)f->offset, f->where, sev, f->msg);
+    else
+        snprintf(out, outsz, "%s: offset 0x%llx record #%lld %s: %s%s", file,
+                 (unsigned long long)f->offset, (long long)f->index, f->where,
+                 sev, f->msg);
+}
+
+void xs_report_print_sink(const struct xs_report *rep,
+                          const struct xs_finding *f, void *ctx)
+{
+    char line[512];
+    FILE *fp = ctx ? ctx : stderr;
+    xs_finding_format(rep, f, line, sizeof(line));
+    fprintf(fp, "%s\n", line);
+}
+
+const struct xs_finding *xs_report_find(const struct xs_report *rep,
+                                        const char *rule)
+{
+    for (size_t i = 0; i < rep->nkept; i++)
+        if (strcmp(rep->kept[i].rule, rule) == 0)
+            return &rep->kept[i];
+    return NULL;
+}

@@ -1,0 +1,208 @@
+/* Stream-state rules of a libxc stream.  Each rule names the Xen source it
+ * comes from; "spec" is docs/specs/libxc-migration-stream.pandoc. */
+#include "validate.h"
+
+#include "endian.h"
+
+void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
+                      unsigned version, uint32_t guest)
+{
+    *v = (struct xs_validate){.rep = rep, .version = version, .guest = guest};
+}
+
+#define ERR(v, r, rule, ...)                                                 \
+    xs_report_add((v)->rep, XS_SEV_ERROR, rule, (r)->offset, (r)->index,     \
+                  name, __VA_ARGS__)
+#define WARN(v, r, rule, ...)                                                \
+    xs_report_add((v)->rep, XS_SEV_WARNING, rule, (r)->offset, (r)->index,   \
+                  name, __VA_ARGS__)
+
+static void check_complete(struct xs_validate *v, const struct xs_record *r,
+                           const char *name)
+{
+    /* x86_pv_stream_complete(): update_vcpu_context() refuses a stream
+     * without vcpu0's basic state; the spec requires X86_PV_INFO,
+     * X86_PV_P2M_FRAMES and SHARED_INFO for the guest to come back.
+     * x86_hvm_stream_complete() needs the HVM context. */
+    if (v->guest == XS_GUEST_X86_PV) {
+        if (!v->pv_info)
+            ERR(v, r, "libxc.incomplete", "PV stream ends without X86_PV_INFO");
+        if (!v->p2m)
+            ERR(v, r, "libxc.incomplete",
+                "PV stream ends without X86_PV_P2M_FRAMES");
+        if (!v->shared_info)
+            ERR(v, r, "libxc.incomplete", "PV stream ends without SHARED_INFO");
+        if (!v->vcpu0_basic)
+            ERR(v, r, "libxc.incomplete",
+                "PV stream ends without vcpu 0's X86_PV_VCPU_BASIC");
+    } else if (!v->hvm_context) {
+        ERR(v, r, "libxc.incomplete", "HVM stream ends without HVM_CONTEXT");
+    }
+}
+
+void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
+{
+    char nb[32];
+    const char *name = xs_libxc_rec_name(r->type, nb);
+    uint32_t t = r->type;
+
+    v->records++;
+    xs_libxc_check_body(r, v->rep);
+
+    if (!xs_libxc_rec_known(t))
+        return;
+
+    /* xg_sr_restore.c restore(): a mandatory record that the guest type's
+     * process_record() does not handle fails the restore. */
+    if (!xs_libxc_guest_handles(v->guest, t) && t != XS_REC_TOOLSTACK &&
+        t != XS_REC_CHECKPOINT_DIRTY_PFN_LIST)
+        ERR(v, r, "libxc.guest.unhandled",
+            "%s records are not handled for %s guests: the restore refuses "
+            "them",
+            name, xs_libxc_guest_name(v->guest));
+
+    /* spec "v3 compat with v2": STATIC_DATA_END and the CPU policy records
+     * exist only from v3; a v2 stream carrying them means something else
+     * than the same bytes in v3. */
+    if (v->version < 3 && (t == XS_REC_STATIC_DATA_END ||
+                           t == XS_REC_X86_CPUID_POLICY ||
+                           t == XS_REC_X86_MSR_POLICY)) {
+        ERR(v, r, "libxc.v2.v3_record",
+            "%s in a v2 stream: it exists only from v3 (upgrade inserts "
+            "STATIC_DATA_END itself)",
+            name);
+        return;
+    }
+
+    switch (t) {
+    case XS_REC_STATIC_DATA_END:
+        /* xg_sr_restore.c handle_static_data_end() */
+        if (v->sde)
+            ERR(v, r, "libxc.sde.duplicate",
+                "second STATIC_DATA_END: the restore refuses it");
+        v->sde = true;
+        return;
+    case XS_REC_X86_CPUID_POLICY:
+    case XS_REC_X86_MSR_POLICY:
+        /* xg_sr_common_x86.c x86_static_data_complete() applies the policy
+         * once, at STATIC_DATA_END; a later record is silently dropped. */
+        if (v->sde)
+            ERR(v, r, "libxc.policy.after_sde",
+                "%s after STATIC_DATA_END: Xen silently ignores it, so the "
+                "guest would come back with another CPU policy",
+                name);
+        return;
+    default:
+        break;
+    }
+
+    if (xs_libxc_triggers_sde(v->guest, t) && !v->sde) {
+        if (v->version >= 3) {
+            /* handle_page_data(), handle_x86_pv_p2m_frames() */
+            if (!v->sde_missing_reported)
+                ERR(v, r, "libxc.sde.missing",
+                    "%s before STATIC_DATA_END: a v3 restore refuses it", name);
+            v->sde_missing_reported = true;
+        } else {
+            v->sde = true; /* inferred here, as Xen's restore does */
+        }
+    }
+
+    switch (t) {
+    case XS_REC_END:
+    case XS_REC_CHECKPOINT:
+        if (!v->sde && v->version < 3) {
+            WARN(v, r, "libxc.sde.late",
+                 "no PAGE_DATA%s before this %s: STATIC_DATA_END is inferred "
+                 "here",
+                 v->guest == XS_GUEST_X86_PV ? " or X86_PV_P2M_FRAMES" : "",
+                 name);
+            v->sde = true;
+        } else if (!v->sde && !v->sde_missing_reported) {
+            ERR(v, r, "libxc.sde.missing",
+                "v3 stream reaches %s without STATIC_DATA_END", name);
+            v->sde_missing_reported = true;
+        }
+        if (t == XS_REC_CHECKPOINT)
+            /* handle_checkpoint(): refused in a plain stream */
+            WARN(v, r, "libxc.checkpoint",
+                 "checkpointed stream: a plain restore (xl restore) refuses "
+                 "it; only a Remus/COLO receiver accepts it");
+        else
+            check_complete(v, r, name);
+        break;
+    case XS_REC_X86_PV_INFO:
+        /* handle_x86_pv_info(): once, and before the p2m. */
+        if (v->pv_info)
+            ERR(v, r, "libxc.pv_info.duplicate",
+                "second X86_PV_INFO: the restore refuses it");
+        if (v->p2m)
+            ERR(v, r, "libxc.pv_info.after_p2m",
+                "X86_PV_INFO after X86_PV_P2M_FRAMES: the p2m was read with "
+                "the wrong guest width");
+        if (r->held >= 2 && !v->pv_info &&
+            ((r->body[0] == 4 && r->body[1] == 3) ||
+             (r->body[0] == 8 && r->body[1] == 4)))
+            v->width = r->body[0];
+        v->pv_info = true;
+        break;
+    case XS_REC_X86_PV_P2M_FRAMES:
+        /* handle_x86_pv_p2m_frames() */
+        if (!v->pv_info) {
+            ERR(v, r, "libxc.p2m_frames.before_pv_info",
+                "X86_PV_P2M_FRAMES before X86_PV_INFO: the restore refuses it");
+        } else if (v->width && r->held >= 8 && r->length % 8 == 0) {
+            uint32_t fpp = XS_PAGE_SIZE / v->width;
+            uint32_t s = xs_le32(r->body), e = xs_le32(r->body + 4);
+            if (s <= e) {
+                uint64_t frames = (uint64_t)(e / fpp) - s / fpp + 1;
+                if (r->length != 8 + frames * 8)
+                    ERR(v, r, "libxc.p2m_frames.length",
+                        "length %u, expected %llu for pfns 0x%x-0x%x of a "
+                        "%u-bit guest",
+                        r->length, 8 + (unsigned long long)frames * 8, s, e,
+                        v->width * 8);
+            }
+        }
+        v->p2m = true;
+        break;
+    case XS_REC_X86_PV_VCPU_BASIC:
+        /* handle_x86_pv_vcpu_blob(): exactly one guest-width context */
+        if (!v->pv_info) {
+            ERR(v, r, "libxc.vcpu.before_pv_info",
+                "vcpu context before X86_PV_INFO: its size cannot be known");
+        } else if (v->width && r->length > 8) {
+            uint32_t want =
+                v->width == 8 ? XS_VCPU_CTX_X86_64 : XS_VCPU_CTX_X86_32;
+            if (r->length - 8 != want)
+                ERR(v, r, "libxc.vcpu.basic_size",
+                    "basic context is %u bytes, a %u-bit guest's is %u",
+                    r->length - 8, v->width * 8, want);
+        }
+        if (r->held >= 8 && xs_le32(r->body) == 0)
+            v->vcpu0_basic = true;
+        break;
+    case XS_REC_SHARED_INFO:
+        /* handle_shared_info() */
+        if (!v->pv_info)
+            ERR(v, r, "libxc.shared_info.before_pv_info",
+                "SHARED_INFO before X86_PV_INFO: the restore refuses it");
+        v->shared_info = true;
+        break;
+    case XS_REC_HVM_CONTEXT:
+        v->hvm_context = true;
+        break;
+    case XS_REC_PAGE_DATA:
+        if (r->held >= 8) {
+            uint32_t count = xs_le32(r->body);
+            for (uint32_t i = 0; i < count && 8 + 8 * (uint64_t)i + 8 <= r->held;
+                 i++)
+                if (xs_pfinfo_has_data(
+                        xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i))))
+                    v->pages++;
+        }
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,190 @@
+/* xenstream: read, check, upgrade and write Xen domain save images.
+ *
+ * The one public header of libxenstream.  The CLI, the tests and the live
+ * backend link the same library and use only what is declared here and in
+ * the per-layer headers of formats/.
+ *
+ * Data flow (see HACKING.md):
+ *
+ *   xs_in ─► layer reader ─► xs_record ─► validate ─► compat ─► writer ─► xs_out
+ *   (fileio)  (formats/)       (model)      (rules)   (passes)  (canonical)
+ *
+ * Records flow one at a time.  A record's small body is held in memory; its
+ * bulk (the pages of PAGE_DATA, the body of an unknown optional record) stays
+ * in the input as a "payload" that the consumer copies to the output or skips.
+ * Memory therefore does not grow with the image.
+ */
+#ifndef XENSTREAM_H
+#define XENSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- status codes: identical to the CLI exit statuses (CONTRACT 4) ---- */
+enum xs_status {
+    XS_OK = 0,      /* success; for verify: valid */
+    XS_INVALID = 1, /* stream invalid, truncated or unsupported */
+    XS_USAGE = 2,   /* bad option or argument */
+    XS_IO = 3,      /* I/O or system error */
+};
+
+const char *xs_version_string(void);
+
+/* ---- growable byte buffer ---- */
+struct xs_buf {
+    uint8_t *p;
+    size_t len;
+    size_t cap;
+};
+int xs_buf_reserve(struct xs_buf *b, size_t cap); /* XS_OK or XS_IO */
+void xs_buf_free(struct xs_buf *b);
+
+/* ---- findings ---- */
+enum xs_severity { XS_SEV_ERROR, XS_SEV_WARNING };
+
+struct xs_finding {
+    enum xs_severity sev;
+    const char *rule;  /* stable identifier, e.g. "libxc.sde.missing" */
+    uint64_t offset;   /* byte offset in the (decoded) input */
+    int64_t index;     /* record index in its layer, -1 for a header */
+    char where[48];    /* record type name, or "libxc image header" ... */
+    char msg[224];
+};
+
+struct xs_report;
+typedef void (*xs_finding_fn)(const struct xs_report *rep,
+                              const struct xs_finding *f, void *ctx);
+
+struct xs_report {
+    const char *file;          /* the name shown in messages */
+    unsigned errors;
+    unsigned warnings;
+    xs_finding_fn sink;        /* called for each finding as it is made */
+    void *sink_ctx;
+    struct xs_finding *kept;   /* the first XS_REPORT_KEEP findings */
+    size_t nkept;
+    bool quiet;                /* drop warnings (a repeated pass) */
+};
+#define XS_REPORT_KEEP 4096
+
+void xs_report_init(struct xs_report *rep, const char *file);
+void xs_report_free(struct xs_report *rep);
+void xs_report_add(struct xs_report *rep, enum xs_severity sev,
+                   const char *rule, uint64_t offset, int64_t index,
+                   const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* "FILE: offset 0xOFF record #N TYPE: message" */
+void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
+                       char *out, size_t outsz);
+void xs_report_print_sink(const struct xs_report *rep,
+                          const struct xs_finding *f, void *ctx);
+/* The first kept finding of this rule, or NULL (tests use it). */
+const struct xs_finding *xs_report_find(const struct xs_report *rep,
+                                        const char *rule);
+
+/* ---- input and output (core/fileio.c: all file and pipe handling) ---- */
+struct xs_in;
+struct xs_out;
+
+/* "-" means standard input / standard output.  Errors are reported to rep
+ * (as I/O errors, with strerror) and NULL is returned. */
+struct xs_in *xs_in_open(const char *path, struct xs_report *rep);
+/* own: close fd with the stream. */
+struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
+                            struct xs_report *rep);
+void xs_in_close(struct xs_in *in);
+bool xs_in_seekable(const struct xs_in *in);
+uint64_t xs_in_offset(const struct xs_in *in);   /* logical position */
+uint64_t xs_in_bytes_read(const struct xs_in *in); /* actually read */
+int xs_in_rewind(struct xs_in *in);
+
+/* A path output is written to a temporary file in the same directory and
+ * renamed into place by xs_out_commit(); xs_out_abort() removes it. */
+struct xs_out *xs_out_open(const char *path, struct xs_report *rep);
+struct xs_out *xs_out_from_fd(int fd, const char *name, bool own,
+                              struct xs_report *rep);
+int xs_out_commit(struct xs_out *out);
+/* fsync the file and its directory before/after the rename (off by
+ * default, as for cp, gzip and zstd: it forces the whole image to disk). */
+void xs_out_set_fsync(struct xs_out *out, bool on);
+void xs_out_abort(struct xs_out *out);
+uint64_t xs_out_written(const struct xs_out *out);
+/* True when OUT names the same file as IN (refused unless in-place). */
+bool xs_same_file(const struct xs_in *in, const char *out_path);
+/* Remove any pending temporary output on SIGINT/SIGTERM/SIGHUP. */
+void xs_install_signal_cleanup(void);
+
+/* ---- the record model ---- */
+struct xs_record {
+    uint32_t type;
+    uint32_t length;    /* body length as in the stream */
+    uint64_t offset;    /* offset of the record header in the input */
+    int64_t index;      /* index within its libxc stream */
+    const uint8_t *body;/* the held part of the body */
+    uint32_t held;      /* bytes of body held; length - held is payload */
+    bool synthetic;     /* made by a pass, not read from the input */
+};
+
+static inline uint64_t xs_record_payload(const struct xs_record *r)
+{
+    return (uint64_t)r->length - r->held;
+}
+
+/* An in-memory list of records (small bodies only: payloads are not held).
+ * Used by tests and by tools that want the whole picture of a small stream;
+ * the streaming pipeline never builds one. */
+struct xs_record_list {
+    struct xs_record *v;
+    size_t n;
+    size_t cap;
+};
+int xs_record_list_push(struct xs_record_list *l, const struct xs_record *r);
+void xs_record_list_free(struct xs_record_list *l);
+
+/* ---- the compat pass (core/compat.c) ----
+ * For a v2 stream, inserts STATIC_DATA_END where Xen's restore infers it;
+ * for any stream, drops the erratum's zero-content records.  A streaming
+ * filter: each input record yields zero, one or two output records. */
+struct xs_compat {
+    unsigned version;   /* input image version */
+    uint32_t guest;     /* domain header type */
+    bool sde_done;      /* STATIC_DATA_END seen or inserted */
+    unsigned inserted;  /* records inserted */
+    unsigned dropped;   /* records dropped */
+};
+typedef int (*xs_emit_fn)(const struct xs_record *r, void *ctx);
+void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest);
+int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
+                   xs_emit_fn emit, void *ctx);
+/* The same pass over a whole list: out receives the resulting records. */
+int xs_compat_apply(struct xs_compat *c, const struct xs_record_list *in,
+                    struct xs_record_list *out);
+
+/* ---- whole-stream operations (core/pipeline.c) ---- */
+struct xs_summary {
+    const char *layers;     /* e.g. "libxc" */
+    unsigned version;       /* libxc image version */
+    uint32_t guest;         /* domain header type */
+    uint64_t records;       /* libxc records read */
+    uint64_t pages;         /* pages with data */
+    unsigned sde_inserted;  /* upgrade: STATIC_DATA_END records inserted */
+    unsigned dropped;       /* upgrade: erratum records dropped */
+    uint64_t bytes_in;      /* logical input size */
+    uint64_t bytes_read;    /* bytes actually read (verify seeks over pages) */
+    uint64_t bytes_out;
+};
+
+int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum);
+/* Upgrade to canonical v3.  Call xs_upgrade_precheck() first: on a seekable
+ * input it runs the checks (seeking over pages) and rewinds, so that an
+ * invalid input is refused before any output is opened; on a pipe it does
+ * nothing and the single writing pass checks as it goes (withholding END
+ * until every rule has passed). */
+int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
+                        struct xs_summary *sum);
+int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
+               struct xs_summary *sum);
+
+#endif

@@ -1,0 +1,751 @@
+/* The libxc Domain Image Format: header codecs, the record type table, the
+ * per-record body rules, canonicalisation and the record reader.
+ *
+ * Facts come from docs/specs/libxc-migration-stream.pandoc,
+ * tools/libs/guest/xg_sr_stream_format.h, xg_sr_restore*.c and the
+ * reference checker tools/python/xen/migration/libxc.py. */
+#include "libxc.h"
+
+#include <string.h>
+
+#include "endian.h"
+#include "fileio.h"
+
+/* ------------------------------------------------------------------ */
+/* header codecs: image header big-endian, the rest little-endian      */
+
+void xs_libxc_ihdr_decode(const uint8_t b[XS_LIBXC_IHDR_SIZE],
+                          struct xs_libxc_ihdr *h)
+{
+    h->marker = xs_be64(b);
+    h->id = xs_be32(b + 8);
+    h->version = xs_be32(b + 12);
+    h->options = xs_be16(b + 16);
+    h->res1 = xs_be16(b + 18);
+    h->res2 = xs_be32(b + 20);
+}
+
+void xs_libxc_ihdr_encode(const struct xs_libxc_ihdr *h,
+                          uint8_t b[XS_LIBXC_IHDR_SIZE])
+{
+    xs_put_be64(b, h->marker);
+    xs_put_be32(b + 8, h->id);
+    xs_put_be32(b + 12, h->version);
+    xs_put_be16(b + 16, h->options);
+    xs_put_be16(b + 18, h->res1);
+    xs_put_be32(b + 20, h->res2);
+}
+
+void xs_libxc_dhdr_decode(const uint8_t b[XS_LIBXC_DHDR_SIZE],
+                          struct xs_libxc_dhdr *h)
+{
+    h->type = xs_le32(b);
+    h->page_shift = xs_le16(b + 4);
+    h->res1 = xs_le16(b + 6);
+    h->xen_major = xs_le32(b + 8);
+    h->xen_minor = xs_le32(b + 12);
+}
+
+void xs_libxc_dhdr_encode(const struct xs_libxc_dhdr *h,
+                          uint8_t b[XS_LIBXC_DHDR_SIZE])
+{
+    xs_put_le32(b, h->type);
+    xs_put_le16(b + 4, h->page_shift);
+    xs_put_le16(b + 6, h->res1);
+    xs_put_le32(b + 8, h->xen_major);
+    xs_put_le32(b + 12, h->xen_minor);
+}
+
+void xs_libxc_rhdr_encode(uint32_t type, uint32_t length,
+                          uint8_t b[XS_LIBXC_RHDR_SIZE])
+{
+    xs_put_le32(b, type);
+    xs_put_le32(b + 4, length);
+}
+
+/* ------------------------------------------------------------------ */
+/* the record type table                                               */
+
+#define PV (1u << XS_GUEST_X86_PV)
+#define HVM (1u << XS_GUEST_X86_HVM)
+
+static const struct {
+    const char *name;
+    unsigned guests; /* guest types whose restore handles it */
+} rec_table[XS_REC_NR_KNOWN] = {
+    [XS_REC_END] = {"END", PV | HVM},
+    [XS_REC_PAGE_DATA] = {"PAGE_DATA", PV | HVM},
+    [XS_REC_X86_PV_INFO] = {"X86_PV_INFO", PV},
+    [XS_REC_X86_PV_P2M_FRAMES] = {"X86_PV_P2M_FRAMES", PV},
+    [XS_REC_X86_PV_VCPU_BASIC] = {"X86_PV_VCPU_BASIC", PV},
+    [XS_REC_X86_PV_VCPU_EXTENDED] = {"X86_PV_VCPU_EXTENDED", PV},
+    [XS_REC_X86_PV_VCPU_XSAVE] = {"X86_PV_VCPU_XSAVE", PV},
+    [XS_REC_SHARED_INFO] = {"SHARED_INFO", PV},
+    [XS_REC_X86_TSC_INFO] = {"X86_TSC_INFO", PV | HVM},
+    [XS_REC_HVM_CONTEXT] = {"HVM_CONTEXT", HVM},
+    [XS_REC_HVM_PARAMS] = {"HVM_PARAMS", HVM},
+    /* No restore handles TOOLSTACK any more: it was only ever used while
+     * the format was being developed. */
+    [XS_REC_TOOLSTACK] = {"TOOLSTACK", 0},
+    [XS_REC_X86_PV_VCPU_MSRS] = {"X86_PV_VCPU_MSRS", PV},
+    [XS_REC_VERIFY] = {"VERIFY", PV | HVM},
+    [XS_REC_CHECKPOINT] = {"CHECKPOINT", PV | HVM},
+    /* Only ever sent on the COLO back channel, secondary to primary. */
+    [XS_REC_CHECKPOINT_DIRTY_PFN_LIST] = {"CHECKPOINT_DIRTY_PFN_LIST", 0},
+    [XS_REC_STATIC_DATA_END] = {"STATIC_DATA_END", PV | HVM},
+    [XS_REC_X86_CPUID_POLICY] = {"X86_CPUID_POLICY", PV | HVM},
+    [XS_REC_X86_MSR_POLICY] = {"X86_MSR_POLICY", PV | HVM},
+};
+
+bool xs_libxc_rec_known(uint32_t type) { return type < XS_REC_NR_KNOWN; }
+
+const char *xs_libxc_rec_name(uint32_t type, char buf[32])
+{
+    if (xs_libxc_rec_known(type))
+        return rec_table[type].name;
+    snprintf(buf, 32, "%s_0x%08x",
+             (type & XS_REC_OPTIONAL) ? "OPTIONAL" : "UNKNOWN", type);
+    return buf;
+}
+
+const char *xs_libxc_guest_name(uint32_t guest)
+{
+    switch (guest) {
+    case XS_GUEST_X86_PV:
+        return "x86 PV";
+    case XS_GUEST_X86_HVM:
+        return "x86 HVM";
+    default:
+        return "unknown";
+    }
+}
+
+bool xs_libxc_guest_handles(uint32_t guest, uint32_t type)
+{
+    if (!xs_libxc_rec_known(type) || guest > 31)
+        return false;
+    return (rec_table[type].guests & (1u << guest)) != 0;
+}
+
+bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type)
+{
+    return type == XS_REC_PAGE_DATA ||
+           (guest == XS_GUEST_X86_PV && type == XS_REC_X86_PV_P2M_FRAMES);
+}
+
+bool xs_libxc_is_erratum_empty(const struct xs_record *r)
+{
+    switch (r->type) {
+    case XS_REC_HVM_PARAMS:
+        return r->length == 8 && r->held >= 8 && xs_le32(r->body) == 0;
+    case XS_REC_X86_PV_VCPU_EXTENDED:
+    case XS_REC_X86_PV_VCPU_XSAVE:
+    case XS_REC_X86_PV_VCPU_MSRS:
+        return r->length == 8;
+    default:
+        return false;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* per-record body rules                                               */
+
+struct body_ctx {
+    const struct xs_record *r;
+    struct xs_report *rep;
+    char nbuf[32];
+    const char *name;
+};
+
+static void err_at(struct body_ctx *c, const char *rule, uint64_t field_off,
+                   const char *msg)
+{
+    xs_report_add(c->rep, XS_SEV_ERROR, rule, c->r->offset + field_off,
+                  c->r->index, c->name, "%s", msg);
+}
+
+#define BODY (XS_LIBXC_RHDR_SIZE) /* offset of the body in a record */
+
+#define ERR(c, rule, field_off, ...)                                        \
+    xs_report_add((c)->rep, XS_SEV_ERROR, rule, (c)->r->offset + (field_off), \
+                  (c)->r->index, (c)->name, __VA_ARGS__)
+#define WARN(c, rule, field_off, ...)                                         \
+    xs_report_add((c)->rep, XS_SEV_WARNING, rule,                           \
+                  (c)->r->offset + (field_off), (c)->r->index, (c)->name,     \
+                  __VA_ARGS__)
+
+static void reserved32(struct body_ctx *c, uint32_t at)
+{
+    if (c->r->held >= at + 4 && xs_le32(c->r->body + at) != 0)
+        WARN(c, "libxc.reserved", BODY + at,
+             "reserved field is 0x%08x, not zero (ignored by restore; "
+             "upgrade clears it)",
+             xs_le32(c->r->body + at));
+}
+
+static void exact_len(struct body_ctx *c, uint32_t want, const char *rule)
+{
+    if (c->r->length != want)
+        ERR(c, rule, 0, "length %u, expected %u", c->r->length, want);
+}
+
+static void check_page_data(struct body_ctx *c)
+{
+    const struct xs_record *r = c->r;
+    /* xg_sr_restore.c handle_page_data() */
+    if (r->length < 8) {
+        ERR(c, "libxc.page_data.short", 0,
+            "length %u is too short for the 8-byte PAGE_DATA header",
+            r->length);
+        return;
+    }
+    uint32_t count = xs_le32(r->body);
+    reserved32(c, 4);
+    if (count == 0) {
+        ERR(c, "libxc.page_data.count", BODY, "count is 0; at least 1 pfn "
+            "is required");
+        return;
+    }
+    if ((uint64_t)r->length < 8 + (uint64_t)count * 8) {
+        ERR(c, "libxc.page_data.pfns", 0,
+            "length %u is too short for %u pfn entries", r->length, count);
+        return;
+    }
+    uint64_t with_data = 0;
+    unsigned nres = 0, nbad = 0;
+    uint32_t first_res = 0, first_bad = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+        unsigned t = xs_pfn_type(e);
+        if (e & XS_PFN_RESERVED_MASK) {
+            if (nres++ == 0)
+                first_res = i;
+        }
+        if (!xs_pfinfo_known(t)) {
+            if (nbad++ == 0)
+                first_bad = i;
+        } else if (xs_pfinfo_has_data(t)) {
+            with_data++;
+        }
+    }
+    if (nbad) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)first_bad);
+        ERR(c, "libxc.page_data.type", BODY + 8 + 8 * (uint64_t)first_bad,
+            "pfn[%u] = 0x%016llx has unknown page type %u (%u such entries)",
+            first_bad, (unsigned long long)e, xs_pfn_type(e), nbad);
+        return;
+    }
+    if (nres) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)first_res);
+        WARN(c, "libxc.page_data.pfn_reserved",
+             BODY + 8 + 8 * (uint64_t)first_res,
+             "pfn[%u] = 0x%016llx has reserved bits 52-59 set (%u such "
+             "entries; restore masks them, upgrade clears them)",
+             first_res, (unsigned long long)e, nres);
+    }
+    uint64_t want = 8 + (uint64_t)count * 8 + with_data * XS_PAGE_SIZE;
+    if (r->length != want)
+        ERR(c, "libxc.page_data.length", 0,
+            "length %u, expected %llu (8 + %u pfns * 8 + %llu pages * 4096)",
+            r->length, (unsigned long long)want, count,
+            (unsigned long long)with_data);
+}
+
+static void check_pv_info(struct body_ctx *c)
+{
+    const struct xs_record *r = c->r;
+    /* xg_sr_restore_x86_pv.c handle_x86_pv_info(); the reference checker
+     * wants exactly 8 bytes. */
+    if (r->length != 8) {
+        ERR(c, "libxc.pv_info.length", 0, "length %u, expected 8", r->length);
+        if (r->length < 8)
+            return;
+    }
+    unsigned w = r->body[0], l = r->body[1];
+    if (!((w == 4 && l == 3) || (w == 8 && l == 4)))
+        ERR(c, "libxc.pv_info.combination", BODY,
+            "guest width %u with %u page-table levels; Xen accepts only "
+            "4/3 (32-bit) and 8/4 (64-bit)",
+            w, l);
+    if (xs_le16(r->body + 2) != 0 || xs_le32(r->body + 4) != 0)
+        WARN(c, "libxc.reserved", BODY + 2,
+             "reserved bytes are not zero (ignored by restore; upgrade "
+             "clears them)");
+}
+
+static void check_p2m_frames(struct body_ctx *c)
+{
+    const struct xs_record *r = c->r;
+    /* handle_x86_pv_p2m_frames(); the width-dependent exact length is a
+     * stream-state rule (core/validate.c). */
+    if (r->length < 8 || r->length % 8) {
+        ERR(c, "libxc.p2m_frames.length", 0,
+            "length %u is not 8 plus a whole number of 8-byte frame pfns",
+            r->length);
+        return;
+    }
+    uint32_t start = xs_le32(r->body), end = xs_le32(r->body + 4);
+    if (start > end)
+        ERR(c, "libxc.p2m_frames.range", BODY,
+            "start pfn 0x%x is after end pfn 0x%x", start, end);
+}
+
+static void check_vcpu(struct body_ctx *c)
+{
+    const struct xs_record *r = c->r;
+    /* handle_x86_pv_vcpu_blob() */
+    if (r->length < 8) {
+        ERR(c, "libxc.vcpu.short", 0,
+            "length %u is too short for the 8-byte vcpu header", r->length);
+        return;
+    }
+    uint32_t blob = r->length - 8;
+    if (blob != 0)
+        reserved32(c, 4);
+    if (blob == 0) {
+        if (r->type != XS_REC_X86_PV_VCPU_BASIC)
+            WARN(c, "libxc.erratum.empty", 0,
+                 "vcpu %u record with no content (spec erratum 1: tolerated "
+                 "and skipped by restore; upgrade drops it)",
+                 xs_le32(r->body));
+        else
+            ERR(c, "libxc.vcpu.basic_size", 0,
+                "vcpu %u basic context is empty", xs_le32(r->body));
+        return;
+    }
+    switch (r->type) {
+    case XS_REC_X86_PV_VCPU_EXTENDED:
+        if (blob > 128)
+            ERR(c, "libxc.vcpu.extended_size", 0,
+                "extended context is %u bytes, more than the 128 Xen accepts",
+                blob);
+        break;
+    case XS_REC_X86_PV_VCPU_XSAVE:
+        if (blob < 16)
+            ERR(c, "libxc.vcpu.xsave_size", 0,
+                "xsave context is %u bytes, less than the 16 Xen requires",
+                blob);
+        break;
+    case XS_REC_X86_PV_VCPU_MSRS:
+        if (blob % 16)
+            ERR(c, "libxc.vcpu.msrs_size", 0,
+                "MSR context is %u bytes, not a multiple of 16", blob);
+        break;
+    default:
+        break;
+    }
+}
+
+static void check_hvm_params(struct body_ctx *c)
+{
+    const struct xs_record *r = c->r;
+    /* xg_sr_restore_x86_hvm.c handle_hvm_params() */
+    if (r->length < 8) {
+        ERR(c, "libxc.hvm_params.length", 0,
+            "length %u is too short for the 8-byte header", r->length);
+        return;
+    }
+    uint32_t count = xs_le32(r->body);
+    reserved32(c, 4);
+    if ((uint64_t)r->length != 8 + (uint64_t)count * 16) {
+        ERR(c, "libxc.hvm_params.length", 0,
+            "length %u, expected %llu for %u parameters", r->length,
+            8 + (unsigned long long)count * 16, count);
+        return;
+    }
+    if (count == 0)
+        WARN(c, "libxc.erratum.empty", 0,
+             "HVM_PARAMS with no parameters (spec erratum 1: tolerated and "
+             "skipped by restore; upgrade drops it)");
+}
+
+static void check_policy(struct body_ctx *c, uint32_t unit)
+{
+    const struct xs_record *r = c->r;
+    /* xg_sr_common_x86.c handle_x86_{cpuid,msr}_policy() */
+    if (r->length == 0 || r->length % unit) {
+        ERR(c, "libxc.policy.length", 0,
+            "length %u is not a non-zero multiple of %u", r->length, unit);
+        return;
+    }
+    if (r->type == XS_REC_X86_MSR_POLICY) {
+        for (uint32_t at = 0; at + 16 <= r->held; at += 16) {
+            if (xs_le32(r->body + at + 4) != 0) {
+                WARN(c, "libxc.reserved", BODY + at + 4,
+                     "MSR 0x%08x entry has reserved flags 0x%08x (must be "
+                     "zero; upgrade clears them)",
+                     xs_le32(r->body + at), xs_le32(r->body + at + 4));
+                break;
+            }
+        }
+    }
+}
+
+void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep)
+{
+    struct body_ctx c = {.r = r, .rep = rep};
+    c.name = xs_libxc_rec_name(r->type, c.nbuf);
+
+    if (!xs_libxc_rec_known(r->type)) {
+        if (r->type & XS_REC_OPTIONAL)
+            WARN(&c, "libxc.optional", 0,
+                 "optional record (length %u) unknown to Xen; restore "
+                 "ignores it, upgrade keeps it",
+                 r->length);
+        else
+            err_at(&c, "libxc.unknown", 0,
+                   "unknown mandatory record type: Xen's restore refuses it");
+        return;
+    }
+
+    switch (r->type) {
+    case XS_REC_END:
+    case XS_REC_VERIFY:
+    case XS_REC_CHECKPOINT:
+    case XS_REC_STATIC_DATA_END:
+        exact_len(&c, 0, "libxc.length");
+        break;
+    case XS_REC_PAGE_DATA:
+        check_page_data(&c);
+        break;
+    case XS_REC_X86_PV_INFO:
+        check_pv_info(&c);
+        break;
+    case XS_REC_X86_PV_P2M_FRAMES:
+        check_p2m_frames(&c);
+        break;
+    case XS_REC_X86_PV_VCPU_BASIC:
+    case XS_REC_X86_PV_VCPU_EXTENDED:
+    case XS_REC_X86_PV_VCPU_XSAVE:
+    case XS_REC_X86_PV_VCPU_MSRS:
+        check_vcpu(&c);
+        break;
+    case XS_REC_SHARED_INFO:
+        exact_len(&c, XS_PAGE_SIZE, "libxc.shared_info.length");
+        break;
+    case XS_REC_X86_TSC_INFO:
+        exact_len(&c, 24, "libxc.tsc_info.length");
+        if (r->length == 24)
+            reserved32(&c, 20);
+        break;
+    case XS_REC_HVM_CONTEXT:
+        if (r->length == 0)
+            err_at(&c, "libxc.hvm_context.empty", 0, "HVM context is empty");
+        break;
+    case XS_REC_HVM_PARAMS:
+        check_hvm_params(&c);
+        break;
+    case XS_REC_TOOLSTACK:
+        err_at(&c, "libxc.toolstack", 0,
+               "deprecated TOOLSTACK record: no Xen restore handles it");
+        break;
+    case XS_REC_CHECKPOINT_DIRTY_PFN_LIST:
+        err_at(&c, "libxc.dirty_pfn_list", 0,
+               "CHECKPOINT_DIRTY_PFN_LIST belongs to COLO's back channel, "
+               "never to a saved stream");
+        break;
+    case XS_REC_X86_CPUID_POLICY:
+        check_policy(&c, XS_CPUID_LEAF_SIZE);
+        break;
+    case XS_REC_X86_MSR_POLICY:
+        check_policy(&c, XS_MSR_ENTRY_SIZE);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* canonicalisation (CONTRACT 2.3c)                                    */
+
+static void zero32(uint8_t *body, uint32_t held, uint32_t at)
+{
+    if (held >= at + 4)
+        memset(body + at, 0, 4);
+}
+
+void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held)
+{
+    switch (type) {
+    case XS_REC_PAGE_DATA:
+        zero32(body, held, 4);
+        for (uint32_t at = 8; at + 8 <= held; at += 8)
+            xs_put_le64(body + at, xs_le64(body + at) & ~XS_PFN_RESERVED_MASK);
+        break;
+    case XS_REC_X86_PV_INFO:
+        if (held >= 8)
+            memset(body + 2, 0, 6);
+        break;
+    case XS_REC_X86_PV_VCPU_BASIC:
+    case XS_REC_X86_PV_VCPU_EXTENDED:
+    case XS_REC_X86_PV_VCPU_XSAVE:
+    case XS_REC_X86_PV_VCPU_MSRS:
+    case XS_REC_HVM_PARAMS:
+        zero32(body, held, 4);
+        break;
+    case XS_REC_X86_TSC_INFO:
+        zero32(body, held, 20);
+        break;
+    case XS_REC_X86_MSR_POLICY:
+        for (uint32_t at = 0; at + 16 <= held; at += 16)
+            zero32(body, held, at + 4);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* the reader                                                          */
+
+void xs_libxc_reader_init(struct xs_libxc_reader *r, struct xs_in *in,
+                          struct xs_report *rep)
+{
+    memset(r, 0, sizeof(*r));
+    r->in = in;
+    r->rep = rep;
+}
+
+void xs_libxc_reader_free(struct xs_libxc_reader *r)
+{
+    xs_buf_free(&r->body);
+}
+
+static int truncated(struct xs_libxc_reader *r, const char *what,
+                     uint64_t need, uint64_t got)
+{
+    char nb[32];
+    const struct xs_record *c = &r->cur;
+    xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", xs_in_offset(r->in),
+                  c->index, xs_libxc_rec_name(c->type, nb),
+                  "truncated: %s needs %llu more bytes, the input ends after "
+                  "%llu",
+                  what, (unsigned long long)need, (unsigned long long)got);
+    return XS_INVALID;
+}
+
+int xs_libxc_read_headers(struct xs_libxc_reader *r, struct xs_libxc_ihdr *ih,
+                          struct xs_libxc_dhdr *dh, unsigned *version)
+{
+    uint8_t b[XS_LIBXC_IHDR_SIZE];
+    size_t got;
+    uint64_t at = xs_in_offset(r->in);
+    const char *w = "libxc image header";
+
+    if (xs_in_read(r->in, b, sizeof(b), &got) != XS_OK)
+        return XS_IO;
+    if (got < sizeof(b)) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1, w,
+                      "truncated: the 24-byte image header ends after %zu "
+                      "bytes",
+                      got);
+        return XS_INVALID;
+    }
+    xs_libxc_ihdr_decode(b, ih);
+    /* xg_sr_restore.c read_headers() */
+    if (ih->marker != XS_LIBXC_MARKER) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.marker", at, -1, w,
+                      "marker is 0x%016llx, not all ones",
+                      (unsigned long long)ih->marker);
+        return XS_INVALID;
+    }
+    if (ih->id != XS_LIBXC_ID) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.id", at + 8, -1, w,
+                      "id is 0x%08x, not 0x%08x (\"XENF\")", ih->id,
+                      XS_LIBXC_ID);
+        return XS_INVALID;
+    }
+    if (ih->version < 2 || ih->version > 3) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.version", at + 12, -1,
+                      w, "version %u is not supported (2 or 3)", ih->version);
+        return XS_INVALID;
+    }
+    if (ih->options & XS_LIBXC_OPT_BIG_ENDIAN) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.big_endian", at + 16,
+                      -1, w,
+                      "big-endian stream: Xen's restore refuses it");
+        return XS_INVALID;
+    }
+    if (ih->options & ~XS_LIBXC_OPT_BIG_ENDIAN)
+        xs_report_add(r->rep, XS_SEV_WARNING, "libxc.reserved", at + 16, -1, w,
+                      "reserved option bits 0x%04x set (ignored by restore; "
+                      "upgrade clears them)",
+                      ih->options & ~XS_LIBXC_OPT_BIG_ENDIAN);
+    if (ih->res1 || ih->res2)
+        xs_report_add(r->rep, XS_SEV_WARNING, "libxc.reserved", at + 18, -1, w,
+                      "reserved fields are not zero (ignored by restore; "
+                      "upgrade clears them)");
+    *version = ih->version;
+
+    uint8_t d[XS_LIBXC_DHDR_SIZE];
+    at = xs_in_offset(r->in);
+    w = "libxc domain header";
+    if (xs_in_read(r->in, d, sizeof(d), &got) != XS_OK)
+        return XS_IO;
+    if (got < sizeof(d)) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1, w,
+                      "truncated: the 16-byte domain header ends after %zu "
+                      "bytes",
+                      got);
+        return XS_INVALID;
+    }
+    xs_libxc_dhdr_decode(d, dh);
+    /* x86_pv_setup() / x86_hvm_setup(): guest type and 4k pages */
+    if (dh->type != XS_GUEST_X86_PV && dh->type != XS_GUEST_X86_HVM) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.dhdr.type", at, -1, w,
+                      "domain type 0x%x is neither x86 PV (1) nor x86 HVM (2)",
+                      dh->type);
+        return XS_INVALID;
+    }
+    if (dh->page_shift != XS_PAGE_SHIFT) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.dhdr.page_shift", at + 4, -1,
+                      w, "page shift %u; x86 guests use 12 (4 KiB pages)",
+                      dh->page_shift);
+        return XS_INVALID;
+    }
+    if (dh->res1)
+        xs_report_add(r->rep, XS_SEV_WARNING, "libxc.reserved", at + 6, -1, w,
+                      "reserved field is 0x%04x, not zero (ignored by "
+                      "restore; upgrade clears it)",
+                      dh->res1);
+    return XS_OK;
+}
+
+static int skip_rest(struct xs_libxc_reader *r)
+{
+    int rc = xs_libxc_payload_skip(r);
+    return rc != XS_OK ? rc : xs_libxc_finish(r);
+}
+
+int xs_libxc_next(struct xs_libxc_reader *r, const struct xs_record **rec)
+{
+    if (r->in_record) {
+        int rc = skip_rest(r);
+        if (rc != XS_OK)
+            return rc;
+    }
+    struct xs_record *c = &r->cur;
+    memset(c, 0, sizeof(*c));
+    c->offset = xs_in_offset(r->in);
+    c->index = r->next_index;
+    c->type = XS_REC_END; /* for messages until the type is known */
+
+    uint8_t h[XS_LIBXC_RHDR_SIZE];
+    size_t got;
+    if (xs_in_read(r->in, h, sizeof(h), &got) != XS_OK)
+        return XS_IO;
+    if (got == 0) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", c->offset,
+                      c->index, "(none)",
+                      "truncated: the stream ends without an END record");
+        return XS_INVALID;
+    }
+    if (got < sizeof(h)) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", c->offset,
+                      c->index, "(none)",
+                      "truncated: the 8-byte record header ends after %zu "
+                      "bytes",
+                      got);
+        return XS_INVALID;
+    }
+    r->next_index++;
+    c->type = xs_le32(h);
+    c->length = xs_le32(h + 4);
+    if (c->length > XS_LIBXC_REC_LENGTH_MAX) {
+        char nb[32];
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.record.too_long",
+                      c->offset + 4, c->index, xs_libxc_rec_name(c->type, nb),
+                      "length %u exceeds the %u bytes Xen's reader accepts",
+                      c->length, XS_LIBXC_REC_LENGTH_MAX);
+        return XS_INVALID;
+    }
+
+    /* How much of the body to hold: all of a known record, the header and
+     * pfn array of PAGE_DATA, none of an unknown one. */
+    uint32_t held = c->length;
+    r->body.len = 0;
+    if (!xs_libxc_rec_known(c->type)) {
+        held = 0;
+    } else if (c->type == XS_REC_PAGE_DATA && c->length >= 8) {
+        if (xs_in_read_buf(r->in, &r->body, 8, &got) != XS_OK)
+            return XS_IO;
+        if (got < 8)
+            return truncated(r, "the record body", c->length, got);
+        uint64_t pfns = 8 + (uint64_t)xs_le32(r->body.p) * 8;
+        held = pfns < c->length ? (uint32_t)pfns : c->length;
+    }
+    if (held > r->body.len) {
+        size_t before = r->body.len;
+        if (xs_in_read_buf(r->in, &r->body, held - before, &got) != XS_OK)
+            return XS_IO;
+        if (got < held - before)
+            return truncated(r, "the record body", c->length, before + got);
+    }
+    c->held = held;
+    c->body = r->body.p;
+    r->payload_left = c->length - held;
+    r->pad_left = xs_libxc_padding(c->length);
+    r->in_record = true;
+    *rec = c;
+    return XS_OK;
+}
+
+int xs_libxc_payload_copy(struct xs_libxc_reader *r, struct xs_out *out)
+{
+    uint64_t done;
+    uint64_t want = r->payload_left;
+    if (want == 0)
+        return XS_OK;
+    if (xs_in_copy(r->in, out, want, &done) != XS_OK)
+        return XS_IO;
+    r->payload_left -= done;
+    if (done < want)
+        return truncated(r, "the record body", r->cur.length,
+                         r->cur.length - want + done);
+    return XS_OK;
+}
+
+int xs_libxc_payload_skip(struct xs_libxc_reader *r)
+{
+    uint64_t done;
+    uint64_t want = r->payload_left;
+    if (want == 0)
+        return XS_OK;
+    if (xs_in_skip(r->in, want, &done) != XS_OK)
+        return XS_IO;
+    r->payload_left -= done;
+    if (done < want)
+        return truncated(r, "the record body", r->cur.length,
+                         r->cur.length - want + done);
+    return XS_OK;
+}
+
+int xs_libxc_finish(struct xs_libxc_reader *r)
+{
+    if (!r->in_record)
+        return XS_OK;
+    r->in_record = false;
+    if (r->pad_left == 0)
+        return XS_OK;
+    uint8_t pad[XS_LIBXC_REC_ALIGN];
+    size_t got;
+    uint64_t at = xs_in_offset(r->in);
+    if (xs_in_read(r->in, pad, r->pad_left, &got) != XS_OK)
+        return XS_IO;
+    if (got < r->pad_left) {
+        r->in_record = false;
+        return truncated(r, "the record padding", r->pad_left, got);
+    }
+    for (size_t i = 0; i < got; i++) {
+        if (pad[i]) {
+            char nb[32];
+            xs_report_add(r->rep, XS_SEV_WARNING, "libxc.padding", at + i,
+                          r->cur.index, xs_libxc_rec_name(r->cur.type, nb),
+                          "record padding is not zero (ignored by restore; "
+                          "upgrade clears it)");
+            break;
+        }
+    }
+    r->pad_left = 0;
+    return XS_OK;
+}

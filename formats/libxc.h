@@ -1,0 +1,161 @@
+/* The libxc Domain Image Format, v2 and v3.
+ * Source: docs/specs/libxc-migration-stream.pandoc and
+ * tools/libs/guest/xg_sr_stream_format.h in xen-project/xen. */
+#ifndef XS_FORMAT_LIBXC_H
+#define XS_FORMAT_LIBXC_H
+
+#include "xenstream.h"
+
+#define XS_LIBXC_IHDR_SIZE 24
+#define XS_LIBXC_DHDR_SIZE 16
+#define XS_LIBXC_RHDR_SIZE 8
+#define XS_LIBXC_MARKER 0xffffffffffffffffULL
+#define XS_LIBXC_ID 0x58454E46u          /* "XENF" */
+#define XS_LIBXC_OPT_BIG_ENDIAN 0x0001u
+#define XS_LIBXC_REC_ALIGN 8
+#define XS_LIBXC_REC_LENGTH_MAX (128u << 20) /* xg_sr_common.c read_record() */
+#define XS_PAGE_SIZE 4096u
+#define XS_PAGE_SHIFT 12u
+
+enum xs_libxc_rec {
+    XS_REC_END = 0x00,
+    XS_REC_PAGE_DATA = 0x01,
+    XS_REC_X86_PV_INFO = 0x02,
+    XS_REC_X86_PV_P2M_FRAMES = 0x03,
+    XS_REC_X86_PV_VCPU_BASIC = 0x04,
+    XS_REC_X86_PV_VCPU_EXTENDED = 0x05,
+    XS_REC_X86_PV_VCPU_XSAVE = 0x06,
+    XS_REC_SHARED_INFO = 0x07,
+    XS_REC_X86_TSC_INFO = 0x08,
+    XS_REC_HVM_CONTEXT = 0x09,
+    XS_REC_HVM_PARAMS = 0x0a,
+    XS_REC_TOOLSTACK = 0x0b,
+    XS_REC_X86_PV_VCPU_MSRS = 0x0c,
+    XS_REC_VERIFY = 0x0d,
+    XS_REC_CHECKPOINT = 0x0e,
+    XS_REC_CHECKPOINT_DIRTY_PFN_LIST = 0x0f,
+    XS_REC_STATIC_DATA_END = 0x10,
+    XS_REC_X86_CPUID_POLICY = 0x11,
+    XS_REC_X86_MSR_POLICY = 0x12,
+    XS_REC_NR_KNOWN = 0x13,
+};
+#define XS_REC_OPTIONAL 0x80000000u
+
+enum xs_guest { XS_GUEST_X86_PV = 1, XS_GUEST_X86_HVM = 2 };
+
+/* PAGE_DATA pfn entries: bits 63-60 type, 59-52 reserved, 51-0 pfn. */
+#define XS_PFN_MASK 0x000fffffffffffffULL
+#define XS_PFN_RESERVED_MASK 0x0ff0000000000000ULL
+#define XS_PFN_TYPE_SHIFT 60
+enum xs_pfinfo {
+    XS_PF_NOTAB = 0x0, XS_PF_L1TAB = 0x1, XS_PF_L2TAB = 0x2,
+    XS_PF_L3TAB = 0x3, XS_PF_L4TAB = 0x4,
+    XS_PF_L1TAB_PIN = 0x9, XS_PF_L2TAB_PIN = 0xa, XS_PF_L3TAB_PIN = 0xb,
+    XS_PF_L4TAB_PIN = 0xc, XS_PF_BROKEN = 0xd, XS_PF_XALLOC = 0xe,
+    XS_PF_XTAB = 0xf,
+};
+
+/* Context sizes of vcpu_guest_context_x86_{32,64}_t
+ * (tools/include/xen-foreign/reference.size). */
+#define XS_VCPU_CTX_X86_32 2800u
+#define XS_VCPU_CTX_X86_64 5168u
+#define XS_CPUID_LEAF_SIZE 24u  /* xen_cpuid_leaf_t */
+#define XS_MSR_ENTRY_SIZE 16u   /* xen_msr_entry_t */
+
+struct xs_libxc_ihdr {
+    uint64_t marker;
+    uint32_t id;
+    uint32_t version;
+    uint16_t options;
+    uint16_t res1;
+    uint32_t res2;
+};
+
+struct xs_libxc_dhdr {
+    uint32_t type;
+    uint16_t page_shift;
+    uint16_t res1;
+    uint32_t xen_major;
+    uint32_t xen_minor;
+};
+
+/* ---- codecs ---- */
+void xs_libxc_ihdr_decode(const uint8_t b[XS_LIBXC_IHDR_SIZE],
+                          struct xs_libxc_ihdr *h);
+void xs_libxc_ihdr_encode(const struct xs_libxc_ihdr *h,
+                          uint8_t b[XS_LIBXC_IHDR_SIZE]);
+void xs_libxc_dhdr_decode(const uint8_t b[XS_LIBXC_DHDR_SIZE],
+                          struct xs_libxc_dhdr *h);
+void xs_libxc_dhdr_encode(const struct xs_libxc_dhdr *h,
+                          uint8_t b[XS_LIBXC_DHDR_SIZE]);
+void xs_libxc_rhdr_encode(uint32_t type, uint32_t length,
+                          uint8_t b[XS_LIBXC_RHDR_SIZE]);
+static inline uint32_t xs_libxc_padding(uint32_t length)
+{
+    return (XS_LIBXC_REC_ALIGN - (length & (XS_LIBXC_REC_ALIGN - 1))) &
+           (XS_LIBXC_REC_ALIGN - 1);
+}
+
+/* ---- the record type table ---- */
+/* "PAGE_DATA", or "OPTIONAL_0x80000001" / "UNKNOWN_0x00000013". */
+const char *xs_libxc_rec_name(uint32_t type, char buf[32]);
+bool xs_libxc_rec_known(uint32_t type);
+const char *xs_libxc_guest_name(uint32_t guest);
+/* Does a guest of this type's restore handle this mandatory record?
+ * (xg_sr_restore.c process_record() and the per-guest process_record ops) */
+bool xs_libxc_guest_handles(uint32_t guest, uint32_t type);
+/* Is this record where Xen's restore infers STATIC_DATA_END in a v2 stream?
+ * (xg_sr_restore.c handle_page_data(), xg_sr_restore_x86_pv.c
+ * handle_x86_pv_p2m_frames(); the seed patch) */
+bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type);
+/* A record with zero content that the spec's erratum allows (and the
+ * restore skips): HVM_PARAMS count 0, X86_PV_VCPU_{EXTENDED,XSAVE,MSRS}
+ * with nothing after the vcpu header. */
+bool xs_libxc_is_erratum_empty(const struct xs_record *r);
+
+static inline unsigned xs_pfn_type(uint64_t e)
+{
+    return (unsigned)(e >> XS_PFN_TYPE_SHIFT);
+}
+static inline bool xs_pfinfo_known(unsigned t) { return t <= 4 || t >= 9; }
+/* NOTAB and L1-L4 (pinned or not) carry a page of data. */
+static inline bool xs_pfinfo_has_data(unsigned t)
+{
+    return (t & 7u) <= 4 && t <= 0xc && xs_pfinfo_known(t);
+}
+
+/* ---- per-record body rules (stateless; xg_sr_restore*.c and the
+ * reference checker tools/python/xen/migration/libxc.py) ---- */
+void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep);
+/* Zero the reserved fields of a held body (CONTRACT 2.3c). */
+void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held);
+
+/* ---- the reader ---- */
+struct xs_libxc_reader {
+    struct xs_in *in;
+    struct xs_report *rep;
+    struct xs_buf body;       /* held part of the current record */
+    struct xs_record cur;
+    uint64_t payload_left;    /* body bytes of cur still in the input */
+    uint32_t pad_left;        /* padding bytes of cur still in the input */
+    int64_t next_index;
+    bool in_record;
+};
+
+void xs_libxc_reader_init(struct xs_libxc_reader *r, struct xs_in *in,
+                          struct xs_report *rep);
+void xs_libxc_reader_free(struct xs_libxc_reader *r);
+/* Read and check both headers.  XS_INVALID when the stream cannot be
+ * read further (reported), XS_IO on an I/O error. */
+int xs_libxc_read_headers(struct xs_libxc_reader *r, struct xs_libxc_ihdr *ih,
+                          struct xs_libxc_dhdr *dh, unsigned *version);
+/* Finish the current record (skipping what is left of it) and read the
+ * next record header and held body.  *rec stays valid until the next call. */
+int xs_libxc_next(struct xs_libxc_reader *r, const struct xs_record **rec);
+/* Copy the current record's payload to out, or skip it. */
+int xs_libxc_payload_copy(struct xs_libxc_reader *r, struct xs_out *out);
+int xs_libxc_payload_skip(struct xs_libxc_reader *r);
+/* Consume the current record's padding (warning when non-zero). */
+int xs_libxc_finish(struct xs_libxc_reader *r);
+
+#endif

@@ -1,0 +1,458 @@
+/* Test-stream generator.  Layout follows Xen's saver:
+ *   PV:  X86_PV_INFO, [CPUID, MSR policy, STATIC_DATA_END]v3,
+ *        X86_PV_P2M_FRAMES, PAGE_DATA..., X86_TSC_INFO, SHARED_INFO,
+ *        per vcpu BASIC/EXTENDED/XSAVE/MSRS, END
+ *   HVM: [CPUID, MSR policy, STATIC_DATA_END]v3, PAGE_DATA...,
+ *        X86_TSC_INFO, HVM_CONTEXT, HVM_PARAMS, END
+ * STATIC_DATA_END goes immediately before the first PAGE_DATA /
+ * X86_PV_P2M_FRAMES, which is where an upgrade of the v2 form puts it: the
+ * v3 form of a seed is therefore the golden upgrade of its v2 form. */
+#include "gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "endian.h"
+#include "libxc.h"
+
+struct gen {
+    const struct xs_gen_opts *o;
+    xs_gen_write_fn w;
+    void *ctx;
+    int rc;
+    uint64_t rng;
+    uint64_t p2m_frames;   /* PV: number of p2m frame pfns */
+    uint64_t p2m_first;    /* PV: first pfn used as a p2m frame */
+    uint64_t top_pfn;      /* PV: page-table root (L4, or L3 for PAE) */
+    bool sde_written;
+    uint8_t page[XS_PAGE_SIZE];
+};
+
+void xs_gen_defaults(struct xs_gen_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->guest = XS_GUEST_X86_PV;
+    o->width = 8;
+    o->version = 3;
+    o->pages = 4096;
+    o->batch = 1024;
+    o->vcpus = 2;
+    o->seed = 1;
+    o->xen_major = 4;
+    o->xen_minor = 17;
+    o->policy = -1;
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+    /* xorshift64*: deterministic content from the seed */
+    uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ULL;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545f4914f6cdd1dULL;
+}
+
+static void put(struct gen *g, const void *p, size_t n)
+{
+    if (g->rc == 0 && n)
+        g->rc = g->w(g->ctx, p, n);
+}
+
+static void rec(struct gen *g, uint32_t type, const void *body, uint32_t len)
+{
+    uint8_t h[8];
+    static const uint8_t zero[8];
+    static const uint8_t junk[8] = {0xaa, 0xaa, 0xaa, 0xaa,
+                                    0xaa, 0xaa, 0xaa, 0xaa};
+    xs_put_le32(h, type);
+    xs_put_le32(h + 4, len);
+    put(g, h, 8);
+    put(g, body, len);
+    put(g, g->o->dirty ? junk : zero, xs_libxc_padding(len));
+}
+
+static bool is_pv(const struct gen *g)
+{
+    return g->o->guest == XS_GUEST_X86_PV;
+}
+
+static void sde_before_trigger(struct gen *g)
+{
+    if (g->o->version >= 3 && !g->sde_written) {
+        rec(g, XS_REC_STATIC_DATA_END, NULL, 0);
+        g->sde_written = true;
+    }
+}
+
+/* pfn type, as Xen's saver would report it for this made-up guest */
+static unsigned pfn_type(const struct gen *g, uint64_t pfn)
+{
+    if (is_pv(g)) {
+        if (pfn >= g->p2m_first)
+            return XS_PF_NOTAB; /* p2m frames are ordinary pages */
+        if (pfn == g->top_pfn)
+            return g->o->width == 8 ? XS_PF_L4TAB_PIN : XS_PF_L3TAB_PIN;
+        if (pfn % 512 == 1)
+            return pfn % 1024 == 1 ? XS_PF_L1TAB_PIN : XS_PF_L1TAB;
+        if (pfn % 4096 == 2)
+            return XS_PF_L2TAB;
+        if (g->o->width == 8 && pfn % 65536 == 3)
+            return XS_PF_L3TAB;
+        if (pfn % 997 == 500)
+            return XS_PF_XTAB;
+        if (pfn % 7919 == 100)
+            return XS_PF_XALLOC;
+        return XS_PF_NOTAB;
+    }
+    if (pfn >= 0xa0 && pfn < 0xc0)
+        return XS_PF_XTAB; /* the VGA hole */
+    if (pfn % 1009 == 7)
+        return XS_PF_XALLOC;
+    return XS_PF_NOTAB;
+}
+
+static void fill_page(struct gen *g, uint64_t pfn, unsigned type)
+{
+    memset(g->page, 0, sizeof(g->page));
+    if (g->o->zero_pages)
+        return;
+    unsigned lvl = type & 7u;
+    if (is_pv(g) && lvl >= 1 && lvl <= 4) {
+        /* page-table page: some present entries, each naming a pfn the
+         * stream populates (flags: present, rw, user, accessed, dirty) */
+        for (unsigned i = 0; i < 64; i++) {
+            uint64_t target = (pfn + 1 + i * 37) % g->o->pages;
+            xs_put_le64(g->page + 8 * i, target << 12 | 0x67);
+        }
+        return;
+    }
+    uint64_t s = g->o->seed ^ (pfn * 0x9e3779b97f4a7c15ULL);
+    if (pfn % 4 == 0)
+        return; /* a quarter of a real guest's pages are zero */
+    for (size_t i = 0; i < sizeof(g->page); i += 8)
+        xs_put_le64(g->page + i, next_rand(&s));
+    xs_put_le64(g->page, pfn); /* tests can tell pages apart */
+}
+
+static void page_batch(struct gen *g, uint64_t first, uint64_t n)
+{
+    size_t hdr = 8 + 8 * (size_t)n;
+    uint8_t *b = calloc(1, hdr);
+    uint64_t with_data = 0;
+    if (!b) {
+        g->rc = -1;
+        return;
+    }
+    xs_put_le32(b, (uint32_t)n);
+    if (g->o->dirty)
+        xs_put_le32(b + 4, 0xdeadbeef);
+    for (uint64_t i = 0; i < n; i++) {
+        unsigned t = pfn_type(g, first + i);
+        uint64_t e = (uint64_t)t << XS_PFN_TYPE_SHIFT | (first + i);
+        if (g->o->dirty && i % 3 == 0)
+            e |= 0x0150000000000000ULL; /* reserved bits 52-59 */
+        xs_put_le64(b + 8 + 8 * i, e);
+        if (xs_pfinfo_has_data(t))
+            with_data++;
+    }
+    uint32_t len = (uint32_t)(hdr + with_data * XS_PAGE_SIZE);
+    uint8_t h[8];
+    xs_put_le32(h, XS_REC_PAGE_DATA);
+    xs_put_le32(h + 4, len);
+    put(g, h, 8);
+    put(g, b, hdr);
+    for (uint64_t i = 0; i < n; i++) {
+        unsigned t = pfn_type(g, first + i);
+        if (!xs_pfinfo_has_data(t))
+            continue;
+        fill_page(g, first + i, t);
+        put(g, g->page, XS_PAGE_SIZE);
+    }
+    free(b);
+}
+
+static void memory(struct gen *g, uint64_t first, uint64_t end)
+{
+    sde_before_trigger(g);
+    for (uint64_t p = first; p < end && g->rc == 0; p += g->o->batch) {
+        uint64_t n = end - p < g->o->batch ? end - p : g->o->batch;
+        page_batch(g, p, n);
+    }
+}
+
+static void policy(struct gen *g)
+{
+    int want = g->o->policy < 0 ? g->o->version >= 3 : g->o->policy;
+    if (!want)
+        return;
+    uint8_t cpuid[6 * XS_CPUID_LEAF_SIZE];
+    for (unsigned i = 0; i < 6; i++) {
+        uint8_t *l = cpuid + i * XS_CPUID_LEAF_SIZE;
+        xs_put_le32(l, i < 4 ? i : 0x80000000u + i);
+        xs_put_le32(l + 4, 0xffffffffu); /* XEN_CPUID_NO_SUBLEAF */
+        for (unsigned r = 0; r < 4; r++)
+            xs_put_le32(l + 8 + 4 * r, (uint32_t)next_rand(&g->rng));
+    }
+    rec(g, XS_REC_X86_CPUID_POLICY, cpuid, sizeof(cpuid));
+    uint8_t msr[2 * XS_MSR_ENTRY_SIZE] = {0};
+    xs_put_le32(msr, 0xce);        /* MSR_INTEL_PLATFORM_INFO */
+    xs_put_le64(msr + 8, 0x80000000ULL);
+    xs_put_le32(msr + 16, 0x10a);  /* MSR_ARCH_CAPABILITIES */
+    xs_put_le64(msr + 24, 0x1ULL);
+    if (g->o->dirty)
+        xs_put_le32(msr + 4, 1);
+    rec(g, XS_REC_X86_MSR_POLICY, msr, sizeof(msr));
+}
+
+static void optional_rec(struct gen *g)
+{
+    static const char body[] = "xenstream optional record"; /* 26 bytes */
+    if (g->o->optional)
+        rec(g, XS_REC_OPTIONAL | 0x123, body, sizeof(body));
+}
+
+static void vcpu_hdr(struct gen *g, uint8_t *b, unsigned vcpu)
+{
+    xs_put_le32(b, vcpu);
+    xs_put_le32(b + 4, g->o->dirty ? 0x5a5a : 0);
+}
+
+static void pv_vcpus(struct gen *g)
+{
+    bool w64 = g->o->width == 8;
+    uint32_t ctx = w64 ? XS_VCPU_CTX_X86_64 : XS_VCPU_CTX_X86_32;
+    uint8_t *b = calloc(1, 8 + ctx);
+    if (!b) {
+        g->rc = -1;
+        return;
+    }
+    for (unsigned v = 0; v < g->o->vcpus; v++) {
+        memset(b, 0, 8 + ctx);
+        vcpu_hdr(g, b, v);
+        /* vcpu_guest_context: cr3 names the page-table root, edx the start
+         * info pfn (xg_sr_restore_x86_pv.c process_vcpu_basic()) */
+        if (w64) {
+            xs_put_le64(b + 8 + 5008, g->top_pfn << 12);
+            xs_put_le64(b + 8 + 616, 5);
+        } else {
+            xs_put_le32(b + 8 + 2728, (uint32_t)(g->top_pfn << 12));
+            xs_put_le32(b + 8 + 524, 5);
+        }
+        rec(g, XS_REC_X86_PV_VCPU_BASIC, b, 8 + ctx);
+
+        memset(b, 0, 8 + 128);
+        vcpu_hdr(g, b, v);
+        rec(g, XS_REC_X86_PV_VCPU_EXTENDED, b, 8 + 40);
+        if (g->o->erratum)
+            rec(g, XS_REC_X86_PV_VCPU_EXTENDED, b, 8);
+
+        memset(b, 0, 8 + 592);
+        vcpu_hdr(g, b, v);
+        xs_put_le64(b + 8, 0x7);     /* xfeature_mask: x87 | SSE | AVX */
+        xs_put_le64(b + 16, 576);
+        rec(g, XS_REC_X86_PV_VCPU_XSAVE, b, 8 + 592);
+        if (g->o->erratum)
+            rec(g, XS_REC_X86_PV_VCPU_XSAVE, b, 8);
+
+        memset(b, 0, 8 + 32);
+        vcpu_hdr(g, b, v);
+        xs_put_le32(b + 8, 0xc0000103); /* MSR_TSC_AUX */
+        xs_put_le64(b + 16, v);
+        rec(g, XS_REC_X86_PV_VCPU_MSRS, b, 8 + 16);
+        if (g->o->erratum)
+            rec(g, XS_REC_X86_PV_VCPU_MSRS, b, 8);
+    }
+    free(b);
+}
+
+static void tsc_info(struct gen *g)
+{
+    uint8_t t[24] = {0};
+    xs_put_le32(t, 0);             /* TSC_MODE_DEFAULT */
+    xs_put_le32(t + 4, 2400000);   /* kHz */
+    xs_put_le64(t + 8, 123456789012ULL);
+    xs_put_le32(t + 16, 1);
+    if (g->o->dirty)
+        xs_put_le32(t + 20, 0x77);
+    rec(g, XS_REC_X86_TSC_INFO, t, sizeof(t));
+}
+
+static void pv_tail(struct gen *g)
+{
+    tsc_info(g);
+    memset(g->page, 0, sizeof(g->page));
+    xs_put_le64(g->page, g->o->seed);
+    rec(g, XS_REC_SHARED_INFO, g->page, XS_PAGE_SIZE);
+    pv_vcpus(g);
+}
+
+/* HVM save descriptors (xen/include/public/arch-x86/hvm/save.h):
+ * typecode u16, instance u16, length u32, then data. */
+static size_t hvm_desc(uint8_t *p, uint16_t code, uint16_t inst, uint32_t len)
+{
+    xs_put_le16(p, code);
+    xs_put_le16(p + 2, inst);
+    xs_put_le32(p + 4, len);
+    return 8 + len;
+}
+
+static void hvm_tail(struct gen *g)
+{
+    tsc_info(g);
+    size_t sz = 8 + 24 + g->o->vcpus * (8 + 1024) + 8;
+    uint8_t *c = calloc(1, sz), *p = c;
+    if (!c) {
+        g->rc = -1;
+        return;
+    }
+    size_t n = hvm_desc(p, 1, 0, 24); /* HVM_SAVE_CODE(HEADER) */
+    xs_put_le32(p + 8, 0x54381286);   /* HVM_FILE_MAGIC */
+    xs_put_le32(p + 12, 1);           /* HVM_FILE_VERSION */
+    p += n;
+    for (unsigned v = 0; v < g->o->vcpus; v++)
+        p += hvm_desc(p, 2, (uint16_t)v, 1024); /* HVM_SAVE_CODE(CPU) */
+    p += hvm_desc(p, 0, 0, 0);                 /* HVM_SAVE_CODE(END) */
+    rec(g, XS_REC_HVM_CONTEXT, c, (uint32_t)(p - c));
+    free(c);
+
+    static const uint64_t idx[] = {1, 5, 6, 12, 15, 17}; /* STORE_PFN,
+        IOREQ_PFN, BUFIOREQ_PFN, IDENT_PT, VM86_TSS, CONSOLE_PFN */
+    uint8_t pr[8 + 6 * 16] = {0};
+    xs_put_le32(pr, 6);
+    if (g->o->dirty)
+        xs_put_le32(pr + 4, 3);
+    for (unsigned i = 0; i < 6; i++) {
+        xs_put_le64(pr + 8 + 16 * i, idx[i]);
+        xs_put_le64(pr + 16 + 16 * i, g->o->pages - 1 - i);
+    }
+    rec(g, XS_REC_HVM_PARAMS, pr, sizeof(pr));
+    if (g->o->erratum) {
+        uint8_t empty[8] = {0};
+        rec(g, XS_REC_HVM_PARAMS, empty, 8);
+    }
+}
+
+static void pv_head(struct gen *g)
+{
+    uint8_t info[8] = {(uint8_t)g->o->width, g->o->width == 8 ? 4 : 3};
+    if (g->o->dirty)
+        info[5] = 0x11;
+    rec(g, XS_REC_X86_PV_INFO, info, 8);
+}
+
+static void p2m_frames(struct gen *g)
+{
+    sde_before_trigger(g);
+    uint64_t n = g->p2m_frames;
+    size_t len = 8 + 8 * (size_t)n;
+    uint8_t *b = calloc(1, len);
+    if (!b) {
+        g->rc = -1;
+        return;
+    }
+    xs_put_le32(b, 0);
+    xs_put_le32(b + 4, (uint32_t)(g->o->pages - 1));
+    for (uint64_t i = 0; i < n; i++)
+        xs_put_le64(b + 8 + 8 * i, g->p2m_first + i);
+    rec(g, XS_REC_X86_PV_P2M_FRAMES, b, (uint32_t)len);
+    free(b);
+}
+
+int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
+{
+    struct gen *g = calloc(1, sizeof(*g));
+    if (!g)
+        return -1;
+    g->o = o;
+    g->w = w;
+    g->ctx = ctx;
+    g->rng = o->seed;
+    if (o->pages < 16 || o->batch == 0 || (o->width != 4 && o->width != 8)) {
+        free(g);
+        return -1;
+    }
+    if (is_pv(g)) {
+        uint64_t fpp = XS_PAGE_SIZE / o->width;
+        g->p2m_frames = (o->pages - 1) / fpp + 1;
+        g->p2m_first = o->pages - g->p2m_frames;
+        g->top_pfn = 8;
+    }
+
+    uint8_t ih[XS_LIBXC_IHDR_SIZE], dh[XS_LIBXC_DHDR_SIZE];
+    struct xs_libxc_ihdr i = {.marker = XS_LIBXC_MARKER, .id = XS_LIBXC_ID,
+                              .version = o->version};
+    struct xs_libxc_dhdr d = {.type = o->guest, .page_shift = XS_PAGE_SHIFT,
+                              .xen_major = o->xen_major,
+                              .xen_minor = o->xen_minor};
+    if (o->dirty) {
+        i.options = 0x0100;
+        i.res2 = 7;
+        d.res1 = 0x42;
+    }
+    xs_libxc_ihdr_encode(&i, ih);
+    xs_libxc_dhdr_encode(&d, dh);
+    put(g, ih, sizeof(ih));
+    put(g, dh, sizeof(dh));
+
+    if (is_pv(g))
+        pv_head(g);
+    policy(g);
+    optional_rec(g);
+    if (is_pv(g))
+        p2m_frames(g);
+    memory(g, 0, o->pages);
+    if (o->verify_rec) {
+        rec(g, XS_REC_VERIFY, NULL, 0);
+        memory(g, 0, o->pages < 64 ? o->pages : 64);
+    }
+    if (is_pv(g))
+        pv_tail(g);
+    else
+        hvm_tail(g);
+    if (o->checkpoint) {
+        rec(g, XS_REC_CHECKPOINT, NULL, 0);
+        memory(g, 16, o->pages < 48 ? o->pages : 48); /* dirtied pages */
+        if (is_pv(g))
+            pv_tail(g);
+        else
+            hvm_tail(g);
+    }
+    rec(g, XS_REC_END, NULL, 0);
+    for (size_t k = 0; k < o->trailing && g->rc == 0; k++) {
+        uint8_t c = (uint8_t)('a' + k % 26);
+        put(g, &c, 1);
+    }
+    int rc = g->rc;
+    free(g);
+    return rc;
+}
+
+static int to_buf(void *ctx, const void *p, size_t n)
+{
+    struct xs_buf *b = ctx;
+    if (xs_buf_reserve(b, b->len + n) != XS_OK)
+        return -1;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+int xs_gen_to_buf(const struct xs_gen_opts *o, struct xs_buf *b)
+{
+    return xs_gen(o, to_buf, b);
+}
+
+static int to_file(void *ctx, const void *p, size_t n)
+{
+    return fwrite(p, 1, n, ctx) == n ? 0 : -1;
+}
+
+int xs_gen_to_file(const struct xs_gen_opts *o, FILE *fp)
+{
+    int rc = xs_gen(o, to_file, fp);
+    if (fflush(fp) != 0)
+        rc = -1;
+    return rc;
+}

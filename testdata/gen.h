@@ -1,0 +1,37 @@
+/* Test-stream generator: writes realistic libxc streams the way Xen's
+ * saver lays them out (xg_sr_save.c, xg_sr_save_x86_{pv,hvm}.c), with
+ * switches for every feature and defect the tests need. */
+#ifndef XS_GEN_H
+#define XS_GEN_H
+
+#include <stdio.h>
+
+#include "xenstream.h"
+
+struct xs_gen_opts {
+    uint32_t guest;     /* XS_GUEST_X86_PV or XS_GUEST_X86_HVM */
+    unsigned width;     /* PV guest width: 8 (64-bit) or 4 (32-bit PAE) */
+    unsigned version;   /* 2 or 3 */
+    uint64_t pages;     /* guest pfns */
+    unsigned batch;     /* pfns per PAGE_DATA, Xen's saver uses 1024 */
+    unsigned vcpus;
+    uint64_t seed;
+    uint32_t xen_major, xen_minor; /* domain header */
+    int policy;         /* v3 CPUID/MSR policy records: -1 = when v3 */
+    bool optional;      /* an unknown optional record */
+    bool erratum;       /* zero-content records of the spec's erratum */
+    bool verify_rec;    /* VERIFY, then some memory sent again */
+    bool checkpoint;    /* CHECKPOINT and a second round before END */
+    bool dirty;         /* non-zero reserved fields, pfn bits and padding */
+    bool zero_pages;    /* every page is zero (compressible, fast) */
+    size_t trailing;    /* bytes of junk after END */
+};
+
+typedef int (*xs_gen_write_fn)(void *ctx, const void *p, size_t n);
+
+void xs_gen_defaults(struct xs_gen_opts *o);
+int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx);
+int xs_gen_to_buf(const struct xs_gen_opts *o, struct xs_buf *b);
+int xs_gen_to_file(const struct xs_gen_opts *o, FILE *fp);
+
+#endif

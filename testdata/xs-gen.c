@@ -1,0 +1,111 @@
+/* xs-gen: write a test stream (see gen.h).  Used by tests, bench/ and to
+ * make the fuzzers' seeds. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "libxc.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+            "usage: xs-gen [options] [-o OUT]\n"
+            "  --guest pv64|pv32|hvm   guest type (pv64)\n"
+            "  --version 2|3           libxc image version (3)\n"
+            "  --pages N               guest pfns (4096)\n"
+            "  --mib N                 guest memory in MiB (sets --pages)\n"
+            "  --batch N               pfns per PAGE_DATA (1024)\n"
+            "  --vcpus N               (2)\n"
+            "  --seed N                (1)\n"
+            "  --xen MAJOR.MINOR       domain header version (4.17)\n"
+            "  --no-policy | --policy  CPUID/MSR policy records (v3 default)\n"
+            "  --optional --erratum --verify --checkpoint --dirty\n"
+            "  --zero-pages --trailing N\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"guest", required_argument, NULL, 'g'},
+        {"version", required_argument, NULL, 'V'},
+        {"pages", required_argument, NULL, 'p'},
+        {"mib", required_argument, NULL, 'm'},
+        {"batch", required_argument, NULL, 'b'},
+        {"vcpus", required_argument, NULL, 'c'},
+        {"seed", required_argument, NULL, 's'},
+        {"xen", required_argument, NULL, 'x'},
+        {"policy", no_argument, NULL, 'P'},
+        {"no-policy", no_argument, NULL, 'N'},
+        {"optional", no_argument, NULL, 'O'},
+        {"erratum", no_argument, NULL, 'E'},
+        {"verify", no_argument, NULL, 'Y'},
+        {"checkpoint", no_argument, NULL, 'C'},
+        {"dirty", no_argument, NULL, 'D'},
+        {"zero-pages", no_argument, NULL, 'Z'},
+        {"trailing", required_argument, NULL, 'T'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct xs_gen_opts o;
+    const char *out = NULL;
+    int c;
+
+    xs_gen_defaults(&o);
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'g':
+            if (strcmp(optarg, "pv64") == 0) {
+                o.guest = XS_GUEST_X86_PV;
+                o.width = 8;
+            } else if (strcmp(optarg, "pv32") == 0) {
+                o.guest = XS_GUEST_X86_PV;
+                o.width = 4;
+            } else if (strcmp(optarg, "hvm") == 0) {
+                o.guest = XS_GUEST_X86_HVM;
+            } else {
+                usage(stderr);
+                return 2;
+            }
+            break;
+        case 'V': o.version = (unsigned)atoi(optarg); break;
+        case 'p': o.pages = strtoull(optarg, NULL, 0); break;
+        case 'm': o.pages = strtoull(optarg, NULL, 0) * 256; break;
+        case 'b': o.batch = (unsigned)atoi(optarg); break;
+        case 'c': o.vcpus = (unsigned)atoi(optarg); break;
+        case 's': o.seed = strtoull(optarg, NULL, 0); break;
+        case 'x':
+            if (sscanf(optarg, "%u.%u", &o.xen_major, &o.xen_minor) != 2) {
+                usage(stderr);
+                return 2;
+            }
+            break;
+        case 'P': o.policy = 1; break;
+        case 'N': o.policy = 0; break;
+        case 'O': o.optional = true; break;
+        case 'E': o.erratum = true; break;
+        case 'Y': o.verify_rec = true; break;
+        case 'C': o.checkpoint = true; break;
+        case 'D': o.dirty = true; break;
+        case 'Z': o.zero_pages = true; break;
+        case 'T': o.trailing = strtoul(optarg, NULL, 0); break;
+        case 'o': out = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    FILE *fp = out ? fopen(out, "wb") : stdout;
+    if (!fp) {
+        perror(out);
+        return 3;
+    }
+    int rc = xs_gen_to_file(&o, fp);
+    if (out && fclose(fp) != 0)
+        rc = -1;
+    if (rc) {
+        fprintf(stderr, "xs-gen: failed (bad options or write error)\n");
+        return 3;
+    }
+    return 0;
+}

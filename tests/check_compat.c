@@ -1,0 +1,161 @@
+/* The compat pass over in-memory record lists: where STATIC_DATA_END goes
+ * for each guest type and edge case, and which records are dropped. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endian.h"
+#include "libxc.h"
+#include "testutil.h"
+
+static struct xs_record_list in, out;
+
+static void setup(void)
+{
+    memset(&in, 0, sizeof(in));
+    memset(&out, 0, sizeof(out));
+}
+
+static void teardown(void)
+{
+    xs_record_list_free(&in);
+    xs_record_list_free(&out);
+}
+
+static void add(uint32_t type, uint32_t len, uint32_t first_word)
+{
+    uint8_t b[16] = {0};
+    xs_put_le32(b, first_word);
+    struct xs_record r = {.type = type, .length = len,
+                          .held = len < 16 ? len : 16, .body = b,
+                          .index = (int64_t)in.n, .offset = 0x40 + 8 * in.n};
+    ck_assert_int_eq(xs_record_list_push(&in, &r), XS_OK);
+}
+
+/* Run the pass; the output types must be exactly `want` (ended by ~0u). */
+static void expect(unsigned version, uint32_t guest, const uint32_t *want)
+{
+    struct xs_compat c;
+    xs_compat_init(&c, version, guest);
+    ck_assert_int_eq(xs_compat_apply(&c, &in, &out), XS_OK);
+    size_t n = 0;
+    while (want[n] != ~0u)
+        n++;
+    ck_assert_uint_eq(out.n, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(out.v[i].type == want[i], "record %zu: type %u, want %u",
+                      i, out.v[i].type, want[i]);
+}
+
+#define END_LIST (~0u)
+enum {
+    PI = XS_REC_X86_PV_INFO, P2M = XS_REC_X86_PV_P2M_FRAMES,
+    PG = XS_REC_PAGE_DATA, SDE = XS_REC_STATIC_DATA_END, END = XS_REC_END,
+    TSC = XS_REC_X86_TSC_INFO, CK = XS_REC_CHECKPOINT,
+    CTX = XS_REC_HVM_CONTEXT, PAR = XS_REC_HVM_PARAMS,
+    EXT = XS_REC_X86_PV_VCPU_EXTENDED, OPT = 0x80000001u,
+};
+
+START_TEST(pv_before_p2m_frames)
+{
+    add(PI, 8, 0); add(OPT, 5, 0); add(P2M, 16, 0); add(PG, 16, 1);
+    add(PG, 16, 1); add(END, 0, 0);
+    uint32_t want[] = {PI, OPT, SDE, P2M, PG, PG, END, END_LIST};
+    expect(2, XS_GUEST_X86_PV, want);
+    ck_assert(out.v[2].synthetic);
+    ck_assert_int_eq(out.v[2].index, 2); /* placed before input record 2 */
+}
+END_TEST
+
+START_TEST(pv_page_data_first)
+{
+    add(PI, 8, 0); add(PG, 16, 1); add(P2M, 16, 0); add(END, 0, 0);
+    uint32_t want[] = {PI, SDE, PG, P2M, END, END_LIST};
+    expect(2, XS_GUEST_X86_PV, want);
+}
+END_TEST
+
+START_TEST(hvm_before_page_data_only)
+{
+    /* X86_PV_P2M_FRAMES is no trigger for HVM (and is refused anyway) */
+    add(TSC, 24, 0); add(P2M, 16, 0); add(PG, 16, 1); add(PG, 16, 1);
+    add(CTX, 16, 0); add(PAR, 8, 0); add(END, 0, 0);
+    uint32_t want[] = {TSC, P2M, SDE, PG, PG, CTX, END, END_LIST};
+    expect(2, XS_GUEST_X86_HVM, want);
+}
+END_TEST
+
+START_TEST(no_trigger_before_end)
+{
+    add(TSC, 24, 0); add(CTX, 16, 0); add(END, 0, 0);
+    uint32_t want[] = {TSC, CTX, SDE, END, END_LIST};
+    expect(2, XS_GUEST_X86_HVM, want);
+}
+END_TEST
+
+START_TEST(no_trigger_before_checkpoint)
+{
+    add(PI, 8, 0); add(CK, 0, 0); add(P2M, 16, 0); add(PG, 16, 1);
+    add(END, 0, 0);
+    uint32_t want[] = {PI, SDE, CK, P2M, PG, END, END_LIST};
+    expect(2, XS_GUEST_X86_PV, want);
+}
+END_TEST
+
+START_TEST(v3_untouched)
+{
+    add(PI, 8, 0); add(SDE, 0, 0); add(P2M, 16, 0); add(PG, 16, 1);
+    add(END, 0, 0);
+    uint32_t want[] = {PI, SDE, P2M, PG, END, END_LIST};
+    expect(3, XS_GUEST_X86_PV, want);
+}
+END_TEST
+
+START_TEST(erratum_dropped)
+{
+    add(PG, 16, 1); add(EXT, 8, 0); add(EXT, 24, 0); add(PAR, 8, 0);
+    add(PAR, 24, 1); add(END, 0, 0);
+    uint32_t want[] = {SDE, PG, EXT, PAR, END, END_LIST};
+    struct xs_compat c;
+    xs_compat_init(&c, 2, XS_GUEST_X86_PV);
+    ck_assert_int_eq(xs_compat_apply(&c, &in, &out), XS_OK);
+    ck_assert_uint_eq(c.dropped, 2);
+    ck_assert_uint_eq(c.inserted, 1);
+    xs_record_list_free(&out);
+    expect(2, XS_GUEST_X86_PV, want);
+}
+END_TEST
+
+START_TEST(erratum_dropped_in_v3)
+{
+    add(SDE, 0, 0); add(PAR, 8, 0); add(END, 0, 0);
+    uint32_t want[] = {SDE, END, END_LIST};
+    expect(3, XS_GUEST_X86_HVM, want);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("compat");
+    TCase *t = tcase_create("static data end");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, pv_before_p2m_frames);
+    tcase_add_test(t, pv_page_data_first);
+    tcase_add_test(t, hvm_before_page_data_only);
+    tcase_add_test(t, no_trigger_before_end);
+    tcase_add_test(t, no_trigger_before_checkpoint);
+    tcase_add_test(t, v3_untouched);
+    tcase_add_test(t, erratum_dropped);
+    tcase_add_test(t, erratum_dropped_in_v3);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

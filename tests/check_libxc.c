@@ -1,0 +1,572 @@
+/* Unit tests of the libxc layer: codecs, one case per body rule and per
+ * stream rule, each asserting the rule and the offset of the finding. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endian.h"
+#include "libxc.h"
+#include "testutil.h"
+#include "validate.h"
+
+#define AT 0x1000 /* where the test record claims to sit */
+
+static struct xs_report rep;
+static uint8_t body[16384];
+
+static void setup(void)
+{
+    xs_report_init(&rep, "test");
+    memset(body, 0, sizeof(body));
+}
+
+static void teardown(void) { xs_report_free(&rep); }
+
+static struct xs_record mk(uint32_t type, uint32_t len)
+{
+    struct xs_record r = {.type = type, .length = len, .offset = AT,
+                          .index = 7, .body = body, .held = len};
+    if (!xs_libxc_rec_known(type))
+        r.held = 0;
+    return r;
+}
+
+/* Run the body rules; the finding of `rule` must exist, with `sev`, at
+ * `off`, and be the only error. */
+static void expect_body(uint32_t type, uint32_t len, const char *rule,
+                        enum xs_severity sev, uint64_t off)
+{
+    struct xs_record r = mk(type, len);
+    xs_libxc_check_body(&r, &rep);
+    const struct xs_finding *f = xs_report_find(&rep, rule);
+    ck_assert_msg(f != NULL, "rule %s not reported", rule);
+    ck_assert_int_eq(f->sev, sev);
+    ck_assert_uint_eq(f->offset, off);
+    ck_assert_int_eq(f->index, 7);
+    if (sev == XS_SEV_ERROR)
+        ck_assert_uint_eq(rep.errors, 1);
+    else
+        ck_assert_uint_eq(rep.errors, 0);
+}
+
+static void expect_clean(uint32_t type, uint32_t len)
+{
+    struct xs_record r = mk(type, len);
+    xs_libxc_check_body(&r, &rep);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(rep.warnings, 0);
+}
+
+START_TEST(endian_roundtrip)
+{
+    uint8_t b[8];
+    xs_put_le64(b, 0x0102030405060708ULL);
+    ck_assert_uint_eq(b[0], 0x08);
+    ck_assert_uint_eq(xs_le64(b), 0x0102030405060708ULL);
+    xs_put_be64(b, 0x0102030405060708ULL);
+    ck_assert_uint_eq(b[0], 0x01);
+    ck_assert_uint_eq(xs_be64(b), 0x0102030405060708ULL);
+    xs_put_le16(b, 0xbeef);
+    ck_assert_uint_eq(xs_le16(b), 0xbeef);
+    xs_put_be16(b, 0xbeef);
+    ck_assert_uint_eq(b[0], 0xbe);
+    ck_assert_uint_eq(xs_be32(b), 0xbeef0304u);
+}
+END_TEST
+
+START_TEST(header_codecs)
+{
+    uint8_t b[24];
+    struct xs_libxc_ihdr i = {XS_LIBXC_MARKER, XS_LIBXC_ID, 3, 1, 2, 3}, j;
+    xs_libxc_ihdr_encode(&i, b);
+    ck_assert_uint_eq(b[8], 'X');
+    ck_assert_uint_eq(b[15], 3); /* big-endian version */
+    xs_libxc_ihdr_decode(b, &j);
+    ck_assert_int_eq(memcmp(&i, &j, sizeof(i)), 0);
+    struct xs_libxc_dhdr d = {1, 12, 0, 4, 17}, e;
+    xs_libxc_dhdr_encode(&d, b);
+    ck_assert_uint_eq(b[0], 1); /* little-endian type */
+    xs_libxc_dhdr_decode(b, &e);
+    ck_assert_int_eq(memcmp(&d, &e, sizeof(d)), 0);
+    ck_assert_uint_eq(xs_libxc_padding(0), 0);
+    ck_assert_uint_eq(xs_libxc_padding(1), 7);
+    ck_assert_uint_eq(xs_libxc_padding(26), 6);
+}
+END_TEST
+
+START_TEST(type_table)
+{
+    char nb[32];
+    ck_assert_str_eq(xs_libxc_rec_name(XS_REC_STATIC_DATA_END, nb),
+                     "STATIC_DATA_END");
+    ck_assert_str_eq(xs_libxc_rec_name(0x80000123u, nb),
+                     "OPTIONAL_0x80000123");
+    ck_assert_str_eq(xs_libxc_rec_name(0x13, nb), "UNKNOWN_0x00000013");
+    ck_assert(xs_libxc_guest_handles(XS_GUEST_X86_PV, XS_REC_SHARED_INFO));
+    ck_assert(!xs_libxc_guest_handles(XS_GUEST_X86_HVM, XS_REC_SHARED_INFO));
+    ck_assert(xs_libxc_guest_handles(XS_GUEST_X86_HVM, XS_REC_HVM_PARAMS));
+    ck_assert(!xs_libxc_guest_handles(XS_GUEST_X86_PV, XS_REC_HVM_CONTEXT));
+    ck_assert(xs_libxc_triggers_sde(XS_GUEST_X86_PV, XS_REC_PAGE_DATA));
+    ck_assert(xs_libxc_triggers_sde(XS_GUEST_X86_PV,
+                                    XS_REC_X86_PV_P2M_FRAMES));
+    ck_assert(xs_libxc_triggers_sde(XS_GUEST_X86_HVM, XS_REC_PAGE_DATA));
+    ck_assert(!xs_libxc_triggers_sde(XS_GUEST_X86_HVM,
+                                     XS_REC_X86_PV_P2M_FRAMES));
+    for (unsigned t = 0; t < 16; t++)
+        ck_assert_int_eq(xs_pfinfo_has_data(t), t <= 4 || (t >= 9 && t <= 12));
+}
+END_TEST
+
+/* ---- body rules ---- */
+
+START_TEST(rule_zero_length_records)
+{
+    expect_body(XS_REC_END, 8, "libxc.length", XS_SEV_ERROR, AT);
+}
+END_TEST
+
+START_TEST(rule_page_data)
+{
+    expect_body(XS_REC_PAGE_DATA, 4, "libxc.page_data.short", XS_SEV_ERROR,
+                AT);
+    teardown(); setup();
+    expect_body(XS_REC_PAGE_DATA, 16, "libxc.page_data.count", XS_SEV_ERROR,
+                AT + 8);
+    teardown(); setup();
+    xs_put_le32(body, 3);
+    expect_body(XS_REC_PAGE_DATA, 24, "libxc.page_data.pfns", XS_SEV_ERROR,
+                AT);
+    teardown(); setup();
+    xs_put_le32(body, 2);
+    xs_put_le64(body + 8, 0x11);
+    xs_put_le64(body + 16, 0x6ULL << 60 | 0x12);
+    expect_body(XS_REC_PAGE_DATA, 24 + 4096, "libxc.page_data.type",
+                XS_SEV_ERROR, AT + 8 + 16);
+    teardown(); setup();
+    xs_put_le32(body, 2);
+    xs_put_le64(body + 8, 0x11);               /* NOTAB: data */
+    xs_put_le64(body + 16, 0xfULL << 60 | 2);  /* XTAB: none */
+    expect_body(XS_REC_PAGE_DATA, 24 + 8192, "libxc.page_data.length",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    xs_put_le32(body, 2);
+    xs_put_le64(body + 8, 0x11);
+    xs_put_le64(body + 16, 0xfULL << 60 | 0x0010000000000002ULL);
+    expect_body(XS_REC_PAGE_DATA, 24 + 4096, "libxc.page_data.pfn_reserved",
+                XS_SEV_WARNING, AT + 8 + 16);
+    teardown(); setup();
+    xs_put_le32(body, 1);
+    xs_put_le32(body + 4, 9);
+    expect_body(XS_REC_PAGE_DATA, 16 + 4096, "libxc.reserved",
+                XS_SEV_WARNING, AT + 8 + 4);
+    teardown(); setup();
+    xs_put_le32(body, 1);
+    xs_put_le64(body + 8, 0xcULL << 60 | 5); /* pinned L4: data */
+    expect_clean(XS_REC_PAGE_DATA, 16 + 4096);
+}
+END_TEST
+
+START_TEST(rule_pv_info)
+{
+    body[0] = 8;
+    body[1] = 4;
+    expect_body(XS_REC_X86_PV_INFO, 16, "libxc.pv_info.length", XS_SEV_ERROR,
+                AT);
+    teardown(); setup();
+    body[0] = 8;
+    body[1] = 3;
+    expect_body(XS_REC_X86_PV_INFO, 8, "libxc.pv_info.combination",
+                XS_SEV_ERROR, AT + 8);
+    teardown(); setup();
+    body[0] = 4;
+    body[1] = 3;
+    body[7] = 1;
+    expect_body(XS_REC_X86_PV_INFO, 8, "libxc.reserved", XS_SEV_WARNING,
+                AT + 10);
+    teardown(); setup();
+    body[0] = 4;
+    body[1] = 3;
+    expect_clean(XS_REC_X86_PV_INFO, 8);
+}
+END_TEST
+
+START_TEST(rule_p2m_frames)
+{
+    expect_body(XS_REC_X86_PV_P2M_FRAMES, 12, "libxc.p2m_frames.length",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    xs_put_le32(body, 0x200);
+    xs_put_le32(body + 4, 0x100);
+    expect_body(XS_REC_X86_PV_P2M_FRAMES, 16, "libxc.p2m_frames.range",
+                XS_SEV_ERROR, AT + 8);
+}
+END_TEST
+
+START_TEST(rule_vcpu)
+{
+    expect_body(XS_REC_X86_PV_VCPU_BASIC, 4, "libxc.vcpu.short", XS_SEV_ERROR,
+                AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_PV_VCPU_EXTENDED, 8 + 136,
+                "libxc.vcpu.extended_size", XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_PV_VCPU_XSAVE, 8 + 8, "libxc.vcpu.xsave_size",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_PV_VCPU_MSRS, 8 + 20, "libxc.vcpu.msrs_size",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_PV_VCPU_MSRS, 8, "libxc.erratum.empty",
+                XS_SEV_WARNING, AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_PV_VCPU_BASIC, 8, "libxc.vcpu.basic_size",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    xs_put_le32(body + 4, 1);
+    expect_body(XS_REC_X86_PV_VCPU_EXTENDED, 8 + 16, "libxc.reserved",
+                XS_SEV_WARNING, AT + 12);
+    teardown(); setup();
+    expect_clean(XS_REC_X86_PV_VCPU_XSAVE, 8 + 592);
+}
+END_TEST
+
+START_TEST(rule_fixed_sizes)
+{
+    expect_body(XS_REC_SHARED_INFO, 4095, "libxc.shared_info.length",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_TSC_INFO, 16, "libxc.tsc_info.length",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    xs_put_le32(body + 20, 1);
+    expect_body(XS_REC_X86_TSC_INFO, 24, "libxc.reserved", XS_SEV_WARNING,
+                AT + 28);
+    teardown(); setup();
+    expect_body(XS_REC_HVM_CONTEXT, 0, "libxc.hvm_context.empty",
+                XS_SEV_ERROR, AT);
+}
+END_TEST
+
+START_TEST(rule_hvm_params)
+{
+    expect_body(XS_REC_HVM_PARAMS, 4, "libxc.hvm_params.length", XS_SEV_ERROR,
+                AT);
+    teardown(); setup();
+    xs_put_le32(body, 2);
+    expect_body(XS_REC_HVM_PARAMS, 24, "libxc.hvm_params.length",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_HVM_PARAMS, 8, "libxc.erratum.empty", XS_SEV_WARNING,
+                AT);
+    teardown(); setup();
+    xs_put_le32(body, 1);
+    xs_put_le32(body + 4, 1);
+    expect_body(XS_REC_HVM_PARAMS, 24, "libxc.reserved", XS_SEV_WARNING,
+                AT + 12);
+}
+END_TEST
+
+START_TEST(rule_refused_types)
+{
+    expect_body(XS_REC_TOOLSTACK, 16, "libxc.toolstack", XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_CHECKPOINT_DIRTY_PFN_LIST, 16, "libxc.dirty_pfn_list",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(0x13, 16, "libxc.unknown", XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(0x80000013u, 16, "libxc.optional", XS_SEV_WARNING, AT);
+}
+END_TEST
+
+START_TEST(rule_policy)
+{
+    expect_body(XS_REC_X86_CPUID_POLICY, 25, "libxc.policy.length",
+                XS_SEV_ERROR, AT);
+    teardown(); setup();
+    expect_body(XS_REC_X86_MSR_POLICY, 0, "libxc.policy.length", XS_SEV_ERROR,
+                AT);
+    teardown(); setup();
+    xs_put_le32(body + 16 + 4, 2);
+    expect_body(XS_REC_X86_MSR_POLICY, 32, "libxc.reserved", XS_SEV_WARNING,
+                AT + 8 + 20);
+    teardown(); setup();
+    expect_clean(XS_REC_X86_CPUID_POLICY, 48);
+}
+END_TEST
+
+START_TEST(canonicalise_clears_reserved)
+{
+    uint8_t b[32];
+    memset(b, 0xff, sizeof(b));
+    xs_libxc_canonicalise(XS_REC_PAGE_DATA, b, 24);
+    ck_assert_uint_eq(xs_le32(b + 4), 0);
+    ck_assert_uint_eq(xs_le64(b + 8), 0xf00fffffffffffffULL);
+    memset(b, 0xff, sizeof(b));
+    xs_libxc_canonicalise(XS_REC_X86_TSC_INFO, b, 24);
+    ck_assert_uint_eq(xs_le32(b + 16), 0xffffffffu);
+    ck_assert_uint_eq(xs_le32(b + 20), 0);
+    memset(b, 0xff, sizeof(b));
+    xs_libxc_canonicalise(XS_REC_X86_MSR_POLICY, b, 32);
+    ck_assert_uint_eq(xs_le32(b + 4), 0);
+    ck_assert_uint_eq(xs_le32(b + 20), 0);
+    ck_assert_uint_eq(xs_le32(b + 16), 0xffffffffu);
+    memset(b, 0xff, sizeof(b));
+    xs_libxc_canonicalise(XS_REC_HVM_CONTEXT, b, 32);
+    ck_assert_uint_eq(xs_le64(b), ~0ULL); /* opaque: untouched */
+}
+END_TEST
+
+/* ---- stream-state rules ---- */
+
+static struct xs_validate v;
+
+static void vstart(unsigned version, uint32_t guest)
+{
+    xs_validate_init(&v, &rep, version, guest);
+}
+
+/* Feed a record with the given body bytes (copied to a private buffer). */
+static void feed(uint32_t type, const void *b, uint32_t len, int64_t idx)
+{
+    static uint8_t keep[8192];
+    memcpy(keep, b, len);
+    struct xs_record r = {.type = type, .length = len, .held = len,
+                          .body = keep, .offset = 0x100 * (uint64_t)idx,
+                          .index = idx};
+    xs_validate_record(&v, &r);
+}
+
+static void feed0(uint32_t type, int64_t idx) { feed(type, "", 0, idx); }
+
+static void pv_info(unsigned w, int64_t idx)
+{
+    uint8_t b[8] = {(uint8_t)w, w == 8 ? 4 : 3};
+    feed(XS_REC_X86_PV_INFO, b, 8, idx);
+}
+
+static void page1(int64_t idx)
+{
+    uint8_t b[16] = {1};
+    feed(XS_REC_PAGE_DATA, b, 16, idx); /* held only: length rule aside */
+}
+
+static void expect_rule(const char *rule, enum xs_severity sev, int64_t idx)
+{
+    const struct xs_finding *f = xs_report_find(&rep, rule);
+    ck_assert_msg(f != NULL, "rule %s not reported", rule);
+    ck_assert_int_eq(f->sev, sev);
+    ck_assert_int_eq(f->index, idx);
+    ck_assert_uint_eq(f->offset, 0x100 * (uint64_t)idx);
+}
+
+START_TEST(state_sde_missing_v3)
+{
+    vstart(3, XS_GUEST_X86_HVM);
+    page1(0);
+    expect_rule("libxc.sde.missing", XS_SEV_ERROR, 0);
+}
+END_TEST
+
+START_TEST(state_sde_missing_v3_p2m)
+{
+    vstart(3, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    uint8_t p[16] = {0};
+    feed(XS_REC_X86_PV_P2M_FRAMES, p, 16, 1);
+    expect_rule("libxc.sde.missing", XS_SEV_ERROR, 1);
+}
+END_TEST
+
+START_TEST(state_sde_duplicate)
+{
+    vstart(3, XS_GUEST_X86_HVM);
+    feed0(XS_REC_STATIC_DATA_END, 0);
+    feed0(XS_REC_STATIC_DATA_END, 1);
+    expect_rule("libxc.sde.duplicate", XS_SEV_ERROR, 1);
+}
+END_TEST
+
+START_TEST(state_v3_records_in_v2)
+{
+    vstart(2, XS_GUEST_X86_HVM);
+    feed0(XS_REC_STATIC_DATA_END, 3);
+    expect_rule("libxc.v2.v3_record", XS_SEV_ERROR, 3);
+    teardown(); setup();
+    vstart(2, XS_GUEST_X86_PV);
+    uint8_t leaf[24] = {0};
+    feed(XS_REC_X86_CPUID_POLICY, leaf, 24, 2);
+    expect_rule("libxc.v2.v3_record", XS_SEV_ERROR, 2);
+}
+END_TEST
+
+START_TEST(state_policy_after_sde)
+{
+    vstart(3, XS_GUEST_X86_HVM);
+    feed0(XS_REC_STATIC_DATA_END, 0);
+    uint8_t msr[16] = {0};
+    feed(XS_REC_X86_MSR_POLICY, msr, 16, 1);
+    expect_rule("libxc.policy.after_sde", XS_SEV_ERROR, 1);
+}
+END_TEST
+
+START_TEST(state_guest_unhandled)
+{
+    vstart(3, XS_GUEST_X86_PV);
+    uint8_t ctx[16] = {1};
+    feed(XS_REC_HVM_CONTEXT, ctx, 16, 4);
+    expect_rule("libxc.guest.unhandled", XS_SEV_ERROR, 4);
+    teardown(); setup();
+    vstart(2, XS_GUEST_X86_HVM);
+    pv_info(8, 2);
+    expect_rule("libxc.guest.unhandled", XS_SEV_ERROR, 2);
+}
+END_TEST
+
+START_TEST(state_pv_info_order)
+{
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    pv_info(8, 1);
+    expect_rule("libxc.pv_info.duplicate", XS_SEV_ERROR, 1);
+    teardown(); setup();
+    vstart(2, XS_GUEST_X86_PV);
+    uint8_t p[16] = {0};
+    feed(XS_REC_X86_PV_P2M_FRAMES, p, 16, 0);
+    expect_rule("libxc.p2m_frames.before_pv_info", XS_SEV_ERROR, 0);
+    pv_info(8, 1);
+    expect_rule("libxc.pv_info.after_p2m", XS_SEV_ERROR, 1);
+}
+END_TEST
+
+START_TEST(state_p2m_length_for_width)
+{
+    /* pfns 0..1023 of a 32-bit guest: 1024 per frame -> 1 frame (16 bytes);
+     * of a 64-bit guest: 512 per frame -> 2 frames (24 bytes). */
+    uint8_t p[24] = {0};
+    xs_put_le32(p + 4, 1023);
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(4, 0);
+    feed(XS_REC_X86_PV_P2M_FRAMES, p, 16, 1);
+    ck_assert_uint_eq(rep.errors, 0);
+    teardown(); setup();
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    feed(XS_REC_X86_PV_P2M_FRAMES, p, 16, 1);
+    expect_rule("libxc.p2m_frames.length", XS_SEV_ERROR, 1);
+}
+END_TEST
+
+START_TEST(state_vcpu_basic_size)
+{
+    static uint8_t b[8 + XS_VCPU_CTX_X86_64];
+    memset(b, 0, sizeof(b));
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(4, 0);
+    feed(XS_REC_X86_PV_VCPU_BASIC, b, 8 + XS_VCPU_CTX_X86_32, 1);
+    ck_assert_uint_eq(rep.errors, 0);
+    feed(XS_REC_X86_PV_VCPU_BASIC, b, 8 + XS_VCPU_CTX_X86_64, 2);
+    expect_rule("libxc.vcpu.basic_size", XS_SEV_ERROR, 2);
+    teardown(); setup();
+    vstart(2, XS_GUEST_X86_PV);
+    feed(XS_REC_X86_PV_VCPU_BASIC, b, 8 + XS_VCPU_CTX_X86_64, 0);
+    expect_rule("libxc.vcpu.before_pv_info", XS_SEV_ERROR, 0);
+}
+END_TEST
+
+START_TEST(state_shared_info_before_pv_info)
+{
+    static uint8_t b[4096];
+    vstart(2, XS_GUEST_X86_PV);
+    feed(XS_REC_SHARED_INFO, b, 4096, 0);
+    expect_rule("libxc.shared_info.before_pv_info", XS_SEV_ERROR, 0);
+}
+END_TEST
+
+START_TEST(state_sde_late_warning)
+{
+    vstart(2, XS_GUEST_X86_HVM);
+    uint8_t ctx[16] = {1};
+    feed(XS_REC_HVM_CONTEXT, ctx, 16, 0);
+    feed0(XS_REC_END, 1);
+    expect_rule("libxc.sde.late", XS_SEV_WARNING, 1);
+    ck_assert_uint_eq(rep.errors, 0);
+}
+END_TEST
+
+START_TEST(state_checkpoint_warning)
+{
+    vstart(3, XS_GUEST_X86_HVM);
+    feed0(XS_REC_STATIC_DATA_END, 0);
+    feed0(XS_REC_CHECKPOINT, 1);
+    expect_rule("libxc.checkpoint", XS_SEV_WARNING, 1);
+}
+END_TEST
+
+START_TEST(state_incomplete_at_end)
+{
+    vstart(3, XS_GUEST_X86_HVM);
+    feed0(XS_REC_STATIC_DATA_END, 0);
+    feed0(XS_REC_END, 1);
+    expect_rule("libxc.incomplete", XS_SEV_ERROR, 1);
+    teardown(); setup();
+    vstart(3, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    feed0(XS_REC_STATIC_DATA_END, 1);
+    feed0(XS_REC_END, 2);
+    expect_rule("libxc.incomplete", XS_SEV_ERROR, 2);
+    ck_assert_uint_eq(rep.errors, 3); /* p2m, shared info, vcpu0 */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("libxc");
+    TCase *t = tcase_create("codecs");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, endian_roundtrip);
+    tcase_add_test(t, header_codecs);
+    tcase_add_test(t, type_table);
+    tcase_add_test(t, canonicalise_clears_reserved);
+    suite_add_tcase(s, t);
+
+    t = tcase_create("body rules");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, rule_zero_length_records);
+    tcase_add_test(t, rule_page_data);
+    tcase_add_test(t, rule_pv_info);
+    tcase_add_test(t, rule_p2m_frames);
+    tcase_add_test(t, rule_vcpu);
+    tcase_add_test(t, rule_fixed_sizes);
+    tcase_add_test(t, rule_hvm_params);
+    tcase_add_test(t, rule_refused_types);
+    tcase_add_test(t, rule_policy);
+    suite_add_tcase(s, t);
+
+    t = tcase_create("stream rules");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, state_sde_missing_v3);
+    tcase_add_test(t, state_sde_missing_v3_p2m);
+    tcase_add_test(t, state_sde_duplicate);
+    tcase_add_test(t, state_v3_records_in_v2);
+    tcase_add_test(t, state_policy_after_sde);
+    tcase_add_test(t, state_guest_unhandled);
+    tcase_add_test(t, state_pv_info_order);
+    tcase_add_test(t, state_p2m_length_for_width);
+    tcase_add_test(t, state_vcpu_basic_size);
+    tcase_add_test(t, state_shared_info_before_pv_info);
+    tcase_add_test(t, state_sde_late_warning);
+    tcase_add_test(t, state_checkpoint_warning);
+    tcase_add_test(t, state_incomplete_at_end);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,384 @@
+/* Whole-stream tests through the library: golden upgrades (the v3 form of
+ * a generated stream is the upgrade of its v2 form), idempotence, pipe
+ * equals file, header faults, and truncation at every byte offset. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "endian.h"
+#include "libxc.h"
+#include "testutil.h"
+
+static struct xs_report rep;
+static struct xs_buf a, b, c;
+
+static void setup(void)
+{
+    xs_report_init(&rep, "test");
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(&c, 0, sizeof(c));
+}
+
+static void teardown(void)
+{
+    xs_report_free(&rep);
+    xs_buf_free(&a);
+    xs_buf_free(&b);
+    xs_buf_free(&c);
+}
+
+static void small(struct xs_gen_opts *o, uint32_t guest, unsigned width,
+                  unsigned version)
+{
+    xs_gen_defaults(o);
+    o->guest = guest;
+    o->width = width;
+    o->version = version;
+    o->pages = 600;
+    o->batch = 128;
+}
+
+static const struct {
+    uint32_t guest;
+    unsigned width;
+} guests[] = {
+    {XS_GUEST_X86_PV, 8},
+    {XS_GUEST_X86_PV, 4},
+    {XS_GUEST_X86_HVM, 8},
+};
+
+enum feature { F_PLAIN, F_OPTIONAL, F_ERRATUM, F_DIRTY, F_VERIFY,
+               F_CHECKPOINT, F_ALL, F_NR };
+
+static void apply(struct xs_gen_opts *o, int f, bool input)
+{
+    o->optional = f == F_OPTIONAL || f == F_ALL;
+    o->verify_rec = f == F_VERIFY || f == F_ALL;
+    o->checkpoint = f == F_CHECKPOINT || f == F_ALL;
+    /* what upgrade removes exists only in the input */
+    o->erratum = input && (f == F_ERRATUM || f == F_ALL);
+    o->dirty = input && (f == F_DIRTY || f == F_ALL);
+}
+
+/* _i: guest index * F_NR + feature */
+START_TEST(golden_v2_to_v3)
+{
+    int g = _i / F_NR, f = _i % F_NR;
+    struct xs_gen_opts o;
+    small(&o, guests[g].guest, guests[g].width, 2);
+    apply(&o, f, true);
+    tu_gen(&o, &a);
+    small(&o, guests[g].guest, guests[g].width, 3);
+    o.policy = 0; /* a v2 saver had no policy records to send */
+    apply(&o, f, false);
+    tu_gen(&o, &c);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(b.len, c.len);
+    ck_assert_msg(memcmp(b.p, c.p, c.len) == 0, "upgrade differs from golden");
+}
+END_TEST
+
+START_TEST(idempotent_v3)
+{
+    int g = _i / F_NR, f = _i % F_NR;
+    struct xs_gen_opts o;
+    small(&o, guests[g].guest, guests[g].width, 3);
+    apply(&o, f, false);
+    tu_gen(&o, &a);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_uint_eq(b.len, a.len);
+    ck_assert_msg(memcmp(a.p, b.p, a.len) == 0, "canonical v3 changed");
+}
+END_TEST
+
+START_TEST(upgrade_twice_same)
+{
+    int g = _i / F_NR, f = _i % F_NR;
+    struct xs_gen_opts o;
+    small(&o, guests[g].guest, guests[g].width, 2);
+    apply(&o, f, true);
+    tu_gen(&o, &a);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_int_eq(tu_upgrade(&b, &c, &rep, false), XS_OK);
+    ck_assert_uint_eq(b.len, c.len);
+    ck_assert(memcmp(b.p, c.p, b.len) == 0);
+}
+END_TEST
+
+START_TEST(pipe_equals_file)
+{
+    int g = _i / F_NR, f = _i % F_NR;
+    struct xs_gen_opts o;
+    small(&o, guests[g].guest, guests[g].width, 2);
+    o.pages = 4000; /* several kernel-copy sized payloads */
+    o.batch = 1024;
+    apply(&o, f, true);
+    tu_gen(&o, &a);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_int_eq(tu_upgrade(&a, &c, &rep, true), XS_OK);
+    ck_assert_uint_eq(b.len, c.len);
+    ck_assert(memcmp(b.p, c.p, b.len) == 0);
+}
+END_TEST
+
+START_TEST(verify_reports_counts)
+{
+    struct xs_gen_opts o;
+    struct xs_summary s;
+    small(&o, XS_GUEST_X86_PV, 8, 2);
+    tu_gen(&o, &a);
+    struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_OK);
+    xs_in_close(in);
+    ck_assert_uint_eq(s.version, 2);
+    ck_assert_uint_eq(s.guest, XS_GUEST_X86_PV);
+    ck_assert_uint_eq(s.bytes_in, a.len);
+    /* pages are sought over, not read */
+    ck_assert_uint_lt(s.bytes_read, a.len / 2);
+    ck_assert_uint_gt(s.pages, 500);
+}
+END_TEST
+
+/* ---- faults in whole streams ---- */
+
+static void pv3(void)
+{
+    struct xs_gen_opts o;
+    small(&o, XS_GUEST_X86_PV, 8, 3);
+    tu_gen(&o, &a);
+}
+
+static void expect_fault(const char *rule, enum xs_severity sev, uint64_t off)
+{
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    int rc = tu_verify(&a, &rep);
+    const struct xs_finding *f = xs_report_find(&rep, rule);
+    ck_assert_msg(f != NULL, "rule %s not reported", rule);
+    ck_assert_int_eq(f->sev, sev);
+    ck_assert_uint_eq(f->offset, off);
+    ck_assert_int_eq(rc, sev == XS_SEV_ERROR ? XS_INVALID : XS_OK);
+    if (sev == XS_SEV_ERROR) {
+        /* upgrade refuses it and writes nothing */
+        struct xs_report r2;
+        xs_report_init(&r2, "test");
+        ck_assert_int_eq(tu_upgrade(&a, &b, &r2, false), XS_INVALID);
+        ck_assert_uint_eq(b.len, 0);
+        ck_assert_uint_eq(r2.errors, 1); /* only the first fault */
+        xs_report_free(&r2);
+    }
+}
+
+START_TEST(header_faults)
+{
+    pv3(); a.p[3] = 0x7f;
+    expect_fault("detect.unknown", XS_SEV_ERROR, 0);
+    pv3(); a.p[8] = 'Y';
+    expect_fault("libxc.ihdr.id", XS_SEV_ERROR, 8);
+    pv3(); a.p[15] = 4;
+    expect_fault("libxc.ihdr.version", XS_SEV_ERROR, 12);
+    pv3(); a.p[17] = 1;
+    expect_fault("libxc.ihdr.big_endian", XS_SEV_ERROR, 16);
+    pv3(); a.p[16] = 0x80;
+    expect_fault("libxc.reserved", XS_SEV_WARNING, 16);
+    pv3(); a.p[24] = 3;
+    expect_fault("libxc.dhdr.type", XS_SEV_ERROR, 24);
+    pv3(); a.p[28] = 13;
+    expect_fault("libxc.dhdr.page_shift", XS_SEV_ERROR, 28);
+    pv3(); a.p[30] = 1;
+    expect_fault("libxc.reserved", XS_SEV_WARNING, 30);
+}
+END_TEST
+
+START_TEST(record_faults)
+{
+    /* first record: X86_PV_INFO at 40 */
+    pv3(); xs_put_le32(a.p + 44, XS_LIBXC_REC_LENGTH_MAX + 1);
+    expect_fault("libxc.record.too_long", XS_SEV_ERROR, 44);
+    pv3(); a.p[40] = 0x13;
+    expect_fault("libxc.unknown", XS_SEV_ERROR, 40);
+    pv3(); a.p[49] = 3; /* 64-bit with 3 levels */
+    expect_fault("libxc.pv_info.combination", XS_SEV_ERROR, 48);
+}
+END_TEST
+
+START_TEST(trailing_and_padding)
+{
+    struct xs_gen_opts o;
+    small(&o, XS_GUEST_X86_HVM, 8, 3);
+    o.trailing = 100;
+    tu_gen(&o, &a);
+    expect_fault("libxc.trailing", XS_SEV_WARNING, a.len - 100);
+    /* upgrade keeps the trailing bytes */
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_uint_eq(b.len, a.len);
+    ck_assert(memcmp(b.p + b.len - 100, a.p + a.len - 100, 100) == 0);
+
+    small(&o, XS_GUEST_X86_HVM, 8, 3);
+    o.optional = true; /* 26-byte body, 6 bytes of padding */
+    tu_gen(&o, &a);
+    /* the optional record follows the policy records */
+    size_t at = 40;
+    while (xs_le32(a.p + at) != (XS_REC_OPTIONAL | 0x123))
+        at += 8 + xs_le32(a.p + at + 4) + xs_libxc_padding(xs_le32(a.p + at + 4));
+    a.p[at + 8 + 26 + 2] = 1;
+    expect_fault("libxc.padding", XS_SEV_WARNING, at + 8 + 26 + 2);
+}
+END_TEST
+
+START_TEST(not_a_stream)
+{
+    a.len = 0;
+    xs_buf_reserve(&a, 64);
+    expect_fault("detect.unknown", XS_SEV_ERROR, 0);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "empty"));
+    /* a legacy 64-bit image: p2m_size, then zero octets 4-7 */
+    memset(a.p, 0, 64);
+    a.len = 64;
+    xs_put_le32(a.p, 0x40000);
+    expect_fault("detect.unknown", XS_SEV_ERROR, 0);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "legacy"));
+    memcpy(a.p, "Xen saved domain, xl format\n \0 \r", 32);
+    expect_fault("detect.unsupported", XS_SEV_ERROR, 0);
+}
+END_TEST
+
+START_TEST(pipe_withholds_end_on_late_fault)
+{
+    /* a fault only visible at END (no vcpu0 context): on a pipe the
+     * output stops before END, so downstream never sees a whole stream */
+    struct xs_gen_opts o;
+    small(&o, XS_GUEST_X86_PV, 8, 2);
+    o.vcpus = 0;
+    tu_gen(&o, &a);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, true), XS_INVALID);
+    ck_assert(xs_report_find(&rep, "libxc.incomplete") != NULL);
+    ck_assert_uint_gt(b.len, 0);
+    struct xs_report r2;
+    xs_report_init(&r2, "out");
+    ck_assert_int_eq(tu_verify(&b, &r2), XS_INVALID);
+    const struct xs_finding *f = xs_report_find(&r2, "libxc.truncated");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, b.len);
+    xs_report_free(&r2);
+}
+END_TEST
+
+/* A small whole stream with every record kind, cut at every byte offset:
+ * the memfd is shortened step by step, so each cut costs no copy. */
+static void truncations(uint32_t guest, unsigned width, bool upgrade)
+{
+    struct xs_gen_opts o;
+    small(&o, guest, width, 2);
+    o.pages = 24;
+    o.batch = 8;
+    o.vcpus = 1;
+    o.optional = true;
+    o.zero_pages = true;
+    tu_gen(&o, &a);
+    int fd = tu_mem_fd(a.p, a.len);
+    for (size_t n = a.len; n-- > 0;) {
+        struct xs_report r;
+        xs_report_init(&r, "t");
+        ck_assert_int_eq(ftruncate(fd, (off_t)n), 0);
+        ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+        struct xs_in *in = xs_in_from_fd(dup(fd), "cut", true, &r);
+        int rc;
+        if (!upgrade) {
+            rc = xs_verify(in, &r, NULL);
+        } else {
+            int ofd;
+            struct xs_out *out = tu_out_mem(&r, &ofd);
+            rc = xs_upgrade_precheck(in, &r, NULL);
+            if (rc == XS_OK)
+                rc = xs_upgrade(in, out, &r, NULL);
+            xs_out_abort(out);
+            /* a file input is refused before anything is written */
+            ck_assert_int_eq(lseek(ofd, 0, SEEK_END), 0);
+            close(ofd);
+        }
+        xs_in_close(in);
+        ck_assert_msg(rc == XS_INVALID, "truncated at %zu: rc %d", n, rc);
+        ck_assert_uint_eq(r.errors, 1);
+        ck_assert_uint_le(r.kept[r.nkept - 1].offset, n);
+        xs_report_free(&r);
+    }
+    close(fd);
+}
+
+START_TEST(truncated_everywhere)
+{
+    truncations(_i == 2 ? XS_GUEST_X86_HVM : XS_GUEST_X86_PV,
+                _i == 1 ? 4 : 8, false);
+}
+END_TEST
+
+START_TEST(truncated_upgrade_everywhere)
+{
+    truncations(_i == 2 ? XS_GUEST_X86_HVM : XS_GUEST_X86_PV,
+                _i == 1 ? 4 : 8, true);
+}
+END_TEST
+
+START_TEST(truncated_pipe_upgrade)
+{
+    /* the same through a pipe, at a stride (a process per cut) */
+    struct xs_gen_opts o;
+    small(&o, XS_GUEST_X86_PV, 8, 2);
+    o.pages = 24;
+    o.batch = 8;
+    o.vcpus = 1;
+    tu_gen(&o, &a);
+    size_t full = a.len;
+    for (size_t n = 0; n < full; n += 211) {
+        struct xs_report r;
+        xs_report_init(&r, "t");
+        a.len = n;
+        ck_assert_int_eq(tu_upgrade(&a, &b, &r, true), XS_INVALID);
+        ck_assert_uint_eq(r.errors, 1);
+        xs_report_free(&r);
+    }
+    a.len = full;
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    int combos = 3 * F_NR;
+    Suite *s = suite_create("pipeline");
+    TCase *t = tcase_create("golden");
+    tcase_set_timeout(t, 120);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_loop_test(t, golden_v2_to_v3, 0, combos);
+    tcase_add_loop_test(t, idempotent_v3, 0, combos);
+    tcase_add_loop_test(t, upgrade_twice_same, 0, combos);
+    tcase_add_loop_test(t, pipe_equals_file, 0, combos);
+    tcase_add_test(t, verify_reports_counts);
+    suite_add_tcase(s, t);
+
+    t = tcase_create("faults");
+    tcase_set_timeout(t, 600);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, header_faults);
+    tcase_add_test(t, record_faults);
+    tcase_add_test(t, trailing_and_padding);
+    tcase_add_test(t, not_a_stream);
+    tcase_add_test(t, pipe_withholds_end_on_late_fault);
+    tcase_add_loop_test(t, truncated_everywhere, 0, 3);
+    tcase_add_loop_test(t, truncated_upgrade_everywhere, 0, 3);
+    tcase_add_test(t, truncated_pipe_upgrade);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

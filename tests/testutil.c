@@ -1,0 +1,109 @@
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int tu_mem_fd(const uint8_t *p, size_t n)
+{
+    int fd = memfd_create("xs-test", MFD_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        ck_assert_int_gt(w, 0);
+        off += (size_t)w;
+    }
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+struct xs_in *tu_in_mem(const uint8_t *p, size_t n, struct xs_report *rep)
+{
+    int fd = tu_mem_fd(p, n);
+    struct xs_in *in = xs_in_from_fd(fd, "mem", true, rep);
+    ck_assert_ptr_nonnull(in);
+    return in;
+}
+
+struct xs_in *tu_in_pipe(const uint8_t *p, size_t n, struct xs_report *rep)
+{
+    int pfd[2];
+    ck_assert_int_eq(pipe(pfd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        size_t off = 0;
+        while (off < n) {
+            ssize_t w = write(pfd[1], p + off, n - off);
+            if (w <= 0)
+                _exit(0); /* the reader stopped early: fine */
+            off += (size_t)w;
+        }
+        _exit(0);
+    }
+    close(pfd[1]);
+    struct xs_in *in = xs_in_from_fd(pfd[0], "pipe", true, rep);
+    ck_assert_ptr_nonnull(in);
+    return in;
+}
+
+
+struct xs_out *tu_out_mem(struct xs_report *rep, int *fd)
+{
+    *fd = memfd_create("xs-out", MFD_CLOEXEC);
+    ck_assert_int_ge(*fd, 0);
+    struct xs_out *out = xs_out_from_fd(*fd, "memout", false, rep);
+    ck_assert_ptr_nonnull(out);
+    return out;
+}
+
+void tu_out_take(int fd, struct xs_buf *b)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    ck_assert_int_ge(end, 0);
+    b->len = 0;
+    ck_assert_int_eq(xs_buf_reserve(b, (size_t)end + 1), XS_OK);
+    ck_assert_int_eq(pread(fd, b->p, (size_t)end, 0), end);
+    b->len = (size_t)end;
+    close(fd);
+}
+
+int tu_verify(const struct xs_buf *in, struct xs_report *rep)
+{
+    struct xs_in *i = tu_in_mem(in->p, in->len, rep);
+    int rc = xs_verify(i, rep, NULL);
+    xs_in_close(i);
+    return rc;
+}
+
+int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
+               struct xs_report *rep, bool pipe)
+{
+    struct xs_in *i = pipe ? tu_in_pipe(in->p, in->len, rep)
+                           : tu_in_mem(in->p, in->len, rep);
+    int fd;
+    struct xs_out *o = tu_out_mem(rep, &fd);
+    int rc = xs_upgrade_precheck(i, rep, NULL);
+    if (rc == XS_OK)
+        rc = xs_upgrade(i, o, rep, NULL);
+    int crc = xs_out_commit(o);
+    if (rc == XS_OK)
+        rc = crc;
+    tu_out_take(fd, out);
+    xs_in_close(i);
+    if (pipe)
+        while (wait(NULL) > 0)
+            ;
+    return rc;
+}
+
+void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b)
+{
+    b->len = 0;
+    ck_assert_int_eq(xs_gen_to_buf(o, b), 0);
+}

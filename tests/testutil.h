@@ -1,0 +1,24 @@
+/* Helpers shared by the Check suites. */
+#ifndef XS_TESTUTIL_H
+#define XS_TESTUTIL_H
+
+#include "gen.h"
+#include "xenstream.h"
+
+/* A memfd holding these bytes, positioned at 0. */
+int tu_mem_fd(const uint8_t *p, size_t n);
+/* A read-only input holding these bytes (a memfd, so seeks work). */
+struct xs_in *tu_in_mem(const uint8_t *p, size_t n, struct xs_report *rep);
+/* The same bytes through a pipe fed by a child process (no seeks). */
+struct xs_in *tu_in_pipe(const uint8_t *p, size_t n, struct xs_report *rep);
+/* Output to a memfd; tu_out_take() returns what was written. */
+struct xs_out *tu_out_mem(struct xs_report *rep, int *fd);
+void tu_out_take(int fd, struct xs_buf *b);
+/* Run verify / upgrade (precheck + upgrade) over bytes. */
+int tu_verify(const struct xs_buf *in, struct xs_report *rep);
+int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
+               struct xs_report *rep, bool pipe);
+/* Generate a stream into b (aborts the test on failure). */
+void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b);
+
+#endif
