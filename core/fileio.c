@@ -15,17 +15,22 @@
 
 #define XS_OUT_BUF (256u * 1024u)
 
-struct xs_in {
+/* What an input and an output share: a named fd and its buffer. */
+struct endpoint {
     char *name;
     struct xs_report *rep;
     int fd;
     bool close_fd;
     bool is_reg;
     bool is_pipe;
+    uint8_t *buf;
+};
+
+struct xs_in {
+    struct endpoint e;
     dev_t dev;
     ino_t ino;
     uint64_t size;       /* regular files: size at open */
-    uint8_t *buf;
     size_t pos, len;     /* valid window is buf[pos..len) */
     uint64_t off;        /* logical offset of buf[pos] */
     uint64_t bytes_read;
@@ -33,17 +38,11 @@ struct xs_in {
 };
 
 struct xs_out {
-    char *name;
+    struct endpoint e;
     char *path;          /* final path, when atomic */
     char *tmp;           /* temporary file, when atomic */
-    struct xs_report *rep;
-    int fd;
-    bool close_fd;
-    bool is_reg;
-    bool is_pipe;
     bool failed;
     bool fsync;          /* make the result durable before the rename */
-    uint8_t *buf;
     size_t len;
     uint64_t written;
 };
@@ -104,6 +103,31 @@ void xs_install_signal_cleanup(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+static bool endpoint_init(struct endpoint *e, int fd, const char *name,
+                          size_t bufsz, bool own, struct xs_report *rep)
+{
+    e->buf = malloc(bufsz);
+    e->name = strdup(name);
+    if (!e->buf || !e->name) {
+        free(e->buf);
+        free(e->name);
+        io_error(rep, "cannot open", name, ENOMEM);
+        return false;
+    }
+    e->rep = rep;
+    e->fd = fd;
+    e->close_fd = own;
+    return true;
+}
+
+static void endpoint_free(struct endpoint *e)
+{
+    if (e->close_fd)
+        close(e->fd);
+    free(e->buf);
+    free(e->name);
+}
+
 /* ------------------------------------------------------------------ */
 /* input                                                               */
 
@@ -120,23 +144,16 @@ struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
         return NULL;
     }
     struct xs_in *in = calloc(1, sizeof(*in));
-    if (!in || !(in->buf = malloc(XS_IN_WINDOW)) ||
-        !(in->name = strdup(name))) {
-        if (in)
-            free(in->buf);
+    if (!in || !endpoint_init(&in->e, fd, name, XS_IN_WINDOW, own, rep)) {
         free(in);
-        io_error(rep, "cannot open", name, ENOMEM);
         return NULL;
     }
-    in->rep = rep;
-    in->fd = fd;
-    in->close_fd = own;
-    in->is_reg = S_ISREG(st.st_mode);
-    in->is_pipe = S_ISFIFO(st.st_mode);
+    in->e.is_reg = S_ISREG(st.st_mode);
+    in->e.is_pipe = S_ISFIFO(st.st_mode);
     in->dev = st.st_dev;
     in->ino = st.st_ino;
-    in->size = in->is_reg ? (uint64_t)st.st_size : 0;
-    if (in->is_reg) {
+    in->size = in->e.is_reg ? (uint64_t)st.st_size : 0;
+    if (in->e.is_reg) {
         /* Logical offsets count from where the fd stands now. */
         off_t here = lseek(fd, 0, SEEK_CUR);
         if (here > 0)
@@ -168,24 +185,21 @@ void xs_in_close(struct xs_in *in)
 {
     if (!in)
         return;
-    if (in->close_fd)
-        close(in->fd);
-    free(in->buf);
-    free(in->name);
+    endpoint_free(&in->e);
     free(in);
 }
 
-bool xs_in_seekable(const struct xs_in *in) { return in->is_reg; }
+bool xs_in_seekable(const struct xs_in *in) { return in->e.is_reg; }
 uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
 uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }
 
 int xs_in_rewind(struct xs_in *in)
 {
-    if (!in->is_reg)
+    if (!in->e.is_reg)
         return XS_IO;
     off_t back = (off_t)(in->off + (in->len - in->pos));
-    if (lseek(in->fd, -back, SEEK_CUR) < 0) {
-        io_error(in->rep, "cannot seek", in->name, errno);
+    if (lseek(in->e.fd, -back, SEEK_CUR) < 0) {
+        io_error(in->e.rep, "cannot seek", in->e.name, errno);
         return XS_IO;
     }
     in->pos = in->len = 0;
@@ -207,7 +221,7 @@ static ssize_t read_retry(int fd, void *p, size_t n)
 static int fill(struct xs_in *in, size_t want)
 {
     if (in->pos > 0) {
-        memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+        memmove(in->e.buf, in->e.buf + in->pos, in->len - in->pos);
         in->len -= in->pos;
         in->pos = 0;
     }
@@ -215,11 +229,11 @@ static int fill(struct xs_in *in, size_t want)
         /* A seekable input reads little beyond what is asked for, so that
          * verify can seek over page payloads instead of reading them. */
         size_t room = XS_IN_WINDOW - in->len;
-        if (in->is_reg && room > want - in->len + 16384)
+        if (in->e.is_reg && room > want - in->len + 16384)
             room = want - in->len + 16384;
-        ssize_t r = read_retry(in->fd, in->buf + in->len, room);
+        ssize_t r = read_retry(in->e.fd, in->e.buf + in->len, room);
         if (r < 0) {
-            io_error(in->rep, "cannot read", in->name, errno);
+            io_error(in->e.rep, "cannot read", in->e.name, errno);
             return XS_IO;
         }
         if (r == 0)
@@ -239,7 +253,7 @@ long xs_in_need(struct xs_in *in, size_t n)
     return (long)(in->len - in->pos);
 }
 
-const uint8_t *xs_in_peek(const struct xs_in *in) { return in->buf + in->pos; }
+const uint8_t *xs_in_peek(const struct xs_in *in) { return in->e.buf + in->pos; }
 
 void xs_in_consume(struct xs_in *in, size_t n)
 {
@@ -249,43 +263,47 @@ void xs_in_consume(struct xs_in *in, size_t n)
     in->off += n;
 }
 
+/* How many of the `left` bytes are in the window now (0 at end of input). */
+static int next_chunk(struct xs_in *in, uint64_t left, size_t *take)
+{
+    long have = xs_in_need(in, left < XS_IN_WINDOW ? (size_t)left
+                                                   : XS_IN_WINDOW);
+    if (have < 0)
+        return XS_IO;
+    *take = (uint64_t)have < left ? (size_t)have : (size_t)left;
+    return XS_OK;
+}
+
 int xs_in_read(struct xs_in *in, void *dst, size_t n, size_t *got)
 {
-    uint8_t *d = dst;
-    *got = 0;
-    while (*got < n) {
-        long have = xs_in_need(in, n - *got);
-        if (have < 0)
+    size_t take;
+    for (*got = 0; *got < n; *got += take) {
+        if (next_chunk(in, n - *got, &take) != XS_OK)
             return XS_IO;
-        if (have == 0)
+        if (take == 0)
             break;
-        size_t take = (size_t)have < n - *got ? (size_t)have : n - *got;
-        memcpy(d + *got, xs_in_peek(in), take);
+        memcpy((uint8_t *)dst + *got, xs_in_peek(in), take);
         xs_in_consume(in, take);
-        *got += take;
     }
     return XS_OK;
 }
 
 int xs_in_read_buf(struct xs_in *in, struct xs_buf *b, size_t n, size_t *got)
 {
-    *got = 0;
-    while (*got < n) {
-        long have = xs_in_need(in, n - *got);
-        if (have < 0)
+    size_t take;
+    for (*got = 0; *got < n; *got += take) {
+        if (next_chunk(in, n - *got, &take) != XS_OK)
             return XS_IO;
-        if (have == 0)
+        if (take == 0)
             break;
-        size_t take = (size_t)have < n - *got ? (size_t)have : n - *got;
         /* grow by what has arrived, never by what was announced */
         if (xs_buf_reserve(b, b->len + take) != XS_OK) {
-            io_error(in->rep, "cannot read", in->name, ENOMEM);
+            io_error(in->e.rep, "cannot read", in->e.name, ENOMEM);
             return XS_IO;
         }
         memcpy(b->p + b->len, xs_in_peek(in), take);
         b->len += take;
         xs_in_consume(in, take);
-        *got += take;
     }
     return XS_OK;
 }
@@ -299,12 +317,12 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
     n -= take;
     if (n == 0)
         return XS_OK;
-    if (in->is_reg) {
+    if (in->e.is_reg) {
         /* window is empty: the fd stands at the logical offset */
         uint64_t left = in->size > in->off ? in->size - in->off : 0;
         uint64_t step = n < left ? n : left;
-        if (step && lseek(in->fd, (off_t)step, SEEK_CUR) < 0) {
-            io_error(in->rep, "cannot seek", in->name, errno);
+        if (step && lseek(in->e.fd, (off_t)step, SEEK_CUR) < 0) {
+            io_error(in->e.rep, "cannot seek", in->e.name, errno);
             return XS_IO;
         }
         in->off += step;
@@ -313,16 +331,12 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
             in->eof = true;
         return XS_OK;
     }
-    while (n > 0) {
-        long have = xs_in_need(in, n < XS_IN_WINDOW ? (size_t)n : XS_IN_WINDOW);
-        if (have < 0)
+    for (size_t t; n > 0; n -= t, *done += t) {
+        if (next_chunk(in, n, &t) != XS_OK)
             return XS_IO;
-        if (have == 0)
+        if (t == 0)
             break;
-        size_t t = (uint64_t)have < n ? (size_t)have : (size_t)n;
         xs_in_consume(in, t);
-        *done += t;
-        n -= t;
     }
     return XS_OK;
 }
@@ -332,8 +346,8 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
 static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                        uint64_t *moved, bool *fallback)
 {
-    bool cfr = in->is_reg && out->is_reg;
-    bool spl = in->is_pipe || out->is_pipe;
+    bool cfr = in->e.is_reg && out->e.is_reg;
+    bool spl = in->e.is_pipe || out->e.is_pipe;
     *moved = 0;
     *fallback = !(cfr || spl);
     while (!*fallback && *moved < n) {
@@ -341,9 +355,9 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                                                : (size_t)(n - *moved);
         ssize_t r;
         if (cfr)
-            r = copy_file_range(in->fd, NULL, out->fd, NULL, chunk, 0);
+            r = copy_file_range(in->e.fd, NULL, out->e.fd, NULL, chunk, 0);
         else
-            r = splice(in->fd, NULL, out->fd, NULL, chunk, SPLICE_F_MOVE);
+            r = splice(in->e.fd, NULL, out->e.fd, NULL, chunk, SPLICE_F_MOVE);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -356,8 +370,8 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
             /* Which side failed?  A write-side error names the output. */
             bool wside = e == EPIPE || e == ENOSPC || e == EFBIG ||
                          e == EDQUOT;
-            io_error(in->rep, wside ? "cannot write" : "cannot read",
-                     wside ? out->name : in->name, e);
+            io_error(in->e.rep, wside ? "cannot write" : "cannot read",
+                     wside ? out->e.name : in->e.name, e);
             out->failed = true;
             return XS_IO;
         }
@@ -404,18 +418,14 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
         if (!fallback)
             return XS_OK; /* complete, or input ended */
     }
-    while (n > 0) {
-        long have = xs_in_need(in, n < XS_IN_WINDOW ? (size_t)n : XS_IN_WINDOW);
-        if (have < 0)
+    for (size_t t; n > 0; n -= t, *done += t) {
+        if (next_chunk(in, n, &t) != XS_OK)
             return XS_IO;
-        if (have == 0)
+        if (t == 0)
             break;
-        size_t t = (uint64_t)have < n ? (size_t)have : (size_t)n;
         if (xs_out_write(out, xs_in_peek(in), t) != XS_OK)
             return XS_IO;
         xs_in_consume(in, t);
-        *done += t;
-        n -= t;
     }
     return XS_OK;
 }
@@ -427,19 +437,13 @@ static struct xs_out *out_new(int fd, const char *name, struct xs_report *rep)
 {
     struct stat st;
     struct xs_out *out = calloc(1, sizeof(*out));
-    if (!out || !(out->buf = malloc(XS_OUT_BUF)) ||
-        !(out->name = strdup(name))) {
-        if (out)
-            free(out->buf);
+    if (!out || !endpoint_init(&out->e, fd, name, XS_OUT_BUF, false, rep)) {
         free(out);
-        io_error(rep, "cannot open", name, ENOMEM);
         return NULL;
     }
-    out->rep = rep;
-    out->fd = fd;
     if (fstat(fd, &st) == 0) {
-        out->is_reg = S_ISREG(st.st_mode);
-        out->is_pipe = S_ISFIFO(st.st_mode);
+        out->e.is_reg = S_ISREG(st.st_mode);
+        out->e.is_pipe = S_ISFIFO(st.st_mode);
     }
     return out;
 }
@@ -449,7 +453,7 @@ struct xs_out *xs_out_from_fd(int fd, const char *name, bool own,
 {
     struct xs_out *out = out_new(fd, name, rep);
     if (out)
-        out->close_fd = own;
+        out->e.close_fd = own;
     return out;
 }
 
@@ -471,7 +475,7 @@ struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
         if (!out)
             close(fd);
         else
-            out->close_fd = true;
+            out->e.close_fd = true;
         return out;
     }
 
@@ -517,7 +521,7 @@ struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
         free(tmp);
         return NULL;
     }
-    out->close_fd = true;
+    out->e.close_fd = true;
     out->tmp = tmp;
     out->path = strdup(path);
     if (!out->path) {
@@ -531,11 +535,11 @@ struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
 static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
 {
     while (n > 0) {
-        ssize_t w = write(out->fd, p, n);
+        ssize_t w = write(out->e.fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
-            io_error(out->rep, "cannot write", out->name, errno);
+            io_error(out->e.rep, "cannot write", out->e.name, errno);
             out->failed = true;
             return XS_IO;
         }
@@ -552,7 +556,7 @@ int xs_out_flush(struct xs_out *out)
         return XS_IO;
     size_t n = out->len;
     out->len = 0;
-    return n ? write_all(out, out->buf, n) : XS_OK;
+    return n ? write_all(out, out->e.buf, n) : XS_OK;
 }
 
 int xs_out_write(struct xs_out *out, const void *p, size_t n)
@@ -565,7 +569,7 @@ int xs_out_write(struct xs_out *out, const void *p, size_t n)
         if (n >= XS_OUT_BUF)
             return write_all(out, p, n);
     }
-    memcpy(out->buf + out->len, p, n);
+    memcpy(out->e.buf + out->len, p, n);
     out->len += n;
     return XS_OK;
 }
@@ -591,8 +595,7 @@ uint64_t xs_out_written(const struct xs_out *out)
 
 static void out_free(struct xs_out *out)
 {
-    free(out->buf);
-    free(out->name);
+    endpoint_free(&out->e);
     free(out->path);
     free(out->tmp);
     free(out);
@@ -602,19 +605,19 @@ int xs_out_commit(struct xs_out *out)
 {
     int rc = xs_out_flush(out);
     if (rc == XS_OK && out->tmp && out->fsync) {
-        if (fsync(out->fd) < 0) {
-            io_error(out->rep, "cannot write", out->name, errno);
+        if (fsync(out->e.fd) < 0) {
+            io_error(out->e.rep, "cannot write", out->e.name, errno);
             rc = XS_IO;
         }
     }
-    if (out->close_fd && close(out->fd) < 0 && rc == XS_OK) {
-        io_error(out->rep, "cannot write", out->name, errno);
+    if (out->e.close_fd && close(out->e.fd) < 0 && rc == XS_OK) {
+        io_error(out->e.rep, "cannot write", out->e.name, errno);
         rc = XS_IO;
     }
-    out->close_fd = false;
+    out->e.close_fd = false;
     if (out->tmp) {
         if (rc == XS_OK && rename(out->tmp, out->path) < 0) {
-            io_error(out->rep, "cannot rename into", out->path, errno);
+            io_error(out->e.rep, "cannot rename into", out->path, errno);
             rc = XS_IO;
         }
         if (rc != XS_OK)
@@ -641,8 +644,6 @@ void xs_out_abort(struct xs_out *out)
 {
     if (!out)
         return;
-    if (out->close_fd)
-        close(out->fd);
     if (out->tmp) {
         unlink(out->tmp);
         pending_tmp = NULL;

@@ -76,8 +76,7 @@ START_TEST(golden_v2_to_v3)
     tu_gen(&o, &c);
     ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
     ck_assert_uint_eq(rep.errors, 0);
-    ck_assert_uint_eq(b.len, c.len);
-    ck_assert_msg(memcmp(b.p, c.p, c.len) == 0, "upgrade differs from golden");
+    tu_assert_same(&b, &c, "upgrade against golden");
 }
 END_TEST
 
@@ -89,8 +88,7 @@ START_TEST(idempotent_v3)
     apply(&o, f, false);
     tu_gen(&o, &a);
     ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
-    ck_assert_uint_eq(b.len, a.len);
-    ck_assert_msg(memcmp(a.p, b.p, a.len) == 0, "canonical v3 changed");
+    tu_assert_same(&b, &a, "upgrade of canonical v3");
 }
 END_TEST
 
@@ -103,8 +101,7 @@ START_TEST(upgrade_twice_same)
     tu_gen(&o, &a);
     ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
     ck_assert_int_eq(tu_upgrade(&b, &c, &rep, false), XS_OK);
-    ck_assert_uint_eq(b.len, c.len);
-    ck_assert(memcmp(b.p, c.p, b.len) == 0);
+    tu_assert_same(&c, &b, "second upgrade");
 }
 END_TEST
 
@@ -119,8 +116,7 @@ START_TEST(pipe_equals_file)
     tu_gen(&o, &a);
     ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
     ck_assert_int_eq(tu_upgrade(&a, &c, &rep, true), XS_OK);
-    ck_assert_uint_eq(b.len, c.len);
-    ck_assert(memcmp(b.p, c.p, b.len) == 0);
+    tu_assert_same(&c, &b, "pipe against file");
 }
 END_TEST
 
@@ -374,11 +370,4 @@ static Suite *suite(void)
     return s;
 }
 
-int main(void)
-{
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return tu_run(suite()); }

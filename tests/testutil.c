@@ -107,3 +107,20 @@ void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b)
     b->len = 0;
     ck_assert_int_eq(xs_gen_to_buf(o, b), 0);
 }
+
+int tu_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+void tu_assert_same(const struct xs_buf *x, const struct xs_buf *y,
+                    const char *what)
+{
+    ck_assert_msg(x->len == y->len, "%s: %zu bytes, expected %zu", what,
+                  x->len, y->len);
+    ck_assert_msg(memcmp(x->p, y->p, x->len) == 0, "%s: bytes differ", what);
+}

@@ -2,6 +2,8 @@
 #ifndef XS_TESTUTIL_H
 #define XS_TESTUTIL_H
 
+#include <check.h>
+
 #include "gen.h"
 #include "xenstream.h"
 
@@ -20,5 +22,11 @@ int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
                struct xs_report *rep, bool pipe);
 /* Generate a stream into b (aborts the test on failure). */
 void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b);
+
+/* The two buffers hold the same bytes. */
+void tu_assert_same(const struct xs_buf *x, const struct xs_buf *y,
+                    const char *what);
+/* Run a suite; the process exit status. */
+int tu_run(Suite *s);
 
 #endif
