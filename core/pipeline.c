@@ -177,7 +177,8 @@ int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
     if (rc == XS_OK)
         rc = xs_in_rewind(in);
     /* The writing pass repeats this pass's warnings: keep it quiet. */
-    rep->quiet = true;
+    if (rc == XS_OK)
+        rep->quiet = true;
     return rc;
 }
 
