@@ -12,14 +12,16 @@ const struct xs_command xs_cmd_upgrade = {
     .run = run_upgrade,
     .summary = "rewrite a v2 or v3 stream as the canonical v3 stream",
     .usage =
-        "usage: xenstream upgrade [-o OUT] [--fsync] [-v] [IN]\n"
+        "usage: xenstream upgrade [-o OUT] [--gzip] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical v3 stream: for a v2\n"
         "input, STATIC_DATA_END is inserted where Xen's restore infers it\n"
         "(before the first PAGE_DATA, or for a PV guest the first\n"
         "X86_PV_P2M_FRAMES, whichever comes first); zero-content erratum\n"
         "records are dropped; reserved fields and padding are cleared.\n"
-        "Everything else is copied byte for byte.\n"
+        "Everything else is copied byte for byte, and every container layer\n"
+        "(xl header and config, libxl records, libvirt and XenServer\n"
+        "headers) is kept as it is.  gzip input is decoded on the fly.\n"
         "\n"
         "IN and OUT default to '-' (standard input / standard output).  A\n"
         "file OUT is written to a temporary file beside it and renamed into\n"
@@ -27,6 +29,7 @@ const struct xs_command xs_cmd_upgrade = {
         "with the offset, record index and type of its first fault.\n"
         "\n"
         "  -o, --output OUT   write to OUT instead of standard output\n"
+        "  -z, --gzip         compress the output (also when OUT ends in .gz)\n"
         "      --fsync        make OUT durable (fsync) before renaming it\n"
         "  -v, --verbose      say what was done, on standard error\n"
         "  -h, --help         show this help\n",
@@ -38,16 +41,17 @@ static int run_upgrade(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
         {"fsync", no_argument, NULL, 'S'},
+        {"gzip", no_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out_path = "-";
-    bool verbose = false, sync = false;
+    bool verbose = false, sync = false, gzip = false;
     int c;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vzh", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             out_path = optarg;
@@ -57,6 +61,9 @@ static int run_upgrade(int argc, char **argv)
             break;
         case 'S':
             sync = true;
+            break;
+        case 'z':
+            gzip = true;
             break;
         case 'h':
             xs_print_help(&xs_cmd_upgrade);
@@ -69,6 +76,9 @@ static int run_upgrade(int argc, char **argv)
     if (argc - optind > 1)
         return xs_usage_error(&xs_cmd_upgrade, "one input at most");
     const char *in_path = optind < argc ? argv[optind] : "-";
+    size_t olen = strlen(out_path);
+    if (olen > 3 && strcmp(out_path + olen - 3, ".gz") == 0)
+        gzip = true;
     if (strcmp(out_path, "-") == 0 && isatty(STDOUT_FILENO))
         return xs_usage_error(&xs_cmd_upgrade,
                               "refusing to write a binary stream to a "
@@ -99,7 +109,9 @@ static int run_upgrade(int argc, char **argv)
             rc = XS_IO;
         } else {
             xs_out_set_fsync(out, sync);
-            rc = xs_upgrade(in, out, &rep, &sum);
+            rc = gzip ? xs_out_set_gzip(out, 6) : XS_OK; /* gzip's default */
+            if (rc == XS_OK)
+                rc = xs_upgrade(in, out, &rep, &sum);
             if (rc == XS_OK)
                 rc = xs_out_commit(out);
             else

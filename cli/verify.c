@@ -60,7 +60,7 @@ static void print_json(const char *file, int rc, bool strict,
     json_object_set_new(doc, "strict", json_boolean(strict));
     json_object_set_new(doc, "errors", json_integer(rep->errors));
     json_object_set_new(doc, "warnings", json_integer(rep->warnings));
-    if (s->layers) {
+    if (s->layers[0]) {
         json_object_set_new(doc, "layers", json_string(s->layers));
         json_object_set_new(doc, "version", json_integer(s->version));
         json_object_set_new(doc, "guest",

@@ -1,7 +1,8 @@
 /* All file and pipe handling: buffered input with seek-or-read skipping,
- * buffered output written atomically (temporary file + rename), and the
+ * buffered output written atomically (temporary file + rename), the
  * zero-copy fast paths (copy_file_range between regular files, splice where
- * a pipe is involved) used for page payloads. */
+ * a pipe is involved) used for page payloads, and gzip as a transport
+ * (inflate on the way in, deflate on the way out, streaming with zlib). */
 #include "fileio.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define XS_OUT_BUF (256u * 1024u)
 
@@ -26,15 +28,27 @@ struct endpoint {
     uint8_t *buf;
 };
 
+/* gzip decoding state of an input (CONTRACT 1: gzip is a transport). */
+struct gz_in {
+    z_stream z;
+    uint8_t *raw;        /* compressed bytes read from the fd */
+    bool raw_eof;
+    bool member_done;    /* the last member ended with its trailer */
+};
+#define XS_GZ_RAW (128u * 1024u)
+
 struct xs_in {
     struct endpoint e;
     dev_t dev;
     ino_t ino;
     uint64_t size;       /* regular files: size at open */
+    off_t start;         /* regular files: where the fd stood at open */
     size_t pos, len;     /* valid window is buf[pos..len) */
-    uint64_t off;        /* logical offset of buf[pos] */
-    uint64_t bytes_read;
+    uint64_t off;        /* logical offset of buf[pos] (decoded, for gzip) */
+    uint64_t bytes_read; /* bytes read from the fd (compressed, for gzip) */
     bool eof;
+    int fail;            /* status of the first failure: XS_IO or XS_INVALID */
+    struct gz_in *gz;    /* non-NULL once the input is known to be gzip */
 };
 
 struct xs_out {
@@ -44,7 +58,9 @@ struct xs_out {
     bool failed;
     bool fsync;          /* make the result durable before the rename */
     size_t len;
-    uint64_t written;
+    uint64_t written;    /* bytes of stream written (before compression) */
+    z_stream *gz;        /* gzip output, when asked for */
+    uint8_t *zbuf;
 };
 
 int xs_buf_reserve(struct xs_buf *b, size_t cap)
@@ -75,6 +91,8 @@ static void io_error(struct xs_report *rep, const char *what, const char *name,
     xs_report_add(rep, XS_SEV_ERROR, "io", 0, -2, "", "%s %s: %s", what, name,
                   strerror(err));
 }
+
+static int in_io_error(struct xs_in *in, const char *what, int err);
 
 /* ------------------------------------------------------------------ */
 /* signal-safe removal of a pending temporary output                   */
@@ -156,6 +174,7 @@ struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
     if (in->e.is_reg) {
         /* Logical offsets count from where the fd stands now. */
         off_t here = lseek(fd, 0, SEEK_CUR);
+        in->start = here > 0 ? here : 0;
         if (here > 0)
             in->size = in->size > (uint64_t)here ? in->size - (uint64_t)here
                                                  : 0;
@@ -181,15 +200,29 @@ struct xs_in *xs_in_open(const char *path, struct xs_report *rep)
     return in;
 }
 
+static void gz_drop(struct xs_in *in)
+{
+    if (!in->gz)
+        return;
+    inflateEnd(&in->gz->z);
+    free(in->gz->raw);
+    free(in->gz);
+    in->gz = NULL;
+}
+
 void xs_in_close(struct xs_in *in)
 {
     if (!in)
         return;
+    gz_drop(in);
     endpoint_free(&in->e);
     free(in);
 }
 
-bool xs_in_seekable(const struct xs_in *in) { return in->e.is_reg; }
+/* Seekable means cheap to skip and to read twice: not through gzip. */
+bool xs_in_seekable(const struct xs_in *in) { return in->e.is_reg && !in->gz; }
+bool xs_in_is_gzip(const struct xs_in *in) { return in->gz != NULL; }
+int xs_in_failure(const struct xs_in *in) { return in->fail; }
 uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
 uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }
 
@@ -197,15 +230,51 @@ int xs_in_rewind(struct xs_in *in)
 {
     if (!in->e.is_reg)
         return XS_IO;
-    off_t back = (off_t)(in->off + (in->len - in->pos));
-    if (lseek(in->e.fd, -back, SEEK_CUR) < 0) {
-        io_error(in->e.rep, "cannot seek", in->e.name, errno);
-        return XS_IO;
-    }
+    /* back to the first byte of the file: a gzip input is decoded again
+     * from its start (the next pass detects it again) */
+    gz_drop(in);
+    if (lseek(in->e.fd, in->start, SEEK_SET) < 0)
+        return in_io_error(in, "cannot seek", errno);
     in->pos = in->len = 0;
     in->off = 0;
     in->eof = false;
     return XS_OK;
+}
+
+int xs_in_push_gzip(struct xs_in *in)
+{
+    /* Called at the start of the input: what the window holds is the
+     * start of the compressed data. */
+    struct gz_in *g = calloc(1, sizeof(*g));
+    if (g)
+        g->raw = malloc(XS_GZ_RAW);
+    if (!g || !g->raw ||
+        inflateInit2(&g->z, 15 + 16) != Z_OK) { /* gzip wrapper only */
+        if (g)
+            free(g->raw);
+        free(g);
+        return in_io_error(in, "cannot decompress", ENOMEM);
+    }
+    size_t have = in->len - in->pos;
+    memcpy(g->raw, in->e.buf + in->pos, have);
+    g->z.next_in = g->raw;
+    g->z.avail_in = (uInt)have;
+    in->gz = g;
+    in->pos = in->len = 0;
+    in->off = 0;
+    in->eof = false;
+    return XS_OK;
+}
+
+int xs_in_gzip_check(struct xs_in *in)
+{
+    if (!in->gz || in->gz->member_done)
+        return XS_OK;
+    xs_report_add(in->e.rep, XS_SEV_ERROR, "gzip.truncated", in->off, -1,
+                  "gzip",
+                  "the compressed input ends before its gzip trailer: the "
+                  "file is truncated");
+    return XS_INVALID;
 }
 
 static ssize_t read_retry(int fd, void *p, size_t n)
@@ -217,6 +286,75 @@ static ssize_t read_retry(int fd, void *p, size_t n)
     return r;
 }
 
+static int in_fail(struct xs_in *in, int status)
+{
+    if (!in->fail)
+        in->fail = status;
+    return XS_IO;
+}
+
+static int in_io_error(struct xs_in *in, const char *what, int err)
+{
+    io_error(in->e.rep, what, in->e.name, err);
+    return in_fail(in, XS_IO);
+}
+
+/* Decode more gzip data into the window (at most `room` bytes).  Members
+ * are decoded one after the other, as gzip -dc does. */
+static int gz_fill(struct xs_in *in, size_t room)
+{
+    struct gz_in *g = in->gz;
+    z_stream *z = &g->z;
+    z->next_out = in->e.buf + in->len;
+    z->avail_out = (uInt)room;
+    while (z->avail_out == room) {
+        if (z->avail_in == 0 && !g->raw_eof) {
+            ssize_t r = read_retry(in->e.fd, g->raw, XS_GZ_RAW);
+            if (r < 0)
+                return in_io_error(in, "cannot read", errno);
+            if (r == 0)
+                g->raw_eof = true;
+            z->next_in = g->raw;
+            z->avail_in = (uInt)r;
+            in->bytes_read += (uint64_t)r;
+        }
+        if (z->avail_in == 0) {
+            /* end of the compressed input: a member without its trailer
+             * is reported by xs_in_gzip_check() */
+            in->eof = true;
+            break;
+        }
+        if (g->member_done) {
+            if (z->next_in[0] != 0x1f) {
+                /* not another member: gzip -dc warns and ignores it */
+                xs_report_add(in->e.rep, XS_SEV_WARNING, "gzip.trailing",
+                              in->off + (in->len - in->pos), -1, "gzip",
+                              "compressed input goes on after the last gzip "
+                              "member and is not gzip data: ignored, as "
+                              "gzip -dc does");
+                z->avail_in = 0;
+                g->raw_eof = true;
+                in->eof = true;
+                break;
+            }
+            inflateReset(z);
+            g->member_done = false;
+        }
+        int zr = inflate(z, Z_NO_FLUSH);
+        if (zr == Z_STREAM_END) {
+            g->member_done = true;
+        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            xs_report_add(in->e.rep, XS_SEV_ERROR, "gzip.corrupt",
+                          in->off + (in->len - in->pos), -1, "gzip",
+                          "compressed data is corrupt: %s",
+                          z->msg ? z->msg : "inflate failed");
+            return in_fail(in, XS_INVALID);
+        }
+    }
+    in->len += room - z->avail_out;
+    return XS_OK;
+}
+
 /* Read more into the window, at least `want` bytes unless input ends. */
 static int fill(struct xs_in *in, size_t want)
 {
@@ -225,6 +363,9 @@ static int fill(struct xs_in *in, size_t want)
         in->len -= in->pos;
         in->pos = 0;
     }
+    while (in->gz && !in->eof && in->len < want)
+        if (gz_fill(in, XS_IN_WINDOW - in->len) != XS_OK)
+            return XS_IO;
     while (!in->eof && in->len < want) {
         /* A seekable input reads little beyond what is asked for, so that
          * verify can seek over page payloads instead of reading them. */
@@ -232,10 +373,8 @@ static int fill(struct xs_in *in, size_t want)
         if (in->e.is_reg && room > want - in->len + 16384)
             room = want - in->len + 16384;
         ssize_t r = read_retry(in->e.fd, in->e.buf + in->len, room);
-        if (r < 0) {
-            io_error(in->e.rep, "cannot read", in->e.name, errno);
-            return XS_IO;
-        }
+        if (r < 0)
+            return in_io_error(in, "cannot read", errno);
         if (r == 0)
             in->eof = true;
         in->len += (size_t)r;
@@ -297,10 +436,8 @@ int xs_in_read_buf(struct xs_in *in, struct xs_buf *b, size_t n, size_t *got)
         if (take == 0)
             break;
         /* grow by what has arrived, never by what was announced */
-        if (xs_buf_reserve(b, b->len + take) != XS_OK) {
-            io_error(in->e.rep, "cannot read", in->e.name, ENOMEM);
-            return XS_IO;
-        }
+        if (xs_buf_reserve(b, b->len + take) != XS_OK)
+            return in_io_error(in, "cannot read", ENOMEM);
         memcpy(b->p + b->len, xs_in_peek(in), take);
         b->len += take;
         xs_in_consume(in, take);
@@ -317,14 +454,12 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
     n -= take;
     if (n == 0)
         return XS_OK;
-    if (in->e.is_reg) {
+    if (xs_in_seekable(in)) {
         /* window is empty: the fd stands at the logical offset */
         uint64_t left = in->size > in->off ? in->size - in->off : 0;
         uint64_t step = n < left ? n : left;
-        if (step && lseek(in->e.fd, (off_t)step, SEEK_CUR) < 0) {
-            io_error(in->e.rep, "cannot seek", in->e.name, errno);
-            return XS_IO;
-        }
+        if (step && lseek(in->e.fd, (off_t)step, SEEK_CUR) < 0)
+            return in_io_error(in, "cannot seek", errno);
         in->off += step;
         *done += step;
         if (step < n)
@@ -346,8 +481,9 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
 static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                        uint64_t *moved, bool *fallback)
 {
-    bool cfr = in->e.is_reg && out->e.is_reg;
-    bool spl = in->e.is_pipe || out->e.is_pipe;
+    bool plain = !in->gz && !out->gz;
+    bool cfr = plain && in->e.is_reg && out->e.is_reg;
+    bool spl = plain && (in->e.is_pipe || out->e.is_pipe);
     *moved = 0;
     *fallback = !(cfr || spl);
     while (!*fallback && *moved < n) {
@@ -372,7 +508,10 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                          e == EDQUOT;
             io_error(in->e.rep, wside ? "cannot write" : "cannot read",
                      wside ? out->e.name : in->e.name, e);
-            out->failed = true;
+            if (wside)
+                out->failed = true;
+            else
+                in_fail(in, XS_IO);
             return XS_IO;
         }
         if (r == 0) {
@@ -532,7 +671,7 @@ struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
     return out;
 }
 
-static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
+static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(out->e.fd, p, n);
@@ -545,7 +684,55 @@ static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
         }
         p += w;
         n -= (size_t)w;
-        out->written += (uint64_t)w;
+    }
+    return XS_OK;
+}
+
+/* Compress n bytes (flush: Z_NO_FLUSH or Z_FINISH) and write the result. */
+static int gz_write(struct xs_out *out, const uint8_t *p, size_t n, int flush)
+{
+    z_stream *z = out->gz;
+    z->next_in = (Bytef *)(uintptr_t)p;
+    z->avail_in = (uInt)n;
+    for (;;) {
+        z->next_out = out->zbuf;
+        z->avail_out = XS_OUT_BUF;
+        int zr = deflate(z, flush);
+        if (zr == Z_STREAM_ERROR) {
+            io_error(out->e.rep, "cannot compress", out->e.name, EINVAL);
+            out->failed = true;
+            return XS_IO;
+        }
+        size_t have = XS_OUT_BUF - z->avail_out;
+        if (have && raw_write(out, out->zbuf, have) != XS_OK)
+            return XS_IO;
+        if (flush == Z_FINISH ? zr == Z_STREAM_END
+                              : z->avail_in == 0 && z->avail_out != 0)
+            return XS_OK;
+    }
+}
+
+static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
+{
+    int rc = out->gz ? gz_write(out, p, n, Z_NO_FLUSH) : raw_write(out, p, n);
+    if (rc == XS_OK)
+        out->written += n;
+    return rc;
+}
+
+int xs_out_set_gzip(struct xs_out *out, int level)
+{
+    out->gz = calloc(1, sizeof(*out->gz));
+    out->zbuf = malloc(XS_OUT_BUF);
+    /* 15 + 16: a gzip wrapper, as gzip(1) writes */
+    if (!out->gz || !out->zbuf ||
+        deflateInit2(out->gz, level, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(out->gz);
+        out->gz = NULL;
+        io_error(out->e.rep, "cannot compress", out->e.name, ENOMEM);
+        out->failed = true;
+        return XS_IO;
     }
     return XS_OK;
 }
@@ -595,6 +782,11 @@ uint64_t xs_out_written(const struct xs_out *out)
 
 static void out_free(struct xs_out *out)
 {
+    if (out->gz) {
+        deflateEnd(out->gz);
+        free(out->gz);
+    }
+    free(out->zbuf);
     endpoint_free(&out->e);
     free(out->path);
     free(out->tmp);
@@ -604,6 +796,8 @@ static void out_free(struct xs_out *out)
 int xs_out_commit(struct xs_out *out)
 {
     int rc = xs_out_flush(out);
+    if (rc == XS_OK && out->gz)
+        rc = gz_write(out, NULL, 0, Z_FINISH);
     if (rc == XS_OK && out->tmp && out->fsync) {
         if (fsync(out->e.fd) < 0) {
             io_error(out->e.rep, "cannot write", out->e.name, errno);

@@ -26,6 +26,16 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done);
 int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                uint64_t *done);
 
+/* gzip transport (CONTRACT 1, 2).  xs_in_push_gzip() is called when the
+ * input is found to start with the gzip magic: from then on the input
+ * reads (and offsets count) the decoded bytes.  xs_in_gzip_check() at the
+ * end reports a compressed input that stopped before its trailer. */
+int xs_in_push_gzip(struct xs_in *in);
+int xs_in_gzip_check(struct xs_in *in);
+bool xs_in_is_gzip(const struct xs_in *in);
+/* XS_IO or XS_INVALID (corrupt compressed data) after a failed read. */
+int xs_in_failure(const struct xs_in *in);
+
 int xs_out_write(struct xs_out *out, const void *p, size_t n);
 int xs_out_zeros(struct xs_out *out, size_t n);
 int xs_out_flush(struct xs_out *out);

@@ -1,122 +1,200 @@
-/* Whole-stream operations: detect the layer, then drive
- * reader -> validate -> compat -> writer one record at a time.
+/* Whole-stream operations: detect the outermost layer, walk the containers
+ * (containers.c) down to the libxc stream, and drive
+ * reader -> validate -> compat -> writer over it one record at a time.
  *
  * upgrade on a seekable input first runs a verify pass (it reads only
  * headers and pfn arrays, seeking over pages), so an invalid input is
- * refused before a byte is written.  On a pipe there is one pass; the
- * writer then withholds END until every rule has passed, so a refused
- * stream never looks complete downstream. */
+ * refused before a byte is written.  On a pipe (or through gzip) there is
+ * one pass; the writer then withholds the final END until every rule has
+ * passed, so a refused stream never looks complete downstream, and a file
+ * output is only renamed into place when the run succeeded. */
 #include <string.h>
 
 #include "detect.h"
 #include "fileio.h"
-#include "libxc.h"
-#include "validate.h"
-#include "writer.h"
+#include "job.h"
+#include "xl.h"
 
-struct job {
-    struct xs_in *in;
-    struct xs_out *out;        /* NULL: verify only */
-    struct xs_report *rep;
-    struct xs_summary *sum;
-    bool stop_at_error;        /* upgrade: the first fault ends the run */
-    struct xs_libxc_reader rd;
-    struct xs_validate v;
-    struct xs_compat cp;
-    struct xs_writer w;
-};
-
-static int copy_payload(void *src, struct xs_out *out)
+void job_layer(struct job *j, const char *name)
 {
-    return xs_libxc_payload_copy(src, out);
+    size_t n = strlen(j->sum->layers);
+    snprintf(j->sum->layers + n, sizeof(j->sum->layers) - n, "%s%s",
+             n ? "+" : "", name);
 }
 
-static int emit(const struct xs_record *r, void *ctx)
+int job_pass(struct job *j, const void *p, size_t n)
 {
-    struct job *j = ctx;
-    return xs_writer_record(&j->w, r, copy_payload, &j->rd);
+    return j->out && n ? xs_out_write(j->out, p, n) : XS_OK;
 }
 
-/* Bytes after the outermost END: reported, and kept by upgrade. */
-static int trailing(struct job *j)
+int job_read(struct job *j, void *p, size_t n, const char *rule,
+             const char *where)
 {
-    long have = xs_in_need(j->in, 1);
+    size_t got;
+    uint64_t at = xs_in_offset(j->in);
+    if (xs_in_read(j->in, p, n, &got) != XS_OK)
+        return XS_IO;
+    if (got < n) {
+        xs_report_add(j->rep, XS_SEV_ERROR, rule, at + got, -1, where,
+                      "truncated: the %zu-byte %s ends after %zu bytes", n,
+                      where, got);
+        return XS_INVALID;
+    }
+    return XS_OK;
+}
+
+int job_pass_input(struct job *j, uint64_t n, const char *rule,
+                   const char *where, const char *what)
+{
+    uint64_t done, at = xs_in_offset(j->in);
+    int rc = j->out ? xs_in_copy(j->in, j->out, n, &done)
+                    : xs_in_skip(j->in, n, &done);
+    if (rc != XS_OK)
+        return rc;
+    if (done < n) {
+        xs_report_add(j->rep, XS_SEV_ERROR, rule, at + done, -1, where,
+                      "truncated: %s needs %llu bytes, the input ends after "
+                      "%llu",
+                      what, (unsigned long long)n, (unsigned long long)done);
+        return XS_INVALID;
+    }
+    return XS_OK;
+}
+
+int job_trailing(struct job *j)
+{
+    /* What `xl migrate` sends after the stream is its handshake: exactly
+     * recognised, reported as a note and kept.  Anything else Xen never
+     * reads: a warning, and upgrade keeps it too. */
+    long have = xs_in_need(j->in, XS_XL_MIGRATE_GO_SIZE + 1);
     if (have < 0)
         return XS_IO;
     if (have == 0)
         return XS_OK;
+    bool handshake = (size_t)have == XS_XL_MIGRATE_GO_SIZE &&
+                     memcmp(xs_in_peek(j->in), XS_XL_MIGRATE_GO,
+                            XS_XL_MIGRATE_GO_SIZE) == 0;
     uint64_t at = xs_in_offset(j->in), n;
     int rc = j->out ? xs_in_copy(j->in, j->out, UINT64_MAX, &n)
                     : xs_in_skip(j->in, UINT64_MAX, &n);
     if (rc != XS_OK)
         return rc;
-    xs_report_add(j->rep, XS_SEV_WARNING, "libxc.trailing", at, -1,
-                  "after END",
-                  "%llu bytes after the final END record (Xen never reads "
-                  "them; upgrade keeps them)",
-                  (unsigned long long)n);
+    j->sum->trailer_bytes = n;
+    if (handshake) {
+        j->sum->trailer = XS_TRAILER_XL_MIGRATE;
+        xs_report_add(j->rep, XS_SEV_NOTE, "trailing.xl_migrate", at, -1,
+                      "after END",
+                      "xl migrate's handshake (\"%s\") follows the stream: "
+                      "a capture of xl migrate; kept",
+                      XS_XL_MIGRATE_GO);
+    } else {
+        j->sum->trailer = XS_TRAILER_OTHER;
+        xs_report_add(j->rep, XS_SEV_WARNING, "trailing", at, -1, "after END",
+                      "%llu bytes after the final END record (Xen never reads "
+                      "them; upgrade keeps them)",
+                      (unsigned long long)n);
+    }
     return XS_OK;
 }
 
-static int run_libxc(struct job *j)
+/* ------------------------------------------------------------------ */
+/* the libxc stream                                                    */
+
+static int copy_payload(void *src, struct xs_out *out)
+{
+    return xs_rec_payload_copy(src, out);
+}
+
+static int emit(const struct xs_record *r, void *ctx)
+{
+    struct job *j = ctx;
+    return xs_writer_record(&j->w, r, copy_payload, &j->xc);
+}
+
+static int libxc_records(struct job *j)
+{
+    for (;;) {
+        const struct xs_record *r;
+        int rc = xs_rec_next(&j->xc, &r);
+        if (rc != XS_OK)
+            return rc;
+        if (!r) {
+            /* end of input right after a checkpoint (eof_ok) */
+            xs_report_add(j->rep, XS_SEV_WARNING, "libxl.unterminated",
+                          xs_in_offset(j->in), -1, "end of input",
+                          "the checkpointed stream stops after a complete "
+                          "CHECKPOINT_END without END records, as a Remus/"
+                          "COLO capture does (kept as is)");
+            j->sum->unterminated = true;
+            j->ended = true;
+            return XS_OK;
+        }
+        j->xc.eof_ok = false;
+        xs_validate_record(&j->v, r);
+        if ((rc = job_fault(j)) != XS_OK)
+            return rc;
+        uint32_t type = r->type;
+        if (j->out)
+            rc = xs_compat_push(&j->cp, r, emit, j);
+        else
+            rc = xs_rec_payload_skip(&j->xc);
+        if (rc == XS_OK)
+            rc = xs_rec_finish(&j->xc);
+        if (rc != XS_OK)
+            return rc;
+        if (type == XS_REC_END)
+            return XS_OK;
+        if (type == XS_REC_CHECKPOINT && j->in_libxl) {
+            /* libxc's checkpoint callback: libxl records follow up to
+             * CHECKPOINT_END, then libxc records resume (or a Remus
+             * capture ends here). */
+            if ((rc = job_libxl_checkpoint(j)) != XS_OK)
+                return rc;
+            j->xc.eof_ok = true;
+        }
+    }
+}
+
+int job_libxc(struct job *j)
 {
     struct xs_libxc_ihdr ih;
     struct xs_libxc_dhdr dh;
     unsigned version;
     int rc;
 
-    xs_libxc_reader_init(&j->rd, j->in, j->rep);
-    rc = xs_libxc_read_headers(&j->rd, &ih, &dh, &version);
+    job_layer(j, "libxc");
+    xs_rec_reader_init(&j->xc, &xs_libxc_layer, j->in, j->rep);
+    rc = xs_libxc_read_headers(&j->xc, &ih, &dh, &version);
     if (rc != XS_OK)
         goto out;
     j->sum->version = version;
     j->sum->guest = dh.type;
-    xs_validate_init(&j->v, j->rep, version, dh.type);
+    j->sum->page_shift = dh.page_shift;
+    j->sum->xen_major = dh.xen_major;
+    j->sum->xen_minor = dh.xen_minor;
+    xs_validate_init(&j->v, j->rep, j->sum, version, dh.type);
     xs_compat_init(&j->cp, version, dh.type);
     if (j->out) {
         xs_writer_init(&j->w, j->out);
-        if ((rc = xs_writer_headers(&j->w, &ih, &dh)) != XS_OK)
-            goto out;
+        rc = xs_writer_headers(&j->w, &ih, &dh);
     }
-
-    for (;;) {
-        const struct xs_record *r;
-        unsigned errors = j->rep->errors;
-        if ((rc = xs_libxc_next(&j->rd, &r)) != XS_OK)
-            goto out;
-        xs_validate_record(&j->v, r);
-        if (j->stop_at_error && j->rep->errors > errors) {
-            rc = XS_INVALID;
-            goto out;
-        }
-        bool end = r->type == XS_REC_END;
-        if (j->out)
-            rc = xs_compat_push(&j->cp, r, emit, j);
-        else
-            rc = xs_libxc_payload_skip(&j->rd);
-        if (rc == XS_OK)
-            rc = xs_libxc_finish(&j->rd);
-        if (rc != XS_OK)
-            goto out;
-        if (end)
-            break;
-    }
-    rc = trailing(j);
-
+    if (rc == XS_OK)
+        rc = libxc_records(j);
+    if (j->out)
+        xs_writer_free(&j->w);
 out:
     j->sum->records = j->v.records;
     j->sum->pages = j->v.pages;
     j->sum->sde_inserted = j->cp.inserted;
     j->sum->dropped = j->cp.dropped;
-    xs_libxc_reader_free(&j->rd);
-    if (j->out)
-        xs_writer_free(&j->w);
-    if (rc == XS_OK && j->rep->errors)
-        rc = XS_INVALID;
+    xs_rec_reader_free(&j->xc);
     return rc;
 }
 
-static int run(struct job *j)
+/* ------------------------------------------------------------------ */
+/* detection and the entry points                                      */
+
+static int run_layers(struct job *j)
 {
     long have = xs_in_need(j->in, XS_DETECT_BYTES);
     if (have < 0)
@@ -125,23 +203,39 @@ static int run(struct job *j)
     enum xs_layer l = xs_detect(p, (size_t)have);
     int rc;
 
-    memset(&j->cp, 0, sizeof(j->cp));
-    memset(&j->v, 0, sizeof(j->v));
+    if (l == XS_LAYER_GZIP) {
+        job_layer(j, "gzip");
+        if (xs_in_push_gzip(j->in) != XS_OK)
+            return XS_IO;
+        if ((have = xs_in_need(j->in, XS_DETECT_BYTES)) < 0)
+            return XS_IO;
+        p = xs_in_peek(j->in);
+        l = xs_detect(p, (size_t)have);
+        if (l == XS_LAYER_GZIP) {
+            xs_report_add(j->rep, XS_SEV_ERROR, "detect.gzip_twice", 0, -1,
+                          "input",
+                          "gzip inside gzip: decompress the outer layer "
+                          "first");
+            return XS_INVALID;
+        }
+    }
     switch (l) {
     case XS_LAYER_LIBXC:
-        j->sum->layers = "libxc";
-        rc = run_libxc(j);
+        rc = job_libxc(j);
+        if (rc == XS_OK)
+            rc = job_trailing(j);
         break;
-    case XS_LAYER_GZIP:
-    case XS_LAYER_XL:
-    case XS_LAYER_LIBVIRT:
-    case XS_LAYER_XENSERVER:
     case XS_LAYER_LIBXL:
-        xs_report_add(j->rep, XS_SEV_ERROR, "detect.unsupported", 0, -1,
-                      xs_layer_name(l),
-                      "%s container: not supported by this build yet",
-                      xs_layer_name(l));
-        rc = XS_INVALID;
+        rc = job_libxl(j);
+        break;
+    case XS_LAYER_XL:
+        rc = job_xl(j);
+        break;
+    case XS_LAYER_LIBVIRT:
+        rc = job_libvirt(j);
+        break;
+    case XS_LAYER_XENSERVER:
+        rc = job_xenserver(j);
         break;
     default:
         xs_report_add(j->rep, XS_SEV_ERROR, "detect.unknown", 0, -1, "input",
@@ -149,6 +243,20 @@ static int run(struct job *j)
         rc = XS_INVALID;
         break;
     }
+    if (rc == XS_OK)
+        rc = xs_in_gzip_check(j->in);
+    return rc;
+}
+
+static int run(struct job *j)
+{
+    memset(j->sum, 0, sizeof(*j->sum));
+    int rc = run_layers(j);
+    /* corrupt compressed data is an invalid input, not an I/O error */
+    if (rc == XS_IO && xs_in_failure(j->in) == XS_INVALID)
+        rc = XS_INVALID;
+    if (rc == XS_OK && j->rep->errors)
+        rc = XS_INVALID;
     j->sum->bytes_in = xs_in_offset(j->in);
     j->sum->bytes_read = xs_in_bytes_read(j->in);
     if (j->out)
@@ -160,7 +268,6 @@ int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum)
 {
     struct xs_summary dummy;
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy};
-    memset(j.sum, 0, sizeof(*j.sum));
     return run(&j);
 }
 
@@ -170,8 +277,13 @@ int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
     struct xs_summary dummy;
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
                     .stop_at_error = true};
-    memset(j.sum, 0, sizeof(*j.sum));
-    if (!xs_in_seekable(in))
+    /* A pipe, or gzip (reading it twice costs a second decompression),
+     * is checked on its way through (see above). */
+    long have = xs_in_need(in, XS_DETECT_BYTES);
+    if (have < 0)
+        return XS_IO;
+    if (!xs_in_seekable(in) ||
+        xs_detect(xs_in_peek(in), (size_t)have) == XS_LAYER_GZIP)
         return XS_OK;
     int rc = run(&j);
     if (rc == XS_OK)
@@ -188,7 +300,6 @@ int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
     struct xs_summary dummy;
     struct job j = {.in = in, .out = out, .rep = rep,
                     .sum = sum ? sum : &dummy, .stop_at_error = true};
-    memset(j.sum, 0, sizeof(*j.sum));
     int rc = run(&j);
     rep->quiet = false;
     return rc;

@@ -30,7 +30,7 @@ void xs_report_add(struct xs_report *rep, enum xs_severity sev,
 
     /* A repeated pass (upgrade after its verify pass) stays quiet about
      * warnings already given; errors are always reported. */
-    if (rep->quiet && sev == XS_SEV_WARNING)
+    if (rep->quiet && sev != XS_SEV_ERROR)
         return;
     memset(&f, 0, sizeof(f));
     f.sev = sev;
@@ -44,8 +44,10 @@ void xs_report_add(struct xs_report *rep, enum xs_severity sev,
 
     if (sev == XS_SEV_ERROR)
         rep->errors++;
-    else
+    else if (sev == XS_SEV_WARNING)
         rep->warnings++;
+    else
+        rep->notes++;
 
     if (rep->nkept < XS_REPORT_KEEP) {
         if ((rep->nkept & (rep->nkept - 1)) == 0) { /* 0, 1, 2, 4, ... */
@@ -69,7 +71,9 @@ void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
                        char *out, size_t outsz)
 {
     const char *file = rep->file ? rep->file : "-";
-    const char *sev = f->sev == XS_SEV_WARNING ? "warning: " : "";
+    const char *sev = f->sev == XS_SEV_WARNING ? "warning: "
+                      : f->sev == XS_SEV_NOTE    ? "note: "
+                                                 : "";
 
     if (f->index == -2) /* no location: an I/O or system error */
         snprintf(out, outsz, "%s: %s%s", file, sev, f->msg);

@@ -2,12 +2,70 @@
  * comes from; "spec" is docs/specs/libxc-migration-stream.pandoc. */
 #include "validate.h"
 
+#include <string.h>
+
 #include "endian.h"
 
 void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
-                      unsigned version, uint32_t guest)
+                      struct xs_summary *sum, unsigned version,
+                      uint32_t guest)
 {
-    *v = (struct xs_validate){.rep = rep, .version = version, .guest = guest};
+    *v = (struct xs_validate){.rep = rep, .sum = sum, .version = version,
+                              .guest = guest};
+}
+
+/* The facts info shows, counted as records pass (no extra reads). */
+static void count(struct xs_validate *v, const struct xs_record *r)
+{
+    struct xs_summary *s = v->sum;
+    s->rec_count[r->type < XS_REC_NR_KNOWN ? r->type : XS_REC_NR_KNOWN]++;
+    switch (r->type) {
+    case XS_REC_PAGE_DATA:
+        if (r->held >= 8) {
+            uint32_t n = xs_le32(r->body);
+            for (uint32_t i = 0; i < n && 16 + 8 * (uint64_t)i <= r->held;
+                 i++) {
+                uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+                uint64_t pfn = e & XS_PFN_MASK;
+                s->page_types[xs_pfn_type(e)]++;
+                if (pfn > s->max_pfn)
+                    s->max_pfn = pfn;
+            }
+        }
+        break;
+    case XS_REC_X86_PV_INFO:
+        if (r->held >= 2 && !s->pv_width) {
+            s->pv_width = r->body[0];
+            s->pv_levels = r->body[1];
+        }
+        break;
+    case XS_REC_X86_PV_P2M_FRAMES:
+        if (r->held >= 8 && xs_le32(r->body + 4) > s->p2m_end_pfn)
+            s->p2m_end_pfn = xs_le32(r->body + 4);
+        break;
+    case XS_REC_X86_PV_VCPU_BASIC:
+        if (r->held >= 4 && xs_le32(r->body) >= s->vcpus)
+            s->vcpus = xs_le32(r->body) + 1;
+        break;
+    case XS_REC_HVM_CONTEXT:
+        /* HVM save descriptors: typecode u16, instance u16, length u32
+         * (public/arch-x86/hvm/save.h); CPU is typecode 2. */
+        for (uint64_t at = 0; at + 8 <= r->held;) {
+            uint16_t code = xs_le16(r->body + at);
+            uint16_t inst = xs_le16(r->body + at + 2);
+            if (code == 2 && inst >= s->vcpus)
+                s->vcpus = inst + 1u;
+            if (code == 0)
+                break;
+            at += 8 + (uint64_t)xs_le32(r->body + at + 4);
+        }
+        break;
+    case XS_REC_CHECKPOINT:
+        s->checkpoints++;
+        break;
+    default:
+        break;
+    }
 }
 
 #define ERR(v, r, rule, ...)                                                 \
@@ -47,6 +105,7 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
     uint32_t t = r->type;
 
     v->records++;
+    count(v, r);
     xs_libxc_check_body(r, v->rep);
 
     if (!xs_libxc_rec_known(t))
@@ -201,6 +260,80 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
                         xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i))))
                     v->pages++;
         }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* libxl stream rules: libxl_stream_read.c process_record()            */
+
+#include "libxl.h"
+
+void xs_validate_libxl_init(struct xs_validate_libxl *v, struct xs_report *rep,
+                            struct xs_summary *sum)
+{
+    *v = (struct xs_validate_libxl){.rep = rep, .sum = sum};
+}
+
+#define LERR(rule, ...)                                                      \
+    xs_report_add(v->rep, XS_SEV_ERROR, rule, r->offset, r->index, name,     \
+                  __VA_ARGS__)
+
+void xs_validate_libxl_record(struct xs_validate_libxl *v,
+                              const struct xs_record *r)
+{
+    char nb[32];
+    const char *name = xs_libxl_rec_name(r->type, nb);
+    struct xs_summary *s = v->sum;
+
+    s->libxl_count[r->type < XS_LREC_NR_KNOWN ? r->type : XS_LREC_NR_KNOWN]++;
+    xs_libxl_check_body(r, v->rep);
+    switch (r->type) {
+    case XS_LREC_LIBXC_CONTEXT:
+        if (v->in_checkpoint)
+            LERR("libxl.libxc_context.in_checkpoint",
+                 "LIBXC_CONTEXT inside a checkpoint: libxl refuses it");
+        else if (v->libxc_seen)
+            LERR("libxl.libxc_context.duplicate",
+                 "second LIBXC_CONTEXT: libxl would start a second libxc "
+                 "restore into the same domain");
+        v->libxc_seen = true;
+        break;
+    case XS_LREC_EMULATOR_XENSTORE_DATA:
+    case XS_LREC_EMULATOR_CONTEXT: {
+        /* "Received a xenstore emulator record when none was expected":
+         * only an HVM domain (not PV, not PVH) has an emulator. */
+        bool pv = v->libxc_seen && s->guest == XS_GUEST_X86_PV;
+        bool cfg = s->have_config && s->cfg_type[0] &&
+                   strcmp(s->cfg_type, "hvm") != 0;
+        if (pv || cfg)
+            LERR("libxl.emulator.guest",
+                 "emulator record in a %s guest's stream: libxl refuses it "
+                 "(only HVM guests have an emulator)",
+                 cfg ? s->cfg_type : "PV");
+        break;
+    }
+    case XS_LREC_CHECKPOINT_END:
+        if (!v->in_checkpoint)
+            LERR("libxl.checkpoint_end.unexpected",
+                 "CHECKPOINT_END outside a checkpoint: libxl refuses it");
+        v->in_checkpoint = false;
+        break;
+    case XS_LREC_CHECKPOINT_STATE:
+        LERR("libxl.checkpoint_state",
+             "CHECKPOINT_STATE belongs to COLO's back channel: libxl "
+             "refuses it in a restore stream");
+        break;
+    case XS_LREC_END:
+        if (v->in_checkpoint)
+            LERR("libxl.end.in_checkpoint",
+                 "libxl END inside a checkpoint, before CHECKPOINT_END");
+        else if (!v->libxc_seen)
+            LERR("libxl.end.no_libxc",
+                 "libxl stream ends without a LIBXC_CONTEXT: it holds no "
+                 "domain state");
         break;
     default:
         break;

@@ -8,6 +8,7 @@
 
 struct xs_validate {
     struct xs_report *rep;
+    struct xs_summary *sum;  /* facts for info, counted as records pass */
     unsigned version;
     uint32_t guest;
     bool sde;            /* STATIC_DATA_END seen (v3) or inferred (v2) */
@@ -23,8 +24,23 @@ struct xs_validate {
 };
 
 void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
-                      unsigned version, uint32_t guest);
+                      struct xs_summary *sum, unsigned version,
+                      uint32_t guest);
 /* Check one record read from the input (body rules + stream rules). */
 void xs_validate_record(struct xs_validate *v, const struct xs_record *r);
+
+/* Stream-state rules of a libxl stream (libxl_stream_read.c): where
+ * LIBXC_CONTEXT, emulator and checkpoint records may stand. */
+struct xs_validate_libxl {
+    struct xs_report *rep;
+    struct xs_summary *sum;
+    bool libxc_seen;         /* LIBXC_CONTEXT read */
+    bool in_checkpoint;      /* between a libxc CHECKPOINT and CHECKPOINT_END */
+};
+
+void xs_validate_libxl_init(struct xs_validate_libxl *v, struct xs_report *rep,
+                            struct xs_summary *sum);
+void xs_validate_libxl_record(struct xs_validate_libxl *v,
+                              const struct xs_record *r);
 
 #endif

@@ -38,7 +38,7 @@ int xs_writer_record(struct xs_writer *w, const struct xs_record *r,
     uint8_t h[XS_LIBXC_RHDR_SIZE];
     int rc;
 
-    xs_libxc_rhdr_encode(r->type, r->length, h);
+    xs_rec_hdr_encode(r->type, r->length, h);
     if ((rc = xs_out_write(w->out, h, sizeof(h))) != XS_OK)
         return rc;
     if (r->held) {

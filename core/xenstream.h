@@ -42,7 +42,9 @@ int xs_buf_reserve(struct xs_buf *b, size_t cap); /* XS_OK or XS_IO */
 void xs_buf_free(struct xs_buf *b);
 
 /* ---- findings ---- */
-enum xs_severity { XS_SEV_ERROR, XS_SEV_WARNING };
+/* A note is a fact worth saying that is not a fault (xl's migration
+ * handshake after END); it never fails a run, even with --strict. */
+enum xs_severity { XS_SEV_ERROR, XS_SEV_WARNING, XS_SEV_NOTE };
 
 struct xs_finding {
     enum xs_severity sev;
@@ -61,6 +63,7 @@ struct xs_report {
     const char *file;          /* the name shown in messages */
     unsigned errors;
     unsigned warnings;
+    unsigned notes;
     xs_finding_fn sink;        /* called for each finding as it is made */
     void *sink_ctx;
     struct xs_finding *kept;   /* the first XS_REPORT_KEEP findings */
@@ -110,6 +113,9 @@ int xs_out_commit(struct xs_out *out);
  * default, as for cp, gzip and zstd: it forces the whole image to disk). */
 void xs_out_set_fsync(struct xs_out *out, bool on);
 void xs_out_abort(struct xs_out *out);
+/* Compress everything written from now on with gzip (call before the
+ * first write); level as gzip's -1 .. -9. */
+int xs_out_set_gzip(struct xs_out *out, int level);
 uint64_t xs_out_written(const struct xs_out *out);
 /* True when OUT names the same file as IN (refused unless in-place). */
 bool xs_same_file(const struct xs_in *in, const char *out_path);
@@ -163,15 +169,49 @@ int xs_compat_apply(struct xs_compat *c, const struct xs_record_list *in,
                     struct xs_record_list *out);
 
 /* ---- whole-stream operations (core/pipeline.c) ---- */
+#define XS_SUM_LIBXC_TYPES 0x14 /* known libxc types, then "other" */
+#define XS_SUM_LIBXL_TYPES 7    /* known libxl types, then "other" */
+enum xs_trailer { XS_TRAILER_NONE, XS_TRAILER_XL_MIGRATE, XS_TRAILER_OTHER };
+
+/* What a pass learnt about a stream: the facts `info` shows. */
 struct xs_summary {
-    const char *layers;     /* e.g. "libxc" */
+    char layers[64];        /* outermost first, e.g. "gzip+xl+libxl+libxc" */
+    /* libxc */
     unsigned version;       /* libxc image version */
     uint32_t guest;         /* domain header type */
+    unsigned page_shift;
+    uint32_t xen_major, xen_minor; /* the Xen that saved it */
+    unsigned pv_width;      /* PV guest width in bytes (X86_PV_INFO) */
+    unsigned pv_levels;
+    uint64_t p2m_end_pfn;   /* PV: last pfn of the p2m (X86_PV_P2M_FRAMES) */
+    unsigned vcpus;         /* PV: highest vcpu id + 1; HVM: CPU records */
     uint64_t records;       /* libxc records read */
-    uint64_t pages;         /* pages with data */
-    unsigned sde_inserted;  /* upgrade: STATIC_DATA_END records inserted */
-    unsigned dropped;       /* upgrade: erratum records dropped */
-    uint64_t bytes_in;      /* logical input size */
+    uint64_t rec_count[XS_SUM_LIBXC_TYPES];
+    uint64_t pages;         /* pfn entries with page data */
+    uint64_t page_types[16];/* pfn entries by type */
+    uint64_t max_pfn;       /* highest pfn in PAGE_DATA */
+    unsigned checkpoints;   /* libxc CHECKPOINT records */
+    /* libxl */
+    bool libxl_legacy;      /* made by convert-legacy-stream */
+    uint64_t libxl_count[XS_SUM_LIBXL_TYPES];
+    bool unterminated;      /* Remus/COLO capture ending after a checkpoint */
+    /* xl header and config */
+    bool xl;
+    uint32_t xl_mandatory, xl_optional;
+    uint32_t config_bytes;
+    bool config_json;
+    bool have_config;
+    char cfg_name[64];
+    char cfg_type[16];
+    int64_t cfg_memory_mib; /* -1 unknown */
+    int64_t cfg_vcpus;      /* -1 unknown */
+    /* after the outermost END */
+    enum xs_trailer trailer;
+    uint64_t trailer_bytes;
+    /* upgrade */
+    unsigned sde_inserted;  /* STATIC_DATA_END records inserted */
+    unsigned dropped;       /* erratum records dropped */
+    uint64_t bytes_in;      /* logical (decoded) input size */
     uint64_t bytes_read;    /* bytes actually read (verify seeks over pages) */
     uint64_t bytes_out;
 };

@@ -56,13 +56,6 @@ void xs_libxc_dhdr_encode(const struct xs_libxc_dhdr *h,
     xs_put_le32(b + 12, h->xen_minor);
 }
 
-void xs_libxc_rhdr_encode(uint32_t type, uint32_t length,
-                          uint8_t b[XS_LIBXC_RHDR_SIZE])
-{
-    xs_put_le32(b, type);
-    xs_put_le32(b + 4, length);
-}
-
 /* ------------------------------------------------------------------ */
 /* the record type table                                               */
 
@@ -496,35 +489,34 @@ void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held)
 }
 
 /* ------------------------------------------------------------------ */
-/* the reader                                                          */
+/* the reader: the shared record framing (records.c) with libxc's       */
+/* record names, the 128 MiB limit, and what to hold                    */
 
-void xs_libxc_reader_init(struct xs_libxc_reader *r, struct xs_in *in,
-                          struct xs_report *rep)
+static uint32_t libxc_hold(uint32_t type, uint32_t length, const uint8_t *head)
 {
-    memset(r, 0, sizeof(*r));
-    r->in = in;
-    r->rep = rep;
+    /* All of a known record, the header and pfn array of PAGE_DATA, none of
+     * an unknown one. */
+    if (!xs_libxc_rec_known(type))
+        return 0;
+    if (type == XS_REC_PAGE_DATA && length >= 8) {
+        uint64_t pfns = 8 + (uint64_t)xs_le32(head) * 8;
+        return pfns < length ? (uint32_t)pfns : length;
+    }
+    return length;
 }
 
-void xs_libxc_reader_free(struct xs_libxc_reader *r)
-{
-    xs_buf_free(&r->body);
-}
+const struct xs_rec_layer xs_libxc_layer = {
+    .rule_truncated = "libxc.truncated",
+    .rule_too_long = "libxc.record.too_long",
+    .rule_padding = "libxc.padding",
+    .padding_msg = "record padding is not zero (ignored by restore; upgrade "
+                   "clears it)",
+    .max_length = XS_LIBXC_REC_LENGTH_MAX, /* xg_sr_common.c read_record() */
+    .name = xs_libxc_rec_name,
+    .hold = libxc_hold,
+};
 
-static int truncated(struct xs_libxc_reader *r, const char *what,
-                     uint64_t need, uint64_t got)
-{
-    char nb[32];
-    const struct xs_record *c = &r->cur;
-    xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", xs_in_offset(r->in),
-                  c->index, xs_libxc_rec_name(c->type, nb),
-                  "truncated: %s needs %llu more bytes, the input ends after "
-                  "%llu",
-                  what, (unsigned long long)need, (unsigned long long)got);
-    return XS_INVALID;
-}
-
-int xs_libxc_read_headers(struct xs_libxc_reader *r, struct xs_libxc_ihdr *ih,
+int xs_libxc_read_headers(struct xs_rec_reader *r, struct xs_libxc_ihdr *ih,
                           struct xs_libxc_dhdr *dh, unsigned *version)
 {
     uint8_t b[XS_LIBXC_IHDR_SIZE];
@@ -608,144 +600,5 @@ int xs_libxc_read_headers(struct xs_libxc_reader *r, struct xs_libxc_ihdr *ih,
                       "reserved field is 0x%04x, not zero (ignored by "
                       "restore; upgrade clears it)",
                       dh->res1);
-    return XS_OK;
-}
-
-static int skip_rest(struct xs_libxc_reader *r)
-{
-    int rc = xs_libxc_payload_skip(r);
-    return rc != XS_OK ? rc : xs_libxc_finish(r);
-}
-
-int xs_libxc_next(struct xs_libxc_reader *r, const struct xs_record **rec)
-{
-    if (r->in_record) {
-        int rc = skip_rest(r);
-        if (rc != XS_OK)
-            return rc;
-    }
-    struct xs_record *c = &r->cur;
-    memset(c, 0, sizeof(*c));
-    c->offset = xs_in_offset(r->in);
-    c->index = r->next_index;
-    c->type = XS_REC_END; /* for messages until the type is known */
-
-    uint8_t h[XS_LIBXC_RHDR_SIZE];
-    size_t got;
-    if (xs_in_read(r->in, h, sizeof(h), &got) != XS_OK)
-        return XS_IO;
-    if (got == 0) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", c->offset,
-                      c->index, "(none)",
-                      "truncated: the stream ends without an END record");
-        return XS_INVALID;
-    }
-    if (got < sizeof(h)) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", c->offset,
-                      c->index, "(none)",
-                      "truncated: the 8-byte record header ends after %zu "
-                      "bytes",
-                      got);
-        return XS_INVALID;
-    }
-    r->next_index++;
-    c->type = xs_le32(h);
-    c->length = xs_le32(h + 4);
-    if (c->length > XS_LIBXC_REC_LENGTH_MAX) {
-        char nb[32];
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.record.too_long",
-                      c->offset + 4, c->index, xs_libxc_rec_name(c->type, nb),
-                      "length %u exceeds the %u bytes Xen's reader accepts",
-                      c->length, XS_LIBXC_REC_LENGTH_MAX);
-        return XS_INVALID;
-    }
-
-    /* How much of the body to hold: all of a known record, the header and
-     * pfn array of PAGE_DATA, none of an unknown one. */
-    uint32_t held = c->length;
-    r->body.len = 0;
-    if (!xs_libxc_rec_known(c->type)) {
-        held = 0;
-    } else if (c->type == XS_REC_PAGE_DATA && c->length >= 8) {
-        if (xs_in_read_buf(r->in, &r->body, 8, &got) != XS_OK)
-            return XS_IO;
-        if (got < 8)
-            return truncated(r, "the record body", c->length, got);
-        uint64_t pfns = 8 + (uint64_t)xs_le32(r->body.p) * 8;
-        held = pfns < c->length ? (uint32_t)pfns : c->length;
-    }
-    if (held > r->body.len) {
-        size_t before = r->body.len;
-        if (xs_in_read_buf(r->in, &r->body, held - before, &got) != XS_OK)
-            return XS_IO;
-        if (got < held - before)
-            return truncated(r, "the record body", c->length, before + got);
-    }
-    c->held = held;
-    c->body = r->body.p;
-    r->payload_left = c->length - held;
-    r->pad_left = xs_libxc_padding(c->length);
-    r->in_record = true;
-    *rec = c;
-    return XS_OK;
-}
-
-int xs_libxc_payload_copy(struct xs_libxc_reader *r, struct xs_out *out)
-{
-    uint64_t done;
-    uint64_t want = r->payload_left;
-    if (want == 0)
-        return XS_OK;
-    if (xs_in_copy(r->in, out, want, &done) != XS_OK)
-        return XS_IO;
-    r->payload_left -= done;
-    if (done < want)
-        return truncated(r, "the record body", r->cur.length,
-                         r->cur.length - want + done);
-    return XS_OK;
-}
-
-int xs_libxc_payload_skip(struct xs_libxc_reader *r)
-{
-    uint64_t done;
-    uint64_t want = r->payload_left;
-    if (want == 0)
-        return XS_OK;
-    if (xs_in_skip(r->in, want, &done) != XS_OK)
-        return XS_IO;
-    r->payload_left -= done;
-    if (done < want)
-        return truncated(r, "the record body", r->cur.length,
-                         r->cur.length - want + done);
-    return XS_OK;
-}
-
-int xs_libxc_finish(struct xs_libxc_reader *r)
-{
-    if (!r->in_record)
-        return XS_OK;
-    r->in_record = false;
-    if (r->pad_left == 0)
-        return XS_OK;
-    uint8_t pad[XS_LIBXC_REC_ALIGN];
-    size_t got;
-    uint64_t at = xs_in_offset(r->in);
-    if (xs_in_read(r->in, pad, r->pad_left, &got) != XS_OK)
-        return XS_IO;
-    if (got < r->pad_left) {
-        r->in_record = false;
-        return truncated(r, "the record padding", r->pad_left, got);
-    }
-    for (size_t i = 0; i < got; i++) {
-        if (pad[i]) {
-            char nb[32];
-            xs_report_add(r->rep, XS_SEV_WARNING, "libxc.padding", at + i,
-                          r->cur.index, xs_libxc_rec_name(r->cur.type, nb),
-                          "record padding is not zero (ignored by restore; "
-                          "upgrade clears it)");
-            break;
-        }
-    }
-    r->pad_left = 0;
     return XS_OK;
 }

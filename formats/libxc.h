@@ -4,15 +4,16 @@
 #ifndef XS_FORMAT_LIBXC_H
 #define XS_FORMAT_LIBXC_H
 
+#include "records.h"
 #include "xenstream.h"
 
 #define XS_LIBXC_IHDR_SIZE 24
 #define XS_LIBXC_DHDR_SIZE 16
-#define XS_LIBXC_RHDR_SIZE 8
+#define XS_LIBXC_RHDR_SIZE XS_REC_HDR_SIZE
 #define XS_LIBXC_MARKER 0xffffffffffffffffULL
 #define XS_LIBXC_ID 0x58454E46u          /* "XENF" */
 #define XS_LIBXC_OPT_BIG_ENDIAN 0x0001u
-#define XS_LIBXC_REC_ALIGN 8
+#define XS_LIBXC_REC_ALIGN XS_REC_ALIGN
 #define XS_LIBXC_REC_LENGTH_MAX (128u << 20) /* xg_sr_common.c read_record() */
 #define XS_PAGE_SIZE 4096u
 #define XS_PAGE_SHIFT 12u
@@ -88,12 +89,9 @@ void xs_libxc_dhdr_decode(const uint8_t b[XS_LIBXC_DHDR_SIZE],
                           struct xs_libxc_dhdr *h);
 void xs_libxc_dhdr_encode(const struct xs_libxc_dhdr *h,
                           uint8_t b[XS_LIBXC_DHDR_SIZE]);
-void xs_libxc_rhdr_encode(uint32_t type, uint32_t length,
-                          uint8_t b[XS_LIBXC_RHDR_SIZE]);
 static inline uint32_t xs_libxc_padding(uint32_t length)
 {
-    return (XS_LIBXC_REC_ALIGN - (length & (XS_LIBXC_REC_ALIGN - 1))) &
-           (XS_LIBXC_REC_ALIGN - 1);
+    return xs_rec_padding(length);
 }
 
 /* ---- the record type table ---- */
@@ -130,32 +128,11 @@ void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep);
 /* Zero the reserved fields of a held body (CONTRACT 2.3c). */
 void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held);
 
-/* ---- the reader ---- */
-struct xs_libxc_reader {
-    struct xs_in *in;
-    struct xs_report *rep;
-    struct xs_buf body;       /* held part of the current record */
-    struct xs_record cur;
-    uint64_t payload_left;    /* body bytes of cur still in the input */
-    uint32_t pad_left;        /* padding bytes of cur still in the input */
-    int64_t next_index;
-    bool in_record;
-};
-
-void xs_libxc_reader_init(struct xs_libxc_reader *r, struct xs_in *in,
-                          struct xs_report *rep);
-void xs_libxc_reader_free(struct xs_libxc_reader *r);
+/* ---- the reader (records.h, with libxc's layer description) ---- */
+extern const struct xs_rec_layer xs_libxc_layer;
 /* Read and check both headers.  XS_INVALID when the stream cannot be
  * read further (reported), XS_IO on an I/O error. */
-int xs_libxc_read_headers(struct xs_libxc_reader *r, struct xs_libxc_ihdr *ih,
+int xs_libxc_read_headers(struct xs_rec_reader *r, struct xs_libxc_ihdr *ih,
                           struct xs_libxc_dhdr *dh, unsigned *version);
-/* Finish the current record (skipping what is left of it) and read the
- * next record header and held body.  *rec stays valid until the next call. */
-int xs_libxc_next(struct xs_libxc_reader *r, const struct xs_record **rec);
-/* Copy the current record's payload to out, or skip it. */
-int xs_libxc_payload_copy(struct xs_libxc_reader *r, struct xs_out *out);
-int xs_libxc_payload_skip(struct xs_libxc_reader *r);
-/* Consume the current record's padding (warning when non-zero). */
-int xs_libxc_finish(struct xs_libxc_reader *r);
 
 #endif

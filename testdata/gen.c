@@ -28,6 +28,8 @@ struct gen {
     uint8_t page[XS_PAGE_SIZE];
 };
 
+static void put(struct gen *g, const void *p, size_t n);
+
 void xs_gen_defaults(struct xs_gen_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -360,6 +362,170 @@ static void p2m_frames(struct gen *g)
     free(b);
 }
 
+/* ---- containers ---------------------------------------------------- */
+
+static void libxl_rec(struct gen *g, uint32_t type, const void *b,
+                      uint32_t len)
+{
+    static const uint8_t zero[8];
+    uint8_t h[8];
+    xs_put_le32(h, type);
+    xs_put_le32(h + 4, len);
+    put(g, h, 8);
+    put(g, b, len);
+    put(g, zero, xs_rec_padding(len));
+}
+
+/* What libxl writes for an HVM guest's device model (qemu upstream):
+ * its xenstore keys, then its saved state. */
+static void libxl_emulator(struct gen *g)
+{
+    if (g->o->guest != XS_GUEST_X86_HVM)
+        return;
+    static const char keys[] = "physmap/f0000000/start_addr\0f0000000\0"
+                               "physmap/f0000000/size\0800000\0"
+                               "physmap/f0000000/name\0vga.vram";
+    uint8_t b[8 + sizeof(keys)];
+    xs_put_le32(b, 2); /* EMULATOR_QEMU_UPSTREAM */
+    xs_put_le32(b + 4, 0);
+    memcpy(b + 8, keys, sizeof(keys));
+    libxl_rec(g, 2, b, sizeof(b));
+    uint32_t n = 8 + 70001; /* odd: padded */
+    uint8_t *c = calloc(1, n);
+    if (!c) {
+        g->rc = -1;
+        return;
+    }
+    xs_put_le32(c, 2);
+    memcpy(c + 8, "QEVM", 4);
+    for (uint32_t k = 12; k < n; k++)
+        c[k] = (uint8_t)(k * 7 + g->o->seed);
+    libxl_rec(g, 3, c, n);
+    free(c);
+}
+
+static void libxl_head(struct gen *g)
+{
+    uint8_t h[16];
+    memcpy(h, "LibxlFmt", 8);
+    xs_put_be32(h + 8, 2);
+    xs_put_be32(h + 12, 0);
+    put(g, h, 16);
+    libxl_rec(g, 1, NULL, 0); /* LIBXC_CONTEXT: the libxc stream follows */
+}
+
+static size_t config(struct gen *g, char *buf, size_t sz)
+{
+    const struct xs_gen_opts *o = g->o;
+    const char *type = o->guest == XS_GUEST_X86_HVM ? "hvm" : "pv";
+    unsigned long long mib = (unsigned long long)(o->pages / 256);
+    int n;
+    if (o->text_config)
+        n = snprintf(buf, sz,
+                     "name = \"guest-%llu\"\ntype = \"%s\"\nmemory = %llu\n"
+                     "vcpus = %u\n",
+                     (unsigned long long)o->seed, type, mib, o->vcpus);
+    else
+        n = snprintf(buf, sz,
+                     "{\n    \"c_info\": {\n        \"type\": \"%s\",\n"
+                     "        \"name\": \"guest-%llu\"\n    },\n"
+                     "    \"b_info\": {\n        \"max_vcpus\": %u,\n"
+                     "        \"max_memkb\": %llu,\n"
+                     "        \"target_memkb\": %llu\n    }\n}\n",
+                     type, (unsigned long long)o->seed, o->vcpus, mib * 1024,
+                     mib * 1024);
+    return (size_t)n + (o->text_config ? 0 : 1); /* JSON: with its NUL */
+}
+
+static void container_head(struct gen *g)
+{
+    switch (g->o->container) {
+    case XS_GEN_XL: {
+        /* xl_saverestore.c save_domain_core_writeconfig() */
+        char cfg[512];
+        uint32_t n = (uint32_t)config(g, cfg, sizeof(cfg));
+        uint8_t h[48];
+        memcpy(h, "Xen saved domain, xl format\n \0 \r", 32);
+        xs_put_le32(h + 32, 0x01020304);
+        xs_put_le32(h + 36, g->o->text_config ? 2 : 3);
+        xs_put_le32(h + 40, 0);
+        xs_put_le32(h + 44, 4 + n);
+        put(g, h, 48);
+        uint8_t l[4];
+        xs_put_le32(l, n);
+        put(g, l, 4);
+        put(g, cfg, n);
+        libxl_head(g);
+        break;
+    }
+    case XS_GEN_LIBVIRT: {
+        char xml[256];
+        int n = snprintf(xml, sizeof(xml),
+                         "<domain type='xen'>\n  <name>guest-%llu</name>\n"
+                         "</domain>\n",
+                         (unsigned long long)g->o->seed) + 1;
+        uint8_t h[64] = {0};
+        memcpy(h, "libvirt-xml\n \0 \r", 16);
+        xs_put_le32(h + 16, 2);
+        xs_put_le32(h + 20, (uint32_t)n);
+        put(g, h, 64);
+        put(g, xml, (size_t)n);
+        libxl_head(g);
+        break;
+    }
+    case XS_GEN_LIBXL:
+        libxl_head(g);
+        break;
+    case XS_GEN_XENSERVER: {
+        static const char sexp[] =
+            "((time 20261125T21:00:00Z)(word_size 64))";
+        uint8_t h[16];
+        put(g, "XenSavedDomv2-\n", 15);
+        xs_put_le64(h, 0x000f);
+        xs_put_le64(h + 8, sizeof(sexp) - 1);
+        put(g, h, 16);
+        put(g, sexp, sizeof(sexp) - 1);
+        xs_put_le64(h, 0x00f0);
+        xs_put_le64(h + 8, 0);
+        put(g, h, 16);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void container_tail(struct gen *g)
+{
+    switch (g->o->container) {
+    case XS_GEN_XL:
+    case XS_GEN_LIBVIRT:
+    case XS_GEN_LIBXL:
+        libxl_emulator(g);
+        libxl_rec(g, 0, NULL, 0);
+        if (g->o->migrate)
+            put(g, "domain is yours, you are cleared to unpause", 44);
+        break;
+    case XS_GEN_XENSERVER: {
+        uint8_t h[16], blob[3000];
+        if (g->o->guest == XS_GUEST_X86_HVM) {
+            for (size_t k = 0; k < sizeof(blob); k++)
+                blob[k] = (uint8_t)(k ^ g->o->seed);
+            xs_put_le64(h, 0x0f01); /* Qemu_xen */
+            xs_put_le64(h + 8, sizeof(blob));
+            put(g, h, 16);
+            put(g, blob, sizeof(blob));
+        }
+        xs_put_le64(h, 0xffff);
+        xs_put_le64(h + 8, 0);
+        put(g, h, 16);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
 {
     struct gen *g = calloc(1, sizeof(*g));
@@ -380,6 +546,7 @@ int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
         g->top_pfn = 8;
     }
 
+    container_head(g);
     uint8_t ih[XS_LIBXC_IHDR_SIZE], dh[XS_LIBXC_DHDR_SIZE];
     struct xs_libxc_ihdr i = {.marker = XS_LIBXC_MARKER, .id = XS_LIBXC_ID,
                               .version = o->version};
@@ -413,6 +580,14 @@ int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
         hvm_tail(g);
     if (o->checkpoint) {
         rec(g, XS_REC_CHECKPOINT, NULL, 0);
+        if (o->container != XS_GEN_LIBXC && o->container != XS_GEN_XENSERVER) {
+            /* libxl takes over until CHECKPOINT_END (libxl_stream_write.c
+             * checkpoint): the emulator's state, then CHECKPOINT_END */
+            libxl_emulator(g);
+            libxl_rec(g, 4, NULL, 0);
+            if (o->unterminated)
+                goto out; /* a Remus capture stops here */
+        }
         memory(g, 16, o->pages < 48 ? o->pages : 48); /* dirtied pages */
         if (is_pv(g))
             pv_tail(g);
@@ -420,10 +595,12 @@ int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
             hvm_tail(g);
     }
     rec(g, XS_REC_END, NULL, 0);
+    container_tail(g);
     for (size_t k = 0; k < o->trailing && g->rc == 0; k++) {
         uint8_t c = (uint8_t)('a' + k % 26);
         put(g, &c, 1);
     }
+out:;
     int rc = g->rc;
     free(g);
     return rc;

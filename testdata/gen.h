@@ -25,6 +25,14 @@ struct xs_gen_opts {
     bool dirty;         /* non-zero reserved fields, pfn bits and padding */
     bool zero_pages;    /* every page is zero (compressible, fast) */
     size_t trailing;    /* bytes of junk after END */
+    /* containers around the libxc stream (CONTRACT 1) */
+    enum xs_gen_container {
+        XS_GEN_LIBXC, XS_GEN_LIBXL, XS_GEN_XL, XS_GEN_LIBVIRT,
+        XS_GEN_XENSERVER,
+    } container;
+    bool unterminated;  /* checkpointed libxl: stop after CHECKPOINT_END */
+    bool migrate;       /* xl: xl migrate's handshake after the libxl END */
+    bool text_config;   /* xl: config as xl.cfg text, not JSON */
 };
 
 typedef int (*xs_gen_write_fn)(void *ctx, const void *p, size_t n);

@@ -3,9 +3,15 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "gen.h"
 #include "libxc.h"
+
+static int to_gz(void *ctx, const void *p, size_t n)
+{
+    return gzwrite(ctx, p, (unsigned)n) == (int)n ? 0 : -1;
+}
 
 static void usage(FILE *fp)
 {
@@ -21,7 +27,13 @@ static void usage(FILE *fp)
             "  --xen MAJOR.MINOR       domain header version (4.17)\n"
             "  --no-policy | --policy  CPUID/MSR policy records (v3 default)\n"
             "  --optional --erratum --verify --checkpoint --dirty\n"
-            "  --zero-pages --trailing N\n");
+            "  --zero-pages --trailing N\n"
+            "  --container libxc|libxl|xl|libvirt|xenserver   (libxc)\n"
+            "  --unterminated          checkpointed libxl: stop after "
+            "CHECKPOINT_END\n"
+            "  --migrate               xl migrate's handshake after END\n"
+            "  --text-config           xl: config as text, not JSON\n"
+            "  --gzip                  compress the output\n");
 }
 
 int main(int argc, char **argv)
@@ -44,12 +56,18 @@ int main(int argc, char **argv)
         {"dirty", no_argument, NULL, 'D'},
         {"zero-pages", no_argument, NULL, 'Z'},
         {"trailing", required_argument, NULL, 'T'},
+        {"container", required_argument, NULL, 'K'},
+        {"unterminated", no_argument, NULL, 'U'},
+        {"migrate", no_argument, NULL, 'M'},
+        {"text-config", no_argument, NULL, 'X'},
+        {"gzip", no_argument, NULL, 'z'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct xs_gen_opts o;
     const char *out = NULL;
+    bool gz = false;
     int c;
 
     xs_gen_defaults(&o);
@@ -90,19 +108,48 @@ int main(int argc, char **argv)
         case 'D': o.dirty = true; break;
         case 'Z': o.zero_pages = true; break;
         case 'T': o.trailing = strtoul(optarg, NULL, 0); break;
+        case 'K': {
+            static const char *const names[] = {"libxc", "libxl", "xl",
+                                                "libvirt", "xenserver"};
+            unsigned k = 0;
+            while (k < 5 && strcmp(optarg, names[k]) != 0)
+                k++;
+            if (k == 5) {
+                usage(stderr);
+                return 2;
+            }
+            o.container = (enum xs_gen_container)k;
+            break;
+        }
+        case 'U': o.unterminated = true; break;
+        case 'M': o.migrate = true; break;
+        case 'X': o.text_config = true; break;
+        case 'z': gz = true; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    FILE *fp = out ? fopen(out, "wb") : stdout;
-    if (!fp) {
-        perror(out);
-        return 3;
+    int rc;
+    if (gz) {
+        gzFile zf = out ? gzopen(out, "wb6") : gzdopen(1, "wb6");
+        if (!zf) {
+            perror(out);
+            return 3;
+        }
+        rc = xs_gen(&o, to_gz, zf);
+        if (gzclose(zf) != Z_OK)
+            rc = -1;
+    } else {
+        FILE *fp = out ? fopen(out, "wb") : stdout;
+        if (!fp) {
+            perror(out);
+            return 3;
+        }
+        rc = xs_gen_to_file(&o, fp);
+        if (out && fclose(fp) != 0)
+            rc = -1;
     }
-    int rc = xs_gen_to_file(&o, fp);
-    if (out && fclose(fp) != 0)
-        rc = -1;
     if (rc) {
         fprintf(stderr, "xs-gen: failed (bad options or write error)\n");
         return 3;

@@ -320,10 +320,12 @@ END_TEST
 /* ---- stream-state rules ---- */
 
 static struct xs_validate v;
+static struct xs_summary vsum;
 
 static void vstart(unsigned version, uint32_t guest)
 {
-    xs_validate_init(&v, &rep, version, guest);
+    memset(&vsum, 0, sizeof(vsum));
+    xs_validate_init(&v, &rep, &vsum, version, guest);
 }
 
 /* Feed a record with the given body bytes (copied to a private buffer). */

@@ -207,7 +207,7 @@ START_TEST(trailing_and_padding)
     small(&o, XS_GUEST_X86_HVM, 8, 3);
     o.trailing = 100;
     tu_gen(&o, &a);
-    expect_fault("libxc.trailing", XS_SEV_WARNING, a.len - 100);
+    expect_fault("trailing", XS_SEV_WARNING, a.len - 100);
     /* upgrade keeps the trailing bytes */
     ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
     ck_assert_uint_eq(b.len, a.len);
@@ -237,8 +237,11 @@ START_TEST(not_a_stream)
     xs_put_le32(a.p, 0x40000);
     expect_fault("detect.unknown", XS_SEV_ERROR, 0);
     ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "legacy"));
+    /* an xl header of a legacy stream (STREAMv2 clear) */
     memcpy(a.p, "Xen saved domain, xl format\n \0 \r", 32);
-    expect_fault("detect.unsupported", XS_SEV_ERROR, 0);
+    xs_put_le32(a.p + 32, 0x01020304);
+    expect_fault("xl.hdr.legacy", XS_SEV_ERROR, 36);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "legacy"));
 }
 END_TEST
 

@@ -1,0 +1,58 @@
+/* One run of the pipeline over one input (private to core/).  The layer
+ * walkers of containers.c and the libxc driver of pipeline.c share it. */
+#ifndef XS_JOB_H
+#define XS_JOB_H
+
+#include "libxc.h"
+#include "validate.h"
+#include "writer.h"
+
+struct job {
+    struct xs_in *in;
+    struct xs_out *out;        /* NULL: verify only */
+    struct xs_report *rep;
+    struct xs_summary *sum;
+    bool stop_at_error;        /* upgrade: the first fault ends the run */
+    bool ended;                /* the input ended early, validly (Remus) */
+    /* the libxc stream */
+    struct xs_rec_reader xc;
+    struct xs_validate v;
+    struct xs_compat cp;
+    struct xs_writer w;
+    /* the libxl stream around it, when there is one */
+    struct xs_rec_reader xl;
+    struct xs_validate_libxl vl;
+    bool in_libxl;
+};
+
+/* XS_INVALID once a fault must end the run (upgrade), else XS_OK. */
+static inline int job_fault(const struct job *j)
+{
+    return j->stop_at_error && j->rep->errors ? XS_INVALID : XS_OK;
+}
+
+void job_layer(struct job *j, const char *name);
+/* Bytes of a container that upgrade keeps as they are. */
+int job_pass(struct job *j, const void *p, size_t n);
+/* n bytes of the input: copied to the output, or skipped.  A short input
+ * is a truncation of `what` in layer `where` (rule). */
+int job_pass_input(struct job *j, uint64_t n, const char *rule,
+                   const char *where, const char *what);
+/* Read exactly n header bytes, or report the truncation. */
+int job_read(struct job *j, void *p, size_t n, const char *rule,
+             const char *where);
+/* The bytes after the outermost END. */
+int job_trailing(struct job *j);
+
+/* pipeline.c: a libxc stream at the current offset, up to its END (or,
+ * inside a checkpointed libxl stream, the end of input after a
+ * checkpoint). */
+int job_libxc(struct job *j);
+/* containers.c: each reads its layer and what it wraps. */
+int job_libxl(struct job *j);
+int job_libxl_checkpoint(struct job *j);
+int job_xl(struct job *j);
+int job_libvirt(struct job *j);
+int job_xenserver(struct job *j);
+
+#endif

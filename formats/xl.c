@@ -1,0 +1,204 @@
+/* The xl save-file header and its optional data (the domain config). */
+#include "xl.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endian.h"
+
+const char xs_xl_magic[XS_XL_MAGIC_SIZE] = "Xen saved domain, xl format\n \0 \r";
+
+void xs_xl_hdr_decode(const uint8_t b[XS_XL_HDR_SIZE], struct xs_xl_hdr *h)
+{
+    h->byteorder = xs_le32(b + 32);
+    h->mandatory_flags = xs_le32(b + 36);
+    h->optional_flags = xs_le32(b + 40);
+    h->optional_data_len = xs_le32(b + 44);
+}
+
+void xs_xl_hdr_encode(const struct xs_xl_hdr *h, uint8_t b[XS_XL_HDR_SIZE])
+{
+    memcpy(b, xs_xl_magic, XS_XL_MAGIC_SIZE);
+    xs_put_le32(b + 32, h->byteorder);
+    xs_put_le32(b + 36, h->mandatory_flags);
+    xs_put_le32(b + 40, h->optional_flags);
+    xs_put_le32(b + 44, h->optional_data_len);
+}
+
+int xs_xl_check_hdr(const struct xs_xl_hdr *h, uint64_t at,
+                    struct xs_report *rep)
+{
+    const char *w = "xl header";
+    /* xl_vmcontrol.c create_domain(), restoring */
+    if (h->byteorder != XS_XL_BYTEORDER) {
+        xs_report_add(rep, XS_SEV_ERROR, "xl.hdr.byteorder", at + 32, -1, w,
+                      "byte-order marker is 0x%08x, not 0x%08x%s: xl refuses "
+                      "it (\"File has wrong byte order\")",
+                      h->byteorder, XS_XL_BYTEORDER,
+                      h->byteorder == 0x04030201u
+                          ? " (saved on a big-endian host)" : "");
+        return XS_INVALID;
+    }
+    if (h->mandatory_flags & ~XS_XL_FLAGS_KNOWN) {
+        xs_report_add(rep, XS_SEV_ERROR, "xl.hdr.mandatory_flags", at + 36, -1,
+                      w,
+                      "unknown mandatory flags 0x%08x: xl refuses the file "
+                      "(\"need newer xl\")",
+                      h->mandatory_flags & ~XS_XL_FLAGS_KNOWN);
+        return XS_INVALID;
+    }
+    if (!(h->mandatory_flags & XS_XL_FLAG_STREAMV2)) {
+        xs_report_add(rep, XS_SEV_ERROR, "xl.hdr.legacy", at + 36, -1, w,
+                      "the STREAMv2 flag is clear: this xl file holds a "
+                      "legacy (pre-Xen 4.6) stream; convert it with Xen's "
+                      "convert-legacy-stream first");
+        return XS_INVALID;
+    }
+    if (h->optional_flags)
+        xs_report_add(rep, XS_SEV_WARNING, "xl.hdr.optional_flags", at + 40,
+                      -1, w,
+                      "optional flags 0x%08x are unknown (xl ignores them; "
+                      "kept)",
+                      h->optional_flags);
+    return XS_OK;
+}
+
+void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
+                         size_t held, uint64_t at, struct xs_report *rep,
+                         struct xs_summary *sum)
+{
+    const char *w = "xl optional data";
+    uint64_t len = h->optional_data_len;
+    if (len == 0)
+        return;
+    /* xl_vmcontrol.c WITH_OPTDATA(): "Savefile truncated." */
+    if (len < 4) {
+        xs_report_add(rep, XS_SEV_ERROR, "xl.optdata.short", at, -1, w,
+                      "%llu bytes of optional data cannot hold the 4-byte "
+                      "config length: xl refuses it",
+                      (unsigned long long)len);
+        return;
+    }
+    uint32_t cfg = xs_le32(p);
+    if ((uint64_t)cfg > len - 4) {
+        xs_report_add(rep, XS_SEV_ERROR, "xl.optdata.config_len", at, -1, w,
+                      "config length %u exceeds the %llu bytes of optional "
+                      "data left: xl refuses it (\"Savefile truncated\")",
+                      cfg, (unsigned long long)(len - 4));
+        return;
+    }
+    sum->config_bytes = cfg;
+    sum->config_json = (h->mandatory_flags & XS_XL_FLAG_JSON) != 0;
+    if (cfg == 0)
+        return;
+    if (4 + (uint64_t)cfg > held) {
+        xs_report_add(rep, XS_SEV_WARNING, "xl.optdata.unchecked", at + 4, -1,
+                      w, "the %u-byte config is too large to inspect (kept)",
+                      cfg);
+        return;
+    }
+    const char *c = (const char *)p + 4;
+    if (sum->config_json) {
+        /* libxl_domain_config_from_json() gets a C string: the saver
+         * counts the NUL in the length. */
+        if (c[cfg - 1] != '\0' || memchr(c, 0, cfg) != c + cfg - 1) {
+            xs_report_add(rep, XS_SEV_ERROR, "xl.config.json", at + 4, -1, w,
+                          "the JSON config is not one NUL-terminated string");
+            return;
+        }
+        json_error_t e;
+        json_t *doc = json_loadb(c, cfg - 1, 0, &e);
+        if (!doc || !json_is_object(doc)) {
+            xs_report_add(rep, XS_SEV_ERROR, "xl.config.json",
+                          at + 4 + (uint64_t)(e.position > 0 ? e.position : 0),
+                          -1, w,
+                          "the JSON config does not parse (%s): xl would "
+                          "restore without a configuration",
+                          doc ? "not an object" : e.text);
+            json_decref(doc);
+            return;
+        }
+        json_decref(doc);
+    }
+    sum->have_config = true;
+    xs_xl_parse_config(c, cfg, sum->config_json, sum);
+}
+
+static void copy_str(char *dst, size_t sz, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < sz && s[i]; i++)
+        dst[k++] = isprint((unsigned char)s[i]) ? s[i] : '?';
+    dst[k] = '\0';
+}
+
+static void parse_json(const char *cfg, size_t n, struct xs_summary *sum)
+{
+    json_t *doc = json_loadb(cfg, strnlen(cfg, n), 0, NULL);
+    if (!doc)
+        return;
+    /* libxl_domain_config_to_json(): c_info and b_info */
+    json_t *ci = json_object_get(doc, "c_info");
+    json_t *bi = json_object_get(doc, "b_info");
+    const char *s;
+    if ((s = json_string_value(json_object_get(ci, "name"))))
+        copy_str(sum->cfg_name, sizeof(sum->cfg_name), s, strlen(s));
+    if ((s = json_string_value(json_object_get(ci, "type"))))
+        copy_str(sum->cfg_type, sizeof(sum->cfg_type), s, strlen(s));
+    json_t *v = json_object_get(bi, "max_vcpus");
+    if (json_is_integer(v))
+        sum->cfg_vcpus = json_integer_value(v);
+    v = json_object_get(bi, "target_memkb");
+    if (!json_is_integer(v))
+        v = json_object_get(bi, "max_memkb");
+    if (json_is_integer(v))
+        sum->cfg_memory_mib = json_integer_value(v) / 1024;
+    json_decref(doc);
+}
+
+/* xl config text: `key = value` lines (xl.cfg(5)); only the facts info
+ * shows are read. */
+static void parse_text(const char *cfg, size_t n, struct xs_summary *sum)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t e = i;
+        while (e < n && cfg[e] != '\n')
+            e++;
+        char line[256];
+        copy_str(line, sizeof(line), cfg + i, e - i);
+        i = e + 1;
+        char key[32], val[200];
+        if (sscanf(line, " %31[A-Za-z_] = %199[^#\n]", key, val) != 2)
+            continue;
+        char *v = val;
+        size_t vl = strlen(v);
+        while (vl && isspace((unsigned char)v[vl - 1]))
+            v[--vl] = '\0';
+        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+            v[vl - 1] = '\0';
+            v++;
+        }
+        if (strcmp(key, "name") == 0)
+            copy_str(sum->cfg_name, sizeof(sum->cfg_name), v, strlen(v));
+        else if (strcmp(key, "type") == 0 || strcmp(key, "builder") == 0)
+            copy_str(sum->cfg_type, sizeof(sum->cfg_type),
+                     strcmp(v, "generic") == 0 ? "pv" : v, strlen(v));
+        else if (strcmp(key, "memory") == 0)
+            sum->cfg_memory_mib = strtoll(v, NULL, 0);
+        else if (strcmp(key, "vcpus") == 0 || strcmp(key, "maxvcpus") == 0)
+            sum->cfg_vcpus = strtoll(v, NULL, 0);
+    }
+}
+
+void xs_xl_parse_config(const char *cfg, size_t n, bool json,
+                        struct xs_summary *sum)
+{
+    sum->cfg_vcpus = sum->cfg_memory_mib = -1;
+    if (json)
+        parse_json(cfg, n, sum);
+    else
+        parse_text(cfg, n, sum);
+}

@@ -1,0 +1,47 @@
+/* The xl save-file header (what `xl save` and `xl migrate` write before
+ * the libxl stream).  Source: tools/xl/xl.h, xl_saverestore.c and
+ * xl_vmcontrol.c in xen-project/xen. */
+#ifndef XS_FORMAT_XL_H
+#define XS_FORMAT_XL_H
+
+#include "xenstream.h"
+
+#define XS_XL_MAGIC_SIZE 32
+#define XS_XL_HDR_SIZE 48
+#define XS_XL_BYTEORDER 0x01020304u
+#define XS_XL_FLAG_JSON 0x1u      /* config data is in JSON format */
+#define XS_XL_FLAG_STREAMV2 0x2u  /* a libxl stream follows */
+#define XS_XL_FLAGS_KNOWN (XS_XL_FLAG_JSON | XS_XL_FLAG_STREAMV2)
+/* Optional data held for parsing the config; more is passed through. */
+#define XS_XL_OPTDATA_HOLD (4u << 20)
+/* What `xl migrate` sends after the stream: migrate_permission_to_go,
+ * sizeof() with its NUL (xl.h, xl_migrate.c). */
+#define XS_XL_MIGRATE_GO "domain is yours, you are cleared to unpause"
+#define XS_XL_MIGRATE_GO_SIZE (sizeof(XS_XL_MIGRATE_GO))
+
+extern const char xs_xl_magic[XS_XL_MAGIC_SIZE];
+
+struct xs_xl_hdr {
+    uint32_t byteorder;
+    uint32_t mandatory_flags;
+    uint32_t optional_flags;
+    uint32_t optional_data_len;
+};
+
+/* Fields are "in domain's byte order": little-endian on x86. */
+void xs_xl_hdr_decode(const uint8_t b[XS_XL_HDR_SIZE], struct xs_xl_hdr *h);
+void xs_xl_hdr_encode(const struct xs_xl_hdr *h, uint8_t b[XS_XL_HDR_SIZE]);
+/* xl_vmcontrol.c create_domain(): XS_INVALID when xl would refuse it. */
+int xs_xl_check_hdr(const struct xs_xl_hdr *h, uint64_t at,
+                    struct xs_report *rep);
+/* The optional data: a 4-byte config length, then the config.  held bytes
+ * of len are in p.  Fills the config facts of sum. */
+void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
+                         size_t held, uint64_t at, struct xs_report *rep,
+                         struct xs_summary *sum);
+/* Domain name, memory, vcpus and type from a config (libxl JSON, or xl
+ * config text). */
+void xs_xl_parse_config(const char *cfg, size_t n, bool json,
+                        struct xs_summary *sum);
+
+#endif
