@@ -113,6 +113,19 @@ const char *xs_libxc_guest_name(uint32_t guest)
     }
 }
 
+const char *xs_pfinfo_name(unsigned t)
+{
+    static const char *const names[16] = {
+        [XS_PF_NOTAB] = "NOTAB",         [XS_PF_L1TAB] = "L1TAB",
+        [XS_PF_L2TAB] = "L2TAB",         [XS_PF_L3TAB] = "L3TAB",
+        [XS_PF_L4TAB] = "L4TAB",         [XS_PF_L1TAB_PIN] = "L1TAB_PIN",
+        [XS_PF_L2TAB_PIN] = "L2TAB_PIN", [XS_PF_L3TAB_PIN] = "L3TAB_PIN",
+        [XS_PF_L4TAB_PIN] = "L4TAB_PIN", [XS_PF_BROKEN] = "BROKEN",
+        [XS_PF_XALLOC] = "XALLOC",       [XS_PF_XTAB] = "XTAB",
+    };
+    return t < 16 ? names[t] : NULL;
+}
+
 bool xs_libxc_guest_handles(uint32_t guest, uint32_t type)
 {
     if (!xs_libxc_rec_known(type) || guest > 31)

@@ -111,6 +111,9 @@ bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type);
  * with nothing after the vcpu header. */
 bool xs_libxc_is_erratum_empty(const struct xs_record *r);
 
+/* "NOTAB", "L1TAB_PIN", ... or NULL for an unknown type. */
+const char *xs_pfinfo_name(unsigned t);
+
 static inline unsigned xs_pfn_type(uint64_t e)
 {
     return (unsigned)(e >> XS_PFN_TYPE_SHIFT);

@@ -111,12 +111,13 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
         json_error_t e;
         json_t *doc = json_loadb(c, cfg - 1, 0, &e);
         if (!doc || !json_is_object(doc)) {
-            xs_report_add(rep, XS_SEV_ERROR, "xl.config.json",
-                          at + 4 + (uint64_t)(e.position > 0 ? e.position : 0),
-                          -1, w,
-                          "the JSON config does not parse (%s): xl would "
-                          "restore without a configuration",
-                          doc ? "not an object" : e.text);
+            if (doc)
+                snprintf(e.text, sizeof(e.text), "not a JSON object");
+            xs_report_add(rep, XS_SEV_ERROR, "xl.config.json", at + 4, -1, w,
+                          "the JSON config does not parse (%s, line %d "
+                          "column %d): xl would restore without a "
+                          "configuration",
+                          e.text, doc ? 1 : e.line, doc ? 1 : e.column);
             json_decref(doc);
             return;
         }

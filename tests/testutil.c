@@ -102,6 +102,31 @@ int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
     return rc;
 }
 
+void tu_expect_fault(const struct xs_buf *in, struct xs_report *rep,
+                     const char *rule, enum xs_severity sev, uint64_t off)
+{
+    xs_report_free(rep);
+    xs_report_init(rep, "test");
+    int rc = tu_verify(in, rep);
+    const struct xs_finding *f = xs_report_find(rep, rule);
+    ck_assert_msg(f != NULL, "rule %s not reported", rule);
+    ck_assert_int_eq(f->sev, sev);
+    ck_assert_msg(f->offset == off, "rule %s at 0x%llx, expected 0x%llx",
+                  rule, (unsigned long long)f->offset,
+                  (unsigned long long)off);
+    ck_assert_int_eq(rc, sev == XS_SEV_ERROR ? XS_INVALID : XS_OK);
+    if (sev == XS_SEV_ERROR) {
+        struct xs_report r2;
+        struct xs_buf out = {0};
+        xs_report_init(&r2, "test");
+        ck_assert_int_eq(tu_upgrade(in, &out, &r2, false), XS_INVALID);
+        ck_assert_uint_eq(out.len, 0);
+        ck_assert_uint_eq(r2.errors, 1);
+        xs_report_free(&r2);
+        xs_buf_free(&out);
+    }
+}
+
 void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b)
 {
     b->len = 0;

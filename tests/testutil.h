@@ -20,6 +20,11 @@ void tu_out_take(int fd, struct xs_buf *b);
 int tu_verify(const struct xs_buf *in, struct xs_report *rep);
 int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
                struct xs_report *rep, bool pipe);
+/* Verify in: the rule is reported with this severity at this offset
+ * (rep keeps the findings); an error also makes upgrade refuse the input
+ * with nothing written and only that first fault reported. */
+void tu_expect_fault(const struct xs_buf *in, struct xs_report *rep,
+                     const char *rule, enum xs_severity sev, uint64_t off);
 /* Generate a stream into b (aborts the test on failure). */
 void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b);
 

@@ -1,0 +1,562 @@
+/* The container layers through the library: golden upgrades for every
+ * wrapper x guest type (so every byte outside the libxc stream is kept),
+ * pipe equals file, checkpointed and Remus-capture streams, gzip in and
+ * out, one case per container rule (rule and offset), what info learns,
+ * and truncation at every byte offset of small wrapped images. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "endian.h"
+#include "libxc.h"
+#include "libxl.h"
+#include "testutil.h"
+#include "xl.h"
+
+static struct xs_report rep;
+static struct xs_buf a, b, c;
+
+static void setup(void)
+{
+    xs_report_init(&rep, "test");
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(&c, 0, sizeof(c));
+}
+
+static void teardown(void)
+{
+    xs_report_free(&rep);
+    xs_buf_free(&a);
+    xs_buf_free(&b);
+    xs_buf_free(&c);
+}
+
+static const enum xs_gen_container containers[] = {
+    XS_GEN_LIBXL, XS_GEN_XL, XS_GEN_LIBVIRT, XS_GEN_XENSERVER,
+};
+#define NCONT 4
+static const struct {
+    uint32_t guest;
+    unsigned width;
+} guests[] = {
+    {XS_GUEST_X86_PV, 8},
+    {XS_GUEST_X86_PV, 4},
+    {XS_GUEST_X86_HVM, 8},
+};
+#define NGUEST 3
+enum variant { V_PLAIN, V_CHECKPOINT, V_CAPTURE, V_MIGRATE, V_TEXT, V_NR };
+
+static void opts(struct xs_gen_opts *o, int i, unsigned version)
+{
+    int cont = i / (NGUEST * V_NR), g = i / V_NR % NGUEST, v = i % V_NR;
+    xs_gen_defaults(o);
+    o->container = containers[cont];
+    o->guest = guests[g].guest;
+    o->width = guests[g].width;
+    o->version = version;
+    o->policy = 0;
+    o->pages = 600;
+    o->batch = 128;
+    o->checkpoint = v == V_CHECKPOINT || v == V_CAPTURE;
+    o->unterminated = v == V_CAPTURE && o->container != XS_GEN_XENSERVER;
+    o->migrate = v == V_MIGRATE;
+    o->text_config = v == V_TEXT;
+}
+
+/* _i: container, guest, variant */
+START_TEST(golden_containers)
+{
+    struct xs_gen_opts o;
+    opts(&o, _i, 2);
+    tu_gen(&o, &a);
+    opts(&o, _i, 3);
+    tu_gen(&o, &c);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_uint_eq(rep.errors, 0);
+    tu_assert_same(&b, &c, "upgrade against golden");
+    /* idempotent, and the same through a pipe */
+    ck_assert_int_eq(tu_upgrade(&c, &b, &rep, false), XS_OK);
+    tu_assert_same(&b, &c, "upgrade of canonical v3");
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, true), XS_OK);
+    tu_assert_same(&b, &c, "pipe against golden");
+}
+END_TEST
+
+static void gzip_buf(const struct xs_buf *in, struct xs_buf *out)
+{
+    uLong bound = compressBound(in->len) + 64;
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+                                  Z_DEFAULT_STRATEGY), Z_OK);
+    out->len = 0;
+    ck_assert_int_eq(xs_buf_reserve(out, bound), XS_OK);
+    z.next_in = in->p;
+    z.avail_in = (uInt)in->len;
+    z.next_out = out->p;
+    z.avail_out = (uInt)bound;
+    ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    out->len = z.total_out;
+    deflateEnd(&z);
+}
+
+static void gunzip_buf(const struct xs_buf *in, struct xs_buf *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+    out->len = 0;
+    z.next_in = in->p;
+    z.avail_in = (uInt)in->len;
+    int zr;
+    do {
+        ck_assert_int_eq(xs_buf_reserve(out, out->len + 65536), XS_OK);
+        z.next_out = out->p + out->len;
+        z.avail_out = 65536;
+        zr = inflate(&z, Z_NO_FLUSH);
+        ck_assert(zr == Z_OK || zr == Z_STREAM_END);
+        out->len = z.total_out;
+    } while (zr != Z_STREAM_END);
+    inflateEnd(&z);
+}
+
+START_TEST(gzip_in_and_out)
+{
+    struct xs_gen_opts o;
+    struct xs_buf z = {0}, w = {0};
+    opts(&o, _i, 2);
+    tu_gen(&o, &a);
+    opts(&o, _i, 3);
+    tu_gen(&o, &c);
+    gzip_buf(&a, &z);
+    /* decoded on the fly, from a file and from a pipe */
+    ck_assert_int_eq(tu_upgrade(&z, &b, &rep, false), XS_OK);
+    tu_assert_same(&b, &c, "gzip input against golden");
+    ck_assert_int_eq(tu_upgrade(&z, &b, &rep, true), XS_OK);
+    tu_assert_same(&b, &c, "gzip pipe against golden");
+    struct xs_summary s;
+    struct xs_in *in = tu_in_mem(z.p, z.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_OK);
+    xs_in_close(in);
+    ck_assert(strncmp(s.layers, "gzip+", 5) == 0);
+    ck_assert_uint_eq(s.bytes_in, a.len);
+    /* compressed output decodes to the golden bytes */
+    int fd;
+    in = tu_in_mem(a.p, a.len, &rep);
+    struct xs_out *out = tu_out_mem(&rep, &fd);
+    ck_assert_int_eq(xs_out_set_gzip(out, 6), XS_OK);
+    ck_assert_int_eq(xs_upgrade_precheck(in, &rep, NULL), XS_OK);
+    ck_assert_int_eq(xs_upgrade(in, out, &rep, NULL), XS_OK);
+    ck_assert_int_eq(xs_out_commit(out), XS_OK);
+    xs_in_close(in);
+    tu_out_take(fd, &w);
+    gunzip_buf(&w, &b);
+    tu_assert_same(&b, &c, "gzip output against golden");
+    xs_buf_free(&z);
+    xs_buf_free(&w);
+}
+END_TEST
+
+START_TEST(gzip_faults)
+{
+    struct xs_gen_opts o;
+    struct xs_buf z = {0};
+    opts(&o, V_NR * NGUEST + V_PLAIN, 2); /* xl, PV */
+    tu_gen(&o, &a);
+    gzip_buf(&a, &z);
+    /* A gzip input is checked on its way through (no second pass): the
+     * final END stays in the output buffer until the gzip trailer has
+     * been checked, so a refused run never hands it on. */
+    static const struct {
+        size_t at;       /* from the end; 0: cut the 8-byte trailer off */
+        const char *rule;
+    } cases[] = {{0, "gzip.truncated"}, {6, "gzip.corrupt"}};
+    for (unsigned k = 0; k < 3; k++) {
+        struct xs_buf zz = {0};
+        ck_assert_int_eq(xs_buf_reserve(&zz, z.len), XS_OK);
+        memcpy(zz.p, z.p, zz.len = z.len);
+        const char *rule = k < 2 ? cases[k].rule : "gzip.corrupt";
+        if (k == 0)
+            zz.len -= 8;
+        else if (k == 1)
+            zz.p[zz.len - cases[k].at] ^= 1; /* the CRC */
+        else
+            zz.p[zz.len / 2] ^= 0x55;        /* the deflate data */
+        xs_report_free(&rep);
+        xs_report_init(&rep, "t");
+        ck_assert_int_eq(tu_verify(&zz, &rep), XS_INVALID);
+        ck_assert_msg(xs_report_find(&rep, rule), "%s not reported", rule);
+        ck_assert_uint_eq(rep.errors, 1);
+        if (k == 0)
+            ck_assert_uint_eq(xs_report_find(&rep, rule)->offset, a.len);
+        int fd;
+        struct xs_in *in = tu_in_mem(zz.p, zz.len, &rep);
+        struct xs_out *out = tu_out_mem(&rep, &fd);
+        ck_assert_int_eq(xs_upgrade_precheck(in, &rep, NULL), XS_OK);
+        ck_assert_int_eq(xs_upgrade(in, out, &rep, NULL), XS_INVALID);
+        xs_out_abort(out); /* what the CLI does on failure */
+        xs_in_close(in);
+        tu_out_take(fd, &b);
+        ck_assert_uint_lt(b.len, a.len); /* never the whole stream */
+        xs_buf_free(&zz);
+    }
+    xs_buf_free(&z);
+}
+END_TEST
+
+/* ---- rules of the container layers ------------------------------- */
+
+static size_t find(const struct xs_buf *x, const void *what, size_t n)
+{
+    for (size_t i = 0; i + n <= x->len; i++)
+        if (memcmp(x->p + i, what, n) == 0)
+            return i;
+    ck_abort_msg("pattern not found");
+    return 0;
+}
+
+static void gen_xl(uint32_t guest, unsigned version)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = XS_GEN_XL;
+    o.guest = guest;
+    o.version = version;
+    o.pages = 64;
+    o.batch = 32;
+    tu_gen(&o, &a);
+}
+
+/* Insert n bytes at offset at of a. */
+static void insert(size_t at, const void *p, size_t n)
+{
+    ck_assert_int_eq(xs_buf_reserve(&a, a.len + n), XS_OK);
+    memmove(a.p + at + n, a.p + at, a.len - at);
+    memcpy(a.p + at, p, n);
+    a.len += n;
+}
+
+static void insert_libxl(size_t at, uint32_t type, const void *body,
+                         uint32_t len)
+{
+    uint8_t r[64] = {0};
+    xs_put_le32(r, type);
+    xs_put_le32(r + 4, len);
+    memcpy(r + 8, body, len);
+    insert(at, r, 8 + len + xs_rec_padding(len));
+}
+
+START_TEST(xl_header_rules)
+{
+    gen_xl(XS_GUEST_X86_PV, 3);
+    xs_put_le32(a.p + 32, 0x04030201);
+    tu_expect_fault(&a, &rep, "xl.hdr.byteorder", XS_SEV_ERROR, 32);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "big-endian"));
+    gen_xl(XS_GUEST_X86_PV, 3);
+    xs_put_le32(a.p + 36, 0x7);
+    tu_expect_fault(&a, &rep, "xl.hdr.mandatory_flags", XS_SEV_ERROR, 36);
+    gen_xl(XS_GUEST_X86_PV, 3);
+    xs_put_le32(a.p + 36, 0x1);
+    tu_expect_fault(&a, &rep, "xl.hdr.legacy", XS_SEV_ERROR, 36);
+    gen_xl(XS_GUEST_X86_PV, 3);
+    xs_put_le32(a.p + 40, 0x10);
+    tu_expect_fault(&a, &rep, "xl.hdr.optional_flags", XS_SEV_WARNING, 40);
+    /* config length beyond the optional data */
+    gen_xl(XS_GUEST_X86_PV, 3);
+    xs_put_le32(a.p + 48, xs_le32(a.p + 44));
+    tu_expect_fault(&a, &rep, "xl.optdata.config_len", XS_SEV_ERROR, 48);
+    /* a broken JSON config */
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    a.p[52] = '[';
+    tu_expect_fault(&a, &rep, "xl.config.json", XS_SEV_ERROR, 52);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "line"));
+    /* the optional data runs past the end */
+    gen_xl(XS_GUEST_X86_PV, 3);
+    xs_put_le32(a.p + 44, 0x7fffffff);
+    tu_expect_fault(&a, &rep, "xl.truncated", XS_SEV_ERROR, a.len);
+    /* STREAMv2 set, but no libxl stream follows */
+    gen_xl(XS_GUEST_X86_PV, 3);
+    size_t l = find(&a, "LibxlFmt", 8);
+    a.p[l] = 'X';
+    tu_expect_fault(&a, &rep, "container.payload", XS_SEV_ERROR, l);
+}
+END_TEST
+
+START_TEST(libxl_header_rules)
+{
+    gen_xl(XS_GUEST_X86_PV, 3);
+    size_t l = find(&a, "LibxlFmt", 8);
+    a.p[l + 11] = 3;
+    tu_expect_fault(&a, &rep, "libxl.hdr.version", XS_SEV_ERROR, l + 8);
+    gen_xl(XS_GUEST_X86_PV, 3);
+    a.p[l + 15] = 1;
+    tu_expect_fault(&a, &rep, "libxl.hdr.big_endian", XS_SEV_ERROR, l + 12);
+    gen_xl(XS_GUEST_X86_PV, 3);
+    a.p[l + 14] = 1;
+    tu_expect_fault(&a, &rep, "libxl.reserved", XS_SEV_WARNING, l + 12);
+    /* the legacy bit is accepted and shown */
+    gen_xl(XS_GUEST_X86_PV, 3);
+    a.p[l + 15] = 2;
+    struct xs_summary s;
+    struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_OK);
+    xs_in_close(in);
+    ck_assert(s.libxl_legacy);
+}
+END_TEST
+
+START_TEST(libxl_record_rules)
+{
+    static const uint8_t emu_bad[8] = {9};
+    static const uint8_t emu[8] = {2};
+    /* records go in before the final libxl END (the last 8 bytes) */
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    size_t at = a.len - 8;
+    insert_libxl(at, 0x7, NULL, 0);
+    tu_expect_fault(&a, &rep, "libxl.unknown", XS_SEV_ERROR, at);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, 0x80000007, NULL, 0);
+    tu_expect_fault(&a, &rep, "libxl.unknown", XS_SEV_ERROR, at);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, XS_LREC_EMULATOR_CONTEXT, emu_bad, 8);
+    tu_expect_fault(&a, &rep, "libxl.emulator.id", XS_SEV_ERROR, at + 8);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, XS_LREC_EMULATOR_CONTEXT, emu, 4);
+    tu_expect_fault(&a, &rep, "libxl.emulator.short", XS_SEV_ERROR, at);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, XS_LREC_CHECKPOINT_END, NULL, 0);
+    tu_expect_fault(&a, &rep, "libxl.checkpoint_end.unexpected",
+                    XS_SEV_ERROR, at);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, XS_LREC_CHECKPOINT_STATE, emu, 4);
+    tu_expect_fault(&a, &rep, "libxl.checkpoint_state", XS_SEV_ERROR, at);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, XS_LREC_LIBXC_CONTEXT, NULL, 0);
+    tu_expect_fault(&a, &rep, "libxl.libxc_context.duplicate", XS_SEV_ERROR,
+                    at);
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    insert_libxl(at, XS_LREC_END, emu, 8);
+    tu_expect_fault(&a, &rep, "libxl.length", XS_SEV_ERROR, at);
+    /* an emulator in a PV guest */
+    gen_xl(XS_GUEST_X86_PV, 3);
+    insert_libxl(at = a.len - 8, XS_LREC_EMULATOR_CONTEXT, emu, 8);
+    tu_expect_fault(&a, &rep, "libxl.emulator.guest", XS_SEV_ERROR, at);
+    /* xenstore data: key/value pairs, NUL-terminated, keys relative */
+    static const struct {
+        const char *data;
+        size_t n;
+        const char *rule;
+        size_t off; /* in the data */
+    } xsd[] = {
+        {"a\0b", 3, "libxl.xenstore.nul", 2},
+        {"a\0b\0c\0", 6, "libxl.xenstore.nul", 6},
+        {"\0b\0", 3, "libxl.xenstore.empty_key", 0},
+        {"a\0b\0/c\0d\0", 8, "libxl.xenstore.absolute_key", 4},
+    };
+    for (unsigned k = 0; k < 4; k++) {
+        uint8_t body[32] = {2};
+        memcpy(body + 8, xsd[k].data, xsd[k].n);
+        gen_xl(XS_GUEST_X86_HVM, 3);
+        insert_libxl(at = a.len - 8, XS_LREC_EMULATOR_XENSTORE_DATA, body,
+                     8 + (uint32_t)xsd[k].n);
+        tu_expect_fault(&a, &rep, xsd[k].rule, XS_SEV_ERROR,
+                        at + 16 + xsd[k].off);
+    }
+    /* non-zero padding: reported, kept byte for byte */
+    gen_xl(XS_GUEST_X86_HVM, 3);
+    at = a.len - 8;
+    insert_libxl(at, XS_LREC_EMULATOR_CONTEXT, "\2\0\0\0\0\0\0\0xyz", 11);
+    a.p[at + 8 + 11 + 2] = 0x5a;
+    tu_expect_fault(&a, &rep, "libxl.padding", XS_SEV_WARNING, at + 21);
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
+    ck_assert_uint_eq(b.p[b.len - 8 - 3], 0x5a);
+    /* a libxl stream that never hands over to libxc */
+    gen_xl(XS_GUEST_X86_PV, 3);
+    size_t l = find(&a, "LibxlFmt", 8);
+    a.len = l + 16;
+    insert_libxl(a.len, XS_LREC_END, NULL, 0);
+    tu_expect_fault(&a, &rep, "libxl.end.no_libxc", XS_SEV_ERROR, l + 16);
+}
+END_TEST
+
+START_TEST(trailing_kinds)
+{
+    struct xs_gen_opts o;
+    opts(&o, V_NR * NGUEST + V_MIGRATE, 2); /* xl, PV, migrate */
+    tu_gen(&o, &a);
+    tu_expect_fault(&a, &rep, "trailing.xl_migrate", XS_SEV_NOTE,
+                    a.len - XS_XL_MIGRATE_GO_SIZE);
+    ck_assert_uint_eq(rep.warnings, 0);
+    a.p[a.len - 1] = '!'; /* not exactly the handshake: a warning */
+    tu_expect_fault(&a, &rep, "trailing", XS_SEV_WARNING,
+                    a.len - XS_XL_MIGRATE_GO_SIZE);
+}
+END_TEST
+
+START_TEST(libvirt_and_xenserver_rules)
+{
+    struct xs_gen_opts o;
+    opts(&o, 2 * NGUEST * V_NR, 3); /* libvirt, PV */
+    tu_gen(&o, &a);
+    a.p[16] = 1;
+    tu_expect_fault(&a, &rep, "libvirt.hdr.legacy", XS_SEV_ERROR, 16);
+    tu_gen(&o, &a);
+    xs_put_le32(a.p + 20, 0);
+    tu_expect_fault(&a, &rep, "libvirt.hdr.xml_len", XS_SEV_ERROR, 20);
+    tu_gen(&o, &a);
+    a.p[30] = 1;
+    tu_expect_fault(&a, &rep, "libvirt.reserved", XS_SEV_WARNING, 28);
+
+    opts(&o, 3 * NGUEST * V_NR + 2 * V_NR, 3); /* XenServer, HVM */
+    tu_gen(&o, &a);
+    size_t x = 15; /* the Xenops record */
+    a.p[x] = 0x0e;
+    tu_expect_fault(&a, &rep, "xenserver.type", XS_SEV_ERROR, x);
+    tu_gen(&o, &a);
+    size_t lx = x + 16 + xs_le64(a.p + x + 8);
+    a.p[lx] = 0xf2;
+    tu_expect_fault(&a, &rep, "xenserver.legacy", XS_SEV_ERROR, lx);
+    /* an image without its libxc stream */
+    tu_gen(&o, &a);
+    memset(a.p + lx, 0xff, 2);
+    a.len = lx + 16;
+    tu_expect_fault(&a, &rep, "xenserver.libxc", XS_SEV_ERROR, a.len);
+}
+END_TEST
+
+START_TEST(info_facts)
+{
+    struct xs_gen_opts o;
+    struct xs_summary s;
+    opts(&o, NGUEST * V_NR + 2 * V_NR + V_CHECKPOINT, 2); /* xl HVM ckpt */
+    o.vcpus = 3;
+    tu_gen(&o, &a);
+    struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_OK);
+    xs_in_close(in);
+    ck_assert_str_eq(s.layers, "xl+libxl+libxc");
+    ck_assert_uint_eq(s.version, 2);
+    ck_assert_uint_eq(s.guest, XS_GUEST_X86_HVM);
+    ck_assert_uint_eq(s.vcpus, 3);
+    ck_assert_uint_eq(s.checkpoints, 1);
+    ck_assert(s.have_config && s.config_json);
+    ck_assert_str_eq(s.cfg_name, "guest-1");
+    ck_assert_str_eq(s.cfg_type, "hvm");
+    ck_assert_int_eq(s.cfg_vcpus, 3);
+    ck_assert_int_eq(s.cfg_memory_mib, 2);
+    ck_assert_uint_eq(s.libxl_count[XS_LREC_CHECKPOINT_END], 1);
+    ck_assert_uint_eq(s.libxl_count[XS_LREC_EMULATOR_CONTEXT], 2);
+    ck_assert_uint_eq(s.rec_count[XS_REC_HVM_CONTEXT], 2);
+    ck_assert_uint_eq(s.max_pfn, 599);
+
+    opts(&o, NGUEST * V_NR + V_NR + V_TEXT, 3); /* xl PV32 text config */
+    tu_gen(&o, &a);
+    in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_OK);
+    xs_in_close(in);
+    ck_assert(!s.config_json);
+    ck_assert_str_eq(s.cfg_type, "pv");
+    ck_assert_int_eq(s.cfg_vcpus, 2);
+    ck_assert_uint_eq(s.pv_width, 4);
+    ck_assert_uint_eq(s.p2m_end_pfn, 599);
+    ck_assert_uint_eq(s.page_types[XS_PF_L3TAB_PIN], 1);
+}
+END_TEST
+
+/* ---- truncation at every byte offset ---------------------------- */
+
+static void truncations(enum xs_gen_container cont, uint32_t guest,
+                        bool checkpoint, bool gz)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = cont;
+    o.guest = guest;
+    o.version = 2;
+    o.pages = 24;
+    o.batch = 8;
+    o.vcpus = 1;
+    o.zero_pages = true;
+    o.checkpoint = checkpoint;
+    size_t capture = 0; /* a cut there is a valid Remus capture */
+    if (checkpoint) {
+        o.unterminated = true;
+        tu_gen(&o, &a);
+        capture = a.len;
+        o.unterminated = false;
+    }
+    tu_gen(&o, &a);
+    if (gz) {
+        gzip_buf(&a, &c);
+        xs_buf_free(&a);
+        a = c;
+        memset(&c, 0, sizeof(c));
+    }
+    int fd = tu_mem_fd(a.p, a.len);
+    for (size_t n = a.len; n-- > 0;) {
+        if (checkpoint && n == capture)
+            continue;
+        struct xs_report r;
+        xs_report_init(&r, "t");
+        ck_assert_int_eq(ftruncate(fd, (off_t)n), 0);
+        ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+        struct xs_in *in = xs_in_from_fd(dup(fd), "cut", true, &r);
+        int rc = xs_verify(in, &r, NULL);
+        xs_in_close(in);
+        ck_assert_msg(rc == XS_INVALID, "truncated at %zu: rc %d", n, rc);
+        ck_assert_msg(r.errors == 1, "truncated at %zu: %u errors", n,
+                      r.errors);
+        if (!gz)
+            ck_assert_uint_le(r.kept[r.nkept - 1].offset, n);
+        xs_report_free(&r);
+    }
+    close(fd);
+}
+
+START_TEST(truncated_xl_pv) { truncations(XS_GEN_XL, XS_GUEST_X86_PV, 0, 0); }
+END_TEST
+START_TEST(truncated_xl_hvm_checkpointed)
+{
+    truncations(XS_GEN_XL, XS_GUEST_X86_HVM, 1, 0);
+}
+END_TEST
+START_TEST(truncated_libvirt) { truncations(XS_GEN_LIBVIRT, XS_GUEST_X86_HVM, 0, 0); }
+END_TEST
+START_TEST(truncated_xenserver) { truncations(XS_GEN_XENSERVER, XS_GUEST_X86_HVM, 0, 0); }
+END_TEST
+START_TEST(truncated_gzip_xl) { truncations(XS_GEN_XL, XS_GUEST_X86_PV, 0, 1); }
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("containers");
+    TCase *t = tcase_create("golden");
+    tcase_set_timeout(t, 300);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_loop_test(t, golden_containers, 0, NCONT * NGUEST * V_NR);
+    tcase_add_loop_test(t, gzip_in_and_out, 0, NCONT * NGUEST * V_NR);
+    suite_add_tcase(s, t);
+    t = tcase_create("rules");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, gzip_faults);
+    tcase_add_test(t, xl_header_rules);
+    tcase_add_test(t, libxl_header_rules);
+    tcase_add_test(t, libxl_record_rules);
+    tcase_add_test(t, trailing_kinds);
+    tcase_add_test(t, libvirt_and_xenserver_rules);
+    tcase_add_test(t, info_facts);
+    suite_add_tcase(s, t);
+    t = tcase_create("truncation");
+    tcase_set_timeout(t, 600);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, truncated_xl_pv);
+    tcase_add_test(t, truncated_xl_hvm_checkpointed);
+    tcase_add_test(t, truncated_libvirt);
+    tcase_add_test(t, truncated_xenserver);
+    tcase_add_test(t, truncated_gzip_xl);
+    suite_add_tcase(s, t);
+    return tu_run(s);
+}
