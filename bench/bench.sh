@@ -69,5 +69,26 @@ if [ -f "$VSV2" ] && [ "${BENCH_VSV2:-1}" = 1 ]; then
     row "verify (file)" "$XS verify -q $IMG" \
         "verify-stream-v2" "PYTHONPATH=$B/xen-utils/usr/lib/xen-4.17/lib/python python3 $VSV2 -i $IMG"
 fi
+# Issue 3: the same on a real container (an xl save file of an HVM guest,
+# with its emulator records), and gzip input against gzip -dc.
+XL=$W/xl-hvm-${MIB}m.v2
+if [ ! -s "$XL" ]; then
+    echo "generating a ${MIB} MiB v2 xl image: $XL" >&2
+    "$GEN" --container xl --guest hvm --version 2 --mib "$MIB" --vcpus 4 -o "$XL"
+fi
+GZ=$XL.gz
+[ -s "$GZ" ] || gzip -1 -c "$XL" >"$GZ"
+cat "$XL" "$GZ" >/dev/null
+echo "xl image: $XL ($(($(stat -c %s "$XL") / 1048576)) MiB); gzip -1 of it: $(($(stat -c %s "$GZ") / 1048576)) MiB"
+row "xl upgrade file->file" "$XS upgrade $XL -o $W/out" \
+    "cp" "cp $XL $W/out"
+row "xl upgrade pipe->pipe" "cat $XL | $XS upgrade | cat >$W/out" \
+    "cat | cat | cat" "cat $XL | cat | cat >$W/out"
+row "xl verify (file)" "$XS verify -q $XL" \
+    "cat >/dev/null" "cat $XL >/dev/null"
+row "gzip upgrade ->file" "$XS upgrade $GZ -o $W/out" \
+    "gzip -dc >file" "gzip -dc $GZ >$W/out"
+row "gzip verify" "$XS verify -q $GZ" \
+    "gzip -dc >/dev/null" "gzip -dc $GZ >/dev/null"
 "$XS" verify --json "$IMG" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("verify read %d of %d bytes (%.2f%%)" % (d["bytes_read"], d["bytes"], 100.0*d["bytes_read"]/d["bytes"]))'
 rm -f "$W/out"

@@ -45,8 +45,12 @@ static int libxl_records(struct job *j, uint32_t until)
             (rc = xs_rec_finish(&j->xl)) != XS_OK ||
             (rc = job_pass(j, j->xl.pad, j->xl.pad_len)) != XS_OK)
             return rc;
-        if (type == until || type == XS_LREC_END)
+        if (type == until)
             return XS_OK;
+        if (type == XS_LREC_END)
+            /* inside a checkpoint: reported; the libxc stream cannot
+             * resume after the libxl END */
+            return XS_INVALID;
         if (type == XS_LREC_LIBXC_CONTEXT && !j->vl.in_checkpoint) {
             /* the libxc stream follows inline */
             if ((rc = job_libxc(j)) != XS_OK || j->ended)

@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "endian.h"
+#include "libvirt.h"
+#include "xenserver.h"
+#include "xl.h"
 
-static const char xl_magic[32] = "Xen saved domain, xl format\n \0 \r";
-static const char libvirt_magic[16] = "libvirt-xml\n \0 \r";
-static const char xenserver_magic[15] = "XenSavedDomv2-\n";
 static const char libxl_magic[8] = "LibxlFmt";
 
 static bool has(const uint8_t *p, size_t n, const void *magic, size_t m)
@@ -25,11 +25,11 @@ enum xs_layer xs_detect(const uint8_t *p, size_t n)
                                   0xff, 0xff, 0xff, 0xff};
     if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
         return XS_LAYER_GZIP;
-    if (has(p, n, xl_magic, sizeof(xl_magic)))
+    if (has(p, n, xs_xl_magic, sizeof(xs_xl_magic)))
         return XS_LAYER_XL;
-    if (has(p, n, libvirt_magic, sizeof(libvirt_magic)))
+    if (has(p, n, xs_libvirt_magic, sizeof(xs_libvirt_magic)))
         return XS_LAYER_LIBVIRT;
-    if (has(p, n, xenserver_magic, sizeof(xenserver_magic)))
+    if (has(p, n, XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE))
         return XS_LAYER_XENSERVER;
     if (has(p, n, libxl_magic, sizeof(libxl_magic)))
         return XS_LAYER_LIBXL;
@@ -64,6 +64,9 @@ const char *xs_detect_describe(const uint8_t *p, size_t n)
         return "this looks like a legacy (pre-Xen 4.6) save image; convert "
                "it with Xen's convert-legacy-stream first";
     case XS_LAYER_UNKNOWN:
+        if (has(p, n, XS_XENSERVER_LEGACY_SIG, XS_XENSERVER_SIG_SIZE))
+            return "this is a legacy XenServer suspend image (pre-Xen 4.6 "
+                   "stream): xenopsd converts it with convert-legacy-stream";
         if (n == 0)
             return "the input is empty";
         if (n < 8)

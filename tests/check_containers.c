@@ -245,7 +245,8 @@ static void insert_libxl(size_t at, uint32_t type, const void *body,
     uint8_t r[64] = {0};
     xs_put_le32(r, type);
     xs_put_le32(r + 4, len);
-    memcpy(r + 8, body, len);
+    if (len)
+        memcpy(r + 8, body, len);
     insert(at, r, 8 + len + xs_rec_padding(len));
 }
 
