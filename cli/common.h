@@ -14,6 +14,7 @@ struct xs_command {
 extern const struct xs_command xs_cmd_upgrade;
 extern const struct xs_command xs_cmd_verify;
 extern const struct xs_command xs_cmd_info;
+extern const struct xs_command xs_cmd_dump;
 
 /* Print "xenstream: message" to stderr; returns XS_USAGE. */
 int xs_usage_error(const struct xs_command *cmd, const char *fmt, ...)

@@ -9,6 +9,7 @@ static const struct xs_command *const commands[] = {
     &xs_cmd_upgrade,
     &xs_cmd_verify,
     &xs_cmd_info,
+    &xs_cmd_dump,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -38,6 +38,7 @@ static int libxl_records(struct job *j, uint32_t until)
         if (rc != XS_OK)
             return rc;
         xs_validate_libxl_record(&j->vl, r);
+        job_record(j, "libxl", r);
         if ((rc = job_fault(j)) != XS_OK)
             return rc;
         uint32_t type = r->type;
@@ -79,6 +80,7 @@ int job_libxl(struct job *j)
     if ((rc = xs_libxl_check_hdr(&hdr, at, j->rep)) != XS_OK)
         return rc;
     j->sum->libxl_legacy = (hdr.options & XS_LIBXL_OPT_LEGACY) != 0;
+    job_header(j, "libxl", at, h, sizeof(h));
     if ((rc = job_pass(j, h, sizeof(h))) != XS_OK)
         return rc;
 
@@ -131,6 +133,7 @@ int job_xl(struct job *j)
     j->sum->xl_optional = hdr.optional_flags;
     if ((rc = xs_xl_check_hdr(&hdr, at, j->rep)) != XS_OK)
         return rc;
+    job_header(j, "xl", at, h, sizeof(h));
     if ((rc = job_pass(j, h, sizeof(h))) != XS_OK)
         return rc;
 
@@ -153,6 +156,7 @@ int job_xl(struct job *j)
         rc = XS_INVALID;
     } else {
         xs_xl_check_optdata(&hdr, opt.p, got, at, j->rep, j->sum);
+        job_header(j, "xl optional data", at, opt.p, got);
         rc = job_fault(j);
         if (rc == XS_OK)
             rc = job_pass(j, opt.p, got);
@@ -179,6 +183,7 @@ int job_libvirt(struct job *j)
                        "libvirt header")))
         return rc;
     xs_libvirt_hdr_decode(h, &hdr);
+    job_header(j, "libvirt", at, h, sizeof(h));
     if ((rc = xs_libvirt_check_hdr(&hdr, at, j->rep)) != XS_OK ||
         (rc = job_pass(j, h, sizeof(h))) != XS_OK)
         return rc;
@@ -203,12 +208,14 @@ int job_xenserver(struct job *j)
                        "XenServer signature")) != XS_OK ||
         (rc = job_pass(j, sig, sizeof(sig))) != XS_OK)
         return rc;
+    job_header(j, "xenserver", 0, sig, sizeof(sig));
     for (int64_t index = 0;; index++) {
         uint64_t type, len, at = xs_in_offset(j->in);
         if ((rc = job_read(j, h, sizeof(h), "xenserver.truncated",
                            "XenServer record header")) != XS_OK)
             return rc;
         xs_xenserver_hdr_decode(h, &type, &len);
+        job_header(j, "xenserver record", at, h, sizeof(h));
         const char *name = xs_xenserver_rec_name(type);
         if (!name) {
             /* suspend_image.ml: Invalid_header_type */

@@ -14,6 +14,7 @@ struct job {
     struct xs_summary *sum;
     bool stop_at_error;        /* upgrade: the first fault ends the run */
     bool ended;                /* the input ended early, validly (Remus) */
+    const struct xs_visitor *visit; /* dump: sees every header and record */
     /* the libxc stream */
     struct xs_rec_reader xc;
     struct xs_validate v;
@@ -32,6 +33,20 @@ static inline int job_fault(const struct job *j)
 }
 
 void job_layer(struct job *j, const char *name);
+
+static inline void job_header(struct job *j, const char *layer, uint64_t at,
+                              const void *p, uint64_t n)
+{
+    if (j->visit && j->visit->header)
+        j->visit->header(j->visit->ctx, layer, at, p, n);
+}
+
+static inline void job_record(struct job *j, const char *layer,
+                              const struct xs_record *r)
+{
+    if (j->visit && j->visit->record)
+        j->visit->record(j->visit->ctx, layer, r);
+}
 /* Bytes of a container that upgrade keeps as they are. */
 int job_pass(struct job *j, const void *p, size_t n);
 /* n bytes of the input: copied to the output, or skipped.  A short input

@@ -94,6 +94,7 @@ int job_trailing(struct job *j)
                       "them; upgrade keeps them)",
                       (unsigned long long)n);
     }
+    job_header(j, "after END", at, NULL, n);
     return XS_OK;
 }
 
@@ -131,6 +132,7 @@ static int libxc_records(struct job *j)
         }
         j->xc.eof_ok = false;
         xs_validate_record(&j->v, r);
+        job_record(j, "libxc", r);
         if ((rc = job_fault(j)) != XS_OK)
             return rc;
         uint32_t type = r->type;
@@ -164,9 +166,16 @@ int job_libxc(struct job *j)
 
     job_layer(j, "libxc");
     xs_rec_reader_init(&j->xc, &xs_libxc_layer, j->in, j->rep);
+    uint64_t at = xs_in_offset(j->in);
     rc = xs_libxc_read_headers(&j->xc, &ih, &dh, &version);
     if (rc != XS_OK)
         goto out;
+    if (j->visit) {
+        uint8_t h[XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE];
+        xs_libxc_ihdr_encode(&ih, h);
+        xs_libxc_dhdr_encode(&dh, h + XS_LIBXC_IHDR_SIZE);
+        job_header(j, "libxc", at, h, sizeof(h));
+    }
     j->sum->version = version;
     j->sum->guest = dh.type;
     j->sum->page_shift = dh.page_shift;
@@ -268,6 +277,15 @@ int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum)
 {
     struct xs_summary dummy;
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy};
+    return run(&j);
+}
+
+int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
+            const struct xs_visitor *v)
+{
+    struct xs_summary dummy;
+    struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
+                    .visit = v};
     return run(&j);
 }
 

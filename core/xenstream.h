@@ -217,6 +217,20 @@ struct xs_summary {
 };
 
 int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum);
+
+/* Every header and record of every layer, in input order, as verify reads
+ * them (for dump).  header() gets a layer's header bytes as read ("xl",
+ * "xl optional data", "libvirt", "xenserver", "xenserver record", "libxl",
+ * "libxc"), or for "after END" p NULL and n the byte count.  record() gets
+ * each libxl and libxc record with its held body. */
+struct xs_visitor {
+    void (*header)(void *ctx, const char *layer, uint64_t offset,
+                   const uint8_t *p, uint64_t n);
+    void (*record)(void *ctx, const char *layer, const struct xs_record *r);
+    void *ctx;
+};
+int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
+            const struct xs_visitor *v);
 /* Upgrade to canonical v3.  Call xs_upgrade_precheck() first: on a seekable
  * input it runs the checks (seeking over pages) and rewinds, so that an
  * invalid input is refused before any output is opened; on a pipe it does

@@ -113,6 +113,39 @@ const char *xs_libxc_guest_name(uint32_t guest)
     }
 }
 
+const char *xs_hvm_param_name(uint64_t index)
+{
+    static const char *const names[] = {
+        [0] = "CALLBACK_IRQ", [1] = "STORE_PFN", [2] = "STORE_EVTCHN",
+        [4] = "PAE_ENABLED", [5] = "IOREQ_PFN", [6] = "BUFIOREQ_PFN",
+        [9] = "VIRIDIAN", [10] = "TIMER_MODE", [11] = "HPET_ENABLED",
+        [12] = "IDENT_PT", [13] = "DM_DOMAIN", [14] = "ACPI_S_STATE",
+        [15] = "VM86_TSS", [16] = "VPT_ALIGN", [17] = "CONSOLE_PFN",
+        [18] = "CONSOLE_EVTCHN", [19] = "ACPI_IOPORTS_LOCATION",
+        [20] = "MEMORY_EVENT_CR0", [21] = "MEMORY_EVENT_CR3",
+        [22] = "MEMORY_EVENT_CR4", [23] = "MEMORY_EVENT_INT3",
+        [24] = "NESTEDHVM", [25] = "MEMORY_EVENT_SINGLE_STEP",
+        [26] = "BUFIOREQ_EVTCHN", [27] = "PAGING_RING_PFN",
+        [28] = "MONITOR_RING_PFN", [29] = "SHARING_RING_PFN",
+        [30] = "MEMORY_EVENT_MSR", [31] = "TRIPLE_FAULT_REASON",
+        [32] = "IOREQ_SERVER_PFN", [33] = "NR_IOREQ_SERVER_PAGES",
+        [34] = "VM_GENERATION_ID_ADDR", [35] = "ALTP2M",
+        [36] = "X87_FIP_WIDTH", [37] = "VM86_TSS_SIZED", [38] = "MCA_CAP",
+    };
+    return index < sizeof(names) / sizeof(names[0]) ? names[index] : NULL;
+}
+
+const char *xs_hvm_save_name(uint16_t code)
+{
+    static const char *const names[] = {
+        "END", "HEADER", "CPU", "PIC", "IOAPIC", "LAPIC", "LAPIC_REGS",
+        "PCI_IRQ", "ISA_IRQ", "PCI_LINK", "PIT", "RTC", "HPET", "PMTIMER",
+        "MTRR", "VIRIDIAN_DOMAIN", "CPU_XSAVE", "VIRIDIAN_VCPU", "VMCE_VCPU",
+        "TSC_ADJUST", "CPU_MSR",
+    };
+    return code < sizeof(names) / sizeof(names[0]) ? names[code] : NULL;
+}
+
 const char *xs_pfinfo_name(unsigned t)
 {
     static const char *const names[16] = {

@@ -111,6 +111,11 @@ bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type);
  * with nothing after the vcpu header. */
 bool xs_libxc_is_erratum_empty(const struct xs_record *r);
 
+/* HVM_PARAM_* by index (public/hvm/params.h), HVM save descriptor types
+ * by typecode (public/hvm/save.h, arch-x86/hvm/save.h); NULL: unknown. */
+const char *xs_hvm_param_name(uint64_t index);
+const char *xs_hvm_save_name(uint16_t code);
+
 /* "NOTAB", "L1TAB_PIN", ... or NULL for an unknown type. */
 const char *xs_pfinfo_name(unsigned t);
 

@@ -46,6 +46,9 @@ expect 0 "$XS" upgrade --help
 grep -q STATIC_DATA_END "$T/out" && ok || bad "upgrade --help text"
 expect 0 "$XS" verify --help
 expect 0 "$XS" help verify
+expect 0 "$XS" info --help
+expect 0 "$XS" dump --help
+expect 2 "$XS" dump
 expect 2 "$XS"
 expect 2 "$XS" frobnicate
 expect 2 "$XS" upgrade --bogus
@@ -155,6 +158,25 @@ assert d["guest"] == "x86 HVM" and d["vcpus"] == 2 and d["libxc_version"] == 2
 assert d["xl"]["name"] == "guest-1" and d["xl"]["type"] == "hvm"
 assert d["after_end"] == "xl migrate handshake" and d["after_end_bytes"] == 44
 assert d["libxl_records"]["EMULATOR_CONTEXT"] == 1
+PY
+# dump: every header and record of every layer
+expect 0 "$XS" dump "$T/xl-hvmcheckpoint.v2"
+grep -q "EMULATOR_XENSTORE_DATA .*emulator=qemu-upstream .*keys=physmap" "$T/out" && ok || bad "dump: emulator records"
+grep -q "HVM_CONTEXT .*descriptors=HEADER#0(24) CPU#0(1024) CPU#1(1024) END#0(0)" "$T/out" && ok || bad "dump: HVM descriptors"
+grep -q "HVM_PARAMS .*STORE_PFN:0x2bb" "$T/out" && ok || bad "dump: HVM params by name"
+[ "$(grep -c ' PAGE_DATA ' "$T/out")" = 2 ] && ok || bad "dump folds page runs (one per run)"
+expect 0 "$XS" dump --pages "$T/xl-pv64.v2"
+[ "$(grep -c ' PAGE_DATA ' "$T/out")" = 3 ] && ok || bad "dump --pages: one line per record"
+grep -q "X86_PV_P2M_FRAMES .*start_pfn=0x0  end_pfn=0x2bb  frames=2" "$T/out" && ok || bad "dump: p2m range"
+expect 0 "$XS" dump --json "$T/z.v2.gz"
+python3 - "$T/out" <<'PY' && ok || bad "dump --json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["records"]
+assert d["valid"] and r[0]["layer"] == "xl" and r[-1]["type"] == "libxl END", r[-1]
+pd = [e for e in r if e["type"] == "PAGE_DATA"]
+assert len(pd) == 1 and pd[0]["fields"]["pages"] == 667, pd
+assert any(e["type"] == "X86_TSC_INFO" and e["fields"]["khz"] == 2400000 for e in r)
 PY
 expect 1 "$XS" info "$T/zcut.gz"
 expect 2 "$XS" info
