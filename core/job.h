@@ -20,6 +20,7 @@ struct job {
     struct xs_validate v;
     struct xs_compat cp;
     struct xs_writer w;
+    uint8_t page[XS_PAGE_SIZE];  /* a PV page-table page being checked */
     /* the libxl stream around it, when there is one */
     struct xs_rec_reader xl;
     struct xs_validate_libxl vl;

@@ -2,6 +2,7 @@
  * comes from; "spec" is docs/specs/libxc-migration-stream.pandoc. */
 #include "validate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "endian.h"
@@ -11,7 +12,153 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
                       uint32_t guest)
 {
     *v = (struct xs_validate){.rep = rep, .sum = sum, .version = version,
-                              .guest = guest};
+                              .guest = guest, .pte_reported = -1};
+}
+
+void xs_validate_free(struct xs_validate *v)
+{
+    xs_buf_free(&v->frames);
+    xs_buf_free(&v->frame_ok);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x, y;
+    memcpy(&x, a, 8);
+    memcpy(&y, b, 8);
+    return x < y ? -1 : x > y;
+}
+
+static size_t nframes(const struct xs_validate *v) { return v->frames.len / 8; }
+
+static uint64_t frame_at(const struct xs_validate *v, size_t i)
+{
+    uint64_t x;
+    memcpy(&x, v->frames.p + 8 * i, 8);
+    return x;
+}
+
+/* Index of pfn among the p2m frame pfns, or SIZE_MAX. */
+static size_t frame_find(const struct xs_validate *v, uint64_t pfn)
+{
+    size_t lo = 0, hi = nframes(v);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t f = frame_at(v, mid);
+        if (f == pfn)
+            return mid;
+        if (f < pfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* X86_PV_P2M_FRAMES: remember the frame pfns (handle_x86_pv_p2m_frames()
+ * stores them; update_guest_p2m() checks them at the end). */
+static void note_p2m_frames(struct xs_validate *v, const struct xs_record *r)
+{
+    uint64_t end = xs_le32(r->body + 4);
+    if (end > v->max_pfn)
+        v->max_pfn = end;
+    v->p2m_known = true;
+    v->frames_at = r->offset;
+    v->frames_index = r->index;
+    size_t add = (r->held - 8) / 8;
+    if (xs_buf_reserve(&v->frames, v->frames.len + 8 * add) != XS_OK ||
+        xs_buf_reserve(&v->frame_ok, nframes(v) + add) != XS_OK)
+        return; /* out of memory: the check is skipped, not wrong */
+    memcpy(v->frames.p + v->frames.len, r->body + 8, 8 * add);
+    v->frames.len += 8 * add;
+    qsort(v->frames.p, nframes(v), 8, cmp_u64);
+    /* collapse duplicates */
+    size_t k = 0;
+    for (size_t i = 0; i < nframes(v); i++)
+        if (k == 0 || frame_at(v, i) != frame_at(v, k - 1))
+            memmove(v->frames.p + 8 * k++, v->frames.p + 8 * i, 8);
+    v->frames.len = 8 * k;
+    memset(v->frame_ok.p, 0, k);
+    v->frame_ok.len = k;
+}
+
+static void check_frames_arrived(struct xs_validate *v,
+                                 const struct xs_record *r, const char *name)
+{
+    /* update_guest_p2m(): each p2m frame pfn must be in range and have
+     * arrived as an ordinary page */
+    (void)r;
+    for (size_t i = 0; i < nframes(v); i++) {
+        if (v->frame_ok.p[i])
+            continue;
+        uint64_t pfn = frame_at(v, i);
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.p2m_frames.missing",
+                      v->frames_at, v->frames_index, "X86_PV_P2M_FRAMES",
+                      "p2m frame pfn 0x%llx never arrives as an ordinary "
+                      "page (PAGE_DATA type NOTAB): the restore fails at %s "
+                      "(update_guest_p2m)",
+                      (unsigned long long)pfn, name);
+        return;
+    }
+}
+
+/* PAGE_DATA of a PV guest: pfns within the p2m (handle_page_data():
+ * "outside domain maximum"), and which p2m frames arrived. */
+static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
+                          const char *name)
+{
+    uint32_t count = xs_le32(r->body);
+    bool reported = false;
+    v->pt_pages = 0;
+    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+        uint64_t pfn = e & XS_PFN_MASK;
+        unsigned t = xs_pfn_type(e);
+        if (v->p2m_known && pfn > v->max_pfn && !reported) {
+            xs_report_add(v->rep, XS_SEV_ERROR, "libxc.page_data.pfn_range",
+                          r->offset + 16 + 8 * (uint64_t)i, r->index, name,
+                          "pfn[%u] = 0x%llx is beyond the p2m's last pfn "
+                          "0x%llx: the restore refuses it (outside domain "
+                          "maximum)",
+                          i, (unsigned long long)pfn,
+                          (unsigned long long)v->max_pfn);
+            reported = true;
+        }
+        if (xs_pfinfo_has_data(t) && (t & 7u) >= 1)
+            v->pt_pages++;
+        size_t f = nframes(v) ? frame_find(v, pfn) : SIZE_MAX;
+        if (f != SIZE_MAX)
+            v->frame_ok.p[f] = t == XS_PF_NOTAB;
+    }
+}
+
+void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,
+                         uint32_t entry, const uint8_t *page, uint64_t at)
+{
+    uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)entry);
+    unsigned level = xs_pfn_type(e) & 7u;
+    char nb[32];
+    if (v->pte_reported == r->index || !v->p2m_known)
+        return;
+    for (unsigned i = 0; i < XS_PAGE_SIZE / 8; i++) {
+        uint64_t pte = xs_le64(page + 8 * i);
+        /* _PAGE_PRESENT; pte_to_frame(): bits 12-51 */
+        if (!(pte & 1))
+            continue;
+        uint64_t pfn = (pte & 0x000ffffffffff000ULL) >> 12;
+        if (pfn <= v->max_pfn)
+            continue;
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.pte.range", at + 8 * i,
+                      r->index, xs_libxc_rec_name(r->type, nb),
+                      "L%u page-table page pfn 0x%llx: entry %u = 0x%016llx "
+                      "points at pfn 0x%llx, beyond the p2m's last pfn "
+                      "0x%llx: the restore cannot localise it",
+                      level, (unsigned long long)(e & XS_PFN_MASK), i,
+                      (unsigned long long)pte, (unsigned long long)pfn,
+                      (unsigned long long)v->max_pfn);
+        v->pte_reported = r->index;
+        return;
+    }
 }
 
 /* The facts info shows, counted as records pass (no extra reads). */
@@ -105,6 +252,7 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
     uint32_t t = r->type;
 
     v->records++;
+    v->pt_pages = 0;
     count(v, r);
     xs_libxc_check_body(r, v->rep);
 
@@ -182,13 +330,16 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
                 "v3 stream reaches %s without STATIC_DATA_END", name);
             v->sde_missing_reported = true;
         }
-        if (t == XS_REC_CHECKPOINT)
+        if (t == XS_REC_CHECKPOINT) {
             /* handle_checkpoint(): refused in a plain stream */
             WARN(v, r, "libxc.checkpoint",
                  "checkpointed stream: a plain restore (xl restore) refuses "
                  "it; only a Remus/COLO receiver accepts it");
-        else
+        } else {
             check_complete(v, r, name);
+            if (v->guest == XS_GUEST_X86_PV)
+                check_frames_arrived(v, r, name);
+        }
         break;
     case XS_REC_X86_PV_INFO:
         /* handle_x86_pv_info(): once, and before the p2m. */
@@ -221,11 +372,23 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
                         "%u-bit guest",
                         r->length, 8 + (unsigned long long)frames * 8, s, e,
                         v->width * 8);
+                else
+                    note_p2m_frames(v, r);
             }
         }
+        /* spec "x86 PV Guest": X86_PV_INFO, X86_PV_P2M_FRAMES, PAGE_DATA,
+         * vCPU records, in this order */
+        if (v->page_data && !v->p2m)
+            ERR(v, r, "libxc.order.p2m_after_page_data",
+                "X86_PV_P2M_FRAMES after PAGE_DATA: the pages were checked "
+                "against an empty p2m");
         v->p2m = true;
         break;
     case XS_REC_X86_PV_VCPU_BASIC:
+        if (v->pv_info && !v->page_data)
+            ERR(v, r, "libxc.order.vcpu_before_page_data",
+                "vcpu context before any PAGE_DATA: the spec requires the "
+                "memory first");
         /* handle_x86_pv_vcpu_blob(): exactly one guest-width context */
         if (!v->pv_info) {
             ERR(v, r, "libxc.vcpu.before_pv_info",
@@ -252,6 +415,10 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
         v->hvm_context = true;
         break;
     case XS_REC_PAGE_DATA:
+        if (v->guest == XS_GUEST_X86_PV && r->held >= 8 &&
+            r->held >= 8 + 8 * (uint64_t)xs_le32(r->body))
+            check_pv_pfns(v, r, name);
+        v->page_data = true;
         if (r->held >= 8) {
             uint32_t count = xs_le32(r->body);
             for (uint32_t i = 0; i < count && 8 + 8 * (uint64_t)i + 8 <= r->held;

@@ -21,6 +21,16 @@ struct xs_validate {
     bool hvm_context;
     uint64_t pages;      /* pfn entries carrying page data */
     uint64_t records;
+    bool page_data;      /* a PAGE_DATA record seen */
+    /* PV: the p2m as the restore will know it */
+    bool p2m_known;      /* a well-formed X86_PV_P2M_FRAMES was read */
+    uint64_t max_pfn;    /* highest pfn of X86_PV_P2M_FRAMES */
+    struct xs_buf frames;/* p2m frame pfns (uint64_t, sorted) */
+    struct xs_buf frame_ok; /* per frame: its page data arrived as NOTAB */
+    uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
+    int64_t frames_index;
+    unsigned pt_pages;   /* page-table pages with data in this record */
+    int64_t pte_reported;/* record index of the last PTE finding */
 };
 
 void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
@@ -28,6 +38,12 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
                       uint32_t guest);
 /* Check one record read from the input (body rules + stream rules). */
 void xs_validate_record(struct xs_validate *v, const struct xs_record *r);
+void xs_validate_free(struct xs_validate *v);
+/* A PV page-table page's contents (xg_sr_restore_x86_pv.c
+ * x86_pv_localise_page()): entry is its index in r's pfn array, at its
+ * offset in the input. */
+void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,
+                         uint32_t entry, const uint8_t *page, uint64_t at);
 
 /* Stream-state rules of a libxl stream (libxl_stream_read.c): where
  * LIBXC_CONTEXT, emulator and checkpoint records may stand. */

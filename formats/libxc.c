@@ -398,6 +398,67 @@ static void check_hvm_params(struct body_ctx *c)
              "skipped by restore; upgrade drops it)");
 }
 
+/* The HVM context blob is what Xen's hvm_load() reads
+ * (xen/arch/x86/hvm/save.c): save descriptors (typecode u16, instance u16,
+ * length u32, then data), the HEADER first (hvm_get_entry(HEADER), then
+ * arch_hvm_check(): magic and version), every typecode one Xen has a
+ * handler for, every length within the blob, and an END descriptor last
+ * ("save did not end with a null entry"). */
+#define XS_HVM_FILE_MAGIC 0x54381286u
+#define XS_HVM_FILE_VERSION 1u
+#define XS_HVM_HEADER_SIZE 24u
+#define XS_HVM_SAVE_CODE_MAX 20u
+
+static void check_hvm_context(struct body_ctx *c)
+{
+    const struct xs_record *r = c->r;
+    const uint8_t *b = r->body;
+    uint64_t at = 0, n = r->held;
+    for (unsigned i = 0;; i++) {
+        if (n - at < 8) {
+            ERR(c, "libxc.hvm_context.no_end", BODY + at,
+                "HVM context ends without an END descriptor: Xen's "
+                "hvm_load() refuses it");
+            return;
+        }
+        uint16_t code = xs_le16(b + at);
+        uint32_t len = xs_le32(b + at + 4);
+        if (i == 0 && (code != 1 || len != XS_HVM_HEADER_SIZE)) {
+            ERR(c, "libxc.hvm_context.header", BODY + at,
+                "HVM context starts with typecode %u length %u, not the "
+                "%u-byte HEADER: Xen refuses it",
+                code, len, XS_HVM_HEADER_SIZE);
+            return;
+        }
+        if (code == 0)
+            return;
+        if (code > XS_HVM_SAVE_CODE_MAX) {
+            ERR(c, "libxc.hvm_context.typecode", BODY + at,
+                "descriptor %u has unknown typecode %u: Xen refuses it", i,
+                code);
+            return;
+        }
+        if (len > n - at - 8) {
+            ERR(c, "libxc.hvm_context.length", BODY + at + 4,
+                "descriptor %u (%s) claims %u bytes, only %llu remain", i,
+                xs_hvm_save_name(code), len,
+                (unsigned long long)(n - at - 8));
+            return;
+        }
+        if (i == 0) {
+            uint32_t magic = xs_le32(b + at + 8), ver = xs_le32(b + at + 12);
+            if (magic != XS_HVM_FILE_MAGIC || ver != XS_HVM_FILE_VERSION) {
+                ERR(c, "libxc.hvm_context.magic", BODY + at + 8,
+                    "HVM save header magic 0x%08x version %u, expected "
+                    "0x%08x version %u: Xen refuses it",
+                    magic, ver, XS_HVM_FILE_MAGIC, XS_HVM_FILE_VERSION);
+                return;
+            }
+        }
+        at += 8 + (uint64_t)len;
+    }
+}
+
 static void check_policy(struct body_ctx *c, uint32_t unit)
 {
     const struct xs_record *r = c->r;
@@ -470,6 +531,8 @@ void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep)
     case XS_REC_HVM_CONTEXT:
         if (r->length == 0)
             err_at(&c, "libxc.hvm_context.empty", 0, "HVM context is empty");
+        else
+            check_hvm_context(&c);
         break;
     case XS_REC_HVM_PARAMS:
         check_hvm_params(&c);

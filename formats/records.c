@@ -119,32 +119,48 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
     return XS_OK;
 }
 
+int xs_rec_payload_take(struct xs_rec_reader *r, struct xs_out *out,
+                        uint64_t n)
+{
+    uint64_t done;
+    if (n > r->payload_left)
+        n = r->payload_left;
+    if (n == 0)
+        return XS_OK;
+    if ((out ? xs_in_copy(r->in, out, n, &done)
+             : xs_in_skip(r->in, n, &done)) != XS_OK)
+        return XS_IO;
+    uint64_t before = r->cur.length - r->payload_left;
+    r->payload_left -= done;
+    if (done < n)
+        return xs_rec_truncated(r, "the record body", r->cur.length,
+                                before + done);
+    return XS_OK;
+}
+
+int xs_rec_payload_read(struct xs_rec_reader *r, void *dst, size_t n)
+{
+    size_t got;
+    if (n > r->payload_left)
+        return xs_rec_truncated(r, "the record body", n, r->payload_left);
+    if (xs_in_read(r->in, dst, n, &got) != XS_OK)
+        return XS_IO;
+    uint64_t before = r->cur.length - r->payload_left;
+    r->payload_left -= got;
+    if (got < n)
+        return xs_rec_truncated(r, "the record body", r->cur.length,
+                                before + got);
+    return XS_OK;
+}
+
 int xs_rec_payload_copy(struct xs_rec_reader *r, struct xs_out *out)
 {
-    uint64_t done, want = r->payload_left;
-    if (want == 0)
-        return XS_OK;
-    if (xs_in_copy(r->in, out, want, &done) != XS_OK)
-        return XS_IO;
-    r->payload_left -= done;
-    if (done < want)
-        return xs_rec_truncated(r, "the record body", r->cur.length,
-                                r->cur.length - want + done);
-    return XS_OK;
+    return xs_rec_payload_take(r, out, r->payload_left);
 }
 
 int xs_rec_payload_skip(struct xs_rec_reader *r)
 {
-    uint64_t done, want = r->payload_left;
-    if (want == 0)
-        return XS_OK;
-    if (xs_in_skip(r->in, want, &done) != XS_OK)
-        return XS_IO;
-    r->payload_left -= done;
-    if (done < want)
-        return xs_rec_truncated(r, "the record body", r->cur.length,
-                                r->cur.length - want + done);
-    return XS_OK;
+    return xs_rec_payload_take(r, NULL, r->payload_left);
 }
 
 int xs_rec_finish(struct xs_rec_reader *r)

@@ -61,6 +61,11 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec);
 /* Copy the current record's payload to out, or skip it. */
 int xs_rec_payload_copy(struct xs_rec_reader *r, struct xs_out *out);
 int xs_rec_payload_skip(struct xs_rec_reader *r);
+/* The next n bytes of the payload: copied to out (skipped when out is
+ * NULL), or read into dst. */
+int xs_rec_payload_take(struct xs_rec_reader *r, struct xs_out *out,
+                        uint64_t n);
+int xs_rec_payload_read(struct xs_rec_reader *r, void *dst, size_t n);
 /* Consume the current record's padding (warning when non-zero); it stays
  * in r->pad / r->pad_len. */
 int xs_rec_finish(struct xs_rec_reader *r);

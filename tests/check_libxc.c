@@ -247,6 +247,48 @@ START_TEST(rule_fixed_sizes)
 }
 END_TEST
 
+/* HEADER(24: magic, version), then END */
+static void hvm_context_ok(uint8_t *b)
+{
+    memset(b, 0, 40);
+    xs_put_le16(b, 1);
+    xs_put_le32(b + 4, 24);
+    xs_put_le32(b + 8, 0x54381286);
+    xs_put_le32(b + 12, 1);
+}
+
+START_TEST(rule_hvm_context)
+{
+    hvm_context_ok(body);
+    expect_clean(XS_REC_HVM_CONTEXT, 40);
+    teardown(); setup();
+    hvm_context_ok(body);
+    xs_put_le16(body, 2); /* CPU first */
+    expect_body(XS_REC_HVM_CONTEXT, 40, "libxc.hvm_context.header",
+                XS_SEV_ERROR, AT + 8);
+    teardown(); setup();
+    hvm_context_ok(body);
+    xs_put_le32(body + 8, 0x12345678);
+    expect_body(XS_REC_HVM_CONTEXT, 40, "libxc.hvm_context.magic",
+                XS_SEV_ERROR, AT + 16);
+    teardown(); setup();
+    hvm_context_ok(body);
+    expect_body(XS_REC_HVM_CONTEXT, 36, "libxc.hvm_context.no_end",
+                XS_SEV_ERROR, AT + 8 + 32);
+    teardown(); setup();
+    hvm_context_ok(body);
+    xs_put_le16(body + 32, 77);
+    expect_body(XS_REC_HVM_CONTEXT, 40, "libxc.hvm_context.typecode",
+                XS_SEV_ERROR, AT + 8 + 32);
+    teardown(); setup();
+    hvm_context_ok(body);
+    xs_put_le16(body + 32, 2);
+    xs_put_le32(body + 36, 1000);
+    expect_body(XS_REC_HVM_CONTEXT, 40, "libxc.hvm_context.length",
+                XS_SEV_ERROR, AT + 8 + 36);
+}
+END_TEST
+
 START_TEST(rule_hvm_params)
 {
     expect_body(XS_REC_HVM_PARAMS, 4, "libxc.hvm_params.length", XS_SEV_ERROR,
@@ -351,6 +393,14 @@ static void page1(int64_t idx)
 {
     uint8_t b[16] = {1};
     feed(XS_REC_PAGE_DATA, b, 16, idx); /* held only: length rule aside */
+}
+
+/* A valid PAGE_DATA: one pfn of type XTAB (no data) */
+static void page_xtab(uint64_t pfn, int64_t idx)
+{
+    uint8_t b[16] = {1};
+    xs_put_le64(b + 8, (uint64_t)XS_PF_XTAB << 60 | pfn);
+    feed(XS_REC_PAGE_DATA, b, 16, idx);
 }
 
 static void expect_rule(const char *rule, enum xs_severity sev, int64_t idx)
@@ -459,12 +509,77 @@ START_TEST(state_p2m_length_for_width)
 }
 END_TEST
 
+/* X86_PV_P2M_FRAMES for pfns 0..end of a 64-bit guest, frames from first */
+static void p2m(uint32_t end, uint64_t first, int64_t idx)
+{
+    uint8_t b[8 + 8 * 4] = {0};
+    uint32_t n = end / 512 + 1;
+    xs_put_le32(b + 4, end);
+    for (uint32_t i = 0; i < n; i++)
+        xs_put_le64(b + 8 + 8 * i, first + i);
+    feed(XS_REC_X86_PV_P2M_FRAMES, b, 8 + 8 * n, idx);
+}
+
+START_TEST(state_pv_order_and_p2m)
+{
+    /* spec order: X86_PV_INFO, X86_PV_P2M_FRAMES, PAGE_DATA, vcpus */
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    page_xtab(0, 1);
+    p2m(1023, 1000, 2);
+    expect_rule("libxc.order.p2m_after_page_data", XS_SEV_ERROR, 2);
+    teardown(); setup();
+    static uint8_t b[8 + XS_VCPU_CTX_X86_64];
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    p2m(1023, 1000, 1);
+    feed(XS_REC_X86_PV_VCPU_BASIC, b, sizeof(b), 2);
+    expect_rule("libxc.order.vcpu_before_page_data", XS_SEV_ERROR, 2);
+    /* a pfn beyond the p2m */
+    teardown(); setup();
+    vstart(2, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    p2m(1023, 1000, 1);
+    page_xtab(1023, 2);
+    ck_assert_uint_eq(rep.errors, 0);
+    page_xtab(1024, 3);
+    const struct xs_finding *f =
+        xs_report_find(&rep, "libxc.page_data.pfn_range");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->index, 3);
+    ck_assert_uint_eq(f->offset, 0x300 + 16); /* the pfn entry itself */
+}
+END_TEST
+
+START_TEST(state_p2m_frames_arrive)
+{
+    /* the p2m frames (pfns 1000, 1001) must arrive as NOTAB pages */
+    static uint8_t v0[8 + XS_VCPU_CTX_X86_64], si[4096];
+    uint8_t pd[8 + 16] = {2};
+    xs_put_le64(pd + 8, 1000);                          /* NOTAB */
+    xs_put_le64(pd + 16, (uint64_t)XS_PF_L1TAB << 60 | 1001);
+    vstart(3, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    feed0(XS_REC_STATIC_DATA_END, 1);
+    p2m(1023, 1000, 2);
+    feed(XS_REC_PAGE_DATA, pd, sizeof(pd), 3); /* held: pages aside */
+    feed(XS_REC_SHARED_INFO, si, sizeof(si), 4);
+    feed(XS_REC_X86_PV_VCPU_BASIC, v0, sizeof(v0), 5);
+    feed0(XS_REC_END, 6);
+    const struct xs_finding *f = xs_report_find(&rep, "libxc.p2m_frames.missing");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->index, 2);
+    ck_assert_ptr_nonnull(strstr(f->msg, "0x3e9"));
+}
+END_TEST
+
 START_TEST(state_vcpu_basic_size)
 {
     static uint8_t b[8 + XS_VCPU_CTX_X86_64];
     memset(b, 0, sizeof(b));
     vstart(2, XS_GUEST_X86_PV);
     pv_info(4, 0);
+    page_xtab(0, 1);
     feed(XS_REC_X86_PV_VCPU_BASIC, b, 8 + XS_VCPU_CTX_X86_32, 1);
     ck_assert_uint_eq(rep.errors, 0);
     feed(XS_REC_X86_PV_VCPU_BASIC, b, 8 + XS_VCPU_CTX_X86_64, 2);
@@ -488,8 +603,9 @@ END_TEST
 START_TEST(state_sde_late_warning)
 {
     vstart(2, XS_GUEST_X86_HVM);
-    uint8_t ctx[16] = {1};
-    feed(XS_REC_HVM_CONTEXT, ctx, 16, 0);
+    uint8_t ctx[40];
+    hvm_context_ok(ctx);
+    feed(XS_REC_HVM_CONTEXT, ctx, 40, 0);
     feed0(XS_REC_END, 1);
     expect_rule("libxc.sde.late", XS_SEV_WARNING, 1);
     ck_assert_uint_eq(rep.errors, 0);
@@ -540,6 +656,7 @@ static Suite *suite(void)
     tcase_add_test(t, rule_p2m_frames);
     tcase_add_test(t, rule_vcpu);
     tcase_add_test(t, rule_fixed_sizes);
+    tcase_add_test(t, rule_hvm_context);
     tcase_add_test(t, rule_hvm_params);
     tcase_add_test(t, rule_refused_types);
     tcase_add_test(t, rule_policy);
@@ -556,6 +673,8 @@ static Suite *suite(void)
     tcase_add_test(t, state_pv_info_order);
     tcase_add_test(t, state_p2m_length_for_width);
     tcase_add_test(t, state_vcpu_basic_size);
+    tcase_add_test(t, state_pv_order_and_p2m);
+    tcase_add_test(t, state_p2m_frames_arrive);
     tcase_add_test(t, state_shared_info_before_pv_info);
     tcase_add_test(t, state_sde_late_warning);
     tcase_add_test(t, state_checkpoint_warning);

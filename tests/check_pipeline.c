@@ -185,6 +185,43 @@ START_TEST(record_faults)
 }
 END_TEST
 
+/* Offset of the first record of this type in a bare libxc stream. */
+static size_t first_record(const struct xs_buf *x, uint32_t type)
+{
+    size_t at = 40;
+    while (at + 8 <= x->len && xs_le32(x->p + at) != type)
+        at += 8 + xs_le32(x->p + at + 4) +
+              xs_libxc_padding(xs_le32(x->p + at + 4));
+    ck_assert_uint_le(at + 8, x->len);
+    return at;
+}
+
+START_TEST(page_table_entries)
+{
+    /* xg_sr_restore_x86_pv.c x86_pv_localise_page(): a present entry of a
+     * page-table page must name a pfn within the p2m */
+    pv3();
+    size_t pd = first_record(&a, XS_REC_PAGE_DATA);
+    uint32_t count = xs_le32(a.p + pd + 8);
+    ck_assert_uint_eq(xs_pfn_type(xs_le64(a.p + pd + 24)), XS_PF_L1TAB_PIN);
+    size_t pte = pd + 16 + 8 * (size_t)count + 4096 + 8 * 5; /* pfn 1, [5] */
+    xs_put_le64(a.p + pte, 0x100000ULL << 12 | 0x67);
+    expect_fault("libxc.pte.range", XS_SEV_ERROR, pte);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "entry 5"));
+    /* not present: not checked */
+    xs_put_le64(a.p + pte, 0x100000ULL << 12 | 0x66);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "t");
+    ck_assert_int_eq(tu_verify(&a, &rep), XS_OK);
+    /* the same fault found through a pipe (no seeking) */
+    xs_put_le64(a.p + pte, 0x100000ULL << 12 | 0x67);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "t");
+    ck_assert_int_eq(tu_upgrade(&a, &b, &rep, true), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "libxc.pte.range"));
+}
+END_TEST
+
 START_TEST(trailing_and_padding)
 {
     struct xs_gen_opts o;
@@ -347,6 +384,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, header_faults);
     tcase_add_test(t, record_faults);
+    tcase_add_test(t, page_table_entries);
     tcase_add_test(t, trailing_and_padding);
     tcase_add_test(t, not_a_stream);
     tcase_add_test(t, pipe_withholds_end_on_late_fault);
