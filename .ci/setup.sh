@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-build}
 
 DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
-      libjansson-dev python3 ca-certificates"
+      libjansson-dev python3 ca-certificates man-db"
 missing=$(for p in $DEPS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
         echo "$p"

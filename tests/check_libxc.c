@@ -13,6 +13,8 @@
 
 static struct xs_report rep;
 static uint8_t body[16384];
+static struct xs_validate v; /* the stream-state rules' state */
+static struct xs_summary vsum;
 
 static void setup(void)
 {
@@ -20,7 +22,11 @@ static void setup(void)
     memset(body, 0, sizeof(body));
 }
 
-static void teardown(void) { xs_report_free(&rep); }
+static void teardown(void)
+{
+    xs_report_free(&rep);
+    xs_validate_free(&v);
+}
 
 static struct xs_record mk(uint32_t type, uint32_t len)
 {
@@ -361,12 +367,10 @@ END_TEST
 
 /* ---- stream-state rules ---- */
 
-static struct xs_validate v;
-static struct xs_summary vsum;
-
 static void vstart(unsigned version, uint32_t guest)
 {
     memset(&vsum, 0, sizeof(vsum));
+    xs_validate_free(&v);
     xs_validate_init(&v, &rep, &vsum, version, guest);
 }
 
