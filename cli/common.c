@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -32,4 +33,17 @@ void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz)
              s->layers[0] ? s->layers : "?", s->version,
              xs_libxc_guest_name(s->guest), (unsigned long long)s->records,
              (unsigned long long)s->pages);
+}
+
+int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
+                     struct xs_report *rep, struct xs_in **in)
+{
+    if (argc - optind != 1)
+        return xs_usage_error(cmd, "exactly one input (use '-' for standard "
+                              "input)");
+    const char *path = argv[optind];
+    xs_report_init(rep, strcmp(path, "-") == 0 ? "<stdin>" : path);
+    rep->sink = xs_report_print_sink;
+    *in = xs_in_open(path, rep);
+    return *in ? XS_OK : XS_IO;
 }

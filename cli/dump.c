@@ -409,21 +409,16 @@ static int run_dump(int argc, char **argv)
                                   "option '%s'", argv[optind - 1]);
         }
     }
-    if (argc - optind != 1)
-        return xs_usage_error(&xs_cmd_dump, "exactly one input (use '-' for "
-                              "standard input)");
-    const char *path = argv[optind];
-    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct xs_report rep;
-    xs_report_init(&rep, shown);
-    rep.sink = xs_report_print_sink;
-    struct xs_in *in = xs_in_open(path, &rep);
-    int rc = XS_IO;
-    if (in) {
+    struct xs_in *in;
+    int rc = xs_cli_one_input(&xs_cmd_dump, argc, argv, &rep, &in);
+    if (rc == XS_USAGE)
+        return rc;
+    if (rc == XS_OK) {
         struct xs_visitor v = {.header = on_header, .record = on_record,
                                .ctx = &d};
         if (d.json) {
-            json_t *name = json_string(shown);
+            json_t *name = json_string(rep.file);
             fputs("{\"file\": ", stdout);
             json_dumpf(name, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
             fputs(", \"records\": [", stdout);

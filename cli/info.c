@@ -222,24 +222,19 @@ static int run_info(int argc, char **argv)
                                   "option '%s'", argv[optind - 1]);
         }
     }
-    if (argc - optind != 1)
-        return xs_usage_error(&xs_cmd_info, "exactly one input (use '-' for "
-                              "standard input)");
-    const char *path = argv[optind];
-    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct xs_report rep;
     struct xs_summary sum;
+    struct xs_in *in;
     memset(&sum, 0, sizeof(sum));
-    xs_report_init(&rep, shown);
-    rep.sink = xs_report_print_sink;
-    struct xs_in *in = xs_in_open(path, &rep);
-    int rc = XS_IO;
-    if (in) {
+    int rc = xs_cli_one_input(&xs_cmd_info, argc, argv, &rep, &in);
+    if (rc == XS_USAGE)
+        return rc;
+    if (rc == XS_OK) {
         rc = xs_verify(in, &rep, &sum);
         xs_in_close(in);
     }
     if (rc != XS_IO) {
-        json_t *d = info_json(shown, rc, &rep, &sum);
+        json_t *d = info_json(rep.file, rc, &rep, &sum);
         if (json) {
             json_dumpf(d, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
             fputc('\n', stdout);
