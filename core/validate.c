@@ -18,9 +18,10 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 void xs_validate_free(struct xs_validate *v)
 {
     xs_buf_free(&v->frames);
-    xs_buf_free(&v->frame_ok);
 }
 
+/* The p2m frame pfns are kept sorted, each as pfn << 1 | arrived, where
+ * arrived says its last page data was an ordinary (NOTAB) page. */
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x, y;
@@ -38,13 +39,18 @@ static uint64_t frame_at(const struct xs_validate *v, size_t i)
     return x;
 }
 
+static void frame_set(struct xs_validate *v, size_t i, uint64_t x)
+{
+    memcpy(v->frames.p + 8 * i, &x, 8);
+}
+
 /* Index of pfn among the p2m frame pfns, or SIZE_MAX. */
 static size_t frame_find(const struct xs_validate *v, uint64_t pfn)
 {
     size_t lo = 0, hi = nframes(v);
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint64_t f = frame_at(v, mid);
+        uint64_t f = frame_at(v, mid) >> 1;
         if (f == pfn)
             return mid;
         if (f < pfn)
@@ -65,39 +71,38 @@ static void note_p2m_frames(struct xs_validate *v, const struct xs_record *r)
     v->p2m_known = true;
     v->frames_at = r->offset;
     v->frames_index = r->index;
-    size_t add = (r->held - 8) / 8;
-    if (xs_buf_reserve(&v->frames, v->frames.len + 8 * add) != XS_OK ||
-        xs_buf_reserve(&v->frame_ok, nframes(v) + add) != XS_OK)
+    size_t add = (r->held - 8) / 8, n = nframes(v);
+    if (xs_buf_reserve(&v->frames, v->frames.len + 8 * add) != XS_OK)
         return; /* out of memory: the check is skipped, not wrong */
-    memcpy(v->frames.p + v->frames.len, r->body + 8, 8 * add);
+    for (size_t i = 0; i < add; i++)
+        frame_set(v, n + i, (xs_le64(r->body + 8 + 8 * i) & XS_PFN_MASK) << 1);
     v->frames.len += 8 * add;
     qsort(v->frames.p, nframes(v), 8, cmp_u64);
-    /* collapse duplicates */
+    /* one entry per pfn; a frame that already arrived stays arrived */
     size_t k = 0;
-    for (size_t i = 0; i < nframes(v); i++)
-        if (k == 0 || frame_at(v, i) != frame_at(v, k - 1))
-            memmove(v->frames.p + 8 * k++, v->frames.p + 8 * i, 8);
+    for (size_t i = 0; i < nframes(v); i++) {
+        uint64_t f = frame_at(v, i);
+        if (k && frame_at(v, k - 1) >> 1 == f >> 1)
+            frame_set(v, k - 1, frame_at(v, k - 1) | (f & 1));
+        else
+            frame_set(v, k++, f);
+    }
     v->frames.len = 8 * k;
-    memset(v->frame_ok.p, 0, k);
-    v->frame_ok.len = k;
 }
 
-static void check_frames_arrived(struct xs_validate *v,
-                                 const struct xs_record *r, const char *name)
+static void check_frames_arrived(struct xs_validate *v, const char *name)
 {
     /* update_guest_p2m(): each p2m frame pfn must be in range and have
      * arrived as an ordinary page */
-    (void)r;
     for (size_t i = 0; i < nframes(v); i++) {
-        if (v->frame_ok.p[i])
+        if (frame_at(v, i) & 1)
             continue;
-        uint64_t pfn = frame_at(v, i);
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.p2m_frames.missing",
                       v->frames_at, v->frames_index, "X86_PV_P2M_FRAMES",
                       "p2m frame pfn 0x%llx never arrives as an ordinary "
                       "page (PAGE_DATA type NOTAB): the restore fails at %s "
                       "(update_guest_p2m)",
-                      (unsigned long long)pfn, name);
+                      (unsigned long long)(frame_at(v, i) >> 1), name);
         return;
     }
 }
@@ -128,7 +133,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
             v->pt_pages++;
         size_t f = nframes(v) ? frame_find(v, pfn) : SIZE_MAX;
         if (f != SIZE_MAX)
-            v->frame_ok.p[f] = t == XS_PF_NOTAB;
+            frame_set(v, f, pfn << 1 | (t == XS_PF_NOTAB));
     }
 }
 
@@ -338,7 +343,7 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
         } else {
             check_complete(v, r, name);
             if (v->guest == XS_GUEST_X86_PV)
-                check_frames_arrived(v, r, name);
+                check_frames_arrived(v, name);
         }
         break;
     case XS_REC_X86_PV_INFO:

@@ -25,8 +25,7 @@ struct xs_validate {
     /* PV: the p2m as the restore will know it */
     bool p2m_known;      /* a well-formed X86_PV_P2M_FRAMES was read */
     uint64_t max_pfn;    /* highest pfn of X86_PV_P2M_FRAMES */
-    struct xs_buf frames;/* p2m frame pfns (uint64_t, sorted) */
-    struct xs_buf frame_ok; /* per frame: its page data arrived as NOTAB */
+    struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived */
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
     unsigned pt_pages;   /* page-table pages with data in this record */

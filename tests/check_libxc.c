@@ -574,6 +574,19 @@ START_TEST(state_p2m_frames_arrive)
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(f->index, 2);
     ck_assert_ptr_nonnull(strstr(f->msg, "0x3e9"));
+    /* both arrive; the p2m sent again (the domain grew) keeps them */
+    teardown(); setup();
+    xs_put_le64(pd + 16, 1001);
+    vstart(3, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    feed0(XS_REC_STATIC_DATA_END, 1);
+    p2m(1023, 1000, 2);
+    feed(XS_REC_PAGE_DATA, pd, sizeof(pd), 3);
+    p2m(1023, 1000, 4);
+    feed(XS_REC_SHARED_INFO, si, sizeof(si), 5);
+    feed(XS_REC_X86_PV_VCPU_BASIC, v0, sizeof(v0), 6);
+    feed0(XS_REC_END, 7);
+    ck_assert_ptr_null(xs_report_find(&rep, "libxc.p2m_frames.missing"));
 }
 END_TEST
 
