@@ -119,6 +119,17 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
     return XS_OK;
 }
 
+/* done of the n payload bytes asked for have moved: short is truncation. */
+static int payload_moved(struct xs_rec_reader *r, uint64_t n, uint64_t done)
+{
+    uint64_t before = r->cur.length - r->payload_left;
+    r->payload_left -= done;
+    if (done < n)
+        return xs_rec_truncated(r, "the record body", r->cur.length,
+                                before + done);
+    return XS_OK;
+}
+
 int xs_rec_payload_take(struct xs_rec_reader *r, struct xs_out *out,
                         uint64_t n)
 {
@@ -130,27 +141,17 @@ int xs_rec_payload_take(struct xs_rec_reader *r, struct xs_out *out,
     if ((out ? xs_in_copy(r->in, out, n, &done)
              : xs_in_skip(r->in, n, &done)) != XS_OK)
         return XS_IO;
-    uint64_t before = r->cur.length - r->payload_left;
-    r->payload_left -= done;
-    if (done < n)
-        return xs_rec_truncated(r, "the record body", r->cur.length,
-                                before + done);
-    return XS_OK;
+    return payload_moved(r, n, done);
 }
 
 int xs_rec_payload_read(struct xs_rec_reader *r, void *dst, size_t n)
 {
     size_t got;
-    if (n > r->payload_left)
+    if (n > r->payload_left) /* callers ask only for what the body holds */
         return xs_rec_truncated(r, "the record body", n, r->payload_left);
     if (xs_in_read(r->in, dst, n, &got) != XS_OK)
         return XS_IO;
-    uint64_t before = r->cur.length - r->payload_left;
-    r->payload_left -= got;
-    if (got < n)
-        return xs_rec_truncated(r, "the record body", r->cur.length,
-                                before + got);
-    return XS_OK;
+    return payload_moved(r, n, got);
 }
 
 int xs_rec_payload_copy(struct xs_rec_reader *r, struct xs_out *out)
