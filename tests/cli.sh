@@ -270,6 +270,8 @@ expect 1 "$XS" verify "$T/pv64.v2" "$T/bad.img" "$T/hvm.v3"
 mkdir -p "$T/corpus"
 if python3 "$HERE/corpus.py" "$XS" "$GEN" "$T/corpus" ${VSV2:+"$VSV2" "$VPY"} >"$T/corpus.log" 2>&1; then ok; else bad "malformed corpus"; fi
 cat "$T/corpus.log"
+# kept beside the build for people (ctest shows output only on failure)
+cp "$T/corpus.log" "$(dirname "$XS")/checker-table.txt" 2>/dev/null || true
 
 # ---- man pages: render cleanly, installed by cmake --install ----------------
 B=$(dirname "$XS")
