@@ -137,6 +137,84 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
     }
 }
 
+/* A PV vCPU's basic context as process_vcpu_basic() and
+ * process_start_info() (xg_sr_restore_x86_pv.c) convert it at the end of
+ * the stream: the start info pfn (vcpu 0's edx), the GDT frames and cr3
+ * (and a 64-bit guest's user cr1) must lie within the p2m, and the GDT
+ * may not reach Xen's reserved entries.  Field offsets are those of
+ * vcpu_guest_context_x86_{32,64}_t (public/arch-x86/xen-x86_{32,64}.h). */
+#define XS_FIRST_RESERVED_GDT_ENTRY (14u * 4096u / 8u)
+
+static uint64_t ctx_field(const uint8_t *c, unsigned width, uint32_t off)
+{
+    return width == 8 ? xs_le64(c + off) : xs_le32(c + off);
+}
+
+static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
+                             const char *name)
+{
+    const unsigned w = v->width;
+    const uint8_t *c = r->body + 8;
+    const uint32_t edx = w == 8 ? 616 : 524, gdt_frames = w == 8 ? 4832 : 2640,
+                   gdt_ents = w == 8 ? 4960 : 2704, cr = w == 8 ? 4984 : 2716;
+    const uint64_t at = r->offset + 16;
+    uint32_t vcpu = xs_le32(r->body);
+
+    if (vcpu == 0 && ctx_field(c, w, edx) > v->max_pfn) {
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.start_info",
+                      at + edx, r->index, name,
+                      "vcpu 0's start info pfn 0x%llx is beyond the p2m's "
+                      "last pfn 0x%llx: the restore refuses it",
+                      (unsigned long long)ctx_field(c, w, edx),
+                      (unsigned long long)v->max_pfn);
+        return;
+    }
+    uint64_t ents = ctx_field(c, w, gdt_ents);
+    if (ents > XS_FIRST_RESERVED_GDT_ENTRY) {
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.gdt",
+                      at + gdt_ents, r->index, name,
+                      "vcpu %u has %llu GDT entries, more than the %u below "
+                      "Xen's reserved ones: the restore refuses it",
+                      vcpu, (unsigned long long)ents,
+                      XS_FIRST_RESERVED_GDT_ENTRY);
+        return;
+    }
+    for (uint64_t f = 0; f < (ents + 511) / 512; f++) {
+        uint64_t pfn = ctx_field(c, w, gdt_frames + (uint32_t)(f * w));
+        if (pfn > v->max_pfn) {
+            xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.gdt",
+                          at + gdt_frames + f * w, r->index, name,
+                          "vcpu %u's GDT frame %llu (pfn 0x%llx) is beyond "
+                          "the p2m's last pfn 0x%llx: the restore refuses it",
+                          vcpu, (unsigned long long)f,
+                          (unsigned long long)pfn,
+                          (unsigned long long)v->max_pfn);
+            return;
+        }
+    }
+    /* cr3_to_mfn(): a PAE guest's cr3 packs a wider frame number */
+    uint64_t cr3 = ctx_field(c, w, cr + 3 * w);
+    uint64_t pfn = w == 8 ? cr3 >> 12
+                          : (uint32_t)((cr3 >> 12) | (cr3 << 20));
+    if (pfn > v->max_pfn) {
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.cr3", at + cr + 3 * w,
+                      r->index, name,
+                      "vcpu %u's cr3 (pfn 0x%llx) is beyond the p2m's last "
+                      "pfn 0x%llx: the restore refuses it",
+                      vcpu, (unsigned long long)pfn,
+                      (unsigned long long)v->max_pfn);
+        return;
+    }
+    uint64_t cr1 = ctx_field(c, w, cr + w);
+    if (w == 8 && (cr1 & 1) && cr1 >> 12 > v->max_pfn)
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.cr1", at + cr + w,
+                      r->index, name,
+                      "vcpu %u's user page table (cr1 pfn 0x%llx) is beyond "
+                      "the p2m's last pfn 0x%llx: the restore refuses it",
+                      vcpu, (unsigned long long)(cr1 >> 12),
+                      (unsigned long long)v->max_pfn);
+}
+
 void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,
                          uint32_t entry, const uint8_t *page, uint64_t at)
 {
@@ -405,6 +483,8 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
                 ERR(v, r, "libxc.vcpu.basic_size",
                     "basic context is %u bytes, a %u-bit guest's is %u",
                     r->length - 8, v->width * 8, want);
+            else if (v->p2m_known && r->held == r->length)
+                check_vcpu_basic(v, r, name);
         }
         if (r->held >= 8 && xs_le32(r->body) == 0)
             v->vcpu0_basic = true;

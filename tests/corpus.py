@@ -20,6 +20,7 @@ VSV2 = sys.argv[4] if len(sys.argv) > 4 else None
 VPY = sys.argv[5] if len(sys.argv) > 5 else None
 BASES = {
     "pv64": ["--guest", "pv64"],
+    "pv32": ["--guest", "pv32"],
     "hvm": ["--guest", "hvm"],
     "libxl-pv64": ["--guest", "pv64", "--container", "libxl"],
     "xl-pv64": ["--guest", "pv64", "--container", "xl"],
@@ -72,6 +73,11 @@ CASES = [
     ("vcpu-ext-size", "pv64", "libxc", ("libxc", "X86_PV_VCPU_EXTENDED", 0), 4, le32(8 + 136), "libxc.vcpu.extended_size"),
     ("vcpu-xsave-size", "pv64", "libxc", ("libxc", "X86_PV_VCPU_XSAVE", 0), 4, le32(8 + 8), "libxc.vcpu.xsave_size"),
     ("vcpu-msrs-size", "pv64", "libxc", ("libxc", "X86_PV_VCPU_MSRS", 0), 4, le32(8 + 8), "libxc.vcpu.msrs_size"),
+    ("vcpu-start-info", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 616 + 2, b"\x10", "libxc.vcpu.start_info"),
+    ("vcpu-gdt-ents", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 4960 + 1, b"\x40", "libxc.vcpu.gdt"),
+    ("vcpu-cr3", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 1), 16 + 5008 + 4, b"\x10", "libxc.vcpu.cr3"),
+    ("vcpu-cr3-pae", "pv32", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 2728 + 3, b"\x10", "libxc.vcpu.cr3"),
+    ("vcpu-cr1", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 4992, le64((0x200000 << 12) | 1), "libxc.vcpu.cr1"),
     ("vcpu-reserved", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 12, b"\x01", "libxc.reserved"),
     ("sde-twice", "pv64", "libxc", ("libxc", "X86_PV_P2M_FRAMES", 0), None, "sde", "libxc.sde.duplicate"),
     ("sde-missing", "pv64", "libxc", ("libxc", "STATIC_DATA_END", 0), 0, le32(0x80000010), "libxc.sde.missing"),
