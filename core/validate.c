@@ -18,6 +18,7 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 void xs_validate_free(struct xs_validate *v)
 {
     xs_buf_free(&v->frames);
+    xs_buf_free(&v->runs);
 }
 
 /* The p2m frame pfns are kept sorted, each as pfn << 1 | arrived, where
@@ -107,6 +108,113 @@ static void check_frames_arrived(struct xs_validate *v, const char *name)
     }
 }
 
+/* The type each pfn last arrived with, as sorted runs of equal type: the
+ * restore keeps pfn_types[] for the whole p2m; runs keep it in memory that
+ * grows with the number of type changes along the pfns (page-table pages
+ * are few), not with the guest's size.  Past XS_PFN_RUNS_MAX runs the
+ * checks that need it are skipped rather than memory grown further. */
+struct pfn_run {
+    uint64_t start, end; /* inclusive */
+    unsigned type;
+};
+#define XS_PFN_RUNS_MAX (1u << 18) /* 6 MiB */
+
+static size_t nruns(const struct xs_validate *v)
+{
+    return v->runs.len / sizeof(struct pfn_run);
+}
+
+static struct pfn_run *run(const struct xs_validate *v, size_t i)
+{
+    return (struct pfn_run *)(void *)v->runs.p + i;
+}
+
+/* Index of the first run ending at or after pfn. */
+static size_t run_lower(const struct xs_validate *v, uint64_t pfn)
+{
+    size_t lo = 0, hi = nruns(v);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (run(v, mid)->end < pfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool runs_insert(struct xs_validate *v, size_t i,
+                        const struct pfn_run *p, size_t k)
+{
+    size_t n = nruns(v);
+    if (n + k > XS_PFN_RUNS_MAX ||
+        xs_buf_reserve(&v->runs, (n + k) * sizeof(*p)) != XS_OK) {
+        v->runs_full = true;
+        return false;
+    }
+    memmove(run(v, i + k), run(v, i), (n - i) * sizeof(*p));
+    memcpy(run(v, i), p, k * sizeof(*p));
+    v->runs.len += k * sizeof(*p);
+    return true;
+}
+
+static void runs_remove(struct xs_validate *v, size_t i)
+{
+    memmove(run(v, i), run(v, i + 1),
+            (nruns(v) - i - 1) * sizeof(struct pfn_run));
+    v->runs.len -= sizeof(struct pfn_run);
+}
+
+void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
+{
+    size_t n = nruns(v), i;
+    if (v->runs_full)
+        return;
+    /* the common case: pfns arrive in ascending order */
+    if (n && run(v, n - 1)->end + 1 == pfn && run(v, n - 1)->type == type) {
+        run(v, n - 1)->end = pfn;
+        return;
+    }
+    i = n && run(v, n - 1)->end < pfn ? n : run_lower(v, pfn);
+    struct pfn_run piece[3];
+    size_t k = 0, at = i;
+    if (i < n && run(v, i)->start <= pfn) { /* inside run i */
+        struct pfn_run old = *run(v, i);
+        if (old.type == type)
+            return;
+        if (old.start < pfn)
+            piece[k++] = (struct pfn_run){old.start, pfn - 1, old.type};
+        at = i + k;
+        piece[k++] = (struct pfn_run){pfn, pfn, type};
+        if (pfn < old.end)
+            piece[k++] = (struct pfn_run){pfn + 1, old.end, old.type};
+        runs_remove(v, i);
+    } else {
+        piece[k++] = (struct pfn_run){pfn, pfn, type};
+    }
+    if (!runs_insert(v, i, piece, k))
+        return;
+    /* merge the new run with equal neighbours */
+    if (at + 1 < nruns(v) && run(v, at + 1)->start == pfn + 1 &&
+        run(v, at + 1)->type == type) {
+        run(v, at)->end = run(v, at + 1)->end;
+        runs_remove(v, at + 1);
+    }
+    if (at > 0 && run(v, at - 1)->end + 1 == pfn &&
+        run(v, at - 1)->type == type) {
+        run(v, at - 1)->end = run(v, at)->end;
+        runs_remove(v, at);
+    }
+}
+
+/* The type pfn last arrived with, or -1 if it never arrived. */
+int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn)
+{
+    size_t i = run_lower(v, pfn);
+    return i < nruns(v) && run(v, i)->start <= pfn ? (int)run(v, i)->type
+                                                    : -1;
+}
+
 /* PAGE_DATA of a PV guest: pfns within the p2m (handle_page_data():
  * "outside domain maximum"), and which p2m frames arrived. */
 static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
@@ -134,6 +242,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
         size_t f = nframes(v) ? frame_find(v, pfn) : SIZE_MAX;
         if (f != SIZE_MAX)
             frame_set(v, f, pfn << 1 | (t == XS_PF_NOTAB));
+        xs_validate_type_set(v, pfn, t);
     }
 }
 
@@ -160,6 +269,19 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     const uint64_t at = r->offset + 16;
     uint32_t vcpu = xs_le32(r->body);
 
+    /* An ordinary page (start info, GDT frames) must not have arrived as
+     * another type; a page-table root must have arrived as a page table of
+     * the guest's levels ("has bad type"). */
+    const char *bad = NULL;
+    uint64_t bad_pfn = 0;
+    uint32_t bad_at = 0;
+    unsigned levels = w == 8 ? 4 : 3;
+    if (!v->runs_full && vcpu == 0 && ctx_field(c, w, edx) <= v->max_pfn) {
+        int t = xs_validate_type_get(v, ctx_field(c, w, edx));
+        if (t > 0)
+            bad = "start info page", bad_pfn = ctx_field(c, w, edx),
+            bad_at = edx;
+    }
     if (vcpu == 0 && ctx_field(c, w, edx) > v->max_pfn) {
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.start_info",
                       at + edx, r->index, name,
@@ -181,6 +303,10 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     }
     for (uint64_t f = 0; f < (ents + 511) / 512; f++) {
         uint64_t pfn = ctx_field(c, w, gdt_frames + (uint32_t)(f * w));
+        int t = v->runs_full ? 0 : xs_validate_type_get(v, pfn);
+        if (!bad && pfn <= v->max_pfn && t > 0)
+            bad = "GDT frame", bad_pfn = pfn,
+            bad_at = gdt_frames + (uint32_t)(f * w);
         if (pfn > v->max_pfn) {
             xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.gdt",
                           at + gdt_frames + f * w, r->index, name,
@@ -205,14 +331,38 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
                       (unsigned long long)v->max_pfn);
         return;
     }
+    int t = v->runs_full ? (int)levels : xs_validate_type_get(v, pfn);
+    if (!bad && (t < 0 ? 0u : (unsigned)t & 7u) != levels)
+        bad = "page-table root (cr3)", bad_pfn = pfn, bad_at = cr + 3 * w;
     uint64_t cr1 = ctx_field(c, w, cr + w);
-    if (w == 8 && (cr1 & 1) && cr1 >> 12 > v->max_pfn)
+    if (w == 8 && (cr1 & 1) && cr1 >> 12 > v->max_pfn) {
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.cr1", at + cr + w,
                       r->index, name,
                       "vcpu %u's user page table (cr1 pfn 0x%llx) is beyond "
                       "the p2m's last pfn 0x%llx: the restore refuses it",
                       vcpu, (unsigned long long)(cr1 >> 12),
                       (unsigned long long)v->max_pfn);
+        return;
+    }
+    if (w == 8 && (cr1 & 1) && !bad && !v->runs_full) {
+        t = xs_validate_type_get(v, cr1 >> 12);
+        if ((t < 0 ? 0u : (unsigned)t & 7u) != levels)
+            bad = "user page-table root (cr1)", bad_pfn = cr1 >> 12,
+            bad_at = cr + w;
+    }
+    if (bad) {
+        int bt = v->runs_full ? -1 : xs_validate_type_get(v, bad_pfn);
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.pfn_type",
+                      at + bad_at, r->index, name,
+                      "vcpu %u's %s, pfn 0x%llx, %s%s: the restore refuses "
+                      "it (\"has bad type\")",
+                      vcpu, bad, (unsigned long long)bad_pfn,
+                      bt < 0 ? "never arrives as a page"
+                             : "arrives as a page of type ",
+                      bt < 0 ? "" : xs_pfinfo_name((unsigned)bt)
+                                        ? xs_pfinfo_name((unsigned)bt)
+                                        : "?");
+    }
 }
 
 void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,

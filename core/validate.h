@@ -28,6 +28,9 @@ struct xs_validate {
     struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived */
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
+    struct xs_buf runs;  /* PV: the last type of every pfn that arrived,
+                            as sorted runs (struct pfn_run) */
+    bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* page-table pages with data in this record */
     int64_t pte_reported;/* record index of the last PTE finding */
 };
@@ -38,6 +41,9 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 /* Check one record read from the input (body rules + stream rules). */
 void xs_validate_record(struct xs_validate *v, const struct xs_record *r);
 void xs_validate_free(struct xs_validate *v);
+/* The type a PV pfn last arrived with (-1: never), kept as runs. */
+void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type);
+int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn);
 /* A PV page-table page's contents (xg_sr_restore_x86_pv.c
  * x86_pv_localise_page()): entry is its index in r's pfn array, at its
  * offset in the input. */

@@ -590,6 +590,35 @@ START_TEST(state_p2m_frames_arrive)
 }
 END_TEST
 
+START_TEST(state_pfn_type_runs)
+{
+    /* the run-length type map against a plain array, pfns in random
+     * order with few types (runs merge and split) */
+    enum { N = 5000 };
+    static int ref[N];
+    uint64_t seed = 12345;
+    vstart(3, XS_GUEST_X86_PV);
+    for (unsigned i = 0; i < N; i++)
+        ref[i] = -1;
+    for (unsigned k = 0; k < 40000; k++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned pfn = (unsigned)(seed >> 33) % N;
+        unsigned t = (seed >> 20) % 7 == 0 ? XS_PF_L1TAB : XS_PF_NOTAB;
+        if (k < N) /* first an ascending sweep, as a saver sends */
+            pfn = k, t = k % 97 == 3 ? XS_PF_L2TAB : XS_PF_NOTAB;
+        xs_validate_type_set(&v, pfn, t);
+        ref[pfn] = (int)t;
+        if (k % 4999 == 0)
+            for (unsigned i = 0; i < N; i++)
+                ck_assert_int_eq(xs_validate_type_get(&v, i), ref[i]);
+    }
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_eq(xs_validate_type_get(&v, i), ref[i]);
+    ck_assert_int_eq(xs_validate_type_get(&v, N + 7), -1);
+    ck_assert(!v.runs_full);
+}
+END_TEST
+
 START_TEST(state_vcpu_basic_size)
 {
     static uint8_t b[8 + XS_VCPU_CTX_X86_64];
@@ -690,6 +719,7 @@ static Suite *suite(void)
     tcase_add_test(t, state_pv_info_order);
     tcase_add_test(t, state_p2m_length_for_width);
     tcase_add_test(t, state_vcpu_basic_size);
+    tcase_add_test(t, state_pfn_type_runs);
     tcase_add_test(t, state_pv_order_and_p2m);
     tcase_add_test(t, state_p2m_frames_arrive);
     tcase_add_test(t, state_shared_info_before_pv_info);
