@@ -241,6 +241,26 @@ int xs_in_rewind(struct xs_in *in)
     return XS_OK;
 }
 
+int xs_in_pread(struct xs_in *in, uint64_t off, void *dst, size_t n)
+{
+    if (!xs_in_seekable(in))
+        return XS_IO;
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(in->e.fd, (uint8_t *)dst + got, n - got,
+                          in->start + (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return in_io_error(in, "cannot read", errno);
+        if (r == 0)
+            return XS_INVALID;
+        got += (size_t)r;
+        in->bytes_read += (uint64_t)r;
+    }
+    return XS_OK;
+}
+
 int xs_in_push_gzip(struct xs_in *in)
 {
     /* Called at the start of the input: what the window holds is the

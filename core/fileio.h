@@ -36,6 +36,10 @@ bool xs_in_is_gzip(const struct xs_in *in);
 /* XS_IO or XS_INVALID (corrupt compressed data) after a failed read. */
 int xs_in_failure(const struct xs_in *in);
 
+/* Read n bytes at a logical offset without moving the stream (a regular
+ * file only): XS_OK, XS_INVALID when the file ends first, XS_IO. */
+int xs_in_pread(struct xs_in *in, uint64_t off, void *dst, size_t n);
+
 int xs_out_write(struct xs_out *out, const void *p, size_t n);
 int xs_out_zeros(struct xs_out *out, size_t n);
 int xs_out_flush(struct xs_out *out);

@@ -142,6 +142,53 @@ static int payload(struct job *j, struct xs_out *out)
     return rc != XS_OK ? rc : xs_rec_payload_take(&j->xc, out, UINT64_MAX);
 }
 
+/* process_start_info() reads the start info page when the stream ends.
+ * On a regular file the page is found again (the last PAGE_DATA record
+ * that carries its pfn) and what it names is checked; a pipe or gzip
+ * cannot look back, and the check is left out there. */
+static int check_start_info(struct job *j)
+{
+    struct xs_validate *v = &j->v;
+    if (v->guest != XS_GUEST_X86_PV || !v->start_info_known ||
+        !xs_in_seekable(j->in))
+        return XS_OK;
+    uint8_t buf[XS_PAGE_SIZE];
+    for (size_t k = v->page_records.len / 16; k-- > 0;) {
+        uint64_t off;
+        int64_t index;
+        memcpy(&off, v->page_records.p + 16 * k, 8);
+        memcpy(&index, v->page_records.p + 16 * k + 8, 8);
+        int rc = xs_in_pread(j->in, off, buf, 16);
+        if (rc != XS_OK)
+            return rc == XS_INVALID ? XS_OK : rc;
+        uint32_t count = xs_le32(buf + 8);
+        uint64_t data = 0, found = UINT64_MAX;
+        for (uint32_t i = 0; i < count;) {
+            uint32_t chunk = count - i < 512 ? count - i : 512;
+            if ((rc = xs_in_pread(j->in, off + 16 + 8 * (uint64_t)i, buf,
+                                  8 * (size_t)chunk)) != XS_OK)
+                return rc == XS_INVALID ? XS_OK : rc;
+            for (uint32_t e = 0; e < chunk; e++) {
+                uint64_t ent = xs_le64(buf + 8 * e);
+                if (!xs_pfinfo_has_data(xs_pfn_type(ent)))
+                    continue;
+                if ((ent & XS_PFN_MASK) == v->start_info_pfn)
+                    found = data;
+                data++;
+            }
+            i += chunk;
+        }
+        if (found == UINT64_MAX)
+            continue;
+        uint64_t at = off + 16 + 8 * (uint64_t)count + found * XS_PAGE_SIZE;
+        if ((rc = xs_in_pread(j->in, at, j->page, XS_PAGE_SIZE)) != XS_OK)
+            return rc == XS_INVALID ? XS_OK : rc;
+        xs_validate_start_info(v, j->page, at, index);
+        return XS_OK;
+    }
+    return XS_OK;
+}
+
 static int copy_payload(void *src, struct xs_out *out)
 {
     return payload(src, out);
@@ -173,6 +220,8 @@ static int libxc_records(struct job *j)
         }
         j->xc.eof_ok = false;
         xs_validate_record(&j->v, r);
+        if (r->type == XS_REC_END && (rc = check_start_info(j)) != XS_OK)
+            return rc;
         job_record(j, "libxc", r);
         if ((rc = job_fault(j)) != XS_OK)
             return rc;

@@ -19,6 +19,7 @@ void xs_validate_free(struct xs_validate *v)
 {
     xs_buf_free(&v->frames);
     xs_buf_free(&v->runs);
+    xs_buf_free(&v->page_records);
 }
 
 /* The p2m frame pfns are kept sorted, each as pfn << 1 | arrived, where
@@ -282,6 +283,10 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
             bad = "start info page", bad_pfn = ctx_field(c, w, edx),
             bad_at = edx;
     }
+    if (vcpu == 0) {
+        v->start_info_known = ctx_field(c, w, edx) <= v->max_pfn;
+        v->start_info_pfn = ctx_field(c, w, edx);
+    }
     if (vcpu == 0 && ctx_field(c, w, edx) > v->max_pfn) {
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.start_info",
                       at + edx, r->index, name,
@@ -362,6 +367,32 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
                       bt < 0 ? "" : xs_pfinfo_name((unsigned)bt)
                                         ? xs_pfinfo_name((unsigned)bt)
                                         : "?");
+    }
+}
+
+void xs_validate_start_info(struct xs_validate *v, const uint8_t *page,
+                            uint64_t at, int64_t index)
+{
+    /* struct start_info (public/xen.h): store_mfn and console.domU.mfn,
+     * pfns in a saved image */
+    static const struct {
+        const char *what;
+        uint32_t off64, off32;
+    } f[] = {{"xenstore", 56, 44}, {"console", 72, 52}};
+    for (unsigned i = 0; i < 2; i++) {
+        uint32_t off = v->width == 8 ? f[i].off64 : f[i].off32;
+        uint64_t pfn = ctx_field(page, v->width, off);
+        if (pfn <= v->max_pfn)
+            continue;
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.start_info.range",
+                      at + off, index, "PAGE_DATA",
+                      "the start info page (pfn 0x%llx) names %s pfn 0x%llx, "
+                      "beyond the p2m's last pfn 0x%llx: the restore refuses "
+                      "it",
+                      (unsigned long long)v->start_info_pfn, f[i].what,
+                      (unsigned long long)pfn,
+                      (unsigned long long)v->max_pfn);
+        return;
     }
 }
 
@@ -651,8 +682,19 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
         break;
     case XS_REC_PAGE_DATA:
         if (v->guest == XS_GUEST_X86_PV && r->held >= 8 &&
-            r->held >= 8 + 8 * (uint64_t)xs_le32(r->body))
+            r->held >= 8 + 8 * (uint64_t)xs_le32(r->body)) {
             check_pv_pfns(v, r, name);
+            /* where to look for the start info page at the end (bounded:
+             * past 2^20 records that check is skipped) */
+            if (v->page_records.len < (16u << 20) &&
+                xs_buf_reserve(&v->page_records,
+                               v->page_records.len + 16) == XS_OK) {
+                uint8_t *p = v->page_records.p + v->page_records.len;
+                memcpy(p, &r->offset, 8);
+                memcpy(p + 8, &r->index, 8);
+                v->page_records.len += 16;
+            }
+        }
         v->page_data = true;
         if (r->held >= 8) {
             uint32_t count = xs_le32(r->body);

@@ -32,6 +32,10 @@ struct xs_validate {
                             as sorted runs (struct pfn_run) */
     bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* page-table pages with data in this record */
+    struct xs_buf page_records; /* PV: offset and index (uint64_t,
+                                   int64_t) of each PAGE_DATA record */
+    bool start_info_known;      /* PV: vcpu 0 named its start info pfn */
+    uint64_t start_info_pfn;
     int64_t pte_reported;/* record index of the last PTE finding */
 };
 
@@ -41,6 +45,10 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 /* Check one record read from the input (body rules + stream rules). */
 void xs_validate_record(struct xs_validate *v, const struct xs_record *r);
 void xs_validate_free(struct xs_validate *v);
+/* The contents of the start info page (vcpu 0's edx): the xenstore and
+ * console pfns must lie within the p2m (process_start_info()). */
+void xs_validate_start_info(struct xs_validate *v, const uint8_t *page,
+                            uint64_t at, int64_t index);
 /* The type a PV pfn last arrived with (-1: never), kept as runs. */
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type);
 int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn);

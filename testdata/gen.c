@@ -130,6 +130,20 @@ static void fill_page(struct gen *g, uint64_t pfn, unsigned type)
         }
         return;
     }
+    if (is_pv(g) && pfn == 5) {
+        /* the start info page (vcpu 0's edx names it): xenstore and
+         * console pages as process_start_info() expects them, within the
+         * p2m (struct start_info, public/xen.h) */
+        memcpy(g->page, "xen-3.0-x86_64", 14);
+        if (g->o->width == 8) {
+            xs_put_le64(g->page + 56, 6);
+            xs_put_le64(g->page + 72, 7);
+        } else {
+            xs_put_le32(g->page + 44, 6);
+            xs_put_le32(g->page + 52, 7);
+        }
+        return;
+    }
     uint64_t s = g->o->seed ^ (pfn * 0x9e3779b97f4a7c15ULL);
     if (pfn % 4 == 0)
         return; /* a quarter of a real guest's pages are zero */

@@ -79,6 +79,8 @@ CASES = [
     ("vcpu-cr3-pae", "pv32", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 2728 + 3, b"\x10", "libxc.vcpu.cr3"),
     ("vcpu-cr3-type", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 5008, le64(0), "libxc.vcpu.pfn_type"),
     ("vcpu-start-info-type", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 616, le64(1), "libxc.vcpu.pfn_type"),
+    ("start-info-xenstore", "pv64", "libxc", ("libxc", "PAGE_DATA", 0), 16 + 8 * 512 + 5 * 4096 + 56, le64(0x100000), "libxc.start_info.range"),
+    ("start-info-console", "pv64", "libxc", ("libxc", "PAGE_DATA", 0), 16 + 8 * 512 + 5 * 4096 + 72, le64(0x100000), "libxc.start_info.range"),
     ("vcpu-cr1", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 4992, le64((0x200000 << 12) | 1), "libxc.vcpu.cr1"),
     ("vcpu-reserved", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 12, b"\x01", "libxc.reserved"),
     ("sde-twice", "pv64", "libxc", ("libxc", "X86_PV_P2M_FRAMES", 0), None, "sde", "libxc.sde.duplicate"),
