@@ -12,7 +12,8 @@ const struct xs_command xs_cmd_upgrade = {
     .run = run_upgrade,
     .summary = "rewrite a v2 or v3 stream as the canonical v3 stream",
     .usage =
-        "usage: xenstream upgrade [-o OUT] [--gzip] [--fsync] [-v] [IN]\n"
+        "usage: xenstream upgrade [-o OUT | --in-place] [--gzip] [--fsync] [-v]\n"
+        "                         [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical v3 stream: for a v2\n"
         "input, STATIC_DATA_END is inserted where Xen's restore infers it\n"
@@ -29,6 +30,7 @@ const struct xs_command xs_cmd_upgrade = {
         "with the offset, record index and type of its first fault.\n"
         "\n"
         "  -o, --output OUT   write to OUT instead of standard output\n"
+        "  -i, --in-place     replace IN (a file) by its upgrade, atomically\n"
         "  -z, --gzip         compress the output (also when OUT ends in .gz)\n"
         "      --fsync        make OUT durable (fsync) before renaming it\n"
         "  -v, --verbose      say what was done, on standard error\n"
@@ -42,16 +44,17 @@ static int run_upgrade(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},
         {"fsync", no_argument, NULL, 'S'},
         {"gzip", no_argument, NULL, 'z'},
+        {"in-place", no_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out_path = "-";
-    bool verbose = false, sync = false, gzip = false;
+    bool verbose = false, sync = false, gzip = false, in_place = false;
     int c;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:vzh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:vzih", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             out_path = optarg;
@@ -65,6 +68,9 @@ static int run_upgrade(int argc, char **argv)
         case 'z':
             gzip = true;
             break;
+        case 'i':
+            in_place = true;
+            break;
         case 'h':
             xs_print_help(&xs_cmd_upgrade);
             return XS_OK;
@@ -76,6 +82,14 @@ static int run_upgrade(int argc, char **argv)
     if (argc - optind > 1)
         return xs_usage_error(&xs_cmd_upgrade, "one input at most");
     const char *in_path = optind < argc ? argv[optind] : "-";
+    if (in_place) {
+        /* the output goes to a temporary file beside IN and is renamed
+         * over it only when complete: IN is never half rewritten */
+        if (strcmp(out_path, "-") != 0 || strcmp(in_path, "-") == 0)
+            return xs_usage_error(&xs_cmd_upgrade,
+                                  "--in-place takes a file IN and no -o");
+        out_path = in_path;
+    }
     size_t olen = strlen(out_path);
     if (olen > 3 && strcmp(out_path + olen - 3, ".gz") == 0)
         gzip = true;
@@ -96,11 +110,12 @@ static int run_upgrade(int argc, char **argv)
         return XS_IO;
     }
     int rc;
-    if (xs_same_file(in, out_path)) {
+    if (!in_place && xs_same_file(in, out_path)) {
         xs_in_close(in);
         xs_report_free(&rep);
         return xs_usage_error(&xs_cmd_upgrade,
-                              "'%s' is both input and output", out_path);
+                              "'%s' is both input and output (use "
+                              "--in-place)", out_path);
     }
     rc = xs_upgrade_precheck(in, &rep, &sum);
     if (rc == XS_OK) {

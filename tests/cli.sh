@@ -232,6 +232,16 @@ expect 3 "$XS" upgrade "$T/pv64.v2" -o /dev/full
 "$XS" upgrade "$T/big.v2" 2>"$T/err" | head -c 100 >/dev/null
 [ "${PIPESTATUS[0]}" = 3 ] && ok || bad "broken pipe: status ${PIPESTATUS[0]}"
 expect 2 "$XS" upgrade "$T/pv64.v2" -o "$T/pv64.v2"
+# --in-place: atomic like any file output; refused input stays untouched
+cp "$T/xl-hvm.v2" "$T/inplace.img"
+expect 0 "$XS" upgrade --in-place "$T/inplace.img"
+cmp -s "$T/inplace.img" "$T/xl-hvm.gold" && ok || bad "--in-place result"
+cp "$T/bad.img" "$T/inplace-bad.img"
+expect 1 "$XS" upgrade --in-place "$T/inplace-bad.img"
+cmp -s "$T/inplace-bad.img" "$T/bad.img" && ok || bad "--in-place touched a refused input"
+ls -a "$T" | grep -q xenstream- && bad "temporary file left behind" || ok
+expect 2 "$XS" upgrade --in-place -o "$T/x.img" "$T/inplace.img"
+expect 2 "$XS" upgrade --in-place
 
 # ---- verify: warnings, --strict, --json, several files ----------------------
 expect 0 "$XS" verify "$T/pv64-dirty.v2"
