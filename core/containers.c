@@ -15,17 +15,16 @@
 /* ------------------------------------------------------------------ */
 /* libxl                                                               */
 
+/* A libxl record as it was read: header, held body, then the payload
+ * (copied, or skipped by verify). */
 static int libxl_write(struct job *j, const struct xs_record *r)
 {
     uint8_t h[XS_REC_HDR_SIZE];
-    int rc;
-    if (!j->out)
-        return xs_rec_payload_skip(&j->xl);
     xs_rec_hdr_encode(r->type, r->length, h);
-    if ((rc = xs_out_write(j->out, h, sizeof(h))) != XS_OK ||
-        (rc = xs_out_write(j->out, r->body, r->held)) != XS_OK)
-        return rc;
-    return xs_rec_payload_copy(&j->xl, j->out);
+    int rc = job_pass(j, h, sizeof(h));
+    if (rc == XS_OK)
+        rc = job_pass(j, r->body, r->held);
+    return rc != XS_OK ? rc : xs_rec_payload_take(&j->xl, j->out, UINT64_MAX);
 }
 
 /* libxl records up to (and including) `until`: the libxl END, or the

@@ -112,13 +112,10 @@ static int payload(struct job *j, struct xs_out *out)
     if (r->type != XS_REC_PAGE_DATA || !j->v.pt_pages || r->held < 8)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint32_t count = xs_le32(r->body);
-    uint64_t pages = 0;
-    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++)
-        pages += xs_pfinfo_has_data(
-            xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i)));
-    /* only a record whose length the body rule accepted is walked */
+    /* only a record whose length the body rule accepted is walked (pt_pages
+     * and data_pages were counted over its whole pfn array) */
     if (r->held != 8 + 8 * (uint64_t)count ||
-        xs_record_payload(r) != pages * XS_PAGE_SIZE)
+        xs_record_payload(r) != j->v.data_pages * XS_PAGE_SIZE)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint64_t run = 0, at = r->offset + XS_REC_HDR_SIZE + r->held;
     int rc = XS_OK;
@@ -287,7 +284,6 @@ int job_libxc(struct job *j)
     xs_validate_free(&j->v);
 out:
     j->sum->records = j->v.records;
-    j->sum->pages = j->v.pages;
     j->sum->sde_inserted = j->cp.inserted;
     j->sum->dropped = j->cp.dropped;
     xs_rec_reader_free(&j->xc);

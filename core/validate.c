@@ -224,6 +224,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
     uint32_t count = xs_le32(r->body);
     bool reported = false;
     v->pt_pages = 0;
+    v->data_pages = 0;
     for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
         uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
         uint64_t pfn = e & XS_PFN_MASK;
@@ -238,6 +239,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
                           (unsigned long long)v->max_pfn);
             reported = true;
         }
+        v->data_pages += xs_pfinfo_has_data(t);
         if (xs_pfinfo_has_data(t) && (t & 7u) >= 1)
             v->pt_pages++;
         size_t f = nframes(v) ? frame_find(v, pfn) : SIZE_MAX;
@@ -439,6 +441,7 @@ static void count(struct xs_validate *v, const struct xs_record *r)
                 uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
                 uint64_t pfn = e & XS_PFN_MASK;
                 s->page_types[xs_pfn_type(e)]++;
+                s->pages += xs_pfinfo_has_data(xs_pfn_type(e));
                 if (pfn > s->max_pfn)
                     s->max_pfn = pfn;
             }
@@ -696,14 +699,6 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
             }
         }
         v->page_data = true;
-        if (r->held >= 8) {
-            uint32_t count = xs_le32(r->body);
-            for (uint32_t i = 0; i < count && 8 + 8 * (uint64_t)i + 8 <= r->held;
-                 i++)
-                if (xs_pfinfo_has_data(
-                        xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i))))
-                    v->pages++;
-        }
         break;
     default:
         break;

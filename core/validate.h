@@ -19,7 +19,6 @@ struct xs_validate {
     bool shared_info;
     bool vcpu0_basic;
     bool hvm_context;
-    uint64_t pages;      /* pfn entries carrying page data */
     uint64_t records;
     bool page_data;      /* a PAGE_DATA record seen */
     /* PV: the p2m as the restore will know it */
@@ -31,7 +30,8 @@ struct xs_validate {
     struct xs_buf runs;  /* PV: the last type of every pfn that arrived,
                             as sorted runs (struct pfn_run) */
     bool runs_full;      /* too fragmented to keep: type checks skipped */
-    unsigned pt_pages;   /* page-table pages with data in this record */
+    unsigned pt_pages;   /* PV: page-table pages with data in this record */
+    uint64_t data_pages; /* PV: pages with data in this record */
     struct xs_buf page_records; /* PV: offset and index (uint64_t,
                                    int64_t) of each PAGE_DATA record */
     bool start_info_known;      /* PV: vcpu 0 named its start info pfn */
