@@ -18,7 +18,7 @@ command -v /usr/bin/time >/dev/null || {
     echo "bench needs GNU time: apt-get install time" >&2; exit 2; }
 
 IMG=$W/pv64-${MIB}m.v2
-if [ ! -s "$IMG" ]; then
+if [ ! -s "$IMG" ] || [ "$GEN" -nt "$IMG" ]; then
     echo "generating a ${MIB} MiB v2 PV image: $IMG" >&2
     "$GEN" --guest pv64 --version 2 --mib "$MIB" --vcpus 4 -o "$IMG"
 fi
@@ -72,12 +72,12 @@ fi
 # Issue 3: the same on a real container (an xl save file of an HVM guest,
 # with its emulator records), and gzip input against gzip -dc.
 XL=$W/xl-hvm-${MIB}m.v2
-if [ ! -s "$XL" ]; then
+if [ ! -s "$XL" ] || [ "$GEN" -nt "$XL" ]; then
     echo "generating a ${MIB} MiB v2 xl image: $XL" >&2
     "$GEN" --container xl --guest hvm --version 2 --mib "$MIB" --vcpus 4 -o "$XL"
 fi
 GZ=$XL.gz
-[ -s "$GZ" ] || gzip -1 -c "$XL" >"$GZ"
+{ [ -s "$GZ" ] && [ "$GZ" -nt "$XL" ]; } || gzip -1 -c "$XL" >"$GZ"
 cat "$XL" "$GZ" >/dev/null
 echo "xl image: $XL ($(($(stat -c %s "$XL") / 1048576)) MiB); gzip -1 of it: $(($(stat -c %s "$GZ") / 1048576)) MiB"
 row "xl upgrade file->file" "$XS upgrade $XL -o $W/out" \
