@@ -12,6 +12,7 @@ struct xs_command {
 };
 
 extern const struct xs_command xs_cmd_upgrade;
+extern const struct xs_command xs_cmd_convert;
 extern const struct xs_command xs_cmd_verify;
 extern const struct xs_command xs_cmd_info;
 extern const struct xs_command xs_cmd_dump;

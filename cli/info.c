@@ -20,8 +20,9 @@ const struct xs_command xs_cmd_info = {
         "layers found, the libxc version and the Xen that saved it, the\n"
         "guest type, width, vCPUs and memory, pages by type, records by\n"
         "type, checkpoints, the domain config of an xl file, and what\n"
-        "follows the stream.  Faults are reported on standard error as by\n"
-        "verify; the exit status is verify's.\n"
+        "follows the stream, and which Xen releases restore it (as it is, or\n"
+        "after 'convert --to-version 2').  Faults are reported on standard\n"
+        "error as by verify; the exit status is verify's.\n"
         "\n"
         "  --json         one JSON document on standard output\n"
         "  -h, --help     show this help\n",
@@ -78,6 +79,31 @@ static const char *trailer_name(enum xs_trailer t)
                                       : "nothing";
 }
 
+/* Which releases restore the stream, as it is or as convert --to-version
+ * 2 writes it: two arrays of "4.N" (none for an invalid stream). */
+static json_t *restores_on_json(int rc, const struct xs_summary *s)
+{
+    json_t *o = json_object(), *as_is = json_array(), *as_v2 = json_array();
+    const char *fix = NULL;
+    for (unsigned m = XS_RELEASE_FIRST; rc == XS_OK && m <= XS_RELEASE_LAST;
+         m++) {
+        struct xs_release rel;
+        xs_release_get(m, &rel);
+        const char *f = xs_release_remedy(&rel, s);
+        if (f && !*f)
+            json_array_append_new(as_is, json_sprintf("4.%u", m));
+        else if (f) {
+            json_array_append_new(as_v2, json_sprintf("4.%u", m));
+            fix = f;
+        }
+    }
+    json_object_set_new(o, "as_is", as_is);
+    json_object_set_new(o, "after_convert", as_v2);
+    json_object_set_new(o, "convert_with", fix ? json_string(fix)
+                                               : json_null());
+    return o;
+}
+
 static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
                          const struct xs_summary *s)
 {
@@ -131,6 +157,7 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
     json_object_set_new(d, "after_end", json_string(trailer_name(s->trailer)));
     json_object_set_new(d, "after_end_bytes",
                         json_integer((json_int_t)s->trailer_bytes));
+    json_object_set_new(d, "restores_on", restores_on_json(rc, s));
     json_object_set_new(d, "bytes", json_integer((json_int_t)s->bytes_in));
     return d;
 }
@@ -145,6 +172,54 @@ static void print_counts(const char *label, const json_t *o)
         printf("%s%s %lld", i++ ? ", " : "", k,
                (long long)json_integer_value(v));
     printf("%s\n", i ? "" : "none");
+}
+
+/* "4.6, 4.9-4.13" from an array of consecutive-or-not "4.N". */
+static void print_releases(const json_t *a)
+{
+    size_t n = json_array_size(a);
+    for (size_t i = 0; i < n;) {
+        size_t k = i;
+        unsigned first, last;
+        sscanf(json_string_value(json_array_get(a, i)), "4.%u", &first);
+        last = first;
+        while (k + 1 < n) {
+            unsigned next;
+            sscanf(json_string_value(json_array_get(a, k + 1)), "4.%u", &next);
+            if (next != last + 1)
+                break;
+            last = next;
+            k++;
+        }
+        printf("%s4.%u", i ? ", " : "", first);
+        if (last != first)
+            printf("-4.%u", last);
+        i = k + 1;
+    }
+}
+
+static void print_restores_on(const json_t *o)
+{
+    const json_t *as_is = json_object_get(o, "as_is");
+    const json_t *conv = json_object_get(o, "after_convert");
+    printf("%-13s", "restores on:");
+    if (!json_array_size(as_is) && !json_array_size(conv)) {
+        printf("no Xen release (4.%u-4.%u checked)\n", XS_RELEASE_FIRST,
+               XS_RELEASE_LAST);
+        return;
+    }
+    if (json_array_size(as_is)) {
+        printf("Xen ");
+        print_releases(as_is);
+        printf(" as it is");
+    }
+    if (json_array_size(conv)) {
+        printf("%sXen ", json_array_size(as_is) ? "; " : "");
+        print_releases(conv);
+        printf(" after %s",
+               json_string_value(json_object_get(o, "convert_with")));
+    }
+    printf("\n");
 }
 
 static void print_text(const json_t *d, const struct xs_summary *s)
@@ -195,6 +270,7 @@ static void print_text(const json_t *d, const struct xs_summary *s)
     if (s->trailer_bytes)
         printf(" (%llu bytes)", (unsigned long long)s->trailer_bytes);
     printf("\n");
+    print_restores_on(json_object_get(d, "restores_on"));
 }
 
 static int run_info(int argc, char **argv)

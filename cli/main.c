@@ -7,6 +7,7 @@
 
 static const struct xs_command *const commands[] = {
     &xs_cmd_upgrade,
+    &xs_cmd_convert,
     &xs_cmd_verify,
     &xs_cmd_info,
     &xs_cmd_dump,
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("xenstream %s\n"
-               "libxc image formats: v2, v3 (writes v3)\n"
+               "libxc image formats: v2, v3 (writes v3, and v2 by convert)\n"
                "live backend: not built\n",
                xs_version_string());
         return XS_OK;

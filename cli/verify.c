@@ -13,7 +13,7 @@ const struct xs_command xs_cmd_verify = {
     .run = run_verify,
     .summary = "check streams the way Xen's restore would",
     .usage =
-        "usage: xenstream verify [--json] [--strict] [-q] IN...\n"
+        "usage: xenstream verify [--xen X.Y] [--json] [--strict] [-q] IN...\n"
         "\n"
         "Check every layer of each input.  Each fault is one line on standard\n"
         "error: 'FILE: offset 0xOFF record #N TYPE: message'.  One summary\n"
@@ -25,6 +25,11 @@ const struct xs_command xs_cmd_verify = {
         "(erratum records, optional records, non-zero reserved bits and\n"
         "padding, checkpoints, bytes after END).\n"
         "\n"
+        "  --xen X.Y      also the rules of Xen X.Y's restore path: the image\n"
+        "                 versions it reads (4.6-4.13: v2 only), the record\n"
+        "                 types it knows, erratum 1 (4.6-4.8 refuse empty\n"
+        "                 vCPU records); says what to run to make the image\n"
+        "                 acceptable there\n"
         "  --json         one JSON document per input on standard output\n"
         "  --strict       warnings fail too\n"
         "  -q, --quiet    no summary lines\n"
@@ -50,7 +55,19 @@ static json_t *finding_json(const struct xs_finding *f)
     return o;
 }
 
+/* What to run so that the release restores the image: only when the
+ * release's rules are all that failed. */
+static const char *remedy(const struct xs_release *xen, int rc,
+                          const struct xs_report *rep,
+                          const struct xs_summary *s)
+{
+    if (!xen || rc != XS_INVALID || rep->errors != s->release_errors)
+        return "";
+    return xs_release_remedy(xen, s);
+}
+
 static void print_json(const char *file, int rc, bool strict,
+                       const struct xs_release *xen,
                        const struct xs_report *rep, const struct xs_summary *s)
 {
     json_t *doc = json_object();
@@ -68,6 +85,14 @@ static void print_json(const char *file, int rc, bool strict,
         json_object_set_new(doc, "records", json_integer((json_int_t)s->records));
         json_object_set_new(doc, "pages", json_integer((json_int_t)s->pages));
     }
+    if (xen) {
+        const char *fix = remedy(xen, rc, rep, s);
+        json_object_set_new(doc, "xen",
+                            json_sprintf("%u.%u", xen->major, xen->minor));
+        json_object_set_new(doc, "remedy", fix && *fix ? json_string(fix)
+                                                       : json_null());
+        json_object_set_new(doc, "remedy_exists", json_boolean(fix != NULL));
+    }
     json_object_set_new(doc, "bytes", json_integer((json_int_t)s->bytes_in));
     json_object_set_new(doc, "bytes_read",
                         json_integer((json_int_t)s->bytes_read));
@@ -82,7 +107,8 @@ static void print_json(const char *file, int rc, bool strict,
     json_decref(doc);
 }
 
-static int verify_one(const char *path, bool json, bool strict, bool quiet)
+static int verify_one(const char *path, const struct xs_release *xen,
+                      bool json, bool strict, bool quiet)
 {
     struct xs_report rep;
     struct xs_summary sum;
@@ -97,14 +123,14 @@ static int verify_one(const char *path, bool json, bool strict, bool quiet)
     if (!in) {
         rc = XS_IO;
     } else {
-        rc = xs_verify(in, &rep, &sum);
+        rc = xs_verify_for(in, &rep, &sum, xen);
         xs_in_close(in);
     }
     if (rc == XS_OK && strict && rep.warnings)
         rc = XS_INVALID;
 
     if (json) {
-        print_json(shown, rc, strict, &rep, &sum);
+        print_json(shown, rc, strict, xen, &rep, &sum);
     } else if (!quiet) {
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
@@ -118,6 +144,13 @@ static int verify_one(const char *path, bool json, bool strict, bool quiet)
                    rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
                    rep.warnings == 1 ? "" : "s",
                    rep.errors == 0 ? " (--strict)" : "");
+        const char *fix = remedy(xen, rc, &rep, &sum);
+        if (!fix)
+            printf("%s: no conversion makes it restorable on Xen %u.%u\n",
+                   shown, xen->major, xen->minor);
+        else if (*fix)
+            printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
+                   xen->major, xen->minor, fix, shown);
     }
     fflush(stdout);
     xs_report_free(&rep);
@@ -128,12 +161,14 @@ static int run_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"xen", required_argument, NULL, 'x'},
         {"strict", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, strict = false, quiet = false;
+    struct xs_release rel, *xen = NULL;
     int c;
 
     opterr = 0;
@@ -149,6 +184,12 @@ static int run_verify(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        case 'x':
+            if (xs_release_parse(optarg, &rel) != XS_OK)
+                return xs_usage_error(&xs_cmd_verify, "--xen takes a Xen "
+                                      "release as 4.N, not '%s'", optarg);
+            xen = &rel;
+            break;
         case 'h':
             xs_print_help(&xs_cmd_verify);
             return XS_OK;
@@ -162,7 +203,7 @@ static int run_verify(int argc, char **argv)
                               "standard input)");
     int worst = XS_OK;
     for (int i = optind; i < argc; i++) {
-        int rc = verify_one(argv[i], json, strict, quiet);
+        int rc = verify_one(argv[i], xen, json, strict, quiet);
         if (rc == XS_IO || (rc == XS_INVALID && worst == XS_OK))
             worst = rc;
     }

@@ -1,4 +1,4 @@
-/* The compat pass (CONTRACT 2.3a-b).
+/* The compat pass (CONTRACT 2.3a-b), both ways.
  *
  * v2 -> v3: Xen's restore (the seed patch, now xg_sr_restore.c
  * handle_page_data() and xg_sr_restore_x86_pv.c handle_x86_pv_p2m_frames())
@@ -8,17 +8,48 @@
  * before its first CHECKPOINT or END gets it immediately before that record
  * (validate.c warns about it).
  *
+ * v3 -> v2 (convert --to-version 2): STATIC_DATA_END goes, as a v2
+ * restore (Xen 4.6-4.13) does not know it and a v3 restore infers it again
+ * at the same place; the CPU policy records go only when asked, because
+ * the receiving host then derives the guest's CPU policy itself.
+ *
  * Any version: the erratum's zero-content records are dropped, as a current
- * saver never writes them. */
+ * saver never writes them (and Xen 4.6-4.8 refuse the vCPU ones). */
 #include "libxc.h"
 
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest)
 {
-    c->version = version;
-    c->guest = guest;
-    c->sde_done = version >= 3;
-    c->inserted = 0;
-    c->dropped = 0;
+    *c = (struct xs_compat){.version = version, .guest = guest,
+                            .to_version = 3, .sde_done = version >= 3};
+}
+
+void xs_compat_to_v2(struct xs_compat *c, bool drop_policy)
+{
+    c->to_version = 2;
+    c->drop_policy = drop_policy;
+    c->sde_done = true; /* nothing to insert */
+}
+
+static bool is_policy(uint32_t type)
+{
+    return type == XS_REC_X86_CPUID_POLICY || type == XS_REC_X86_MSR_POLICY;
+}
+
+bool xs_compat_refuse(const struct xs_compat *c, const struct xs_record *r,
+                      struct xs_report *rep)
+{
+    if (c->to_version >= 3 || c->drop_policy || !is_policy(r->type))
+        return false;
+    char nb[32];
+    const char *name = xs_libxc_rec_name(r->type, nb);
+    xs_report_add(rep, XS_SEV_ERROR, "convert.cpu_policy", r->offset,
+                  r->index, name,
+                  "%s cannot go into a v2 stream (Xen 4.6-4.13 do not know "
+                  "it); --drop-cpu-policy drops it, and the receiving host "
+                  "then derives the guest's CPU policy itself, so the guest "
+                  "may see other CPU features",
+                  name);
+    return true;
 }
 
 static bool sde_goes_before(const struct xs_compat *c, uint32_t type)
@@ -33,6 +64,19 @@ int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
     if (xs_libxc_is_erratum_empty(r)) {
         c->dropped++;
         return XS_OK;
+    }
+    if (c->to_version < 3) {
+        if (r->type == XS_REC_STATIC_DATA_END) {
+            c->sde_dropped++;
+            return XS_OK;
+        }
+        if (is_policy(r->type)) {
+            if (!c->drop_policy)
+                return XS_INVALID; /* xs_compat_refuse() said why */
+            c->policy_dropped++;
+            return XS_OK;
+        }
+        return emit(r, ctx);
     }
     if (r->type == XS_REC_STATIC_DATA_END) {
         c->sde_done = true;

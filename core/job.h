@@ -12,6 +12,8 @@ struct job {
     struct xs_out *out;        /* NULL: verify only */
     struct xs_report *rep;
     struct xs_summary *sum;
+    const struct xs_convert_opts *conv; /* convert (also its precheck) */
+    const struct xs_release *xen;       /* verify --xen: its rules too */
     bool stop_at_error;        /* upgrade: the first fault ends the run */
     bool ended;                /* the input ended early, validly (Remus) */
     const struct xs_visitor *visit; /* dump: sees every header and record */

@@ -14,6 +14,7 @@
 #include "endian.h"
 #include "fileio.h"
 #include "job.h"
+#include "release.h"
 #include "xl.h"
 
 void job_layer(struct job *j, const char *name)
@@ -217,6 +218,9 @@ static int libxc_records(struct job *j)
         }
         j->xc.eof_ok = false;
         xs_validate_record(&j->v, r);
+        xs_release_check_record(j->xen, r, j->rep, j->sum);
+        if (j->conv)
+            xs_compat_refuse(&j->cp, r, j->rep);
         if (r->type == XS_REC_END && (rc = check_start_info(j)) != XS_OK)
             return rc;
         job_record(j, "libxc", r);
@@ -271,10 +275,13 @@ int job_libxc(struct job *j)
     j->sum->page_shift = dh.page_shift;
     j->sum->xen_major = dh.xen_major;
     j->sum->xen_minor = dh.xen_minor;
+    xs_release_check_header(j->xen, version, at, j->rep, j->sum);
     xs_validate_init(&j->v, j->rep, j->sum, version, dh.type);
     xs_compat_init(&j->cp, version, dh.type);
+    if (j->conv && j->conv->to_version < 3)
+        xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
     if (j->out) {
-        xs_writer_init(&j->w, j->out);
+        xs_writer_init(&j->w, j->out, j->cp.to_version);
         rc = xs_writer_headers(&j->w, &ih, &dh);
     }
     if (rc == XS_OK)
@@ -285,6 +292,8 @@ int job_libxc(struct job *j)
 out:
     j->sum->records = j->v.records;
     j->sum->sde_inserted = j->cp.inserted;
+    j->sum->sde_dropped = j->cp.sde_dropped;
+    j->sum->policy_dropped = j->cp.policy_dropped;
     j->sum->dropped = j->cp.dropped;
     xs_rec_reader_free(&j->xc);
     return rc;
@@ -365,8 +374,16 @@ static int run(struct job *j)
 
 int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum)
 {
+    return xs_verify_for(in, rep, sum, NULL);
+}
+
+int xs_verify_for(struct xs_in *in, struct xs_report *rep,
+                  struct xs_summary *sum, const struct xs_release *xen)
+{
     struct xs_summary dummy;
-    struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy};
+    struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
+                    .xen = xen};
+    xs_release_note(xen, rep);
     return run(&j);
 }
 
@@ -379,12 +396,15 @@ int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
     return run(&j);
 }
 
-int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
-                        struct xs_summary *sum)
+static const struct xs_convert_opts to_v3 = {.to_version = 3};
+
+int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
+                        struct xs_summary *sum,
+                        const struct xs_convert_opts *o)
 {
     struct xs_summary dummy;
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
-                    .stop_at_error = true};
+                    .conv = o, .stop_at_error = true};
     /* A pipe, or gzip (reading it twice costs a second decompression),
      * is checked on its way through (see above). */
     long have = xs_in_need(in, XS_DETECT_BYTES);
@@ -402,13 +422,26 @@ int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
     return rc;
 }
 
-int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
-               struct xs_summary *sum)
+int xs_convert(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
+               struct xs_summary *sum, const struct xs_convert_opts *o)
 {
     struct xs_summary dummy;
     struct job j = {.in = in, .out = out, .rep = rep,
-                    .sum = sum ? sum : &dummy, .stop_at_error = true};
+                    .sum = sum ? sum : &dummy, .conv = o,
+                    .stop_at_error = true};
     int rc = run(&j);
     rep->quiet = false;
     return rc;
+}
+
+int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
+                        struct xs_summary *sum)
+{
+    return xs_convert_precheck(in, rep, sum, &to_v3);
+}
+
+int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
+               struct xs_summary *sum)
+{
+    return xs_convert(in, out, rep, sum, &to_v3);
 }

@@ -432,6 +432,8 @@ static void count(struct xs_validate *v, const struct xs_record *r)
 {
     struct xs_summary *s = v->sum;
     s->rec_count[r->type < XS_REC_NR_KNOWN ? r->type : XS_REC_NR_KNOWN]++;
+    if (xs_libxc_is_empty_vcpu_blob(r))
+        s->empty_vcpu_blobs++;
     switch (r->type) {
     case XS_REC_PAGE_DATA:
         if (r->held >= 8) {

@@ -1,14 +1,16 @@
-/* Canonical v3 output. */
+/* Canonical output, v3 or v2. */
 #include "writer.h"
 
 #include <string.h>
 
 #include "fileio.h"
 
-void xs_writer_init(struct xs_writer *w, struct xs_out *out)
+void xs_writer_init(struct xs_writer *w, struct xs_out *out,
+                    unsigned version)
 {
     memset(w, 0, sizeof(*w));
     w->out = out;
+    w->version = version;
 }
 
 void xs_writer_free(struct xs_writer *w) { xs_buf_free(&w->scratch); }
@@ -18,7 +20,7 @@ int xs_writer_headers(struct xs_writer *w, const struct xs_libxc_ihdr *ih,
 {
     uint8_t b[XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE];
     struct xs_libxc_ihdr i = {
-        .marker = XS_LIBXC_MARKER, .id = XS_LIBXC_ID, .version = 3,
+        .marker = XS_LIBXC_MARKER, .id = XS_LIBXC_ID, .version = w->version,
     };
     struct xs_libxc_dhdr d = {
         .type = dh->type,
@@ -26,7 +28,7 @@ int xs_writer_headers(struct xs_writer *w, const struct xs_libxc_ihdr *ih,
         .xen_major = dh->xen_major,
         .xen_minor = dh->xen_minor,
     };
-    (void)ih; /* only the version and options could differ: both fixed */
+    (void)ih; /* only the version and options could differ: both set */
     xs_libxc_ihdr_encode(&i, b);
     xs_libxc_dhdr_encode(&d, b + XS_LIBXC_IHDR_SIZE);
     return xs_out_write(w->out, b, sizeof(b));

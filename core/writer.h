@@ -1,6 +1,6 @@
-/* The canonical v3 writer (CONTRACT 2): headers rewritten as v3
- * little-endian with reserved fields zero, records byte for byte but for
- * zeroed reserved fields and padding. */
+/* The canonical writer (CONTRACT 2): headers rewritten as v3 (or, for
+ * convert --to-version 2, v2) little-endian with reserved fields zero,
+ * records byte for byte but for zeroed reserved fields and padding. */
 #ifndef XS_WRITER_H
 #define XS_WRITER_H
 
@@ -11,11 +11,13 @@ typedef int (*xs_payload_fn)(void *src, struct xs_out *out);
 
 struct xs_writer {
     struct xs_out *out;
+    unsigned version;       /* image version written: 3, or 2 */
     struct xs_buf scratch;
     uint64_t records;
 };
 
-void xs_writer_init(struct xs_writer *w, struct xs_out *out);
+void xs_writer_init(struct xs_writer *w, struct xs_out *out,
+                    unsigned version);
 void xs_writer_free(struct xs_writer *w);
 int xs_writer_headers(struct xs_writer *w, const struct xs_libxc_ihdr *ih,
                       const struct xs_libxc_dhdr *dh);

@@ -151,17 +151,28 @@ void xs_record_list_free(struct xs_record_list *l);
 
 /* ---- the compat pass (core/compat.c) ----
  * For a v2 stream, inserts STATIC_DATA_END where Xen's restore infers it;
- * for any stream, drops the erratum's zero-content records.  A streaming
- * filter: each input record yields zero, one or two output records. */
+ * for any stream, drops the erratum's zero-content records.  Towards v2 it
+ * drops STATIC_DATA_END (and, when asked, the CPU policy records) instead.
+ * A streaming filter: each input record yields zero, one or two output
+ * records. */
 struct xs_compat {
     unsigned version;   /* input image version */
     uint32_t guest;     /* domain header type */
+    unsigned to_version;/* 3 (upgrade) or 2 (downgrade) */
+    bool drop_policy;   /* to v2: drop the CPU policy records */
     bool sde_done;      /* STATIC_DATA_END seen or inserted */
     unsigned inserted;  /* records inserted */
-    unsigned dropped;   /* records dropped */
+    unsigned dropped;   /* erratum records dropped */
+    unsigned sde_dropped;    /* to v2 */
+    unsigned policy_dropped; /* to v2 */
 };
 typedef int (*xs_emit_fn)(const struct xs_record *r, void *ctx);
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest);
+/* The pass towards v2 instead (call after xs_compat_init). */
+void xs_compat_to_v2(struct xs_compat *c, bool drop_policy);
+/* A record the pass cannot carry to its target: reported, true. */
+bool xs_compat_refuse(const struct xs_compat *c, const struct xs_record *r,
+                      struct xs_report *rep);
 int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
                    xs_emit_fn emit, void *ctx);
 /* The same pass over a whole list: out receives the resulting records. */
@@ -208,15 +219,46 @@ struct xs_summary {
     /* after the outermost END */
     enum xs_trailer trailer;
     uint64_t trailer_bytes;
-    /* upgrade */
+    uint64_t empty_vcpu_blobs; /* erratum 1's empty PV vCPU records */
+    /* convert */
     unsigned sde_inserted;  /* STATIC_DATA_END records inserted */
+    unsigned sde_dropped;   /* STATIC_DATA_END records dropped (to v2) */
+    unsigned policy_dropped;/* CPU policy records dropped (to v2) */
     unsigned dropped;       /* erratum records dropped */
+    unsigned release_errors;/* findings of verify --xen's release rules */
     uint64_t bytes_in;      /* logical (decoded) input size */
     uint64_t bytes_read;    /* bytes actually read (verify seeks over pages) */
     uint64_t bytes_out;
 };
 
 int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum);
+
+/* ---- Xen releases (core/release.c) ----
+ * What one release's restore path reads, taken from that release's own
+ * sources (git tags RELEASE-4.x.0 of xen-project/xen). */
+#define XS_RELEASE_FIRST 6  /* 4.6: the first release with the v2 format */
+#define XS_RELEASE_LAST 22  /* the newest release whose sources were read */
+struct xs_release {
+    unsigned major, minor;  /* the release asked about */
+    unsigned rules_minor;   /* the 4.x whose rules apply (newest <= minor) */
+    unsigned max_version;   /* highest libxc image version read; 0: none */
+    uint32_t libxc_types;   /* first libxc record type it does not know */
+    bool empty_blobs;       /* tolerates erratum 1's empty vCPU records */
+};
+/* "4.13" -> rel; XS_USAGE for anything but 4.N. */
+int xs_release_parse(const char *s, struct xs_release *rel);
+void xs_release_get(unsigned minor, struct xs_release *rel);
+/* Would this release restore the stream the summary describes?  as_v2:
+ * judge the stream as `convert --to-version 2` would write it. */
+bool xs_release_restores(const struct xs_release *rel,
+                         const struct xs_summary *s, bool as_v2);
+/* What makes the stream restorable there: "" nothing, a xenstream
+ * command line (without IN/OUT), or NULL when no conversion can. */
+const char *xs_release_remedy(const struct xs_release *rel,
+                              const struct xs_summary *s);
+/* verify with the rules of one release's restore path on top. */
+int xs_verify_for(struct xs_in *in, struct xs_report *rep,
+                  struct xs_summary *sum, const struct xs_release *xen);
 
 /* Every header and record of every layer, in input order, as verify reads
  * them (for dump).  header() gets a layer's header bytes as read ("xl",
@@ -240,5 +282,19 @@ int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum);
 int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
                struct xs_summary *sum);
+
+/* convert: upgrade generalised to either version.  To v2, STATIC_DATA_END
+ * is dropped, and the CPU policy records are dropped with drop_cpu_policy
+ * or else refused (rule convert.cpu_policy): a v2 restore cannot apply
+ * them, and the receiving host derives the policy itself. */
+struct xs_convert_opts {
+    unsigned to_version;    /* 2 or 3 */
+    bool drop_cpu_policy;
+};
+int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
+                        struct xs_summary *sum,
+                        const struct xs_convert_opts *o);
+int xs_convert(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
+               struct xs_summary *sum, const struct xs_convert_opts *o);
 
 #endif

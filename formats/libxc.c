@@ -186,6 +186,11 @@ bool xs_libxc_is_erratum_empty(const struct xs_record *r)
     }
 }
 
+bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r)
+{
+    return r->type != XS_REC_HVM_PARAMS && xs_libxc_is_erratum_empty(r);
+}
+
 /* ------------------------------------------------------------------ */
 /* per-record body rules                                               */
 

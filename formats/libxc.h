@@ -110,6 +110,9 @@ bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type);
  * restore skips): HVM_PARAMS count 0, X86_PV_VCPU_{EXTENDED,XSAVE,MSRS}
  * with nothing after the vcpu header. */
 bool xs_libxc_is_erratum_empty(const struct xs_record *r);
+/* The erratum's PV vCPU records (EXTENDED, XSAVE, MSRS) with no content:
+ * Xen 4.6-4.8 refuse them. */
+bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r);
 
 /* HVM_PARAM_* by index (public/hvm/params.h), HVM save descriptor types
  * by typecode (public/hvm/save.h, arch-x86/hvm/save.h); NULL: unknown. */

@@ -30,7 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct xs_in *in = xs_in_from_fd(fd, "fuzz", true, &rep);
     if (in) {
-        xs_verify(in, &rep, NULL);
+        /* the input's length picks the variant: plain, or a release's rules */
+        struct xs_release rel;
+        xs_release_get((unsigned)(size % 24), &rel);
+        xs_verify_for(in, &rep, NULL, size & 32 ? &rel : NULL);
         xs_in_close(in);
     }
 
@@ -39,8 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (fd >= 0 && ofd >= 0) {
         in = xs_in_from_fd(fd, "fuzz", true, &rep);
         struct xs_out *out = xs_out_from_fd(ofd, "out", true, &rep);
-        if (in && out && xs_upgrade_precheck(in, &rep, NULL) == XS_OK &&
-            xs_upgrade(in, out, &rep, NULL) == XS_OK)
+        /* to v3, to v2 (refusing or dropping the CPU policy) */
+        struct xs_convert_opts co = {.to_version = 3 - (size & 1),
+                                     .drop_cpu_policy = size & 2};
+        if (in && out && xs_convert_precheck(in, &rep, NULL, &co) == XS_OK &&
+            xs_convert(in, out, &rep, NULL, &co) == XS_OK)
             xs_out_commit(out);
         else
             xs_out_abort(out);

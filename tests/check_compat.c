@@ -134,6 +134,71 @@ START_TEST(erratum_dropped_in_v3)
 }
 END_TEST
 
+/* towards v2: STATIC_DATA_END and erratum records go, nothing is inserted,
+ * and the CPU policy records go only when asked */
+static void run_to_v2(bool drop_policy, struct xs_compat *c)
+{
+    xs_compat_init(c, 3, XS_GUEST_X86_PV);
+    xs_compat_to_v2(c, drop_policy);
+    ck_assert_int_eq(xs_compat_apply(c, &in, &out), XS_OK);
+}
+
+START_TEST(to_v2_drops_sde)
+{
+    add(PI, 8, 0); add(SDE, 0, 0); add(P2M, 16, 0); add(PG, 16, 1);
+    add(EXT, 8, 0); add(END, 0, 0);
+    struct xs_compat c;
+    run_to_v2(false, &c);
+    uint32_t want[] = {PI, P2M, PG, END};
+    ck_assert_uint_eq(out.n, 4);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(out.v[i].type, want[i]);
+    ck_assert_uint_eq(c.sde_dropped, 1);
+    ck_assert_uint_eq(c.inserted, 0);
+    ck_assert_uint_eq(c.dropped, 1);
+}
+END_TEST
+
+START_TEST(to_v2_cpu_policy)
+{
+    add(PI, 8, 0); add(XS_REC_X86_CPUID_POLICY, 8, 0);
+    add(XS_REC_X86_MSR_POLICY, 8, 0); add(SDE, 0, 0); add(P2M, 16, 0);
+    add(END, 0, 0);
+    struct xs_compat c;
+    run_to_v2(true, &c);
+    ck_assert_uint_eq(out.n, 3);
+    ck_assert_uint_eq(c.policy_dropped, 2);
+    /* without --drop-cpu-policy the record is refused, with its place */
+    struct xs_report rep;
+    xs_report_init(&rep, "test");
+    ck_assert(!xs_compat_refuse(&c, &in.v[1], &rep));
+    xs_compat_init(&c, 3, XS_GUEST_X86_PV);
+    xs_compat_to_v2(&c, false);
+    ck_assert(!xs_compat_refuse(&c, &in.v[0], &rep));
+    ck_assert(xs_compat_refuse(&c, &in.v[1], &rep));
+    const struct xs_finding *f = xs_report_find(&rep, "convert.cpu_policy");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, in.v[1].offset);
+    ck_assert_int_eq(f->index, 1);
+    ck_assert_uint_eq(rep.errors, 1);
+    xs_report_free(&rep);
+    xs_record_list_free(&out);
+    ck_assert_int_eq(xs_compat_apply(&c, &in, &out), XS_INVALID);
+}
+END_TEST
+
+START_TEST(to_v3_keeps_policy)
+{
+    add(XS_REC_X86_CPUID_POLICY, 8, 0); add(PG, 16, 1); add(END, 0, 0);
+    struct xs_compat c;
+    struct xs_report rep;
+    xs_report_init(&rep, "test");
+    xs_compat_init(&c, 3, XS_GUEST_X86_HVM);
+    ck_assert(!xs_compat_refuse(&c, &in.v[0], &rep));
+    xs_report_free(&rep);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("compat");
@@ -147,6 +212,12 @@ static Suite *suite(void)
     tcase_add_test(t, v3_untouched);
     tcase_add_test(t, erratum_dropped);
     tcase_add_test(t, erratum_dropped_in_v3);
+    suite_add_tcase(s, t);
+    t = tcase_create("to v2");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, to_v2_drops_sde);
+    tcase_add_test(t, to_v2_cpu_policy);
+    tcase_add_test(t, to_v3_keeps_policy);
     suite_add_tcase(s, t);
     return s;
 }

@@ -85,6 +85,76 @@ START_TEST(golden_containers)
 }
 END_TEST
 
+/* convert both ways: _i as for golden_containers, then bare libxc for
+ * each guest type */
+#define NCONVERT (NCONT * NGUEST * V_NR + NGUEST)
+static void convert_opts(struct xs_gen_opts *o, int i, unsigned version,
+                         int policy)
+{
+    if (i < NCONT * NGUEST * V_NR) {
+        opts(o, i, version);
+    } else {
+        opts(o, (i - NCONT * NGUEST * V_NR) * V_NR, version);
+        o->container = XS_GEN_LIBXC;
+    }
+    o->policy = policy;
+}
+
+START_TEST(convert_round_trips)
+{
+    static const struct xs_convert_opts to2 = {.to_version = 2},
+                                        to2_drop = {.to_version = 2,
+                                                    .drop_cpu_policy = true},
+                                        to3 = {.to_version = 3};
+    struct xs_gen_opts o;
+    struct xs_buf v3p = {0}, w = {0};
+    convert_opts(&o, _i, 2, 0);
+    tu_gen(&o, &a);           /* v2 */
+    convert_opts(&o, _i, 3, 0);
+    tu_gen(&o, &c);           /* v3 without CPU policy records */
+    convert_opts(&o, _i, 3, 1);
+    tu_gen(&o, &v3p);         /* v3 as Xen 4.14+ saves it */
+
+    /* v3 -> v2 drops STATIC_DATA_END and (asked) the policy records: the
+     * generator's v2 form, from a file and from a pipe */
+    ck_assert_int_eq(tu_convert(&v3p, &b, &rep, false, &to2_drop), XS_OK);
+    tu_assert_same(&b, &a, "v3 -> v2");
+    ck_assert_int_eq(tu_convert(&v3p, &b, &rep, true, &to2_drop), XS_OK);
+    tu_assert_same(&b, &a, "v3 -> v2 through a pipe");
+    /* v3 -> v2 -> v3: the original minus the policy records */
+    ck_assert_int_eq(tu_convert(&b, &w, &rep, false, &to3), XS_OK);
+    tu_assert_same(&w, &c, "v3 -> v2 -> v3");
+    /* v2 -> v3 -> v2: the original bytes; v2 -> v2 is idempotent */
+    ck_assert_int_eq(tu_convert(&a, &w, &rep, false, &to3), XS_OK);
+    ck_assert_int_eq(tu_convert(&w, &b, &rep, false, &to2), XS_OK);
+    tu_assert_same(&b, &a, "v2 -> v3 -> v2");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, true, &to2), XS_OK);
+    tu_assert_same(&b, &a, "v2 -> v2");
+    ck_assert_uint_eq(rep.errors, 0);
+
+    /* without --drop-cpu-policy: refused at the first policy record, with
+     * nothing of the stream written, from a file and from a pipe */
+    for (int pipe = 0; pipe < 2; pipe++) {
+        xs_report_free(&rep);
+        xs_report_init(&rep, "test");
+        ck_assert_int_eq(tu_convert(&v3p, &b, &rep, pipe, &to2), XS_INVALID);
+        const struct xs_finding *f = xs_report_find(&rep, "convert.cpu_policy");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(rep.errors, 1);
+        ck_assert_uint_lt(f->offset + 8, v3p.len);
+        ck_assert_uint_eq(xs_le32(v3p.p + f->offset), XS_REC_X86_CPUID_POLICY);
+        ck_assert_int_eq(f->index, o.guest == XS_GUEST_X86_PV ? 1 : 0);
+        /* a pipe may have passed the container headers before the fault */
+        if (pipe)
+            ck_assert_uint_le(b.len, f->offset);
+        else
+            ck_assert_uint_eq(b.len, 0);
+    }
+    xs_buf_free(&v3p);
+    xs_buf_free(&w);
+}
+END_TEST
+
 static void gzip_buf(const struct xs_buf *in, struct xs_buf *out)
 {
     uLong bound = compressBound(in->len) + 64;
@@ -539,6 +609,7 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_loop_test(t, golden_containers, 0, NCONT * NGUEST * V_NR);
     tcase_add_loop_test(t, gzip_in_and_out, 0, NCONT * NGUEST * V_NR);
+    tcase_add_loop_test(t, convert_round_trips, 0, NCONVERT);
     suite_add_tcase(s, t);
     t = tcase_create("rules");
     tcase_add_checked_fixture(t, setup, teardown);

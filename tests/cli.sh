@@ -243,6 +243,64 @@ ls -a "$T" | grep -q xenstream- && bad "temporary file left behind" || ok
 expect 2 "$XS" upgrade --in-place -o "$T/x.img" "$T/inplace.img"
 expect 2 "$XS" upgrade --in-place
 
+# ---- convert: back to v2 for Xen 4.6-4.13, and "will it restore on 4.x?" ----
+expect 0 "$XS" convert --help
+grep -q -- "--drop-cpu-policy" "$T/out" && ok || bad "convert --help"
+expect 2 "$XS" convert "$T/pv64.v2"                  # --to-version is needed
+expect 2 "$XS" convert --to-version 4 "$T/pv64.v2"
+expect 2 "$XS" convert --to-version 3 --drop-cpu-policy "$T/pv64.v2"
+expect 2 "$XS" upgrade --drop-cpu-policy "$T/pv64.v2"
+for c in libxc xl libvirt; do
+    for g in pv64 hvm; do
+        n="cv-$c-$g"
+        "$GEN" --container $c --guest $g --version 3 --pages 700 -o "$T/$n.v3"
+        "$GEN" --container $c --guest $g --version 3 --no-policy --pages 700 -o "$T/$n.v3np"
+        "$GEN" --container $c --guest $g --version 2 --pages 700 -o "$T/$n.v2"
+        # refused without --drop-cpu-policy: exit 1, the reason, no output
+        expect 1 "$XS" convert --to-version 2 "$T/$n.v3" -o "$T/$n.out"
+        grep -q "drop-cpu-policy" "$T/err" && ok || bad "$n: refusal says why"
+        [ ! -e "$T/$n.out" ] && ok || bad "$n: refused convert left an output"
+        expect 0 "$XS" convert --to-version 2 --drop-cpu-policy "$T/$n.v3" -o "$T/$n.out"
+        cmp -s "$T/$n.out" "$T/$n.v2" && ok || bad "$n: v3 -> v2"
+        cat "$T/$n.v3" | "$XS" convert -t 2 --drop-cpu-policy | "$XS" upgrade >"$T/$n.rt"
+        cmp -s "$T/$n.rt" "$T/$n.v3np" && ok || bad "$n: v3 -> v2 -> v3 through pipes"
+        "$XS" upgrade "$T/$n.v2" | "$XS" convert --to-version 2 >"$T/$n.rt2"
+        cmp -s "$T/$n.rt2" "$T/$n.v2" && ok || bad "$n: v2 -> v3 -> v2"
+        expect 0 "$XS" verify --xen 4.13 "$T/$n.out"
+        if [ -n "$VSV2" ] && [ $c != libvirt ] && [ $g != hvm -o $c = libxc ]; then
+            vsv2 $c "$T/$n.out" && ok || { bad "$n: verify-stream-v2 rejects the v2 output"; tail -3 "$T/vsv2.log"; }
+        fi
+    done
+done
+# verify --xen: the rules of one release, and what to run
+expect 1 "$XS" verify --xen 4.13 "$T/cv-xl-pv64.v3"
+grep -q "xen.version\|restores only v2" "$T/err" && ok || bad "--xen 4.13: version"
+grep -q "to restore it on Xen 4.13: xenstream convert --to-version 2 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.13: remedy"
+expect 0 "$XS" verify --xen 4.14 "$T/cv-xl-pv64.v3"
+expect 1 "$XS" verify --xen 4.8 "$T/pv64-erratum.v2"
+grep -q "xenstream convert --to-version 2 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
+expect 0 "$XS" verify --xen 4.9 "$T/pv64-erratum.v2"
+expect 1 "$XS" verify --xen 4.5 "$T/pv64.v2"
+grep -q "no conversion" "$T/out" && ok || bad "--xen 4.5: no remedy"
+expect 2 "$XS" verify --xen 5 "$T/pv64.v2"
+expect 0 "$XS" verify --json --xen 4.30 "$T/pv64.v2"
+python3 - "$T/out" <<'PY' && ok || bad "verify --xen --json"
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert d["xen"] == "4.30" and d["valid"] and d["remedy"] is None, d
+PY
+expect 0 "$XS" info "$T/cv-xl-hvm.v3"
+grep -q "restores on: Xen 4.14-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-version 2 --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
+expect 0 "$XS" info --json "$T/pv64-erratum.v2"
+python3 - "$T/out" <<'PY' && ok || bad "info --json restores_on"
+import json, sys
+d = json.load(open(sys.argv[1]))["restores_on"]
+assert d["as_is"][0] == "4.9" and d["after_convert"] == ["4.6", "4.7", "4.8"], d
+PY
+cp "$T/cv-xl-hvm.v3" "$T/inplace2.img"
+expect 0 "$XS" convert --in-place --to-version 2 --drop-cpu-policy "$T/inplace2.img"
+cmp -s "$T/inplace2.img" "$T/cv-xl-hvm.v2" && ok || bad "convert --in-place"
+
 # ---- verify: warnings, --strict, --json, several files ----------------------
 expect 0 "$XS" verify "$T/pv64-dirty.v2"
 grep -q "warning" "$T/err" && ok || bad "warnings shown"
@@ -294,7 +352,7 @@ else
     echo "SKIP: man pages not rendered: no man(1) on this machine"
 fi
 cmake --install "$B" --prefix "$T/inst" >/dev/null 2>&1 && ok || bad "cmake --install"
-for m in xenstream xenstream-upgrade xenstream-verify xenstream-info xenstream-dump; do
+for m in xenstream xenstream-upgrade xenstream-convert xenstream-verify xenstream-info xenstream-dump; do
     [ -f "$T/inst/share/man/man1/$m.1" ] && ok || bad "$m.1 not installed"
 done
 [ -x "$T/inst/bin/xenstream" ] && ok || bad "xenstream not installed"

@@ -84,13 +84,21 @@ int tu_verify(const struct xs_buf *in, struct xs_report *rep)
 int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
                struct xs_report *rep, bool pipe)
 {
+    static const struct xs_convert_opts v3 = {.to_version = 3};
+    return tu_convert(in, out, rep, pipe, &v3);
+}
+
+int tu_convert(const struct xs_buf *in, struct xs_buf *out,
+               struct xs_report *rep, bool pipe,
+               const struct xs_convert_opts *opts)
+{
     struct xs_in *i = pipe ? tu_in_pipe(in->p, in->len, rep)
                            : tu_in_mem(in->p, in->len, rep);
     int fd;
     struct xs_out *o = tu_out_mem(rep, &fd);
-    int rc = xs_upgrade_precheck(i, rep, NULL);
+    int rc = xs_convert_precheck(i, rep, NULL, opts);
     if (rc == XS_OK)
-        rc = xs_upgrade(i, o, rep, NULL);
+        rc = xs_convert(i, o, rep, NULL, opts);
     int crc = xs_out_commit(o);
     if (rc == XS_OK)
         rc = crc;

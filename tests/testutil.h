@@ -20,6 +20,9 @@ void tu_out_take(int fd, struct xs_buf *b);
 int tu_verify(const struct xs_buf *in, struct xs_report *rep);
 int tu_upgrade(const struct xs_buf *in, struct xs_buf *out,
                struct xs_report *rep, bool pipe);
+int tu_convert(const struct xs_buf *in, struct xs_buf *out,
+               struct xs_report *rep, bool pipe,
+               const struct xs_convert_opts *opts);
 /* Verify in: the rule is reported with this severity at this offset
  * (rep keeps the findings); an error also makes upgrade refuse the input
  * with nothing written and only that first fault reported. */

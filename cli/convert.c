@@ -1,0 +1,232 @@
+/* xenstream convert and its short form upgrade (= convert --to-version 3):
+ * any supported stream in, the canonical v3 or v2 stream out.  One file for
+ * both, as git keeps cmd_log and cmd_show together. */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static int run_upgrade(int argc, char **argv);
+static int run_convert(int argc, char **argv);
+
+#define OUTPUT_OPTIONS                                                       \
+    "  -o, --output OUT   write to OUT instead of standard output\n"         \
+    "  -i, --in-place     replace IN (a file) by its conversion, atomically\n"\
+    "  -z, --gzip         compress the output (also when OUT ends in .gz)\n" \
+    "      --fsync        make OUT durable (fsync) before renaming it\n"     \
+    "  -v, --verbose      say what was done, on standard error\n"            \
+    "  -h, --help         show this help\n"
+
+#define KEPT_AND_SAFE                                                        \
+    "Everything else is copied byte for byte, and every container layer\n"   \
+    "(xl header and config, libxl records, libvirt and XenServer\n"          \
+    "headers) is kept as it is.  gzip input is decoded on the fly.\n"        \
+    "\n"                                                                     \
+    "IN and OUT default to '-' (standard input / standard output).  A\n"     \
+    "file OUT is written to a temporary file beside it and renamed into\n"   \
+    "place only when complete.  An invalid input is refused (exit 1)\n"      \
+    "with the offset, record index and type of its first fault.\n"
+
+const struct xs_command xs_cmd_upgrade = {
+    .name = "upgrade",
+    .run = run_upgrade,
+    .summary = "rewrite a v2 or v3 stream as the canonical v3 stream",
+    .usage =
+        "usage: xenstream upgrade [-o OUT | --in-place] [--gzip] [--fsync] [-v]\n"
+        "                         [IN]\n"
+        "\n"
+        "Rewrite a libxc v2 or v3 stream as the canonical v3 stream (the\n"
+        "short form of 'xenstream convert --to-version 3'): for a v2\n"
+        "input, STATIC_DATA_END is inserted where Xen's restore infers it\n"
+        "(before the first PAGE_DATA, or for a PV guest the first\n"
+        "X86_PV_P2M_FRAMES, whichever comes first); zero-content erratum\n"
+        "records are dropped; reserved fields and padding are cleared.\n"
+        KEPT_AND_SAFE
+        "\n"
+        OUTPUT_OPTIONS,
+};
+
+const struct xs_command xs_cmd_convert = {
+    .name = "convert",
+    .run = run_convert,
+    .summary = "rewrite a stream as canonical v3, or as v2 for Xen 4.6-4.13",
+    .usage =
+        "usage: xenstream convert --to-version 2|3 [--drop-cpu-policy]\n"
+        "                         [-o OUT | --in-place] [--gzip] [--fsync] [-v]\n"
+        "                         [IN]\n"
+        "\n"
+        "Rewrite a libxc v2 or v3 stream as the canonical stream of the\n"
+        "given version.  --to-version 3 is 'xenstream upgrade'.\n"
+        "--to-version 2 writes what Xen 4.6-4.13 restore: STATIC_DATA_END\n"
+        "is dropped (a v3 restore infers it again at the same place), and\n"
+        "so are zero-content erratum records.  The CPU policy records\n"
+        "(X86_CPUID_POLICY, X86_MSR_POLICY) have no v2 form: the input is\n"
+        "refused unless --drop-cpu-policy is given, because the receiving\n"
+        "host then derives the guest's CPU policy itself and the guest may\n"
+        "see other CPU features after the restore.\n"
+        KEPT_AND_SAFE
+        "\n"
+        "  -t, --to-version N the image version to write: 2 or 3\n"
+        "      --drop-cpu-policy  to v2: drop the CPU policy records\n"
+        OUTPUT_OPTIONS,
+};
+
+struct convert_args {
+    const char *in_path, *out_path;
+    bool verbose, sync, gzip, in_place;
+    struct xs_convert_opts opts;
+};
+
+static int convert(const struct xs_command *cmd, const struct convert_args *a)
+{
+    const char *in_path = a->in_path, *out_path = a->out_path;
+    bool gzip = a->gzip;
+    if (a->in_place) {
+        /* the output goes to a temporary file beside IN and is renamed
+         * over it only when complete: IN is never half rewritten */
+        if (strcmp(out_path, "-") != 0 || strcmp(in_path, "-") == 0)
+            return xs_usage_error(cmd, "--in-place takes a file IN and no -o");
+        out_path = in_path;
+    }
+    size_t olen = strlen(out_path);
+    if (olen > 3 && strcmp(out_path + olen - 3, ".gz") == 0)
+        gzip = true;
+    if (strcmp(out_path, "-") == 0 && isatty(STDOUT_FILENO))
+        return xs_usage_error(cmd, "refusing to write a binary stream to a "
+                                   "terminal; use -o OUT or a redirection");
+
+    xs_install_signal_cleanup();
+    struct xs_report rep;
+    struct xs_summary sum;
+    xs_report_init(&rep, strcmp(in_path, "-") == 0 ? "<stdin>" : in_path);
+    rep.sink = xs_report_print_sink;
+
+    struct xs_in *in = xs_in_open(in_path, &rep);
+    if (!in) {
+        xs_report_free(&rep);
+        return XS_IO;
+    }
+    if (!a->in_place && xs_same_file(in, out_path)) {
+        xs_in_close(in);
+        xs_report_free(&rep);
+        return xs_usage_error(cmd, "'%s' is both input and output (use "
+                                   "--in-place)", out_path);
+    }
+    int rc = xs_convert_precheck(in, &rep, &sum, &a->opts);
+    if (rc == XS_OK) {
+        struct xs_out *out = xs_out_open(out_path, &rep);
+        if (!out) {
+            rc = XS_IO;
+        } else {
+            xs_out_set_fsync(out, a->sync);
+            rc = gzip ? xs_out_set_gzip(out, 6) : XS_OK; /* gzip's default */
+            if (rc == XS_OK)
+                rc = xs_convert(in, out, &rep, &sum, &a->opts);
+            if (rc == XS_OK)
+                rc = xs_out_commit(out);
+            else
+                xs_out_abort(out);
+        }
+    }
+    if (rc == XS_OK && a->verbose) {
+        char what[160];
+        xs_describe_summary(&sum, what, sizeof(what));
+        fprintf(stderr, "%s: %s: written as v%u to %s (%llu bytes); ",
+                rep.file, what, a->opts.to_version,
+                strcmp(out_path, "-") == 0 ? "<stdout>" : out_path,
+                (unsigned long long)sum.bytes_out);
+        if (a->opts.to_version >= 3)
+            fprintf(stderr, "STATIC_DATA_END inserted: %u", sum.sde_inserted);
+        else
+            fprintf(stderr, "STATIC_DATA_END dropped: %u, CPU policy records "
+                            "dropped: %u",
+                    sum.sde_dropped, sum.policy_dropped);
+        fprintf(stderr, ", erratum records dropped: %u, warnings: %u\n",
+                sum.dropped, rep.warnings);
+    }
+    xs_in_close(in);
+    xs_report_free(&rep);
+    return rc;
+}
+
+/* Both commands' options; convert adds --to-version and
+ * --drop-cpu-policy. */
+static int run(const struct xs_command *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"fsync", no_argument, NULL, 'S'},
+        {"gzip", no_argument, NULL, 'z'},
+        {"in-place", no_argument, NULL, 'i'},
+        {"to-version", required_argument, NULL, 't'},
+        {"drop-cpu-policy", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool is_convert = cmd == &xs_cmd_convert;
+    struct convert_args a = {.out_path = "-", .opts = {.to_version = 3}};
+    bool to_given = false;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, is_convert ? "o:vzit:h" : "o:vzih",
+                            opts, NULL)) != -1) {
+        if (!is_convert && (c == 't' || c == 'P'))
+            c = '?';
+        switch (c) {
+        case 'o':
+            a.out_path = optarg;
+            break;
+        case 'v':
+            a.verbose = true;
+            break;
+        case 'S':
+            a.sync = true;
+            break;
+        case 'z':
+            a.gzip = true;
+            break;
+        case 'i':
+            a.in_place = true;
+            break;
+        case 't':
+            if (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0)
+                return xs_usage_error(cmd, "--to-version takes 2 or 3, not "
+                                           "'%s'", optarg);
+            a.opts.to_version = (unsigned)(optarg[0] - '0');
+            to_given = true;
+            break;
+        case 'P':
+            a.opts.drop_cpu_policy = true;
+            break;
+        case 'h':
+            xs_print_help(cmd);
+            return XS_OK;
+        default:
+            return xs_usage_error(cmd, "unknown or incomplete option '%s'",
+                                  argv[optind - 1]);
+        }
+    }
+    if (is_convert && !to_given)
+        return xs_usage_error(cmd, "--to-version 2 or 3 is required");
+    if (a.opts.drop_cpu_policy && a.opts.to_version != 2)
+        return xs_usage_error(cmd, "--drop-cpu-policy goes with "
+                                   "--to-version 2");
+    if (argc - optind > 1)
+        return xs_usage_error(cmd, "one input at most");
+    a.in_path = optind < argc ? argv[optind] : "-";
+    return convert(cmd, &a);
+}
+
+static int run_upgrade(int argc, char **argv)
+{
+    return run(&xs_cmd_upgrade, argc, argv);
+}
+
+static int run_convert(int argc, char **argv)
+{
+    return run(&xs_cmd_convert, argc, argv);
+}
