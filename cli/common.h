@@ -16,6 +16,36 @@ extern const struct xs_command xs_cmd_convert;
 extern const struct xs_command xs_cmd_verify;
 extern const struct xs_command xs_cmd_info;
 extern const struct xs_command xs_cmd_dump;
+extern const struct xs_command xs_cmd_digest;
+extern const struct xs_command xs_cmd_diff;
+
+/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+void xs_hex(const uint8_t *p, size_t n, char *out);
+
+/* --progress / --no-progress: a progress line on standard error for long
+ * runs; by default only when standard error is a terminal. */
+struct xs_progress_opts {
+    int mode; /* -1 when stderr is a terminal, 0 never, 1 always */
+};
+#define XS_PROGRESS_DEFAULT {.mode = -1}
+#define XS_OPT_PROGRESS 0x100
+#define XS_OPT_NO_PROGRESS 0x101
+#define XS_PROGRESS_LONGOPTS                                                 \
+    {"progress", no_argument, NULL, XS_OPT_PROGRESS},                        \
+    {"no-progress", no_argument, NULL, XS_OPT_NO_PROGRESS}
+#define XS_PROGRESS_CASES(po)                                                \
+    case XS_OPT_PROGRESS:                                                    \
+        (po).mode = 1;                                                       \
+        break;                                                               \
+    case XS_OPT_NO_PROGRESS:                                                 \
+        (po).mode = 0;                                                       \
+        break
+/* Show progress for in (named `name`) if po asks for it; the findings of
+ * rep then clear the line before they print.  One input at a time. */
+void xs_cli_progress(struct xs_in *in, const struct xs_progress_opts *po,
+                     struct xs_report *rep);
+/* End the progress line, if one is shown (also called by the findings). */
+void xs_cli_progress_done(void);
 
 /* Print "xenstream: message" to stderr; returns XS_USAGE. */
 int xs_usage_error(const struct xs_command *cmd, const char *fmt, ...)

@@ -16,6 +16,8 @@ static int run_convert(int argc, char **argv);
     "  -z, --gzip         compress the output (also when OUT ends in .gz)\n" \
     "      --fsync        make OUT durable (fsync) before renaming it\n"     \
     "  -v, --verbose      say what was done, on standard error\n"            \
+    "      --progress     a progress line on standard error (default: only\n"\
+    "                     when it is a terminal); --no-progress: never\n"    \
     "  -h, --help         show this help\n"
 
 #define KEPT_AND_SAFE                                                        \
@@ -76,6 +78,7 @@ struct convert_args {
     const char *in_path, *out_path;
     bool verbose, sync, gzip, in_place;
     struct xs_convert_opts opts;
+    struct xs_progress_opts progress;
 };
 
 static int convert(const struct xs_command *cmd, const struct convert_args *a)
@@ -113,6 +116,7 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         return xs_usage_error(cmd, "'%s' is both input and output (use "
                                    "--in-place)", out_path);
     }
+    xs_cli_progress(in, &a->progress, &rep);
     int rc = xs_convert_precheck(in, &rep, &sum, &a->opts);
     if (rc == XS_OK) {
         struct xs_out *out = xs_out_open(out_path, &rep);
@@ -121,14 +125,17 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         } else {
             xs_out_set_fsync(out, a->sync);
             rc = gzip ? xs_out_set_gzip(out, 6) : XS_OK; /* gzip's default */
-            if (rc == XS_OK)
+            if (rc == XS_OK) {
+                xs_cli_progress(in, &a->progress, &rep); /* from 0 again */
                 rc = xs_convert(in, out, &rep, &sum, &a->opts);
+            }
             if (rc == XS_OK)
                 rc = xs_out_commit(out);
             else
                 xs_out_abort(out);
         }
     }
+    xs_cli_progress_done();
     if (rc == XS_OK && a->verbose) {
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
@@ -163,10 +170,12 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         {"to-version", required_argument, NULL, 't'},
         {"drop-cpu-policy", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
+        XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     bool is_convert = cmd == &xs_cmd_convert;
-    struct convert_args a = {.out_path = "-", .opts = {.to_version = 3}};
+    struct convert_args a = {.out_path = "-", .opts = {.to_version = 3},
+                             .progress = XS_PROGRESS_DEFAULT};
     bool to_given = false;
     int c;
 
@@ -202,6 +211,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         case 'P':
             a.opts.drop_cpu_policy = true;
             break;
+        XS_PROGRESS_CASES(a.progress);
         case 'h':
             xs_print_help(cmd);
             return XS_OK;

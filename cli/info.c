@@ -14,7 +14,7 @@ const struct xs_command xs_cmd_info = {
     .run = run_info,
     .summary = "show what an image holds: layers, guest, memory, records",
     .usage =
-        "usage: xenstream info [--json] IN\n"
+        "usage: xenstream info [--json] [--digest] IN\n"
         "\n"
         "Read IN (any container, any version, gzip or not) and show the\n"
         "layers found, the libxc version and the Xen that saved it, the\n"
@@ -25,6 +25,10 @@ const struct xs_command xs_cmd_info = {
         "error as by verify; the exit status is verify's.\n"
         "\n"
         "  --json         one JSON document on standard output\n"
+        "  --digest       also the content digest (as 'xenstream digest'):\n"
+        "                 reads every page\n"
+        "  --progress     a progress line on standard error (default: only\n"
+        "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n",
 };
 
@@ -271,16 +275,23 @@ static void print_text(const json_t *d, const struct xs_summary *s)
         printf(" (%llu bytes)", (unsigned long long)s->trailer_bytes);
     printf("\n");
     print_restores_on(json_object_get(d, "restores_on"));
+    if (json_object_get(d, "digest"))
+        printf("%-13sXXH3-128 %s (content)\n", "digest:",
+               json_string_value(json_object_get(d, "digest")));
 }
 
 static int run_info(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"digest", no_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
+        XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    bool json = false;
+    bool json = false, digest = false;
+    struct xs_progress_opts po = XS_PROGRESS_DEFAULT;
+    struct xs_digest dg;
     int c;
 
     opterr = 0;
@@ -290,6 +301,10 @@ static int run_info(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'd':
+            digest = true;
+            break;
+        XS_PROGRESS_CASES(po);
         case 'h':
             xs_print_help(&xs_cmd_info);
             return XS_OK;
@@ -306,11 +321,19 @@ static int run_info(int argc, char **argv)
     if (rc == XS_USAGE)
         return rc;
     if (rc == XS_OK) {
-        rc = xs_verify(in, &rep, &sum);
+        xs_cli_progress(in, &po, &rep);
+        rc = digest ? xs_digest(in, &rep, &sum, &dg)
+                    : xs_verify(in, &rep, &sum);
+        xs_cli_progress_done();
         xs_in_close(in);
     }
     if (rc != XS_IO) {
         json_t *d = info_json(rep.file, rc, &rep, &sum);
+        if (digest && rc == XS_OK) {
+            char hex[33];
+            xs_hex(dg.content, 16, hex);
+            json_object_set_new(d, "digest", json_string(hex));
+        }
         if (json) {
             json_dumpf(d, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
             fputc('\n', stdout);

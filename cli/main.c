@@ -11,6 +11,8 @@ static const struct xs_command *const commands[] = {
     &xs_cmd_verify,
     &xs_cmd_info,
     &xs_cmd_dump,
+    &xs_cmd_digest,
+    &xs_cmd_diff,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

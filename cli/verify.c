@@ -33,6 +33,8 @@ const struct xs_command xs_cmd_verify = {
         "  --json         one JSON document per input on standard output\n"
         "  --strict       warnings fail too\n"
         "  -q, --quiet    no summary lines\n"
+        "  --progress     a progress line on standard error (default: only\n"
+        "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n"
         "\n"
         "Exit status: 0 all valid, 1 any invalid, 3 any I/O error.\n",
@@ -108,7 +110,8 @@ static void print_json(const char *file, int rc, bool strict,
 }
 
 static int verify_one(const char *path, const struct xs_release *xen,
-                      bool json, bool strict, bool quiet)
+                      bool json, bool strict, bool quiet,
+                      const struct xs_progress_opts *po)
 {
     struct xs_report rep;
     struct xs_summary sum;
@@ -123,7 +126,9 @@ static int verify_one(const char *path, const struct xs_release *xen,
     if (!in) {
         rc = XS_IO;
     } else {
+        xs_cli_progress(in, po, &rep);
         rc = xs_verify_for(in, &rep, &sum, xen);
+        xs_cli_progress_done();
         xs_in_close(in);
     }
     if (rc == XS_OK && strict && rep.warnings)
@@ -165,9 +170,11 @@ static int run_verify(int argc, char **argv)
         {"strict", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     bool json = false, strict = false, quiet = false;
+    struct xs_progress_opts po = XS_PROGRESS_DEFAULT;
     struct xs_release rel, *xen = NULL;
     int c;
 
@@ -184,6 +191,7 @@ static int run_verify(int argc, char **argv)
         case 'q':
             quiet = true;
             break;
+        XS_PROGRESS_CASES(po);
         case 'x':
             if (xs_release_parse(optarg, &rel) != XS_OK)
                 return xs_usage_error(&xs_cmd_verify, "--xen takes a Xen "
@@ -203,7 +211,7 @@ static int run_verify(int argc, char **argv)
                               "standard input)");
     int worst = XS_OK;
     for (int i = optind; i < argc; i++) {
-        int rc = verify_one(argv[i], xen, json, strict, quiet);
+        int rc = verify_one(argv[i], xen, json, strict, quiet, &po);
         if (rc == XS_IO || (rc == XS_INVALID && worst == XS_OK))
             worst = rc;
     }

@@ -24,6 +24,8 @@ static int libxl_write(struct job *j, const struct xs_record *r)
     int rc = job_pass(j, h, sizeof(h));
     if (rc == XS_OK)
         rc = job_pass(j, r->body, r->held);
+    if (rc == XS_OK && !j->out)
+        rc = job_payload_hash(j, &j->xl, "libxl", r);
     return rc != XS_OK ? rc : xs_rec_payload_take(&j->xl, j->out, UINT64_MAX);
 }
 
@@ -62,6 +64,7 @@ static int libxl_records(struct job *j, uint32_t until)
 int job_libxl_checkpoint(struct job *j)
 {
     j->vl.in_checkpoint = true;
+    job_sink(j, JS_LIBXL);
     return libxl_records(j, XS_LREC_CHECKPOINT_END);
 }
 

@@ -11,11 +11,15 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zlib.h>
 
 #define XS_OUT_BUF (64u * 1024u)
+#define XS_PAGE_BYTES 4096u
 
 /* What an input and an output share: a named fd and its buffer. */
 struct endpoint {
@@ -43,12 +47,66 @@ struct xs_in {
     ino_t ino;
     uint64_t size;       /* regular files: size at open */
     off_t start;         /* regular files: where the fd stood at open */
+    uint64_t fpos;       /* regular files: file offset of the next read
+                            (reads are preads, so skipping is arithmetic
+                            and never a system call) */
     size_t pos, len;     /* valid window is buf[pos..len) */
     uint64_t off;        /* logical offset of buf[pos] (decoded, for gzip) */
     uint64_t bytes_read; /* bytes read from the fd (compressed, for gzip) */
     bool eof;
     int fail;            /* status of the first failure: XS_IO or XS_INVALID */
     struct gz_in *gz;    /* non-NULL once the input is known to be gzip */
+    xs_progress_fn progress;
+    void *progress_ctx;
+    uint64_t progress_next; /* logical offset of the next report */
+};
+
+#define XS_PROGRESS_STEP (4u << 20)
+
+/* Called wherever the logical offset moves on. */
+static inline void progress_tick(struct xs_in *in)
+{
+    if (in->progress && in->off >= in->progress_next) {
+        struct xs_progress p = {.offset = in->off, .read = in->bytes_read,
+                                .size = in->e.is_reg ? in->size : 0,
+                                .gzip = in->gz != NULL};
+        in->progress_next = in->off + XS_PROGRESS_STEP;
+        in->progress(in->progress_ctx, &p);
+    }
+}
+
+void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx)
+{
+    in->progress = fn;
+    in->progress_ctx = ctx;
+    in->progress_next = 0;
+}
+
+/* A digest sink hashes on a thread of its own while the caller reads on,
+ * so that digest runs at the speed of reading (XXH3 alone costs about
+ * half of read()'s time).  A ring of buffers: the caller fills slot
+ * head % N, the thread hashes slot tail % N, in order.  Each side spins
+ * briefly before it sleeps, because a wake-up per buffer costs more than
+ * the hashing in a virtual machine.  Four 1 MiB slots measured fastest
+ * here (bench/bench.sh, digest row): smaller slots hand over too often,
+ * more of them fall out of the cache.  The thread starts with the first
+ * full buffer, so small sinks never start one. */
+#define XS_HASH_BUF (1u << 20)
+#define XS_HASH_SLOTS 4u
+#define XS_HASH_SPIN 200000
+struct hasher {
+    XXH3_state_t *state;
+    uint8_t *buf[XS_HASH_SLOTS];
+    size_t len[XS_HASH_SLOTS];
+    size_t fill;             /* bytes in the slot being filled */
+    _Atomic unsigned head;   /* slots handed over */
+    _Atomic unsigned tail;   /* slots hashed */
+    _Atomic bool stop;
+    _Atomic unsigned sleepers;
+    bool running;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 };
 
 struct xs_out {
@@ -61,6 +119,7 @@ struct xs_out {
     uint64_t written;    /* bytes of stream written (before compression) */
     z_stream *gz;        /* gzip output, when asked for */
     uint8_t *zbuf;
+    struct hasher *hash; /* a digest sink: no fd, bytes are hashed */
 };
 
 int xs_buf_reserve(struct xs_buf *b, size_t cap)
@@ -175,6 +234,7 @@ struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
         /* Logical offsets count from where the fd stands now. */
         off_t here = lseek(fd, 0, SEEK_CUR);
         in->start = here > 0 ? here : 0;
+        in->fpos = (uint64_t)in->start;
         if (here > 0)
             in->size = in->size > (uint64_t)here ? in->size - (uint64_t)here
                                                  : 0;
@@ -233,8 +293,7 @@ int xs_in_rewind(struct xs_in *in)
     /* back to the first byte of the file: a gzip input is decoded again
      * from its start (the next pass detects it again) */
     gz_drop(in);
-    if (lseek(in->e.fd, in->start, SEEK_SET) < 0)
-        return in_io_error(in, "cannot seek", errno);
+    in->fpos = (uint64_t)in->start;
     in->pos = in->len = 0;
     in->off = 0;
     in->eof = false;
@@ -297,12 +356,17 @@ int xs_in_gzip_check(struct xs_in *in)
     return XS_INVALID;
 }
 
-static ssize_t read_retry(int fd, void *p, size_t n)
+/* Read from the input's fd: a regular file at fpos, anything else in
+ * stream order. */
+static ssize_t in_read_fd(struct xs_in *in, void *p, size_t n)
 {
     ssize_t r;
     do
-        r = read(fd, p, n);
+        r = in->e.is_reg ? pread(in->e.fd, p, n, (off_t)in->fpos)
+                         : read(in->e.fd, p, n);
     while (r < 0 && errno == EINTR);
+    if (r > 0 && in->e.is_reg)
+        in->fpos += (uint64_t)r;
     return r;
 }
 
@@ -329,7 +393,7 @@ static int gz_fill(struct xs_in *in, size_t room)
     z->avail_out = (uInt)room;
     while (z->avail_out == room) {
         if (z->avail_in == 0 && !g->raw_eof) {
-            ssize_t r = read_retry(in->e.fd, g->raw, XS_GZ_RAW);
+            ssize_t r = in_read_fd(in, g->raw, XS_GZ_RAW);
             if (r < 0)
                 return in_io_error(in, "cannot read", errno);
             if (r == 0)
@@ -388,11 +452,14 @@ static int fill(struct xs_in *in, size_t want)
             return XS_IO;
     while (!in->eof && in->len < want) {
         /* A seekable input reads little beyond what is asked for, so that
-         * verify can seek over page payloads instead of reading them. */
+         * verify can seek over page payloads instead of reading them: a
+         * record header gets 16 KiB more (its body, a pfn array, is
+         * next), a page read for a check exactly the page. */
         size_t room = XS_IN_WINDOW - in->len;
-        if (in->e.is_reg && room > want - in->len + 16384)
-            room = want - in->len + 16384;
-        ssize_t r = read_retry(in->e.fd, in->e.buf + in->len, room);
+        size_t ahead = want - in->len < XS_PAGE_BYTES ? 16384 : 0;
+        if (in->e.is_reg && room > want - in->len + ahead)
+            room = want - in->len + ahead;
+        ssize_t r = in_read_fd(in, in->e.buf + in->len, room);
         if (r < 0)
             return in_io_error(in, "cannot read", errno);
         if (r == 0)
@@ -420,6 +487,7 @@ void xs_in_consume(struct xs_in *in, size_t n)
         n = in->len - in->pos;
     in->pos += n;
     in->off += n;
+    progress_tick(in);
 }
 
 /* How many of the `left` bytes are in the window now (0 at end of input). */
@@ -475,15 +543,15 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
     if (n == 0)
         return XS_OK;
     if (xs_in_seekable(in)) {
-        /* window is empty: the fd stands at the logical offset */
+        /* window is empty: fpos is the logical offset's place */
         uint64_t left = in->size > in->off ? in->size - in->off : 0;
         uint64_t step = n < left ? n : left;
-        if (step && lseek(in->e.fd, (off_t)step, SEEK_CUR) < 0)
-            return in_io_error(in, "cannot seek", errno);
+        in->fpos += step;
         in->off += step;
         *done += step;
         if (step < n)
             in->eof = true;
+        progress_tick(in);
         return XS_OK;
     }
     for (size_t t; n > 0; n -= t, *done += t) {
@@ -501,19 +569,24 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
 static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                        uint64_t *moved, bool *fallback)
 {
-    bool plain = !in->gz && !out->gz;
+    bool plain = !in->gz && !out->gz && !out->hash;
     bool cfr = plain && in->e.is_reg && out->e.is_reg;
     bool spl = plain && (in->e.is_pipe || out->e.is_pipe);
     *moved = 0;
     *fallback = !(cfr || spl);
     while (!*fallback && *moved < n) {
-        size_t chunk = n - *moved > (1u << 30) ? (1u << 30)
+        size_t chunk = n - *moved > (64u << 20) ? (64u << 20)
                                                : (size_t)(n - *moved);
         ssize_t r;
+        /* a regular input is read at its own offset (see fpos) */
+        loff_t at = (loff_t)in->fpos;
+        loff_t *inpos = in->e.is_reg ? &at : NULL;
         if (cfr)
-            r = copy_file_range(in->e.fd, NULL, out->e.fd, NULL, chunk, 0);
+            r = copy_file_range(in->e.fd, inpos, out->e.fd, NULL, chunk, 0);
         else
-            r = splice(in->e.fd, NULL, out->e.fd, NULL, chunk, SPLICE_F_MOVE);
+            r = splice(in->e.fd, inpos, out->e.fd, NULL, chunk, SPLICE_F_MOVE);
+        if (r > 0 && inpos)
+            in->fpos += (uint64_t)r;
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -542,6 +615,159 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
         in->off += (uint64_t)r;
         in->bytes_read += (uint64_t)r;
         out->written += (uint64_t)r;
+        progress_tick(in);
+    }
+    return XS_OK;
+}
+
+/* Until *v differs from old (or, for the thread, stop is set). */
+static void hasher_await(struct hasher *h, _Atomic unsigned *v, unsigned old)
+{
+    for (int spin = 0; spin < XS_HASH_SPIN; spin++)
+        if (atomic_load(v) != old || atomic_load(&h->stop))
+            return;
+    pthread_mutex_lock(&h->mu);
+    atomic_fetch_add(&h->sleepers, 1);
+    while (atomic_load(v) == old && !atomic_load(&h->stop))
+        pthread_cond_wait(&h->cv, &h->mu);
+    atomic_fetch_sub(&h->sleepers, 1);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void hasher_wake(struct hasher *h)
+{
+    if (atomic_load(&h->sleepers)) {
+        pthread_mutex_lock(&h->mu);
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+    }
+}
+
+static void *hasher_main(void *arg)
+{
+    struct hasher *h = arg;
+    for (unsigned t = 0;; t++) {
+        hasher_await(h, &h->head, t);
+        if (atomic_load(&h->head) == t)
+            break; /* stopped, everything hashed */
+        unsigned slot = t % XS_HASH_SLOTS;
+        XXH3_128bits_update(h->state, h->buf[slot], h->len[slot]);
+        atomic_store(&h->tail, t + 1);
+        hasher_wake(h);
+    }
+    return NULL;
+}
+
+/* Until the thread has hashed every slot handed over. */
+static void hasher_drain(struct hasher *h)
+{
+    unsigned head = atomic_load(&h->head), t;
+    while ((t = atomic_load(&h->tail)) != head)
+        hasher_await(h, &h->tail, t);
+}
+
+static uint8_t *hasher_slot(struct hasher *h)
+{
+    return h->buf[atomic_load(&h->head) % XS_HASH_SLOTS];
+}
+
+/* Hand the filled slot over (hashed inline when no thread can start). */
+static void hasher_submit(struct hasher *h)
+{
+    if (!h->running && pthread_create(&h->thread, NULL, hasher_main, h) == 0)
+        h->running = true;
+    if (!h->running) {
+        XXH3_128bits_update(h->state, hasher_slot(h), h->fill);
+        h->fill = 0;
+        return;
+    }
+    unsigned head = atomic_load(&h->head);
+    h->len[head % XS_HASH_SLOTS] = h->fill;
+    h->fill = 0;
+    atomic_store(&h->head, head + 1);
+    hasher_wake(h);
+    /* the next slot must be free before it is filled */
+    unsigned t;
+    while (head + 1 - (t = atomic_load(&h->tail)) >= XS_HASH_SLOTS)
+        hasher_await(h, &h->tail, t);
+}
+
+static void hasher_write(struct hasher *h, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        size_t t = XS_HASH_BUF - h->fill < n ? XS_HASH_BUF - h->fill : n;
+        memcpy(hasher_slot(h) + h->fill, p, t);
+        h->fill += t;
+        p += t;
+        n -= t;
+        if (h->fill == XS_HASH_BUF)
+            hasher_submit(h);
+    }
+}
+
+static void hasher_free(struct hasher *h)
+{
+    if (!h)
+        return;
+    if (h->running) {
+        atomic_store(&h->stop, true);
+        pthread_mutex_lock(&h->mu);
+        pthread_cond_broadcast(&h->cv);
+        pthread_mutex_unlock(&h->mu);
+        pthread_join(h->thread, NULL);
+    }
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    XXH3_freeState(h->state);
+    for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
+        free(h->buf[i]);
+    free(h);
+}
+
+static struct hasher *hasher_new(void)
+{
+    struct hasher *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    h->state = XXH3_createState();
+    bool ok = h->state && XXH3_128bits_reset(h->state) == XXH_OK;
+    for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
+        ok = ok && (h->buf[i] = malloc(XS_HASH_BUF)) != NULL;
+    if (!ok) {
+        hasher_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* A regular file into a digest sink: read() straight into the hasher's
+ * buffers, while the thread hashes the previous one. */
+static int read_hash(struct xs_in *in, struct xs_out *out, uint64_t n,
+                     uint64_t *moved)
+{
+    struct hasher *h = out->hash;
+    *moved = 0;
+    while (*moved < n) {
+        size_t room = XS_HASH_BUF - h->fill;
+        if (room > n - *moved)
+            room = (size_t)(n - *moved);
+        ssize_t r = in_read_fd(in, hasher_slot(h) + h->fill, room);
+        if (r < 0)
+            return in_io_error(in, "cannot read", errno);
+        if (r == 0) {
+            in->eof = true;
+            break;
+        }
+        h->fill += (size_t)r;
+        if (h->fill == XS_HASH_BUF)
+            hasher_submit(h);
+        *moved += (uint64_t)r;
+        in->off += (uint64_t)r;
+        in->bytes_read += (uint64_t)r;
+        out->written += (uint64_t)r;
+        progress_tick(in);
     }
     return XS_OK;
 }
@@ -564,13 +790,16 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     if (n == 0)
         return XS_OK;
     /* Large enough to be worth a kernel copy: the window is now empty, so
-     * the input fd stands exactly at the logical offset. */
+     * the input's next byte is the logical offset's (fpos for a file). */
     if (n >= 65536) {
         if (xs_out_flush(out) != XS_OK)
             return XS_IO;
         uint64_t moved;
-        bool fallback;
-        if (kernel_copy(in, out, n, &moved, &fallback) != XS_OK)
+        bool fallback = false;
+        int rc = out->hash && !in->gz
+                     ? read_hash(in, out, n, &moved)
+                     : kernel_copy(in, out, n, &moved, &fallback);
+        if (rc != XS_OK)
             return XS_IO;
         *done += moved;
         n -= moved;
@@ -734,6 +963,11 @@ static int gz_write(struct xs_out *out, const uint8_t *p, size_t n, int flush)
 
 static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
 {
+    if (out->hash) {
+        hasher_write(out->hash, p, n);
+        out->written += n;
+        return XS_OK;
+    }
     int rc = out->gz ? gz_write(out, p, n, Z_NO_FLUSH) : raw_write(out, p, n);
     if (rc == XS_OK)
         out->written += n;
@@ -802,8 +1036,41 @@ uint64_t xs_out_written(const struct xs_out *out)
     return out->written + out->len;
 }
 
+static void out_free(struct xs_out *out);
+
+struct xs_out *xs_out_digest(const char *name, struct xs_report *rep)
+{
+    struct xs_out *out = calloc(1, sizeof(*out));
+    if (!out || !endpoint_init(&out->e, -1, name, XS_OUT_BUF, false, rep)) {
+        if (!out)
+            io_error(rep, "cannot hash", name, ENOMEM);
+        free(out);
+        return NULL;
+    }
+    if (!(out->hash = hasher_new())) {
+        io_error(rep, "cannot hash", name, ENOMEM);
+        out_free(out);
+        return NULL;
+    }
+    return out;
+}
+
+int xs_out_digest_take(struct xs_out *out, uint8_t hash[16])
+{
+    int rc = xs_out_flush(out);
+    struct hasher *h = out->hash;
+    hasher_drain(h);
+    XXH3_128bits_update(h->state, hasher_slot(h), h->fill);
+    h->fill = 0;
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h->state));
+    memcpy(hash, c.digest, 16);
+    return rc;
+}
+
 static void out_free(struct xs_out *out)
 {
+    hasher_free(out->hash);
     if (out->gz) {
         deflateEnd(out->gz);
         free(out->gz);

@@ -40,6 +40,12 @@ int xs_in_failure(const struct xs_in *in);
  * file only): XS_OK, XS_INVALID when the file ends first, XS_IO. */
 int xs_in_pread(struct xs_in *in, uint64_t off, void *dst, size_t n);
 
+/* An output that hashes what is written (XXH3-128) instead of storing
+ * it: xs_out_digest_take() gives the digest, in XXH128's canonical
+ * (big-endian) byte order; free it with xs_out_abort(). */
+struct xs_out *xs_out_digest(const char *name, struct xs_report *rep);
+int xs_out_digest_take(struct xs_out *out, uint8_t hash[16]);
+
 int xs_out_write(struct xs_out *out, const void *p, size_t n);
 int xs_out_zeros(struct xs_out *out, size_t n);
 int xs_out_flush(struct xs_out *out);

@@ -7,9 +7,17 @@
 #include "validate.h"
 #include "writer.h"
 
+/* The container layers whose own bytes digest hashes apart. */
+enum job_sink { JS_XL, JS_LIBXL, JS_LIBVIRT, JS_XENSERVER, JS_AFTER_END,
+                JS_NR };
+
 struct job {
     struct xs_in *in;
-    struct xs_out *out;        /* NULL: verify only */
+    struct xs_out *out;        /* the current layer's bytes; NULL: verify */
+    struct xs_out *xc_out;     /* the libxc writer's output (upgrade: out) */
+    struct xs_out **sinks;     /* digest: one hash sink per job_sink, and
+                                  out follows the layer being read */
+    unsigned sinks_used;       /* digest: bit per job_sink entered */
     struct xs_report *rep;
     struct xs_summary *sum;
     const struct xs_convert_opts *conv; /* convert (also its precheck) */
@@ -35,7 +43,15 @@ static inline int job_fault(const struct job *j)
     return j->stop_at_error && j->rep->errors ? XS_INVALID : XS_OK;
 }
 
+/* Entering a layer: named in the summary; digest hashes its bytes apart. */
 void job_layer(struct job *j, const char *name);
+static inline void job_sink(struct job *j, enum job_sink s)
+{
+    if (j->sinks) {
+        j->out = j->sinks[s];
+        j->sinks_used |= 1u << s;
+    }
+}
 
 static inline void job_header(struct job *j, const char *layer, uint64_t at,
                               const void *p, uint64_t n)
@@ -50,6 +66,10 @@ static inline void job_record(struct job *j, const char *layer,
     if (j->visit && j->visit->record)
         j->visit->record(j->visit->ctx, layer, r);
 }
+/* The rest of r's body (a payload the walk would skip): hashed for the
+ * visitor's payload(), when it has one; else XS_OK with nothing read. */
+int job_payload_hash(struct job *j, struct xs_rec_reader *rr,
+                     const char *layer, const struct xs_record *r);
 /* Bytes of a container that upgrade keeps as they are. */
 int job_pass(struct job *j, const void *p, size_t n);
 /* n bytes of the input: copied to the output, or skipped.  A short input

@@ -9,6 +9,7 @@
  * passed, so a refused stream never looks complete downstream, and a file
  * output is only renamed into place when the run succeeded. */
 #include <string.h>
+#include <xxhash.h>
 
 #include "detect.h"
 #include "endian.h"
@@ -17,8 +18,16 @@
 #include "release.h"
 #include "xl.h"
 
+static const char *const sink_names[JS_NR] = {
+    [JS_XL] = "xl", [JS_LIBXL] = "libxl", [JS_LIBVIRT] = "libvirt",
+    [JS_XENSERVER] = "xenserver", [JS_AFTER_END] = "after END",
+};
+
 void job_layer(struct job *j, const char *name)
 {
+    for (int s = 0; s < JS_NR; s++)
+        if (strcmp(name, sink_names[s]) == 0)
+            job_sink(j, (enum job_sink)s);
     size_t n = strlen(j->sum->layers);
     snprintf(j->sum->layers + n, sizeof(j->sum->layers) - n, "%s%s",
              n ? "+" : "", name);
@@ -73,6 +82,7 @@ int job_trailing(struct job *j)
         return XS_IO;
     if (have == 0)
         return XS_OK;
+    job_sink(j, JS_AFTER_END);
     bool handshake = (size_t)have == XS_XL_MIGRATE_GO_SIZE &&
                      memcmp(xs_in_peek(j->in), XS_XL_MIGRATE_GO,
                             XS_XL_MIGRATE_GO_SIZE) == 0;
@@ -103,35 +113,80 @@ int job_trailing(struct job *j)
 /* ------------------------------------------------------------------ */
 /* the libxc stream                                                    */
 
+int job_payload_hash(struct job *j, struct xs_rec_reader *rr,
+                     const char *layer, const struct xs_record *r)
+{
+    if (!j->visit || !j->visit->payload || !rr->payload_left)
+        return XS_OK;
+    XXH3_state_t *h = XXH3_createState();
+    if (!h || XXH3_64bits_reset(h) != XXH_OK) {
+        XXH3_freeState(h);
+        xs_report_add(j->rep, XS_SEV_ERROR, "io", r->offset, r->index,
+                      "payload", "cannot hash: out of memory");
+        return XS_IO;
+    }
+    int rc = XS_OK;
+    while (rr->payload_left && rc == XS_OK) {
+        size_t n = rr->payload_left < sizeof(j->page) ? rr->payload_left
+                                                      : sizeof(j->page);
+        if ((rc = xs_rec_payload_read(rr, j->page, n)) == XS_OK)
+            XXH3_64bits_update(h, j->page, n);
+    }
+    if (rc == XS_OK)
+        j->visit->payload(j->visit->ctx, layer, r, XXH3_64bits_digest(h));
+    XXH3_freeState(h);
+    return rc;
+}
+
+/* Pages with data in a PAGE_DATA record whose pfn array is whole. */
+static uint64_t data_pages(const struct xs_record *r, uint32_t count)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < count; i++)
+        n += xs_pfinfo_has_data(xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i)));
+    return n;
+}
+
 /* The payload of the current libxc record, copied to out (or skipped
  * when out is NULL).  A PV PAGE_DATA with page-table pages has those pages
  * read, so that every entry can be checked (validate.c); the other pages
- * go through in runs, by the fastest means (xs_in_copy, xs_in_skip). */
+ * go through in runs, by the fastest means (xs_in_copy, xs_in_skip).  A
+ * visitor with page() (diff) has every page read and shown. */
 static int payload(struct job *j, struct xs_out *out)
 {
     const struct xs_record *r = &j->xc.cur;
-    if (r->type != XS_REC_PAGE_DATA || !j->v.pt_pages || r->held < 8)
+    bool all = j->visit && j->visit->page;
+    if (r->type != XS_REC_PAGE_DATA || r->held < 8) {
+        int rc = out ? XS_OK : job_payload_hash(j, &j->xc, "libxc", r);
+        return rc != XS_OK ? rc : xs_rec_payload_take(&j->xc, out, UINT64_MAX);
+    }
+    if (!j->v.pt_pages && !all)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint32_t count = xs_le32(r->body);
-    /* only a record whose length the body rule accepted is walked (pt_pages
-     * and data_pages were counted over its whole pfn array) */
+    /* only a record whose length the body rule accepted is walked */
     if (r->held != 8 + 8 * (uint64_t)count ||
-        xs_record_payload(r) != j->v.data_pages * XS_PAGE_SIZE)
+        xs_record_payload(r) !=
+            (all ? data_pages(r, count) : j->v.data_pages) * XS_PAGE_SIZE)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint64_t run = 0, at = r->offset + XS_REC_HDR_SIZE + r->held;
     int rc = XS_OK;
     for (uint32_t i = 0; i < count && rc == XS_OK; i++) {
-        unsigned t = xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i));
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+        unsigned t = xs_pfn_type(e);
         if (!xs_pfinfo_has_data(t))
             continue;
-        if ((t & 7u) == 0) {
+        bool pt = j->v.pt_pages && (t & 7u) != 0;
+        if (!pt && !all) {
             run += XS_PAGE_SIZE;
             continue;
         }
         if ((rc = xs_rec_payload_take(&j->xc, out, run)) != XS_OK ||
             (rc = xs_rec_payload_read(&j->xc, j->page, XS_PAGE_SIZE)))
             break;
-        xs_validate_pt_page(&j->v, r, i, j->page, at + run);
+        if (pt)
+            xs_validate_pt_page(&j->v, r, i, j->page, at + run);
+        if (all)
+            j->visit->page(j->visit->ctx, e & XS_PFN_MASK, t, j->page);
         at += run + XS_PAGE_SIZE;
         run = 0;
         if (out)
@@ -151,11 +206,14 @@ static int check_start_info(struct job *j)
         !xs_in_seekable(j->in))
         return XS_OK;
     uint8_t buf[XS_PAGE_SIZE];
-    for (size_t k = v->page_records.len / 16; k-- > 0;) {
-        uint64_t off;
-        int64_t index;
-        memcpy(&off, v->page_records.p + 16 * k, 8);
-        memcpy(&index, v->page_records.p + 16 * k + 8, 8);
+    for (size_t k = v->page_records.len / sizeof(struct xs_page_record);
+         k-- > 0;) {
+        struct xs_page_record pr;
+        memcpy(&pr, v->page_records.p + sizeof(pr) * k, sizeof(pr));
+        if (v->start_info_pfn < pr.min_pfn || v->start_info_pfn > pr.max_pfn)
+            continue; /* not among this record's pages */
+        uint64_t off = pr.offset;
+        int64_t index = pr.index;
         int rc = xs_in_pread(j->in, off, buf, 16);
         if (rc != XS_OK)
             return rc == XS_INVALID ? XS_OK : rc;
@@ -227,7 +285,7 @@ static int libxc_records(struct job *j)
         if ((rc = job_fault(j)) != XS_OK)
             return rc;
         uint32_t type = r->type;
-        if (j->out)
+        if (j->xc_out)
             rc = xs_compat_push(&j->cp, r, emit, j);
         else
             rc = payload(j, NULL);
@@ -280,13 +338,13 @@ int job_libxc(struct job *j)
     xs_compat_init(&j->cp, version, dh.type);
     if (j->conv && j->conv->to_version < 3)
         xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
-    if (j->out) {
-        xs_writer_init(&j->w, j->out, j->cp.to_version);
+    if (j->xc_out) {
+        xs_writer_init(&j->w, j->xc_out, j->cp.to_version);
         rc = xs_writer_headers(&j->w, &ih, &dh);
     }
     if (rc == XS_OK)
         rc = libxc_records(j);
-    if (j->out)
+    if (j->xc_out)
         xs_writer_free(&j->w);
     xs_validate_free(&j->v);
 out:
@@ -367,8 +425,8 @@ static int run(struct job *j)
         rc = XS_INVALID;
     j->sum->bytes_in = xs_in_offset(j->in);
     j->sum->bytes_read = xs_in_bytes_read(j->in);
-    if (j->out)
-        j->sum->bytes_out = xs_out_written(j->out);
+    if (j->xc_out && !j->sinks)
+        j->sum->bytes_out = xs_out_written(j->xc_out);
     return rc;
 }
 
@@ -426,7 +484,7 @@ int xs_convert(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
                struct xs_summary *sum, const struct xs_convert_opts *o)
 {
     struct xs_summary dummy;
-    struct job j = {.in = in, .out = out, .rep = rep,
+    struct job j = {.in = in, .out = out, .xc_out = out, .rep = rep,
                     .sum = sum ? sum : &dummy, .conv = o,
                     .stop_at_error = true};
     int rc = run(&j);
@@ -444,4 +502,45 @@ int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
                struct xs_summary *sum)
 {
     return xs_convert(in, out, rep, sum, &to_v3);
+}
+
+int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
+              struct xs_digest *d)
+{
+    struct xs_summary dummy;
+    struct xs_out *sinks[JS_NR] = {0}, *content;
+    struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
+                    .conv = &to_v3, .stop_at_error = true, .sinks = sinks};
+    int rc = XS_OK;
+    memset(d, 0, sizeof(*d));
+    content = xs_out_digest("content digest", rep);
+    for (int s = 0; s < JS_NR && content; s++)
+        if (!(sinks[s] = xs_out_digest(sink_names[s], rep)))
+            rc = XS_IO;
+    if (!content)
+        rc = XS_IO;
+    if (rc == XS_OK) {
+        /* the libxc stream in its canonical v3 form, as upgrade writes it;
+         * each container's bytes apart */
+        j.xc_out = content;
+        j.out = sinks[JS_AFTER_END]; /* until a layer is entered */
+        rc = run(&j);
+    }
+    if (rc == XS_OK) {
+        d->content_bytes = xs_out_written(content);
+        rc = xs_out_digest_take(content, d->content);
+    }
+    for (int s = 0; s < JS_NR && rc == XS_OK; s++) {
+        uint64_t n = xs_out_written(sinks[s]);
+        if (!(j.sinks_used & (1u << s)))
+            continue;
+        d->layer[d->n].layer = sink_names[s];
+        d->layer[d->n].bytes = n;
+        rc = xs_out_digest_take(sinks[s], d->layer[d->n].hash);
+        d->n++;
+    }
+    xs_out_abort(content);
+    for (int s = 0; s < JS_NR; s++)
+        xs_out_abort(sinks[s]);
+    return rc;
 }

@@ -63,6 +63,34 @@ static size_t frame_find(const struct xs_validate *v, uint64_t pfn)
     return SIZE_MAX;
 }
 
+/* The same for pfns that mostly ascend (a PAGE_DATA record's): *cur is
+ * where the last lookup ended, so an ascending walk costs O(1) a pfn. */
+static size_t frame_find_next(const struct xs_validate *v, uint64_t pfn,
+                              size_t *cur)
+{
+    size_t n = nframes(v), i = *cur;
+    if (i > n || (i > 0 && frame_at(v, i - 1) >> 1 >= pfn)) {
+        i = frame_find(v, pfn);
+        if (i != SIZE_MAX)
+            *cur = i + 1;
+        return i;
+    }
+    for (unsigned step = 0; i < n; i++, step++) {
+        uint64_t f = frame_at(v, i) >> 1;
+        if (f >= pfn) {
+            *cur = f == pfn ? i + 1 : i;
+            return f == pfn ? i : SIZE_MAX;
+        }
+        if (step == 16) { /* a long jump ahead: search the rest */
+            size_t k = frame_find(v, pfn);
+            *cur = k != SIZE_MAX ? k + 1 : i;
+            return k;
+        }
+    }
+    *cur = n;
+    return SIZE_MAX;
+}
+
 /* X86_PV_P2M_FRAMES: remember the frame pfns (handle_x86_pv_p2m_frames()
  * stores them; update_guest_p2m() checks them at the end). */
 static void note_p2m_frames(struct xs_validate *v, const struct xs_record *r)
@@ -223,8 +251,11 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
 {
     uint32_t count = xs_le32(r->body);
     bool reported = false;
+    size_t cursor = 0;
     v->pt_pages = 0;
     v->data_pages = 0;
+    v->rec_min_pfn = UINT64_MAX;
+    v->rec_max_pfn = 0;
     for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
         uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
         uint64_t pfn = e & XS_PFN_MASK;
@@ -240,9 +271,15 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
             reported = true;
         }
         v->data_pages += xs_pfinfo_has_data(t);
-        if (xs_pfinfo_has_data(t) && (t & 7u) >= 1)
-            v->pt_pages++;
-        size_t f = nframes(v) ? frame_find(v, pfn) : SIZE_MAX;
+        if (xs_pfinfo_has_data(t)) {
+            if ((t & 7u) >= 1)
+                v->pt_pages++;
+            if (pfn < v->rec_min_pfn)
+                v->rec_min_pfn = pfn;
+            if (pfn > v->rec_max_pfn)
+                v->rec_max_pfn = pfn;
+        }
+        size_t f = nframes(v) ? frame_find_next(v, pfn, &cursor) : SIZE_MAX;
         if (f != SIZE_MAX)
             frame_set(v, f, pfn << 1 | (t == XS_PF_NOTAB));
         xs_validate_type_set(v, pfn, t);
@@ -691,13 +728,16 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
             check_pv_pfns(v, r, name);
             /* where to look for the start info page at the end (bounded:
              * past 2^20 records that check is skipped) */
-            if (v->page_records.len < (16u << 20) &&
+            struct xs_page_record pr = {.offset = r->offset,
+                                        .index = r->index,
+                                        .min_pfn = v->rec_min_pfn,
+                                        .max_pfn = v->rec_max_pfn};
+            if (v->data_pages && v->page_records.len < (16u << 20) &&
                 xs_buf_reserve(&v->page_records,
-                               v->page_records.len + 16) == XS_OK) {
-                uint8_t *p = v->page_records.p + v->page_records.len;
-                memcpy(p, &r->offset, 8);
-                memcpy(p + 8, &r->index, 8);
-                v->page_records.len += 16;
+                               v->page_records.len + sizeof(pr)) == XS_OK) {
+                memcpy(v->page_records.p + v->page_records.len, &pr,
+                       sizeof(pr));
+                v->page_records.len += sizeof(pr);
             }
         }
         v->page_data = true;

@@ -32,11 +32,21 @@ struct xs_validate {
     bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* PV: page-table pages with data in this record */
     uint64_t data_pages; /* PV: pages with data in this record */
-    struct xs_buf page_records; /* PV: offset and index (uint64_t,
-                                   int64_t) of each PAGE_DATA record */
+    struct xs_buf page_records; /* PV: struct xs_page_record per
+                                   PAGE_DATA record */
+    uint64_t rec_min_pfn, rec_max_pfn; /* PV: pfns with data in the
+                                          current PAGE_DATA record */
     bool start_info_known;      /* PV: vcpu 0 named its start info pfn */
     uint64_t start_info_pfn;
     int64_t pte_reported;/* record index of the last PTE finding */
+};
+
+/* Where a PV PAGE_DATA record stands and which pfns with data it carries
+ * (their range): the start info check finds its page again with these. */
+struct xs_page_record {
+    uint64_t offset;
+    int64_t index;
+    uint64_t min_pfn, max_pfn;
 };
 
 void xs_validate_init(struct xs_validate *v, struct xs_report *rep,

@@ -103,6 +103,18 @@ uint64_t xs_in_offset(const struct xs_in *in);   /* logical position */
 uint64_t xs_in_bytes_read(const struct xs_in *in); /* actually read */
 int xs_in_rewind(struct xs_in *in);
 
+/* Progress of a long run: fn is called as the input advances (every few
+ * MiB), with the logical offset, the bytes actually read and the size of
+ * a regular file (0 when unknown).  Rate-limiting is the caller's. */
+struct xs_progress {
+    uint64_t offset;    /* logical (decoded) bytes done */
+    uint64_t read;      /* bytes read from the file (compressed, for gzip) */
+    uint64_t size;      /* file size, 0 for a pipe */
+    bool gzip;
+};
+typedef void (*xs_progress_fn)(void *ctx, const struct xs_progress *p);
+void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx);
+
 /* A path output is written to a temporary file in the same directory and
  * renamed into place by xs_out_commit(); xs_out_abort() removes it. */
 struct xs_out *xs_out_open(const char *path, struct xs_report *rep);
@@ -269,6 +281,13 @@ struct xs_visitor {
     void (*header)(void *ctx, const char *layer, uint64_t offset,
                    const uint8_t *p, uint64_t n);
     void (*record)(void *ctx, const char *layer, const struct xs_record *r);
+    /* Optional, for diff (each makes the walk read what it would skip):
+     * every page of a PAGE_DATA record with its contents, after record()
+     * saw the record; and an XXH3-64 of each other record's payload (the
+     * part of the body record() did not see). */
+    void (*page)(void *ctx, uint64_t pfn, unsigned type, const uint8_t *data);
+    void (*payload)(void *ctx, const char *layer, const struct xs_record *r,
+                    uint64_t hash);
     void *ctx;
 };
 int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
@@ -282,6 +301,62 @@ int xs_upgrade_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum);
 int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
                struct xs_summary *sum);
+
+/* Content digests (XXH3-128, libxxhash).  content is over the libxc
+ * stream in its canonical v3 form (exactly what upgrade writes for it), so
+ * a v2 image and its upgrade have the same digest and any lost or changed
+ * byte of a record changes it.  Each container layer present (xl, libxl,
+ * libvirt, xenserver, and bytes after END) gets a digest of its own bytes.
+ * Digests are in XXH128's canonical (big-endian) byte order.  An invalid
+ * stream gets none (XS_INVALID, findings in rep). */
+#define XS_DIGEST_LAYERS 5
+struct xs_digest {
+    uint8_t content[16];
+    uint64_t content_bytes;
+    unsigned n;
+    struct {
+        const char *layer;
+        uint8_t hash[16];
+        uint64_t bytes;
+    } layer[XS_DIGEST_LAYERS];
+};
+int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
+              struct xs_digest *d);
+
+/* ---- diff (core/diff.c) ----
+ * Two images compared by content, whatever their container and version:
+ * headers (guest type, page size, the Xen that saved it), the xl config
+ * (when both are xl files), the final state of every page by pfn (later
+ * records overwrite earlier ones, as a restore would), vCPU contexts, HVM
+ * context descriptors, HVM params, CPU policy entries, other records and
+ * the emulator records.  Memory grows with the number of distinct pfns
+ * (about 32 bytes each), never with page data. */
+enum xs_diff_kind {
+    XS_DK_HEADER, XS_DK_CONFIG, XS_DK_PAGES, XS_DK_VCPU, XS_DK_HVM_CONTEXT,
+    XS_DK_HVM_PARAMS, XS_DK_CPU_POLICY, XS_DK_RECORDS, XS_DK_EMULATOR,
+    XS_DK_NR
+};
+const char *xs_diff_kind_name(enum xs_diff_kind k);
+struct xs_difference {
+    enum xs_diff_kind kind;
+    char what[96];     /* "pfn 0x1a2", "vcpu 0 X86_PV_VCPU_BASIC", ... */
+    char a[48], b[48]; /* each side's value, "absent"; a "differs" with b
+                          empty when only a hash tells them apart */
+};
+typedef void (*xs_difference_fn)(void *ctx, const struct xs_difference *d);
+struct xs_image;
+/* Read (and verify) one image into its model; XS_INVALID for an invalid
+ * stream (reported), XS_IO. */
+int xs_image_read(struct xs_in *in, struct xs_report *rep,
+                  struct xs_summary *sum, struct xs_image **img);
+void xs_image_free(struct xs_image *img);
+uint64_t xs_image_pages(const struct xs_image *img);
+/* Calls fn (when not NULL) for each difference, by kind in enum order and
+ * key order within a kind; counts gets each kind's number.  The total, or
+ * UINT64_MAX when memory ran out. */
+uint64_t xs_image_diff(const struct xs_image *a, const struct xs_image *b,
+                       xs_difference_fn fn, void *ctx,
+                       uint64_t counts[XS_DK_NR]);
 
 /* convert: upgrade generalised to either version.  To v2, STATIC_DATA_END
  * is dropped, and the CPU policy records are dropped with drop_cpu_policy

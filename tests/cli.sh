@@ -301,6 +301,54 @@ cp "$T/cv-xl-hvm.v3" "$T/inplace2.img"
 expect 0 "$XS" convert --in-place --to-version 2 --drop-cpu-policy "$T/inplace2.img"
 cmp -s "$T/inplace2.img" "$T/cv-xl-hvm.v2" && ok || bad "convert --in-place"
 
+# ---- digest and diff: content, whatever the container and version ---------
+expect 0 "$XS" digest "$T/cv-xl-pv64.v2"
+d2=$(awk 'NR==1{print $1}' "$T/out")
+[ ${#d2} = 32 ] && ok || bad "digest: 32 hex digits"
+grep -q "^    xl " "$T/out" && grep -q "^    libxl " "$T/out" && ok || bad "digest: a line per layer"
+"$XS" upgrade "$T/cv-xl-pv64.v2" | "$XS" digest - >"$T/out"
+[ "$(awk 'NR==1{print $1}' "$T/out")" = "$d2" ] && ok || bad "digest: v2 and its upgrade differ"
+cmp -s <("$XS" digest "$T/cv-xl-pv64.v3np" | sed 's/  .*cv-xl-pv64.*//') \
+       <("$XS" digest "$T/cv-xl-pv64.v2" | sed 's/  .*cv-xl-pv64.*//') && ok || bad "digest: layers differ between v2 and v3"
+expect 0 "$XS" digest --json "$T/cv-libxc-hvm.v2"
+python3 - "$T/out" <<'PY' && ok || bad "digest --json"
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert d["algorithm"] == "XXH3-128" and len(d["content"]) == 32 and d["layers"] == {}, d
+PY
+expect 1 "$XS" digest "$T/bad.img"
+[ ! -s "$T/out" ] && ok || bad "digest printed a digest for an invalid image"
+expect 0 "$XS" info --digest "$T/cv-xl-pv64.v2"
+grep -q "digest: *XXH3-128 $d2" "$T/out" && ok || bad "info --digest"
+expect 0 "$XS" diff "$T/cv-xl-pv64.v2" "$T/cv-xl-pv64.v3np"
+grep -q "equivalent" "$T/out" && ok || bad "diff: v2 and its upgrade"
+expect 1 "$XS" diff "$T/cv-xl-pv64.v3" "$T/cv-xl-pv64.v3np"
+grep -q "^CPU policy: " "$T/out" && ok || bad "diff: CPU policy records"
+expect 0 "$XS" diff "$T/cv-libxc-pv64.v2" "$T/cv-xl-pv64.v3np" # any container
+"$GEN" --container xl --guest pv64 --version 2 --pages 700 --seed 9 -o "$T/seed9.img"
+expect 1 "$XS" diff -n 3 "$T/cv-xl-pv64.v2" "$T/seed9.img"
+[ "$(grep -c '^  pfn ' "$T/out")" = 3 ] && grep -q "more (--all shows them)" "$T/out" && ok || bad "diff -n 3"
+expect 1 "$XS" diff --all --json "$T/cv-xl-pv64.v2" "$T/seed9.img"
+python3 - "$T/out" <<'PY' && ok || bad "diff --all --json"
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert not d["equivalent"] and d["differences"] == len(d["shown"]), d["differences"]
+assert d["by_kind"]["pages"] > 100 and d["by_kind"]["xl config"] == 1
+PY
+cat "$T/cv-xl-pv64.v2" | "$XS" diff - "$T/cv-xl-pv64.v3np" >/dev/null && ok || bad "diff from a pipe"
+expect 1 "$XS" diff "$T/bad.img" "$T/cv-xl-pv64.v2"
+expect 2 "$XS" diff "$T/cv-xl-pv64.v2"
+expect 2 "$XS" diff - -
+expect 3 "$XS" diff "$T/cv-xl-pv64.v2" "$T/nonexistent.img"
+# progress: on request only, off a terminal
+"$GEN" --mib 32 --version 2 -o "$T/p32.img"
+"$XS" verify --progress "$T/p32.img" >/dev/null 2>"$T/err"
+grep -q "of 32.0 MiB" "$T/err" && ok || bad "verify --progress: $(head -c 200 "$T/err")"
+"$XS" digest "$T/p32.img" >/dev/null 2>"$T/err"
+[ ! -s "$T/err" ] && ok || bad "progress shown off a terminal without --progress"
+"$XS" upgrade --progress --no-progress "$T/p32.img" -o "$T/p32.v3" 2>"$T/err"
+[ ! -s "$T/err" ] && ok || bad "--no-progress"
+
 # ---- verify: warnings, --strict, --json, several files ----------------------
 expect 0 "$XS" verify "$T/pv64-dirty.v2"
 grep -q "warning" "$T/err" && ok || bad "warnings shown"
@@ -352,7 +400,7 @@ else
     echo "SKIP: man pages not rendered: no man(1) on this machine"
 fi
 cmake --install "$B" --prefix "$T/inst" >/dev/null 2>&1 && ok || bad "cmake --install"
-for m in xenstream xenstream-upgrade xenstream-convert xenstream-verify xenstream-info xenstream-dump; do
+for m in xenstream xenstream-upgrade xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump; do
     [ -f "$T/inst/share/man/man1/$m.1" ] && ok || bad "$m.1 not installed"
 done
 [ -x "$T/inst/bin/xenstream" ] && ok || bad "xenstream not installed"
