@@ -2,15 +2,21 @@
 # One entry point for a fresh Debian 12 machine:
 #   bash .ci/setup.sh demo   install, build, upgrade the bundled v2 sample
 #                            and verify the result
-#   bash .ci/setup.sh test   install, build, run the whole suite normally and
-#                            again under AddressSanitizer + UBSan
+#   bash .ci/setup.sh test   install, build, run the whole suite (with
+#                            coverage), again under AddressSanitizer +
+#                            UBSan, under valgrind, static analysis, a
+#                            bounded fuzzing run, the coverage report
 #   bash .ci/setup.sh build  install and build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
 
 DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
-      libjansson-dev python3 ca-certificates man-db"
+      libjansson-dev python3 ca-certificates man-db time"
+# the test command's checkers: libFuzzer (clang), valgrind, cppcheck,
+# clang-tidy
+[ "$mode" = test ] && DEPS="$DEPS clang libclang-rt-14-dev llvm valgrind
+      cppcheck clang-tidy"
 missing=$(for p in $DEPS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
         echo "$p"
@@ -45,18 +51,34 @@ demo)
     build/xenstream verify "$out"
     ;;
 test)
-    build build
-    # The reference checker is fetched once and shared by both builds.
-    bash tests/xen-verifier.sh build/xen-utils || true
-    echo "== test suite (normal build)"
-    (cd build && ctest --output-on-failure -j"$jobs")
+    # 1. the suite on a gcov-instrumented build (the coverage report at
+    #    the end comes from this run, valgrind's and the fuzzers' aside)
+    build build-cov -DXENSTREAM_COVERAGE=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+    # The reference checker is fetched once and shared by the builds.
+    bash tests/xen-verifier.sh build-cov/xen-utils || true
+    echo "== test suite"
+    (cd build-cov && ctest --output-on-failure -j"$jobs")
+    # 2. again under AddressSanitizer + UndefinedBehaviorSanitizer
     build build-asan -DXENSTREAM_SANITIZE=ON
-    [ -d build-asan/xen-utils ] || cp -r build/xen-utils build-asan/ 2>/dev/null || true
+    [ -d build-asan/xen-utils ] || cp -r build-cov/xen-utils build-asan/ 2>/dev/null || true
     echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
     (cd build-asan &&
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j"$jobs")
+    # 3. valgrind memcheck over the suites and every command
+    echo "== valgrind memcheck"
+    bash tests/valgrind.sh build-cov
+    # 4. static analysis: cppcheck and clang-tidy
+    echo "== static analysis"
+    bash tests/static.sh build-cov
+    # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each)
+    CC=clang build build-fuzz -DXENSTREAM_FUZZ=ON -DXENSTREAM_TESTS=OFF
+    echo "== fuzzing"
+    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-40}"
+    # 6. line coverage of core/ and formats/
+    echo "== coverage (gcov)"
+    bash tests/coverage.sh build-cov 90
     ;;
 *)
     echo "usage: $0 demo|test|build" >&2

@@ -97,13 +97,14 @@ static void progress_line(void *ctx, const struct xs_progress *p)
     if (t - prog.last < (prog.tty ? 0.2 : 1.0))
         return;
     prog.last = t;
-    char done[32], total[32], rate[32];
+    char done[32], rate[32];
     /* through gzip the file's own (compressed) bytes measure the way */
     uint64_t d = p->gzip ? p->read : p->offset;
     human(p->offset, done, sizeof(done));
     human((uint64_t)((double)d / (t - prog.start > 0 ? t - prog.start : 1)),
           rate, sizeof(rate));
     if (p->size) {
+        char total[32];
         human(p->size, total, sizeof(total));
         fprintf(stderr, "%s%s: %s%s, %.0f%% of %s, %s/s%s", prog.tty ? "\r" : "",
                 prog.name, done, p->gzip ? " decoded" : "",

@@ -1,6 +1,7 @@
 /* xenstream info: what is inside an image, for a person (or --json). */
 #include <getopt.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -123,14 +124,14 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
     json_object_set_new(d, "guest", json_string(xs_libxc_guest_name(s->guest)));
     if (s->guest == XS_GUEST_X86_PV && s->pv_width)
         json_object_set_new(d, "guest_width_bits",
-                            json_integer(s->pv_width * 8));
+                            json_integer((json_int_t)s->pv_width * 8));
     json_object_set_new(d, "page_size",
-                        json_integer(s->page_shift < 32 ? 1 << s->page_shift
+                        json_integer(s->page_shift < 32 ? (json_int_t)1 << s->page_shift
                                                         : 0));
     json_object_set_new(d, "vcpus", json_integer(s->vcpus));
     json_object_set_new(d, "pages_with_data", json_integer((json_int_t)s->pages));
     json_object_set_new(d, "memory_bytes",
-                        json_integer((json_int_t)(s->pages * 4096)));
+                        json_integer((json_int_t)s->pages * 4096));
     json_object_set_new(d, "max_pfn", json_integer((json_int_t)s->max_pfn));
     json_object_set_new(d, "page_types", page_types_json(s));
     json_object_set_new(d, "libxc_records", libxc_records_json(s));
@@ -178,26 +179,30 @@ static void print_counts(const char *label, const json_t *o)
     printf("%s\n", i ? "" : "none");
 }
 
+/* N of "4.N" (made by restores_on_json()). */
+static unsigned long minor_of(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && strlen(s) > 2 ? strtoul(s + 2, NULL, 10) : 0;
+}
+
 /* "4.6, 4.9-4.13" from an array of consecutive-or-not "4.N". */
 static void print_releases(const json_t *a)
 {
     size_t n = json_array_size(a);
     for (size_t i = 0; i < n;) {
         size_t k = i;
-        unsigned first, last;
-        sscanf(json_string_value(json_array_get(a, i)), "4.%u", &first);
-        last = first;
+        unsigned long first = minor_of(json_array_get(a, i)), last = first;
         while (k + 1 < n) {
-            unsigned next;
-            sscanf(json_string_value(json_array_get(a, k + 1)), "4.%u", &next);
+            unsigned long next = minor_of(json_array_get(a, k + 1));
             if (next != last + 1)
                 break;
             last = next;
             k++;
         }
-        printf("%s4.%u", i ? ", " : "", first);
+        printf("%s4.%lu", i ? ", " : "", first);
         if (last != first)
-            printf("-4.%u", last);
+            printf("-4.%lu", last);
         i = k + 1;
     }
 }

@@ -122,7 +122,10 @@ static void item(struct xs_image *m, enum xs_diff_kind kind, uint32_t type,
         .value = value, .seq = m->seq++};
 }
 
-static uint64_t hash(const void *p, size_t n) { return XXH3_64bits(p, n); }
+static uint64_t hash(const void *p, size_t n)
+{
+    return n ? XXH3_64bits(p, n) : 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* the visitor                                                         */
@@ -220,7 +223,8 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
         if (n > sizeof(m->scratch)) {
             item(m, XS_DK_RECORDS, r->type, 0, 0, hash(b, n), false);
         } else {
-            memcpy(m->scratch, b, n);
+            if (n) /* an empty body may have no buffer at all */
+                memcpy(m->scratch, b, n);
             xs_libxc_canonicalise(r->type, m->scratch, n);
             item(m, XS_DK_RECORDS, r->type, 0, 0, hash(m->scratch, n),
                  false);
@@ -415,6 +419,8 @@ static void report_item(const struct item *x, const struct item *y,
                         xs_difference_fn fn, void *ctx, uint64_t *counts)
 {
     const struct item *it = x ? x : y;
+    if (!it)
+        return;
     counts[it->kind]++;
     if (!fn)
         return;

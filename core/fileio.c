@@ -16,9 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#define ZLIB_CONST /* next_in is const: input is never written */
 #include <zlib.h>
 
-#define XS_OUT_BUF (64u * 1024u)
+#define XS_OUT_BUF (64u << 10)
 #define XS_PAGE_BYTES 4096u
 
 /* What an input and an output share: a named fd and its buffer. */
@@ -39,7 +40,7 @@ struct gz_in {
     bool raw_eof;
     bool member_done;    /* the last member ended with its trailer */
 };
-#define XS_GZ_RAW (128u * 1024u)
+#define XS_GZ_RAW (128u << 10)
 
 struct xs_in {
     struct endpoint e;
@@ -99,6 +100,7 @@ struct hasher {
     uint8_t *buf[XS_HASH_SLOTS];
     size_t len[XS_HASH_SLOTS];
     size_t fill;             /* bytes in the slot being filled */
+    uint64_t inline_bytes;   /* hashed before the slots were needed */
     _Atomic unsigned head;   /* slots handed over */
     _Atomic unsigned tail;   /* slots hashed */
     _Atomic bool stop;
@@ -176,8 +178,10 @@ void xs_install_signal_cleanup(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    /* A closed pipe must become EPIPE (exit 3), not a silent death. */
+    /* A closed pipe must become EPIPE (exit 3), not a silent death; so
+     * must a file size limit (ulimit -f: EFBIG). */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static bool endpoint_init(struct endpoint *e, int fd, const char *name,
@@ -549,6 +553,7 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
         in->fpos += step;
         in->off += step;
         *done += step;
+        /* cppcheck-suppress knownConditionTrueFalse */
         if (step < n)
             in->eof = true;
         progress_tick(in);
@@ -692,8 +697,28 @@ static void hasher_submit(struct hasher *h)
         hasher_await(h, &h->tail, t);
 }
 
+/* Slots are allocated when first needed: the first MiB is hashed inline,
+ * so the small sinks (and small images) never allocate them. */
+static bool hasher_slots(struct hasher *h)
+{
+    for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
+        if (!h->buf[i] && !(h->buf[i] = malloc(XS_HASH_BUF)))
+            return false;
+    return true;
+}
+
 static void hasher_write(struct hasher *h, const uint8_t *p, size_t n)
 {
+    if (!h->buf[0] && h->inline_bytes + n <= XS_HASH_BUF) {
+        XXH3_128bits_update(h->state, p, n);
+        h->inline_bytes += n;
+        return;
+    }
+    if (!hasher_slots(h)) { /* out of memory: slower, still correct */
+        hasher_drain(h);
+        XXH3_128bits_update(h->state, p, n);
+        return;
+    }
     while (n > 0) {
         size_t t = XS_HASH_BUF - h->fill < n ? XS_HASH_BUF - h->fill : n;
         memcpy(hasher_slot(h) + h->fill, p, t);
@@ -732,10 +757,7 @@ static struct hasher *hasher_new(void)
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     h->state = XXH3_createState();
-    bool ok = h->state && XXH3_128bits_reset(h->state) == XXH_OK;
-    for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
-        ok = ok && (h->buf[i] = malloc(XS_HASH_BUF)) != NULL;
-    if (!ok) {
+    if (!h->state || XXH3_128bits_reset(h->state) != XXH_OK) {
         hasher_free(h);
         return NULL;
     }
@@ -749,6 +771,8 @@ static int read_hash(struct xs_in *in, struct xs_out *out, uint64_t n,
 {
     struct hasher *h = out->hash;
     *moved = 0;
+    if (!hasher_slots(h))
+        return in_io_error(in, "cannot hash", ENOMEM);
     while (*moved < n) {
         size_t room = XS_HASH_BUF - h->fill;
         if (room > n - *moved)
@@ -941,7 +965,7 @@ static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 static int gz_write(struct xs_out *out, const uint8_t *p, size_t n, int flush)
 {
     z_stream *z = out->gz;
-    z->next_in = (Bytef *)(uintptr_t)p;
+    z->next_in = p;
     z->avail_in = (uInt)n;
     for (;;) {
         z->next_out = out->zbuf;
@@ -1060,7 +1084,8 @@ int xs_out_digest_take(struct xs_out *out, uint8_t hash[16])
     int rc = xs_out_flush(out);
     struct hasher *h = out->hash;
     hasher_drain(h);
-    XXH3_128bits_update(h->state, hasher_slot(h), h->fill);
+    if (h->fill)
+        XXH3_128bits_update(h->state, hasher_slot(h), h->fill);
     h->fill = 0;
     XXH128_canonical_t c;
     XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h->state));

@@ -8,7 +8,7 @@
 /* Make at least n bytes (n <= XS_IN_WINDOW) available at xs_in_peek().
  * Returns the number available (less than n only at end of input), or -1
  * on an I/O error (already reported). */
-#define XS_IN_WINDOW (64u * 1024u)
+#define XS_IN_WINDOW (64u << 10)
 long xs_in_need(struct xs_in *in, size_t n);
 const uint8_t *xs_in_peek(const struct xs_in *in);
 void xs_in_consume(struct xs_in *in, size_t n);

@@ -224,8 +224,9 @@ static int check_start_info(struct job *j)
             if ((rc = xs_in_pread(j->in, off + 16 + 8 * (uint64_t)i, buf,
                                   8 * (size_t)chunk)) != XS_OK)
                 return rc == XS_INVALID ? XS_OK : rc;
+            /* cppcheck-suppress knownConditionTrueFalse */
             for (uint32_t e = 0; e < chunk; e++) {
-                uint64_t ent = xs_le64(buf + 8 * e);
+                uint64_t ent = xs_le64(buf + 8 * (size_t)e);
                 if (!xs_pfinfo_has_data(xs_pfn_type(ent)))
                     continue;
                 if ((ent & XS_PFN_MASK) == v->start_info_pfn)
@@ -414,7 +415,7 @@ static int run_layers(struct job *j)
     return rc;
 }
 
-static int run(struct job *j)
+static int run_job(struct job *j)
 {
     memset(j->sum, 0, sizeof(*j->sum));
     int rc = run_layers(j);
@@ -438,20 +439,20 @@ int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum)
 int xs_verify_for(struct xs_in *in, struct xs_report *rep,
                   struct xs_summary *sum, const struct xs_release *xen)
 {
-    struct xs_summary dummy;
+    struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
                     .xen = xen};
     xs_release_note(xen, rep);
-    return run(&j);
+    return run_job(&j);
 }
 
 int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
             const struct xs_visitor *v)
 {
-    struct xs_summary dummy;
+    struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
                     .visit = v};
-    return run(&j);
+    return run_job(&j);
 }
 
 static const struct xs_convert_opts to_v3 = {.to_version = 3};
@@ -460,7 +461,7 @@ int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum,
                         const struct xs_convert_opts *o)
 {
-    struct xs_summary dummy;
+    struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
                     .conv = o, .stop_at_error = true};
     /* A pipe, or gzip (reading it twice costs a second decompression),
@@ -471,7 +472,7 @@ int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
     if (!xs_in_seekable(in) ||
         xs_detect(xs_in_peek(in), (size_t)have) == XS_LAYER_GZIP)
         return XS_OK;
-    int rc = run(&j);
+    int rc = run_job(&j);
     if (rc == XS_OK)
         rc = xs_in_rewind(in);
     /* The writing pass repeats this pass's warnings: keep it quiet. */
@@ -483,11 +484,11 @@ int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
 int xs_convert(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
                struct xs_summary *sum, const struct xs_convert_opts *o)
 {
-    struct xs_summary dummy;
+    struct xs_summary dummy = {0};
     struct job j = {.in = in, .out = out, .xc_out = out, .rep = rep,
                     .sum = sum ? sum : &dummy, .conv = o,
                     .stop_at_error = true};
-    int rc = run(&j);
+    int rc = run_job(&j);
     rep->quiet = false;
     return rc;
 }
@@ -507,7 +508,7 @@ int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
 int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
               struct xs_digest *d)
 {
-    struct xs_summary dummy;
+    struct xs_summary dummy = {0};
     struct xs_out *sinks[JS_NR] = {0}, *content;
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
                     .conv = &to_v3, .stop_at_error = true, .sinks = sinks};
@@ -524,7 +525,7 @@ int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
          * each container's bytes apart */
         j.xc_out = content;
         j.out = sinks[JS_AFTER_END]; /* until a layer is entered */
-        rc = run(&j);
+        rc = run_job(&j);
     }
     if (rc == XS_OK) {
         d->content_bytes = xs_out_written(content);

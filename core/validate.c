@@ -367,7 +367,7 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     uint64_t pfn = w == 8 ? cr3 >> 12
                           : (uint32_t)((cr3 >> 12) | (cr3 << 20));
     if (pfn > v->max_pfn) {
-        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.cr3", at + cr + 3 * w,
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.cr3", at + cr + 3 * (uint64_t)w,
                       r->index, name,
                       "vcpu %u's cr3 (pfn 0x%llx) is beyond the p2m's last "
                       "pfn 0x%llx: the restore refuses it",
@@ -444,14 +444,14 @@ void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,
     if (v->pte_reported == r->index || !v->p2m_known)
         return;
     for (unsigned i = 0; i < XS_PAGE_SIZE / 8; i++) {
-        uint64_t pte = xs_le64(page + 8 * i);
+        uint64_t pte = xs_le64(page + 8 * (size_t)i);
         /* _PAGE_PRESENT; pte_to_frame(): bits 12-51 */
         if (!(pte & 1))
             continue;
         uint64_t pfn = (pte & 0x000ffffffffff000ULL) >> 12;
         if (pfn <= v->max_pfn)
             continue;
-        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.pte.range", at + 8 * i,
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.pte.range", at + 8 * (uint64_t)i,
                       r->index, xs_libxc_rec_name(r->type, nb),
                       "L%u page-table page pfn 0x%llx: entry %u = 0x%016llx "
                       "points at pfn 0x%llx, beyond the p2m's last pfn "
@@ -465,7 +465,7 @@ void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,
 }
 
 /* The facts info shows, counted as records pass (no extra reads). */
-static void count(struct xs_validate *v, const struct xs_record *r)
+static void count_facts(struct xs_validate *v, const struct xs_record *r)
 {
     struct xs_summary *s = v->sum;
     s->rec_count[r->type < XS_REC_NR_KNOWN ? r->type : XS_REC_NR_KNOWN]++;
@@ -559,7 +559,7 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
 
     v->records++;
     v->pt_pages = 0;
-    count(v, r);
+    count_facts(v, r);
     xs_libxc_check_body(r, v->rep);
 
     if (!xs_libxc_rec_known(t))

@@ -248,8 +248,8 @@ int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum);
 /* ---- Xen releases (core/release.c) ----
  * What one release's restore path reads, taken from that release's own
  * sources (git tags RELEASE-4.x.0 of xen-project/xen). */
-#define XS_RELEASE_FIRST 6  /* 4.6: the first release with the v2 format */
-#define XS_RELEASE_LAST 22  /* the newest release whose sources were read */
+#define XS_RELEASE_FIRST 6u /* 4.6: the first release with the v2 format */
+#define XS_RELEASE_LAST 22u /* the newest release whose sources were read */
 struct xs_release {
     unsigned major, minor;  /* the release asked about */
     unsigned rules_minor;   /* the 4.x whose rules apply (newest <= minor) */

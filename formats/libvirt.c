@@ -13,17 +13,18 @@ void xs_libvirt_hdr_decode(const uint8_t b[XS_LIBVIRT_HDR_SIZE],
     h->version = xs_le32(b + 16);
     h->xml_len = xs_le32(b + 20);
     for (unsigned i = 0; i < 10; i++)
-        h->unused[i] = xs_le32(b + 24 + 4 * i);
+        h->unused[i] = xs_le32(b + 24 + 4 * (size_t)i);
 }
 
 void xs_libvirt_hdr_encode(const struct xs_libvirt_hdr *h,
                            uint8_t b[XS_LIBVIRT_HDR_SIZE])
 {
-    memcpy(b, xs_libvirt_magic, XS_LIBVIRT_MAGIC_SIZE);
+    /* a fixed-size magic, not a string */
+    memcpy(b, xs_libvirt_magic, XS_LIBVIRT_MAGIC_SIZE); // NOLINT(bugprone-not-null-terminated-result)
     xs_put_le32(b + 16, h->version);
     xs_put_le32(b + 20, h->xml_len);
     for (unsigned i = 0; i < 10; i++)
-        xs_put_le32(b + 24 + 4 * i, h->unused[i]);
+        xs_put_le32(b + 24 + 4 * (size_t)i, h->unused[i]);
 }
 
 int xs_libvirt_check_hdr(const struct xs_libvirt_hdr *h, uint64_t at,
@@ -51,7 +52,7 @@ int xs_libvirt_check_hdr(const struct xs_libvirt_hdr *h, uint64_t at,
     for (unsigned i = 0; i < 10; i++) {
         if (h->unused[i]) {
             xs_report_add(rep, XS_SEV_WARNING, "libvirt.reserved",
-                          at + 24 + 4 * i, -1, w,
+                          at + 24 + 4 * (uint64_t)i, -1, w,
                           "unused header word %u is 0x%08x, not zero (kept)",
                           i, h->unused[i]);
             break;

@@ -96,6 +96,7 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
     uint32_t head = c->length < 8 ? c->length : 8;
     if (xs_in_read_buf(r->in, &r->body, head, &got) != XS_OK)
         return XS_IO;
+    /* cppcheck-suppress knownConditionTrueFalse */
     if (got < head)
         return xs_rec_truncated(r, "the record body", c->length, got);
     uint32_t held = l->hold(c->type, c->length, r->body.p);

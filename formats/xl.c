@@ -20,7 +20,8 @@ void xs_xl_hdr_decode(const uint8_t b[XS_XL_HDR_SIZE], struct xs_xl_hdr *h)
 
 void xs_xl_hdr_encode(const struct xs_xl_hdr *h, uint8_t b[XS_XL_HDR_SIZE])
 {
-    memcpy(b, xs_xl_magic, XS_XL_MAGIC_SIZE);
+    /* a fixed-size magic, not a string */
+    memcpy(b, xs_xl_magic, XS_XL_MAGIC_SIZE); // NOLINT(bugprone-not-null-terminated-result)
     xs_put_le32(b + 32, h->byteorder);
     xs_put_le32(b + 36, h->mandatory_flags);
     xs_put_le32(b + 40, h->optional_flags);

@@ -523,8 +523,9 @@ static void container_tail(struct gen *g)
             put(g, "domain is yours, you are cleared to unpause", 44);
         break;
     case XS_GEN_XENSERVER: {
-        uint8_t h[16], blob[3000];
+        uint8_t h[16];
         if (g->o->guest == XS_GUEST_X86_HVM) {
+            uint8_t blob[3000];
             for (size_t k = 0; k < sizeof(blob); k++)
                 blob[k] = (uint8_t)(k ^ g->o->seed);
             xs_put_le64(h, 0x0f01); /* Qemu_xen */

@@ -69,6 +69,7 @@ static void opts(struct xs_gen_opts *o, int i, unsigned version)
 /* _i: container, guest, variant */
 START_TEST(golden_containers)
 {
+    TU_SAMPLED(_i);
     struct xs_gen_opts o;
     opts(&o, _i, 2);
     tu_gen(&o, &a);
@@ -102,6 +103,7 @@ static void convert_opts(struct xs_gen_opts *o, int i, unsigned version,
 
 START_TEST(convert_round_trips)
 {
+    TU_SAMPLED(_i);
     static const struct xs_convert_opts to2 = {.to_version = 2},
                                         to2_drop = {.to_version = 2,
                                                     .drop_cpu_policy = true},
@@ -195,6 +197,7 @@ static void gunzip_buf(const struct xs_buf *in, struct xs_buf *out)
 
 START_TEST(gzip_in_and_out)
 {
+    TU_SAMPLED(_i);
     struct xs_gen_opts o;
     struct xs_buf z = {0}, w = {0};
     opts(&o, _i, 2);
@@ -567,7 +570,8 @@ static void truncations(enum xs_gen_container cont, uint32_t guest,
         memset(&c, 0, sizeof(c));
     }
     int fd = tu_mem_fd(a.p, a.len);
-    for (size_t n = a.len; n-- > 0;) {
+    for (size_t n = a.len, step = tu_stride(); n > 0;) {
+        n = n > step ? n - step : 0;
         if (checkpoint && n == capture)
             continue;
         struct xs_report r;

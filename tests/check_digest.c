@@ -76,6 +76,7 @@ static void gen(struct xs_buf *x, int i, unsigned version, int policy)
 /* _i: container x guest */
 START_TEST(digest_survives_upgrade)
 {
+    TU_SAMPLED(_i);
     struct xs_digest d2, d3, dp, du;
     gen(&a, _i, 2, 0);
     gen(&c, _i, 3, 0);
@@ -174,6 +175,7 @@ static uint64_t compare(const struct xs_buf *x, const struct xs_buf *y,
 
 START_TEST(diff_equivalent_forms)
 {
+    TU_SAMPLED(_i);
     struct seen s;
     uint64_t counts[XS_DK_NR];
     gen(&a, _i, 2, 0);

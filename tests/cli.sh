@@ -232,6 +232,28 @@ expect 3 "$XS" upgrade "$T/pv64.v2" -o /dev/full
 "$XS" upgrade "$T/big.v2" 2>"$T/err" | head -c 100 >/dev/null
 [ "${PIPESTATUS[0]}" = 3 ] && ok || bad "broken pipe: status ${PIPESTATUS[0]}"
 expect 2 "$XS" upgrade "$T/pv64.v2" -o "$T/pv64.v2"
+# a file size limit (a full disk, as far as a process can tell): exit 3, the
+# reason, nothing left behind
+( ulimit -f 2048; "$XS" upgrade "$T/big.v2" -o "$T/fsz.img" 2>"$T/err" ); rc=$?
+[ $rc = 3 ] && grep -q "File too large" "$T/err" && ok || bad "ulimit -f: exit $rc: $(cat "$T/err")"
+[ ! -e "$T/fsz.img" ] && ! ls -a "$T" | grep -q '\.fsz\.img\.xenstream-' && ok || bad "ulimit -f left a file"
+# SIGINT / SIGTERM in the middle: the temporary file is removed, an
+# existing OUT stays as it was, the signal's status is the exit status
+for sig in INT TERM; do
+    echo old >"$T/sig.img"
+    { cat "$T/big.v2"; sleep 3; } | "$XS" upgrade -o "$T/sig.img" 2>/dev/null &
+    pid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        ls -a "$T" | grep -q '\.sig\.img\.xenstream-' && break
+        sleep 0.2
+    done
+    sleep 0.3
+    kill -s $sig $pid
+    wait $pid; rc=$?
+    [ $rc -gt 128 ] && [ "$(cat "$T/sig.img")" = old ] && ok || bad "SIG$sig: exit $rc, OUT: $(head -c 20 "$T/sig.img")"
+    ls -a "$T" | grep -q '\.sig\.img\.xenstream-' && bad "SIG$sig left the temporary file" || ok
+done
+wait
 # --in-place: atomic like any file output; refused input stays untouched
 cp "$T/xl-hvm.v2" "$T/inplace.img"
 expect 0 "$XS" upgrade --in-place "$T/inplace.img"
@@ -348,6 +370,41 @@ grep -q "of 32.0 MiB" "$T/err" && ok || bad "verify --progress: $(head -c 200 "$
 [ ! -s "$T/err" ] && ok || bad "progress shown off a terminal without --progress"
 "$XS" upgrade --progress --no-progress "$T/p32.img" -o "$T/p32.v3" 2>"$T/err"
 [ ! -s "$T/err" ] && ok || bad "--no-progress"
+
+# announced sizes are never allocated: a 4 GiB record, 2^32-1 pages, a
+# 4 GiB xl config, a 4 GiB libvirt XML, a 4 GiB emulator record, each
+# refused (truncated) in a few MiB and within a 256 MiB address space
+"$GEN" --container libvirt --pages 40 --version 2 -o "$T/lv-huge-src.img"
+"$GEN" --container libxl --pages 40 --version 2 -o "$T/lx-huge-src.img"
+python3 - "$T" <<'PY'
+import struct, sys
+t = sys.argv[1]
+def rd(name): return open(f"{t}/{name}", "rb").read()
+junk = bytes(range(256)) * 4096                      # 1 MiB
+pv = rd("pv64.v2")
+open(f"{t}/huge-pages.img", "wb").write(
+    pv[:40] + struct.pack("<II", 1, 0xfffffff8) + struct.pack("<II", 0xffffffff, 0) + junk)
+open(f"{t}/huge-record.img", "wb").write(
+    pv[:40] + struct.pack("<II", 0x80000042, 0xfffffff8) + junk)
+xl = rd("cv-xl-pv64.v2")
+open(f"{t}/huge-xlcfg.img", "wb").write(xl[:44] + struct.pack("<I", 0xffffffff) + junk)
+lv = rd("lv-huge-src.img")
+open(f"{t}/huge-libvirt.img", "wb").write(lv[:20] + struct.pack("<I", 0xffffffff) + lv[24:64] + junk)
+lx = rd("lx-huge-src.img")
+open(f"{t}/huge-emu.img", "wb").write(lx[:16] + struct.pack("<II", 3, 0xfffffff0) + struct.pack("<II", 2, 0) + junk)
+PY
+if ldd "$XS" 2>/dev/null | grep -q libasan; then
+    echo "SKIP: address-space limit with AddressSanitizer (it reserves terabytes)"
+fi
+for h in huge-pages huge-record huge-xlcfg huge-libvirt huge-emu; do
+    if ldd "$XS" 2>/dev/null | grep -q libasan; then
+        expect 1 "$XS" verify "$T/$h.img"
+        continue
+    fi
+    ( ulimit -v 262144; /usr/bin/time -f %M -o "$T/rss" "$XS" verify "$T/$h.img" >/dev/null 2>"$T/err" ); rc=$?
+    rss=$(tail -1 "$T/rss" 2>/dev/null)
+    [ $rc = 1 ] && [ "${rss:-99999}" -lt 16384 ] && ok || bad "$h: exit $rc, peak RSS ${rss:-?} KiB: $(head -2 "$T/err")"
+done
 
 # ---- verify: warnings, --strict, --json, several files ----------------------
 expect 0 "$XS" verify "$T/pv64-dirty.v2"

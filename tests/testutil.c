@@ -141,6 +141,15 @@ void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b)
     ck_assert_int_eq(xs_gen_to_buf(o, b), 0);
 }
 
+static bool quick(void)
+{
+    const char *q = getenv("XS_TEST_QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}
+
+size_t tu_stride(void) { return quick() ? 97 : 1; }
+int tu_sample(void) { return quick() ? 10 : 1; }
+
 int tu_run(Suite *s)
 {
     SRunner *sr = srunner_create(s);

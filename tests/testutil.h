@@ -34,6 +34,16 @@ void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b);
 /* The two buffers hold the same bytes. */
 void tu_assert_same(const struct xs_buf *x, const struct xs_buf *y,
                     const char *what);
+/* XS_TEST_QUICK=1 (the valgrind run): every-offset loops step by
+ * tu_stride() bytes, and loop tests run one case in tu_sample(). */
+size_t tu_stride(void);
+int tu_sample(void);
+#define TU_SAMPLED(i)                                                        \
+    do {                                                                     \
+        if ((i) % tu_sample() != 0)                                          \
+            return;                                                          \
+    } while (0)
+
 /* Run a suite; the process exit status. */
 int tu_run(Suite *s);
 

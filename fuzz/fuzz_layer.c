@@ -1,0 +1,184 @@
+/* libFuzzer targets, one per layer reader, from this one source: each is
+ * built with FUZZ_LAYER naming the layer whose reader it aims at.  The
+ * input's first byte picks what is run; the rest is that layer's content,
+ * after a fixed valid prefix (the layer's magic or headers), so that the
+ * fuzzer spends its effort inside the layer instead of on its magic.
+ *
+ *   stream     no prefix: detection and every layer (the whole paths)
+ *   libxc      image + domain header (version and guest from the mode)
+ *   libxl      the libxl stream header
+ *   xl         xl's magic
+ *   libvirt    libvirt's magic
+ *   xenserver  XenServer's signature
+ *   gzip       the rest compressed with zlib (mode bit 7), or raw bytes
+ *              after the gzip magic
+ *
+ * Mode byte: bit 0 convert to v2 (else upgrade to v3), bit 1
+ * --drop-cpu-policy, bit 2 verify --xen (release from bits 3-6), bit 7
+ * (gzip) compress.  Every input also goes through digest and diff's
+ * model.  Nothing may crash, leak, hang or read out of bounds. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "endian.h"
+#include "libvirt.h"
+#include "libxc.h"
+#include "libxl.h"
+#include "xenserver.h"
+#include "xl.h"
+
+enum { L_STREAM, L_LIBXC, L_LIBXL, L_XL, L_LIBVIRT, L_XENSERVER, L_GZIP };
+#ifndef FUZZ_LAYER
+#define FUZZ_LAYER L_STREAM
+#endif
+
+static int mem_fd(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    int fd = memfd_create("fuzz", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if ((na && write(fd, a, na) != (ssize_t)na) ||
+        (nb && write(fd, b, nb) != (ssize_t)nb) ||
+        lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The layer's fixed prefix for this mode, into p; its length. */
+static size_t prefix(uint8_t mode, uint8_t *p)
+{
+    switch (FUZZ_LAYER) {
+    case L_LIBXC: {
+        struct xs_libxc_ihdr ih = {.marker = XS_LIBXC_MARKER,
+                                   .id = XS_LIBXC_ID,
+                                   .version = mode & 8 ? 3 : 2};
+        struct xs_libxc_dhdr dh = {
+            .type = mode & 16 ? XS_GUEST_X86_HVM : XS_GUEST_X86_PV,
+            .page_shift = 12, .xen_major = 4, .xen_minor = 17};
+        xs_libxc_ihdr_encode(&ih, p);
+        xs_libxc_dhdr_encode(&dh, p + XS_LIBXC_IHDR_SIZE);
+        return XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE;
+    }
+    case L_LIBXL: {
+        struct xs_libxl_hdr h = {.ident = XS_LIBXL_IDENT, .version = 2};
+        xs_libxl_hdr_encode(&h, p);
+        return XS_LIBXL_HDR_SIZE;
+    }
+    case L_XL:
+        memcpy(p, xs_xl_magic, XS_XL_MAGIC_SIZE);
+        return XS_XL_MAGIC_SIZE;
+    case L_LIBVIRT:
+        memcpy(p, xs_libvirt_magic, XS_LIBVIRT_MAGIC_SIZE);
+        return XS_LIBVIRT_MAGIC_SIZE;
+    case L_XENSERVER:
+        memcpy(p, XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE);
+        return XS_XENSERVER_SIG_SIZE;
+    case L_GZIP:
+        if (mode & 128)
+            return 0; /* compressed below */
+        memcpy(p, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+        return 10;
+    default:
+        return 0;
+    }
+}
+
+/* zlib-compress the body as a gzip member (the gzip target, mode bit 7). */
+static uint8_t *gzip_of(const uint8_t *p, size_t n, size_t *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, n) + 32;
+    uint8_t *b = malloc(cap);
+    if (b) {
+        z.next_in = (Bytef *)(uintptr_t)p;
+        z.avail_in = (uInt)n;
+        z.next_out = b;
+        z.avail_out = (uInt)cap;
+        if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+            free(b);
+            b = NULL;
+        }
+        *out = z.total_out;
+    }
+    deflateEnd(&z);
+    return b;
+}
+
+static struct xs_in *input(const uint8_t *pre, size_t npre, const uint8_t *p,
+                           size_t n, struct xs_report *rep)
+{
+    int fd = mem_fd(pre, npre, p, n);
+    return fd < 0 ? NULL : xs_in_from_fd(fd, "fuzz", true, rep);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint8_t mode = data[0], pre[64];
+    const uint8_t *body = data + 1;
+    size_t n = size - 1, npre = prefix(mode, pre);
+    uint8_t *packed = NULL;
+    if (FUZZ_LAYER == L_GZIP && (mode & 128)) {
+        if (!(packed = gzip_of(body, n, &n)))
+            return 0;
+        body = packed;
+    }
+
+    struct xs_report rep;
+    xs_report_init(&rep, "fuzz");
+    struct xs_in *in = input(pre, npre, body, n, &rep);
+    if (in) {
+        struct xs_release rel;
+        xs_release_get((unsigned)(mode >> 3) & 15u, &rel);
+        xs_verify_for(in, &rep, NULL, mode & 4 ? &rel : NULL);
+        xs_in_close(in);
+    }
+
+    in = input(pre, npre, body, n, &rep);
+    int ofd = memfd_create("fuzz-out", MFD_CLOEXEC);
+    struct xs_out *out = ofd >= 0 ? xs_out_from_fd(ofd, "out", true, &rep)
+                                  : NULL;
+    if (!out && ofd >= 0)
+        close(ofd);
+    if (in && out) {
+        struct xs_convert_opts co = {.to_version = mode & 1 ? 2 : 3,
+                                     .drop_cpu_policy = (mode & 2) != 0};
+        if (xs_convert_precheck(in, &rep, NULL, &co) == XS_OK &&
+            xs_convert(in, out, &rep, NULL, &co) == XS_OK)
+            xs_out_commit(out);
+        else
+            xs_out_abort(out);
+    } else {
+        xs_out_abort(out);
+    }
+    xs_in_close(in);
+
+    struct xs_digest d;
+    if ((in = input(pre, npre, body, n, &rep))) {
+        xs_digest(in, &rep, NULL, &d);
+        xs_in_close(in);
+    }
+    struct xs_image *img = NULL;
+    if ((in = input(pre, npre, body, n, &rep))) {
+        if (xs_image_read(in, &rep, NULL, &img) == XS_OK) {
+            uint64_t counts[XS_DK_NR];
+            xs_image_diff(img, img, NULL, NULL, counts);
+        }
+        xs_image_free(img);
+        xs_in_close(in);
+    }
+    xs_report_free(&rep);
+    free(packed);
+    return 0;
+}

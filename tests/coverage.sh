@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Line coverage of the library (core/ and formats/) after a test run in a
+# build configured with -DXENSTREAM_COVERAGE=ON, from gcov itself.
+#
+#   tests/coverage.sh BUILD_DIR [MIN_PERCENT]     (default 90)
+#
+# Prints one line per source file and the total; fails below the minimum.
+set -uo pipefail
+B=$(cd "$1" && pwd)
+MIN=${2:-90}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+OBJ=$B/CMakeFiles/xenstream.dir
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+total=0 hit=0
+printf '%-24s %7s %7s\n' file lines covered
+for src in "$SRC"/core/*.c "$SRC"/formats/*.c; do
+    rel=${src#"$SRC"/}
+    gcda=$OBJ/$rel.gcda
+    if [ ! -f "$gcda" ]; then
+        echo "no coverage data for $rel (run the tests first)" >&2
+        exit 1
+    fi
+    # gcov -n: print, write nothing; the source's own "File" block
+    out=$(cd "$T" && gcov -n -o "$OBJ/$rel.o" "$src" 2>/dev/null |
+          awk -v f="$src" '$0 ~ "^File .*" f "'"'"'" {p=1; next}
+                           p && /^Lines executed:/ {print; exit}')
+    pct=$(echo "$out" | sed -n 's/Lines executed:\([0-9.]*\)% of \([0-9]*\)/\1 \2/p')
+    [ -n "$pct" ] || { echo "gcov gave nothing for $rel" >&2; exit 1; }
+    read -r p n <<<"$pct"
+    h=$(awk -v p="$p" -v n="$n" 'BEGIN{printf "%d", p * n / 100 + 0.5}')
+    total=$((total + n)); hit=$((hit + h))
+    printf '%-24s %7d %6.1f%%\n' "$rel" "$n" "$p"
+done
+pct=$(awk -v h=$hit -v t=$total 'BEGIN{printf "%.1f", 100 * h / t}')
+printf '%-24s %7d %6.1f%%   (target %d%%)\n' "core + formats" $total "$pct" "$MIN"
+awk -v p="$pct" -v m="$MIN" 'BEGIN{exit !(p >= m)}' || {
+    echo "line coverage $pct% is below $MIN%" >&2; exit 1; }

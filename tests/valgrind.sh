@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The suite under valgrind memcheck: no invalid access, no use of
+# uninitialised memory, no definite or indirect leak, in the Check suites
+# (XS_TEST_QUICK=1: every-offset loops at a stride, one loop case in ten)
+# and in every command on a sample of images.  Fails on any finding.
+#
+#   tests/valgrind.sh BUILD_DIR
+set -uo pipefail
+B=$(cd "$1" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+VG="valgrind -q --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite,indirect --track-fds=no"
+command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 1; }
+fail=0
+
+suite() { # NAME
+    if XS_TEST_QUICK=1 CK_FORK=no $VG "$B/tests/$1" >"$T/$1.log" 2>&1; then
+        echo "valgrind $1: clean ($(tail -1 "$T/$1.log"))"
+    else
+        echo "valgrind $1: FAILED"; tail -40 "$T/$1.log"; return 1
+    fi
+}
+export -f suite
+export B T VG
+printf '%s\n' check_pipeline check_containers check_libxc check_compat \
+    check_release check_digest |
+    xargs -P 2 -I{} bash -c 'suite {}' || fail=1
+
+# every command, on valid, invalid and truncated images
+X=$B/xenstream G=$B/xs-gen
+"$G" --container xl --guest pv64 --version 2 --pages 200 --checkpoint -o "$T/xl.img"
+"$G" --container libvirt --guest hvm --version 3 --pages 200 -o "$T/lv.img"
+"$G" --container xenserver --guest hvm --version 2 --pages 200 -o "$T/xs.img"
+"$G" --container xl --guest hvm --version 2 --pages 200 --gzip -o "$T/z.img.gz"
+head -c 30000 "$T/xl.img" >"$T/cut.img"
+cp "$T/xl.img" "$T/bad.img"
+printf '\x03' | dd of="$T/bad.img" bs=1 seek=$((32 + 16 + 40)) conv=notrunc 2>/dev/null
+n=0
+vgrun() { # WANT ARGS...
+    local want=$1; shift
+    $VG "$X" "$@" >"$T/out" 2>"$T/err" </dev/null
+    local rc=$?
+    n=$((n + 1))
+    if [ $rc != "$want" ]; then
+        echo "valgrind xenstream $*: exit $rc, expected $want"
+        grep -v "^  *|" "$T/err" | head -30
+        fail=1
+    fi
+}
+for img in xl.img lv.img xs.img z.img.gz; do
+    vgrun 0 verify --xen 4.14 "$T/$img"
+    vgrun 0 upgrade "$T/$img" -o "$T/up.img"
+    vgrun 0 convert --to-version 2 --drop-cpu-policy "$T/$img" -o "$T/down.img"
+    vgrun 0 info --json --digest "$T/$img"
+    vgrun 0 dump --json "$T/$img"
+    vgrun 0 digest "$T/$img"
+    vgrun 0 diff "$T/$img" "$T/up.img"
+done
+vgrun 1 verify "$T/cut.img"
+vgrun 1 upgrade "$T/cut.img" -o "$T/never.img"
+vgrun 1 verify "$T/bad.img"
+vgrun 1 verify --xen 4.13 "$T/lv.img"
+vgrun 1 diff "$T/xl.img" "$T/lv.img"
+vgrun 2 convert "$T/xl.img"
+echo "valgrind xenstream: $n runs"
+exit $fail
