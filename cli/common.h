@@ -19,6 +19,13 @@ extern const struct xs_command xs_cmd_dump;
 extern const struct xs_command xs_cmd_digest;
 extern const struct xs_command xs_cmd_diff;
 
+/* The status of a command over several inputs: I/O errors first, then
+ * invalid inputs. */
+static inline int xs_worst(int worst, int rc)
+{
+    return rc == XS_IO || (rc == XS_INVALID && worst == XS_OK) ? rc : worst;
+}
+
 /* Lowercase hex of n bytes into out (2n + 1 bytes). */
 void xs_hex(const uint8_t *p, size_t n, char *out);
 

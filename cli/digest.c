@@ -122,9 +122,7 @@ static int run_digest(int argc, char **argv)
                               "standard input)");
     int worst = XS_OK;
     for (int i = optind; i < argc; i++) {
-        int rc = digest_one(argv[i], json, &po);
-        if (rc == XS_IO || (rc == XS_INVALID && worst == XS_OK))
-            worst = rc;
+        worst = xs_worst(worst, digest_one(argv[i], json, &po));
     }
     return worst;
 }

@@ -211,9 +211,8 @@ static int run_verify(int argc, char **argv)
                               "standard input)");
     int worst = XS_OK;
     for (int i = optind; i < argc; i++) {
-        int rc = verify_one(argv[i], xen, json, strict, quiet, &po);
-        if (rc == XS_IO || (rc == XS_INVALID && worst == XS_OK))
-            worst = rc;
+        worst = xs_worst(worst,
+                         verify_one(argv[i], xen, json, strict, quiet, &po));
     }
     return worst;
 }

@@ -56,6 +56,7 @@ struct xs_in {
     uint64_t bytes_read; /* bytes read from the fd (compressed, for gzip) */
     bool eof;
     int fail;            /* status of the first failure: XS_IO or XS_INVALID */
+    bool checked;        /* a verify pass went over it (upgrade's precheck) */
     struct gz_in *gz;    /* non-NULL once the input is known to be gzip */
     xs_progress_fn progress;
     void *progress_ctx;
@@ -286,6 +287,8 @@ void xs_in_close(struct xs_in *in)
 /* Seekable means cheap to skip and to read twice: not through gzip. */
 bool xs_in_seekable(const struct xs_in *in) { return in->e.is_reg && !in->gz; }
 bool xs_in_is_gzip(const struct xs_in *in) { return in->gz != NULL; }
+void xs_in_set_checked(struct xs_in *in) { in->checked = true; }
+bool xs_in_checked(const struct xs_in *in) { return in->checked; }
 int xs_in_failure(const struct xs_in *in) { return in->fail; }
 uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
 uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }

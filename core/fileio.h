@@ -33,6 +33,10 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
 int xs_in_push_gzip(struct xs_in *in);
 int xs_in_gzip_check(struct xs_in *in);
 bool xs_in_is_gzip(const struct xs_in *in);
+/* Set by upgrade's precheck after a verify pass over the whole input
+ * passed: the writing pass then need not read page-table pages again. */
+void xs_in_set_checked(struct xs_in *in);
+bool xs_in_checked(const struct xs_in *in);
 /* XS_IO or XS_INVALID (corrupt compressed data) after a failed read. */
 int xs_in_failure(const struct xs_in *in);
 

@@ -7,6 +7,9 @@
 #include "validate.h"
 #include "writer.h"
 
+#define XS_START_INFO_HEAD 80 /* struct start_info up to console.domU */
+#define XS_START_INFO_KEEP 16
+
 /* The container layers whose own bytes digest hashes apart. */
 enum job_sink { JS_XL, JS_LIBXL, JS_LIBVIRT, JS_XENSERVER, JS_AFTER_END,
                 JS_NR };
@@ -31,6 +34,15 @@ struct job {
     struct xs_compat cp;
     struct xs_writer w;
     uint8_t page[XS_PAGE_SIZE];  /* a PV page-table page being checked */
+    /* PV, an input that cannot look back: pages that look like a start
+     * info page ("xen-" magic), as they last passed, for the check at END */
+    struct job_start_info {
+        uint64_t pfn, at;
+        int64_t index;
+        uint8_t head[XS_START_INFO_HEAD];
+    } si[XS_START_INFO_KEEP];
+    unsigned nsi;
+    bool si_overflow;            /* too many to keep: the check is skipped */
     /* the libxl stream around it, when there is one */
     struct xs_rec_reader xl;
     struct xs_validate_libxl vl;

@@ -138,6 +138,39 @@ int job_payload_hash(struct job *j, struct xs_rec_reader *rr,
     return rc;
 }
 
+/* A page about to pass on an input that cannot look back: kept when it
+ * starts like a start info page ("xen-3.0-x86_64", public/xen.h), and
+ * forgotten when its pfn comes again without that look. */
+static int start_info_candidate(struct job *j, uint64_t pfn, uint64_t at,
+                                int64_t index)
+{
+    const uint8_t *p;
+    int rc = xs_rec_payload_peek(&j->xc, XS_START_INFO_HEAD, &p);
+    if (rc != XS_OK || !p)
+        return rc;
+    bool looks = memcmp(p, "xen-", 4) == 0;
+    unsigned k = 0;
+    while (k < j->nsi && j->si[k].pfn != pfn)
+        k++;
+    if (!looks) {
+        if (k < j->nsi)
+            j->si[k] = j->si[--j->nsi];
+        return XS_OK;
+    }
+    if (k == j->nsi) {
+        if (j->nsi == XS_START_INFO_KEEP) {
+            j->si_overflow = true; /* not a guest Xen saved: give up */
+            return XS_OK;
+        }
+        j->nsi++;
+    }
+    j->si[k].pfn = pfn;
+    j->si[k].at = at;
+    j->si[k].index = index;
+    memcpy(j->si[k].head, p, XS_START_INFO_HEAD);
+    return XS_OK;
+}
+
 /* Pages with data in a PAGE_DATA record whose pfn array is whole. */
 static uint64_t data_pages(const struct xs_record *r, uint32_t count)
 {
@@ -160,7 +193,13 @@ static int payload(struct job *j, struct xs_out *out)
         int rc = out ? XS_OK : job_payload_hash(j, &j->xc, "libxc", r);
         return rc != XS_OK ? rc : xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     }
-    if (!j->v.pt_pages && !all)
+    /* the writing pass after a precheck: the pages were checked, so the
+     * payload goes through whole (one kernel copy); a PV guest's pages on
+     * an input that cannot look back are looked at as they pass, for the
+     * start info page */
+    bool si = j->v.guest == XS_GUEST_X86_PV && !xs_in_seekable(j->in) &&
+              !xs_in_checked(j->in) && !j->si_overflow;
+    if ((!j->v.pt_pages || xs_in_checked(j->in)) && !all && !si)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint32_t count = xs_le32(r->body);
     /* only a record whose length the body rule accepted is walked */
@@ -176,6 +215,14 @@ static int payload(struct job *j, struct xs_out *out)
         if (!xs_pfinfo_has_data(t))
             continue;
         bool pt = j->v.pt_pages && (t & 7u) != 0;
+        if (si && !pt && !all) {
+            if ((rc = xs_rec_payload_take(&j->xc, out, run)) != XS_OK)
+                break;
+            at += run;
+            run = 0;
+            if ((rc = start_info_candidate(j, e & XS_PFN_MASK, at, r->index)))
+                break;
+        }
         if (!pt && !all) {
             run += XS_PAGE_SIZE;
             continue;
@@ -203,8 +250,19 @@ static int check_start_info(struct job *j)
 {
     struct xs_validate *v = &j->v;
     if (v->guest != XS_GUEST_X86_PV || !v->start_info_known ||
-        !xs_in_seekable(j->in))
+        xs_in_checked(j->in))
         return XS_OK;
+    if (!xs_in_seekable(j->in)) {
+        /* a pipe or gzip: the page as it last passed, if it looked like
+         * one (else the restore's own magic check refuses it later) */
+        for (unsigned k = 0; k < j->nsi && !j->si_overflow; k++)
+            if (j->si[k].pfn == v->start_info_pfn) {
+                memset(j->page, 0, sizeof(j->page));
+                memcpy(j->page, j->si[k].head, XS_START_INFO_HEAD);
+                xs_validate_start_info(v, j->page, j->si[k].at, j->si[k].index);
+            }
+        return XS_OK;
+    }
     uint8_t buf[XS_PAGE_SIZE];
     for (size_t k = v->page_records.len / sizeof(struct xs_page_record);
          k-- > 0;) {
@@ -475,9 +533,12 @@ int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
     int rc = run_job(&j);
     if (rc == XS_OK)
         rc = xs_in_rewind(in);
-    /* The writing pass repeats this pass's warnings: keep it quiet. */
-    if (rc == XS_OK)
+    /* The writing pass repeats this pass's warnings: keep it quiet; and
+     * it need not read the pages this pass checked. */
+    if (rc == XS_OK) {
         rep->quiet = true;
+        xs_in_set_checked(in);
+    }
     return rc;
 }
 

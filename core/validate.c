@@ -321,6 +321,17 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
         if (t > 0)
             bad = "start info page", bad_pfn = ctx_field(c, w, edx),
             bad_at = edx;
+        /* process_start_info(): a pfn no page data populated has no mfn
+         * ("Start Info has bad mfn"), or, if a page table's entry made
+         * the restore populate it, is a page of zeroes whose xenstore and
+         * console pfns the guest then gets as 0: wrong either way */
+        if (t < 0)
+            xs_report_add(v->rep, XS_SEV_ERROR, "libxc.start_info.missing",
+                          at + edx, r->index, name,
+                          "vcpu 0's start info pfn 0x%llx never arrives as "
+                          "page data: the restore finds no page there "
+                          "(\"Start Info has bad mfn\") or a page of zeroes",
+                          (unsigned long long)ctx_field(c, w, edx));
     }
     if (vcpu == 0) {
         v->start_info_known = ctx_field(c, w, edx) <= v->max_pfn;

@@ -155,6 +155,19 @@ int xs_rec_payload_read(struct xs_rec_reader *r, void *dst, size_t n)
     return payload_moved(r, n, got);
 }
 
+int xs_rec_payload_peek(struct xs_rec_reader *r, size_t n, const uint8_t **p)
+{
+    *p = NULL;
+    if (n > r->payload_left)
+        return XS_OK;
+    long have = xs_in_need(r->in, n);
+    if (have < 0)
+        return XS_IO;
+    if ((size_t)have >= n)
+        *p = xs_in_peek(r->in);
+    return XS_OK;
+}
+
 int xs_rec_payload_copy(struct xs_rec_reader *r, struct xs_out *out)
 {
     return xs_rec_payload_take(r, out, r->payload_left);

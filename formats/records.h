@@ -66,6 +66,9 @@ int xs_rec_payload_skip(struct xs_rec_reader *r);
 int xs_rec_payload_take(struct xs_rec_reader *r, struct xs_out *out,
                         uint64_t n);
 int xs_rec_payload_read(struct xs_rec_reader *r, void *dst, size_t n);
+/* The next n (<= 64 KiB) payload bytes without consuming them; *p NULL
+ * when fewer are left (the take that follows reports the truncation). */
+int xs_rec_payload_peek(struct xs_rec_reader *r, size_t n, const uint8_t **p);
 /* Consume the current record's padding (warning when non-zero); it stays
  * in r->pad / r->pad_len. */
 int xs_rec_finish(struct xs_rec_reader *r);

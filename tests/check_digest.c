@@ -117,9 +117,7 @@ START_TEST(digest_changes)
     struct xs_digest d, e;
     gen(&a, 2 * 3, 2, 0); /* xl, PV */
     ck_assert_int_eq(digest(&a, false, &d), XS_OK);
-    memcpy(&b, &a, sizeof(b));
-    b.p = malloc(a.len);
-    memcpy(b.p, a.p, a.len);
+    tu_copy(&b, &a);
     b.p[b.len - 20000] ^= 1; /* inside the last PAGE_DATA's pages */
     ck_assert_int_eq(digest(&b, false, &e), XS_OK);
     ck_assert(memcmp(d.content, e.content, 16) != 0);
@@ -127,7 +125,7 @@ START_TEST(digest_changes)
     ck_assert_ptr_nonnull(layer_of(&d, "xl", &kx));
     ck_assert_mem_eq(d.layer[kx].hash, e.layer[kx].hash, 16);
     /* the config's JSON: its "name" value */
-    memcpy(b.p, a.p, a.len);
+    tu_copy(&b, &a);
     uint8_t *name = memmem(b.p, 4096, "guest-1", 7);
     ck_assert_ptr_nonnull(name);
     name[6] = '2';
@@ -241,9 +239,7 @@ START_TEST(diff_finds_the_change)
     o.batch = 64;
     o.checkpoint = true; /* pfns 16..47 are sent twice */
     tu_gen(&o, &a);
-    ck_assert_int_eq(xs_buf_reserve(&b, a.len), XS_OK);
-    memcpy(b.p, a.p, a.len);
-    b.len = a.len;
+    tu_copy(&b, &a);
 
     /* the last transmission of pfn 0x20 is what a restore keeps */
     b.p[page_offset(&a, 0x20, 1) + 100] ^= 0x40;
@@ -252,11 +248,11 @@ START_TEST(diff_finds_the_change)
     ck_assert_str_eq(s.first.what, "pfn 0x20");
     ck_assert_str_eq(s.first.a, "NOTAB, contents differ");
     /* its first transmission is overwritten: no difference */
-    memcpy(b.p, a.p, a.len);
+    tu_copy(&b, &a);
     b.p[page_offset(&a, 0x20, 0) + 100] ^= 0x40;
     ck_assert_uint_eq(compare(&a, &b, &s, counts), 0);
     /* a page sent once */
-    memcpy(b.p, a.p, a.len);
+    tu_copy(&b, &a);
     b.p[page_offset(&a, 0x100, 0)] ^= 1;
     ck_assert_uint_eq(compare(&a, &b, &s, counts), 1);
     ck_assert_str_eq(s.first.what, "pfn 0x100");
@@ -291,9 +287,7 @@ START_TEST(diff_hvm_params)
     o.guest = XS_GUEST_X86_HVM;
     o.pages = 200;
     tu_gen(&o, &a);
-    ck_assert_int_eq(xs_buf_reserve(&b, a.len), XS_OK);
-    memcpy(b.p, a.p, a.len);
-    b.len = a.len;
+    tu_copy(&b, &a);
     /* the HVM_PARAMS record: type 0x0a, then count, pad, index, value */
     uint8_t pat[4] = {0x0a, 0, 0, 0};
     uint8_t *r = NULL;

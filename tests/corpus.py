@@ -79,6 +79,7 @@ CASES = [
     ("vcpu-cr3-pae", "pv32", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 2728 + 3, b"\x10", "libxc.vcpu.cr3"),
     ("vcpu-cr3-type", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 5008, le64(0), "libxc.vcpu.pfn_type"),
     ("vcpu-start-info-type", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 616, le64(1), "libxc.vcpu.pfn_type"),
+    ("start-info-missing", "pv64", "libxc", ("libxc", "PAGE_DATA", 0), 16 + 8 * 5, le64(4), "libxc.start_info.missing"),
     ("start-info-xenstore", "pv64", "libxc", ("libxc", "PAGE_DATA", 0), 16 + 8 * 512 + 5 * 4096 + 56, le64(0x100000), "libxc.start_info.range"),
     ("start-info-console", "pv64", "libxc", ("libxc", "PAGE_DATA", 0), 16 + 8 * 512 + 5 * 4096 + 72, le64(0x100000), "libxc.start_info.range"),
     ("vcpu-cr1", "pv64", "libxc", ("libxc", "X86_PV_VCPU_BASIC", 0), 16 + 4992, le64((0x200000 << 12) | 1), "libxc.vcpu.cr1"),
@@ -159,6 +160,14 @@ def main():
                 fails += 1
         if rule not in rules:
             print("FAIL: %s: xenstream does not report %s (it reports %s)" % (name, rule, rules))
+            fails += 1
+        # the same fault through a pipe (no seeking, no looking back)
+        with open(path, "rb") as f:
+            xp = subprocess.run([XS, "verify", "--json", "-"], stdin=f,
+                                capture_output=True, text=True)
+        prules = [f["rule"] for f in json.loads(xp.stdout.splitlines()[0])["findings"]]
+        if rule not in prules:
+            print("FAIL: %s: from a pipe xenstream does not report %s (it reports %s)" % (name, rule, prules))
             fails += 1
         if sev.get(rule) == "warning":
             st = subprocess.run([XS, "verify", "-q", "--strict", path],

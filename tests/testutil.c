@@ -135,6 +135,13 @@ void tu_expect_fault(const struct xs_buf *in, struct xs_report *rep,
     }
 }
 
+void tu_copy(struct xs_buf *dst, const struct xs_buf *src)
+{
+    ck_assert_int_eq(xs_buf_reserve(dst, src->len + 1), XS_OK);
+    memcpy(dst->p, src->p, src->len);
+    dst->len = src->len;
+}
+
 void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b)
 {
     b->len = 0;

@@ -31,6 +31,8 @@ void tu_expect_fault(const struct xs_buf *in, struct xs_report *rep,
 /* Generate a stream into b (aborts the test on failure). */
 void tu_gen(const struct xs_gen_opts *o, struct xs_buf *b);
 
+/* dst becomes a copy of src. */
+void tu_copy(struct xs_buf *dst, const struct xs_buf *src);
 /* The two buffers hold the same bytes. */
 void tu_assert_same(const struct xs_buf *x, const struct xs_buf *y,
                     const char *what);
