@@ -63,7 +63,8 @@ test)
     [ -d build-asan/xen-utils ] || cp -r build-cov/xen-utils build-asan/ 2>/dev/null || true
     echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
     (cd build-asan &&
-        XS_CLI_QUICK=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        XS_CLI_QUICK=1 XS_TEST_SAMPLE=3 \
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --output-on-failure -j"$jobs")
     # 3. valgrind memcheck over the suites and every command

@@ -299,6 +299,26 @@ static uint64_t ctx_field(const uint8_t *c, unsigned width, uint32_t off)
     return width == 8 ? xs_le64(c + off) : xs_le32(c + off);
 }
 
+/* The domain a restore fills is made from the image's xl config: a vCPU
+ * the config does not give it is refused (xg_sr_restore_x86_pv.c
+ * handle_x86_pv_vcpu_blob(): "vcpu_id exceeds domain max"; for an HVM CPU
+ * descriptor, Xen's hvm_load(): "has no vcpu").  Without a config the
+ * domain's size is the toolstack's, not in the bytes. */
+static void check_vcpu_id(struct xs_validate *v, const struct xs_record *r,
+                          const char *name, uint64_t id, uint64_t at)
+{
+    const struct xs_summary *s = v->sum;
+    if (v->vcpu_id_reported || !s->have_config || s->cfg_vcpus <= 0 ||
+        id < (uint64_t)s->cfg_vcpus)
+        return;
+    v->vcpu_id_reported = true;
+    xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.id_range", at, r->index,
+                  name,
+                  "vcpu %llu, but the xl config gives the domain %lld vCPUs "
+                  "(max): the restore refuses it",
+                  (unsigned long long)id, (long long)s->cfg_vcpus);
+}
+
 static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
                              const char *name)
 {
@@ -359,7 +379,8 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     for (uint64_t f = 0; f < (ents + 511) / 512; f++) {
         uint64_t pfn = ctx_field(c, w, gdt_frames + (uint32_t)(f * w));
         int t = v->runs_full ? 0 : xs_validate_type_get(v, pfn);
-        if (!bad && pfn <= v->max_pfn && t > 0)
+        /* a frame of another type, or one no page data populated */
+        if (!bad && pfn <= v->max_pfn && t != 0)
             bad = "GDT frame", bad_pfn = pfn,
             bad_at = gdt_frames + (uint32_t)(f * w);
         if (pfn > v->max_pfn) {
@@ -410,13 +431,15 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.pfn_type",
                       at + bad_at, r->index, name,
                       "vcpu %u's %s, pfn 0x%llx, %s%s: the restore refuses "
-                      "it (\"has bad type\")",
+                      "it (%s)",
                       vcpu, bad, (unsigned long long)bad_pfn,
                       bt < 0 ? "never arrives as a page"
                              : "arrives as a page of type ",
                       bt < 0 ? "" : xs_pfinfo_name((unsigned)bt)
                                         ? xs_pfinfo_name((unsigned)bt)
-                                        : "?");
+                                        : "?",
+                      bt < 0 ? "\"has bad mfn\", or a page of zeroes"
+                             : "\"has bad type\"");
     }
 }
 
@@ -701,7 +724,15 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
                 "against an empty p2m");
         v->p2m = true;
         break;
+    case XS_REC_X86_PV_VCPU_EXTENDED:
+    case XS_REC_X86_PV_VCPU_XSAVE:
+    case XS_REC_X86_PV_VCPU_MSRS:
+        if (r->held >= 4)
+            check_vcpu_id(v, r, name, xs_le32(r->body), r->offset + 8);
+        break;
     case XS_REC_X86_PV_VCPU_BASIC:
+        if (r->held >= 4)
+            check_vcpu_id(v, r, name, xs_le32(r->body), r->offset + 8);
         if (v->pv_info && !v->page_data)
             ERR(v, r, "libxc.order.vcpu_before_page_data",
                 "vcpu context before any PAGE_DATA: the spec requires the "
@@ -732,6 +763,16 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
         break;
     case XS_REC_HVM_CONTEXT:
         v->hvm_context = true;
+        /* HVM_SAVE_CODE(CPU) descriptors, one per vCPU by instance */
+        for (uint64_t a = 0; r->held >= 8 && a <= r->held - 8;) {
+            uint16_t code = xs_le16(r->body + a), inst = xs_le16(r->body + a + 2);
+            uint32_t len = xs_le32(r->body + a + 4);
+            if (code == 0 || len > r->held - a - 8)
+                break;
+            if (code == 2)
+                check_vcpu_id(v, r, name, inst, r->offset + 8 + a + 2);
+            a += 8 + (uint64_t)len;
+        }
         break;
     case XS_REC_PAGE_DATA:
         if (v->guest == XS_GUEST_X86_PV && r->held >= 8 &&

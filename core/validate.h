@@ -39,6 +39,7 @@ struct xs_validate {
     bool start_info_known;      /* PV: vcpu 0 named its start info pfn */
     uint64_t start_info_pfn;
     int64_t pte_reported;/* record index of the last PTE finding */
+    bool vcpu_id_reported;
 };
 
 /* Where a PV PAGE_DATA record stands and which pfns with data it carries

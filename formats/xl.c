@@ -190,8 +190,12 @@ static void parse_text(const char *cfg, size_t n, struct xs_summary *sum)
                      strcmp(v, "generic") == 0 ? "pv" : v, strlen(v));
         else if (strcmp(key, "memory") == 0)
             sum->cfg_memory_mib = strtoll(v, NULL, 0);
-        else if (strcmp(key, "vcpus") == 0 || strcmp(key, "maxvcpus") == 0)
-            sum->cfg_vcpus = strtoll(v, NULL, 0);
+        else if (strcmp(key, "vcpus") == 0 || strcmp(key, "maxvcpus") == 0) {
+            /* the domain gets the larger: maxvcpus, else vcpus */
+            long long count = strtoll(v, NULL, 0);
+            if (count > sum->cfg_vcpus)
+                sum->cfg_vcpus = count;
+        }
     }
 }
 

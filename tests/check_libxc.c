@@ -555,6 +555,43 @@ START_TEST(state_pv_order_and_p2m)
 }
 END_TEST
 
+START_TEST(state_vcpu_pages_missing)
+{
+    /* vcpu 0 names pages that never arrive: its start info page, then a
+     * GDT frame (process_start_info(), process_vcpu_basic(): bad mfn) */
+    static uint8_t v0[8 + XS_VCPU_CTX_X86_64];
+    uint8_t pd[8 + 16] = {2};
+    xs_put_le64(pd + 8, 1000);                                /* NOTAB */
+    xs_put_le64(pd + 16, (uint64_t)XS_PF_L4TAB_PIN << 60 | 1001);
+    xs_put_le64(v0 + 8 + 616, 1005);        /* edx: start info pfn */
+    xs_put_le64(v0 + 8 + 4984 + 24, 1001ULL << 12);          /* cr3 */
+    for (int round = 0; round < 2; round++) {
+        teardown(); setup();
+        vstart(3, XS_GUEST_X86_PV);
+        pv_info(8, 0);
+        feed0(XS_REC_STATIC_DATA_END, 1);
+        p2m(1023, 1000, 2);
+        feed(XS_REC_PAGE_DATA, pd, sizeof(pd), 3);
+        feed(XS_REC_X86_PV_VCPU_BASIC, v0, sizeof(v0), 4);
+        const struct xs_finding *f =
+            xs_report_find(&rep, round ? "libxc.vcpu.pfn_type"
+                                       : "libxc.start_info.missing");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(f->offset, 0x400 + 16 + (round ? 4832 : 616));
+        /* (the held-only PAGE_DATA also breaks its length rule) */
+        ck_assert_uint_eq(rep.errors, 2);
+        if (round)
+            ck_assert_ptr_null(xs_report_find(&rep, "libxc.start_info.missing"));
+        /* next round: the start info page arrived, a GDT frame did not */
+        xs_put_le64(v0 + 8 + 616, 1000);
+        xs_put_le64(v0 + 8 + 4960, 1);                    /* GDT entries */
+        xs_put_le64(v0 + 8 + 4832, 1007);                 /* GDT frame 0 */
+    }
+    ck_assert_ptr_nonnull(strstr(xs_report_find(&rep, "libxc.vcpu.pfn_type")->msg,
+                                 "never arrives"));
+}
+END_TEST
+
 START_TEST(state_p2m_frames_arrive)
 {
     /* the p2m frames (pfns 1000, 1001) must arrive as NOTAB pages */
@@ -720,6 +757,7 @@ static Suite *suite(void)
     tcase_add_test(t, state_p2m_length_for_width);
     tcase_add_test(t, state_vcpu_basic_size);
     tcase_add_test(t, state_pfn_type_runs);
+    tcase_add_test(t, state_vcpu_pages_missing);
     tcase_add_test(t, state_pv_order_and_p2m);
     tcase_add_test(t, state_p2m_frames_arrive);
     tcase_add_test(t, state_shared_info_before_pv_info);

@@ -24,6 +24,7 @@ BASES = {
     "hvm": ["--guest", "hvm"],
     "libxl-pv64": ["--guest", "pv64", "--container", "libxl"],
     "xl-pv64": ["--guest", "pv64", "--container", "xl"],
+    "xl-hvm": ["--guest", "hvm", "--container", "xl"],
 }
 
 
@@ -99,6 +100,8 @@ CASES = [
     ("libxl-options", "libxl-pv64", "libxl", None, 14, b"\x01", "libxl.reserved"),
     ("libxl-unknown", "libxl-pv64", "libxl", ("libxl", "libxl END", 0), 0, le32(9), "libxl.unknown"),
     ("libxl-ctx-length", "libxl-pv64", "libxl", ("libxl", "LIBXC_CONTEXT", 0), 4, le32(8), "libxl.length"),
+    ("vcpu-id-range", "xl-pv64", "xl", None, 0, "max_vcpus", "libxc.vcpu.id_range"),
+    ("hvm-vcpu-id-range", "xl-hvm", "xl", None, 0, "max_vcpus", "libxc.vcpu.id_range"),
     ("xl-byteorder", "xl-pv64", "xl", None, 32, b"\x05", "xl.hdr.byteorder"),
     ("xl-mandatory", "xl-pv64", "xl", None, 36, b"\x07", "xl.hdr.mandatory_flags"),
 ]
@@ -119,6 +122,9 @@ def make(case):
             page += 1 if t <= 4 or 9 <= t <= 12 else 0
         p = at + 16 + 8 * count + 4096 * page
         buf[p:p + 8] = le64((0x100000 << 12) | 0x67)
+    elif data == "max_vcpus":  # the xl config gives the domain one vCPU
+        assert buf.count(b'"max_vcpus": 2') == 1
+        buf = bytearray(buf.replace(b'"max_vcpus": 2', b'"max_vcpus": 1'))
     elif data == "sde":  # a second STATIC_DATA_END before the p2m
         buf[at:at] = le32(0x10) + le32(0)
     elif data == "swap":  # the CPUID policy moved after STATIC_DATA_END

@@ -155,7 +155,13 @@ static bool quick(void)
 }
 
 size_t tu_stride(void) { return quick() ? 97 : 1; }
-int tu_sample(void) { return quick() ? 10 : 1; }
+
+int tu_sample(void)
+{
+    const char *s = getenv("XS_TEST_SAMPLE");
+    int n = s ? atoi(s) : 0;
+    return n > 0 ? n : quick() ? 10 : 1;
+}
 
 int tu_run(Suite *s)
 {
