@@ -175,8 +175,10 @@ static int start_info_candidate(struct job *j, uint64_t pfn, uint64_t at,
 static uint64_t data_pages(const struct xs_record *r, uint32_t count)
 {
     uint64_t n = 0;
-    for (uint32_t i = 0; i < count; i++)
-        n += xs_pfinfo_has_data(xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i)));
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+        n += xs_pfinfo_has_data(xs_pfn_type(e));
+    }
     return n;
 }
 
@@ -191,7 +193,8 @@ static int payload(struct job *j, struct xs_out *out)
     bool all = j->visit && j->visit->page;
     if (r->type != XS_REC_PAGE_DATA || r->held < 8) {
         int rc = out ? XS_OK : job_payload_hash(j, &j->xc, "libxc", r);
-        return rc != XS_OK ? rc : xs_rec_payload_take(&j->xc, out, UINT64_MAX);
+        return rc != XS_OK ? rc
+                           : xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     }
     /* the writing pass after a precheck: the pages were checked, so the
      * payload goes through whole (one kernel copy); a PV guest's pages on
@@ -259,7 +262,8 @@ static int check_start_info(struct job *j)
             if (j->si[k].pfn == v->start_info_pfn) {
                 memset(j->page, 0, sizeof(j->page));
                 memcpy(j->page, j->si[k].head, XS_START_INFO_HEAD);
-                xs_validate_start_info(v, j->page, j->si[k].at, j->si[k].index);
+                xs_validate_start_info(v, j->page, j->si[k].at,
+                                       j->si[k].index);
             }
         return XS_OK;
     }
