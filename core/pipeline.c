@@ -171,6 +171,26 @@ static int start_info_candidate(struct job *j, uint64_t pfn, uint64_t at,
     return XS_OK;
 }
 
+/* Page-table pages often lie side by side: before the first of a run is
+ * read, the window is filled with the whole run (at most the window), so
+ * that a regular file gives them in one read, not one a page. */
+static int prefetch_pt(struct job *j, const struct xs_record *r, uint32_t i,
+                       uint32_t count)
+{
+    size_t pages = 0;
+    for (; i < count && pages < XS_IN_WINDOW / XS_PAGE_SIZE; i++) {
+        unsigned t = xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i));
+        if (!xs_pfinfo_has_data(t))
+            continue; /* no data: not in the payload */
+        if ((t & 7u) == 0)
+            break;
+        pages++;
+    }
+    if (pages < 2 || (uint64_t)pages * XS_PAGE_SIZE > j->xc.payload_left)
+        return XS_OK;
+    return xs_in_need(j->in, pages * XS_PAGE_SIZE) < 0 ? XS_IO : XS_OK;
+}
+
 /* Pages with data in a PAGE_DATA record whose pfn array is whole. */
 static uint64_t data_pages(const struct xs_record *r, uint32_t count)
 {
@@ -230,8 +250,11 @@ static int payload(struct job *j, struct xs_out *out)
             run += XS_PAGE_SIZE;
             continue;
         }
-        if ((rc = xs_rec_payload_take(&j->xc, out, run)) != XS_OK ||
-            (rc = xs_rec_payload_read(&j->xc, j->page, XS_PAGE_SIZE)))
+        if ((rc = xs_rec_payload_take(&j->xc, out, run)) != XS_OK)
+            break;
+        if (pt && !all && (rc = prefetch_pt(j, r, i, count)) != XS_OK)
+            break;
+        if ((rc = xs_rec_payload_read(&j->xc, j->page, XS_PAGE_SIZE)))
             break;
         if (pt)
             xs_validate_pt_page(&j->v, r, i, j->page, at + run);
