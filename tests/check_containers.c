@@ -9,10 +9,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "detect.h"
 #include "endian.h"
+#include "libvirt.h"
 #include "libxc.h"
 #include "libxl.h"
 #include "testutil.h"
+#include "xenserver.h"
 #include "xl.h"
 
 static struct xs_report rep;
@@ -498,6 +501,76 @@ START_TEST(libvirt_and_xenserver_rules)
     memset(a.p + lx, 0xff, 2);
     a.len = lx + 16;
     tu_expect_fault(&a, &rep, "xenserver.libxc", XS_SEV_ERROR, a.len);
+    /* libvirt: another version; the header codec round trip */
+    opts(&o, 2 * NGUEST * V_NR, 3);
+    tu_gen(&o, &a);
+    a.p[16] = 3;
+    tu_expect_fault(&a, &rep, "libvirt.hdr.version", XS_SEV_ERROR, 16);
+    struct xs_libvirt_hdr h, h2;
+    xs_libvirt_hdr_decode(a.p, &h);
+    uint8_t enc[XS_LIBVIRT_HDR_SIZE];
+    xs_libvirt_hdr_encode(&h, enc);
+    ck_assert_mem_eq(enc, a.p, XS_LIBVIRT_HDR_SIZE);
+    xs_libvirt_hdr_decode(enc, &h2);
+    ck_assert_uint_eq(h2.xml_len, h.xml_len);
+}
+END_TEST
+
+/* Every record type xenopsd writes has its name (suspend_image.ml), the
+ * others none; the header codec round-trips. */
+START_TEST(xenserver_names)
+{
+    static const uint64_t known[] = {
+        XS_XSR_XENOPS, XS_XSR_LIBXC, XS_XSR_LIBXL, XS_XSR_LIBXC_LEGACY,
+        XS_XSR_QEMU_TRAD, XS_XSR_QEMU_XEN, XS_XSR_DEMU, XS_XSR_VARSTORED,
+        XS_XSR_SWTPM0, XS_XSR_SWTPM, XS_XSR_END,
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        ck_assert_ptr_nonnull(xs_xenserver_rec_name(known[i]));
+        uint8_t hdr[XS_XENSERVER_HDR_SIZE];
+        uint64_t t, n;
+        xs_xenserver_hdr_encode(known[i], 1000 + i, hdr);
+        xs_xenserver_hdr_decode(hdr, &t, &n);
+        ck_assert_uint_eq(t, known[i]);
+        ck_assert_uint_eq(n, 1000 + i);
+    }
+    ck_assert_ptr_null(xs_xenserver_rec_name(0x0e));
+    ck_assert_ptr_null(xs_xenserver_rec_name(1ULL << 40));
+}
+END_TEST
+
+/* What each first few bytes are said to be. */
+START_TEST(detect_describe)
+{
+    static const struct {
+        const char *bytes;
+        size_t n;
+        enum xs_layer layer;
+        const char *says; /* in the description, or NULL */
+    } cases[] = {
+        {"\x1f\x8b\x08", 3, XS_LAYER_GZIP, NULL},
+        {"LibxlFmt\0\0\0\2", 12, XS_LAYER_LIBXL, NULL},
+        {"\xff\xff\xff\xff\xff\xff\xff\xffXENF", 12, XS_LAYER_LIBXC, NULL},
+        {XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE, XS_LAYER_XENSERVER, NULL},
+        {"\x00\x10\x00\x00\x00\x00\x00\x00", 8, XS_LAYER_LEGACY, "legacy"},
+        {"\x00\x10\x00\x00\xff\xff\xff\xff", 8, XS_LAYER_LEGACY, "legacy"},
+        {XS_XENSERVER_LEGACY_SIG, XS_XENSERVER_SIG_SIZE, XS_LAYER_UNKNOWN,
+         "legacy XenServer"},
+        {"", 0, XS_LAYER_UNKNOWN, "empty"},
+        {"abc", 3, XS_LAYER_UNKNOWN, "too short"},
+        {"hello, world", 12, XS_LAYER_UNKNOWN, "not a Xen save image"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const uint8_t *p = (const uint8_t *)cases[i].bytes;
+        ck_assert_int_eq(xs_detect(p, cases[i].n), cases[i].layer);
+        ck_assert_ptr_nonnull(xs_layer_name(cases[i].layer));
+        if (cases[i].says)
+            ck_assert_ptr_nonnull(
+                strstr(xs_detect_describe(p, cases[i].n), cases[i].says));
+    }
+    ck_assert_str_eq(xs_layer_name(XS_LAYER_XL), "xl");
+    ck_assert_str_eq(xs_layer_name(XS_LAYER_LIBVIRT), "libvirt");
+    ck_assert_str_eq(xs_layer_name((enum xs_layer)99), "unknown");
 }
 END_TEST
 
@@ -623,6 +696,8 @@ int main(void)
     tcase_add_test(t, libxl_record_rules);
     tcase_add_test(t, trailing_kinds);
     tcase_add_test(t, libvirt_and_xenserver_rules);
+    tcase_add_test(t, xenserver_names);
+    tcase_add_test(t, detect_describe);
     tcase_add_test(t, info_facts);
     suite_add_tcase(s, t);
     t = tcase_create("truncation");
