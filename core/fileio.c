@@ -123,6 +123,10 @@ struct xs_out {
     z_stream *gz;        /* gzip output, when asked for */
     uint8_t *zbuf;
     struct hasher *hash; /* a digest sink: no fd, bytes are hashed */
+    /* a range of a regular input still to be copied here, in order after
+     * everything written before it (the buffer is empty meanwhile) */
+    struct xs_in *pend_in;
+    uint64_t pend_off, pend_len;
 };
 
 int xs_buf_reserve(struct xs_buf *b, size_t cap)
@@ -1018,9 +1022,79 @@ int xs_out_set_gzip(struct xs_out *out, int level)
     return XS_OK;
 }
 
+bool xs_out_can_copy_range(const struct xs_out *out, const struct xs_in *in)
+{
+    return in->e.is_reg && !in->gz && out->e.is_reg && !out->gz &&
+           !out->hash;
+}
+
+/* The pending input range, by copy_file_range (read and write where the
+ * kernel refuses it).  A file that shrank since it was checked is an
+ * I/O error: the bytes promised are gone. */
+static int pending_flush(struct xs_out *out)
+{
+    struct xs_in *in = out->pend_in;
+    uint64_t left = out->pend_len;
+    loff_t at = (loff_t)(in->start + out->pend_off);
+    bool cfr = true;
+    out->pend_len = 0;
+    while (left > 0) {
+        size_t chunk = left > (64u << 20) ? (64u << 20) : (size_t)left;
+        ssize_t r;
+        if (cfr) {
+            r = copy_file_range(in->e.fd, &at, out->e.fd, NULL, chunk, 0);
+            if (r < 0 && (errno == EINVAL || errno == EXDEV ||
+                          errno == ENOSYS || errno == EOPNOTSUPP)) {
+                cfr = false;
+                continue;
+            }
+        } else {
+            size_t n = chunk < XS_OUT_BUF ? chunk : XS_OUT_BUF;
+            r = pread(in->e.fd, out->e.buf, n, at);
+            if (r > 0) {
+                if (raw_write(out, out->e.buf, (size_t)r) != XS_OK)
+                    return XS_IO;
+                at += r;
+            }
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            io_error(out->e.rep, r < 0 ? "cannot copy into" : "input shrank "
+                     "while copying into", out->e.name, r < 0 ? errno : EIO);
+            out->failed = true;
+            return XS_IO;
+        }
+        left -= (uint64_t)r;
+        out->written += (uint64_t)r;
+        in->bytes_read += (uint64_t)r;
+    }
+    return XS_OK;
+}
+
+int xs_out_copy_range(struct xs_out *out, struct xs_in *in, uint64_t off,
+                      uint64_t len)
+{
+    if (out->failed)
+        return XS_IO;
+    if (out->pend_len && out->pend_in == in &&
+        out->pend_off + out->pend_len == off) {
+        out->pend_len += len;
+        return XS_OK;
+    }
+    if (xs_out_flush(out) != XS_OK)
+        return XS_IO;
+    out->pend_in = in;
+    out->pend_off = off;
+    out->pend_len = len;
+    return XS_OK;
+}
+
 int xs_out_flush(struct xs_out *out)
 {
     if (out->failed)
+        return XS_IO;
+    if (out->pend_len && pending_flush(out) != XS_OK)
         return XS_IO;
     size_t n = out->len;
     out->len = 0;
@@ -1033,6 +1107,8 @@ int xs_out_write(struct xs_out *out, const void *p, size_t n)
         return XS_IO;
     if (n == 0)
         return XS_OK; /* p may be NULL (an empty body) */
+    if (out->pend_len && pending_flush(out) != XS_OK)
+        return XS_IO;
     if (out->len + n > XS_OUT_BUF) {
         if (xs_out_flush(out) != XS_OK)
             return XS_IO;
@@ -1060,7 +1136,7 @@ void xs_out_set_fsync(struct xs_out *out, bool on) { out->fsync = on; }
 
 uint64_t xs_out_written(const struct xs_out *out)
 {
-    return out->written + out->len;
+    return out->written + out->len + out->pend_len;
 }
 
 static void out_free(struct xs_out *out);

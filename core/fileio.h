@@ -50,6 +50,13 @@ int xs_in_pread(struct xs_in *in, uint64_t off, void *dst, size_t n);
 struct xs_out *xs_out_digest(const char *name, struct xs_report *rep);
 int xs_out_digest_take(struct xs_out *out, uint8_t hash[16]);
 
+/* Copy len bytes of a regular input, at its logical offset off, to out,
+ * after everything written so far; adjacent ranges become one copy (one
+ * copy_file_range).  The input's own position does not move. */
+bool xs_out_can_copy_range(const struct xs_out *out, const struct xs_in *in);
+int xs_out_copy_range(struct xs_out *out, struct xs_in *in, uint64_t off,
+                      uint64_t len);
+
 int xs_out_write(struct xs_out *out, const void *p, size_t n);
 int xs_out_zeros(struct xs_out *out, size_t n);
 int xs_out_flush(struct xs_out *out);

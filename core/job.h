@@ -26,6 +26,8 @@ struct job {
     const struct xs_convert_opts *conv; /* convert (also its precheck) */
     const struct xs_release *xen;       /* verify --xen: its rules too */
     bool stop_at_error;        /* upgrade: the first fault ends the run */
+    bool passthrough;          /* records are copied as they stand (see
+                                  job_libxc()) */
     bool ended;                /* the input ended early, validly (Remus) */
     const struct xs_visitor *visit; /* dump: sees every header and record */
     /* the libxc stream */
