@@ -20,7 +20,7 @@
 #include <zlib.h>
 
 #define XS_OUT_BUF (64u << 10)
-#define XS_PAGE_BYTES 4096u
+#define XS_SMALL_READ 4096u /* below this a read gets read-ahead */
 
 /* What an input and an output share: a named fd and its buffer. */
 struct endpoint {
@@ -290,7 +290,6 @@ void xs_in_close(struct xs_in *in)
 
 /* Seekable means cheap to skip and to read twice: not through gzip. */
 bool xs_in_seekable(const struct xs_in *in) { return in->e.is_reg && !in->gz; }
-bool xs_in_is_gzip(const struct xs_in *in) { return in->gz != NULL; }
 void xs_in_set_checked(struct xs_in *in) { in->checked = true; }
 bool xs_in_checked(const struct xs_in *in) { return in->checked; }
 int xs_in_failure(const struct xs_in *in) { return in->fail; }
@@ -467,7 +466,7 @@ static int fill(struct xs_in *in, size_t want)
          * record header gets 16 KiB more (its body, a pfn array, is
          * next), a page read for a check exactly the page. */
         size_t room = XS_IN_WINDOW - in->len;
-        size_t ahead = want - in->len < XS_PAGE_BYTES ? 16384 : 0;
+        size_t ahead = want - in->len < XS_SMALL_READ ? 16384 : 0;
         if (in->e.is_reg && room > want - in->len + ahead)
             room = want - in->len + ahead;
         ssize_t r = in_read_fd(in, in->e.buf + in->len, room);

@@ -32,7 +32,6 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
  * end reports a compressed input that stopped before its trailer. */
 int xs_in_push_gzip(struct xs_in *in);
 int xs_in_gzip_check(struct xs_in *in);
-bool xs_in_is_gzip(const struct xs_in *in);
 /* Set by upgrade's precheck after a verify pass over the whole input
  * passed: the writing pass then need not read page-table pages again. */
 void xs_in_set_checked(struct xs_in *in);

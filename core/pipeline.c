@@ -191,17 +191,6 @@ static int prefetch_pt(struct job *j, const struct xs_record *r, uint32_t i,
     return xs_in_need(j->in, pages * XS_PAGE_SIZE) < 0 ? XS_IO : XS_OK;
 }
 
-/* Pages with data in a PAGE_DATA record whose pfn array is whole. */
-static uint64_t data_pages(const struct xs_record *r, uint32_t count)
-{
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
-        n += xs_pfinfo_has_data(xs_pfn_type(e));
-    }
-    return n;
-}
-
 /* The payload of the current libxc record, copied to out (or skipped
  * when out is NULL).  A PV PAGE_DATA with page-table pages has those pages
  * read, so that every entry can be checked (validate.c); the other pages
@@ -227,8 +216,7 @@ static int payload(struct job *j, struct xs_out *out)
     uint32_t count = xs_le32(r->body);
     /* only a record whose length the body rule accepted is walked */
     if (r->held != 8 + 8 * (uint64_t)count ||
-        xs_record_payload(r) !=
-            (all ? data_pages(r, count) : j->v.data_pages) * XS_PAGE_SIZE)
+        xs_record_payload(r) != j->v.data_pages * XS_PAGE_SIZE)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint64_t run = 0, at = r->offset + XS_REC_HDR_SIZE + r->held;
     int rc = XS_OK;

@@ -253,7 +253,6 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
     bool reported = false;
     size_t cursor = 0;
     v->pt_pages = 0;
-    v->data_pages = 0;
     v->rec_min_pfn = UINT64_MAX;
     v->rec_max_pfn = 0;
     for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
@@ -270,7 +269,6 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
                           (unsigned long long)v->max_pfn);
             reported = true;
         }
-        v->data_pages += xs_pfinfo_has_data(t);
         if (xs_pfinfo_has_data(t)) {
             if ((t & 7u) >= 1)
                 v->pt_pages++;
@@ -515,6 +513,7 @@ static void count_facts(struct xs_validate *v, const struct xs_record *r)
                 uint64_t pfn = e & XS_PFN_MASK;
                 s->page_types[xs_pfn_type(e)]++;
                 s->pages += xs_pfinfo_has_data(xs_pfn_type(e));
+                v->data_pages += xs_pfinfo_has_data(xs_pfn_type(e));
                 if (pfn > s->max_pfn)
                     s->max_pfn = pfn;
             }
@@ -593,6 +592,7 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
 
     v->records++;
     v->pt_pages = 0;
+    v->data_pages = 0;
     count_facts(v, r);
     xs_libxc_check_body(r, v->rep);
 

@@ -31,7 +31,7 @@ struct xs_validate {
                             as sorted runs (struct pfn_run) */
     bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* PV: page-table pages with data in this record */
-    uint64_t data_pages; /* PV: pages with data in this record */
+    uint64_t data_pages; /* pages with data in this PAGE_DATA record */
     struct xs_buf page_records; /* PV: struct xs_page_record per
                                    PAGE_DATA record */
     uint64_t rec_min_pfn, rec_max_pfn; /* PV: pfns with data in the

@@ -168,11 +168,6 @@ int xs_rec_payload_peek(struct xs_rec_reader *r, size_t n, const uint8_t **p)
     return XS_OK;
 }
 
-int xs_rec_payload_copy(struct xs_rec_reader *r, struct xs_out *out)
-{
-    return xs_rec_payload_take(r, out, r->payload_left);
-}
-
 int xs_rec_payload_skip(struct xs_rec_reader *r)
 {
     return xs_rec_payload_take(r, NULL, r->payload_left);

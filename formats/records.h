@@ -58,8 +58,7 @@ void xs_rec_reader_free(struct xs_rec_reader *r);
  * next record header and held body.  *rec stays valid until the next call;
  * it is NULL at a clean end of input when eof_ok is set. */
 int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec);
-/* Copy the current record's payload to out, or skip it. */
-int xs_rec_payload_copy(struct xs_rec_reader *r, struct xs_out *out);
+/* Skip the current record's payload. */
 int xs_rec_payload_skip(struct xs_rec_reader *r);
 /* The next n bytes of the payload: copied to out (skipped when out is
  * NULL), or read into dst. */
