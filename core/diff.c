@@ -17,12 +17,6 @@
 #include "libxc.h"
 #include "libxl.h"
 
-/* The container headers xs_walk() shows that diff compares: xl's optional
- * data (the domain config).  The other wrappers (libxl, libvirt and
- * XenServer headers) say how the state is packed, not what it is. */
-static const char *const container_headers[] = {"xl optional data"};
-#define NCONTAINER (sizeof(container_headers) / sizeof(container_headers[0]))
-
 /* An item: everything but pages.  Which fields make the key depends on
  * the kind; `value` is a hash, or the value itself where it means
  * something to a person (HVM params, MSRs, header fields). */
@@ -46,7 +40,7 @@ struct xs_image {
     size_t fold;     /* the item the current record made, or SIZE_MAX:
                         its payload's hash is folded into it */
     uint8_t scratch[XS_PAGE_SIZE];
-    uint64_t headers[NCONTAINER]; /* container headers seen, by layer */
+    uint64_t configs;  /* xl optional data blocks seen */
 };
 
 /* ------------------------------------------------------------------ */
@@ -148,13 +142,10 @@ static void on_header(void *ctx, const char *layer, uint64_t offset,
         item(m, XS_DK_HEADER, H_PAGE_SHIFT, 0, 0, dh.page_shift, true);
         item(m, XS_DK_HEADER, H_SAVED_BY, 0, 0,
              (uint64_t)dh.xen_major << 32 | dh.xen_minor, true);
-    } else if (p) {
-        /* a container's header (xl's carries the config), by layer and
-         * position */
-        for (uint32_t k = 0; k < NCONTAINER; k++)
-            if (strcmp(layer, container_headers[k]) == 0)
-                item(m, XS_DK_CONFIG, k, m->headers[k]++, 0, hash(p, n),
-                     false);
+    } else if (p && strcmp(layer, "xl optional data") == 0) {
+        /* the domain config; the other wrappers (libxl, libvirt and
+         * XenServer headers) say how the state is packed, not what it is */
+        item(m, XS_DK_CONFIG, 0, m->configs++, 0, hash(p, n), false);
     }
 }
 
@@ -314,22 +305,28 @@ uint64_t xs_image_pages(const struct xs_image *img) { return img->used; }
 /* ------------------------------------------------------------------ */
 /* the comparison                                                      */
 
-static int item_cmp(const void *x, const void *y)
-{
-    const struct item *p = x, *q = y;
 #define CMP(f)                                                                \
     if (p->f != q->f)                                                        \
         return p->f < q->f ? -1 : 1;
-    CMP(kind) CMP(type) CMP(a) CMP(b) CMP(seq)
-#undef CMP
+
+/* Items by key: kind, type, a, b. */
+static int key_cmp(const struct item *p, const struct item *q)
+{
+    CMP(kind) CMP(type) CMP(a) CMP(b)
     return 0;
 }
 
-static bool same_key(const struct item *p, const struct item *q)
+/* ... and of one key, in arrival order (qsort). */
+static int item_cmp(const void *x, const void *y)
 {
-    return p->kind == q->kind && p->type == q->type && p->a == q->a &&
-           p->b == q->b;
+    const struct item *p = x, *q = y;
+    int c = key_cmp(p, q);
+    if (c)
+        return c;
+    CMP(seq)
+    return 0;
 }
+#undef CMP
 
 /* Sorted by key, the last of each key kept: the final state. */
 static struct item *final_items(const struct xs_image *m, size_t *n)
@@ -341,7 +338,7 @@ static struct item *final_items(const struct xs_image *m, size_t *n)
     qsort(v, m->nitems, sizeof(*v), item_cmp);
     size_t k = 0;
     for (size_t i = 0; i < m->nitems; i++) {
-        if (k && same_key(&v[k - 1], &v[i]))
+        if (k && key_cmp(&v[k - 1], &v[i]) == 0)
             k--;
         v[k++] = v[i];
     }
@@ -557,15 +554,7 @@ uint64_t xs_image_diff(const struct xs_image *a, const struct xs_image *b,
                (j < nb && ib[j].kind == kind)) {
             bool ha = i < na && ia[i].kind == kind;
             bool hb = j < nb && ib[j].kind == kind;
-            int c = ha && hb ? item_cmp(&(struct item){.kind = ia[i].kind,
-                                                       .type = ia[i].type,
-                                                       .a = ia[i].a,
-                                                       .b = ia[i].b},
-                                        &(struct item){.kind = ib[j].kind,
-                                                       .type = ib[j].type,
-                                                       .a = ib[j].a,
-                                                       .b = ib[j].b})
-                         : ha ? -1 : 1;
+            int c = ha && hb ? key_cmp(&ia[i], &ib[j]) : ha ? -1 : 1;
             if (c < 0) {
                 report_item(&ia[i++], NULL, fn, ctx, counts);
             } else if (c > 0) {
