@@ -43,11 +43,27 @@ int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
     if (argc - optind != 1)
         return xs_usage_error(cmd, "exactly one input (use '-' for standard "
                               "input)");
-    const char *path = argv[optind];
-    xs_report_init(rep, strcmp(path, "-") == 0 ? "<stdin>" : path);
-    rep->sink = xs_report_print_sink;
-    *in = xs_in_open(path, rep);
+    *in = xs_cli_open(argv[optind], true, NULL, rep);
     return *in ? XS_OK : XS_IO;
+}
+
+struct xs_in *xs_cli_open(const char *path, bool print,
+                          const struct xs_progress_opts *po,
+                          struct xs_report *rep)
+{
+    xs_report_init(rep, strcmp(path, "-") == 0 ? "<stdin>" : path);
+    if (print)
+        rep->sink = xs_report_print_sink;
+    struct xs_in *in = xs_in_open(path, rep);
+    if (in && po)
+        xs_cli_progress(in, po, rep);
+    return in;
+}
+
+void xs_cli_close(struct xs_in *in)
+{
+    xs_cli_progress_done();
+    xs_in_close(in);
 }
 
 void xs_hex(const uint8_t *p, size_t n, char *out)

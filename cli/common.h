@@ -60,9 +60,17 @@ int xs_usage_error(const struct xs_command *cmd, const char *fmt, ...)
 void xs_print_help(const struct xs_command *cmd);
 /* Shared long options: --help.  Returns true when handled. */
 bool xs_is_help(const char *arg);
-/* The single input of info and dump, after their options: "-" is
- * standard input; rep is set up to print findings.  XS_OK with *in open,
- * XS_USAGE (said) or XS_IO (reported; rep still to be freed). */
+/* Open one input ("-" is standard input): rep is set up under the name
+ * shown, printing findings when print is set, and a progress line shows
+ * as po asks (po may be NULL).  NULL when it cannot be opened (reported;
+ * rep still to be freed).  xs_cli_close() ends the progress line too. */
+struct xs_in *xs_cli_open(const char *path, bool print,
+                          const struct xs_progress_opts *po,
+                          struct xs_report *rep);
+void xs_cli_close(struct xs_in *in);
+/* The single input of info and dump, after their options, as
+ * xs_cli_open() opens it.  XS_OK with *in open, XS_USAGE (said) or XS_IO
+ * (reported; rep still to be freed). */
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in);
 /* One line describing what was read, e.g. "libxc v2 x86 PV, 12 records". */

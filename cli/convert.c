@@ -102,21 +102,17 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
     xs_install_signal_cleanup();
     struct xs_report rep;
     struct xs_summary sum;
-    xs_report_init(&rep, strcmp(in_path, "-") == 0 ? "<stdin>" : in_path);
-    rep.sink = xs_report_print_sink;
-
-    struct xs_in *in = xs_in_open(in_path, &rep);
+    struct xs_in *in = xs_cli_open(in_path, true, &a->progress, &rep);
     if (!in) {
         xs_report_free(&rep);
         return XS_IO;
     }
     if (!a->in_place && xs_same_file(in, out_path)) {
-        xs_in_close(in);
+        xs_cli_close(in);
         xs_report_free(&rep);
         return xs_usage_error(cmd, "'%s' is both input and output (use "
                                    "--in-place)", out_path);
     }
-    xs_cli_progress(in, &a->progress, &rep);
     int rc = xs_convert_precheck(in, &rep, &sum, &a->opts);
     if (rc == XS_OK) {
         struct xs_out *out = xs_out_open(out_path, &rep);
@@ -135,7 +131,7 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
                 xs_out_abort(out);
         }
     }
-    xs_cli_progress_done();
+    xs_cli_close(in);
     if (rc == XS_OK && a->verbose) {
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
@@ -152,7 +148,6 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         fprintf(stderr, ", erratum records dropped: %u, warnings: %u\n",
                 sum.dropped, rep.warnings);
     }
-    xs_in_close(in);
     xs_report_free(&rep);
     return rc;
 }

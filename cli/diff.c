@@ -78,15 +78,11 @@ static int read_image(const char *path, const struct xs_progress_opts *po,
                       struct xs_report *rep, struct xs_summary *sum,
                       struct xs_image **img)
 {
-    xs_report_init(rep, strcmp(path, "-") == 0 ? "<stdin>" : path);
-    rep->sink = xs_report_print_sink;
-    struct xs_in *in = xs_in_open(path, rep);
+    struct xs_in *in = xs_cli_open(path, true, po, rep);
     if (!in)
         return XS_IO;
-    xs_cli_progress(in, po, rep);
     int rc = xs_image_read(in, rep, sum, img);
-    xs_cli_progress_done();
-    xs_in_close(in);
+    xs_cli_close(in);
     return rc;
 }
 

@@ -71,19 +71,14 @@ static int digest_one(const char *path, bool json,
 {
     struct xs_report rep;
     struct xs_digest d;
-    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    xs_report_init(&rep, shown);
-    rep.sink = xs_report_print_sink;
-    struct xs_in *in = xs_in_open(path, &rep);
+    struct xs_in *in = xs_cli_open(path, true, po, &rep);
     int rc = XS_IO;
     if (in) {
-        xs_cli_progress(in, po, &rep);
         rc = xs_digest(in, &rep, NULL, &d);
-        xs_cli_progress_done();
-        xs_in_close(in);
+        xs_cli_close(in);
     }
     if (rc == XS_OK)
-        print_doc(shown, &d, json);
+        print_doc(rep.file, &d, json);
     fflush(stdout);
     xs_report_free(&rep);
     return rc;

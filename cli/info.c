@@ -329,8 +329,7 @@ static int run_info(int argc, char **argv)
         xs_cli_progress(in, &po, &rep);
         rc = digest ? xs_digest(in, &rep, &sum, &dg)
                     : xs_verify(in, &rep, &sum);
-        xs_cli_progress_done();
-        xs_in_close(in);
+        xs_cli_close(in);
     }
     if (rc != XS_IO) {
         json_t *d = info_json(rep.file, rc, &rep, &sum);

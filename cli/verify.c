@@ -115,21 +115,16 @@ static int verify_one(const char *path, const struct xs_release *xen,
 {
     struct xs_report rep;
     struct xs_summary sum;
-    const char *shown = strcmp(path, "-") == 0 ? "<stdin>" : path;
     int rc;
 
     memset(&sum, 0, sizeof(sum));
-    xs_report_init(&rep, shown);
-    if (!json)
-        rep.sink = xs_report_print_sink;
-    struct xs_in *in = xs_in_open(path, &rep);
+    struct xs_in *in = xs_cli_open(path, !json, po, &rep);
+    const char *shown = rep.file;
     if (!in) {
         rc = XS_IO;
     } else {
-        xs_cli_progress(in, po, &rep);
         rc = xs_verify_for(in, &rep, &sum, xen);
-        xs_cli_progress_done();
-        xs_in_close(in);
+        xs_cli_close(in);
     }
     if (rc == XS_OK && strict && rep.warnings)
         rc = XS_INVALID;
