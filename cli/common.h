@@ -18,6 +18,7 @@ extern const struct xs_command xs_cmd_info;
 extern const struct xs_command xs_cmd_dump;
 extern const struct xs_command xs_cmd_digest;
 extern const struct xs_command xs_cmd_diff;
+extern const struct xs_command xs_cmd_restore;
 
 /* The status of a command over several inputs: I/O errors first, then
  * invalid inputs. */

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "common.h"
+#ifdef XENSTREAM_HAVE_BACKEND
+#include "backend.h"
+#endif
 
 static const struct xs_command *const commands[] = {
     &xs_cmd_upgrade,
@@ -13,6 +16,7 @@ static const struct xs_command *const commands[] = {
     &xs_cmd_dump,
     &xs_cmd_digest,
     &xs_cmd_diff,
+    &xs_cmd_restore,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -55,9 +59,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("xenstream %s\n"
-               "libxc image formats: v2, v3 (writes v3, and v2 by convert)\n"
-               "live backend: not built\n",
+               "libxc image formats: v2, v3 (writes v3, and v2 by convert)\n",
                xs_version_string());
+#ifdef XENSTREAM_HAVE_BACKEND
+        printf("live backend: built (%s): xenstream restore\n",
+               xs_backend_describe());
+#else
+        printf("live backend: not built (xenstream restore needs "
+               "-DXENSTREAM_BACKEND=ON with libxen-dev)\n");
+#endif
         return XS_OK;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

@@ -442,6 +442,34 @@ PY
 expect 1 "$XS" verify "$T/pv64.v2" "$T/bad.img" "$T/hvm.v3"
 [ "$(wc -l <"$T/out")" = 3 ] && ok || bad "one summary line per file"
 
+# ---- restore: everything short of a running Xen (tests/xen/ has one) -------
+"$GEN" --container xl --version 2 --pages 512 -o "$T/r-xl.v2"
+"$GEN" --container libxl --version 2 --pages 512 -o "$T/r-libxl.v2"
+"$GEN" --container libvirt --version 2 --pages 512 -o "$T/r-libvirt.v2"
+head -c 20000 "$T/r-xl.v2" >"$T/r-cut.v2"
+expect 0 "$XS" restore --help
+expect 2 "$XS" restore --bogus
+expect 2 "$XS" restore a b
+if "$XS" --version | grep -q '^live backend: built'; then
+    # refused before Xen is asked: nothing for libxl, no config, bad stream
+    expect 1 "$XS" restore -e "$T/pv64.v2"
+    grep -q 'bare libxc' "$T/err" && ok || bad "restore of bare libxc: why"
+    expect 1 "$XS" restore -e "$T/r-libvirt.v2"
+    grep -q 'virsh restore' "$T/err" && ok || bad "restore of libvirt: what to use"
+    expect 2 "$XS" restore -e "$T/r-libxl.v2"
+    grep -q -- '--config' "$T/err" && ok || bad "restore of bare libxl: --config"
+    expect 1 "$XS" restore -e "$T/r-cut.v2"
+    grep -q 'truncated' "$T/err" && ok || bad "restore of a cut file: checked first"
+    expect 2 "$XS" restore -e --config "$T/nonexistent.cfg" "$T/r-libxl.v2"
+    # a valid image where there is no Xen: exit 3, saying so
+    expect 3 "$XS" restore -e "$T/r-xl.v2"
+    grep -q 'cannot talk to Xen' "$T/err" && ok || bad "restore without Xen: why"
+    cat "$T/r-xl.v2" | expect 3 "$XS" restore -e -
+else
+    expect 2 "$XS" restore "$T/r-xl.v2"
+    grep -q 'xl restore /dev/stdin' "$T/err" && ok || bad "restore without backend: the pipeline"
+fi
+
 # ---- the malformed corpus through both checkers ----------------------------
 # One case per fault, patched into the streams made above; the table shows
 # which checker catches what.  Every fault verify-stream-v2 catches must be
@@ -465,7 +493,7 @@ else
     echo "SKIP: man pages not rendered: no man(1) on this machine"
 fi
 cmake --install "$B" --prefix "$T/inst" >/dev/null 2>&1 && ok || bad "cmake --install"
-for m in xenstream xenstream-upgrade xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump; do
+for m in xenstream xenstream-upgrade xenstream-restore xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump; do
     [ -f "$T/inst/share/man/man1/$m.1" ] && ok || bad "$m.1 not installed"
 done
 [ -x "$T/inst/bin/xenstream" ] && ok || bad "xenstream not installed"

@@ -1,0 +1,29 @@
+/* The live backend: replays an image into a running Xen through
+ * libxenlight.  Built only with XENSTREAM_BACKEND (CMake); nothing else in
+ * xenstream depends on Xen's libraries. */
+#ifndef XS_BACKEND_H
+#define XS_BACKEND_H
+
+#include "xenstream.h"
+
+struct xs_restore_opts {
+    const char *config_file; /* --config: xl config text or libxl JSON */
+    bool paused;             /* -p: leave the domain paused */
+    bool no_monitor;         /* -e: do not watch the domain in background */
+    bool debug;              /* -d: print the configuration, libxl debug */
+    bool vnc;                /* -V: start a VNC viewer */
+};
+
+/* Check and upgrade IN on its way into a new domain (as `xenstream
+ * upgrade IN | xl restore /dev/stdin` would).  A regular file is checked
+ * whole before the domain is created; from a pipe the checks run as the
+ * stream passes and a fault destroys the half-made domain.  XS_OK,
+ * XS_INVALID (the stream, reported), XS_USAGE (the config) or XS_IO (Xen
+ * or the system, reported). */
+int xs_restore(struct xs_in *in, struct xs_report *rep,
+               const struct xs_restore_opts *o);
+
+/* "libxenlight 4.17" */
+const char *xs_backend_describe(void);
+
+#endif
