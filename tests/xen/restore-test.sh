@@ -1,0 +1,174 @@
+#!/bin/sh
+# Runs inside the testbed's dom0 (tests/xen/testbed.sh run): real xl saves
+# of a PV and a PVH guest, turned into v2 images by xenstream, restored by
+# `xl restore` after `xenstream upgrade` and by `xenstream restore` (from
+# a file and from a pipe); corrupted copies refused with no domain left.
+# After each restore the guest's console must keep counting from where it
+# was saved.  One "XS-TEST PASS|FAIL" line per check; exit 1 on a failure.
+fails=0
+passes=0
+log() { echo "XS-TEST $*"; }
+pass() { passes=$((passes + 1)); log "PASS $*"; }
+fail() { fails=$((fails + 1)); log "FAIL $*"; }
+check() { # NAME COMMAND...
+    name=$1; shift
+    out=$("$@" 2>&1)
+    rc=$?
+    [ -n "$out" ] && echo "$out" | tail -6 | sed 's/^/    /'
+    if [ $rc -eq 0 ]; then pass "$name"; else fail "$name"; return 1; fi
+}
+
+console() { echo "/var/log/xen/console/guest-$1.log"; }
+# the guest's counter: the last tick its console printed
+last_tick() {
+    sed -n 's/.*xs-guest tick \([0-9]*\).*/\1/p' "$(console "$1")" 2>/dev/null |
+        tail -1
+}
+# wait until the guest's counter passes $2 (it runs again, from its state)
+ticks_after() { # NAME N
+    i=0
+    while [ $i -lt 120 ]; do
+        t=$(last_tick "$1")
+        [ -n "$t" ] && [ "$t" -gt "$2" ] && return 0
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "console of $1 stopped at tick '$(last_tick "$1")' (wanted > $2)"
+    return 1
+}
+no_domain() { # NAME
+    if xl domid "$1" >/dev/null 2>&1; then
+        echo "domain $1 was left behind:"; xl list; return 1
+    fi
+}
+# before a restore: where the console log ends
+mark() { wc -l <"$(console "$1")" 2>/dev/null || echo 0; }
+# after a restore: the counter goes on from where it was saved (the first
+# tick printed after MARK is not below it, as a fresh boot's 1 would be)
+# and keeps going
+runs_on() { # NAME SAVED_TICK MARK
+    i=0
+    while [ $i -lt 120 ]; do
+        new=$(tail -n +$(($3 + 1)) "$(console "$1")" |
+              sed -n 's/.*xs-guest tick \([0-9]*\).*/\1/p')
+        first=$(echo "$new" | head -1)
+        last=$(echo "$new" | tail -1)
+        if [ -n "$last" ] && [ "$last" -gt $(($2 + 2)) ]; then
+            echo "$1: saved at tick $2, counted on from tick $first to $last"
+            [ "$first" -ge "$2" ]
+            return
+        fi
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "$1: console stopped (ticks after the restore: '$first'..'$last')"
+    return 1
+}
+
+# an offset to corrupt: the X86_TSC_INFO record's type, after the pages
+corrupt_at() { # IMAGE
+    xenstream dump "$1" | awk '$2 == "libxc" && $3 == "X86_TSC_INFO" {print $1; exit}'
+}
+# bytes of IMAGE with the record type at OFF made unknown (0x7fff, not
+# optional), to standard output
+corrupted() { # IMAGE OFF
+    head -c $(($2)) "$1"
+    printf '\377\177'
+    tail -c +$(($2 + 3)) "$1"
+}
+
+for type in pv pvh; do
+    g=xs$type
+    cat >/tmp/$g.cfg <<CFG
+name = "$g"
+type = "$type"
+kernel = "/guest/vmlinuz"
+ramdisk = "/guest/initrd"
+extra = "console=hvc0 quiet"
+memory = 128
+vcpus = 1
+on_crash = "preserve"
+CFG
+    rm -f "$(console $g)"
+    check "$type: xl create" xl create /tmp/$g.cfg || continue
+    check "$type: guest console counts" ticks_after $g 3 || continue
+    check "$type: xl save" xl save $g /tmp/$g.v3 || continue
+    saved=$(last_tick $g)
+    echo "$type: saved at tick $saved"
+    check "$type: xenstream verify of xl's v3 save" xenstream verify /tmp/$g.v3
+    check "$type: convert to v2" xenstream convert --to-version 2 \
+        --drop-cpu-policy -o /tmp/$g.v2 /tmp/$g.v3 || continue
+    rm -f /tmp/$g.v3
+    check "$type: the v2 image is v2" sh -c \
+        "xenstream info /tmp/$g.v2 | grep -q 'libxc v2'"
+
+    # (1) upgrade, then xl's own restore
+    m=$(mark $g)
+    check "$type: xenstream upgrade" xenstream upgrade -o /tmp/$g.up /tmp/$g.v2 &&
+    check "$type: xl restore of the upgrade" xl restore /tmp/$g.up &&
+    check "$type: runs after upgrade + xl restore" runs_on $g "$saved" "$m"
+    xl destroy $g 2>/dev/null
+    rm -f /tmp/$g.up
+
+    # (2) xenstream restore of the v2 image, from the file, then a pipe
+    m=$(mark $g)
+    check "$type: xenstream restore v2 file" xenstream restore -e /tmp/$g.v2 &&
+    check "$type: runs after xenstream restore (file)" runs_on $g "$saved" "$m"
+    xl destroy $g 2>/dev/null
+    m=$(mark $g)
+    check "$type: xenstream restore v2 from a pipe" sh -c \
+        "cat /tmp/$g.v2 | xenstream restore -e -" &&
+    check "$type: runs after xenstream restore (pipe)" runs_on $g "$saved" "$m"
+    xl destroy $g 2>/dev/null
+
+    # a gzip-compressed image through a pipe
+    m=$(mark $g)
+    check "$type: xenstream restore of gzip'd v2 from a pipe" sh -c \
+        "gzip -1 -c /tmp/$g.v2 | xenstream restore -e -" &&
+    check "$type: runs after xenstream restore (gzip)" runs_on $g "$saved" "$m"
+    xl destroy $g 2>/dev/null
+
+    # the bare libxl stream inside the xl file, with the xl config text
+    # given by --config (read by xenstream's own config reader)
+    at=$(xenstream dump /tmp/$g.v2 | awk '$2 == "libxl" && $3 == "header" {print $1; exit}')
+    tail -c +$((at + 1)) /tmp/$g.v2 >/tmp/$g.libxl
+    m=$(mark $g)
+    check "$type: bare libxl stream without a config: usage error" sh -c \
+        "xenstream restore -e /tmp/$g.libxl; test \$? -eq 2"
+    check "$type: xenstream restore --config (xl text) of the bare libxl stream" \
+        xenstream restore -e --config /tmp/$g.cfg /tmp/$g.libxl &&
+    check "$type: runs after restore --config" runs_on $g "$saved" "$m"
+    rm -f /tmp/$g.libxl
+    if [ $type = pv ]; then
+        # without -e a watcher applies on_poweroff (destroy) at shutdown
+        xl shutdown $g >/dev/null 2>&1
+        sleep 3
+        xl destroy $g 2>/dev/null
+        m=$(mark $g)
+        check "$type: xenstream restore with the watcher" \
+            xenstream restore /tmp/$g.v2 &&
+        check "$type: runs (watched)" runs_on $g "$saved" "$m" &&
+        check "$type: xl shutdown: the watcher destroys the domain" sh -c \
+            "xl shutdown $g; i=0; while xl domid $g >/dev/null 2>&1; do
+                 i=\$((i + 1)); [ \$i -lt 60 ] || break; sleep 1; done;
+             xl list; cat /var/log/xen/xenstream-$g.log; [ \$i -lt 60 ]"
+    fi
+    xl destroy $g 2>/dev/null
+
+    # (3) a corrupted copy: refused; from a file before any domain exists,
+    # from a pipe after the pages went in (the domain is destroyed)
+    off=$(corrupt_at /tmp/$g.v2)
+    if [ -z "$off" ]; then fail "$type: no X86_TSC_INFO to corrupt"; continue; fi
+    corrupted /tmp/$g.v2 "$off" >/tmp/$g.bad
+    rm -f /tmp/$g.v2
+    check "$type: corrupted file refused (exit 1)" sh -c \
+        "xenstream restore -e /tmp/$g.bad; test \$? -eq 1"
+    check "$type: no domain left (file)" no_domain $g
+    check "$type: corrupted pipe refused (exit 1)" sh -c \
+        "cat /tmp/$g.bad | xenstream restore -e -; test \$? -eq 1"
+    check "$type: no domain left (pipe)" no_domain $g
+    rm -f /tmp/$g.bad
+done
+xl list
+echo "XS-TEST RESULT $passes passed, $fails failed"
+[ $fails -eq 0 ]
