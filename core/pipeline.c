@@ -327,9 +327,12 @@ static int copy_payload(void *src, struct xs_out *out)
 static int emit(const struct xs_record *r, void *ctx)
 {
     struct job *j = ctx;
-    if (j->passthrough && !r->synthetic) {
-        /* the record as it stands in the input is its canonical form:
-         * copied from there, its payload skipped in the stream */
+    if (j->passthrough && !r->synthetic &&
+        xs_libxc_padding(r->length) == 0 &&
+        xs_libxc_is_canonical(r->type, r->body, r->held)) {
+        /* the record as it stands in the input is its canonical form (no
+         * reserved bit set, no padding to clear): copied from there, its
+         * payload skipped in the stream */
         uint64_t n = XS_REC_HDR_SIZE + (uint64_t)r->length +
                      xs_libxc_padding(r->length);
         int rc = xs_out_copy_range(j->xc_out, j->in, r->offset, n);
@@ -424,12 +427,11 @@ int job_libxc(struct job *j)
     xs_compat_init(&j->cp, version, dh.type);
     if (j->conv && j->conv->to_version < 3)
         xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
-    /* A regular file whose precheck passed without one warning holds its
-     * records in canonical form already (no reserved bits, no padding, no
-     * erratum records): they are copied as they stand, adjacent ones in
-     * one kernel copy; only the headers and inserted records are written. */
-    j->passthrough = j->xc_out && !j->sinks && xs_in_checked(j->in) &&
-                     j->rep->warnings == 0 &&
+    /* From a regular file to a regular file, a record already in canonical
+     * form is copied as it stands, adjacent ones in one kernel copy; only
+     * the headers, inserted records and records with something to clear
+     * are written (see emit()). */
+    j->passthrough = j->xc_out && !j->sinks &&
                      xs_out_can_copy_range(j->xc_out, j->in);
     if (j->xc_out) {
         xs_writer_init(&j->w, j->xc_out, j->cp.to_version);

@@ -565,41 +565,73 @@ void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep)
 /* ------------------------------------------------------------------ */
 /* canonicalisation (CONTRACT 2.3c)                                    */
 
-static void zero32(uint8_t *body, uint32_t held, uint32_t at)
+/* The 4 reserved bytes at `at`, if held: true when any is set; zeroed
+ * when fix. */
+static bool reserved_word(uint8_t *body, uint32_t held, uint32_t at, bool fix)
 {
-    if (held >= at + 4)
+    if (held < at + 4 || xs_le32(body + at) == 0)
+        return false;
+    if (fix)
         memset(body + at, 0, 4);
+    return true;
 }
 
-void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held)
+/* Every reserved field and bit of a record body the spec says a saver
+ * zeroes: true when any is set, cleared when fix.  One walk serves both
+ * the writer (fix) and the copy-as-is test (look only). */
+static bool reserved_fields(uint32_t type, uint8_t *body, uint32_t held,
+                            bool fix)
 {
+    bool set = false;
     switch (type) {
     case XS_REC_PAGE_DATA:
-        zero32(body, held, 4);
-        for (uint32_t at = 8; at + 8 <= held; at += 8)
-            xs_put_le64(body + at, xs_le64(body + at) & ~XS_PFN_RESERVED_MASK);
+        set = reserved_word(body, held, 4, fix);
+        for (uint32_t at = 8; at + 8 <= held; at += 8) {
+            uint64_t e = xs_le64(body + at);
+            if (e & XS_PFN_RESERVED_MASK) {
+                set = true;
+                if (fix)
+                    xs_put_le64(body + at, e & ~XS_PFN_RESERVED_MASK);
+            }
+        }
         break;
     case XS_REC_X86_PV_INFO:
-        if (held >= 8)
-            memset(body + 2, 0, 6);
+        for (uint32_t at = 2; held >= 8 && at < 8; at++)
+            if (body[at]) {
+                set = true;
+                if (fix)
+                    body[at] = 0;
+            }
         break;
     case XS_REC_X86_PV_VCPU_BASIC:
     case XS_REC_X86_PV_VCPU_EXTENDED:
     case XS_REC_X86_PV_VCPU_XSAVE:
     case XS_REC_X86_PV_VCPU_MSRS:
     case XS_REC_HVM_PARAMS:
-        zero32(body, held, 4);
+        set = reserved_word(body, held, 4, fix);
         break;
     case XS_REC_X86_TSC_INFO:
-        zero32(body, held, 20);
+        set = reserved_word(body, held, 20, fix);
         break;
     case XS_REC_X86_MSR_POLICY:
         for (uint32_t at = 0; at + 16 <= held; at += 16)
-            zero32(body, held, at + 4);
+            set |= reserved_word(body, held, at + 4, fix);
         break;
     default:
         break;
     }
+    return set;
+}
+
+void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held)
+{
+    reserved_fields(type, body, held, true);
+}
+
+bool xs_libxc_is_canonical(uint32_t type, const uint8_t *body, uint32_t held)
+{
+    /* fix is false: nothing is written through the cast */
+    return !reserved_fields(type, (uint8_t *)body, held, false);
 }
 
 /* ------------------------------------------------------------------ */

@@ -138,6 +138,9 @@ static inline bool xs_pfinfo_has_data(unsigned t)
 void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep);
 /* Zero the reserved fields of a held body (CONTRACT 2.3c). */
 void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held);
+/* True when canonicalise would change nothing (the body can be copied as
+ * it stands). */
+bool xs_libxc_is_canonical(uint32_t type, const uint8_t *body, uint32_t held);
 
 /* ---- the reader (records.h, with libxc's layer description) ---- */
 extern const struct xs_rec_layer xs_libxc_layer;
