@@ -23,7 +23,4 @@ struct xs_restore_opts {
 int xs_restore(struct xs_in *in, struct xs_report *rep,
                const struct xs_restore_opts *o);
 
-/* "libxenlight 4.17" */
-const char *xs_backend_describe(void);
-
 #endif

@@ -34,11 +34,6 @@
 #define MONITOR_LOG_DIR "/var/log/xen"
 #define DUMP_DIR "/var/lib/xen/dump"
 
-const char *xs_backend_describe(void)
-{
-    return "libxenlight " XS_XENLIGHT_VERSION;
-}
-
 /* One line on standard error for what happens past the stream's checks. */
 static void say(const struct xs_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -19,6 +19,9 @@ extern const struct xs_command xs_cmd_dump;
 extern const struct xs_command xs_cmd_digest;
 extern const struct xs_command xs_cmd_diff;
 extern const struct xs_command xs_cmd_restore;
+/* The live backend's helper executable, when this build has one and it is
+ * found (beside xenstream, else where it is installed): its path. */
+bool xs_restore_helper(char *path, size_t size);
 
 /* The status of a command over several inputs: I/O errors first, then
  * invalid inputs. */

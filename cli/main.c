@@ -3,10 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <limits.h>
+
 #include "common.h"
-#ifdef XENSTREAM_HAVE_BACKEND
-#include "backend.h"
-#endif
 
 static const struct xs_command *const commands[] = {
     &xs_cmd_upgrade,
@@ -61,9 +60,14 @@ int main(int argc, char **argv)
         printf("xenstream %s\n"
                "libxc image formats: v2, v3 (writes v3, and v2 by convert)\n",
                xs_version_string());
-#ifdef XENSTREAM_HAVE_BACKEND
-        printf("live backend: built (%s): xenstream restore\n",
-               xs_backend_describe());
+#ifdef XS_RESTORE_HELPER
+        char helper[PATH_MAX];
+        if (xs_restore_helper(helper, sizeof(helper)))
+            printf("live backend: built (libxenlight %s): %s\n",
+                   XS_XENLIGHT_VERSION, helper);
+        else
+            printf("live backend: built, but its helper %s is missing\n",
+                   XS_RESTORE_HELPER_INSTALLED);
 #else
         printf("live backend: not built (xenstream restore needs "
                "-DXENSTREAM_BACKEND=ON with libxen-dev)\n");

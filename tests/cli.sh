@@ -450,7 +450,7 @@ head -c 20000 "$T/r-xl.v2" >"$T/r-cut.v2"
 expect 0 "$XS" restore --help
 expect 2 "$XS" restore --bogus
 expect 2 "$XS" restore a b
-if "$XS" --version | grep -q '^live backend: built'; then
+if "$XS" --version | grep -q '^live backend: built ('; then
     # refused before Xen is asked: nothing for libxl, no config, bad stream
     expect 1 "$XS" restore -e "$T/pv64.v2"
     grep -q 'bare libxc' "$T/err" && ok || bad "restore of bare libxc: why"
@@ -497,6 +497,12 @@ for m in xenstream xenstream-upgrade xenstream-restore xenstream-convert xenstre
     [ -f "$T/inst/share/man/man1/$m.1" ] && ok || bad "$m.1 not installed"
 done
 [ -x "$T/inst/bin/xenstream" ] && ok || bad "xenstream not installed"
+if [ -x "$B/xenstream-restore" ]; then
+    [ -x "$T/inst/libexec/xenstream/xenstream-restore" ] && ok ||
+        bad "the restore helper not installed in libexec/xenstream"
+    # only the helper loads Xen's libraries
+    ldd "$XS" | grep -q libxenlight && bad "xenstream itself links libxenlight" || ok
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -9,7 +9,7 @@ set -uo pipefail
 B=$(cd "$1" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-VG="valgrind -q --error-exitcode=99 --leak-check=full
+VG="valgrind -q --error-exitcode=99 --leak-check=full --trace-children=yes
     --errors-for-leak-kinds=definite,indirect --track-fds=no"
 command -v valgrind >/dev/null || { echo "valgrind: not installed" >&2; exit 1; }
 fail=0
@@ -64,7 +64,7 @@ vgrun 1 verify --xen 4.13 "$T/lv.img"
 vgrun 1 diff "$T/xl.img" "$T/lv.img"
 vgrun 2 convert "$T/xl.img"
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
-if "$X" --version | grep -q '^live backend: built'; then
+if "$X" --version | grep -q '^live backend: built ('; then
     vgrun 1 restore -e "$T/lv.img"
     vgrun 1 restore -e "$T/cut.img"
     vgrun 3 restore -e "$T/z.img.gz"

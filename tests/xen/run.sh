@@ -6,7 +6,7 @@
 set -uo pipefail
 build=${1:?BUILD} xs=${2:?XENSTREAM}
 here=$(cd "$(dirname "$0")" && pwd)
-if ! "$xs" --version | grep -q '^live backend: built'; then
+if ! "$xs" --version | grep -q '^live backend: built ('; then
     echo "SKIPPED: xen testbed: this xenstream was built without the live" \
          "backend (libxen-dev not found)" >&2
     exit 77

@@ -118,7 +118,10 @@ GUEST
     cp -a "$x/etc/xen" "$root/etc/" 2>/dev/null || true
     echo "autoballoon=\"off\"" >"$root/etc/xen/xl.conf"
     install -m 755 "$xs" "$root/bin/xenstream"
-    copy_with_libs "$root" "$root/bin/xenstream" "$root"/usr/lib/xen-4.17/bin/* \
+    # the live backend's helper, found beside xenstream
+    install -m 755 "$(dirname "$xs")/xenstream-restore" "$root/bin/"
+    copy_with_libs "$root" "$root/bin/xenstream" "$root/bin/xenstream-restore" \
+        "$root"/usr/lib/xen-4.17/bin/* \
         "$root"/usr/bin/xenstore*
     # loaded at run time by glibc's pthread_cancel (xl daemonizes with it)
     local gcc_s
