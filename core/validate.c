@@ -194,16 +194,24 @@ static void runs_remove(struct xs_validate *v, size_t i)
     v->runs.len -= sizeof(struct pfn_run);
 }
 
+/* The common case, inline in the PAGE_DATA walk: pfns arrive in
+ * ascending order and extend the last run. */
+static inline bool type_extends_last(struct xs_validate *v, uint64_t pfn,
+                                     unsigned type)
+{
+    size_t n = nruns(v);
+    if (n && run(v, n - 1)->end + 1 == pfn && run(v, n - 1)->type == type) {
+        run(v, n - 1)->end = pfn;
+        return true;
+    }
+    return false;
+}
+
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
 {
     size_t n = nruns(v), i;
-    if (v->runs_full)
+    if (v->runs_full || type_extends_last(v, pfn, type))
         return;
-    /* the common case: pfns arrive in ascending order */
-    if (n && run(v, n - 1)->end + 1 == pfn && run(v, n - 1)->type == type) {
-        run(v, n - 1)->end = pfn;
-        return;
-    }
     i = n && run(v, n - 1)->end < pfn ? n : run_lower(v, pfn);
     struct pfn_run piece[3];
     size_t k = 0, at = i;
@@ -280,7 +288,8 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
         size_t f = nframes(v) ? frame_find_next(v, pfn, &cursor) : SIZE_MAX;
         if (f != SIZE_MAX)
             frame_set(v, f, pfn << 1 | (t == XS_PF_NOTAB));
-        xs_validate_type_set(v, pfn, t);
+        if (!type_extends_last(v, pfn, t))
+            xs_validate_type_set(v, pfn, t);
     }
 }
 
@@ -511,9 +520,10 @@ static void count_facts(struct xs_validate *v, const struct xs_record *r)
                  i++) {
                 uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
                 uint64_t pfn = e & XS_PFN_MASK;
+                unsigned data = xs_pfinfo_has_data(xs_pfn_type(e));
                 s->page_types[xs_pfn_type(e)]++;
-                s->pages += xs_pfinfo_has_data(xs_pfn_type(e));
-                v->data_pages += xs_pfinfo_has_data(xs_pfn_type(e));
+                s->pages += data;
+                v->data_pages += data;
                 if (pfn > s->max_pfn)
                     s->max_pfn = pfn;
             }

@@ -127,10 +127,12 @@ static inline unsigned xs_pfn_type(uint64_t e)
     return (unsigned)(e >> XS_PFN_TYPE_SHIFT);
 }
 static inline bool xs_pfinfo_known(unsigned t) { return t <= 4 || t >= 9; }
-/* NOTAB and L1-L4 (pinned or not) carry a page of data. */
+/* NOTAB and L1-L4 (pinned or not) carry a page of data: types 0-4 and
+ * 9-0xc, as a bit mask (this runs once a pfn in every pass). */
+#define XS_PFINFO_DATA_MASK 0x1e1fu
 static inline bool xs_pfinfo_has_data(unsigned t)
 {
-    return (t & 7u) <= 4 && t <= 0xc && xs_pfinfo_known(t);
+    return t < 16 && ((XS_PFINFO_DATA_MASK >> t) & 1u);
 }
 
 /* ---- per-record body rules (stateless; xg_sr_restore*.c and the
