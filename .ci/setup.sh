@@ -21,32 +21,30 @@ DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
 # the live backend (libxenlight) and the Xen testbed that tests it (QEMU);
 # the hypervisor and Xen's tools are only unpacked inside the testbed
 XEN_DEPS="libxen-dev qemu-system-x86 busybox-static cpio"
-missing=$(for p in $DEPS; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-        echo "$p"
-done)
-if [ -n "$missing" ]; then
-    echo "== installing:" $missing
-    SUDO=""
-    [ "$(id -u)" = 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
-fi
-if [ "$mode" = test ]; then
-    xen_missing=$(for p in $XEN_DEPS; do
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+# install_missing WHY [APT-OPTION] PKG...: apt-get install those not
+# installed yet
+install_missing() {
+    local why=$1 opt=""; shift
+    case $1 in -*) opt=$1; shift ;; esac
+    local missing
+    missing=$(for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
             echo "$p"
     done)
-    if [ -n "$xen_missing" ]; then
-        echo "== installing (live backend, Xen testbed):" $xen_missing
-        SUDO=""
-        [ "$(id -u)" = 0 ] || SUDO=sudo
-        $SUDO apt-get update -qq || true
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-            --no-install-recommends $xen_missing >/dev/null ||
-            echo "== could not install $xen_missing: the live backend or its Xen test will be skipped"
-    fi
-fi
+    [ -n "$missing" ] || return 0
+    echo "== installing ($why):" $missing
+    $SUDO apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $opt \
+            $missing >/dev/null
+}
+# shellcheck disable=SC2086
+install_missing "build and tests" $DEPS
+# shellcheck disable=SC2086
+[ "$mode" != test ] ||
+    install_missing "live backend, Xen testbed" --no-install-recommends $XEN_DEPS ||
+    echo "== could not install $XEN_DEPS: the live backend or its Xen test will be skipped"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 build() { # DIR [cmake args]
@@ -95,7 +93,7 @@ test)
     # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each)
     CC=clang build build-fuzz -DXENSTREAM_FUZZ=ON -DXENSTREAM_TESTS=OFF
     echo "== fuzzing"
-    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-40}"
+    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-30}"
     # 6. the live backend on a real Xen 4.17 under QEMU (ctest label xen)
     echo "== live backend: xenstream restore on a real Xen (QEMU)"
     xen_rc=0
