@@ -224,8 +224,7 @@ static int parse_devices(struct text_cfg *t, libxl_domain_config *d)
     return 0;
 }
 
-static int parse_text(libxl_ctx *ctx, struct text_cfg *t,
-                      libxl_domain_config *d)
+static int parse_text(struct text_cfg *t, libxl_domain_config *d)
 {
     libxl_domain_create_info *c = &d->c_info;
     libxl_domain_build_info *b = &d->b_info;
@@ -274,9 +273,12 @@ static int parse_text(libxl_ctx *ctx, struct text_cfg *t,
         return rc;
     if (vcpus) {
         b->max_vcpus = (int)(maxvcpus > vcpus ? maxvcpus : vcpus);
-        if (libxl_cpu_bitmap_alloc(ctx, &b->avail_vcpus, b->max_vcpus))
+        /* allocated here as libxl_bitmap_dispose() frees it: libxl's own
+         * allocator wants a context, and this reader needs none */
+        b->avail_vcpus.size = (uint32_t)(b->max_vcpus + 7) / 8;
+        b->avail_vcpus.map = calloc(b->avail_vcpus.size, 1);
+        if (!b->avail_vcpus.map)
             return fail(t, "%s", "out of memory");
-        libxl_bitmap_set_none(&b->avail_vcpus);
         for (long i = 0; i < vcpus; i++)
             libxl_bitmap_set(&b->avail_vcpus, (int)i);
     }
@@ -303,10 +305,16 @@ static int parse_text(libxl_ctx *ctx, struct text_cfg *t,
         (rc = dup_string(t, "bootloader", &b->u.pv.bootloader)))
         return rc;
     if (type == LIBXL_DOMAIN_TYPE_HVM) {
-        if ((s = get_string(t, "device_model_version")) &&
-            libxl_device_model_version_from_string(s,
-                                                   &b->device_model_version))
-            return fail(t, "unknown device_model_version '%s'", s);
+        /* xl's names (xl_parse.c), not libxl's enum strings */
+        if ((s = get_string(t, "device_model_version"))) {
+            if (strcmp(s, "qemu-xen") == 0)
+                b->device_model_version = LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN;
+            else if (strcmp(s, "qemu-xen-traditional") == 0)
+                b->device_model_version =
+                    LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL;
+            else
+                return fail(t, "unknown device_model_version '%s'", s);
+        }
         if ((rc = dup_string(t, "boot", &b->u.hvm.boot)))
             return rc;
     }
@@ -344,7 +352,7 @@ int xs_domain_config_parse(libxl_ctx *ctx, const char *source,
     if (rc)
         rc = fail(&t, "%s", "not valid xl config syntax (see above)");
     else
-        rc = parse_text(ctx, &t, d);
+        rc = parse_text(&t, d);
     xlu_cfg_destroy(t.xlu);
     return rc ? ERROR_INVAL : 0;
 }

@@ -11,7 +11,8 @@
 
 /* Parse n bytes of cfg (JSON when json, else xl config text) into d (an
  * initialised libxl_domain_config).  On failure err gets one line and
- * ERROR_INVAL is returned. */
+ * ERROR_INVAL is returned.  Only JSON needs ctx (libxl's parser); the
+ * text reader takes NULL. */
 int xs_domain_config_parse(libxl_ctx *ctx, const char *source,
                            const char *cfg, size_t n, bool json,
                            libxl_domain_config *d, char *err, size_t errsz);

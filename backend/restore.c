@@ -200,37 +200,51 @@ static int read_xl_header(int fd, struct xs_report *rep, char **cfg,
             "%u MiB", h.optional_data_len, OPTDATA_MAX >> 20);
         return XS_INVALID;
     }
-    uint8_t *opt = malloc(h.optional_data_len + 1u);
-    if (!opt) {
-        say(rep, "out of memory");
-        return XS_IO;
-    }
-    if (!read_exact(fd, opt, h.optional_data_len)) {
-        free(opt);
-        return XS_INVALID;
+    /* grown as the bytes arrive, never to the length announced */
+    struct xs_buf opt = {0};
+    for (uint32_t left = h.optional_data_len; left > 0;) {
+        uint8_t chunk[65536];
+        size_t want = left < sizeof(chunk) ? left : sizeof(chunk);
+        if (!read_exact(fd, chunk, want)) {
+            xs_buf_free(&opt);
+            return XS_INVALID;
+        }
+        if (xs_buf_reserve(&opt, opt.len + want) != XS_OK) {
+            xs_buf_free(&opt);
+            say(rep, "out of memory");
+            return XS_IO;
+        }
+        memcpy(opt.p + opt.len, chunk, want);
+        opt.len += want;
+        left -= (uint32_t)want;
     }
     /* optional data: the config's length, then the config (xl_saverestore.c
      * save_domain_core_begin()) */
-    if (h.optional_data_len >= 4) {
-        uint32_t len = xs_le32(opt);
-        if (len > h.optional_data_len - 4)
-            len = h.optional_data_len - 4;
-        memmove(opt, opt + 4, len);
-        *cfg = (char *)opt;
+    if (opt.len >= 4) {
+        uint32_t len = xs_le32(opt.p);
+        if (len > opt.len - 4)
+            len = (uint32_t)opt.len - 4;
+        memmove(opt.p, opt.p + 4, len);
+        *cfg = (char *)opt.p;
         *n = len;
         *json = (h.mandatory_flags & XS_XL_FLAG_JSON) != 0;
     } else {
-        free(opt);
+        xs_buf_free(&opt);
     }
     return XS_OK;
 }
 
 /* ---- after the domain exists ---- */
 
+/* What to do when the domain shuts down, as xl's handle_domain_death()
+ * (xl_vmcontrol.c) decides: a suspended domain (xl save, checkpoints) is
+ * left alone and no longer watched; an unknown reason destroys it. */
 static libxl_action_on_shutdown action_for(const libxl_domain_config *d,
                                            libxl_shutdown_reason why)
 {
     switch (why) {
+    case LIBXL_SHUTDOWN_REASON_SUSPEND:
+        return LIBXL_ACTION_ON_SHUTDOWN_PRESERVE;
     case LIBXL_SHUTDOWN_REASON_POWEROFF:
         return d->on_poweroff;
     case LIBXL_SHUTDOWN_REASON_REBOOT:
@@ -308,7 +322,9 @@ static void watch_domain(uint32_t domid, libxl_domain_config *d,
         if (act == LIBXL_ACTION_ON_SHUTDOWN_DESTROY ||
             act == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY)
             break;
-        /* restart: a new boot from the configuration, as xl does */
+        /* restart (rename-restart and soft-reset too, unlike xl, which
+         * keeps the old domain renamed or soft-resets it): a new boot
+         * from the configuration */
         domid = INVALID_DOMID;
         if (libxl_domain_create_new(ctx, d, &domid, NULL, NULL)) {
             log_line("xenstream: restarting %s failed", d->c_info.name);

@@ -1,0 +1,152 @@
+/* The live backend's xl config text reader (backend/domain_config.c),
+ * which needs no running Xen: every key it maps, and the refusals.  The
+ * JSON path is libxl's own and needs a libxl context, which needs Xen:
+ * tests/xen/ restores real JSON configs. */
+#include <check.h>
+#include <string.h>
+
+#include "domain_config.h"
+#include "testutil.h"
+
+static libxl_domain_config d;
+static char err[320];
+
+static void setup(void)
+{
+    libxl_domain_config_init(&d);
+    err[0] = '\0';
+}
+
+static void teardown(void) { libxl_domain_config_dispose(&d); }
+
+/* No libxl context: the text reader uses none for these keys. */
+static int parse(const char *cfg)
+{
+    return xs_domain_config_parse(NULL, "guest.cfg", cfg, strlen(cfg), false,
+                                  &d, err, sizeof(err));
+}
+
+START_TEST(pv_guest)
+{
+    ck_assert_int_eq(parse("name = \"web\"\n"
+                           "type = \"pv\"\n"
+                           "uuid = \"3e0a6d2e-9c1c-4a50-8a8e-5f4f2b7c9d10\"\n"
+                           "memory = 512\nmaxmem = 1024\n"
+                           "vcpus = 2\nmaxvcpus = 4\n"
+                           "kernel = \"/boot/vmlinuz\"\n"
+                           "ramdisk = \"/boot/initrd\"\n"
+                           "root = \"/dev/xvda1\"\nextra = \"console=hvc0\"\n"
+                           "on_poweroff = \"destroy\"\n"
+                           "on_reboot = \"rename-restart\"\n"
+                           "on_crash = \"coredump-restart\"\n"),
+                     0);
+    ck_assert_str_eq(d.c_info.name, "web");
+    ck_assert_int_eq(d.c_info.type, LIBXL_DOMAIN_TYPE_PV);
+    ck_assert_int_eq(d.b_info.type, LIBXL_DOMAIN_TYPE_PV);
+    ck_assert_uint_eq(d.b_info.target_memkb, 512 * 1024);
+    ck_assert_uint_eq(d.b_info.max_memkb, 1024 * 1024);
+    ck_assert_int_eq(d.b_info.max_vcpus, 4);
+    ck_assert(libxl_bitmap_test(&d.b_info.avail_vcpus, 1));
+    ck_assert(!libxl_bitmap_test(&d.b_info.avail_vcpus, 2));
+    ck_assert_str_eq(d.b_info.kernel, "/boot/vmlinuz");
+    ck_assert_str_eq(d.b_info.ramdisk, "/boot/initrd");
+    ck_assert_str_eq(d.b_info.cmdline, "root=/dev/xvda1 console=hvc0");
+    ck_assert_int_eq(d.on_poweroff, LIBXL_ACTION_ON_SHUTDOWN_DESTROY);
+    ck_assert_int_eq(d.on_reboot, LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME);
+    ck_assert_int_eq(d.on_crash, LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART);
+    char u[40];
+    snprintf(u, sizeof(u), LIBXL_UUID_FMT, LIBXL_UUID_BYTES(d.c_info.uuid));
+    ck_assert_str_eq(u, "3e0a6d2e-9c1c-4a50-8a8e-5f4f2b7c9d10");
+}
+END_TEST
+
+START_TEST(cmdline_wins_and_builder)
+{
+    ck_assert_int_eq(parse("name = \"a\"\nbuilder = \"hvm\"\n"
+                           "cmdline = \"quiet\"\nextra = \"ignored\"\n"
+                           "device_model_version = \"qemu-xen\"\n"
+                           "boot = \"dc\"\n"),
+                     0);
+    ck_assert_int_eq(d.c_info.type, LIBXL_DOMAIN_TYPE_HVM);
+    ck_assert_str_eq(d.b_info.cmdline, "quiet");
+    ck_assert_str_eq(d.b_info.u.hvm.boot, "dc");
+    ck_assert_int_eq(d.b_info.device_model_version,
+                     LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN);
+}
+END_TEST
+
+START_TEST(devices)
+{
+    ck_assert_int_eq(parse("name = \"a\"\ntype = \"pvh\"\n"
+                           "disk = [ 'phy:/dev/vg/a,xvda,w', "
+                           "'file:/srv/b.img,xvdb,r' ]\n"
+                           "vif = [ 'mac=00:16:3e:01:02:0a,bridge=xenbr0,"
+                           "ip=10.0.0.2,type=vif,mtu=9000', 'bridge=br1' ]\n"),
+                     0);
+    ck_assert_int_eq(d.num_disks, 2);
+    ck_assert_str_eq(d.disks[0].vdev, "xvda");
+    ck_assert_str_eq(d.disks[1].pdev_path, "/srv/b.img");
+    ck_assert_int_eq(d.disks[1].readwrite, 0);
+    ck_assert_int_eq(d.num_nics, 2);
+    ck_assert_uint_eq(d.nics[0].mac[5], 0x0a);
+    ck_assert_str_eq(d.nics[0].bridge, "xenbr0");
+    ck_assert_str_eq(d.nics[0].ip, "10.0.0.2");
+    ck_assert_int_eq(d.nics[0].nictype, LIBXL_NIC_TYPE_VIF);
+    ck_assert_int_eq(d.nics[0].mtu, 9000);
+    ck_assert_int_eq(d.nics[1].devid, 1);
+}
+END_TEST
+
+/* Each refused config names what is wrong. */
+static const struct {
+    const char *cfg, *says;
+} refused[] = {
+    {"type = \"pv\"\n", "no name="},
+    {"name = \"a\"\npci = [ '01:00.0' ]\n", "'pci'"},
+    {"name = \"a\"\nvfb = [ 'vnc=1' ]\n", "'vfb'"},
+    {"name = \"a\"\ntype = \"pvhx\"\n", "unknown type 'pvhx'"},
+    {"name = \"a\"\nmemory = \"lots\"\n", "memory"},
+    {"name = \"a\"\nvcpus = 0\n", "vcpus"},
+    {"name = \"a\"\non_crash = \"explode\"\n", "unknown action 'explode'"},
+    {"name = \"a\"\nuuid = \"not-a-uuid\"\n", "bad uuid"},
+    {"name = \"a\"\nvif = [ 'mac=00:16:3e:1:2' ]\n", "bad mac"},
+    {"name = \"a\"\nvif = [ 'mac=00:16:3e:01:02:03:04' ]\n", "bad mac"},
+    {"name = \"a\"\nvif = [ 'bridge' ]\n", "not key=value"},
+    {"name = \"a\"\nvif = [ 'rate=10Mb/s' ]\n", "'rate' is not read"},
+    {"name = \"a\"\nvif = [ 'mtu=0' ]\n", "bad mtu"},
+    {"name = \"a\"\nvif = [ 'type=tap' ]\n", "unknown type 'tap'"},
+    {"name = \"a\"\ndisk = [ 'bogus=1' ]\n", "disk"},
+    {"name = \"a\" memory = 1\n", "syntax"},
+};
+
+START_TEST(refusals)
+{
+    ck_assert_int_eq(parse(refused[_i].cfg), ERROR_INVAL);
+    ck_assert_msg(strstr(err, refused[_i].says) &&
+                      strncmp(err, "guest.cfg: ", 11) == 0,
+                  "'%s' gave '%s'", refused[_i].cfg, err);
+}
+END_TEST
+
+START_TEST(json_detection)
+{
+    ck_assert(xs_domain_config_is_json(" \n{\"c_info\": {}}", 16));
+    ck_assert(!xs_domain_config_is_json("name = \"{\"", 10));
+    ck_assert(!xs_domain_config_is_json("   ", 3));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("backend");
+    TCase *t = tcase_create("xl config text");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, pv_guest);
+    tcase_add_test(t, cmdline_wins_and_builder);
+    tcase_add_test(t, devices);
+    tcase_add_loop_test(t, refusals, 0,
+                        (int)(sizeof(refused) / sizeof(refused[0])));
+    tcase_add_test(t, json_detection);
+    suite_add_tcase(s, t);
+    return tu_run(s);
+}
