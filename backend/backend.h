@@ -12,6 +12,8 @@ struct xs_restore_opts {
     bool no_monitor;         /* -e: do not watch the domain in background */
     bool debug;              /* -d: print the configuration, libxl debug */
     bool vnc;                /* -V: start a VNC viewer */
+    const char *spool_dir;   /* --check-first: a pipe is saved here and
+                                checked whole before any domain exists */
 };
 
 /* Check and upgrade IN on its way into a new domain (as `xenstream

@@ -496,24 +496,10 @@ static int restore_domain(struct restore *r, uint32_t *domid)
     return feed_rc != XS_OK ? feed_rc : XS_IO;
 }
 
-int xs_restore(struct xs_in *in, struct xs_report *rep,
-               const struct xs_restore_opts *o)
+static int restore_from(struct xs_in *in, struct xs_report *rep,
+                        const struct xs_restore_opts *o, enum xs_layer l,
+                        bool gz)
 {
-    bool gz = false;
-    int l = inner_layer(in, &gz);
-    if (l < 0)
-        return XS_IO;
-    if (l == XS_LAYER_LIBXC || l == XS_LAYER_LIBVIRT ||
-        l == XS_LAYER_XENSERVER)
-        return refuse_container(rep, (enum xs_layer)l);
-    if (l != XS_LAYER_XL && l != XS_LAYER_LIBXL)
-        return xs_verify(in, rep, NULL); /* says what the input is */
-    if (l == XS_LAYER_LIBXL && !o->config_file) {
-        xs_report_add(rep, XS_SEV_ERROR, "restore.config", 0, -1, "input",
-                      "a bare libxl stream carries no domain configuration: "
-                      "give one with --config FILE");
-        return XS_USAGE;
-    }
     struct restore r = {.rep = rep, .o = o, .fds = {-1, -1}};
     int rc = o->config_file ? read_config_file(rep, o->config_file, &r.config,
                                                &r.config_len)
@@ -587,5 +573,36 @@ out:
     free(r.config);
     libxl_ctx_free(r.ctx);
     xtl_logger_destroy((xentoollog_logger *)r.lg);
+    return rc;
+}
+
+int xs_restore(struct xs_in *in, struct xs_report *rep,
+               const struct xs_restore_opts *o)
+{
+    bool gz = false;
+    int l = inner_layer(in, &gz);
+    if (l < 0)
+        return XS_IO;
+    if (l == XS_LAYER_LIBXC || l == XS_LAYER_LIBVIRT ||
+        l == XS_LAYER_XENSERVER)
+        return refuse_container(rep, (enum xs_layer)l);
+    if (l != XS_LAYER_XL && l != XS_LAYER_LIBXL)
+        return xs_verify(in, rep, NULL); /* says what the input is */
+    if (l == XS_LAYER_LIBXL && !o->config_file) {
+        xs_report_add(rep, XS_SEV_ERROR, "restore.config", 0, -1, "input",
+                      "a bare libxl stream carries no domain configuration: "
+                      "give one with --config FILE");
+        return XS_USAGE;
+    }
+    struct xs_in *spool = NULL;
+    if (o->spool_dir && !xs_in_seekable(in)) {
+        /* --check-first: the stream (decoded) into a file, checked whole */
+        if (!(spool = xs_in_spool(in, o->spool_dir, rep)))
+            return XS_IO;
+        in = spool;
+        gz = false;
+    }
+    int rc = restore_from(in, rep, o, (enum xs_layer)l, gz);
+    xs_in_close(spool);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,7 +25,8 @@ const struct xs_command xs_cmd_restore = {
     .run = run_restore,
     .summary = "restore an image into a new domain (live backend)",
     .usage =
-        "usage: xenstream restore [-p] [-e] [-d] [-V] [--config FILE] [IN]\n"
+        "usage: xenstream restore [-p] [-e] [-d] [-V] [--config FILE]\n"
+        "                         [--check-first] [IN]\n"
         "\n"
         "Restore a saved image of any supported version and container into\n"
         "a new domain of the running Xen, as 'xl restore' does, with the\n"
@@ -34,8 +36,9 @@ const struct xs_command xs_cmd_restore = {
         "\n"
         "A file is checked whole before any domain is created; a stream\n"
         "from a pipe is checked as it passes, and a fault destroys the\n"
-        "half-made domain.  The domain configuration comes from the xl\n"
-        "save file (libxl JSON, or xl config text) unless --config is given.\n"
+        "half-made domain (--check-first avoids even that).  The domain\n"
+        "configuration comes from the xl save file (libxl JSON, or xl\n"
+        "config text) unless --config is given.\n"
         "\n"
         "  -p             leave the domain paused\n"
         "  -e             do not watch the domain in the background (without\n"
@@ -45,6 +48,9 @@ const struct xs_command xs_cmd_restore = {
         "  -V             start a VNC viewer for the domain's console\n"
         "  --config FILE  the domain configuration: xl config text or\n"
         "                 libxl JSON (needed for a bare libxl stream)\n"
+        "  --check-first  from a pipe, save the stream to an unlinked file in\n"
+        "                 $TMPDIR (default /var/tmp) and check it whole before\n"
+        "                 any domain is created (needs the image's size on disk)\n"
         "  --progress     a progress line on standard error (default: only\n"
         "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n"
@@ -58,6 +64,7 @@ static int run_restore(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"check-first", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -65,6 +72,7 @@ static int run_restore(int argc, char **argv)
     const struct xs_command *cmd = &xs_cmd_restore;
     struct xs_progress_opts progress = XS_PROGRESS_DEFAULT;
     bool paused = false, no_monitor = false, debug = false, vnc = false;
+    bool check_first = false;
     const char *config = NULL;
     int c;
 
@@ -87,6 +95,9 @@ static int run_restore(int argc, char **argv)
         case 'c':
             config = optarg;
             break;
+        case 'C':
+            check_first = true;
+            break;
         XS_PROGRESS_CASES(progress);
         case 'h':
             xs_print_help(cmd);
@@ -100,9 +111,12 @@ static int run_restore(int argc, char **argv)
         return xs_usage_error(cmd, "one input at most");
     const char *in_path = optind < argc ? argv[optind] : "-";
 #ifdef XENSTREAM_HAVE_BACKEND
+    const char *tmp = getenv("TMPDIR");
     struct xs_restore_opts o = {.config_file = config, .paused = paused,
                                 .no_monitor = no_monitor, .debug = debug,
                                 .vnc = vnc};
+    if (check_first)
+        o.spool_dir = tmp && *tmp ? tmp : "/var/tmp";
     struct xs_report rep;
     struct xs_in *in = xs_cli_open(in_path, true, &progress, &rep);
     int rc = in ? xs_restore(in, &rep, &o) : XS_IO;
@@ -111,7 +125,7 @@ static int run_restore(int argc, char **argv)
     return rc;
 #else
     (void)paused, (void)no_monitor, (void)debug, (void)vnc, (void)config,
-        (void)progress;
+        (void)progress, (void)check_first;
     char helper[PATH_MAX];
     if (xs_restore_helper(helper, sizeof(helper))) {
         argv[0] = helper;

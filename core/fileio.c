@@ -269,6 +269,31 @@ struct xs_in *xs_in_open(const char *path, struct xs_report *rep)
     return in;
 }
 
+struct xs_in *xs_in_spool(struct xs_in *in, const char *dir,
+                          struct xs_report *rep)
+{
+    char path[4096];
+    int w = snprintf(path, sizeof(path), "%s/.xenstream-spool-XXXXXX", dir);
+    int fd = w > 0 && (size_t)w < sizeof(path) ? mkostemp(path, O_CLOEXEC)
+                                               : -1;
+    if (fd < 0) {
+        io_error(rep, "cannot make a spool file in", dir, errno);
+        return NULL;
+    }
+    unlink(path); /* anonymous: gone with the last descriptor */
+    struct xs_out *out = xs_out_from_fd(fd, "spool file", false, rep);
+    uint64_t done;
+    int rc = out ? xs_in_copy(in, out, UINT64_MAX, &done) : XS_IO;
+    if (out)
+        rc = rc == XS_OK ? xs_out_commit(out) : (xs_out_abort(out), rc);
+    struct xs_in *sp = NULL;
+    if (rc == XS_OK && lseek(fd, 0, SEEK_SET) == 0)
+        sp = xs_in_from_fd(fd, in->e.name, true, rep);
+    if (!sp)
+        close(fd);
+    return sp;
+}
+
 static void gz_drop(struct xs_in *in)
 {
     if (!in->gz)

@@ -98,6 +98,12 @@ struct xs_in *xs_in_open(const char *path, struct xs_report *rep);
 struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
                             struct xs_report *rep);
 void xs_in_close(struct xs_in *in);
+/* The rest of in (decoded, if gzip was pushed), copied into an unlinked
+ * temporary file in dir, as a new regular-file input under in's name: a
+ * pipe made seekable, so that it can be checked whole before it is used.
+ * NULL on failure (reported). */
+struct xs_in *xs_in_spool(struct xs_in *in, const char *dir,
+                          struct xs_report *rep);
 bool xs_in_seekable(const struct xs_in *in);
 uint64_t xs_in_offset(const struct xs_in *in);   /* logical position */
 uint64_t xs_in_bytes_read(const struct xs_in *in); /* actually read */

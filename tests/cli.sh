@@ -465,6 +465,15 @@ if "$XS" --version | grep -q '^live backend: built ('; then
     expect 3 "$XS" restore -e "$T/r-xl.v2"
     grep -q 'cannot talk to Xen' "$T/err" && ok || bad "restore without Xen: why"
     cat "$T/r-xl.v2" | expect 3 "$XS" restore -e -
+    # --check-first: a pipe saved and checked whole before Xen is asked
+    cat "$T/r-cut.v2" | expect 1 "$XS" restore -e --check-first -
+    grep -q 'truncated' "$T/err" && ! grep -q 'talk to Xen' "$T/err" && ok ||
+        bad "restore --check-first of a cut pipe: refused before Xen"
+    gzip -c "$T/r-xl.v2" | expect 3 "$XS" restore -e --check-first -
+    grep -q 'talk to Xen' "$T/err" && ok || bad "restore --check-first of gzip"
+    cat "$T/r-xl.v2" | TMPDIR="$T/nonexistent" expect 3 "$XS" restore --check-first -
+    grep -q 'spool' "$T/err" && ok || bad "restore --check-first: no spool dir"
+    ls -a "$T" | grep -q xenstream-spool && bad "a spool file was left" || ok
 else
     expect 2 "$XS" restore "$T/r-xl.v2"
     grep -q 'xl restore /dev/stdin' "$T/err" && ok || bad "restore without backend: the pipeline"

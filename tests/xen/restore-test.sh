@@ -2,7 +2,8 @@
 # Runs inside the testbed's dom0 (tests/xen/testbed.sh run): real xl saves
 # of a PV and a PVH guest, turned into v2 images by xenstream, restored by
 # `xl restore` after `xenstream upgrade` and by `xenstream restore` (from
-# a file and from a pipe); corrupted copies refused with no domain left.
+# a file, a pipe, gzip, a bare libxl stream with --config, with the
+# watcher); corrupted copies refused with no domain left.
 # After each restore the guest's console must keep counting from where it
 # was saved.  One "XS-TEST PASS|FAIL" line per check; exit 1 on a failure.
 fails=0
@@ -121,10 +122,10 @@ CFG
     check "$type: runs after xenstream restore (pipe)" runs_on $g "$saved" "$m"
     xl destroy $g 2>/dev/null
 
-    # a gzip-compressed image through a pipe
+    # a gzip-compressed image through a pipe, saved and checked first
     m=$(mark $g)
-    check "$type: xenstream restore of gzip'd v2 from a pipe" sh -c \
-        "gzip -1 -c /tmp/$g.v2 | xenstream restore -e -" &&
+    check "$type: xenstream restore --check-first of gzip'd v2 from a pipe" sh -c \
+        "gzip -1 -c /tmp/$g.v2 | xenstream restore -e --check-first -" &&
     check "$type: runs after xenstream restore (gzip)" runs_on $g "$saved" "$m"
     xl destroy $g 2>/dev/null
 
@@ -167,6 +168,10 @@ CFG
     check "$type: corrupted pipe refused (exit 1)" sh -c \
         "cat /tmp/$g.bad | xenstream restore -e -; test \$? -eq 1"
     check "$type: no domain left (pipe)" no_domain $g
+    check "$type: corrupted pipe with --check-first: refused before any domain" sh -c \
+        "cat /tmp/$g.bad | xenstream restore -e --check-first - >/tmp/out 2>&1
+         rc=\$?; cat /tmp/out; [ \$rc -eq 1 ] && ! grep -q half-made /tmp/out"
+    check "$type: no domain left (--check-first)" no_domain $g
     rm -f /tmp/$g.bad
 done
 xl list

@@ -109,7 +109,7 @@ GUEST
 
     # dom0: busybox, Xen's tools, xenstream
     mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,root,modules,guest,etc/xen} \
-             "$root"/var/{lib/xen,log/xen/console,run/xen,run/xenstored}
+             "$root"/var/{lib/xen,log/xen/console,run/xen,run/xenstored,tmp}
     cp /bin/busybox "$root/bin/"
     for app in $(/bin/busybox --list); do
         [ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
