@@ -14,8 +14,7 @@ XS=$B/xenstream
 GEN=$B/xs-gen
 W=${BENCH_DIR:-$B/bench}
 mkdir -p "$W"
-command -v /usr/bin/time >/dev/null || {
-    echo "bench needs GNU time: apt-get install time" >&2; exit 2; }
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 IMG=$W/pv64-${MIB}m.v2
 if [ ! -s "$IMG" ] || [ "$GEN" -nt "$IMG" ]; then
@@ -24,35 +23,17 @@ if [ ! -s "$IMG" ] || [ "$GEN" -nt "$IMG" ]; then
 fi
 SIZE=$(stat -c %s "$IMG")
 
-# best WALL and its peak RSS (KiB) of 3 runs of a command line; a simple
-# command is run directly, a pipeline through bash -c (whose own start-up
-# would otherwise dominate a 10 ms verify)
+# best wall time of 3 runs of a command line, and its peak RSS (KiB)
+# (bench/measure.py: only spawn and wait inside the clock)
 measure() {
-    local best="" rss=""
-    for _ in 1 2 3; do
-        rm -f "$W/out"
-        sync # start each run without the last run's dirty pages
-        local t0=$EPOCHREALTIME
-        case $1 in
-        *[\|\<\>]*)
-            /usr/bin/time -f "%M" -o "$W/t" bash -c "$1" >/dev/null 2>"$W/err" ;;
-        *)
-            # shellcheck disable=SC2086
-            /usr/bin/time -f "%M" -o "$W/t" $1 >/dev/null 2>"$W/err" ;;
-        esac || { echo "failed: $1" >&2; cat "$W/err" >&2; exit 1; }
-        local t1=$EPOCHREALTIME
-        wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b - a}')
-        read -r kb <"$W/t"
-        if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then
-            best=$wall; rss=$kb
-        fi
-    done
-    echo "$best $rss"
+    python3 "$HERE/measure.py" "${BENCH_RUNS:-3}" "$1"
 }
 
 row() { # NAME XS_CMD ANCHOR_NAME ANCHOR_CMD
-    read -r xw xr < <(measure "$2")
-    read -r aw _ < <(measure "$4")
+    local x a
+    x=$(measure "$2") && a=$(measure "$4") || exit 1
+    read -r xw xr <<<"$x"
+    read -r aw _ <<<"$a"
     awk -v n="$1" -v xw="$xw" -v xr="$xr" -v an="$3" -v aw="$aw" 'BEGIN{
         r = aw > 0 ? xw / aw : 0;
         printf "%-22s %8.3fs %8.1f MiB   %-22s %8.3fs %7.3fx\n",
@@ -124,13 +105,14 @@ if [ "${BENCH_RSS:-1}" = 1 ]; then
         fi
         line="peak RSS at ${mib} MiB:"
         for op in "upgrade $R -o $W/out" "verify -q $R" "info $R" "digest $R"; do
-            /usr/bin/time -f "%M" -o "$W/t" $XS $op >/dev/null 2>"$W/err" ||
-                { echo "failed: $op" >&2; cat "$W/err" >&2; exit 1; }
-            line="$line ${op%% *} $(awk '{printf "%.1f", $1/1024}' "$W/t") MiB,"
+            kb=$(BENCH_RUNS=0 measure "$XS $op") || exit 1
+            kb=${kb#* }
+            line="$line ${op%% *} $(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}') MiB,"
         done
         # diff keeps a hash per pfn: it grows with the guest (documented)
-        /usr/bin/time -f "%M" -o "$W/t" $XS diff "$R" "$R" >/dev/null
-        echo "$line diff $(awk '{printf "%.1f", $1/1024}' "$W/t") MiB"
+        kb=$(BENCH_RUNS=0 measure "$XS diff $R $R") || exit 1
+        kb=${kb#* }
+        echo "$line diff $(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}') MiB"
     done
 fi
 "$XS" verify --json "$IMG" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("verify read %d of %d bytes (%.2f%%)" % (d["bytes_read"], d["bytes"], 100.0*d["bytes_read"]/d["bytes"]))'
