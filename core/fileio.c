@@ -488,10 +488,11 @@ static int fill(struct xs_in *in, size_t want)
     while (!in->eof && in->len < want) {
         /* A seekable input reads little beyond what is asked for, so that
          * verify can seek over page payloads instead of reading them: a
-         * record header gets 16 KiB more (its body, a pfn array, is
-         * next), a page read for a check exactly the page. */
+         * small request (a record header) gets 16 KiB more (its body, a
+         * pfn array, is next), a page read for a check exactly what it
+         * lacks, even when most of the page is in the window already. */
         size_t room = XS_IN_WINDOW - in->len;
-        size_t ahead = want - in->len < XS_SMALL_READ ? 16384 : 0;
+        size_t ahead = want < XS_SMALL_READ ? 16384 : 0;
         if (in->e.is_reg && room > want - in->len + ahead)
             room = want - in->len + ahead;
         ssize_t r = in_read_fd(in, in->e.buf + in->len, room);

@@ -191,6 +191,45 @@ static int prefetch_pt(struct job *j, const struct xs_record *r, uint32_t i,
     return xs_in_need(j->in, pages * XS_PAGE_SIZE) < 0 ? XS_IO : XS_OK;
 }
 
+/* One page of payload()'s walk that is looked at, entry i of PAGE_DATA
+ * record r: a page-table page is read and checked (pt), diff's visitor is
+ * shown every page (all), a PV guest's page on a pipe is kept if it may
+ * be the start info page (si).  *run bytes before it are still to go
+ * through untouched; *at is where they start. */
+static int payload_page(struct job *j, struct xs_out *out,
+                        const struct xs_record *r, uint32_t i, bool pt,
+                        bool all, bool si, uint64_t *at, uint64_t *run)
+{
+    uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+    int rc;
+    if (si && !pt && !all) {
+        if ((rc = xs_rec_payload_take(&j->xc, out, *run)) != XS_OK)
+            return rc;
+        *at += *run;
+        *run = 0;
+        if ((rc = start_info_candidate(j, e & XS_PFN_MASK, *at, r->index)))
+            return rc;
+    }
+    if (!pt && !all) {
+        *run += XS_PAGE_SIZE;
+        return XS_OK;
+    }
+    if ((rc = xs_rec_payload_take(&j->xc, out, *run)) != XS_OK)
+        return rc;
+    if (pt && !all && (rc = prefetch_pt(j, r, i, xs_le32(r->body))) != XS_OK)
+        return rc;
+    if ((rc = xs_rec_payload_read(&j->xc, j->page, XS_PAGE_SIZE)))
+        return rc;
+    if (pt)
+        xs_validate_pt_page(&j->v, r, i, j->page, *at + *run);
+    if (all)
+        j->visit->page(j->visit->ctx, e & XS_PFN_MASK, xs_pfn_type(e),
+                       j->page);
+    *at += *run + XS_PAGE_SIZE;
+    *run = 0;
+    return out ? xs_out_write(out, j->page, XS_PAGE_SIZE) : XS_OK;
+}
+
 /* The payload of the current libxc record, copied to out (or skipped
  * when out is NULL).  A PV PAGE_DATA with page-table pages has those pages
  * read, so that every entry can be checked (validate.c); the other pages
@@ -220,38 +259,20 @@ static int payload(struct job *j, struct xs_out *out)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint64_t run = 0, at = r->offset + XS_REC_HDR_SIZE + r->held;
     int rc = XS_OK;
-    for (uint32_t i = 0; i < count && rc == XS_OK; i++) {
-        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
-        unsigned t = xs_pfn_type(e);
+    for (uint32_t i = 0, n; i < count && rc == XS_OK; i += n) {
+        /* a run of entries of one type (xs_pfn_run): without data it is
+         * not in the payload; pages that need no look go on in one piece */
+        n = xs_pfn_run(r->body + 8, i, count);
+        unsigned t = xs_pfn_type(xs_le64(r->body + 8 + 8 * (size_t)i));
+        bool pt = j->v.pt_pages && (t & 7u) != 0;
         if (!xs_pfinfo_has_data(t))
             continue;
-        bool pt = j->v.pt_pages && (t & 7u) != 0;
-        if (si && !pt && !all) {
-            if ((rc = xs_rec_payload_take(&j->xc, out, run)) != XS_OK)
-                break;
-            at += run;
-            run = 0;
-            if ((rc = start_info_candidate(j, e & XS_PFN_MASK, at, r->index)))
-                break;
-        }
-        if (!pt && !all) {
-            run += XS_PAGE_SIZE;
+        if (!pt && !all && !si) {
+            run += (uint64_t)n * XS_PAGE_SIZE;
             continue;
         }
-        if ((rc = xs_rec_payload_take(&j->xc, out, run)) != XS_OK)
-            break;
-        if (pt && !all && (rc = prefetch_pt(j, r, i, count)) != XS_OK)
-            break;
-        if ((rc = xs_rec_payload_read(&j->xc, j->page, XS_PAGE_SIZE)))
-            break;
-        if (pt)
-            xs_validate_pt_page(&j->v, r, i, j->page, at + run);
-        if (all)
-            j->visit->page(j->visit->ctx, e & XS_PFN_MASK, t, j->page);
-        at += run + XS_PAGE_SIZE;
-        run = 0;
-        if (out)
-            rc = xs_out_write(out, j->page, XS_PAGE_SIZE);
+        for (uint32_t k = i; k < i + n && rc == XS_OK; k++)
+            rc = payload_page(j, out, r, k, pt, all, si, &at, &run);
     }
     return rc != XS_OK ? rc : xs_rec_payload_take(&j->xc, out, UINT64_MAX);
 }

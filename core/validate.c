@@ -32,6 +32,14 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The pfn entries of a PAGE_DATA record (held >= 8) that are held. */
+static uint32_t held_pfns(const struct xs_record *r)
+{
+    uint32_t count = xs_le32(r->body);
+    uint64_t held = (r->held - 8) / 8;
+    return count < held ? count : (uint32_t)held;
+}
+
 static size_t nframes(const struct xs_validate *v) { return v->frames.len / 8; }
 
 static uint64_t frame_at(const struct xs_validate *v, size_t i)
@@ -46,49 +54,23 @@ static void frame_set(struct xs_validate *v, size_t i, uint64_t x)
     memcpy(v->frames.p + 8 * i, &x, 8);
 }
 
-/* Index of pfn among the p2m frame pfns, or SIZE_MAX. */
-static size_t frame_find(const struct xs_validate *v, uint64_t pfn)
+/* Index of the first p2m frame pfn at or above pfn, searched from from
+ * on: a record's runs ascend, so each search starts where the last one
+ * ended, and the common answer (that very place) costs one comparison. */
+static size_t frame_lower(const struct xs_validate *v, uint64_t pfn,
+                          size_t from)
 {
-    size_t lo = 0, hi = nframes(v);
+    size_t lo = from, hi = nframes(v);
+    if (lo > hi || (lo > 0 && frame_at(v, lo - 1) >> 1 >= pfn))
+        lo = 0; /* the pfns went back: search them all */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        uint64_t f = frame_at(v, mid) >> 1;
-        if (f == pfn)
-            return mid;
-        if (f < pfn)
+        if (frame_at(v, mid) >> 1 < pfn)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return SIZE_MAX;
-}
-
-/* The same for pfns that mostly ascend (a PAGE_DATA record's): *cur is
- * where the last lookup ended, so an ascending walk costs O(1) a pfn. */
-static size_t frame_find_next(const struct xs_validate *v, uint64_t pfn,
-                              size_t *cur)
-{
-    size_t n = nframes(v), i = *cur;
-    if (i > n || (i > 0 && frame_at(v, i - 1) >> 1 >= pfn)) {
-        i = frame_find(v, pfn);
-        if (i != SIZE_MAX)
-            *cur = i + 1;
-        return i;
-    }
-    for (unsigned step = 0; i < n; i++, step++) {
-        uint64_t f = frame_at(v, i) >> 1;
-        if (f >= pfn) {
-            *cur = f == pfn ? i + 1 : i;
-            return f == pfn ? i : SIZE_MAX;
-        }
-        if (step == 16) { /* a long jump ahead: search the rest */
-            size_t k = frame_find(v, pfn);
-            *cur = k != SIZE_MAX ? k + 1 : i;
-            return k;
-        }
-    }
-    *cur = n;
-    return SIZE_MAX;
+    return lo;
 }
 
 /* X86_PV_P2M_FRAMES: remember the frame pfns (handle_x86_pv_p2m_frames()
@@ -196,12 +178,12 @@ static void runs_remove(struct xs_validate *v, size_t i)
 
 /* The common case, inline in the PAGE_DATA walk: pfns arrive in
  * ascending order and extend the last run. */
-static inline bool type_extends_last(struct xs_validate *v, uint64_t pfn,
-                                     unsigned type)
+static inline bool type_extends_last(struct xs_validate *v, uint64_t first,
+                                     uint64_t last, unsigned type)
 {
     size_t n = nruns(v);
-    if (n && run(v, n - 1)->end + 1 == pfn && run(v, n - 1)->type == type) {
-        run(v, n - 1)->end = pfn;
+    if (n && run(v, n - 1)->end + 1 == first && run(v, n - 1)->type == type) {
+        run(v, n - 1)->end = last;
         return true;
     }
     return false;
@@ -210,7 +192,7 @@ static inline bool type_extends_last(struct xs_validate *v, uint64_t pfn,
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
 {
     size_t n = nruns(v), i;
-    if (v->runs_full || type_extends_last(v, pfn, type))
+    if (v->runs_full || type_extends_last(v, pfn, pfn, type))
         return;
     i = n && run(v, n - 1)->end < pfn ? n : run_lower(v, pfn);
     struct pfn_run piece[3];
@@ -244,6 +226,21 @@ void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
     }
 }
 
+/* The same for pfns first..last: in one step where they extend the last
+ * run or start a new one after it (a save's ascending batches), else one
+ * pfn at a time. */
+static void type_range_set(struct xs_validate *v, uint64_t first,
+                           uint64_t last, unsigned type)
+{
+    if (type_extends_last(v, first, last, type))
+        return;
+    xs_validate_type_set(v, first, type);
+    if (first == last || type_extends_last(v, first + 1, last, type))
+        return;
+    for (uint64_t pfn = first + 1; pfn <= last && !v->runs_full; pfn++)
+        xs_validate_type_set(v, pfn, type);
+}
+
 /* The type pfn last arrived with, or -1 if it never arrived. */
 int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn)
 {
@@ -253,43 +250,50 @@ int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn)
 }
 
 /* PAGE_DATA of a PV guest: pfns within the p2m (handle_page_data():
- * "outside domain maximum"), and which p2m frames arrived. */
+ * "outside domain maximum"), and which p2m frames arrived; a run of
+ * entries (xs_pfn_run) at a time. */
 static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
                           const char *name)
 {
-    uint32_t count = xs_le32(r->body);
+    uint32_t count = held_pfns(r);
+    const uint8_t *pfns = r->body + 8;
     bool reported = false;
     size_t cursor = 0;
     v->pt_pages = 0;
     v->rec_min_pfn = UINT64_MAX;
     v->rec_max_pfn = 0;
-    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
-        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
-        uint64_t pfn = e & XS_PFN_MASK;
+    for (uint32_t i = 0, n; i < count; i += n) {
+        n = xs_pfn_run(pfns, i, count);
+        uint64_t e = xs_le64(pfns + 8 * (size_t)i);
+        uint64_t pfn = e & XS_PFN_MASK, last = pfn + n - 1;
         unsigned t = xs_pfn_type(e);
-        if (v->p2m_known && pfn > v->max_pfn && !reported) {
+        if (v->p2m_known && last > v->max_pfn && !reported) {
+            uint64_t k = pfn > v->max_pfn ? 0 : v->max_pfn + 1 - pfn;
             xs_report_add(v->rep, XS_SEV_ERROR, "libxc.page_data.pfn_range",
-                          r->offset + 16 + 8 * (uint64_t)i, r->index, name,
-                          "pfn[%u] = 0x%llx is beyond the p2m's last pfn "
+                          r->offset + 16 + 8 * (i + k), r->index, name,
+                          "pfn[%llu] = 0x%llx is beyond the p2m's last pfn "
                           "0x%llx: the restore refuses it (outside domain "
                           "maximum)",
-                          i, (unsigned long long)pfn,
+                          (unsigned long long)(i + k),
+                          (unsigned long long)(pfn + k),
                           (unsigned long long)v->max_pfn);
             reported = true;
         }
         if (xs_pfinfo_has_data(t)) {
             if ((t & 7u) >= 1)
-                v->pt_pages++;
+                v->pt_pages += n;
             if (pfn < v->rec_min_pfn)
                 v->rec_min_pfn = pfn;
-            if (pfn > v->rec_max_pfn)
-                v->rec_max_pfn = pfn;
+            if (last > v->rec_max_pfn)
+                v->rec_max_pfn = last;
         }
-        size_t f = nframes(v) ? frame_find_next(v, pfn, &cursor) : SIZE_MAX;
-        if (f != SIZE_MAX)
-            frame_set(v, f, pfn << 1 | (t == XS_PF_NOTAB));
-        if (!type_extends_last(v, pfn, t))
-            xs_validate_type_set(v, pfn, t);
+        /* the p2m frames among pfn..last: arrived as ordinary pages, or
+         * overwritten by something else */
+        size_t f = frame_lower(v, pfn, cursor);
+        for (; f < nframes(v) && frame_at(v, f) >> 1 <= last; f++)
+            frame_set(v, f, (frame_at(v, f) >> 1) << 1 | (t == XS_PF_NOTAB));
+        cursor = f;
+        type_range_set(v, pfn, last, t);
     }
 }
 
@@ -484,12 +488,25 @@ void xs_validate_pt_page(struct xs_validate *v, const struct xs_record *r,
     char nb[32];
     if (v->pte_reported == r->index || !v->p2m_known)
         return;
+    /* First whether any present entry (_PAGE_PRESENT) names a frame
+     * (pte_to_frame(): bits 12-51) beyond the p2m, in one pass without
+     * branches or compares, so that it vectorizes (frame and limit are
+     * below 2^63: frame - limit has bit 63 set exactly when frame <
+     * limit); the entry itself is looked for only then. */
+    const uint64_t frame_bits = 0x000ffffffffff000ULL;
+    uint64_t limit = (v->max_pfn + 1) << 12, beyond = 0;
     for (unsigned i = 0; i < XS_PAGE_SIZE / 8; i++) {
         uint64_t pte = xs_le64(page + 8 * (size_t)i);
-        /* _PAGE_PRESENT; pte_to_frame(): bits 12-51 */
+        beyond |= pte & ~(((pte & frame_bits) - limit) >> 63);
+    }
+    beyond &= 1;
+    if (!beyond)
+        return;
+    for (unsigned i = 0; i < XS_PAGE_SIZE / 8; i++) {
+        uint64_t pte = xs_le64(page + 8 * (size_t)i);
         if (!(pte & 1))
             continue;
-        uint64_t pfn = (pte & 0x000ffffffffff000ULL) >> 12;
+        uint64_t pfn = (pte & frame_bits) >> 12;
         if (pfn <= v->max_pfn)
             continue;
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.pte.range", at + 8 * (uint64_t)i,
@@ -515,17 +532,17 @@ static void count_facts(struct xs_validate *v, const struct xs_record *r)
     switch (r->type) {
     case XS_REC_PAGE_DATA:
         if (r->held >= 8) {
-            uint32_t n = xs_le32(r->body);
-            for (uint32_t i = 0; i < n && 16 + 8 * (uint64_t)i <= r->held;
-                 i++) {
+            uint32_t count = held_pfns(r);
+            for (uint32_t i = 0, n; i < count; i += n) {
+                n = xs_pfn_run(r->body + 8, i, count);
                 uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
-                uint64_t pfn = e & XS_PFN_MASK;
+                uint64_t last = (e & XS_PFN_MASK) + n - 1;
                 unsigned data = xs_pfinfo_has_data(xs_pfn_type(e));
-                s->page_types[xs_pfn_type(e)]++;
-                s->pages += data;
-                v->data_pages += data;
-                if (pfn > s->max_pfn)
-                    s->max_pfn = pfn;
+                s->page_types[xs_pfn_type(e)] += n;
+                s->pages += data * n;
+                v->data_pages += data * n;
+                if (last > s->max_pfn)
+                    s->max_pfn = last;
             }
         }
         break;

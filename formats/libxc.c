@@ -258,18 +258,22 @@ static void check_page_data(struct body_ctx *c)
     uint64_t with_data = 0;
     unsigned nres = 0, nbad = 0;
     uint32_t first_res = 0, first_bad = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+    const uint8_t *pfns = r->body + 8;
+    for (uint32_t i = 0, n; i < count; i += n) {
+        n = xs_pfn_run(pfns, i, count); /* one type, one set of reserved bits */
+        uint64_t e = xs_le64(pfns + 8 * (size_t)i);
         unsigned t = xs_pfn_type(e);
         if (e & XS_PFN_RESERVED_MASK) {
-            if (nres++ == 0)
+            if (nres == 0)
                 first_res = i;
+            nres += n;
         }
         if (!xs_pfinfo_known(t)) {
-            if (nbad++ == 0)
+            if (nbad == 0)
                 first_bad = i;
+            nbad += n;
         } else if (xs_pfinfo_has_data(t)) {
-            with_data++;
+            with_data += n;
         }
     }
     if (nbad) {

@@ -4,6 +4,7 @@
 #ifndef XS_FORMAT_LIBXC_H
 #define XS_FORMAT_LIBXC_H
 
+#include "endian.h"
 #include "records.h"
 #include "xenstream.h"
 
@@ -133,6 +134,32 @@ static inline bool xs_pfinfo_known(unsigned t) { return t <= 4 || t >= 9; }
 static inline bool xs_pfinfo_has_data(unsigned t)
 {
     return t < 16 && ((XS_PFINFO_DATA_MASK >> t) & 1u);
+}
+
+/* A save writes ordinary memory in batches of consecutive pfns of one
+ * type, so PAGE_DATA entries come in runs: entry i, then i + 1 equal to it
+ * plus one, and so on.  Every per-pfn walk takes a run at a time: the
+ * number of entries from i on (at least 1, at most count - i) that
+ * continue the run entry i starts.  A run never carries out of the pfn
+ * field into the reserved bits. */
+static inline uint32_t xs_pfn_run(const uint8_t *pfns, uint32_t i,
+                                  uint32_t count)
+{
+    uint64_t e = xs_le64(pfns + 8 * (size_t)i);
+    uint64_t room = XS_PFN_MASK - (e & XS_PFN_MASK);
+    uint32_t lim = count - i;
+    if (room < lim - 1)
+        lim = (uint32_t)room + 1;
+    uint32_t n = 1;
+    /* four entries a step while they continue it: one test for four */
+    for (const uint8_t *p = pfns + 8 * (size_t)(i + 1); n + 4 <= lim;
+         n += 4, p += 32)
+        if ((xs_le64(p) ^ (e + n)) | (xs_le64(p + 8) ^ (e + n + 1)) |
+            (xs_le64(p + 16) ^ (e + n + 2)) | (xs_le64(p + 24) ^ (e + n + 3)))
+            break;
+    while (n < lim && xs_le64(pfns + 8 * (size_t)(i + n)) == e + n)
+        n++;
+    return n;
 }
 
 /* ---- per-record body rules (stateless; xg_sr_restore*.c and the

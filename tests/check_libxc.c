@@ -656,6 +656,116 @@ START_TEST(state_pfn_type_runs)
 }
 END_TEST
 
+START_TEST(pfn_runs)
+{
+    /* xs_pfn_run: consecutive pfns of one type and reserved bits */
+    uint8_t b[8 * 8];
+    uint64_t e[8] = {5, 6, 7, 9, 10, (uint64_t)XS_PF_L1TAB << 60 | 11, 0, 0};
+    for (int i = 0; i < 8; i++)
+        xs_put_le64(b + 8 * i, e[i]);
+    ck_assert_uint_eq(xs_pfn_run(b, 0, 6), 3);
+    ck_assert_uint_eq(xs_pfn_run(b, 1, 6), 2);
+    ck_assert_uint_eq(xs_pfn_run(b, 3, 6), 2);  /* the type ends it */
+    ck_assert_uint_eq(xs_pfn_run(b, 5, 6), 1);
+    ck_assert_uint_eq(xs_pfn_run(b, 0, 2), 2);  /* count ends it */
+    /* the last pfn: the next "pfn" carries into the reserved bits */
+    xs_put_le64(b, XS_PFN_MASK - 1);
+    xs_put_le64(b + 8, XS_PFN_MASK);
+    xs_put_le64(b + 16, XS_PFN_MASK + 1);
+    ck_assert_uint_eq(xs_pfn_run(b, 0, 3), 2);
+    /* reserved bits ride along when they are the same */
+    for (int i = 0; i < 8; i++)
+        xs_put_le64(b + 8 * i, 0x0030000000000100ULL + (uint64_t)i);
+    ck_assert_uint_eq(xs_pfn_run(b, 0, 8), 8);
+    ck_assert_uint_eq(xs_pfn_run(b, 2, 8), 6);
+    xs_put_le64(b + 48, 0x0020000000000106ULL);
+    ck_assert_uint_eq(xs_pfn_run(b, 0, 8), 6);
+}
+END_TEST
+
+START_TEST(state_page_runs_match_per_pfn)
+{
+    /* PAGE_DATA records built of random runs (ascending batches, then
+     * runs that overwrite, a few pfns beyond the p2m), taken a run at a
+     * time by the validator, against a model that takes one pfn at a
+     * time: the type of every pfn, the p2m frames' arrival, the counts
+     * info shows, and each record's first out-of-range entry. */
+    enum { MAXPFN = 2047, SPAN = 2200, FIRST_FRAME = 100 };
+    static const unsigned types[] = {XS_PF_NOTAB, XS_PF_NOTAB, XS_PF_L1TAB,
+                                     XS_PF_L2TAB_PIN, XS_PF_XTAB,
+                                     XS_PF_BROKEN};
+    static int ref[SPAN];
+    uint64_t ref_types[16] = {0}, ref_pages = 0, ref_max = 0;
+    uint64_t seed = 99;
+    uint8_t pd[8 + 8 * 1000];
+    vstart(3, XS_GUEST_X86_PV);
+    pv_info(8, 0);
+    feed0(XS_REC_STATIC_DATA_END, 1);
+    p2m(MAXPFN, FIRST_FRAME, 2);
+    for (unsigned i = 0; i < SPAN; i++)
+        ref[i] = -1;
+    unsigned next = 0, nrange = 0;
+    for (int64_t rec = 3; rec < 60; rec++) {
+        uint32_t count = 0;
+        int64_t bad = -1; /* the first entry beyond the p2m */
+        while (count < 1000) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned len = 1 + (unsigned)(seed >> 40) % 40;
+            unsigned t = types[(seed >> 20) % 6];
+            unsigned start = rec < 20 ? next : (unsigned)(seed >> 50) % SPAN;
+            if (len > 1000 - count)
+                len = 1000 - count;
+            if (start + len > SPAN)
+                start = SPAN - len;
+            for (unsigned k = 0; k < len; k++, count++) {
+                unsigned pfn = start + k;
+                xs_put_le64(pd + 8 + 8 * count, (uint64_t)t << 60 | pfn);
+                ref[pfn] = (int)t;
+                ref_types[t]++;
+                ref_pages += xs_pfinfo_has_data(t);
+                if (pfn > ref_max)
+                    ref_max = pfn;
+                if (pfn > MAXPFN && bad < 0)
+                    bad = count;
+            }
+            next = (start + len) % SPAN;
+        }
+        xs_put_le32(pd, count);
+        struct xs_record r = {.type = XS_REC_PAGE_DATA, .length = sizeof(pd),
+                              .held = sizeof(pd), .body = pd,
+                              .offset = 0x100000 * (uint64_t)rec,
+                              .index = rec};
+        xs_validate_record(&v, &r);
+        unsigned seen = 0;
+        for (size_t k = 0; k < rep.nkept; k++) {
+            const struct xs_finding *f = &rep.kept[k];
+            if (strcmp(f->rule, "libxc.page_data.pfn_range") || f->index != rec)
+                continue;
+            seen++;
+            ck_assert_int_ge(bad, 0);
+            ck_assert_uint_eq(f->offset, r.offset + 16 + 8 * (uint64_t)bad);
+        }
+        ck_assert_uint_eq(seen, bad >= 0);
+        nrange += seen;
+        /* the frames (pfns 100-103): arrived while last sent as NOTAB */
+        ck_assert_uint_eq(v.frames.len, 4 * 8);
+        for (unsigned i = 0; i < 4; i++) {
+            uint64_t f;
+            memcpy(&f, v.frames.p + 8 * i, 8);
+            ck_assert_uint_eq(f >> 1, FIRST_FRAME + i);
+            ck_assert_uint_eq(f & 1, ref[FIRST_FRAME + i] == XS_PF_NOTAB);
+        }
+    }
+    ck_assert_uint_gt(nrange, 0); /* the model did go beyond the p2m */
+    for (unsigned i = 0; i < SPAN; i++)
+        ck_assert_int_eq(xs_validate_type_get(&v, i), ref[i]);
+    for (unsigned t = 0; t < 16; t++)
+        ck_assert_uint_eq(vsum.page_types[t], ref_types[t]);
+    ck_assert_uint_eq(vsum.pages, ref_pages);
+    ck_assert_uint_eq(vsum.max_pfn, ref_max);
+}
+END_TEST
+
 START_TEST(state_vcpu_basic_size)
 {
     static uint8_t b[8 + XS_VCPU_CTX_X86_64];
@@ -729,6 +839,7 @@ static Suite *suite(void)
     tcase_add_test(t, header_codecs);
     tcase_add_test(t, type_table);
     tcase_add_test(t, canonicalise_clears_reserved);
+    tcase_add_test(t, pfn_runs);
     suite_add_tcase(s, t);
 
     t = tcase_create("body rules");
@@ -748,6 +859,7 @@ static Suite *suite(void)
     t = tcase_create("stream rules");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, state_sde_missing_v3);
+    tcase_add_test(t, state_page_runs_match_per_pfn);
     tcase_add_test(t, state_sde_missing_v3_p2m);
     tcase_add_test(t, state_sde_duplicate);
     tcase_add_test(t, state_v3_records_in_v2);
