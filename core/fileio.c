@@ -206,6 +206,20 @@ static bool endpoint_init(struct endpoint *e, int fd, const char *name,
     return true;
 }
 
+/* A pipe carries 64 KiB by default: every 64 KiB the process on the other
+ * side has to run.  Grown to 1 MiB (Linux's limit for a user, by default),
+ * the pipeline runs in longer stretches; refused (the user's pipe budget
+ * is spent), nothing changes. */
+static void pipe_grow(int fd)
+{
+#ifdef F_SETPIPE_SZ
+    if (fcntl(fd, F_GETPIPE_SZ) < (1 << 20))
+        (void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+#else
+    (void)fd;
+#endif
+}
+
 static void endpoint_free(struct endpoint *e)
 {
     if (e->close_fd)
@@ -236,6 +250,8 @@ struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
     }
     in->e.is_reg = S_ISREG(st.st_mode);
     in->e.is_pipe = S_ISFIFO(st.st_mode);
+    if (in->e.is_pipe)
+        pipe_grow(fd);
     in->dev = st.st_dev;
     in->ino = st.st_ino;
     in->size = in->e.is_reg ? (uint64_t)st.st_size : 0;
@@ -888,6 +904,8 @@ static struct xs_out *out_new(int fd, const char *name, struct xs_report *rep)
     if (fstat(fd, &st) == 0) {
         out->e.is_reg = S_ISREG(st.st_mode);
         out->e.is_pipe = S_ISFIFO(st.st_mode);
+        if (out->e.is_pipe)
+            pipe_grow(fd);
     }
     return out;
 }

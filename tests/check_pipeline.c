@@ -2,6 +2,8 @@
  * a generated stream is the upgrade of its v2 form), idempotence, pipe
  * equals file, header faults, and truncation at every byte offset. */
 #include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,6 +123,35 @@ START_TEST(pipe_equals_file)
     ck_assert_int_eq(tu_upgrade(&a, &b, &rep, false), XS_OK);
     ck_assert_int_eq(tu_upgrade(&a, &c, &rep, true), XS_OK);
     tu_assert_same(&c, &b, "pipe against file");
+}
+END_TEST
+
+START_TEST(pipes_grow)
+{
+    /* both ends of a pipeline get a 1 MiB pipe (fewer switches between
+     * the processes), where the system's limit allows it */
+    long max = 0;
+    FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &max) != 1)
+            max = 0;
+        fclose(f);
+    }
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    struct xs_in *in = xs_in_from_fd(p[0], "in", false, &rep);
+    ck_assert_ptr_nonnull(in);
+    if (max >= (1 << 20))
+        ck_assert_int_eq(fcntl(p[0], F_GETPIPE_SZ), 1 << 20);
+    xs_in_close(in);
+    struct xs_out *out = xs_out_from_fd(p[1], "out", false, &rep);
+    ck_assert_ptr_nonnull(out);
+    if (max >= (1 << 20))
+        ck_assert_int_eq(fcntl(p[1], F_GETPIPE_SZ), 1 << 20);
+    ck_assert_int_eq(xs_out_commit(out), XS_OK);
+    close(p[0]);
+    close(p[1]);
+    ck_assert_uint_eq(rep.errors, 0);
 }
 END_TEST
 
@@ -380,6 +411,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, golden_v2_to_v3, 0, combos);
     tcase_add_loop_test(t, idempotent_v3, 0, combos);
     tcase_add_loop_test(t, upgrade_twice_same, 0, combos);
+    tcase_add_test(t, pipes_grow);
     tcase_add_loop_test(t, pipe_equals_file, 0, combos);
     tcase_add_test(t, verify_reports_counts);
     suite_add_tcase(s, t);
