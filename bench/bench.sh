@@ -60,10 +60,6 @@ row "diff (v2 vs itself)" "$XS diff $IMG $IMG" \
 # run under the read-only rows
 row "upgrade file->file" "$XS upgrade $IMG -o $W/out" \
     "cp" "cp $IMG $W/out"
-# the floor: the same bytes copied 8 bytes later (STATIC_DATA_END), which
-# no kernel copy does at cp's speed (partial pages); see shifted_copy.c
-row "upgrade file->file" "$XS upgrade $IMG -o $W/out" \
-    "copy at +8 bytes" "$B/xs-shifted-copy $IMG $W/out 8"
 # pipe->pipe ends in /dev/null: what is measured is the pipeline, not the
 # disk (a file's writeback swamped it; the file rows measure writing)
 row "upgrade pipe->pipe" "cat $IMG | $XS upgrade | cat >/dev/null" \
@@ -86,8 +82,6 @@ cat "$XL" "$GZ" >/dev/null
 echo "xl image: $XL ($(($(stat -c %s "$XL") / 1048576)) MiB); gzip -1 of it: $(($(stat -c %s "$GZ") / 1048576)) MiB"
 row "xl upgrade file->file" "$XS upgrade $XL -o $W/out" \
     "cp" "cp $XL $W/out"
-row "xl upgrade file->file" "$XS upgrade $XL -o $W/out" \
-    "copy at +8 bytes" "$B/xs-shifted-copy $XL $W/out 8"
 row "xl upgrade pipe->pipe" "cat $XL | $XS upgrade | cat >/dev/null" \
     "cat | cat | cat" "cat $XL | cat | cat >/dev/null"
 row "xl verify (file)" "$XS verify -q $XL" \
