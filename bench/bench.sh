@@ -36,7 +36,7 @@ row() { # NAME XS_CMD ANCHOR_NAME ANCHOR_CMD
     read -r aw _ <<<"$a"
     awk -v n="$1" -v xw="$xw" -v xr="$xr" -v an="$3" -v aw="$aw" 'BEGIN{
         r = aw > 0 ? xw / aw : 0;
-        printf "%-22s %8.3fs %8.1f MiB   %-22s %8.3fs %7.3fx\n",
+        printf "%-22s %8.4fs %8.1f MiB   %-22s %8.4fs %7.3fx\n",
                n, xw, xr / 1024, an, aw, r }'
 }
 
