@@ -644,10 +644,12 @@ static ssize_t file_copy(struct xs_in *in, struct xs_out *out, loff_t *at,
     if (!out->no_cfr && pos >= 0 && (pos - *at) % page == 0) {
         size_t chunk = n > (64u << 20) ? (64u << 20) : (size_t)n;
         r = copy_file_range(in->e.fd, at, out->e.fd, NULL, chunk, 0);
+        /* refused (EBADF: an output opened O_APPEND, as by >>): the
+         * buffer from now on */
         if (r >= 0 || (errno != EINVAL && errno != EXDEV && errno != ENOSYS &&
-                       errno != EOPNOTSUPP))
+                       errno != EOPNOTSUPP && errno != EBADF))
             return r;
-        out->no_cfr = true; /* refused: the buffer from now on */
+        out->no_cfr = true;
     }
     if (!out->copy_buf)
         out->copy_buf = malloc(XS_COPY_BUF);

@@ -235,6 +235,17 @@ expect 3 "$XS" upgrade "$T/pv64.v2" -o /dev/full
 "$XS" upgrade "$T/pv64.v2" >/dev/full 2>"$T/err"
 [ $? = 3 ] && ok || bad "/dev/full as standard output"
 "$GEN" --mib 64 --version 2 -o "$T/big.v2"
+# standard output appended to (O_APPEND: copy_file_range refuses it), for
+# a shifted (v2) and an unshifted (v3) copy of the pages
+"$XS" upgrade "$T/big.v2" -o "$T/big.v3"
+# (after a page of earlier content: the v3 copy stays page-aligned)
+head -c 4096 /dev/urandom >"$T/app.head"
+for src in big.v2 big.v3; do
+    cp "$T/app.head" "$T/app.img"
+    "$XS" upgrade "$T/$src" >>"$T/app.img" 2>"$T/err" &&
+        cat "$T/app.head" "$T/big.v3" | cmp -s - "$T/app.img" && ok ||
+        bad "upgrade $src >> file: $(cat "$T/err")"
+done
 "$XS" upgrade "$T/big.v2" 2>"$T/err" | head -c 100 >/dev/null
 [ "${PIPESTATUS[0]}" = 3 ] && ok || bad "broken pipe: status ${PIPESTATUS[0]}"
 expect 2 "$XS" upgrade "$T/pv64.v2" -o "$T/pv64.v2"
