@@ -268,14 +268,15 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
         uint64_t pfn = e & XS_PFN_MASK, last = pfn + n - 1;
         unsigned t = xs_pfn_type(e);
         if (v->p2m_known && last > v->max_pfn && !reported) {
+            /* the run's first entry beyond the p2m */
             uint64_t k = pfn > v->max_pfn ? 0 : v->max_pfn + 1 - pfn;
+            uint64_t entry = i + k, bad = pfn + k;
             xs_report_add(v->rep, XS_SEV_ERROR, "libxc.page_data.pfn_range",
-                          r->offset + 16 + 8 * (i + k), r->index, name,
+                          r->offset + 16 + 8 * entry, r->index, name,
                           "pfn[%llu] = 0x%llx is beyond the p2m's last pfn "
                           "0x%llx: the restore refuses it (outside domain "
                           "maximum)",
-                          (unsigned long long)(i + k),
-                          (unsigned long long)(pfn + k),
+                          (unsigned long long)entry, (unsigned long long)bad,
                           (unsigned long long)v->max_pfn);
             reported = true;
         }
@@ -537,10 +538,10 @@ static void count_facts(struct xs_validate *v, const struct xs_record *r)
                 n = xs_pfn_run(r->body + 8, i, count);
                 uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
                 uint64_t last = (e & XS_PFN_MASK) + n - 1;
-                unsigned data = xs_pfinfo_has_data(xs_pfn_type(e));
+                uint64_t data = xs_pfinfo_has_data(xs_pfn_type(e)) ? n : 0;
                 s->page_types[xs_pfn_type(e)] += n;
-                s->pages += data * n;
-                v->data_pages += data * n;
+                s->pages += data;
+                v->data_pages += data;
                 if (last > s->max_pfn)
                     s->max_pfn = last;
             }
