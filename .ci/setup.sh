@@ -14,6 +14,8 @@ mode=${1:-build}
 
 DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
       libjansson-dev python3 ca-certificates man-db time"
+# the file-handling tests: ACLs and extended attributes of a replaced file
+[ "$mode" = test ] && DEPS="$DEPS acl attr"
 # the test command's checkers: libFuzzer (clang), valgrind, cppcheck,
 # clang-tidy
 [ "$mode" = test ] && DEPS="$DEPS clang libclang-rt-14-dev llvm valgrind

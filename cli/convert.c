@@ -3,7 +3,6 @@
  * both, as git keeps cmd_log and cmd_show together. */
 #include <getopt.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common.h"
 
@@ -95,9 +94,10 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
     size_t olen = strlen(out_path);
     if (olen > 3 && strcmp(out_path + olen - 3, ".gz") == 0)
         gzip = true;
-    if (strcmp(out_path, "-") == 0 && isatty(STDOUT_FILENO))
-        return xs_usage_error(cmd, "refusing to write a binary stream to a "
-                                   "terminal; use -o OUT or a redirection");
+    /* before the input is opened: opening a FIFO waits for its writer */
+    const char *why = xs_out_refusal(NULL, out_path, a->in_place);
+    if (why)
+        return xs_usage_error(cmd, "%s: %s", out_path, why);
 
     xs_install_signal_cleanup();
     struct xs_report rep;
@@ -107,11 +107,10 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         xs_report_free(&rep);
         return XS_IO;
     }
-    if (!a->in_place && xs_same_file(in, out_path)) {
+    if (!a->in_place && (why = xs_out_refusal(in, out_path, false))) {
         xs_cli_close(in);
         xs_report_free(&rep);
-        return xs_usage_error(cmd, "'%s' is both input and output (use "
-                                   "--in-place)", out_path);
+        return xs_usage_error(cmd, "%s: %s", out_path, why);
     }
     int rc = xs_convert_precheck(in, &rep, &sum, &a->opts);
     if (rc == XS_OK) {
@@ -182,6 +181,8 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
             c = '?';
         switch (c) {
         case 'o':
+            if (!*optarg) /* --output= */
+                return xs_usage_error(cmd, "--output needs a file name");
             a.out_path = optarg;
             break;
         case 'v':

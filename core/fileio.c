@@ -7,13 +7,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <xxhash.h>
 #define ZLIB_CONST /* next_in is const: input is never written */
@@ -45,9 +47,10 @@ struct gz_in {
 
 struct xs_in {
     struct endpoint e;
-    dev_t dev;
-    ino_t ino;
-    uint64_t size;       /* regular files: size at open */
+    struct stat st;      /* at open: identity, and for a regular file the
+                            size, mtime and ctime it must keep (CONTRACT 5) */
+    uint64_t size;       /* regular files: bytes from start to the size at
+                            open; nothing beyond is ever read */
     off_t start;         /* regular files: where the fd stood at open */
     uint64_t fpos;       /* regular files: file offset of the next read
                             (reads are preads, so skipping is arithmetic
@@ -115,8 +118,12 @@ struct hasher {
 
 struct xs_out {
     struct endpoint e;
-    char *path;          /* final path, when atomic */
-    char *tmp;           /* temporary file, when atomic */
+    /* an atomic replacement: the temporary file tmp in the directory
+     * dirfd, renamed onto base there (the link-resolved target) */
+    int dirfd;
+    char *base, *tmp;
+    bool replacing;      /* base existed: keep its metadata (old) */
+    struct stat old;
     bool failed;
     bool fsync;          /* make the result durable before the rename */
     size_t len;
@@ -166,13 +173,13 @@ static int in_io_error(struct xs_in *in, const char *what, int err);
 /* ------------------------------------------------------------------ */
 /* signal-safe removal of a pending temporary output                   */
 
-static char *volatile pending_tmp;
+static volatile sig_atomic_t pending_dirfd = -1;
+static char pending_tmp[NAME_MAX + 1];
 
 static void cleanup_on_signal(int sig)
 {
-    char *p = pending_tmp;
-    if (p)
-        unlink(p);
+    if (pending_dirfd >= 0)
+        unlinkat(pending_dirfd, pending_tmp, 0);
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -255,8 +262,7 @@ struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
     in->e.is_pipe = S_ISFIFO(st.st_mode);
     if (in->e.is_pipe)
         pipe_grow(fd);
-    in->dev = st.st_dev;
-    in->ino = st.st_ino;
+    in->st = st;
     in->size = in->e.is_reg ? (uint64_t)st.st_size : 0;
     if (in->e.is_reg) {
         /* Logical offsets count from where the fd stands now. */
@@ -340,6 +346,28 @@ int xs_in_failure(const struct xs_in *in) { return in->fail; }
 uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
 uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }
 
+int xs_in_unchanged(struct xs_in *in)
+{
+    struct stat now;
+    if (!in->e.is_reg)
+        return XS_OK;
+    if (fstat(in->e.fd, &now) < 0)
+        return in_io_error(in, "cannot stat", errno);
+    /* the size, or a write (mtime; ctime, which no one can set back) */
+    if (now.st_size == in->st.st_size &&
+        now.st_mtim.tv_sec == in->st.st_mtim.tv_sec &&
+        now.st_mtim.tv_nsec == in->st.st_mtim.tv_nsec &&
+        now.st_ctim.tv_sec == in->st.st_ctim.tv_sec &&
+        now.st_ctim.tv_nsec == in->st.st_ctim.tv_nsec)
+        return XS_OK;
+    xs_report_add(in->e.rep, XS_SEV_ERROR, "input.changed", in->off, -1,
+                  "input",
+                  "the file changed while it was read (%s): what was read "
+                  "may not be one image; nothing is written",
+                  now.st_size != in->st.st_size ? "its size" : "it was written");
+    return XS_INVALID;
+}
+
 int xs_in_rewind(struct xs_in *in)
 {
     if (!in->e.is_reg)
@@ -358,6 +386,8 @@ int xs_in_pread(struct xs_in *in, uint64_t off, void *dst, size_t n)
 {
     if (!xs_in_seekable(in))
         return XS_IO;
+    if (off > in->size || n > in->size - off)
+        return XS_INVALID; /* beyond the size at open */
     size_t got = 0;
     while (got < n) {
         ssize_t r = pread(in->e.fd, (uint8_t *)dst + got, n - got,
@@ -410,11 +440,24 @@ int xs_in_gzip_check(struct xs_in *in)
     return XS_INVALID;
 }
 
-/* Read from the input's fd: a regular file at fpos, anything else in
- * stream order. */
+/* Bytes of a regular input before the size it had when opened: a file
+ * that grows while it is read (appended to, perhaps through this very
+ * run's output) is read no further, so every run ends. */
+static uint64_t reg_left(const struct xs_in *in)
+{
+    uint64_t end = (uint64_t)in->start + in->size;
+    return in->fpos < end ? end - in->fpos : 0;
+}
+
+/* Read from the input's fd: a regular file at fpos (up to its size at
+ * open), anything else in stream order. */
 static ssize_t in_read_fd(struct xs_in *in, void *p, size_t n)
 {
     ssize_t r;
+    if (in->e.is_reg && n > reg_left(in))
+        n = (size_t)reg_left(in);
+    if (n == 0)
+        return 0;
     do
         r = in->e.is_reg ? pread(in->e.fd, p, n, (off_t)in->fpos)
                          : read(in->e.fd, p, n);
@@ -679,16 +722,21 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     *fallback = !(files || spl);
     while (!*fallback && *moved < n) {
         ssize_t r;
-        /* a regular input is read at its own offset (see fpos) */
+        /* a regular input is read at its own offset (see fpos), and no
+         * further than its size at open */
         loff_t at = (loff_t)in->fpos;
         loff_t *inpos = in->e.is_reg ? &at : NULL;
-        if (files) {
-            r = file_copy(in, out, &at, n - *moved);
+        uint64_t want = n - *moved;
+        if (in->e.is_reg && want > reg_left(in))
+            want = reg_left(in);
+        if (want == 0) {
+            r = 0;
+        } else if (files) {
+            r = file_copy(in, out, &at, want);
             if (out->failed)
                 return XS_IO; /* the write side, reported */
         } else {
-            size_t chunk = n - *moved > (64u << 20) ? (64u << 20)
-                                                   : (size_t)(n - *moved);
+            size_t chunk = want > (64u << 20) ? (64u << 20) : (size_t)want;
             r = splice(in->e.fd, inpos, out->e.fd, NULL, chunk, SPLICE_F_MOVE);
         }
         if (r > 0 && inpos)
@@ -947,6 +995,8 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
 /* ------------------------------------------------------------------ */
 /* output                                                              */
 
+static void out_free(struct xs_out *out);
+
 static struct xs_out *out_new(int fd, const char *name, struct xs_report *rep)
 {
     struct stat st;
@@ -955,6 +1005,7 @@ static struct xs_out *out_new(int fd, const char *name, struct xs_report *rep)
         free(out);
         return NULL;
     }
+    out->dirfd = -1;
     if (fstat(fd, &st) == 0) {
         out->e.is_reg = S_ISREG(st.st_mode);
         out->e.is_pipe = S_ISFIFO(st.st_mode);
@@ -973,78 +1024,176 @@ struct xs_out *xs_out_from_fd(int fd, const char *name, bool own,
     return out;
 }
 
-struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
+static bool same_inode(const struct stat *a, const struct stat *b)
 {
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* path, through every symbolic link (40 at most, as the kernel allows), to
+ * the name the data finally goes to: its directory, opened, and its base
+ * name there.  A dangling link leads to the name it would create.  What
+ * is done from here on is relative to that directory, so the path is
+ * resolved once. */
+static int resolve_target(const char *path, int *dirfd, char **base,
+                          struct xs_report *rep)
+{
+    char cur[PATH_MAX], link[PATH_MAX];
     struct stat st;
-    if (strcmp(path, "-") == 0)
-        return out_new(STDOUT_FILENO, "<stdout>", rep);
-
-    /* Something that is not a regular file (a device, a FIFO) is written
-     * in place: renaming over /dev/null would be a disaster. */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0) {
-            io_error(rep, "cannot open", path, errno);
-            return NULL;
+    if (strlen(path) >= sizeof(cur)) {
+        io_error(rep, "cannot open", path, ENAMETOOLONG);
+        return XS_IO;
+    }
+    strcpy(cur, path);
+    for (int hops = 0; lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
+        ssize_t n = hops < 40 ? readlink(cur, link, sizeof(link) - 1) : -1;
+        if (n < 0) {
+            io_error(rep, "cannot follow the link", path,
+                     hops < 40 ? errno : ELOOP);
+            return XS_IO;
         }
-        struct xs_out *out = out_new(fd, path, rep);
-        if (!out)
-            close(fd);
-        else
-            out->e.close_fd = true;
-        return out;
+        link[n] = '\0';
+        if (link[0] != '/') { /* relative to the link's own directory */
+            char *slash = strrchr(cur, '/');
+            size_t dl = slash ? (size_t)(slash - cur) + 1 : 0;
+            if (dl + (size_t)n >= sizeof(cur)) {
+                io_error(rep, "cannot follow the link", path, ENAMETOOLONG);
+                return XS_IO;
+            }
+            memmove(cur + dl, link, (size_t)n + 1);
+        } else {
+            memcpy(cur, link, (size_t)n + 1);
+        }
     }
-
-    char *dcopy = strdup(path), *bcopy = strdup(path);
-    char *tmp = NULL;
-    if (dcopy && bcopy) {
-        const char *dir = dirname(dcopy), *base = basename(bcopy);
-        size_t sz = strlen(dir) + strlen(base) + 32;
-        tmp = malloc(sz);
-        if (tmp)
-            snprintf(tmp, sz, "%s/.%s.xenstream-XXXXXX", dir, base);
+    char *slash = strrchr(cur, '/');
+    const char *name = slash ? slash + 1 : cur;
+    if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        io_error(rep, "cannot write to", path, EISDIR);
+        return XS_IO;
     }
-    free(dcopy);
-    free(bcopy);
-    if (!tmp) {
+    if (slash == cur)
+        *dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    else if (slash) {
+        *slash = '\0';
+        *dirfd = open(cur, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    } else
+        *dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0) {
+        io_error(rep, "cannot open the directory of", path, errno);
+        return XS_IO;
+    }
+    if (!(*base = strdup(name))) {
+        close(*dirfd);
         io_error(rep, "cannot open", path, ENOMEM);
-        return NULL;
+        return XS_IO;
     }
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    return XS_OK;
+}
+
+/* A new file in dirfd named ".BASE.xenstream-XXXXXX" (BASE shortened to
+ * keep the name within NAME_MAX), created exclusively, mode 0600 while it
+ * is written. */
+static int make_temp(int dirfd, const char *base, char *name)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    int len = (int)strlen(base);
+    if (len > NAME_MAX - 24)
+        len = NAME_MAX - 24;
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned char r[6];
+        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+            for (size_t i = 0; i < sizeof(r); i++)
+                r[i] = (unsigned char)(rand() ^ getpid() ^ tries);
+        snprintf(name, NAME_MAX + 1, ".%.*s.xenstream-%c%c%c%c%c%c", len,
+                 base, letters[r[0] % 36], letters[r[1] % 36],
+                 letters[r[2] % 36], letters[r[3] % 36], letters[r[4] % 36],
+                 letters[r[5] % 36]);
+        int fd = openat(dirfd, name,
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        0600);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+/* An output written where it stands: a device, FIFO or socket (renaming
+ * over /dev/null would be a disaster), or standard output by another
+ * name. */
+static struct xs_out *out_direct(int fd, const char *path, bool own,
+                                 struct xs_report *rep)
+{
     if (fd < 0) {
-        io_error(rep, "cannot create a temporary file beside", path, errno);
-        free(tmp);
+        io_error(rep, "cannot open", path, errno);
         return NULL;
-    }
-    pending_tmp = tmp;
-    /* Same mode as a plain create (or as the file being replaced). */
-    mode_t mode;
-    if (stat(path, &st) == 0) {
-        mode = st.st_mode & 07777;
-    } else {
-        mode_t um = umask(0);
-        umask(um);
-        mode = 0666 & ~um;
-    }
-    if (fchmod(fd, mode) < 0) {
-        /* not fatal: the file is still ours and complete */
     }
     struct xs_out *out = out_new(fd, path, rep);
-    if (!out) {
-        unlink(tmp);
-        pending_tmp = NULL;
+    if (!out && own)
         close(fd);
-        free(tmp);
+    else if (out)
+        out->e.close_fd = own;
+    return out;
+}
+
+struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
+{
+    struct stat st, so;
+    if (strcmp(path, "-") == 0)
+        return out_new(STDOUT_FILENO, "<stdout>", rep);
+    bool exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode))
+        return out_direct(open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC), path,
+                          true, rep);
+    /* -o /dev/stdout, /dev/fd/1: the file the shell opened (> or >>) */
+    if (exists && fstat(STDOUT_FILENO, &so) == 0 && same_inode(&st, &so))
+        return out_direct(STDOUT_FILENO, path, false, rep);
+
+    int dirfd;
+    char *base;
+    if (resolve_target(path, &dirfd, &base, rep) != XS_OK)
+        return NULL;
+    struct stat old;
+    bool replacing = fstatat(dirfd, base, &old, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists != replacing || (exists && !same_inode(&st, &old))) {
+        /* a link that names no path (a deleted file behind /proc/PID/fd,
+         * another mount namespace): nowhere to put a replacement */
+        io_error(rep, "cannot tell which file this names:", path, ENOENT);
+        close(dirfd);
+        free(base);
+        return NULL;
+    }
+    char tmp[NAME_MAX + 1];
+    int fd = make_temp(dirfd, base, tmp);
+    if (fd < 0) {
+        io_error(rep, "cannot create a temporary file beside", path, errno);
+        close(dirfd);
+        free(base);
+        return NULL;
+    }
+    memcpy(pending_tmp, tmp, sizeof(tmp));
+    pending_dirfd = dirfd;
+    struct xs_out *out = out_new(fd, path, rep);
+    if (out)
+        out->tmp = strdup(tmp);
+    if (!out || !out->tmp) {
+        if (out)
+            io_error(rep, "cannot open", path, ENOMEM);
+        pending_dirfd = -1;
+        unlinkat(dirfd, tmp, 0);
+        close(fd);
+        close(dirfd);
+        free(base);
+        if (out) {
+            out->e.close_fd = false;
+            out_free(out);
+        }
         return NULL;
     }
     out->e.close_fd = true;
-    out->tmp = tmp;
-    out->path = strdup(path);
-    if (!out->path) {
-        xs_out_abort(out);
-        io_error(rep, "cannot open", path, ENOMEM);
-        return NULL;
-    }
+    out->dirfd = dirfd;
+    out->base = base;
+    out->replacing = replacing;
+    out->old = old;
     return out;
 }
 
@@ -1219,8 +1368,6 @@ uint64_t xs_out_written(const struct xs_out *out)
     return out->written + out->len + out->pend_len;
 }
 
-static void out_free(struct xs_out *out);
-
 struct xs_out *xs_out_digest(const char *name, struct xs_report *rep)
 {
     struct xs_out *out = calloc(1, sizeof(*out));
@@ -1230,6 +1377,7 @@ struct xs_out *xs_out_digest(const char *name, struct xs_report *rep)
         free(out);
         return NULL;
     }
+    out->dirfd = -1;
     if (!(out->hash = hasher_new())) {
         io_error(rep, "cannot hash", name, ENOMEM);
         out_free(out);
@@ -1262,9 +1410,73 @@ static void out_free(struct xs_out *out)
     free(out->zbuf);
     free(out->copy_buf);
     endpoint_free(&out->e);
-    free(out->path);
+    if (out->dirfd >= 0)
+        close(out->dirfd);
+    free(out->base);
     free(out->tmp);
     free(out);
+}
+
+/* The replaced file's extended attributes onto the new one: POSIX ACLs
+ * (system.posix_acl_*), SELinux labels, user attributes.  What the caller
+ * may not set (trusted.*, security.* without privilege) is left out, and
+ * file capabilities only go to a file of the same owner. */
+static void copy_xattrs(struct xs_out *out, bool same_owner)
+{
+    char from[64], names[4096], val[65536];
+    snprintf(from, sizeof(from), "/proc/self/fd/%d/", out->dirfd);
+    size_t fl = strlen(from);
+    char *path = malloc(fl + strlen(out->base) + 1);
+    if (!path)
+        return;
+    memcpy(path, from, fl);
+    strcpy(path + fl, out->base);
+    ssize_t n = llistxattr(path, names, sizeof(names));
+    for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+        const char *name = names + i;
+        if (!same_owner && strcmp(name, "security.capability") == 0)
+            continue;
+        ssize_t v = lgetxattr(path, name, val, sizeof(val));
+        if (v >= 0)
+            (void)fsetxattr(out->e.fd, name, val, (size_t)v, 0);
+    }
+    free(path);
+}
+
+/* A replacement keeps the replaced file's owner, group, mode and extended
+ * attributes where the caller may set them (CONTRACT 5).  Done last,
+ * because a write by anyone but root clears setuid bits and capabilities;
+ * a setuid/setgid bit never goes to a file of another owner or group.  A
+ * new file gets the mode a plain create would. */
+static void set_metadata(struct xs_out *out)
+{
+    int fd = out->e.fd;
+    mode_t mode;
+    if (!out->replacing) {
+        mode_t um = umask(0);
+        umask(um);
+        (void)fchmod(fd, 0666 & ~um);
+        return;
+    }
+    const struct stat *o = &out->old;
+    struct stat now;
+    if (fchown(fd, o->st_uid, o->st_gid) < 0)
+        (void)fchown(fd, (uid_t)-1, o->st_gid); /* a group of ours */
+    if (fstat(fd, &now) < 0)
+        now.st_uid = (uid_t)-1, now.st_gid = (gid_t)-1;
+    copy_xattrs(out, now.st_uid == o->st_uid);
+    mode = o->st_mode & 07777;
+    if (now.st_uid != o->st_uid)
+        mode &= (mode_t)~S_ISUID;
+    if (now.st_gid != o->st_gid)
+        mode &= (mode_t)~S_ISGID;
+    (void)fchmod(fd, mode);
+}
+
+static void drop_temp(struct xs_out *out)
+{
+    pending_dirfd = -1;
+    unlinkat(out->dirfd, out->tmp, 0);
 }
 
 int xs_out_commit(struct xs_out *out)
@@ -1272,6 +1484,8 @@ int xs_out_commit(struct xs_out *out)
     int rc = xs_out_flush(out);
     if (rc == XS_OK && out->gz)
         rc = gz_write(out, NULL, 0, Z_FINISH);
+    if (rc == XS_OK && out->tmp)
+        set_metadata(out);
     if (rc == XS_OK && out->tmp && out->fsync) {
         if (fsync(out->e.fd) < 0) {
             io_error(out->e.rep, "cannot write", out->e.name, errno);
@@ -1284,25 +1498,16 @@ int xs_out_commit(struct xs_out *out)
     }
     out->e.close_fd = false;
     if (out->tmp) {
-        if (rc == XS_OK && rename(out->tmp, out->path) < 0) {
-            io_error(out->e.rep, "cannot rename into", out->path, errno);
+        if (rc == XS_OK &&
+            renameat(out->dirfd, out->tmp, out->dirfd, out->base) < 0) {
+            io_error(out->e.rep, "cannot rename into", out->e.name, errno);
             rc = XS_IO;
         }
         if (rc != XS_OK)
-            unlink(out->tmp);
-        pending_tmp = NULL;
-        if (rc == XS_OK && out->fsync) {
-            /* make the rename itself durable */
-            char *d = strdup(out->path);
-            if (d) {
-                int dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd >= 0) {
-                    fsync(dfd);
-                    close(dfd);
-                }
-                free(d);
-            }
-        }
+            drop_temp(out);
+        pending_dirfd = -1;
+        if (rc == XS_OK && out->fsync)
+            fsync(out->dirfd); /* make the rename itself durable */
     }
     out_free(out);
     return rc;
@@ -1312,17 +1517,38 @@ void xs_out_abort(struct xs_out *out)
 {
     if (!out)
         return;
-    if (out->tmp) {
-        unlink(out->tmp);
-        pending_tmp = NULL;
-    }
+    if (out->tmp)
+        drop_temp(out);
     out_free(out);
 }
 
-bool xs_same_file(const struct xs_in *in, const char *out_path)
+const char *xs_out_refusal(const struct xs_in *in, const char *out_path,
+                           bool in_place)
 {
     struct stat st;
-    if (strcmp(out_path, "-") == 0 || stat(out_path, &st) < 0)
-        return false;
-    return S_ISREG(st.st_mode) && st.st_dev == in->dev && st.st_ino == in->ino;
+    bool std = strcmp(out_path, "-") == 0;
+    bool known = std ? fstat(STDOUT_FILENO, &st) == 0
+                     : stat(out_path, &st) == 0;
+    if (in_place)
+        return known && S_ISREG(st.st_mode)
+                   ? NULL
+                   : "--in-place takes a regular file (through links), not "
+                     "standard input, a FIFO, a device or a directory";
+    if (known && S_ISREG(st.st_mode) && in && in->e.is_reg &&
+        same_inode(&st, &in->st))
+        return std ? "standard output is the input file: it would be "
+                     "written into while it is read"
+                   : "it is the input file (use --in-place to replace it)";
+    if (known && S_ISCHR(st.st_mode)) {
+        int fd = std ? STDOUT_FILENO
+                     : open(out_path, O_WRONLY | O_NOCTTY | O_NONBLOCK |
+                                          O_CLOEXEC);
+        bool tty = fd >= 0 && isatty(fd);
+        if (fd >= 0 && !std)
+            close(fd);
+        if (tty)
+            return "refusing to write a binary stream to a terminal; use "
+                   "-o OUT or a redirection";
+    }
+    return NULL;
 }

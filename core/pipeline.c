@@ -534,6 +534,11 @@ static int run_job(struct job *j)
 {
     memset(j->sum, 0, sizeof(*j->sum));
     int rc = run_layers(j);
+    /* a file written meanwhile was not read as one image (CONTRACT 5) */
+    if (rc != XS_IO) {
+        int u = xs_in_unchanged(j->in);
+        rc = u != XS_OK ? u : rc;
+    }
     /* corrupt compressed data is an invalid input, not an I/O error */
     if (rc == XS_IO && xs_in_failure(j->in) == XS_INVALID)
         rc = XS_INVALID;

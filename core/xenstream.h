@@ -108,6 +108,10 @@ bool xs_in_seekable(const struct xs_in *in);
 uint64_t xs_in_offset(const struct xs_in *in);   /* logical position */
 uint64_t xs_in_bytes_read(const struct xs_in *in); /* actually read */
 int xs_in_rewind(struct xs_in *in);
+/* A regular file must keep the size, mtime and ctime it had when opened
+ * (CONTRACT 5): XS_OK, XS_INVALID (rule input.changed, reported) or
+ * XS_IO.  Every run checks it at its end. */
+int xs_in_unchanged(struct xs_in *in);
 
 /* Progress of a long run: fn is called as the input advances (every few
  * MiB), with the logical offset, the bytes actually read and the size of
@@ -121,8 +125,14 @@ struct xs_progress {
 typedef void (*xs_progress_fn)(void *ctx, const struct xs_progress *p);
 void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx);
 
-/* A path output is written to a temporary file in the same directory and
- * renamed into place by xs_out_commit(); xs_out_abort() removes it. */
+/* OUT "-" is standard output.  A path is followed through symbolic links
+ * to its final target: a regular file (or none yet) is written to a
+ * temporary file beside the target and renamed onto it by
+ * xs_out_commit(), keeping the replaced file's owner, group, mode and
+ * extended attributes (ACLs) where the caller may set them, never a
+ * setuid/setgid bit for another owner; xs_out_abort() removes it.  A
+ * device, FIFO or socket is written directly, and a path that is this
+ * process's standard output is written as standard output (CONTRACT 5). */
 struct xs_out *xs_out_open(const char *path, struct xs_report *rep);
 struct xs_out *xs_out_from_fd(int fd, const char *name, bool own,
                               struct xs_report *rep);
@@ -135,8 +145,13 @@ void xs_out_abort(struct xs_out *out);
  * first write); level as gzip's -1 .. -9. */
 int xs_out_set_gzip(struct xs_out *out, int level);
 uint64_t xs_out_written(const struct xs_out *out);
-/* True when OUT names the same file as IN (refused unless in-place). */
-bool xs_same_file(const struct xs_in *in, const char *out_path);
+/* Why OUT may not be written for IN, or NULL when it may (CONTRACT 5):
+ * OUT is the input file itself (by any path, or as standard output,
+ * also appended to), unless in_place; with in_place, OUT (= IN) must be
+ * a regular file (through links); a terminal never gets a binary stream.
+ * in may be NULL before the input is opened (then not compared). */
+const char *xs_out_refusal(const struct xs_in *in, const char *out_path,
+                           bool in_place);
 /* Remove any pending temporary output on SIGINT/SIGTERM/SIGHUP. */
 void xs_install_signal_cleanup(void);
 
