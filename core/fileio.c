@@ -429,16 +429,6 @@ int xs_in_push_gzip(struct xs_in *in)
     return XS_OK;
 }
 
-int xs_in_gzip_check(struct xs_in *in)
-{
-    if (!in->gz || in->gz->member_done)
-        return XS_OK;
-    xs_report_add(in->e.rep, XS_SEV_ERROR, "gzip.truncated", in->off, -1,
-                  "gzip",
-                  "the compressed input ends before its gzip trailer: the "
-                  "file is truncated");
-    return XS_INVALID;
-}
 
 /* Bytes of a regular input before the size it had when opened: a file
  * that grows while it is read (appended to, perhaps through this very
@@ -478,6 +468,13 @@ static int in_io_error(struct xs_in *in, const char *what, int err)
 {
     io_error(in->e.rep, what, in->e.name, err);
     return in_fail(in, XS_IO);
+}
+
+/* Where inflate stands in the compressed file: the offset a gzip
+ * finding names (the decoded offset means nothing to gzip -t). */
+static uint64_t gz_offset(const struct xs_in *in)
+{
+    return in->bytes_read - in->gz->z.avail_in;
 }
 
 /* Decode more gzip data into the window (at most `room` bytes).  Members
@@ -526,14 +523,42 @@ static int gz_fill(struct xs_in *in, size_t room)
             g->member_done = true;
         } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
             xs_report_add(in->e.rep, XS_SEV_ERROR, "gzip.corrupt",
-                          in->off + (in->len - in->pos), -1, "gzip",
-                          "compressed data is corrupt: %s",
+                          gz_offset(in), -1, "gzip",
+                          "the compressed data is damaged near compressed "
+                          "offset 0x%llx (%s): what it decodes to is not "
+                          "the image that was compressed",
+                          (unsigned long long)gz_offset(in),
                           z->msg ? z->msg : "inflate failed");
             return in_fail(in, XS_INVALID);
         }
     }
     in->len += room - z->avail_out;
     return XS_OK;
+}
+
+
+int xs_in_gzip_check(struct xs_in *in, bool drain)
+{
+    if (!in->gz || in->fail)
+        return XS_OK;
+    /* a run that stopped at a fault: the rest is decoded too, so that
+     * damaged compressed data is named as what it is, not only as the
+     * nonsense records it decodes to */
+    while (drain && !in->eof) {
+        in->pos = in->len = 0;
+        if (gz_fill(in, XS_IN_WINDOW) != XS_OK)
+            return XS_INVALID;
+    }
+    /* after a fault the layer's own message already says where the
+     * input ends */
+    if (!in->eof || in->gz->member_done || drain)
+        return XS_OK;
+    xs_report_add(in->e.rep, XS_SEV_ERROR, "gzip.truncated", gz_offset(in),
+                  -1, "gzip",
+                  "the compressed input ends at compressed offset 0x%llx "
+                  "before its gzip trailer: the file is truncated",
+                  (unsigned long long)gz_offset(in));
+    return XS_INVALID;
 }
 
 /* Read more into the window, at least `want` bytes unless input ends. */

@@ -29,9 +29,12 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
 /* gzip transport (CONTRACT 1, 2).  xs_in_push_gzip() is called when the
  * input is found to start with the gzip magic: from then on the input
  * reads (and offsets count) the decoded bytes.  xs_in_gzip_check() at the
- * end reports a compressed input that stopped before its trailer. */
+ * end reports a compressed input that stopped before its trailer; with
+ * drain (a run that stopped at a fault) it first decodes the rest, so
+ * that damage in the compressed data is reported as such.  Its findings
+ * name compressed offsets. */
 int xs_in_push_gzip(struct xs_in *in);
-int xs_in_gzip_check(struct xs_in *in);
+int xs_in_gzip_check(struct xs_in *in, bool drain);
 /* Set by upgrade's precheck after a verify pass over the whole input
  * passed: the writing pass then need not read page-table pages again. */
 void xs_in_set_checked(struct xs_in *in);

@@ -521,12 +521,16 @@ static int run_layers(struct job *j)
         break;
     default:
         xs_report_add(j->rep, XS_SEV_ERROR, "detect.unknown", 0, -1, "input",
-                      "%s", xs_detect_describe(p, (size_t)have));
+                      "%s%s", j->sum->layers[0] ? "gzip-compressed, and "
+                                                  "inside: " : "",
+                      xs_detect_describe(p, (size_t)have));
         rc = XS_INVALID;
         break;
     }
-    if (rc == XS_OK)
-        rc = xs_in_gzip_check(j->in);
+    if (rc == XS_OK || rc == XS_INVALID) {
+        int g = xs_in_gzip_check(j->in, rc == XS_INVALID);
+        rc = g != XS_OK ? g : rc;
+    }
     return rc;
 }
 

@@ -57,6 +57,42 @@ const char *xs_layer_name(enum xs_layer l)
     }
 }
 
+/* What a file that is no image looks like, from its first bytes: the
+ * usual mistakes (another compressor, a binary, a text file, a disk of
+ * zeros) named, so that the one-line error says what to do. */
+static const char *not_an_image(const uint8_t *p, size_t n)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *says;
+    } known[] = {
+        {"\x28\xb5\x2f\xfd", 4, "not a Xen save image: zstd-compressed data; "
+                                "decompress it first (zstd -dc)"},
+        {"\xfd" "7zXZ\0", 6, "not a Xen save image: xz-compressed data; "
+                              "decompress it first (xz -dc)"},
+        {"BZh", 3, "not a Xen save image: bzip2-compressed data; decompress "
+                   "it first (bzip2 -dc)"},
+        {"\x7f" "ELF", 4, "not a Xen save image: an ELF file (a program, a "
+                         "library or a core dump)"},
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (has(p, n, known[i].magic, known[i].len))
+            return known[i].says;
+    size_t zeros = 0, text = 0;
+    for (size_t i = 0; i < n; i++) {
+        zeros += p[i] == 0;
+        text += (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' ||
+                p[i] == '\t' || p[i] == '\r';
+    }
+    if (zeros == n)
+        return "not a Xen save image: it starts with zero bytes";
+    if (text == n)
+        return "not a Xen save image: it looks like text";
+    return "not a Xen save image: no gzip, xl, libvirt, XenServer, libxl or "
+           "libxc magic at the start";
+}
+
 const char *xs_detect_describe(const uint8_t *p, size_t n)
 {
     switch (xs_detect(p, n)) {
@@ -71,8 +107,7 @@ const char *xs_detect_describe(const uint8_t *p, size_t n)
             return "the input is empty";
         if (n < 8)
             return "the input is too short to be a Xen save image";
-        return "not a Xen save image: no gzip, xl, libvirt, XenServer, libxl "
-               "or libxc magic at the start";
+        return not_an_image(p, n);
     default:
         return xs_layer_name(xs_detect(p, n));
     }

@@ -183,6 +183,30 @@ expect 1 "$XS" upgrade "$T/trunc.img" -o "$T/keep.img"
 [ "$(cat "$T/keep.img")" = keep ] && ok || bad "a refused input changed OUT"
 no_temp "$T"
 
+# ---- what a file that is no image, or damaged gzip, is called -------------
+echo "just some text" >"$T/t.txt"; gzip -c "$T/t.txt" >"$T/t.gz"
+expect 1 "$XS" verify "$T/t.gz"
+grep -q "gzip-compressed, and inside: not a Xen save image: it looks like text" "$T/err" && ok ||
+    bad "gzip of text: $(cat "$T/err")"
+expect 1 "$XS" verify /bin/true
+grep -q "an ELF file" "$T/err" && ok || bad "ELF: $(cat "$T/err")"
+"$GEN" --guest hvm --pages 1500 --container xl -o "$T/h.img"
+gzip -c "$T/h.img" >"$T/h.gz"
+python3 -c "
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+for i in range(len(b) // 2, len(b) // 2 + 40): b[i] ^= 0x55
+open(sys.argv[2], 'wb').write(b)" "$T/h.gz" "$T/hc.gz"
+for how in file pipe; do
+    if [ $how = file ]; then expect 1 "$XS" verify "$T/hc.gz"
+    else timeout 60 bash -c "cat '$T/hc.gz' | '$XS' verify -" >"$T/out" 2>"$T/err"; fi
+    grep -q "gzip: the compressed data is damaged near compressed offset 0x" "$T/err" && ok ||
+        bad "damaged gzip ($how) is not named: $(cat "$T/err")"
+done
+echo keep >"$T/keep.img"
+expect 1 "$XS" upgrade "$T/hc.gz" -o "$T/keep.img"
+[ "$(cat "$T/keep.img")" = keep ] && ok || bad "damaged gzip changed OUT"
+
 echo "edges-files: $pass passed, $fail failed"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
