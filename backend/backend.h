@@ -25,4 +25,9 @@ struct xs_restore_opts {
 int xs_restore(struct xs_in *in, struct xs_report *rep,
                const struct xs_restore_opts *o);
 
+/* The background watcher's log for a domain of this name, in
+ * /var/log/xen: the name made safe for a file name (no '/', no leading
+ * '.', letters, digits and "-_.+" only). */
+void watcher_log_path(const char *name, char *path, size_t size);
+
 #endif

@@ -340,13 +340,34 @@ static void watch_domain(uint32_t domid, libxl_domain_config *d,
     _exit(0);
 }
 
+/* The watcher's log, named after the domain as xl names its own
+ * (xl_vmcontrol.c, do_daemonize(), RELEASE-4.17.0).  The name comes from
+ * the image's config, which came from elsewhere, and Xen does not check
+ * it: a '/' or a leading '.' would put a root-owned log anywhere ("../../
+ * etc/x"), so every byte but letters, digits and "-_.+" becomes '_', and
+ * the log is never opened through a link. */
+void watcher_log_path(const char *name, char *path, size_t size)
+{
+    char safe[128];
+    size_t n = 0;
+    for (; name && name[n] && n + 1 < sizeof(safe); n++) {
+        char c = name[n];
+        bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                    c == '+' || (c == '.' && n > 0);
+        safe[n] = keep ? c : '_';
+    }
+    safe[n] = '\0';
+    snprintf(path, size, MONITOR_LOG_DIR "/xenstream-%s.log",
+             n ? safe : "_");
+}
+
 static void start_watcher(libxl_ctx *ctx, const struct xs_report *rep,
                           uint32_t domid, libxl_domain_config *d,
                           xentoollog_logger *lg)
 {
     char log[256];
-    snprintf(log, sizeof(log), MONITOR_LOG_DIR "/xenstream-%s.log",
-             d->c_info.name);
+    watcher_log_path(d->c_info.name, log, sizeof(log));
     pid_t pid = fork();
     if (pid < 0) {
         say(rep, "cannot start the background watcher: %s", strerror(errno));
@@ -360,7 +381,8 @@ static void start_watcher(libxl_ctx *ctx, const struct xs_report *rep,
     libxl_postfork_child_noexec(ctx);
     setsid();
     int nul = open("/dev/null", O_RDWR);
-    int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+                            O_NOCTTY | O_CLOEXEC, 0644);
     if (nul >= 0)
         dup2(nul, STDIN_FILENO);
     dup2(lfd >= 0 ? lfd : nul, STDOUT_FILENO);

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "backend.h"
 #include "domain_config.h"
 #include "testutil.h"
 
@@ -136,6 +137,28 @@ START_TEST(json_detection)
 }
 END_TEST
 
+/* The domain name comes from the image: it never leads the root-owned
+ * log out of /var/log/xen. */
+START_TEST(watcher_log_stays_in_its_directory)
+{
+    static const struct {
+        const char *name, *log;
+    } cases[] = {
+        {"guest-1.example", "/var/log/xen/xenstream-guest-1.example.log"},
+        {"../../etc/cron.d/x", "/var/log/xen/xenstream-_._.._etc_cron.d_x.log"},
+        {".hidden", "/var/log/xen/xenstream-_hidden.log"},
+        {"a\nb\033[2J", "/var/log/xen/xenstream-a_b__2J.log"},
+        {"", "/var/log/xen/xenstream-_.log"},
+        {NULL, "/var/log/xen/xenstream-_.log"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[256];
+        watcher_log_path(cases[i].name, path, sizeof(path));
+        ck_assert_str_eq(path, cases[i].log);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("backend");
@@ -147,6 +170,7 @@ int main(void)
     tcase_add_loop_test(t, refusals, 0,
                         (int)(sizeof(refused) / sizeof(refused[0])));
     tcase_add_test(t, json_detection);
+    tcase_add_test(t, watcher_log_stays_in_its_directory);
     suite_add_tcase(s, t);
     return tu_run(s);
 }
