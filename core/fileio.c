@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 #define ZLIB_CONST /* next_in is const: input is never written */
@@ -1064,11 +1065,12 @@ static int resolve_target(const char *path, int *dirfd, char **base,
 {
     char cur[PATH_MAX], link[PATH_MAX];
     struct stat st;
-    if (strlen(path) >= sizeof(cur)) {
+    size_t plen = strlen(path);
+    if (plen >= sizeof(cur)) {
         io_error(rep, "cannot open", path, ENAMETOOLONG);
         return XS_IO;
     }
-    strcpy(cur, path);
+    memcpy(cur, path, plen + 1);
     for (int hops = 0; lstat(cur, &st) == 0 && S_ISLNK(st.st_mode); hops++) {
         ssize_t n = hops < 40 ? readlink(cur, link, sizeof(link) - 1) : -1;
         if (n < 0) {
@@ -1125,9 +1127,15 @@ static int make_temp(int dirfd, const char *base, char *name)
         len = NAME_MAX - 24;
     for (int tries = 0; tries < 100; tries++) {
         unsigned char r[6];
-        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-            for (size_t i = 0; i < sizeof(r); i++)
-                r[i] = (unsigned char)(rand() ^ getpid() ^ tries);
+        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+            /* no entropy source: unique enough with O_EXCL retrying */
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            uint64_t x = (uint64_t)ts.tv_nsec * 2654435761u ^
+                         (uint64_t)getpid() << 20 ^ (uint64_t)tries;
+            for (size_t i = 0; i < sizeof(r); i++, x >>= 8)
+                r[i] = (unsigned char)x;
+        }
         snprintf(name, NAME_MAX + 1, ".%.*s.xenstream-%c%c%c%c%c%c", len,
                  base, letters[r[0] % 36], letters[r[1] % 36],
                  letters[r[2] % 36], letters[r[3] % 36], letters[r[4] % 36],
@@ -1448,14 +1456,11 @@ static void out_free(struct xs_out *out)
  * file capabilities only go to a file of the same owner. */
 static void copy_xattrs(struct xs_out *out, bool same_owner)
 {
-    char from[64], names[4096], val[65536];
-    snprintf(from, sizeof(from), "/proc/self/fd/%d/", out->dirfd);
-    size_t fl = strlen(from);
-    char *path = malloc(fl + strlen(out->base) + 1);
-    if (!path)
+    char path[32 + NAME_MAX + 1], names[4096], val[65536];
+    int w = snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", out->dirfd,
+                     out->base);
+    if (w < 0 || (size_t)w >= sizeof(path))
         return;
-    memcpy(path, from, fl);
-    strcpy(path + fl, out->base);
     ssize_t n = llistxattr(path, names, sizeof(names));
     for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
         const char *name = names + i;
@@ -1465,7 +1470,6 @@ static void copy_xattrs(struct xs_out *out, bool same_owner)
         if (v >= 0)
             (void)fsetxattr(out->e.fd, name, val, (size_t)v, 0);
     }
-    free(path);
 }
 
 /* A replacement keeps the replaced file's owner, group, mode and extended
