@@ -149,17 +149,28 @@ static int run_restore(int argc, char **argv)
 bool xs_restore_helper(char *path, size_t size)
 {
 #ifdef XS_RESTORE_HELPER
-    /* beside this executable (the build tree), else where it is installed */
+    /* beside this executable (the build tree), else at libexec's place
+     * relative to this executable's bin (an install under any prefix),
+     * else where the build was configured to install it */
+    static const char *const from_self[] = {XS_RESTORE_HELPER,
+                                            XS_RESTORE_HELPER_FROM_BIN};
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n > 0) {
+    char *slash = n > 0 ? memchr(self, '/', (size_t)n) : NULL;
+    if (slash) {
         self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            int w = snprintf(path, size, "%s/" XS_RESTORE_HELPER, self);
-            if (w > 0 && (size_t)w < size && access(path, X_OK) == 0)
+        *strrchr(self, '/') = '\0';
+        for (size_t i = 0; i < 2; i++) {
+            char found[PATH_MAX], real[PATH_MAX];
+            int w = snprintf(found, sizeof(found), "%s/%s", self,
+                             from_self[i]);
+            /* named without "bin/..": it is shown by --version */
+            if (w > 0 && (size_t)w < sizeof(found) &&
+                access(found, X_OK) == 0 && realpath(found, real) &&
+                strlen(real) < size) {
+                memcpy(path, real, strlen(real) + 1);
                 return true;
+            }
         }
     }
     int w = snprintf(path, size, "%s", XS_RESTORE_HELPER_INSTALLED);
