@@ -18,7 +18,7 @@ const struct xs_command xs_cmd_dump = {
     .run = run_dump,
     .summary = "list every header and record of every layer, decoded",
     .usage =
-        "usage: xenstream dump [--json] [--pages] IN\n"
+        "usage: xenstream dump [--json] [--pages] [IN]\n"
         "\n"
         "List every header and record of every layer of IN in input order:\n"
         "offset, layer, type, length and the decoded fields (PV info, p2m\n"
@@ -27,7 +27,9 @@ const struct xs_command xs_cmd_dump = {
         "emulator ids and xenstore keys, container headers).  Runs of\n"
         "PAGE_DATA records are folded into one line unless --pages is\n"
         "given.  Faults are reported on standard error as by verify; the\n"
-        "exit status is verify's.\n"
+        "exit status is verify's.  No IN: standard input (a terminal is\n"
+        "refused).  xl's migration handshake after END is named in the\n"
+        "listing (handshake=xl-migrate), not as a note.\n"
         "\n"
         "  --json         one JSON document: {\"file\", \"records\": [...]}\n"
         "  --pages        one line per PAGE_DATA record\n"
@@ -38,6 +40,9 @@ const struct xs_command xs_cmd_dump = {
 
 struct dump {
     bool json, pages;
+    bool handshake;           /* the bytes after END are xl's handshake */
+    struct xs_report *rep;    /* its sink, forwarded to by dump_sink() */
+    xs_finding_fn sink;
     unsigned n;               /* entries printed */
     /* a run of PAGE_DATA records being folded */
     unsigned fold_records;
@@ -291,8 +296,8 @@ static json_t *libxl_fields(const struct xs_record *r)
             if (!nul)
                 break;
             if (key)
-                json_array_append_new(a, json_stringn((const char *)p,
-                                                      (size_t)(nul - p)));
+                json_array_append_new(a, xs_json_textn((const char *)p,
+                                                       (size_t)(nul - p)));
             p = nul + 1;
         }
         json_object_set_new(f, "keys", a);
@@ -378,8 +383,22 @@ static void on_header(void *ctx, const char *layer, uint64_t at,
     } else if (strcmp(layer, "after END") == 0) {
         layer = "trailer";
         type = "bytes after END";
+        if (d->handshake)
+            json_object_set_new(f, "handshake", json_string("xl-migrate"));
     }
     emit(d, at, layer, type, n, f);
+}
+
+/* xl's handshake after END is a note for verify; dump lists it as what
+ * the trailer is (the note comes just before the "after END" header). */
+static void dump_sink(const struct xs_report *rep, const struct xs_finding *f,
+                      void *ctx)
+{
+    struct dump *d = ctx;
+    if (f->sev == XS_SEV_NOTE && strcmp(f->rule, "trailing.xl_migrate") == 0)
+        d->handshake = true;
+    else if (d->sink)
+        d->sink(rep, f, NULL);
 }
 
 static int run_dump(int argc, char **argv)
@@ -419,12 +438,24 @@ static int run_dump(int argc, char **argv)
     if (rc == XS_OK) {
         struct xs_visitor v = {.header = on_header, .record = on_record,
                                .ctx = &d};
+        d.sink = rep.sink;
+        rep.sink = dump_sink;
+        rep.sink_ctx = &d;
         if (d.json) {
-            json_t *name = json_string(rep.file);
-            fputs("{\"file\": ", stdout);
-            json_dumpf(name, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-            fputs(", \"records\": [", stdout);
-            json_decref(name);
+            /* the head of the document, "file" (and "file_bytes") as
+             * every command writes them; the records stream after it */
+            json_t *head = json_object();
+            const char *k;
+            json_t *val;
+            xs_json_set_name(head, "file", rep.file);
+            fputs("{", stdout);
+            json_object_foreach(head, k, val) {
+                fprintf(stdout, "\"%s\": ", k);
+                json_dumpf(val, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+                fputs(", ", stdout);
+            }
+            fputs("\"records\": [", stdout);
+            json_decref(head);
         }
         rc = xs_walk(in, &rep, NULL, &v);
         fold_flush(&d);
