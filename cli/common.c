@@ -227,6 +227,28 @@ json_t *xs_json_finding(const struct xs_finding *f)
     return o;
 }
 
+json_t *xs_json_failure(const char *file, int rc, const struct xs_report *rep)
+{
+    json_t *doc = json_object(), *arr = json_array();
+    xs_json_set_name(doc, "file", file);
+    json_object_set_new(doc, "valid", json_false());
+    json_object_set_new(doc, "status", json_integer(rc));
+    json_object_set_new(doc, "errors", json_integer(rep->errors));
+    json_object_set_new(doc, "warnings", json_integer(rep->warnings));
+    for (size_t i = 0; i < rep->nkept; i++)
+        json_array_append_new(arr, xs_json_finding(&rep->kept[i]));
+    json_object_set_new(doc, "findings", arr);
+    return doc;
+}
+
+void xs_json_print(json_t *doc, bool indent)
+{
+    json_dumpf(doc, stdout,
+               (indent ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
 json_t *xs_json_text(const char *s) { return xs_json_textn(s, strlen(s)); }
 
 void xs_json_set_name(json_t *obj, const char *key, const char *name)

@@ -106,6 +106,11 @@ void xs_json_set_name(json_t *obj, const char *key, const char *name);
 
 /* One finding as verify --json shows it. */
 json_t *xs_json_finding(const struct xs_finding *f);
+/* An input that gave no report, for --json: file, "valid": false,
+ * "status", the counts and the findings (as verify --json). */
+json_t *xs_json_failure(const char *file, int rc, const struct xs_report *rep);
+/* Print doc on standard output (compact, or indented) and free it. */
+void xs_json_print(json_t *doc, bool indent);
 /* One line describing what was read, e.g. "libxc v2 x86 PV, 12 records". */
 void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz);
 

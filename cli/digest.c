@@ -70,24 +70,6 @@ static void print_doc(const char *file, const struct xs_digest *d, bool json)
     json_decref(doc);
 }
 
-/* An input without a digest, for --json: one document all the same, with
- * the findings that say why (as verify --json gives them). */
-static void print_failure(const char *file, int rc, const struct xs_report *rep)
-{
-    json_t *doc = json_object(), *arr = json_array();
-    xs_json_set_name(doc, "file", file);
-    json_object_set_new(doc, "valid", json_false());
-    json_object_set_new(doc, "status", json_integer(rc));
-    json_object_set_new(doc, "errors", json_integer(rep->errors));
-    json_object_set_new(doc, "warnings", json_integer(rep->warnings));
-    for (size_t i = 0; i < rep->nkept; i++)
-        json_array_append_new(arr, xs_json_finding(&rep->kept[i]));
-    json_object_set_new(doc, "findings", arr);
-    json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-    fputc('\n', stdout);
-    json_decref(doc);
-}
-
 static int digest_one(const char *path, bool json,
                       const struct xs_progress_opts *po)
 {
@@ -102,8 +84,8 @@ static int digest_one(const char *path, bool json,
     }
     if (rc == XS_OK)
         print_doc(rep.file, &d, json);
-    else if (json)
-        print_failure(rep.file, rc, &rep);
+    else if (json) /* one document all the same, saying why */
+        xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
     fflush(stdout);
     xs_report_free(&rep);
     return rc;
