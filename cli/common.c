@@ -53,6 +53,16 @@ int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
 }
 
 static bool show_notes = true;
+static int stdout_errno;          /* of the first failed flush */
+
+void xs_cli_flush(void)
+{
+    if (fflush(stdout) != 0 && !stdout_errno)
+        stdout_errno = errno;
+}
+
+int xs_cli_stdout_errno(void) { return stdout_errno; }
+
 static int open_status = XS_OK;   /* of the last xs_cli_open() */
 static bool tty_refused;          /* any input refused as a terminal */
 

@@ -85,6 +85,10 @@ int xs_cli_status(int rc);
  * END) on standard error: on by default; off for -q and for commands whose
  * output already says it. */
 void xs_cli_notes(bool on);
+/* fflush(stdout), keeping the errno of a failure for the message that
+ * main() prints at exit (the error flag alone does not keep it). */
+void xs_cli_flush(void);
+int xs_cli_stdout_errno(void);
 /* The single input of info and dump, after their options, as
  * xs_cli_open() opens it: standard input when none is given.  XS_OK with
  * *in open, XS_USAGE (said) or XS_IO (reported; rep still to be freed). */

@@ -86,7 +86,7 @@ static int digest_one(const char *path, bool json,
         print_doc(rep.file, &d, json);
     else if (json) /* one document all the same, saying why */
         xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
-    fflush(stdout);
+    xs_cli_flush();
     xs_report_free(&rep);
     return rc;
 }

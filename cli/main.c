@@ -65,9 +65,8 @@ static void hold_std_fds(void)
  * away: EPIPE) is exit 3 with one line, as upgrade's own writes are. */
 static int close_stdout(const char *cmd, int rc)
 {
-    int err = 0;
-    if (fflush(stdout) != 0)
-        err = errno;
+    xs_cli_flush();
+    int err = xs_cli_stdout_errno();
     bool failed = ferror(stdout) != 0;
     if (fclose(stdout) != 0 && !err)
         err = errno;

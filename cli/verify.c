@@ -141,7 +141,7 @@ static int verify_one(const char *path, const struct xs_release *xen,
             printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
                    xen->major, xen->minor, fix, shown);
     }
-    fflush(stdout);
+    xs_cli_flush();
     xs_report_free(&rep);
     return rc;
 }
