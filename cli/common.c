@@ -270,12 +270,12 @@ void xs_json_set_name(json_t *obj, const char *key, const char *name)
     free(t);
     if (!lost)
         return;
+    size_t klen = strlen(key) + sizeof("_bytes");
     char *hex = malloc(2 * n + 1);
-    char *k = malloc(strlen(key) + sizeof("_bytes"));
+    char *k = malloc(klen);
     if (hex && k) {
         xs_hex((const uint8_t *)name, n, hex);
-        strcpy(k, key);
-        strcat(k, "_bytes");
+        snprintf(k, klen, "%s_bytes", key);
         json_object_set_new(obj, k, json_string(hex));
     }
     free(hex);
@@ -350,7 +350,7 @@ static void progress_line(void *ctx, const struct xs_progress *p)
     if (t - prog.last < (prog.tty ? 0.2 : 1.0))
         return;
     prog.last = t;
-    char done[32], rate[32], total[32], decoded[48] = "", when[32];
+    char done[32], rate[32], decoded[48] = "";
     uint64_t d = p->gzip ? p->read : p->offset;
     double el = t - prog.start;
     double r = el > 0.05 ? (double)d / el : 0;
@@ -363,6 +363,7 @@ static void progress_line(void *ctx, const struct xs_progress *p)
     }
     fprintf(stderr, "%s%s: %s", prog.tty ? "\r" : "", prog.name, done);
     if (p->size) {
+        char total[32], when[32];
         human(p->size, total, sizeof(total));
         eta(r > 0 && d > 0 ? (double)(p->size > d ? p->size - d : 0) / r : -1,
             when, sizeof(when));

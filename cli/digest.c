@@ -74,7 +74,7 @@ static int digest_one(const char *path, bool json,
                       const struct xs_progress_opts *po)
 {
     struct xs_report rep;
-    struct xs_digest d;
+    struct xs_digest d = {0};
     /* --json: the findings go into the document, as for verify --json */
     struct xs_in *in = xs_cli_open(path, !json, po, &rep);
     int rc = xs_cli_open_status();

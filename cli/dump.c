@@ -41,8 +41,7 @@ const struct xs_command xs_cmd_dump = {
 struct dump {
     bool json, pages;
     bool handshake;           /* the bytes after END are xl's handshake */
-    struct xs_report *rep;    /* its sink, forwarded to by dump_sink() */
-    xs_finding_fn sink;
+    xs_finding_fn sink;       /* the report's own, dump_sink() forwards */
     unsigned n;               /* entries printed */
     /* a run of PAGE_DATA records being folded */
     unsigned fold_records;

@@ -54,10 +54,16 @@ static char *format_msg(const char *fmt, va_list ap)
     static const char cut[] = "[...]";
     size_t keep = XS_FINDING_MSG_MAX - 1 - (sizeof(cut) - 1);
     size_t head = keep / 2, tail = keep - head;
-    memcpy(m + head, cut, sizeof(cut) - 1);
-    memmove(m + head + sizeof(cut) - 1, m + (size_t)n - tail, tail + 1);
-    char *s = realloc(m, XS_FINDING_MSG_MAX);
-    return s ? s : m;
+    char *out = malloc(XS_FINDING_MSG_MAX);
+    if (!out) {
+        free(m);
+        return no_memory;
+    }
+    memcpy(out, m, head);
+    memcpy(out + head, cut, sizeof(cut) - 1);
+    memcpy(out + head + sizeof(cut) - 1, m + (size_t)n - tail, tail + 1);
+    free(m);
+    return out;
 }
 
 void xs_report_add(struct xs_report *rep, enum xs_severity sev,
