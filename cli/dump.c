@@ -41,6 +41,8 @@ const struct xs_command xs_cmd_dump = {
 struct dump {
     bool json, pages;
     bool handshake;           /* the bytes after END are xl's handshake */
+    const char *file;         /* --json: its head is printed with the
+                                 first entry (none for a non-image) */
     xs_finding_fn sink;       /* the report's own, dump_sink() forwards */
     unsigned n;               /* entries printed */
     /* a run of PAGE_DATA records being folded */
@@ -86,10 +88,30 @@ static void text_value(const json_t *v, FILE *fp) // NOLINT(misc-no-recursion)
     }
 }
 
+/* The head of the --json document, "file" (and "file_bytes") as every
+ * command writes them; the records stream after it. */
+static void json_head(const char *file)
+{
+    json_t *head = json_object();
+    const char *k;
+    json_t *val;
+    xs_json_set_name(head, "file", file);
+    fputs("{", stdout);
+    json_object_foreach(head, k, val) {
+        fprintf(stdout, "\"%s\": ", k);
+        json_dumpf(val, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+        fputs(", ", stdout);
+    }
+    fputs("\"records\": [", stdout);
+    json_decref(head);
+}
+
 static void emit(struct dump *d, uint64_t at, const char *layer,
                  const char *type, uint64_t length, json_t *fields)
 {
     if (d->json) {
+        if (!d->n)
+            json_head(d->file);
         json_t *e = json_object();
         intf(e, "offset", at);
         json_object_set_new(e, "layer", json_string(layer));
@@ -438,28 +460,15 @@ static int run_dump(int argc, char **argv)
         struct xs_visitor v = {.header = on_header, .record = on_record,
                                .ctx = &d};
         d.sink = rep.sink;
+        d.file = rep.file;
         rep.sink = dump_sink;
         rep.sink_ctx = &d;
-        if (d.json) {
-            /* the head of the document, "file" (and "file_bytes") as
-             * every command writes them; the records stream after it */
-            json_t *head = json_object();
-            const char *k;
-            json_t *val;
-            xs_json_set_name(head, "file", rep.file);
-            fputs("{", stdout);
-            json_object_foreach(head, k, val) {
-                fprintf(stdout, "\"%s\": ", k);
-                json_dumpf(val, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-                fputs(", ", stdout);
-            }
-            fputs("\"records\": [", stdout);
-            json_decref(head);
-        }
         rc = xs_walk(in, &rep, NULL, &v);
         fold_flush(&d);
-        if (d.json)
+        if (d.json && d.n)
             printf("\n], \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
+        else if (d.json) /* not an image: the error, no listing */
+            xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
         xs_in_close(in);
     }
     xs_report_free(&rep);

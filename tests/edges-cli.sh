@@ -166,6 +166,13 @@ assert d["findings"] and d["findings"][0]["severity"] == "error", d' "$T/out" 2>
         bad "digest --json $f: $(tail -1 "$T/perr")"
     [ ! -s "$T/err" ] && ok || bad "digest --json $f: stderr: $(cat "$T/err")"
 done
+expect 1 "$XS" dump "$T/text"
+[ ! -s "$T/out" ] && ok || bad "dump of text printed: $(head -3 "$T/out")"
+expect 1 "$XS" dump --json "$T/text"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False and d["status"] == 1 and "records" not in d, d' "$T/out" &&
+    ok || bad "dump --json of text"
 expect 1 "$XS" digest "$T/text"
 [ ! -s "$T/out" ] && grep -q "not a Xen save image" "$T/err" && ok || bad "digest of text"
 # a valid input: --json says valid
