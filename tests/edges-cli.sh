@@ -142,6 +142,34 @@ d = json.load(open(sys.argv[1]))
 assert d["file"].endswith("/n2-s\ufffd\ufffd\ufffd.img"), ascii(d["file"])' "$T/out" && ok ||
     bad "a surrogate's 3 bytes become 3 U+FFFD"
 
+# random names (seeded): each byte that no valid UTF-8 sequence holds is
+# dropped for U+FFFD, every valid one kept, as Python's decoder judges them
+python3 - "$T" "$XS" <<'PY' && ok || bad "random file names: JSON"
+import json, os, random, subprocess, sys
+t, xs = sys.argv[1].encode(), sys.argv[2]
+rnd = random.Random(7)
+os.mkdir(os.path.join(t, b"rnd"))
+names = []
+for i in range(300):
+    alphabet = [b for b in range(1, 256) if b != 0x2f]
+    raw = bytes(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12)))
+    p = os.path.join(t, b"rnd", b"%d-" % i + raw)
+    os.symlink(os.path.join(t, b"img"), p)
+    names.append(p)
+out = subprocess.run([xs, "verify", "--json"] + names, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL).stdout.decode("ascii")
+docs = [json.loads(l) for l in out.splitlines()]
+assert len(docs) == len(names), len(docs)
+for n, d in zip(names, docs):
+    assert d["valid"] is True, d
+    assert d["file"].replace("\ufffd", "") == \
+        n.decode("utf-8", "ignore").replace("\ufffd", ""), (n, d["file"])
+    try:
+        assert d["file"] == n.decode("utf-8") and "file_bytes" not in d, d
+    except UnicodeDecodeError:
+        assert bytes.fromhex(d["file_bytes"]) == n, d
+PY
+
 # ---- 3. an input that is not an image: the error, no report ---------------
 : >"$T/empty"
 echo "just some text" >"$T/text"
