@@ -36,9 +36,11 @@ static void usage(FILE *fp)
         fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(fp,
             "\n"
-            "IN and OUT may be '-' for standard input and output.\n"
+            "IN and OUT may be '-' for standard input and output, their\n"
+            "default (diff names both inputs; a terminal is never read).\n"
             "Exit status: 0 success, 1 invalid/truncated/unsupported stream,\n"
-            "2 usage error, 3 I/O or system error.\n"
+            "2 usage error (also: an input on a terminal), 3 I/O or system\n"
+            "error (a failed write to standard output included).\n"
             "See 'xenstream COMMAND --help' and xenstream(1).\n");
 }
 

@@ -40,7 +40,8 @@ const struct xs_command xs_cmd_verify = {
         "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n"
         "\n"
-        "Exit status: 0 all valid, 1 any invalid, 3 any I/O error.\n",
+        "Exit status: 0 all valid, 1 any invalid, 2 usage error (also: an\n"
+        "input on a terminal), 3 any I/O error (standard output included).\n",
 };
 
 /* What to run so that the release restores the image: only when the
