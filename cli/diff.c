@@ -143,9 +143,11 @@ static int run_diff(int argc, char **argv)
     struct xs_summary sa, sb;
     struct xs_image *a = NULL, *b = NULL;
     int rc = read_image(argv[optind], &po, &ra, &sa, &a);
-    /* A refused as a terminal: B is not worth reading */
-    int rc2 = rc == XS_USAGE ? (xs_report_init(&rb, argv[optind + 1]), XS_OK)
-                             : read_image(argv[optind + 1], &po, &rb, &sb, &b);
+    int rc2 = XS_OK;
+    if (rc == XS_USAGE) /* A refused as a terminal: B is not worth reading */
+        xs_report_init(&rb, argv[optind + 1]);
+    else
+        rc2 = read_image(argv[optind + 1], &po, &rb, &sb, &b);
     /* the worse of the two: usage, then I/O, then invalid */
     if (rc2 == XS_USAGE || (rc != XS_USAGE && (rc == XS_OK || rc2 == XS_IO)))
         rc = rc2 == XS_OK ? rc : rc2;

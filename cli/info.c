@@ -534,11 +534,12 @@ static int run_info(int argc, char **argv)
         }
         xs_cli_close(in);
     }
-    if (rc != XS_IO && !sum.layers[0]) {
-        /* not an image: the error, and no report made up of zeroes */
+    if (rc == XS_IO || !sum.layers[0]) {
+        /* not read, or not an image: the error, and no report made up
+         * of zeroes (--json: one document all the same, saying why) */
         if (json)
             xs_json_print(xs_json_failure(rep.file, rc, &rep), true);
-    } else if (rc != XS_IO) {
+    } else {
         json_t *d = info_json(rep.file, rc, &rep, &sum, &w);
         if (digest && rc == XS_OK) {
             char hex[33];

@@ -201,6 +201,11 @@ python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["valid"] is False and d["status"] == 1 and "records" not in d, d' "$T/out" &&
     ok || bad "dump --json of text"
+expect 3 "$XS" info --json "$T/nothere"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == 3 and "No such file" in d["findings"][0]["message"], d' "$T/out" &&
+    ok || bad "info --json of a missing file"
 expect 1 "$XS" digest "$T/text"
 [ ! -s "$T/out" ] && grep -q "not a Xen save image" "$T/err" && ok || bad "digest of text"
 # a valid input: --json says valid
