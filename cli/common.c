@@ -45,8 +45,10 @@ void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz)
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in)
 {
-    if (argc - optind > 1)
+    if (argc - optind > 1) {
+        xs_report_init(rep, NULL); /* to be freed as after any other end */
         return xs_usage_error(cmd, "one input at most");
+    }
     /* as upgrade: no input named is standard input */
     *in = xs_cli_open(optind < argc ? argv[optind] : "-", true, NULL, rep);
     return *in ? XS_OK : xs_cli_open_status();

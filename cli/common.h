@@ -91,7 +91,8 @@ void xs_cli_flush(void);
 int xs_cli_stdout_errno(void);
 /* The single input of info and dump, after their options, as
  * xs_cli_open() opens it: standard input when none is given.  XS_OK with
- * *in open, XS_USAGE (said) or XS_IO (reported; rep still to be freed). */
+ * *in open, XS_USAGE (said: too many inputs, or a terminal) or XS_IO
+ * (reported); rep is to be freed in every case. */
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in);
 /* convert --drop-cpu-policy: the one line on standard error that says

@@ -454,8 +454,10 @@ static int run_dump(int argc, char **argv)
     struct xs_report rep;
     struct xs_in *in;
     int rc = xs_cli_one_input(&xs_cmd_dump, argc, argv, &rep, &in);
-    if (rc == XS_USAGE)
+    if (rc == XS_USAGE) {
+        xs_report_free(&rep);
         return rc;
+    }
     if (rc == XS_OK) {
         struct xs_visitor v = {.header = on_header, .record = on_record,
                                .ctx = &d};

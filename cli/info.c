@@ -509,8 +509,10 @@ static int run_info(int argc, char **argv)
     struct walk w = {0};
     memset(&sum, 0, sizeof(sum));
     int rc = xs_cli_one_input(&xs_cmd_info, argc, argv, &rep, &in);
-    if (rc == XS_USAGE)
+    if (rc == XS_USAGE) {
+        xs_report_free(&rep);
         return rc;
+    }
     if (rc == XS_OK) {
         struct xs_visitor v = {.record = walk_record, .ctx = &w};
         xs_cli_progress(in, &po, &rep);
