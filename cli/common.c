@@ -1,7 +1,10 @@
 #include "common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,23 +45,88 @@ void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz)
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in)
 {
-    if (argc - optind != 1)
-        return xs_usage_error(cmd, "exactly one input (use '-' for standard "
-                              "input)");
-    *in = xs_cli_open(argv[optind], true, NULL, rep);
-    return *in ? XS_OK : XS_IO;
+    if (argc - optind > 1) {
+        xs_report_init(rep, NULL); /* to be freed as after any other end */
+        return xs_usage_error(cmd, "one input at most");
+    }
+    /* as upgrade: no input named is standard input */
+    *in = xs_cli_open(optind < argc ? argv[optind] : "-", true, NULL, rep);
+    return *in ? XS_OK : xs_cli_open_status();
+}
+
+static bool show_notes = true;
+static int stdout_errno;          /* of the first failed flush */
+
+void xs_cli_flush(void)
+{
+    if (fflush(stdout) != 0 && !stdout_errno)
+        stdout_errno = errno;
+}
+
+int xs_cli_stdout_errno(void) { return stdout_errno; }
+
+static int open_status = XS_OK;   /* of the last xs_cli_open() */
+static bool tty_refused;          /* any input refused as a terminal */
+
+void xs_cli_notes(bool on) { show_notes = on; }
+int xs_cli_open_status(void) { return open_status; }
+
+int xs_cli_status(int rc)
+{
+    return tty_refused ? XS_USAGE : rc;
+}
+
+static void cli_sink(const struct xs_report *rep, const struct xs_finding *f,
+                     void *ctx)
+{
+    if (f->sev != XS_SEV_NOTE || show_notes)
+        xs_report_print_sink(rep, f, ctx);
+}
+
+/* A terminal is never read as an image (CONTRACT 5): nobody types one,
+ * and reading it would wait for ever. */
+static bool refuse_tty(int fd, struct xs_report *rep)
+{
+    if (!isatty(fd))
+        return false;
+    xs_report_add(rep, XS_SEV_ERROR, "usage.tty", 0, -2, "",
+                  "refusing to read an image from a terminal (name a file, "
+                  "or redirect standard input)");
+    tty_refused = true;
+    open_status = XS_USAGE;
+    return true;
 }
 
 struct xs_in *xs_cli_open(const char *path, bool print,
                           const struct xs_progress_opts *po,
                           struct xs_report *rep)
 {
-    xs_report_init(rep, strcmp(path, "-") == 0 ? "<stdin>" : path);
+    bool std = strcmp(path, "-") == 0;
+    xs_report_init(rep, std ? "<stdin>" : path);
     if (print)
-        rep->sink = xs_report_print_sink;
-    struct xs_in *in = xs_in_open(path, rep);
-    if (in && po)
-        xs_cli_progress(in, po, rep);
+        rep->sink = cli_sink;
+    open_status = XS_IO;
+    struct xs_in *in = NULL;
+    if (std) {
+        if (!refuse_tty(STDIN_FILENO, rep))
+            in = xs_in_open(path, rep);
+    } else {
+        /* opened here rather than by xs_in_open() to see a terminal
+         * (/dev/tty, /dev/pts/N) before reading; O_NOCTTY: opening it
+         * must not make it this process's controlling terminal */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            xs_report_add(rep, XS_SEV_ERROR, "io", 0, -2, "",
+                          "cannot open %s: %s", path, strerror(errno));
+        else if (refuse_tty(fd, rep) ||
+                 !(in = xs_in_from_fd(fd, path, true, rep)))
+            close(fd);
+    }
+    if (in) {
+        open_status = XS_OK;
+        if (po)
+            xs_cli_progress(in, po, rep);
+    }
     return in;
 }
 
@@ -66,6 +134,154 @@ void xs_cli_close(struct xs_in *in)
 {
     xs_cli_progress_done();
     xs_in_close(in);
+}
+
+void xs_cli_note_policy_dropped(const char *file, unsigned n)
+{
+    fprintf(stderr,
+            "%s: %u CPU policy record%s dropped: the receiving host derives "
+            "the guest's CPU policy itself (the guest may see other CPU "
+            "features)\n",
+            file, n, n == 1 ? "" : "s");
+}
+
+/* ---- JSON text ---- */
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        if (c == 0xed)
+            hi = 0x9f; /* U+D800-U+DFFF: surrogates */
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+    } else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* s as valid UTF-8 (malloc'd, *olen bytes and a NUL), *lost set when a
+ * byte was replaced. */
+static char *utf8_clean(const char *s, size_t n, bool *lost, size_t *olen)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char *out = malloc(3 * n + 1); /* each byte at most U+FFFD's 3 */
+    size_t o = 0;
+    *lost = false;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i);
+        if (k) {
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            *lost = true;
+        }
+    }
+    out[o] = '\0';
+    *olen = o;
+    return out;
+}
+
+json_t *xs_json_textn(const char *s, size_t n)
+{
+    bool lost;
+    size_t len;
+    char *t = utf8_clean(s, n, &lost, &len);
+    if (!t)
+        return NULL;
+    /* jansson escapes control characters and NUL itself */
+    json_t *j = json_stringn(t, len);
+    free(t);
+    return j;
+}
+
+json_t *xs_json_finding(const struct xs_finding *f)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "severity",
+                        json_string(f->sev == XS_SEV_ERROR     ? "error"
+                                    : f->sev == XS_SEV_WARNING ? "warning"
+                                                               : "note"));
+    json_object_set_new(o, "rule", json_string(f->rule));
+    if (f->index != -2) {
+        json_object_set_new(o, "offset", json_integer((json_int_t)f->offset));
+        json_object_set_new(o, "where", xs_json_text(f->where));
+    }
+    if (f->index >= 0)
+        json_object_set_new(o, "record", json_integer(f->index));
+    /* a message can quote a file name: any bytes */
+    json_object_set_new(o, "message", xs_json_text(f->msg));
+    return o;
+}
+
+json_t *xs_json_failure(const char *file, int rc, const struct xs_report *rep)
+{
+    json_t *doc = json_object(), *arr = json_array();
+    xs_json_set_name(doc, "file", file);
+    json_object_set_new(doc, "valid", json_false());
+    json_object_set_new(doc, "status", json_integer(rc));
+    json_object_set_new(doc, "errors", json_integer(rep->errors));
+    json_object_set_new(doc, "warnings", json_integer(rep->warnings));
+    for (size_t i = 0; i < rep->nkept; i++)
+        json_array_append_new(arr, xs_json_finding(&rep->kept[i]));
+    json_object_set_new(doc, "findings", arr);
+    return doc;
+}
+
+void xs_json_print(json_t *doc, bool indent)
+{
+    json_dumpf(doc, stdout,
+               (indent ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENSURE_ASCII);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+json_t *xs_json_text(const char *s) { return xs_json_textn(s, strlen(s)); }
+
+void xs_json_set_name(json_t *obj, const char *key, const char *name)
+{
+    size_t n = strlen(name), len;
+    bool lost;
+    char *t = utf8_clean(name, n, &lost, &len);
+    json_object_set_new(obj, key, t ? json_string(t) : json_null());
+    free(t);
+    if (!lost)
+        return;
+    size_t klen = strlen(key) + sizeof("_bytes");
+    char *hex = malloc(2 * n + 1);
+    char *k = malloc(klen);
+    if (hex && k) {
+        xs_hex((const uint8_t *)name, n, hex);
+        snprintf(k, klen, "%s_bytes", key);
+        json_object_set_new(obj, k, json_string(hex));
+    }
+    free(hex);
+    free(k);
 }
 
 void xs_hex(const uint8_t *p, size_t n, char *out)
@@ -107,6 +323,27 @@ static void human(uint64_t n, char *buf, size_t sz)
     snprintf(buf, sz, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
+/* "ETA 1:02:03" or "ETA 2:03"; "ETA --:--" until a rate is measured. */
+static void eta(double left, char *buf, size_t sz)
+{
+    if (!(left >= 0) || left > 1e7) {
+        snprintf(buf, sz, "ETA --:--");
+        return;
+    }
+    unsigned long s = (unsigned long)(left + 0.5);
+    if (s >= 3600)
+        snprintf(buf, sz, "ETA %lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+                 s % 60);
+    else
+        snprintf(buf, sz, "ETA %lu:%02lu", s / 60, s % 60);
+}
+
+/* One unit per figure: the percentage, the rate and the ETA are of the
+ * file's own bytes (compressed, through gzip: the only size known in
+ * advance); decoded bytes, through gzip, are said apart.
+ *   file: 10.4 MiB of 14.5 MiB (72%), 12.3 MiB/s, ETA 0:05
+ *   file.gz: 10.4 MiB of 14.5 MiB read (72%), 76.1 MiB decoded, ...
+ *   <stdin>: 10.4 MiB, 12.3 MiB/s        (a pipe: no size, no ETA) */
 static void progress_line(void *ctx, const struct xs_progress *p)
 {
     (void)ctx;
@@ -115,23 +352,30 @@ static void progress_line(void *ctx, const struct xs_progress *p)
     if (t - prog.last < (prog.tty ? 0.2 : 1.0))
         return;
     prog.last = t;
-    char done[32], rate[32];
-    /* through gzip the file's own (compressed) bytes measure the way */
+    char done[32], rate[32], decoded[48] = "";
     uint64_t d = p->gzip ? p->read : p->offset;
-    human(p->offset, done, sizeof(done));
-    human((uint64_t)((double)d / (t - prog.start > 0 ? t - prog.start : 1)),
-          rate, sizeof(rate));
-    if (p->size) {
-        char total[32];
-        human(p->size, total, sizeof(total));
-        fprintf(stderr, "%s%s: %s%s, %.0f%% of %s, %s/s%s", prog.tty ? "\r" : "",
-                prog.name, done, p->gzip ? " decoded" : "",
-                100.0 * (double)d / (double)p->size, total, rate,
-                prog.tty ? "\033[K" : "\n");
-    } else {
-        fprintf(stderr, "%s%s: %s, %s/s%s", prog.tty ? "\r" : "", prog.name,
-                done, rate, prog.tty ? "\033[K" : "\n");
+    double el = t - prog.start;
+    double r = el > 0.05 ? (double)d / el : 0;
+    human(d, done, sizeof(done));
+    human((uint64_t)r, rate, sizeof(rate));
+    if (p->gzip) {
+        char dec[32];
+        human(p->offset, dec, sizeof(dec));
+        snprintf(decoded, sizeof(decoded), ", %s decoded", dec);
     }
+    fprintf(stderr, "%s%s: %s", prog.tty ? "\r" : "", prog.name, done);
+    if (p->size) {
+        char total[32], when[32];
+        human(p->size, total, sizeof(total));
+        eta(r > 0 && d > 0 ? (double)(p->size > d ? p->size - d : 0) / r : -1,
+            when, sizeof(when));
+        fprintf(stderr, " of %s%s (%.0f%%)%s, %s/s, %s", total,
+                p->gzip ? " read" : "", 100.0 * (double)d / (double)p->size,
+                decoded, rate, when);
+    } else {
+        fprintf(stderr, "%s%s, %s/s", p->gzip ? " read" : "", decoded, rate);
+    }
+    fputs(prog.tty ? "\033[K" : "\n", stderr);
     prog.shown = prog.tty;
 }
 

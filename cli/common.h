@@ -2,6 +2,8 @@
 #ifndef XS_CLI_COMMON_H
 #define XS_CLI_COMMON_H
 
+#include <jansson.h>
+
 #include "xenstream.h"
 
 struct xs_command {
@@ -67,16 +69,53 @@ bool xs_is_help(const char *arg);
 /* Open one input ("-" is standard input): rep is set up under the name
  * shown, printing findings when print is set, and a progress line shows
  * as po asks (po may be NULL).  NULL when it cannot be opened (reported;
- * rep still to be freed).  xs_cli_close() ends the progress line too. */
+ * rep still to be freed): xs_cli_open_status() then tells XS_IO from
+ * XS_USAGE (a terminal, refused as an input).  xs_cli_close() ends the
+ * progress line too. */
 struct xs_in *xs_cli_open(const char *path, bool print,
                           const struct xs_progress_opts *po,
                           struct xs_report *rep);
 void xs_cli_close(struct xs_in *in);
+int xs_cli_open_status(void);
+/* The exit status of a command that returned rc: XS_USAGE when an input
+ * was refused as a terminal (commands that only see NULL from
+ * xs_cli_open() return XS_IO for it). */
+int xs_cli_status(int rc);
+/* Notes (facts that are not faults, e.g. xl's migration handshake after
+ * END) on standard error: on by default; off for -q and for commands whose
+ * output already says it. */
+void xs_cli_notes(bool on);
+/* fflush(stdout), keeping the errno of a failure for the message that
+ * main() prints at exit (the error flag alone does not keep it). */
+void xs_cli_flush(void);
+int xs_cli_stdout_errno(void);
 /* The single input of info and dump, after their options, as
- * xs_cli_open() opens it.  XS_OK with *in open, XS_USAGE (said) or XS_IO
- * (reported; rep still to be freed). */
+ * xs_cli_open() opens it: standard input when none is given.  XS_OK with
+ * *in open, XS_USAGE (said: too many inputs, or a terminal) or XS_IO
+ * (reported); rep is to be freed in every case. */
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in);
+/* convert --drop-cpu-policy: the one line on standard error that says
+ * that n CPU policy records were dropped and what follows from it. */
+void xs_cli_note_policy_dropped(const char *file, unsigned n);
+
+/* JSON text for any bytes: valid UTF-8 as it is; each byte that is not
+ * part of a valid UTF-8 sequence (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF) becomes U+FFFD.  Never NULL unless
+ * memory ran out. */
+json_t *xs_json_text(const char *s);
+json_t *xs_json_textn(const char *s, size_t n);
+/* Set obj[key] to a file name as xs_json_text() gives it, and, when that
+ * lost bytes, obj[key "_bytes"] to the exact name in lowercase hex. */
+void xs_json_set_name(json_t *obj, const char *key, const char *name);
+
+/* One finding as verify --json shows it. */
+json_t *xs_json_finding(const struct xs_finding *f);
+/* An input that gave no report, for --json: file, "valid": false,
+ * "status", the counts and the findings (as verify --json). */
+json_t *xs_json_failure(const char *file, int rc, const struct xs_report *rep);
+/* Print doc on standard output (compact, or indented) and free it. */
+void xs_json_print(json_t *doc, bool indent);
 /* One line describing what was read, e.g. "libxc v2 x86 PV, 12 records". */
 void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz);
 

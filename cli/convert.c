@@ -131,6 +131,8 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         }
     }
     xs_cli_close(in);
+    if (rc == XS_OK && sum.policy_dropped)
+        xs_cli_note_policy_dropped(rep.file, sum.policy_dropped);
     if (rc == XS_OK && a->verbose) {
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));

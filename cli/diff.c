@@ -21,7 +21,9 @@ const struct xs_command xs_cmd_diff = {
         "vCPU contexts, HVM context descriptors, HVM params, CPU policy\n"
         "entries, other records and the emulator records.  A v2 image and\n"
         "its upgrade are equivalent.  Differences are printed grouped by\n"
-        "kind, the first 10 of each unless --all.\n"
+        "kind, the first 10 of each unless --all.  Notes about an image\n"
+        "(xl's migration handshake after END) are not printed: 'xenstream\n"
+        "info' shows them.\n"
         "\n"
         "Memory grows with the number of distinct pfns (about 32 bytes\n"
         "each per image: 32 MiB for a 4 GiB guest), never with page data.\n"
@@ -53,9 +55,10 @@ static void print_one(void *ctx, const struct xs_difference *d)
     if (p->list) {
         json_t *o = json_object();
         json_object_set_new(o, "kind", json_string(xs_diff_kind_name(d->kind)));
-        json_object_set_new(o, "what", json_string(d->what));
-        json_object_set_new(o, "a", json_string(d->a));
-        json_object_set_new(o, "b", json_string(d->b));
+        /* from the images (config keys and values): any bytes */
+        json_object_set_new(o, "what", xs_json_text(d->what));
+        json_object_set_new(o, "a", xs_json_text(d->a));
+        json_object_set_new(o, "b", xs_json_text(d->b));
         json_array_append_new(p->list, o);
         return;
     }
@@ -80,7 +83,7 @@ static int read_image(const char *path, const struct xs_progress_opts *po,
 {
     struct xs_in *in = xs_cli_open(path, true, po, rep);
     if (!in)
-        return XS_IO;
+        return xs_cli_open_status();
     int rc = xs_image_read(in, rep, sum, img);
     xs_cli_close(in);
     return rc;
@@ -134,12 +137,19 @@ static int run_diff(int argc, char **argv)
     if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0)
         return xs_usage_error(&xs_cmd_diff, "only one input can be '-'");
 
+    /* a note says something of one image, not of the difference */
+    xs_cli_notes(false);
     struct xs_report ra, rb;
     struct xs_summary sa, sb;
     struct xs_image *a = NULL, *b = NULL;
     int rc = read_image(argv[optind], &po, &ra, &sa, &a);
-    int rc2 = read_image(argv[optind + 1], &po, &rb, &sb, &b);
-    if (rc == XS_OK || rc2 == XS_IO) /* the worse of the two */
+    int rc2 = XS_OK;
+    if (rc == XS_USAGE) /* A refused as a terminal: B is not worth reading */
+        xs_report_init(&rb, argv[optind + 1]);
+    else
+        rc2 = read_image(argv[optind + 1], &po, &rb, &sb, &b);
+    /* the worse of the two: usage, then I/O, then invalid */
+    if (rc2 == XS_USAGE || (rc != XS_USAGE && (rc == XS_OK || rc2 == XS_IO)))
         rc = rc2 == XS_OK ? rc : rc2;
     if (rc == XS_OK) {
         uint64_t counts[XS_DK_NR];
@@ -155,8 +165,8 @@ static int run_diff(int argc, char **argv)
             xs_image_diff(a, b, print_one, &p, again);
             if (json) {
                 json_t *doc = json_object(), *k = json_object();
-                json_object_set_new(doc, "a", json_string(ra.file));
-                json_object_set_new(doc, "b", json_string(rb.file));
+                xs_json_set_name(doc, "a", ra.file);
+                xs_json_set_name(doc, "b", rb.file);
                 json_object_set_new(doc, "equivalent",
                                     json_boolean(total == 0));
                 json_object_set_new(doc, "differences",

@@ -13,7 +13,7 @@ const struct xs_command xs_cmd_digest = {
     .run = run_digest,
     .summary = "content digest (XXH3-128) of the guest state, and of each layer",
     .usage =
-        "usage: xenstream digest [--json] IN...\n"
+        "usage: xenstream digest [--json] [IN...]\n"
         "\n"
         "Print an XXH3-128 digest of each input's guest state: the libxc\n"
         "stream in its canonical v3 form (what 'xenstream upgrade' writes),\n"
@@ -22,12 +22,15 @@ const struct xs_command xs_cmd_digest = {
         "record changes it.  Below it, a digest of each container layer's\n"
         "own bytes (xl header and config, libxl records, libvirt and\n"
         "XenServer headers, bytes after END).  The input is checked as by\n"
-        "verify; an invalid one gets no digest (exit 1).\n"
+        "verify; an invalid one gets no digest (exit 1).  No IN: standard\n"
+        "input (a terminal is refused).\n"
         "\n"
         "  HEX  FILE            the content digest, as b3sum/sha256sum print\n"
         "    LAYER  HEX  BYTES  one line per container layer\n"
         "\n"
-        "  --json         one JSON document per input on standard output\n"
+        "  --json         one JSON document per input on standard output;\n"
+        "                 for an invalid input, its findings (as verify\n"
+        "                 --json) instead of a digest\n"
         "  --progress     a progress line on standard error (default: only\n"
         "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n",
@@ -47,7 +50,8 @@ static void print_doc(const char *file, const struct xs_digest *d, bool json)
         return;
     }
     json_t *doc = json_object(), *layers = json_object();
-    json_object_set_new(doc, "file", json_string(file));
+    xs_json_set_name(doc, "file", file);
+    json_object_set_new(doc, "valid", json_true());
     json_object_set_new(doc, "algorithm", json_string("XXH3-128"));
     json_object_set_new(doc, "content", json_string(hex));
     json_object_set_new(doc, "content_bytes",
@@ -70,16 +74,19 @@ static int digest_one(const char *path, bool json,
                       const struct xs_progress_opts *po)
 {
     struct xs_report rep;
-    struct xs_digest d;
-    struct xs_in *in = xs_cli_open(path, true, po, &rep);
-    int rc = XS_IO;
+    struct xs_digest d = {0};
+    /* --json: the findings go into the document, as for verify --json */
+    struct xs_in *in = xs_cli_open(path, !json, po, &rep);
+    int rc = xs_cli_open_status();
     if (in) {
         rc = xs_digest(in, &rep, NULL, &d);
         xs_cli_close(in);
     }
     if (rc == XS_OK)
         print_doc(rep.file, &d, json);
-    fflush(stdout);
+    else if (json) /* one document all the same, saying why */
+        xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
+    xs_cli_flush();
     xs_report_free(&rep);
     return rc;
 }
@@ -112,9 +119,10 @@ static int run_digest(int argc, char **argv)
                                   "option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
-        return xs_usage_error(&xs_cmd_digest, "no input given (use '-' for "
-                              "standard input)");
+    /* the trailer is a layer of the digest ("after END"): no note */
+    xs_cli_notes(false);
+    if (optind >= argc) /* as upgrade: standard input */
+        return digest_one("-", json, &po);
     int worst = XS_OK;
     for (int i = optind; i < argc; i++) {
         worst = xs_worst(worst, digest_one(argv[i], json, &po));

@@ -18,7 +18,7 @@ const struct xs_command xs_cmd_dump = {
     .run = run_dump,
     .summary = "list every header and record of every layer, decoded",
     .usage =
-        "usage: xenstream dump [--json] [--pages] IN\n"
+        "usage: xenstream dump [--json] [--pages] [IN]\n"
         "\n"
         "List every header and record of every layer of IN in input order:\n"
         "offset, layer, type, length and the decoded fields (PV info, p2m\n"
@@ -27,7 +27,9 @@ const struct xs_command xs_cmd_dump = {
         "emulator ids and xenstore keys, container headers).  Runs of\n"
         "PAGE_DATA records are folded into one line unless --pages is\n"
         "given.  Faults are reported on standard error as by verify; the\n"
-        "exit status is verify's.\n"
+        "exit status is verify's.  No IN: standard input (a terminal is\n"
+        "refused).  xl's migration handshake after END is named in the\n"
+        "listing (handshake=xl-migrate), not as a note.\n"
         "\n"
         "  --json         one JSON document: {\"file\", \"records\": [...]}\n"
         "  --pages        one line per PAGE_DATA record\n"
@@ -38,6 +40,10 @@ const struct xs_command xs_cmd_dump = {
 
 struct dump {
     bool json, pages;
+    bool handshake;           /* the bytes after END are xl's handshake */
+    const char *file;         /* --json: its head is printed with the
+                                 first entry (none for a non-image) */
+    xs_finding_fn sink;       /* the report's own, dump_sink() forwards */
     unsigned n;               /* entries printed */
     /* a run of PAGE_DATA records being folded */
     unsigned fold_records;
@@ -82,10 +88,30 @@ static void text_value(const json_t *v, FILE *fp) // NOLINT(misc-no-recursion)
     }
 }
 
+/* The head of the --json document, "file" (and "file_bytes") as every
+ * command writes them; the records stream after it. */
+static void json_head(const char *file)
+{
+    json_t *head = json_object();
+    const char *k;
+    json_t *val;
+    xs_json_set_name(head, "file", file);
+    fputs("{", stdout);
+    json_object_foreach(head, k, val) {
+        fprintf(stdout, "\"%s\": ", k);
+        json_dumpf(val, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+        fputs(", ", stdout);
+    }
+    fputs("\"records\": [", stdout);
+    json_decref(head);
+}
+
 static void emit(struct dump *d, uint64_t at, const char *layer,
                  const char *type, uint64_t length, json_t *fields)
 {
     if (d->json) {
+        if (!d->n)
+            json_head(d->file);
         json_t *e = json_object();
         intf(e, "offset", at);
         json_object_set_new(e, "layer", json_string(layer));
@@ -291,8 +317,8 @@ static json_t *libxl_fields(const struct xs_record *r)
             if (!nul)
                 break;
             if (key)
-                json_array_append_new(a, json_stringn((const char *)p,
-                                                      (size_t)(nul - p)));
+                json_array_append_new(a, xs_json_textn((const char *)p,
+                                                       (size_t)(nul - p)));
             p = nul + 1;
         }
         json_object_set_new(f, "keys", a);
@@ -378,8 +404,22 @@ static void on_header(void *ctx, const char *layer, uint64_t at,
     } else if (strcmp(layer, "after END") == 0) {
         layer = "trailer";
         type = "bytes after END";
+        if (d->handshake)
+            json_object_set_new(f, "handshake", json_string("xl-migrate"));
     }
     emit(d, at, layer, type, n, f);
+}
+
+/* xl's handshake after END is a note for verify; dump lists it as what
+ * the trailer is (the note comes just before the "after END" header). */
+static void dump_sink(const struct xs_report *rep, const struct xs_finding *f,
+                      void *ctx)
+{
+    struct dump *d = ctx;
+    if (f->sev == XS_SEV_NOTE && strcmp(f->rule, "trailing.xl_migrate") == 0)
+        d->handshake = true;
+    else if (d->sink)
+        d->sink(rep, f, NULL);
 }
 
 static int run_dump(int argc, char **argv)
@@ -414,22 +454,23 @@ static int run_dump(int argc, char **argv)
     struct xs_report rep;
     struct xs_in *in;
     int rc = xs_cli_one_input(&xs_cmd_dump, argc, argv, &rep, &in);
-    if (rc == XS_USAGE)
+    if (rc == XS_USAGE) {
+        xs_report_free(&rep);
         return rc;
+    }
     if (rc == XS_OK) {
         struct xs_visitor v = {.header = on_header, .record = on_record,
                                .ctx = &d};
-        if (d.json) {
-            json_t *name = json_string(rep.file);
-            fputs("{\"file\": ", stdout);
-            json_dumpf(name, stdout, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-            fputs(", \"records\": [", stdout);
-            json_decref(name);
-        }
+        d.sink = rep.sink;
+        d.file = rep.file;
+        rep.sink = dump_sink;
+        rep.sink_ctx = &d;
         rc = xs_walk(in, &rep, NULL, &v);
         fold_flush(&d);
-        if (d.json)
+        if (d.json && d.n)
             printf("\n], \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
+        else if (d.json) /* not an image: the error, no listing */
+            xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
         xs_in_close(in);
     }
     xs_report_free(&rep);

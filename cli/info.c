@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "endian.h"
 #include "libxc.h"
 #include "libxl.h"
 
@@ -15,7 +16,7 @@ const struct xs_command xs_cmd_info = {
     .run = run_info,
     .summary = "show what an image holds: layers, guest, memory, records",
     .usage =
-        "usage: xenstream info [--json] [--digest] IN\n"
+        "usage: xenstream info [--json] [--digest] [-q] [IN]\n"
         "\n"
         "Read IN (any container, any version, gzip or not) and show the\n"
         "layers found, the libxc version and the Xen that saved it, the\n"
@@ -23,9 +24,16 @@ const struct xs_command xs_cmd_info = {
         "type, checkpoints, the domain config of an xl file, and what\n"
         "follows the stream, and which Xen releases restore it (as it is, or\n"
         "after 'convert --to-version 2').  Faults are reported on standard\n"
-        "error as by verify; the exit status is verify's.\n"
+        "error as by verify; the exit status is verify's.  An input that is\n"
+        "not an image gets the error and no report; of a truncated stream,\n"
+        "only what was read is shown.  No IN: standard input (a terminal is\n"
+        "refused).\n"
+        "\n"
+        "Memory counts each pfn once, however often a live migration sent\n"
+        "it; the transmissions are shown beside.\n"
         "\n"
         "  --json         one JSON document on standard output\n"
+        "  -q, --quiet    no notes on standard error\n"
         "  --digest       also the content digest (as 'xenstream digest'):\n"
         "                 reads every page\n"
         "  --progress     a progress line on standard error (default: only\n"
@@ -109,38 +117,174 @@ static json_t *restores_on_json(int rc, const struct xs_summary *s)
     return o;
 }
 
+/* ---- what the walk learns beside the summary ---- */
+
+/* The pfns that carried data, as sorted disjoint runs: a save sends
+ * memory in ascending runs and a live migration's later rounds re-send
+ * pfns inside them, so a real image needs few runs.  At most MAX_RUNS
+ * (1 MiB): past that the count is given up ("unknown"), so that memory
+ * stays bounded for any input. */
+#define MAX_RUNS (1u << 16)
+struct pfn_set {
+    struct run {
+        uint64_t lo, hi; /* inclusive */
+    } *v;
+    size_t n, cap;
+    uint64_t count;      /* pfns in the set */
+    bool overflow;
+};
+
+static void set_add(struct pfn_set *s, uint64_t lo, uint64_t hi)
+{
+    if (s->overflow)
+        return;
+    /* the first run that ends at or after lo - 1 (it may join lo..hi) */
+    size_t a = 0, b = s->n;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (s->v[m].hi + 1 < lo)
+            a = m + 1;
+        else
+            b = m;
+    }
+    size_t j = a; /* runs a..j-1 touch or overlap lo..hi: merged */
+    uint64_t nlo = lo, nhi = hi, had = 0;
+    while (j < s->n && s->v[j].lo <= hi + 1) { /* pfns < 2^52: no wrap */
+        nlo = s->v[j].lo < nlo ? s->v[j].lo : nlo;
+        nhi = s->v[j].hi > nhi ? s->v[j].hi : nhi;
+        had += s->v[j].hi - s->v[j].lo + 1;
+        j++;
+    }
+    if (j == a) { /* a new run at a */
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 64;
+            struct run *v = cap <= MAX_RUNS ? realloc(s->v, cap * sizeof(*v))
+                                            : NULL;
+            if (!v) {
+                s->overflow = true;
+                return;
+            }
+            s->v = v;
+            s->cap = cap;
+        }
+        memmove(s->v + a + 1, s->v + a, (s->n - a) * sizeof(*s->v));
+        s->n++;
+    } else if (j > a + 1) {
+        memmove(s->v + a + 1, s->v + j, (s->n - j) * sizeof(*s->v));
+        s->n -= j - a - 1;
+    }
+    s->v[a].lo = nlo;
+    s->v[a].hi = nhi;
+    s->count += (nhi - nlo + 1) - had;
+}
+
+struct walk {
+    struct pfn_set pfns;
+    bool walked;         /* the visitor saw the whole read */
+    bool libxc_end, libxl_end;
+};
+
+static void walk_record(void *ctx, const char *layer, const struct xs_record *r)
+{
+    struct walk *w = ctx;
+    if (strcmp(layer, "libxl") == 0) {
+        w->libxl_end |= r->type == XS_LREC_END;
+        return;
+    }
+    w->libxc_end |= r->type == XS_REC_END;
+    if (r->type != XS_REC_PAGE_DATA || r->held < 8)
+        return;
+    uint32_t count = xs_le32(r->body);
+    if (count > (r->held - 8) / 8)
+        count = (r->held - 8) / 8;
+    const uint8_t *e = r->body + 8;
+    for (uint32_t i = 0, n; i < count; i += n) {
+        n = xs_pfn_run(e, i, count);
+        uint64_t v = xs_le64(e + 8 * (size_t)i);
+        if (xs_pfinfo_has_data(xs_pfn_type(v)))
+            set_add(&w->pfns, v & XS_PFN_MASK, (v & XS_PFN_MASK) + n - 1);
+    }
+}
+
+/* Whether the stream was read to its (outermost) END: only then are the
+ * counts whole and "after END" a fact. */
+static bool complete(int rc, const struct walk *w, const struct xs_report *rep,
+                     const struct xs_summary *s)
+{
+    if (rc == XS_OK)
+        return true;
+    if (!w->walked)
+        return false;
+    for (size_t i = 0; i < rep->nkept; i++) {
+        const char *r = rep->kept[i].rule;
+        size_t n = strlen(r);
+        if (n >= 10 && strcmp(r + n - 10, ".truncated") == 0)
+            return false;
+    }
+    return strstr(s->layers, "libxl") ? w->libxl_end : w->libxc_end;
+}
+
+/* Distinct pfns with data, or -1 when not counted. */
+static int64_t distinct_pages(const struct walk *w)
+{
+    return w->walked && !w->pfns.overflow ? (int64_t)w->pfns.count : -1;
+}
+
 static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
-                         const struct xs_summary *s)
+                         const struct xs_summary *s, const struct walk *w)
 {
     json_t *d = json_object();
-    json_object_set_new(d, "file", json_string(file));
+    bool whole = complete(rc, w, rep, s);
+    int64_t distinct = distinct_pages(w);
+    xs_json_set_name(d, "file", file);
     json_object_set_new(d, "valid", json_boolean(rc == XS_OK));
     json_object_set_new(d, "errors", json_integer(rep->errors));
     json_object_set_new(d, "warnings", json_integer(rep->warnings));
     json_object_set_new(d, "layers", json_string(s->layers));
-    json_object_set_new(d, "libxc_version", json_integer(s->version));
-    json_object_set_new(d, "saved_by_xen",
-                        json_sprintf("%u.%u", s->xen_major, s->xen_minor));
-    json_object_set_new(d, "guest", json_string(xs_libxc_guest_name(s->guest)));
-    if (s->guest == XS_GUEST_X86_PV && s->pv_width)
-        json_object_set_new(d, "guest_width_bits",
-                            json_integer((json_int_t)s->pv_width * 8));
-    json_object_set_new(d, "page_size",
-                        json_integer(s->page_shift < 32 ? (json_int_t)1 << s->page_shift
-                                                        : 0));
-    json_object_set_new(d, "vcpus", json_integer(s->vcpus));
-    json_object_set_new(d, "pages_with_data", json_integer((json_int_t)s->pages));
-    json_object_set_new(d, "memory_bytes",
-                        json_integer((json_int_t)s->pages * 4096));
-    json_object_set_new(d, "max_pfn", json_integer((json_int_t)s->max_pfn));
-    json_object_set_new(d, "page_types", page_types_json(s));
-    json_object_set_new(d, "libxc_records", libxc_records_json(s));
+    json_object_set_new(d, "complete", json_boolean(whole));
+    if (s->version) { /* the libxc headers were read */
+        json_object_set_new(d, "libxc_version", json_integer(s->version));
+        json_object_set_new(d, "saved_by_xen",
+                            json_sprintf("%u.%u", s->xen_major, s->xen_minor));
+        json_object_set_new(d, "guest", json_string(xs_libxc_guest_name(s->guest)));
+        if (s->guest == XS_GUEST_X86_PV && s->pv_width)
+            json_object_set_new(d, "guest_width_bits",
+                                json_integer((json_int_t)s->pv_width * 8));
+        json_object_set_new(d, "page_size",
+                            json_integer(s->page_shift < 32 ? (json_int_t)1 << s->page_shift
+                                                            : 0));
+        /* of a truncated stream the vCPU records seen are not all: the
+         * config's count, or nothing */
+        json_object_set_new(d, "vcpus",
+                            whole ? json_integer(s->vcpus)
+                            : s->have_config && s->cfg_vcpus >= 0
+                                ? json_integer(s->cfg_vcpus)
+                                : json_null());
+        if (!whole)
+            json_object_set_new(d, "vcpus_from",
+                                json_string(s->have_config && s->cfg_vcpus >= 0
+                                                ? "xl config"
+                                                : "unknown"));
+        /* a pfn sent twice (a live migration's later rounds) is one page */
+        json_object_set_new(d, "pages_with_data",
+                            distinct >= 0 ? json_integer(distinct) : json_null());
+        json_object_set_new(d, "page_transmissions",
+                            json_integer((json_int_t)s->pages));
+        json_object_set_new(d, "memory_bytes",
+                            distinct >= 0 ? json_integer(distinct * 4096)
+                                          : json_null());
+        json_object_set_new(d, "max_pfn", json_integer((json_int_t)s->max_pfn));
+        json_object_set_new(d, "page_types", page_types_json(s));
+        json_object_set_new(d, "libxc_records", libxc_records_json(s));
+    }
     if (strstr(s->layers, "libxl")) {
         json_object_set_new(d, "libxl_records", libxl_records_json(s));
         json_object_set_new(d, "libxl_legacy", json_boolean(s->libxl_legacy));
     }
     json_object_set_new(d, "checkpoints", json_integer(s->checkpoints));
-    json_object_set_new(d, "ends_without_end", json_boolean(s->unterminated));
+    if (whole)
+        json_object_set_new(d, "ends_without_end",
+                            json_boolean(s->unterminated));
     if (s->xl) {
         json_t *x = json_object();
         json_object_set_new(x, "mandatory_flags", json_integer(s->xl_mandatory));
@@ -149,8 +293,9 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
             json_object_set_new(x, "config_format",
                                 json_string(s->config_json ? "json" : "text"));
             json_object_set_new(x, "config_bytes", json_integer(s->config_bytes));
-            json_object_set_new(x, "name", json_string(s->cfg_name));
-            json_object_set_new(x, "type", json_string(s->cfg_type));
+            /* from the image's config: any bytes */
+            json_object_set_new(x, "name", xs_json_text(s->cfg_name));
+            json_object_set_new(x, "type", xs_json_text(s->cfg_type));
             if (s->cfg_memory_mib >= 0)
                 json_object_set_new(x, "memory_mib",
                                     json_integer(s->cfg_memory_mib));
@@ -159,9 +304,12 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
         }
         json_object_set_new(d, "xl", x);
     }
-    json_object_set_new(d, "after_end", json_string(trailer_name(s->trailer)));
-    json_object_set_new(d, "after_end_bytes",
-                        json_integer((json_int_t)s->trailer_bytes));
+    if (whole) { /* else END was never reached */
+        json_object_set_new(d, "after_end",
+                            json_string(trailer_name(s->trailer)));
+        json_object_set_new(d, "after_end_bytes",
+                            json_integer((json_int_t)s->trailer_bytes));
+    }
     json_object_set_new(d, "restores_on", restores_on_json(rc, s));
     json_object_set_new(d, "bytes", json_integer((json_int_t)s->bytes_in));
     return d;
@@ -231,35 +379,64 @@ static void print_restores_on(const json_t *o)
     printf("\n");
 }
 
-static void print_text(const json_t *d, const struct xs_summary *s)
+static void print_text(const char *file, const json_t *d,
+                       const struct xs_summary *s)
 {
-    printf("%-13s%s\n", "file:", json_string_value(json_object_get(d, "file")));
+    bool whole = json_is_true(json_object_get(d, "complete"));
+    printf("%-13s%s\n", "file:", file);
     printf("%-13s%s\n", "layers:", s->layers);
-    printf("%-13slibxc v%u (%s)\n", "format:", s->version,
-           version_era(s->version));
-    printf("%-13sXen %u.%u\n", "saved by:", s->xen_major, s->xen_minor);
-    if (s->guest == XS_GUEST_X86_PV && s->pv_width)
-        printf("%-13sx86 PV, %u-bit (%u page-table levels)\n", "guest:",
-               s->pv_width * 8, s->pv_levels);
-    else
-        printf("%-13s%s\n", "guest:", xs_libxc_guest_name(s->guest));
-    printf("%-13s%lld bytes\n", "page size:",
-           (long long)json_integer_value(json_object_get(d, "page_size")));
-    printf("%-13s%u\n", "vcpus:", s->vcpus);
-    printf("%-13s%.1f MiB of page data (%llu pages), highest pfn 0x%llx\n",
-           "memory:", (double)s->pages * 4096 / (1 << 20),
-           (unsigned long long)s->pages, (unsigned long long)s->max_pfn);
-    print_counts("pages:", json_object_get(d, "page_types"));
-    print_counts("records:", json_object_get(d, "libxc_records"));
+    if (!whole)
+        printf("%-13sno: the input ends before the stream's END (what "
+               "follows is of the part read)\n", "complete:");
+    if (s->version) { /* the libxc headers were read */
+        printf("%-13slibxc v%u (%s)\n", "format:", s->version,
+               version_era(s->version));
+        printf("%-13sXen %u.%u\n", "saved by:", s->xen_major, s->xen_minor);
+        if (s->guest == XS_GUEST_X86_PV && s->pv_width)
+            printf("%-13sx86 PV, %u-bit (%u page-table levels)\n", "guest:",
+                   s->pv_width * 8, s->pv_levels);
+        else
+            printf("%-13s%s\n", "guest:", xs_libxc_guest_name(s->guest));
+        printf("%-13s%lld bytes\n", "page size:",
+               (long long)json_integer_value(json_object_get(d, "page_size")));
+        const json_t *vc = json_object_get(d, "vcpus");
+        if (whole)
+            printf("%-13s%u\n", "vcpus:", s->vcpus);
+        else if (json_is_integer(vc))
+            printf("%-13s%lld (the xl config's; the stream ends before its "
+                   "vCPU records)\n", "vcpus:",
+                   (long long)json_integer_value(vc));
+        else
+            printf("%-13sunknown (the stream ends before its vCPU "
+                   "records)\n", "vcpus:");
+        const json_t *dp = json_object_get(d, "pages_with_data");
+        if (json_is_integer(dp)) {
+            uint64_t n = (uint64_t)json_integer_value(dp);
+            printf("%-13s%.1f MiB of page data (%llu pages", "memory:",
+                   (double)n * 4096 / (1 << 20), (unsigned long long)n);
+            if (s->pages != n)
+                printf("; %llu sent, %llu of them again",
+                       (unsigned long long)s->pages,
+                       (unsigned long long)(s->pages - n));
+        } else {
+            printf("%-13s%llu pages sent (distinct pfns not counted",
+                   "memory:", (unsigned long long)s->pages);
+        }
+        printf("), highest pfn 0x%llx\n", (unsigned long long)s->max_pfn);
+        print_counts("pages:", json_object_get(d, "page_types"));
+        print_counts("records:", json_object_get(d, "libxc_records"));
+    }
     if (json_object_get(d, "libxl_records")) {
         print_counts("libxl:", json_object_get(d, "libxl_records"));
         if (s->libxl_legacy)
             printf("%-13sconverted from a legacy stream "
                    "(convert-legacy-stream)\n", "");
     }
-    printf("%-13s%u%s\n", "checkpoints:", s->checkpoints,
-           s->unterminated ? " (capture ends after a checkpoint, no END)"
-                           : "");
+    if (s->version)
+        printf("%-13s%u%s\n", "checkpoints:", s->checkpoints,
+               whole && s->unterminated
+                   ? " (capture ends after a checkpoint, no END)"
+                   : "");
     if (s->xl) {
         if (s->have_config) {
             printf("%-13sname %s, type %s", "xl config:",
@@ -275,10 +452,12 @@ static void print_text(const json_t *d, const struct xs_summary *s)
             printf("%-13snone in the file\n", "xl config:");
         }
     }
-    printf("%-13s%s", "after END:", trailer_name(s->trailer));
-    if (s->trailer_bytes)
-        printf(" (%llu bytes)", (unsigned long long)s->trailer_bytes);
-    printf("\n");
+    if (whole) { /* END was reached: what follows it is known */
+        printf("%-13s%s", "after END:", trailer_name(s->trailer));
+        if (s->trailer_bytes)
+            printf(" (%llu bytes)", (unsigned long long)s->trailer_bytes);
+        printf("\n");
+    }
     print_restores_on(json_object_get(d, "restores_on"));
     if (json_object_get(d, "digest"))
         printf("%-13sXXH3-128 %s (content)\n", "digest:",
@@ -290,21 +469,25 @@ static int run_info(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"digest", no_argument, NULL, 'd'},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    bool json = false, digest = false;
+    bool json = false, digest = false, quiet = false;
     struct xs_progress_opts po = XS_PROGRESS_DEFAULT;
     struct xs_digest dg;
     int c;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             json = true;
+            break;
+        case 'q':
+            quiet = true;
             break;
         case 'd':
             digest = true;
@@ -318,34 +501,61 @@ static int run_info(int argc, char **argv)
                                   "option '%s'", argv[optind - 1]);
         }
     }
+    if (quiet)
+        xs_cli_notes(false);
     struct xs_report rep;
     struct xs_summary sum;
     struct xs_in *in;
+    struct walk w = {0};
     memset(&sum, 0, sizeof(sum));
     int rc = xs_cli_one_input(&xs_cmd_info, argc, argv, &rep, &in);
-    if (rc == XS_USAGE)
+    if (rc == XS_USAGE) {
+        xs_report_free(&rep);
         return rc;
+    }
     if (rc == XS_OK) {
+        struct xs_visitor v = {.record = walk_record, .ctx = &w};
         xs_cli_progress(in, &po, &rep);
-        rc = digest ? xs_digest(in, &rep, &sum, &dg)
-                    : xs_verify(in, &rep, &sum);
+        /* the walk counts distinct pfns; --digest reads the input again,
+         * which only a file allows (a pipe gets the digest alone) */
+        if (!digest || xs_in_seekable(in)) {
+            rc = xs_walk(in, &rep, &sum, &v);
+            w.walked = true;
+        }
+        if (digest && rc == XS_OK) {
+            struct xs_summary again;
+            memset(&again, 0, sizeof(again));
+            if (w.walked) {
+                rep.quiet = true; /* its findings were said */
+                rc = xs_in_rewind(in);
+                if (rc == XS_OK)
+                    xs_cli_progress(in, &po, &rep);
+            }
+            if (rc == XS_OK)
+                rc = xs_digest(in, &rep, w.walked ? &again : &sum, &dg);
+        }
         xs_cli_close(in);
     }
-    if (rc != XS_IO) {
-        json_t *d = info_json(rep.file, rc, &rep, &sum);
+    if (rc == XS_IO || !sum.layers[0]) {
+        /* not read, or not an image: the error, and no report made up
+         * of zeroes (--json: one document all the same, saying why) */
+        if (json)
+            xs_json_print(xs_json_failure(rep.file, rc, &rep), true);
+    } else {
+        json_t *d = info_json(rep.file, rc, &rep, &sum, &w);
         if (digest && rc == XS_OK) {
             char hex[33];
             xs_hex(dg.content, 16, hex);
             json_object_set_new(d, "digest", json_string(hex));
         }
         if (json) {
-            json_dumpf(d, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-            fputc('\n', stdout);
+            xs_json_print(d, true);
         } else {
-            print_text(d, &sum);
+            print_text(rep.file, d, &sum);
+            json_decref(d);
         }
-        json_decref(d);
     }
+    free(w.pfns.v);
     xs_report_free(&rep);
     return rc;
 }

@@ -1,7 +1,11 @@
 /* xenstream: the command dispatcher (one file per subcommand, as git's
  * builtin/). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <limits.h>
 
@@ -32,13 +36,74 @@ static void usage(FILE *fp)
         fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(fp,
             "\n"
-            "IN and OUT may be '-' for standard input and output.\n"
+            "IN and OUT may be '-' for standard input and output, their\n"
+            "default (diff names both inputs; a terminal is never read).\n"
             "Exit status: 0 success, 1 invalid/truncated/unsupported stream,\n"
-            "2 usage error, 3 I/O or system error.\n"
+            "2 usage error (also: an input on a terminal), 3 I/O or system\n"
+            "error (a failed write to standard output included).\n"
             "See 'xenstream COMMAND --help' and xenstream(1).\n");
 }
 
+/* A standard descriptor that was closed (>&-) gets /dev/null opened the
+ * wrong way round in its place: writes to it fail (EBADF) and are
+ * reported like any write error, and no file a command opens later can
+ * take the number and receive its output by mistake. */
+static void hold_std_fds(void)
+{
+    static const int flags[3] = {O_WRONLY, O_RDONLY, O_RDONLY};
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+            int n = open("/dev/null", flags[fd]);
+            if (n >= 0 && n != fd) {
+                dup2(n, fd);
+                close(n);
+            }
+        }
+}
+
+/* Every command's writes to standard output are checked here, once,
+ * after it ran: what stdio still holds is flushed and stdout closed, and
+ * a failure of either (a full disk, a closed descriptor, a reader gone
+ * away: EPIPE) is exit 3 with one line, as upgrade's own writes are. */
+static int close_stdout(const char *cmd, int rc)
+{
+    xs_cli_flush();
+    int err = xs_cli_stdout_errno();
+    bool failed = ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !err)
+        err = errno;
+    if (!failed && !err)
+        return rc;
+    /* an earlier failed write leaves only the error flag: its errno is
+     * gone, and the line says no more than it knows */
+    if (err)
+        fprintf(stderr, "xenstream%s%s: cannot write standard output: %s\n",
+                cmd ? " " : "", cmd ? cmd : "", strerror(err));
+    else
+        fprintf(stderr, "xenstream%s%s: cannot write standard output\n",
+                cmd ? " " : "", cmd ? cmd : "");
+    return XS_IO;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    hold_std_fds();
+    const char *cmd = NULL;
+    for (size_t i = 0; argc >= 2 && i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i]->name) == 0)
+            cmd = commands[i]->name;
+    /* a reader that went away is a write error (EPIPE, exit 3), as for
+     * upgrade, not a silent death by SIGPIPE; restore's helper (exec'd,
+     * it would inherit SIG_IGN) keeps what libxl expects */
+    if (!cmd || strcmp(cmd, "restore") != 0)
+        signal(SIGPIPE, SIG_IGN);
+    int rc = run(argc, argv);
+    return xs_cli_status(close_stdout(cmd, rc));
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

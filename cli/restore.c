@@ -119,7 +119,8 @@ static int run_restore(int argc, char **argv)
         o.spool_dir = tmp && *tmp ? tmp : "/var/tmp";
     struct xs_report rep;
     struct xs_in *in = xs_cli_open(in_path, true, &progress, &rep);
-    int rc = in ? xs_restore(in, &rep, &o) : XS_IO;
+    /* a terminal as IN is refused (2) before any domain is made */
+    int rc = in ? xs_restore(in, &rep, &o) : xs_cli_open_status();
     xs_cli_close(in);
     xs_report_free(&rep);
     return rc;

@@ -13,9 +13,10 @@ const struct xs_command xs_cmd_verify = {
     .run = run_verify,
     .summary = "check streams the way Xen's restore would",
     .usage =
-        "usage: xenstream verify [--xen X.Y] [--json] [--strict] [-q] IN...\n"
+        "usage: xenstream verify [--xen X.Y] [--json] [--strict] [-q] [IN...]\n"
         "\n"
-        "Check every layer of each input.  Each fault is one line on standard\n"
+        "Check every layer of each input (standard input when none is\n"
+        "given; a terminal is refused).  Each fault is one line on standard\n"
         "error: 'FILE: offset 0xOFF record #N TYPE: message'.  One summary\n"
         "line per input goes to standard output.\n"
         "\n"
@@ -31,31 +32,17 @@ const struct xs_command xs_cmd_verify = {
         "                 vCPU records); says what to run to make the image\n"
         "                 acceptable there\n"
         "  --json         one JSON document per input on standard output\n"
+        "                 (a file name that is not UTF-8: see xenstream(1))\n"
         "  --strict       warnings fail too\n"
-        "  -q, --quiet    no summary lines\n"
+        "  -q, --quiet    no summary lines and no notes (facts that are not\n"
+        "                 faults, e.g. xl's migration handshake after END)\n"
         "  --progress     a progress line on standard error (default: only\n"
         "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n"
         "\n"
-        "Exit status: 0 all valid, 1 any invalid, 3 any I/O error.\n",
+        "Exit status: 0 all valid, 1 any invalid, 2 usage error (also: an\n"
+        "input on a terminal), 3 any I/O error (standard output included).\n",
 };
-
-static json_t *finding_json(const struct xs_finding *f)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "severity",
-                        json_string(f->sev == XS_SEV_ERROR ? "error"
-                                                           : "warning"));
-    json_object_set_new(o, "rule", json_string(f->rule));
-    if (f->index != -2) {
-        json_object_set_new(o, "offset", json_integer((json_int_t)f->offset));
-        json_object_set_new(o, "where", json_string(f->where));
-    }
-    if (f->index >= 0)
-        json_object_set_new(o, "record", json_integer(f->index));
-    json_object_set_new(o, "message", json_string(f->msg));
-    return o;
-}
 
 /* What to run so that the release restores the image: only when the
  * release's rules are all that failed. */
@@ -73,7 +60,7 @@ static void print_json(const char *file, int rc, bool strict,
                        const struct xs_report *rep, const struct xs_summary *s)
 {
     json_t *doc = json_object();
-    json_object_set_new(doc, "file", json_string(file));
+    xs_json_set_name(doc, "file", file);
     json_object_set_new(doc, "valid", json_boolean(rc == XS_OK));
     json_object_set_new(doc, "status", json_integer(rc));
     json_object_set_new(doc, "strict", json_boolean(strict));
@@ -100,10 +87,11 @@ static void print_json(const char *file, int rc, bool strict,
                         json_integer((json_int_t)s->bytes_read));
     json_t *arr = json_array();
     for (size_t i = 0; i < rep->nkept; i++)
-        json_array_append_new(arr, finding_json(&rep->kept[i]));
+        json_array_append_new(arr, xs_json_finding(&rep->kept[i]));
     json_object_set_new(doc, "findings", arr);
     json_object_set_new(doc, "findings_truncated",
-                        json_boolean(rep->errors + rep->warnings > rep->nkept));
+                        json_boolean(rep->errors + rep->warnings + rep->notes >
+                                     rep->nkept));
     json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
     fputc('\n', stdout);
     json_decref(doc);
@@ -121,7 +109,7 @@ static int verify_one(const char *path, const struct xs_release *xen,
     struct xs_in *in = xs_cli_open(path, !json, po, &rep);
     const char *shown = rep.file;
     if (!in) {
-        rc = XS_IO;
+        rc = xs_cli_open_status();
     } else {
         rc = xs_verify_for(in, &rep, &sum, xen);
         xs_cli_close(in);
@@ -139,6 +127,8 @@ static int verify_one(const char *path, const struct xs_release *xen,
                    rep.warnings == 1 ? "" : "s");
         else if (rc == XS_IO)
             printf("%s: FAILED: I/O error\n", shown);
+        else if (rc == XS_USAGE)
+            printf("%s: FAILED: not read (a terminal)\n", shown);
         else
             printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
                    rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
@@ -152,7 +142,7 @@ static int verify_one(const char *path, const struct xs_release *xen,
             printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
                    xen->major, xen->minor, fix, shown);
     }
-    fflush(stdout);
+    xs_cli_flush();
     xs_report_free(&rep);
     return rc;
 }
@@ -201,9 +191,10 @@ static int run_verify(int argc, char **argv)
                                   "option '%s'", argv[optind - 1]);
         }
     }
-    if (optind >= argc)
-        return xs_usage_error(&xs_cmd_verify, "no input given (use '-' for "
-                              "standard input)");
+    if (quiet)
+        xs_cli_notes(false);
+    if (optind >= argc) /* as upgrade: standard input */
+        return verify_one("-", xen, json, strict, quiet, &po);
     int worst = XS_OK;
     for (int i = optind; i < argc; i++) {
         worst = xs_worst(worst,

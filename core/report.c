@@ -14,11 +14,56 @@ void xs_report_init(struct xs_report *rep, const char *file)
     rep->file = file;
 }
 
+/* What a finding says when its message could not be allocated. */
+static char no_memory[] = "(message lost: out of memory)";
+
+static void msg_free(char *m)
+{
+    if (m != no_memory)
+        free(m);
+}
+
 void xs_report_free(struct xs_report *rep)
 {
+    for (size_t i = 0; i < rep->nkept; i++)
+        msg_free(rep->kept[i].msg);
     free(rep->kept);
     rep->kept = NULL;
     rep->nkept = 0;
+}
+
+/* The message, allocated to fit: a path in it may be of any length (an
+ * argument can be 128 KiB); past XS_FINDING_MSG_MAX its middle gives way
+ * to "[...]", so that memory per finding stays bounded and the reason,
+ * which comes last, is kept. */
+static char *format_msg(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    /* the analyzer loses va_start on this path (a known false positive) */
+    int n = vsnprintf(NULL, 0, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    char *m = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!m) {
+        va_end(again);
+        return no_memory;
+    }
+    vsnprintf(m, (size_t)n + 1, fmt, again); // NOLINT(clang-analyzer-valist.Uninitialized)
+    va_end(again);
+    if ((size_t)n < XS_FINDING_MSG_MAX)
+        return m;
+    static const char cut[] = "[...]";
+    size_t keep = XS_FINDING_MSG_MAX - 1 - (sizeof(cut) - 1);
+    size_t head = keep / 2, tail = keep - head;
+    char *out = malloc(XS_FINDING_MSG_MAX);
+    if (!out) {
+        free(m);
+        return no_memory;
+    }
+    memcpy(out, m, head);
+    memcpy(out + head, cut, sizeof(cut) - 1);
+    memcpy(out + head + sizeof(cut) - 1, m + (size_t)n - tail, tail + 1);
+    free(m);
+    return out;
 }
 
 void xs_report_add(struct xs_report *rep, enum xs_severity sev,
@@ -39,8 +84,7 @@ void xs_report_add(struct xs_report *rep, enum xs_severity sev,
     f.index = index;
     snprintf(f.where, sizeof(f.where), "%s", where);
     va_start(ap, fmt);
-    /* the analyzer loses va_start on this path (a known false positive) */
-    vsnprintf(f.msg, sizeof(f.msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    f.msg = format_msg(fmt, ap);
     va_end(ap);
 
     if (sev == XS_SEV_ERROR)
@@ -62,10 +106,14 @@ void xs_report_add(struct xs_report *rep, enum xs_severity sev,
                 goto sink;
         }
         rep->kept[rep->nkept++] = f;
+        if (rep->sink)
+            rep->sink(rep, &f, rep->sink_ctx);
+        return;
     }
 sink:
     if (rep->sink)
         rep->sink(rep, &f, rep->sink_ctx);
+    msg_free(f.msg); /* not kept */
 }
 
 void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
@@ -87,13 +135,25 @@ void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
                  sev, f->msg);
 }
 
+/* The line of xs_finding_format(), whole: the file name and the message
+ * are printed as they are, whatever their length. */
 void xs_report_print_sink(const struct xs_report *rep,
                           const struct xs_finding *f, void *ctx)
 {
-    char line[512];
     FILE *fp = ctx ? ctx : stderr;
-    xs_finding_format(rep, f, line, sizeof(line));
-    fprintf(fp, "%s\n", line);
+    const char *file = rep->file ? rep->file : "-";
+    const char *sev = f->sev == XS_SEV_WARNING ? "warning: "
+                      : f->sev == XS_SEV_NOTE    ? "note: "
+                                                 : "";
+    if (f->index == -2)
+        fprintf(fp, "%s: %s%s\n", file, sev, f->msg);
+    else if (f->index < 0)
+        fprintf(fp, "%s: offset 0x%llx %s: %s%s\n", file,
+                (unsigned long long)f->offset, f->where, sev, f->msg);
+    else
+        fprintf(fp, "%s: offset 0x%llx record #%lld %s: %s%s\n", file,
+                (unsigned long long)f->offset, (long long)f->index, f->where,
+                sev, f->msg);
 }
 
 const struct xs_finding *xs_report_find(const struct xs_report *rep,

@@ -52,8 +52,12 @@ struct xs_finding {
     uint64_t offset;   /* byte offset in the (decoded) input */
     int64_t index;     /* record index in its layer, -1 for a header */
     char where[48];    /* record type name, or "libxc image header" ... */
-    char msg[224];
+    /* Allocated to fit (a message can carry a path of any length), at
+     * most XS_FINDING_MSG_MAX bytes: longer ones lose their middle, so
+     * that the reason at the end survives.  Owned by the report. */
+    char *msg;
 };
+#define XS_FINDING_MSG_MAX 16384
 
 struct xs_report;
 typedef void (*xs_finding_fn)(const struct xs_report *rep,
@@ -78,7 +82,8 @@ void xs_report_add(struct xs_report *rep, enum xs_severity sev,
                    const char *rule, uint64_t offset, int64_t index,
                    const char *where, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-/* "FILE: offset 0xOFF record #N TYPE: message" */
+/* "FILE: offset 0xOFF record #N TYPE: message" (cut to outsz; the print
+ * sink prints the whole line) */
 void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
                        char *out, size_t outsz);
 void xs_report_print_sink(const struct xs_report *rep,

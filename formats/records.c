@@ -66,14 +66,18 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
         return XS_OK;
     }
     if (got == 0) {
+        /* no record begins here: the place is the end of the input */
         xs_report_add(r->rep, XS_SEV_ERROR, l->rule_truncated, c->offset,
-                      c->index, "(none)",
+                      c->index, "end of input",
                       "truncated: the stream ends without an END record");
         return XS_INVALID;
     }
     if (got < sizeof(h)) {
+        /* the type is the header's first 4 bytes: named once read */
+        char nb[32];
         xs_report_add(r->rep, XS_SEV_ERROR, l->rule_truncated, c->offset,
-                      c->index, "(none)",
+                      c->index,
+                      got >= 4 ? l->name(xs_le32(h), nb) : "record header",
                       "truncated: the 8-byte record header ends after %zu "
                       "bytes",
                       got);

@@ -1,0 +1,423 @@
+#!/usr/bin/env bash
+# The command line's edges: write errors on standard output, JSON for any
+# file name, inputs that are not images, long paths, terminals as input,
+# standard input by default, notes, the progress line, truncated and
+# live-migrated images in info.
+#
+#   edges-cli.sh XENSTREAM XS_GEN
+set -u
+XS=$1
+GEN=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect STATUS CMD...: run, compare the exit status
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" = "$want" ]; then ok; else
+        bad "'$*' exited $got, expected $want"; sed 's/^/  | /' "$T/err" | head -5
+    fi
+}
+# lines LINE_COUNT FILE WHAT: FILE has exactly LINE_COUNT lines
+lines() {
+    local n
+    n=$(wc -l <"$2")
+    [ "$n" = "$1" ] && ok || bad "$3: $n lines, expected $1: $(head -3 "$2")"
+}
+
+"$GEN" --pages 3000 -o "$T/img"
+"$GEN" --pages 3000 --container xl --migrate -o "$T/mig"
+"$GEN" --pages 3000 --container xl -o "$T/xl"
+
+# ---- 1. write errors on standard output: exit 3 and one line -------------
+for cmd in "verify" "verify --json" "info" "info --json" "dump" "dump --json" \
+           "digest" "digest --json" "diff" "diff --json"; do
+    args="$T/img"
+    case $cmd in diff*) args="$T/img $T/xl" ;; esac
+    # shellcheck disable=SC2086
+    $XS $cmd $args >/dev/full 2>"$T/err"; rc=$?
+    [ $rc = 3 ] && ok || bad "$cmd >/dev/full: exit $rc"
+    grep -q "cannot write standard output: No space left on device" "$T/err" &&
+        ok || bad "$cmd >/dev/full: message: $(cat "$T/err")"
+    lines 1 "$T/err" "$cmd >/dev/full: stderr"
+    # shellcheck disable=SC2086
+    $XS $cmd $args >&- 2>"$T/err"; rc=$?
+    [ $rc = 3 ] && ok || bad "$cmd >&-: exit $rc"
+    grep -q "cannot write standard output" "$T/err" && ok ||
+        bad "$cmd >&-: message: $(cat "$T/err")"
+    # a reader that went away (the read end closed before anything is
+    # written, so that it is not a race): EPIPE, exit 3, like upgrade
+    # shellcheck disable=SC2086
+    python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))' $XS $cmd $args 2>"$T/err"
+    rc=$?
+    [ $rc = 3 ] && grep -q "Broken pipe" "$T/err" && ok ||
+        bad "$cmd into a closed pipe: exit $rc: $(cat "$T/err")"
+done
+python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))' "$XS" upgrade "$T/img" 2>"$T/err"
+[ $? = 3 ] && grep -q "Broken pipe" "$T/err" && ok || bad "upgrade into a closed pipe"
+"$XS" --help >/dev/full 2>"$T/err"
+[ $? = 3 ] && ok || bad "--help >/dev/full"
+# what succeeds still succeeds, and a closed standard output does not
+# become a file that a command opens
+expect 0 "$XS" verify "$T/img"
+( "$XS" upgrade "$T/img" -o "$T/up" >&- ) 2>"$T/err" && cmp -s "$T/img" "$T/up" &&
+    ok || bad "upgrade -o with standard output closed: $(cat "$T/err")"
+
+# ---- 2. JSON for any file name --------------------------------------------
+names=$(python3 - "$T" "$T/img" <<'PY'
+import os, shutil, sys
+t, src = sys.argv[1], sys.argv[2]
+for i, raw in enumerate([b"\xff", b"a\x80b", b"s\xed\xa0\x80", b"c\x01\x1f\t\n",
+                         b"ok-\xc3\xa9"]):
+    p = os.path.join(t.encode(), b"n%d-" % i + raw + b".img")
+    shutil.copy(src, p)
+    print(p.hex())
+PY
+)
+check_json() { # HEXNAME KEY FILE...: every document names the file right
+    python3 - "$@" <<'PY'
+import json, sys
+name = bytes.fromhex(sys.argv[1]); key = sys.argv[2]
+text = open(sys.argv[3], "rb").read().decode("ascii")
+try:  # one document (dump, info), else one per line (JSON Lines)
+    docs = [json.loads(text)]
+except ValueError:
+    docs = [json.loads(l) for l in text.splitlines() if l.strip()]
+assert docs, "no document"
+for d in docs:
+    try:
+        name.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    if valid:
+        assert d[key] == name.decode(), (d[key], name)
+        assert key + "_bytes" not in d
+    else:
+        assert "\ufffd" in d[key], d[key]
+        assert bytes.fromhex(d[key + "_bytes"]) == name, d
+        # the valid rest is kept as it is
+        assert d[key].replace("\ufffd", "") == name.decode("utf-8", "ignore"), d[key]
+PY
+}
+for h in $names; do
+    f=$(python3 -c 'import sys, os; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$h")
+    for cmd in "verify --json" "info --json" "digest --json" "dump --json"; do
+        # shellcheck disable=SC2086
+        $XS $cmd "$f" >"$T/out" 2>"$T/err"
+        check_json "$h" file "$T/out" 2>"$T/perr" && ok ||
+            bad "$cmd on name $h: $(tail -1 "$T/perr")"
+    done
+    "$XS" diff --json "$f" "$T/img" >"$T/out" 2>"$T/err"
+    check_json "$h" a "$T/out" 2>"$T/perr" && ok || bad "diff --json a=$h: $(tail -1 "$T/perr")"
+    # a name that is not there: the error message quotes it, still JSON
+    "$XS" verify --json "$f.missing" >"$T/out" 2>"$T/err"
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == 3 and "No such file" in d["findings"][0]["message"], d' \
+        "$T/out" 2>"$T/perr" && ok || bad "verify --json of a missing $h: $(tail -1 "$T/perr")"
+done
+# the replacement is byte by byte: 0xff alone is one U+FFFD
+f=$(python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$(echo "$names" | head -1)")
+"$XS" verify --json "$f" >"$T/out"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["file"].endswith("/n0-\ufffd.img"), d["file"]' "$T/out" && ok || bad "0xff becomes one U+FFFD"
+f=$(python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$(echo "$names" | sed -n 3p)")
+"$XS" verify --json "$f" >"$T/out"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["file"].endswith("/n2-s\ufffd\ufffd\ufffd.img"), ascii(d["file"])' "$T/out" && ok ||
+    bad "a surrogate's 3 bytes become 3 U+FFFD"
+
+# random names (seeded): each byte that no valid UTF-8 sequence holds is
+# dropped for U+FFFD, every valid one kept, as Python's decoder judges them
+python3 - "$T" "$XS" <<'PY' && ok || bad "random file names: JSON"
+import json, os, random, subprocess, sys
+t, xs = sys.argv[1].encode(), sys.argv[2]
+rnd = random.Random(7)
+os.mkdir(os.path.join(t, b"rnd"))
+names = []
+for i in range(300):
+    alphabet = [b for b in range(1, 256) if b != 0x2f]
+    raw = bytes(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12)))
+    p = os.path.join(t, b"rnd", b"%d-" % i + raw)
+    os.symlink(os.path.join(t, b"img"), p)
+    names.append(p)
+out = subprocess.run([xs, "verify", "--json"] + names, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL).stdout.decode("ascii")
+docs = [json.loads(l) for l in out.splitlines()]
+assert len(docs) == len(names), len(docs)
+for n, d in zip(names, docs):
+    assert d["valid"] is True, d
+    assert d["file"].replace("\ufffd", "") == \
+        n.decode("utf-8", "ignore").replace("\ufffd", ""), (n, d["file"])
+    try:
+        assert d["file"] == n.decode("utf-8") and "file_bytes" not in d, d
+    except UnicodeDecodeError:
+        assert bytes.fromhex(d["file_bytes"]) == n, d
+PY
+
+# ---- 3. an input that is not an image: the error, no report ---------------
+: >"$T/empty"
+echo "just some text" >"$T/text"
+for f in /dev/zero "$T/text" /bin/true "$T/empty"; do
+    expect 1 "$XS" info "$f"
+    [ ! -s "$T/out" ] && ok || bad "info $f printed a report: $(head -3 "$T/out")"
+    lines 1 "$T/err" "info $f: the error"
+    expect 1 "$XS" info --json "$f"
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False and d["status"] == 1 and d["errors"] == 1, d
+assert "libxc_version" not in d and "page_size" not in d, d
+assert d["findings"][0]["severity"] == "error", d' "$T/out" 2>"$T/perr" && ok ||
+        bad "info --json $f: $(tail -1 "$T/perr")"
+    expect 1 "$XS" digest --json "$f"
+    python3 -c 'import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(docs) == 1, docs
+d = docs[0]
+assert d["valid"] is False and d["status"] == 1 and "content" not in d, d
+assert d["findings"] and d["findings"][0]["severity"] == "error", d' "$T/out" 2>"$T/perr" && ok ||
+        bad "digest --json $f: $(tail -1 "$T/perr")"
+    [ ! -s "$T/err" ] && ok || bad "digest --json $f: stderr: $(cat "$T/err")"
+done
+expect 1 "$XS" dump "$T/text"
+[ ! -s "$T/out" ] && ok || bad "dump of text printed: $(head -3 "$T/out")"
+expect 1 "$XS" dump --json "$T/text"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False and d["status"] == 1 and "records" not in d, d' "$T/out" &&
+    ok || bad "dump --json of text"
+expect 3 "$XS" info --json "$T/nothere"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == 3 and "No such file" in d["findings"][0]["message"], d' "$T/out" &&
+    ok || bad "info --json of a missing file"
+expect 1 "$XS" digest "$T/text"
+[ ! -s "$T/out" ] && grep -q "not a Xen save image" "$T/err" && ok || bad "digest of text"
+# a valid input: --json says valid
+expect 0 "$XS" digest --json "$T/img"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is True and len(d["content"]) == 32, d' "$T/out" && ok || bad "digest --json valid"
+
+# ---- 4. long paths: the reason is printed whole ---------------------------
+d=$T
+for _ in $(seq 1 30); do
+    d="$d/$(printf 'd%.0s' $(seq 1 95))"
+done
+mkdir -p "$d"
+head -c 5000 "$T/img" >"$d/cut.img"
+[ ${#d} -gt 2800 ] && ok || bad "long path is ${#d} characters"
+expect 3 "$XS" verify "$d/nothere.img"
+grep -q "^$d/nothere.img: cannot open $d/nothere.img: No such file or directory\$" "$T/err" &&
+    ok || bad "long path: missing file: $(tail -c 100 "$T/err")"
+expect 1 "$XS" verify "$d/cut.img"
+grep -q "^$d/cut.img: offset 0x[0-9a-f]* record #[0-9]* [A-Z_]*: truncated: " "$T/err" &&
+    grep -q "the input ends after" "$T/err" && ok ||
+    bad "long path: truncated: $(tail -c 120 "$T/err")"
+expect 3 "$XS" verify --json "$d/nothere.img"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["findings"][0]["message"]
+assert m.endswith("/nothere.img: No such file or directory") and len(m) > 2800, m[-60:]' \
+    "$T/out" && ok || bad "long path: --json message"
+# a path of 20000 characters (longer than any a kernel opens): the message
+# is bounded, and keeps its end
+long=$(printf 'x%.0s' $(seq 1 20000))
+expect 3 "$XS" verify --json "$T/$long"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["findings"][0]["message"]
+assert len(m) < 16384 and "[...]" in m and m.endswith("File name too long"), (len(m), m[-40:])' \
+    "$T/out" && ok || bad "20000-character path: bounded message"
+
+# ---- 5. a terminal is never read as an image ------------------------------
+if script -qec true /dev/null >/dev/null 2>&1; then
+    tty_run() { # CMD: run on a pseudo-terminal, print the exit status
+        timeout 20 script -qec "$1; echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r'
+    }
+    for cmd in "verify" "verify -" "info" "dump" "digest" "upgrade -o $T/tty.img" \
+               "convert --to-version 3 -o $T/tty.img" "diff - $T/img" "verify /dev/tty"; do
+        out=$(tty_run "$XS $cmd")
+        echo "$out" | grep -q "^rc=2$" && ok || bad "$cmd on a terminal: $out"
+        echo "$out" | grep -q "refusing to read an image from a terminal" && ok ||
+            bad "$cmd on a terminal: message: $out"
+    done
+    [ ! -e "$T/tty.img" ] && ok || bad "a terminal input left an output"
+    # a terminal as output of the read-only commands is fine
+    out=$(tty_run "$XS verify $T/img")
+    echo "$out" | grep -q "^rc=0$" && ok || bad "verify on a terminal's output: $out"
+else
+    echo "SKIP: terminal tests (script(1) cannot make a pseudo-terminal)"
+fi
+
+# ---- 6. no input named: standard input -------------------------------------
+expect 0 "$XS" verify <"$T/img"
+grep -q "^<stdin>: OK" "$T/out" && ok || bad "verify from standard input: $(cat "$T/out")"
+expect 0 "$XS" info <"$T/img"
+grep -q "^file: *<stdin>" "$T/out" && ok || bad "info from standard input"
+expect 0 "$XS" dump <"$T/img"
+grep -q "PAGE_DATA" "$T/out" && ok || bad "dump from standard input"
+expect 0 "$XS" digest <"$T/img"
+grep -q "  <stdin>$" "$T/out" && ok || bad "digest from standard input"
+"$XS" digest "$T/img" | cut -d' ' -f1 >"$T/d1"
+"$XS" digest <"$T/img" | cut -d' ' -f1 | cmp -s - "$T/d1" && ok || bad "digest: stdin = file"
+cat "$T/img" | "$XS" verify >/dev/null 2>&1 && ok || bad "verify from a pipe"
+expect 1 "$XS" verify </dev/null
+expect 2 "$XS" info "$T/img" "$T/img"
+expect 2 "$XS" dump "$T/img" "$T/img"
+expect 2 "$XS" diff "$T/img"
+for c in verify info dump digest; do
+    "$XS" $c --help | grep -q "\[IN" && ok || bad "$c --help: IN is optional"
+done
+
+# ---- 7. notes: once per input, -q silences them ----------------------------
+note="xl migrate's handshake"
+count() { grep -c "$note" "$T/err"; }
+expect 0 "$XS" verify "$T/mig"
+[ "$(count)" = 1 ] && ok || bad "verify: the note $(count) times"
+expect 0 "$XS" verify "$T/mig" "$T/mig"
+[ "$(count)" = 2 ] && ok || bad "verify of two inputs: the note $(count) times"
+expect 0 "$XS" verify -q "$T/mig"
+[ ! -s "$T/err" ] && [ ! -s "$T/out" ] && ok || bad "verify -q: $(cat "$T/err")"
+expect 0 "$XS" verify --json "$T/mig"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d["findings"] if x["rule"] == "trailing.xl_migrate"]
+assert len(f) == 1 and f[0]["severity"] == "note", d["findings"]' "$T/out" && ok ||
+    bad "verify --json: the note is a note"
+expect 0 "$XS" info "$T/mig"
+[ "$(count)" = 1 ] && ok || bad "info: the note $(count) times"
+grep -q "after END: *xl migrate handshake" "$T/out" && ok || bad "info: after END"
+expect 0 "$XS" info -q "$T/mig"
+[ ! -s "$T/err" ] && ok || bad "info -q: $(cat "$T/err")"
+expect 0 "$XS" digest "$T/mig"
+[ ! -s "$T/err" ] && ok || bad "digest prints a note: $(cat "$T/err")"
+grep -q "after END" "$T/out" && ok || bad "digest: the after END layer"
+expect 0 "$XS" diff "$T/mig" "$T/mig"
+[ ! -s "$T/err" ] && ok || bad "diff prints a note: $(cat "$T/err")"
+expect 0 "$XS" dump "$T/mig"
+[ ! -s "$T/err" ] && ok || bad "dump prints a note: $(cat "$T/err")"
+grep -q "bytes after END .*handshake=xl-migrate" "$T/out" && ok || bad "dump: the trailer is named"
+"$GEN" --pages 3000 --container xl --trailing 44 -o "$T/trail"
+expect 0 "$XS" dump "$T/trail"
+grep -q "handshake=" "$T/out" && bad "dump names other trailing bytes a handshake" || ok
+grep -q "warning: 44 bytes after the final END" "$T/err" && ok || bad "dump: trailing warning kept"
+"$XS" upgrade "$T/mig" -o "$T/mig.up" 2>"$T/err"
+[ "$(count)" = 1 ] && ok || bad "upgrade: the note $(count) times"
+
+# ---- 8. convert --drop-cpu-policy always says what it dropped -------------
+"$GEN" --pages 3000 --policy -o "$T/pol"
+expect 0 "$XS" convert --to-version 2 --drop-cpu-policy "$T/pol" -o "$T/pol.v2"
+grep -q "^$T/pol: 2 CPU policy records dropped: the receiving host derives the guest's CPU policy itself (the guest may see other CPU features)\$" "$T/err" &&
+    ok || bad "convert --drop-cpu-policy: $(cat "$T/err")"
+lines 1 "$T/err" "convert --drop-cpu-policy: stderr"
+expect 0 "$XS" convert --to-version 2 --drop-cpu-policy "$T/pol" -o "$T/pol.v2" -v
+grep -c "CPU policy records dropped: the receiving host" "$T/err" | grep -qx 1 && ok ||
+    bad "convert --drop-cpu-policy -v: $(cat "$T/err")"
+"$GEN" --pages 3000 --no-policy -o "$T/nopol"
+expect 0 "$XS" convert --to-version 2 --drop-cpu-policy "$T/nopol" -o "$T/nopol.v2"
+[ ! -s "$T/err" ] && ok || bad "convert --drop-cpu-policy without policy records: $(cat "$T/err")"
+
+# ---- 9. the progress line: one unit per figure, and an ETA -----------------
+"$GEN" --mib 1024 --zero-pages --gzip -o "$T/big.gz"
+expect 0 "$XS" verify --progress "$T/big.gz"
+grep -v ": OK:" "$T/err" >"$T/prog"
+[ -s "$T/prog" ] && ok || bad "no progress line"
+re='^.*big\.gz: [0-9.]+ (B|KiB|MiB|GiB) of [0-9.]+ (B|KiB|MiB|GiB) read \([0-9]+%\), [0-9.]+ (B|KiB|MiB|GiB) decoded, [0-9.]+ (B|KiB|MiB|GiB)/s, ETA ([0-9]+:)?([0-9]+:[0-9][0-9]|--:--)$'
+grep -Evq "$re" "$T/prog" && bad "progress line format: $(grep -Ev "$re" "$T/prog" | head -2)" || ok
+grep -Eq 'ETA ([0-9]+:)?[0-9]+:[0-9][0-9]$' "$T/prog" && ok || bad "no ETA: $(cat "$T/prog")"
+# the percentage is of the compressed bytes: never above 100
+awk -F'[()%]' '/read/ { if ($2 + 0 > 100) exit 1 }' "$T/prog" && ok || bad "percentage above 100"
+expect 0 "$XS" verify --progress "$T/img"
+grep -Eq "img: [0-9.]+ (B|KiB|MiB) of [0-9.]+ (B|KiB|MiB) \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s, ETA" "$T/err" &&
+    ok || bad "progress, plain file: $(head -1 "$T/err")"
+cat "$T/big.gz" | "$XS" verify --progress - >/dev/null 2>"$T/err"
+grep -v ": OK:" "$T/err" | head -1 | grep -Eq '^<stdin>: [0-9.]+ (B|KiB|MiB) read, [0-9.]+ (B|KiB|MiB) decoded, [0-9.]+ (B|KiB|MiB)/s$' &&
+    ok || bad "progress, pipe: $(head -1 "$T/err")"
+
+# ---- 10. info of a truncated capture, and of pages sent twice --------------
+# the offset of the second vCPU's first record, from dump
+at=$("$XS" dump "$T/mig" | awk '/X86_PV_VCPU_BASIC/ { n++; if (n == 2) print $1 }')
+[ -n "$at" ] && ok || bad "dump: no second X86_PV_VCPU_BASIC"
+at=$((at))
+for cut in $((at + 20)) $((at + 4)) "$at"; do
+    head -c "$cut" "$T/mig" >"$T/cut"
+    expect 1 "$XS" info "$T/cut"
+    grep -q "after END" "$T/out" && bad "info of a truncated stream at $cut: after END line" || ok
+    grep -q "^complete: *no" "$T/out" && ok || bad "info at $cut: not said to be incomplete"
+    grep -q "^vcpus: *2 (the xl config's" "$T/out" && ok || bad "info at $cut: vcpus: $(grep vcpus "$T/out")"
+    grep -q "(none)" "$T/err" && bad "info at $cut: error names (none): $(cat "$T/err")" || ok
+    expect 1 "$XS" info --json "$T/cut"
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["complete"] is False and "after_end" not in d and "ends_without_end" not in d, d
+assert d["vcpus"] == 2 and d["vcpus_from"] == "xl config", d' "$T/out" 2>"$T/perr" && ok ||
+        bad "info --json at $cut: $(tail -1 "$T/perr")"
+done
+head -c $((at + 20)) "$T/mig" >"$T/cut"
+"$XS" verify "$T/cut" 2>&1 | grep -q "record #[0-9]* X86_PV_VCPU_BASIC: truncated" && ok ||
+    bad "a record cut in its body is named by its type"
+head -c $((at + 4)) "$T/mig" >"$T/cut"
+"$XS" verify "$T/cut" 2>&1 | grep -q "record #[0-9]* X86_PV_VCPU_BASIC: truncated: the 8-byte record header ends after 4 bytes" &&
+    ok || bad "a header cut after its type is named by the type"
+head -c "$at" "$T/mig" >"$T/cut"
+"$XS" verify "$T/cut" 2>&1 | grep -q "record #[0-9]* end of input: truncated: the stream ends without an END record" &&
+    ok || bad "a stream cut between records"
+# a bare libxc stream without a config: vcpus unknown
+at=$("$XS" dump "$T/img" | awk '/X86_PV_VCPU_BASIC/ { print $1; exit }')
+head -c $((at)) "$T/img" >"$T/cut"
+expect 1 "$XS" info "$T/cut"
+grep -q "^vcpus: *unknown" "$T/out" && ok || bad "bare truncated: vcpus: $(grep vcpus "$T/out")"
+expect 1 "$XS" info --json "$T/cut"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["vcpus"] is None and d["vcpus_from"] == "unknown", d' "$T/out" && ok || bad "bare truncated: --json vcpus"
+# complete images keep their after-END line
+expect 0 "$XS" info --json "$T/img"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["complete"] is True and d["after_end"] == "nothing" and d["vcpus"] == 2, d
+assert d["pages_with_data"] == d["page_transmissions"], d' "$T/out" && ok || bad "info of a whole image"
+# pages sent twice (--verify re-sends the first 64 pfns after a VERIFY
+# record, as a live migration's later rounds re-send dirtied pages)
+"$GEN" --pages 3000 --verify -o "$T/twice"
+expect 0 "$XS" info --json "$T/twice"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["page_transmissions"] - d["pages_with_data"] == 64, d
+assert d["memory_bytes"] == d["pages_with_data"] * 4096, d' "$T/out" 2>"$T/perr" && ok ||
+    bad "info: distinct pfns: $(tail -1 "$T/perr")"
+distinct=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pages_with_data"])' "$T/out")
+expect 0 "$XS" info "$T/twice"
+grep -q "^memory: .*($distinct pages; $((distinct + 64)) sent, 64 of them again)" "$T/out" && ok ||
+    bad "info: memory line: $(grep memory "$T/out")"
+# --digest: the same count from a file; from a pipe it is not counted
+expect 0 "$XS" info --json --digest "$T/twice"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pages_with_data"] == int(sys.argv[2]) and len(d["digest"]) == 32, d' "$T/out" "$distinct" &&
+    ok || bad "info --digest: distinct pfns"
+[ ! -s "$T/err" ] && ok || bad "info --digest: findings twice: $(cat "$T/err")"
+cat "$T/twice" | "$XS" info --json --digest - >"$T/out" 2>"$T/err"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pages_with_data"] is None and d["page_transmissions"] > 0, d' "$T/out" && ok ||
+    bad "info --digest from a pipe"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
