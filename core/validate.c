@@ -3,6 +3,7 @@
 #include "validate.h"
 
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 
 #include "endian.h"
@@ -18,7 +19,10 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 void xs_validate_free(struct xs_validate *v)
 {
     xs_buf_free(&v->frames);
-    xs_buf_free(&v->runs);
+    tdestroy(v->runs, free);
+    v->runs = NULL;
+    v->last_run = NULL;
+    v->nruns = 0;
     xs_buf_free(&v->page_records);
 }
 
@@ -119,61 +123,73 @@ static void check_frames_arrived(struct xs_validate *v, const char *name)
     }
 }
 
-/* The type each pfn last arrived with, as sorted runs of equal type: the
- * restore keeps pfn_types[] for the whole p2m; runs keep it in memory that
- * grows with the number of type changes along the pfns (page-table pages
- * are few), not with the guest's size.  Past XS_PFN_RUNS_MAX runs the
- * checks that need it are skipped rather than memory grown further. */
+/* The type each pfn last arrived with, as disjoint runs of equal type:
+ * the restore keeps pfn_types[] for the whole p2m; runs keep it in memory
+ * that grows with the number of type changes along the pfns (page-table
+ * pages are few), not with the guest's size.  The runs are the nodes of a
+ * tsearch() tree (glibc: red-black, O(log n) search, insert and delete)
+ * ordered by pfn, where a run compares equal to every run it overlaps, so
+ * that a lookup key {pfn, pfn} finds the run holding pfn.  Pfns in any
+ * order, each a split and a merge at most, cost O(log n) each: a sorted
+ * array with memmove made pfns sent top down with alternating types
+ * quadratic (minutes for a few MB).  Past XS_PFN_RUNS_MAX runs the checks
+ * that need them are skipped rather than memory grown further: each run
+ * is a 24-byte malloc chunk of 32 bytes and a 32-byte tree node, at most
+ * 16 MiB. */
 struct pfn_run {
     uint64_t start, end; /* inclusive */
     unsigned type;
 };
-#define XS_PFN_RUNS_MAX (1u << 18) /* 6 MiB */
+#define XS_PFN_RUNS_MAX (1u << 18)
 
-static size_t nruns(const struct xs_validate *v)
+static int run_cmp(const void *a, const void *b)
 {
-    return v->runs.len / sizeof(struct pfn_run);
+    const struct pfn_run *x = a, *y = b;
+    return x->end < y->start ? -1 : x->start > y->end;
 }
 
-static struct pfn_run *run(const struct xs_validate *v, size_t i)
+/* The run holding pfn, or NULL. */
+static struct pfn_run *run_find(const struct xs_validate *v, uint64_t pfn)
 {
-    return (struct pfn_run *)(void *)v->runs.p + i;
+    struct pfn_run key = {pfn, pfn, 0};
+    void *const *n = tfind(&key, &v->runs, run_cmp);
+    return n ? *(struct pfn_run *const *)n : NULL;
 }
 
-/* Index of the first run ending at or after pfn. */
-static size_t run_lower(const struct xs_validate *v, uint64_t pfn)
+/* A new run [start, end] of type, in no other run's pfns; NULL when out
+ * of memory (the type checks are skipped from then on). */
+static struct pfn_run *run_add(struct xs_validate *v, uint64_t start,
+                               uint64_t end, unsigned type)
 {
-    size_t lo = 0, hi = nruns(v);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (run(v, mid)->end < pfn)
-            lo = mid + 1;
-        else
-            hi = mid;
+    struct pfn_run *r = malloc(sizeof(*r));
+    if (r) {
+        *r = (struct pfn_run){start, end, type};
+        if (!tsearch(r, &v->runs, run_cmp)) {
+            free(r);
+            r = NULL;
+        }
     }
-    return lo;
-}
-
-static bool runs_insert(struct xs_validate *v, size_t i,
-                        const struct pfn_run *p, size_t k)
-{
-    size_t n = nruns(v);
-    if (n + k > XS_PFN_RUNS_MAX ||
-        xs_buf_reserve(&v->runs, (n + k) * sizeof(*p)) != XS_OK) {
+    if (!r) {
         v->runs_full = true;
-        return false;
+        return NULL;
     }
-    memmove(run(v, i + k), run(v, i), (n - i) * sizeof(*p));
-    memcpy(run(v, i), p, k * sizeof(*p));
-    v->runs.len += k * sizeof(*p);
-    return true;
+    v->nruns++;
+    if (!v->last_run || start > v->last_run->start)
+        v->last_run = r;
+    return r;
 }
 
-static void runs_remove(struct xs_validate *v, size_t i)
+/* Take run r out of the tree; `into` (the run that takes over its pfns)
+ * becomes the last run if r was.  r is taken out before `into` grows
+ * over its pfns: while two runs overlap the tree cannot tell them apart. */
+static void run_drop(struct xs_validate *v, struct pfn_run *r,
+                     struct pfn_run *into)
 {
-    memmove(run(v, i), run(v, i + 1),
-            (nruns(v) - i - 1) * sizeof(struct pfn_run));
-    v->runs.len -= sizeof(struct pfn_run);
+    tdelete(r, &v->runs, run_cmp);
+    if (v->last_run == r)
+        v->last_run = into;
+    free(r);
+    v->nruns--;
 }
 
 /* The common case, inline in the PAGE_DATA walk: pfns arrive in
@@ -181,9 +197,9 @@ static void runs_remove(struct xs_validate *v, size_t i)
 static inline bool type_extends_last(struct xs_validate *v, uint64_t first,
                                      uint64_t last, unsigned type)
 {
-    size_t n = nruns(v);
-    if (n && run(v, n - 1)->end + 1 == first && run(v, n - 1)->type == type) {
-        run(v, n - 1)->end = last;
+    struct pfn_run *l = v->last_run;
+    if (l && l->end + 1 == first && l->type == type) {
+        l->end = last;
         return true;
     }
     return false;
@@ -191,38 +207,53 @@ static inline bool type_extends_last(struct xs_validate *v, uint64_t first,
 
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
 {
-    size_t n = nruns(v), i;
     if (v->runs_full || type_extends_last(v, pfn, pfn, type))
         return;
-    i = n && run(v, n - 1)->end < pfn ? n : run_lower(v, pfn);
-    struct pfn_run piece[3];
-    size_t k = 0, at = i;
-    if (i < n && run(v, i)->start <= pfn) { /* inside run i */
-        struct pfn_run old = *run(v, i);
-        if (old.type == type)
+    struct pfn_run *old = run_find(v, pfn), *m;
+    if (old) {
+        if (old->type == type)
             return;
-        if (old.start < pfn)
-            piece[k++] = (struct pfn_run){old.start, pfn - 1, old.type};
-        at = i + k;
-        piece[k++] = (struct pfn_run){pfn, pfn, type};
-        if (pfn < old.end)
-            piece[k++] = (struct pfn_run){pfn + 1, old.end, old.type};
-        runs_remove(v, i);
+        /* the runs after the split, before any merge, as many as a sorted
+         * array held (the point at which the checks stop is unchanged) */
+        size_t k = 1 + (old->start < pfn) + (pfn < old->end);
+        if (v->nruns - 1 + k > XS_PFN_RUNS_MAX) {
+            v->runs_full = true;
+            return;
+        }
+        if (old->start == pfn && old->end == pfn) {
+            old->type = type; /* the run is the pfn: retyped in place */
+            m = old;
+        } else if (old->start == pfn) {
+            old->start = pfn + 1; /* shrinking keeps the tree's order */
+            m = run_add(v, pfn, pfn, type);
+        } else {
+            uint64_t end = old->end;
+            old->end = pfn - 1;
+            if (pfn < end && !run_add(v, pfn + 1, end, old->type))
+                return;
+            m = run_add(v, pfn, pfn, type);
+        }
     } else {
-        piece[k++] = (struct pfn_run){pfn, pfn, type};
+        if (v->nruns + 1 > XS_PFN_RUNS_MAX) {
+            v->runs_full = true;
+            return;
+        }
+        m = run_add(v, pfn, pfn, type);
     }
-    if (!runs_insert(v, i, piece, k))
+    if (!m)
         return;
     /* merge the new run with equal neighbours */
-    if (at + 1 < nruns(v) && run(v, at + 1)->start == pfn + 1 &&
-        run(v, at + 1)->type == type) {
-        run(v, at)->end = run(v, at + 1)->end;
-        runs_remove(v, at + 1);
+    struct pfn_run *n = pfn < UINT64_MAX ? run_find(v, pfn + 1) : NULL;
+    if (n && n->type == type) {
+        uint64_t end = n->end;
+        run_drop(v, n, m);
+        m->end = end;
     }
-    if (at > 0 && run(v, at - 1)->end + 1 == pfn &&
-        run(v, at - 1)->type == type) {
-        run(v, at - 1)->end = run(v, at)->end;
-        runs_remove(v, at);
+    struct pfn_run *p = pfn > 0 ? run_find(v, pfn - 1) : NULL;
+    if (p && p->type == type) {
+        uint64_t end = m->end;
+        run_drop(v, m, p);
+        p->end = end;
     }
 }
 
@@ -244,9 +275,8 @@ static void type_range_set(struct xs_validate *v, uint64_t first,
 /* The type pfn last arrived with, or -1 if it never arrived. */
 int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn)
 {
-    size_t i = run_lower(v, pfn);
-    return i < nruns(v) && run(v, i)->start <= pfn ? (int)run(v, i)->type
-                                                    : -1;
+    const struct pfn_run *r = run_find(v, pfn);
+    return r ? (int)r->type : -1;
 }
 
 /* PAGE_DATA of a PV guest: pfns within the p2m (handle_page_data():

@@ -6,6 +6,8 @@
 
 #include "libxc.h"
 
+struct pfn_run; /* validate.c */
+
 struct xs_validate {
     struct xs_report *rep;
     struct xs_summary *sum;  /* facts for info, counted as records pass */
@@ -27,8 +29,11 @@ struct xs_validate {
     struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived */
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
-    struct xs_buf runs;  /* PV: the last type of every pfn that arrived,
-                            as sorted runs (struct pfn_run) */
+    void *runs;          /* PV: the last type of every pfn that arrived,
+                            as disjoint runs (struct pfn_run) in a
+                            tsearch() tree */
+    struct pfn_run *last_run; /* the run with the highest pfns */
+    size_t nruns;
     bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* PV: page-table pages with data in this record */
     uint64_t data_pages; /* pages with data in this PAGE_DATA record */
