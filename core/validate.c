@@ -209,6 +209,14 @@ void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
 {
     if (v->runs_full || type_extends_last(v, pfn, pfn, type))
         return;
+    if (v->last_run && pfn > v->last_run->end) {
+        /* above every run: nothing to split, nothing to merge with */
+        if (v->nruns + 1 > XS_PFN_RUNS_MAX)
+            v->runs_full = true;
+        else
+            run_add(v, pfn, pfn, type);
+        return;
+    }
     struct pfn_run *old = run_find(v, pfn), *m;
     if (old) {
         if (old->type == type)
