@@ -4,11 +4,25 @@
  * Each image is walked once (xs_walk() with a visitor that sees every
  * page) into a model of its final state, as a restore would leave it:
  * later records overwrite earlier ones.  Pages are kept as one 64-bit
- * hash per pfn (XXH3 of the page, its type in the low 4 bits) in an open
- * hash table, never as data; everything else as small items (kind, key,
- * hash or value), the last of each key winning.  The model costs about 32
- * bytes per distinct pfn (16-byte slots at most half full) plus 48 bytes
- * per item: a 4 GiB guest about 32 MiB. */
+ * hash per pfn that carries data (XXH3 of the page, its type in the low 4
+ * bits) in an open hash table, never as data; everything else as small
+ * items (kind, key, hash or value), the last of each key winning.
+ *
+ * Entries without data (XTAB, BROKEN, XALLOC) take no memory: a pfn that
+ * only ever arrives without data has no contents to compare and is not
+ * kept (a guest may declare millions of them in a few MB of pfn arrays).
+ * One that carried data keeps it: Xen 4.17's restore
+ * (tools/libs/guest/xg_sr_restore.c process_page_data(), populate_pfns())
+ * never writes or depopulates a page for an entry without data; it only
+ * records the new type, which a PV restore uses at the end (pfn_types[],
+ * xg_sr_restore_x86_pv.c x86_pv_set_page_type()) and an HVM one ignores
+ * (x86_hvm_set_page_type() is a no-op).  So such an entry gives a PV
+ * guest's page its type and keeps its hash, and changes nothing for HVM.
+ *
+ * The model costs at most 64 bytes per distinct pfn with data (16-byte
+ * slots, the table doubled when 3/4 full: 21-43 bytes each, and while it
+ * doubles the old and the new table are both held) plus 48 bytes per item:
+ * a 4 GiB guest at most 64 MiB. */
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -41,6 +55,7 @@ struct xs_image {
                         its payload's hash is folded into it */
     uint8_t scratch[XS_PAGE_SIZE];
     uint64_t configs;  /* xl optional data blocks seen */
+    bool pv;           /* an x86 PV guest (its page types count) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -64,7 +79,8 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
 {
     if (m->failed)
         return;
-    if (2 * (m->used + 1) > m->nslots) {
+    /* open addressing stays short at 3/4 full (mix() spreads the pfns) */
+    if (4 * (m->used + 1) > 3 * m->nslots) {
         size_t n = m->nslots ? 2 * m->nslots : 1024;
         uint64_t *s = calloc(n, 2 * sizeof(uint64_t));
         if (!s) {
@@ -86,6 +102,17 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
         m->used++;
     e[0] = pfn + 1;
     e[1] = v;
+}
+
+/* A PV page that carried data arrives without data: its type changes,
+ * its contents stay (see the top); any other pfn is not kept. */
+static void page_retype(struct xs_image *m, uint64_t pfn, unsigned type)
+{
+    if (m->failed || !m->nslots)
+        return;
+    uint64_t *e = slot_of(m->slots, m->nslots, pfn);
+    if (e[0])
+        e[1] = (e[1] & ~(uint64_t)0xf) | type;
 }
 
 static const uint64_t *page_get(const struct xs_image *m, uint64_t pfn)
@@ -138,6 +165,7 @@ static void on_header(void *ctx, const char *layer, uint64_t offset,
             return;
         /* the image version is the form, not the content: not compared */
         xs_libxc_dhdr_decode(p + XS_LIBXC_IHDR_SIZE, &dh);
+        m->pv = dh.type == XS_GUEST_X86_PV;
         item(m, XS_DK_HEADER, H_GUEST, 0, 0, dh.type, true);
         item(m, XS_DK_HEADER, H_PAGE_SHIFT, 0, 0, dh.page_shift, true);
         item(m, XS_DK_HEADER, H_SAVED_BY, 0, 0,
@@ -155,13 +183,22 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
     uint32_t n = r->held;
     switch (r->type) {
     case XS_REC_PAGE_DATA: {
-        /* pages without data (XTAB, BROKEN, XALLOC) get their type here;
-         * pages with data arrive through on_page() */
-        uint32_t count = n >= 8 ? xs_le32(b) : 0;
-        for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= n; i++) {
+        /* pages with data arrive through on_page(); entries without data
+         * (XTAB, BROKEN, XALLOC) retype a PV page that had data, a run
+         * of entries at a time */
+        uint32_t count = n >= 8 ? xs_le32(b) : 0, held = n >= 8 ? (n - 8) / 8 : 0;
+        if (count > held)
+            count = held;
+        if (!m->pv)
+            return;
+        for (uint32_t i = 0, k; i < count; i += k) {
+            k = xs_pfn_run(b + 8, i, count);
             uint64_t e = xs_le64(b + 8 + 8 * (size_t)i);
-            if (!xs_pfinfo_has_data(xs_pfn_type(e)))
-                page_set(m, e & XS_PFN_MASK, xs_pfn_type(e));
+            unsigned t = xs_pfn_type(e);
+            if (xs_pfinfo_has_data(t) || !m->used)
+                continue;
+            for (uint32_t j = 0; j < k; j++)
+                page_retype(m, (e & XS_PFN_MASK) + j, t);
         }
         return;
     }
