@@ -19,6 +19,9 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 void xs_validate_free(struct xs_validate *v)
 {
     xs_buf_free(&v->frames);
+    for (unsigned l = 0; l < XS_FRAME_LEVELS; l++)
+        xs_buf_free(&v->frames_up[l]);
+    v->frame_levels = 0;
     tdestroy(v->runs, free);
     v->runs = NULL;
     v->last_run = NULL;
@@ -44,37 +47,101 @@ static uint32_t held_pfns(const struct xs_record *r)
     return count < held ? count : (uint32_t)held;
 }
 
-static size_t nframes(const struct xs_validate *v) { return v->frames.len / 8; }
+/* The frame pfns are kept in levels: v->frames, then v->frames_up[0..]
+ * (later X86_PV_P2M_FRAMES records), each sorted without repeats, each
+ * more than twice the size of the one after it.  A record's frames become
+ * a new last level, merged first with every last level at most twice its
+ * size (as a binary counter carries): each frame takes part in O(log n)
+ * merges, so many records cost O(n log n) in all, where sorting all the
+ * frames again at each record was quadratic (87000 one-frame records of a
+ * 2 MB stream: minutes).  One record, as a save writes it, is one level. */
+static struct xs_buf *frame_level(struct xs_validate *v, unsigned i)
+{
+    return i == 0 ? &v->frames : &v->frames_up[i - 1];
+}
 
-static uint64_t frame_at(const struct xs_validate *v, size_t i)
+static size_t nframes(const struct xs_buf *b) { return b->len / 8; }
+
+static uint64_t frame_at(const struct xs_buf *b, size_t i)
 {
     uint64_t x;
-    memcpy(&x, v->frames.p + 8 * i, 8);
+    memcpy(&x, b->p + 8 * i, 8);
     return x;
 }
 
-static void frame_set(struct xs_validate *v, size_t i, uint64_t x)
+static void frame_set(struct xs_buf *b, size_t i, uint64_t x)
 {
-    memcpy(v->frames.p + 8 * i, &x, 8);
+    memcpy(b->p + 8 * i, &x, 8);
 }
 
 /* Index of the first p2m frame pfn at or above pfn, searched from from
  * on: a record's runs ascend, so each search starts where the last one
  * ended, and the common answer (that very place) costs one comparison. */
-static size_t frame_lower(const struct xs_validate *v, uint64_t pfn,
-                          size_t from)
+static size_t frame_lower(const struct xs_buf *b, uint64_t pfn, size_t from)
 {
-    size_t lo = from, hi = nframes(v);
-    if (lo > hi || (lo > 0 && frame_at(v, lo - 1) >> 1 >= pfn))
+    size_t lo = from, hi = nframes(b);
+    if (lo > hi || (lo > 0 && frame_at(b, lo - 1) >> 1 >= pfn))
         lo = 0; /* the pfns went back: search them all */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (frame_at(v, mid) >> 1 < pfn)
+        if (frame_at(b, mid) >> 1 < pfn)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* x and y merged into out, one entry per pfn; a frame that already
+ * arrived stays arrived (a pfn listed again keeps what its page data
+ * said).  XS_IO when out of memory. */
+static int frames_merge(const struct xs_buf *x, const struct xs_buf *y,
+                        struct xs_buf *out)
+{
+    size_t i = 0, j = 0, k = 0, nx = nframes(x), ny = nframes(y);
+    if (xs_buf_reserve(out, 8 * (nx + ny)) != XS_OK)
+        return XS_IO;
+    while (i < nx || j < ny) {
+        uint64_t f;
+        if (j == ny || (i < nx && frame_at(x, i) >> 1 < frame_at(y, j) >> 1))
+            f = frame_at(x, i++);
+        else if (i == nx || frame_at(y, j) >> 1 < frame_at(x, i) >> 1)
+            f = frame_at(y, j++);
+        else
+            f = frame_at(x, i++) | frame_at(y, j++);
+        if (k && frame_at(out, k - 1) >> 1 == f >> 1)
+            frame_set(out, k - 1, frame_at(out, k - 1) | (f & 1));
+        else
+            frame_set(out, k++, f);
+    }
+    out->len = 8 * k;
+    return XS_OK;
+}
+
+/* The sorted frames in add become the last level, merged with the levels
+ * it outgrows; add is taken (emptied).  Out of memory: the frames are
+ * dropped and the check is weaker, not wrong. */
+static void frames_push(struct xs_validate *v, struct xs_buf *add)
+{
+    while (v->frame_levels > 0 &&
+           nframes(frame_level(v, v->frame_levels - 1)) <= 2 * nframes(add)) {
+        struct xs_buf *top = frame_level(v, v->frame_levels - 1), m = {0};
+        if (frames_merge(top, add, &m) != XS_OK) {
+            xs_buf_free(&m);
+            xs_buf_free(add);
+            return;
+        }
+        xs_buf_free(top);
+        xs_buf_free(add);
+        *add = m;
+        v->frame_levels--;
+    }
+    if (v->frame_levels > XS_FRAME_LEVELS) { /* cannot be: sizes double */
+        xs_buf_free(add);
+        return;
+    }
+    *frame_level(v, v->frame_levels++) = *add;
+    *add = (struct xs_buf){0};
 }
 
 /* X86_PV_P2M_FRAMES: remember the frame pfns (handle_x86_pv_p2m_frames()
@@ -87,38 +154,55 @@ static void note_p2m_frames(struct xs_validate *v, const struct xs_record *r)
     v->p2m_known = true;
     v->frames_at = r->offset;
     v->frames_index = r->index;
-    size_t add = (r->held - 8) / 8, n = nframes(v);
-    if (xs_buf_reserve(&v->frames, v->frames.len + 8 * add) != XS_OK)
+    size_t add = (r->held - 8) / 8;
+    struct xs_buf b = {0};
+    if (!add || xs_buf_reserve(&b, 8 * add) != XS_OK)
         return; /* out of memory: the check is skipped, not wrong */
     for (size_t i = 0; i < add; i++)
-        frame_set(v, n + i, (xs_le64(r->body + 8 + 8 * i) & XS_PFN_MASK) << 1);
-    v->frames.len += 8 * add;
-    qsort(v->frames.p, nframes(v), 8, cmp_u64);
-    /* one entry per pfn; a frame that already arrived stays arrived */
-    size_t k = 0;
-    for (size_t i = 0; i < nframes(v); i++) {
-        uint64_t f = frame_at(v, i);
-        if (k && frame_at(v, k - 1) >> 1 == f >> 1)
-            frame_set(v, k - 1, frame_at(v, k - 1) | (f & 1));
-        else
-            frame_set(v, k++, f);
+        frame_set(&b, i, (xs_le64(r->body + 8 + 8 * i) & XS_PFN_MASK) << 1);
+    qsort(b.p, add, 8, cmp_u64);
+    size_t k = 0; /* one entry per pfn */
+    for (size_t i = 0; i < add; i++)
+        if (!k || frame_at(&b, k - 1) != frame_at(&b, i))
+            frame_set(&b, k++, frame_at(&b, i));
+    b.len = 8 * k;
+    frames_push(v, &b);
+}
+
+/* All levels merged into v->frames (at the end of the stream). */
+static void frames_collapse(struct xs_validate *v)
+{
+    while (v->frame_levels > 1) {
+        struct xs_buf *top = frame_level(v, v->frame_levels - 1);
+        struct xs_buf *below = frame_level(v, v->frame_levels - 2), m = {0};
+        if (frames_merge(below, top, &m) != XS_OK) {
+            xs_buf_free(&m);
+            return; /* the lowest frame not arrived is looked for in all */
+        }
+        xs_buf_free(below);
+        xs_buf_free(top);
+        *below = m;
+        v->frame_levels--;
     }
-    v->frames.len = 8 * k;
 }
 
 static void check_frames_arrived(struct xs_validate *v, const char *name)
 {
     /* update_guest_p2m(): each p2m frame pfn must be in range and have
      * arrived as an ordinary page */
-    for (size_t i = 0; i < nframes(v); i++) {
-        if (frame_at(v, i) & 1)
+    frames_collapse(v);
+    if (v->frame_levels != 1)
+        return; /* no frames, or out of memory merging them */
+    for (size_t i = 0; i < nframes(&v->frames); i++) {
+        if (frame_at(&v->frames, i) & 1)
             continue;
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.p2m_frames.missing",
                       v->frames_at, v->frames_index, "X86_PV_P2M_FRAMES",
                       "p2m frame pfn 0x%llx never arrives as an ordinary "
                       "page (PAGE_DATA type NOTAB): the restore fails at %s "
                       "(update_guest_p2m)",
-                      (unsigned long long)(frame_at(v, i) >> 1), name);
+                      (unsigned long long)(frame_at(&v->frames, i) >> 1),
+                      name);
         return;
     }
 }
@@ -296,7 +380,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
     uint32_t count = held_pfns(r);
     const uint8_t *pfns = r->body + 8;
     bool reported = false;
-    size_t cursor = 0;
+    size_t cursor[XS_FRAME_LEVELS + 1] = {0};
     v->pt_pages = 0;
     v->rec_min_pfn = UINT64_MAX;
     v->rec_max_pfn = 0;
@@ -328,10 +412,14 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
         }
         /* the p2m frames among pfn..last: arrived as ordinary pages, or
          * overwritten by something else */
-        size_t f = frame_lower(v, pfn, cursor);
-        for (; f < nframes(v) && frame_at(v, f) >> 1 <= last; f++)
-            frame_set(v, f, (frame_at(v, f) >> 1) << 1 | (t == XS_PF_NOTAB));
-        cursor = f;
+        for (unsigned l = 0; l < v->frame_levels; l++) {
+            struct xs_buf *b = frame_level(v, l);
+            size_t f = frame_lower(b, pfn, cursor[l]);
+            for (; f < nframes(b) && frame_at(b, f) >> 1 <= last; f++)
+                frame_set(b, f, (frame_at(b, f) >> 1) << 1 |
+                                    (t == XS_PF_NOTAB));
+            cursor[l] = f;
+        }
         type_range_set(v, pfn, last, t);
     }
 }

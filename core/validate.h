@@ -7,6 +7,9 @@
 #include "libxc.h"
 
 struct pfn_run; /* validate.c */
+/* levels of p2m frames after v->frames: each more than twice the size
+ * of the next, so at most 63 for 2^64 frames */
+#define XS_FRAME_LEVELS 63
 
 struct xs_validate {
     struct xs_report *rep;
@@ -26,7 +29,11 @@ struct xs_validate {
     /* PV: the p2m as the restore will know it */
     bool p2m_known;      /* a well-formed X86_PV_P2M_FRAMES was read */
     uint64_t max_pfn;    /* highest pfn of X86_PV_P2M_FRAMES */
-    struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived */
+    struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived,
+                            sorted; those of later records in frames_up
+                            until they are merged (validate.c) */
+    struct xs_buf frames_up[XS_FRAME_LEVELS];
+    unsigned frame_levels; /* frames and frames_up[] in use */
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
     void *runs;          /* PV: the last type of every pfn that arrived,

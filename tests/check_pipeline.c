@@ -536,6 +536,100 @@ START_TEST(type_runs_match_model)
 }
 END_TEST
 
+START_TEST(p2m_frames_levels_match_model)
+{
+    /* Many X86_PV_P2M_FRAMES records (the frames kept in merged levels)
+     * between PAGE_DATA records, against a per-pfn model of what the
+     * validator has always said: a listed frame has arrived while the
+     * last page data for it was NOTAB (a frame listed again keeps its
+     * state); at END the lowest frame not arrived is reported. */
+    enum { SPAN = 160 };
+    static bool listed[SPAN], arrived[SPAN];
+    static uint8_t body[8 + 8 * 64];
+    struct xs_report r;
+    struct xs_summary sum;
+    struct xs_validate v;
+    uint64_t seed = 0xf4a3e5 + (uint64_t)_i;
+    xs_report_init(&r, "frames");
+    memset(&sum, 0, sizeof(sum));
+    memset(listed, 0, sizeof(listed));
+    memset(arrived, 0, sizeof(arrived));
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    uint8_t info[8] = {8, 4};
+    struct xs_record rec = {.type = XS_REC_X86_PV_INFO, .length = 8,
+                            .held = 8, .body = info};
+    xs_validate_record(&v, &rec);
+    rec = (struct xs_record){.type = XS_REC_STATIC_DATA_END, .index = 1};
+    xs_validate_record(&v, &rec);
+    unsigned nrec = 20 + (unsigned)(model_rand(&seed) % 300);
+    for (unsigned k = 0; k < nrec; k++) {
+        if (model_rand(&seed) % 3 == 0 || k < 2) {
+            /* frames 0..n-1 of the p2m: n pfns from the span */
+            unsigned n = 1 + (unsigned)(model_rand(&seed) %
+                                        (_i % 2 ? 4 : 40));
+            xs_put_le32(body, 0);
+            xs_put_le32(body + 4, (n - 1) * 512 + 511);
+            for (unsigned i = 0; i < n; i++) {
+                unsigned pfn = (unsigned)(model_rand(&seed) % SPAN);
+                xs_put_le64(body + 8 + 8 * i, pfn);
+                listed[pfn] = true; /* arrived stays as it was */
+            }
+            rec = (struct xs_record){.type = XS_REC_X86_PV_P2M_FRAMES,
+                                     .length = 8 + 8 * n, .held = 8 + 8 * n,
+                                     .body = body, .index = 2 + k};
+            xs_validate_record(&v, &rec);
+        } else {
+            /* PAGE_DATA of runs without data, or NOTAB / L1TAB entries
+             * whose pages the validator does not read */
+            uint32_t count = 0;
+            while (count < 64) {
+                unsigned len = 1 + (unsigned)(model_rand(&seed) % 8);
+                unsigned start = (unsigned)(model_rand(&seed) % SPAN);
+                static const unsigned ts[] = {XS_PF_NOTAB, XS_PF_NOTAB,
+                                              XS_PF_L1TAB, XS_PF_XTAB};
+                unsigned t = ts[model_rand(&seed) % 4];
+                bool down = model_rand(&seed) % 2;
+                for (unsigned i = 0; i < len && count < 64; i++) {
+                    unsigned pfn = (down ? start + SPAN - i : start + i) %
+                                   SPAN;
+                    xs_put_le64(body + 8 + 8 * count++,
+                                (uint64_t)t << XS_PFN_TYPE_SHIFT | pfn);
+                    if (listed[pfn])
+                        arrived[pfn] = t == XS_PF_NOTAB;
+                }
+            }
+            xs_put_le32(body, count);
+            xs_put_le32(body + 4, 0);
+            rec = (struct xs_record){.type = XS_REC_PAGE_DATA,
+                                     .length = 8 + 8 * count,
+                                     .held = 8 + 8 * count, .body = body,
+                                     .index = 2 + k};
+            xs_validate_record(&v, &rec);
+        }
+    }
+    ck_assert_uint_le(v.frame_levels, XS_FRAME_LEVELS + 1);
+    rec = (struct xs_record){.type = XS_REC_END, .index = 2 + nrec};
+    xs_validate_record(&v, &rec);
+    ck_assert_uint_le(v.frame_levels, 1);
+    int want = -1;
+    for (unsigned p = 0; p < SPAN && want < 0; p++)
+        if (listed[p] && !arrived[p])
+            want = (int)p;
+    const struct xs_finding *f = xs_report_find(&r, "libxc.p2m_frames.missing");
+    if (want < 0) {
+        ck_assert_ptr_null(f);
+    } else {
+        char msg[64];
+        ck_assert_ptr_nonnull(f);
+        snprintf(msg, sizeof(msg), "p2m frame pfn 0x%x never", (unsigned)want);
+        ck_assert_msg(strstr(f->msg, msg), "%s, want pfn 0x%x", f->msg,
+                      (unsigned)want);
+    }
+    xs_validate_free(&v);
+    xs_report_free(&r);
+}
+END_TEST
+
 START_TEST(type_runs_cap)
 {
     /* 2^18 runs are kept (pfns top down, alternating types); the next run
@@ -646,6 +740,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_loop_test(t, type_runs_match_model, 0, 8);
     tcase_add_test(t, type_runs_cap);
+    tcase_add_loop_test(t, p2m_frames_levels_match_model, 0, 64);
     tcase_add_loop_test(t, descending_holes_verdicts, 0, 2);
     suite_add_tcase(s, t);
     return s;

@@ -108,6 +108,40 @@ timed 0 "verify, every run split" "$XS" verify "$T/down-twice.img"
 timed 0 "upgrade, every run split" "$XS" upgrade "$T/down-twice.img" -o "$T/x.img"
 timed 0 "diff, pfns top down against bottom up" "$XS" diff "$T/down.img" "$T/up.img"
 
+# ---- many X86_PV_P2M_FRAMES records -------------------------------------------
+# 87000 one-frame records after the first (2 MB): each frame pfn a NOTAB page
+# of the guest (valid), or each a new pfn that never arrives (invalid);
+# sorting all the frames again at each record took seconds to minutes
+"$GEN" --pages 2048 -o "$T/p2m.img" || exit 1
+python3 - "$T" <<'PY' || exit 1
+import struct, sys
+t = sys.argv[1]
+b = open(f"{t}/p2m.img", "rb").read()
+at = 40
+while True:
+    typ, n = struct.unpack_from("<II", b, at)
+    end = at + 8 + n + (-n % 8)
+    if typ == 3:
+        last = struct.unpack_from("<I", b, at + 12)[0]
+        break
+    at = end
+def notab(p):  # testdata/gen.c pfn_type() of a 64-bit PV guest
+    return (p != 8 and p % 512 != 1 and p % 4096 != 2 and p % 65536 != 3
+            and p % 997 != 500 and p % 7919 != 100)
+pool = [p for p in range(16, last + 1) if notab(p)]
+for name, pick in (("p2m-many", lambda i: pool[i % len(pool)]),
+                   ("p2m-many-bad", lambda i: last + 1 + i)):
+    out = [b[:end]]
+    out += [struct.pack("<IIIIQ", 3, 16, 0, 0, pick(i)) for i in range(87000)]
+    out.append(b[end:])
+    open(f"{t}/{name}.img", "wb").write(b"".join(out))
+PY
+timed 0 "verify, 87000 X86_PV_P2M_FRAMES" "$XS" verify "$T/p2m-many.img"
+timed 0 "upgrade, 87000 X86_PV_P2M_FRAMES" "$XS" upgrade "$T/p2m-many.img" -o "$T/x.img"
+timed 1 "verify, 87000 X86_PV_P2M_FRAMES, invalid" "$XS" verify "$T/p2m-many-bad.img"
+grep -q "p2m frame pfn 0x800 never arrives" "$T/err" && ok || bad "many frames, invalid: $(head -2 "$T/err")"
+rm -f "$T"/p2m*.img "$T/x.img"
+
 # ---- millions of pfns without data: diff holds data pages only ---------------
 # 8192 data pages and 4 million pfns without data (32 MB of pfn entries);
 # an HVM guest the same.  Before, diff took 2 x 180 MB for them.
