@@ -24,7 +24,7 @@ void xs_validate_free(struct xs_validate *v)
     v->frame_levels = 0;
     tdestroy(v->runs, free);
     v->runs = NULL;
-    v->last_run = NULL;
+    v->last_run = v->first_run = NULL;
     v->nruns = 0;
     xs_buf_free(&v->page_records);
 }
@@ -260,11 +260,13 @@ static struct pfn_run *run_add(struct xs_validate *v, uint64_t start,
     v->nruns++;
     if (!v->last_run || start > v->last_run->start)
         v->last_run = r;
+    if (!v->first_run || start < v->first_run->start)
+        v->first_run = r;
     return r;
 }
 
 /* Take run r out of the tree; `into` (the run that takes over its pfns)
- * becomes the last run if r was.  r is taken out before `into` grows
+ * becomes the first or last run if r was.  r is taken out before `into` grows
  * over its pfns: while two runs overlap the tree cannot tell them apart. */
 static void run_drop(struct xs_validate *v, struct pfn_run *r,
                      struct pfn_run *into)
@@ -272,6 +274,8 @@ static void run_drop(struct xs_validate *v, struct pfn_run *r,
     tdelete(r, &v->runs, run_cmp);
     if (v->last_run == r)
         v->last_run = into;
+    if (v->first_run == r)
+        v->first_run = into;
     free(r);
     v->nruns--;
 }
@@ -297,6 +301,19 @@ void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
         /* above every run: nothing to split, nothing to merge with */
         if (v->nruns + 1 > XS_PFN_RUNS_MAX)
             v->runs_full = true;
+        else
+            run_add(v, pfn, pfn, type);
+        return;
+    }
+    struct pfn_run *f = v->first_run;
+    if (f && pfn < f->start) {
+        /* below every run (pfns sent top down): a new run, or the first
+         * one grown down; counted as an array counted it, before the
+         * merge, so that the checks stop where they did */
+        if (v->nruns + 1 > XS_PFN_RUNS_MAX)
+            v->runs_full = true;
+        else if (pfn + 1 == f->start && f->type == type)
+            f->start = pfn;
         else
             run_add(v, pfn, pfn, type);
         return;
@@ -357,6 +374,17 @@ static void type_range_set(struct xs_validate *v, uint64_t first,
 {
     if (type_extends_last(v, first, last, type))
         return;
+    /* below every run, in one step where a pfn at a time could not have
+     * reached the cap (it held at most two runs more on the way) */
+    struct pfn_run *f = v->first_run;
+    if (f && last < f->start && first < last && !v->runs_full &&
+        v->nruns + 2 <= XS_PFN_RUNS_MAX) {
+        if (last + 1 == f->start && f->type == type)
+            f->start = first;
+        else
+            run_add(v, first, last, type);
+        return;
+    }
     xs_validate_type_set(v, first, type);
     if (first == last || type_extends_last(v, first + 1, last, type))
         return;

@@ -40,6 +40,7 @@ struct xs_validate {
                             as disjoint runs (struct pfn_run) in a
                             tsearch() tree */
     struct pfn_run *last_run; /* the run with the highest pfns */
+    struct pfn_run *first_run;/* and with the lowest */
     size_t nruns;
     bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* PV: page-table pages with data in this record */

@@ -671,6 +671,33 @@ START_TEST(type_runs_cap)
     ck_assert(!v.runs_full);
     xs_validate_type_set(&v, 5, XS_PF_NOTAB);
     ck_assert(v.runs_full);
+    /* a PAGE_DATA run of two pfns just below 2^18 - 1 runs top down, of
+     * the lowest run's type: a pfn at a time it held one run too many on
+     * the way, so the checks stop there too */
+    xs_validate_free(&v);
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned p = max - 1; p-- > 0;)
+        xs_validate_type_set(&v, 100 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    ck_assert_uint_eq(v.nruns, max - 1);
+    uint8_t pd[8 + 16];
+    xs_put_le32(pd, 2);
+    xs_put_le32(pd + 4, 0);
+    xs_put_le64(pd + 8, 98);
+    xs_put_le64(pd + 16, 99);
+    struct xs_record rec = {.type = XS_REC_PAGE_DATA, .length = sizeof(pd),
+                            .held = sizeof(pd), .body = pd, .index = 1};
+    xs_validate_record(&v, &rec);
+    ck_assert(v.runs_full);
+    /* with one run fewer it fits, in one run with the lowest */
+    xs_validate_free(&v);
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned p = max - 2; p-- > 0;)
+        xs_validate_type_set(&v, 100 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    xs_validate_record(&v, &rec);
+    ck_assert(!v.runs_full);
+    ck_assert_uint_eq(v.nruns, max - 2);
+    ck_assert_int_eq(xs_validate_type_get(&v, 98), XS_PF_NOTAB);
+    ck_assert_int_eq(xs_validate_type_get(&v, 97), -1);
     xs_validate_free(&v);
     xs_report_free(&r);
 }
