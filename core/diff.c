@@ -25,6 +25,8 @@
  * a 4 GiB guest at most 64 MiB. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "endian.h"
@@ -56,21 +58,24 @@ struct xs_image {
     uint8_t scratch[XS_PAGE_SIZE];
     uint64_t configs;  /* xl optional data blocks seen */
     bool pv;           /* an x86 PV guest (its page types count) */
+    uint64_t key;      /* the slot hash's seed */
 };
 
 /* ------------------------------------------------------------------ */
 /* the model                                                           */
 
-static uint64_t mix(uint64_t pfn)
+/* Where a pfn's probe starts: a hash seeded at random for each image.
+ * A fixed mix can be inverted: pfns chosen to share its low bits would
+ * make every probe walk one cluster, quadratic in the pages. */
+static uint64_t mix(const struct xs_image *m, uint64_t pfn)
 {
-    pfn ^= pfn >> 33;
-    pfn *= 0xff51afd7ed558ccdULL;
-    return pfn ^ (pfn >> 33);
+    return XXH3_64bits_withSeed(&pfn, sizeof(pfn), m->key);
 }
 
-static uint64_t *slot_of(uint64_t *slots, size_t n, uint64_t pfn)
+static uint64_t *slot_of(const struct xs_image *m, uint64_t *slots, size_t n,
+                         uint64_t pfn)
 {
-    for (size_t i = mix(pfn) & (n - 1);; i = (i + 1) & (n - 1))
+    for (size_t i = mix(m, pfn) & (n - 1);; i = (i + 1) & (n - 1))
         if (slots[2 * i] == 0 || slots[2 * i] == pfn + 1)
             return &slots[2 * i];
 }
@@ -89,7 +94,7 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
         }
         for (size_t i = 0; i < m->nslots; i++)
             if (m->slots[2 * i]) {
-                uint64_t *d = slot_of(s, n, m->slots[2 * i] - 1);
+                uint64_t *d = slot_of(m, s, n, m->slots[2 * i] - 1);
                 d[0] = m->slots[2 * i];
                 d[1] = m->slots[2 * i + 1];
             }
@@ -97,7 +102,7 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
         m->slots = s;
         m->nslots = n;
     }
-    uint64_t *e = slot_of(m->slots, m->nslots, pfn);
+    uint64_t *e = slot_of(m, m->slots, m->nslots, pfn);
     if (!e[0])
         m->used++;
     e[0] = pfn + 1;
@@ -110,7 +115,7 @@ static void page_retype(struct xs_image *m, uint64_t pfn, unsigned type)
 {
     if (m->failed || !m->nslots)
         return;
-    uint64_t *e = slot_of(m->slots, m->nslots, pfn);
+    uint64_t *e = slot_of(m, m->slots, m->nslots, pfn);
     if (e[0])
         e[1] = (e[1] & ~(uint64_t)0xf) | type;
 }
@@ -119,7 +124,7 @@ static const uint64_t *page_get(const struct xs_image *m, uint64_t pfn)
 {
     if (!m->nslots)
         return NULL;
-    const uint64_t *e = slot_of(m->slots, m->nslots, pfn);
+    const uint64_t *e = slot_of(m, m->slots, m->nslots, pfn);
     return e[0] ? e : NULL;
 }
 
@@ -304,8 +309,14 @@ int xs_image_read(struct xs_in *in, struct xs_report *rep,
 {
     struct xs_image *m = calloc(1, sizeof(*m));
     *img = NULL;
-    if (m)
+    if (m) {
         m->fold = SIZE_MAX;
+        /* no entropy yet (early boot): the clock and an address, still
+         * unknown to whoever made the image */
+        if (getrandom(&m->key, sizeof(m->key), GRND_NONBLOCK) !=
+            (ssize_t)sizeof(m->key))
+            m->key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)m;
+    }
     if (!m) {
         xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "input",
                       "cannot compare: out of memory");
