@@ -59,6 +59,8 @@ struct xs_image {
     uint64_t configs;  /* xl optional data blocks seen */
     bool pv;           /* an x86 PV guest (its page types count) */
     uint64_t key;      /* the slot hash's seed */
+    uint64_t lo, hi;   /* the lowest and highest pfn with data (none yet:
+                          UINT64_MAX and 0, a range nothing meets) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -200,10 +202,13 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
             k = xs_pfn_run(b + 8, i, count);
             uint64_t e = xs_le64(b + 8 + 8 * (size_t)i);
             unsigned t = xs_pfn_type(e);
-            if (xs_pfinfo_has_data(t) || !m->used)
+            uint64_t pfn = e & XS_PFN_MASK;
+            /* a run clear of every pfn with data (holes above or below
+             * the guest's memory) costs no lookup */
+            if (xs_pfinfo_has_data(t) || pfn > m->hi || pfn + k - 1 < m->lo)
                 continue;
             for (uint32_t j = 0; j < k; j++)
-                page_retype(m, (e & XS_PFN_MASK) + j, t);
+                page_retype(m, pfn + j, t);
         }
         return;
     }
@@ -302,6 +307,10 @@ static void on_page(void *ctx, uint64_t pfn, unsigned type,
 {
     struct xs_image *m = ctx;
     page_set(m, pfn, (hash(data, XS_PAGE_SIZE) & ~(uint64_t)0xf) | type);
+    if (pfn < m->lo)
+        m->lo = pfn;
+    if (pfn > m->hi)
+        m->hi = pfn;
 }
 
 int xs_image_read(struct xs_in *in, struct xs_report *rep,
@@ -311,6 +320,7 @@ int xs_image_read(struct xs_in *in, struct xs_report *rep,
     *img = NULL;
     if (m) {
         m->fold = SIZE_MAX;
+        m->lo = UINT64_MAX;
         /* no entropy yet (early boot): the clock and an address, still
          * unknown to whoever made the image */
         if (getrandom(&m->key, sizeof(m->key), GRND_NONBLOCK) !=
