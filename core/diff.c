@@ -11,8 +11,8 @@
  * Entries without data (XTAB, BROKEN, XALLOC) take no memory: a pfn that
  * only ever arrives without data has no contents to compare and is not
  * kept (a guest may declare millions of them in a few MB of pfn arrays).
- * One that carried data keeps it: Xen 4.17's restore
- * (tools/libs/guest/xg_sr_restore.c process_page_data(), populate_pfns())
+ * One that carried data keeps it: Xen's restore (RELEASE-4.17.0:
+ * tools/libs/guest/xg_sr_restore.c process_page_data(), populate_pfns())
  * never writes or depopulates a page for an entry without data; it only
  * records the new type, which a PV restore uses at the end (pfn_types[],
  * xg_sr_restore_x86_pv.c x86_pv_set_page_type()) and an HVM one ignores
