@@ -28,12 +28,12 @@ struct xs_validate {
     bool page_data;      /* a PAGE_DATA record seen */
     /* PV: the p2m as the restore will know it */
     bool p2m_known;      /* a well-formed X86_PV_P2M_FRAMES was read */
+    unsigned frame_levels; /* frames and frames_up[] in use */
     uint64_t max_pfn;    /* highest pfn of X86_PV_P2M_FRAMES */
     struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived,
                             sorted; those of later records in frames_up
                             until they are merged (validate.c) */
     struct xs_buf frames_up[XS_FRAME_LEVELS];
-    unsigned frame_levels; /* frames and frames_up[] in use */
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
     void *runs;          /* PV: the last type of every pfn that arrived,
