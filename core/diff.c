@@ -4,13 +4,29 @@
  * Each image is walked once (xs_walk() with a visitor that sees every
  * page) into a model of its final state, as a restore would leave it:
  * later records overwrite earlier ones.  Pages are kept as one 64-bit
- * hash per pfn (XXH3 of the page, its type in the low 4 bits) in an open
- * hash table, never as data; everything else as small items (kind, key,
- * hash or value), the last of each key winning.  The model costs about 32
- * bytes per distinct pfn (16-byte slots at most half full) plus 48 bytes
- * per item: a 4 GiB guest about 32 MiB. */
+ * hash per pfn that carries data (XXH3 of the page, its type in the low 4
+ * bits) in an open hash table, never as data; everything else as small
+ * items (kind, key, hash or value), the last of each key winning.
+ *
+ * Entries without data (XTAB, BROKEN, XALLOC) take no memory: a pfn that
+ * only ever arrives without data has no contents to compare and is not
+ * kept (a guest may declare millions of them in a few MB of pfn arrays).
+ * One that carried data keeps it: Xen's restore (RELEASE-4.17.0:
+ * tools/libs/guest/xg_sr_restore.c process_page_data(), populate_pfns())
+ * never writes or depopulates a page for an entry without data; it only
+ * records the new type, which a PV restore uses at the end (pfn_types[],
+ * xg_sr_restore_x86_pv.c x86_pv_set_page_type()) and an HVM one ignores
+ * (x86_hvm_set_page_type() is a no-op).  So such an entry gives a PV
+ * guest's page its type and keeps its hash, and changes nothing for HVM.
+ *
+ * The model costs at most 64 bytes per distinct pfn with data (16-byte
+ * slots, the table doubled when 3/4 full: 21-43 bytes each, and while it
+ * doubles the old and the new table are both held) plus 48 bytes per item:
+ * a 4 GiB guest at most 64 MiB. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "endian.h"
@@ -41,21 +57,27 @@ struct xs_image {
                         its payload's hash is folded into it */
     uint8_t scratch[XS_PAGE_SIZE];
     uint64_t configs;  /* xl optional data blocks seen */
+    bool pv;           /* an x86 PV guest (its page types count) */
+    uint64_t key;      /* the slot hash's seed */
+    uint64_t lo, hi;   /* the lowest and highest pfn with data (none yet:
+                          UINT64_MAX and 0, a range nothing meets) */
 };
 
 /* ------------------------------------------------------------------ */
 /* the model                                                           */
 
-static uint64_t mix(uint64_t pfn)
+/* Where a pfn's probe starts: a hash seeded at random for each image.
+ * A fixed mix can be inverted: pfns chosen to share its low bits would
+ * make every probe walk one cluster, quadratic in the pages. */
+static uint64_t mix(const struct xs_image *m, uint64_t pfn)
 {
-    pfn ^= pfn >> 33;
-    pfn *= 0xff51afd7ed558ccdULL;
-    return pfn ^ (pfn >> 33);
+    return XXH3_64bits_withSeed(&pfn, sizeof(pfn), m->key);
 }
 
-static uint64_t *slot_of(uint64_t *slots, size_t n, uint64_t pfn)
+static uint64_t *slot_of(const struct xs_image *m, uint64_t *slots, size_t n,
+                         uint64_t pfn)
 {
-    for (size_t i = mix(pfn) & (n - 1);; i = (i + 1) & (n - 1))
+    for (size_t i = mix(m, pfn) & (n - 1);; i = (i + 1) & (n - 1))
         if (slots[2 * i] == 0 || slots[2 * i] == pfn + 1)
             return &slots[2 * i];
 }
@@ -64,7 +86,8 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
 {
     if (m->failed)
         return;
-    if (2 * (m->used + 1) > m->nslots) {
+    /* open addressing stays short at 3/4 full (mix() spreads the pfns) */
+    if (4 * (m->used + 1) > 3 * m->nslots) {
         size_t n = m->nslots ? 2 * m->nslots : 1024;
         uint64_t *s = calloc(n, 2 * sizeof(uint64_t));
         if (!s) {
@@ -73,7 +96,7 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
         }
         for (size_t i = 0; i < m->nslots; i++)
             if (m->slots[2 * i]) {
-                uint64_t *d = slot_of(s, n, m->slots[2 * i] - 1);
+                uint64_t *d = slot_of(m, s, n, m->slots[2 * i] - 1);
                 d[0] = m->slots[2 * i];
                 d[1] = m->slots[2 * i + 1];
             }
@@ -81,18 +104,29 @@ static void page_set(struct xs_image *m, uint64_t pfn, uint64_t v)
         m->slots = s;
         m->nslots = n;
     }
-    uint64_t *e = slot_of(m->slots, m->nslots, pfn);
+    uint64_t *e = slot_of(m, m->slots, m->nslots, pfn);
     if (!e[0])
         m->used++;
     e[0] = pfn + 1;
     e[1] = v;
 }
 
+/* A PV page that carried data arrives without data: its type changes,
+ * its contents stay (see the top); any other pfn is not kept. */
+static void page_retype(struct xs_image *m, uint64_t pfn, unsigned type)
+{
+    if (m->failed || !m->nslots)
+        return;
+    uint64_t *e = slot_of(m, m->slots, m->nslots, pfn);
+    if (e[0])
+        e[1] = (e[1] & ~(uint64_t)0xf) | type;
+}
+
 static const uint64_t *page_get(const struct xs_image *m, uint64_t pfn)
 {
     if (!m->nslots)
         return NULL;
-    const uint64_t *e = slot_of(m->slots, m->nslots, pfn);
+    const uint64_t *e = slot_of(m, m->slots, m->nslots, pfn);
     return e[0] ? e : NULL;
 }
 
@@ -138,6 +172,7 @@ static void on_header(void *ctx, const char *layer, uint64_t offset,
             return;
         /* the image version is the form, not the content: not compared */
         xs_libxc_dhdr_decode(p + XS_LIBXC_IHDR_SIZE, &dh);
+        m->pv = dh.type == XS_GUEST_X86_PV;
         item(m, XS_DK_HEADER, H_GUEST, 0, 0, dh.type, true);
         item(m, XS_DK_HEADER, H_PAGE_SHIFT, 0, 0, dh.page_shift, true);
         item(m, XS_DK_HEADER, H_SAVED_BY, 0, 0,
@@ -155,13 +190,25 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
     uint32_t n = r->held;
     switch (r->type) {
     case XS_REC_PAGE_DATA: {
-        /* pages without data (XTAB, BROKEN, XALLOC) get their type here;
-         * pages with data arrive through on_page() */
-        uint32_t count = n >= 8 ? xs_le32(b) : 0;
-        for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= n; i++) {
+        /* pages with data arrive through on_page(); entries without data
+         * (XTAB, BROKEN, XALLOC) retype a PV page that had data, a run
+         * of entries at a time */
+        uint32_t count = n >= 8 ? xs_le32(b) : 0, held = n >= 8 ? (n - 8) / 8 : 0;
+        if (count > held)
+            count = held;
+        if (!m->pv)
+            return;
+        for (uint32_t i = 0, k; i < count; i += k) {
+            k = xs_pfn_run(b + 8, i, count);
             uint64_t e = xs_le64(b + 8 + 8 * (size_t)i);
-            if (!xs_pfinfo_has_data(xs_pfn_type(e)))
-                page_set(m, e & XS_PFN_MASK, xs_pfn_type(e));
+            unsigned t = xs_pfn_type(e);
+            uint64_t pfn = e & XS_PFN_MASK;
+            /* a run clear of every pfn with data (holes above or below
+             * the guest's memory) costs no lookup */
+            if (xs_pfinfo_has_data(t) || pfn > m->hi || pfn + k - 1 < m->lo)
+                continue;
+            for (uint32_t j = 0; j < k; j++)
+                page_retype(m, pfn + j, t);
         }
         return;
     }
@@ -260,6 +307,10 @@ static void on_page(void *ctx, uint64_t pfn, unsigned type,
 {
     struct xs_image *m = ctx;
     page_set(m, pfn, (hash(data, XS_PAGE_SIZE) & ~(uint64_t)0xf) | type);
+    if (pfn < m->lo)
+        m->lo = pfn;
+    if (pfn > m->hi)
+        m->hi = pfn;
 }
 
 int xs_image_read(struct xs_in *in, struct xs_report *rep,
@@ -267,8 +318,15 @@ int xs_image_read(struct xs_in *in, struct xs_report *rep,
 {
     struct xs_image *m = calloc(1, sizeof(*m));
     *img = NULL;
-    if (m)
+    if (m) {
         m->fold = SIZE_MAX;
+        m->lo = UINT64_MAX;
+        /* no entropy yet (early boot): the clock and an address, still
+         * unknown to whoever made the image */
+        if (getrandom(&m->key, sizeof(m->key), GRND_NONBLOCK) !=
+            (ssize_t)sizeof(m->key))
+            m->key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)m;
+    }
     if (!m) {
         xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "input",
                       "cannot compare: out of memory");

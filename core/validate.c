@@ -3,6 +3,7 @@
 #include "validate.h"
 
 #include <stdlib.h>
+#include <search.h>
 #include <string.h>
 
 #include "endian.h"
@@ -18,7 +19,13 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 void xs_validate_free(struct xs_validate *v)
 {
     xs_buf_free(&v->frames);
-    xs_buf_free(&v->runs);
+    for (unsigned l = 0; l < XS_FRAME_LEVELS; l++)
+        xs_buf_free(&v->frames_up[l]);
+    v->frame_levels = 0;
+    tdestroy(v->runs, free);
+    v->runs = NULL;
+    v->last_run = v->first_run = NULL;
+    v->nruns = 0;
     xs_buf_free(&v->page_records);
 }
 
@@ -40,37 +47,101 @@ static uint32_t held_pfns(const struct xs_record *r)
     return count < held ? count : (uint32_t)held;
 }
 
-static size_t nframes(const struct xs_validate *v) { return v->frames.len / 8; }
+/* The frame pfns are kept in levels: v->frames, then v->frames_up[0..]
+ * (later X86_PV_P2M_FRAMES records), each sorted without repeats, each
+ * more than twice the size of the one after it.  A record's frames become
+ * a new last level, merged first with every last level at most twice its
+ * size (as a binary counter carries): each frame takes part in O(log n)
+ * merges, so many records cost O(n log n) in all, where sorting all the
+ * frames again at each record was quadratic (87000 one-frame records of a
+ * 2 MB stream: minutes).  One record, as a save writes it, is one level. */
+static struct xs_buf *frame_level(struct xs_validate *v, unsigned i)
+{
+    return i == 0 ? &v->frames : &v->frames_up[i - 1];
+}
 
-static uint64_t frame_at(const struct xs_validate *v, size_t i)
+static size_t nframes(const struct xs_buf *b) { return b->len / 8; }
+
+static uint64_t frame_at(const struct xs_buf *b, size_t i)
 {
     uint64_t x;
-    memcpy(&x, v->frames.p + 8 * i, 8);
+    memcpy(&x, b->p + 8 * i, 8);
     return x;
 }
 
-static void frame_set(struct xs_validate *v, size_t i, uint64_t x)
+static void frame_set(struct xs_buf *b, size_t i, uint64_t x)
 {
-    memcpy(v->frames.p + 8 * i, &x, 8);
+    memcpy(b->p + 8 * i, &x, 8);
 }
 
 /* Index of the first p2m frame pfn at or above pfn, searched from from
  * on: a record's runs ascend, so each search starts where the last one
  * ended, and the common answer (that very place) costs one comparison. */
-static size_t frame_lower(const struct xs_validate *v, uint64_t pfn,
-                          size_t from)
+static size_t frame_lower(const struct xs_buf *b, uint64_t pfn, size_t from)
 {
-    size_t lo = from, hi = nframes(v);
-    if (lo > hi || (lo > 0 && frame_at(v, lo - 1) >> 1 >= pfn))
+    size_t lo = from, hi = nframes(b);
+    if (lo > hi || (lo > 0 && frame_at(b, lo - 1) >> 1 >= pfn))
         lo = 0; /* the pfns went back: search them all */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (frame_at(v, mid) >> 1 < pfn)
+        if (frame_at(b, mid) >> 1 < pfn)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* x and y merged into out, one entry per pfn; a frame that already
+ * arrived stays arrived (a pfn listed again keeps what its page data
+ * said).  XS_IO when out of memory. */
+static int frames_merge(const struct xs_buf *x, const struct xs_buf *y,
+                        struct xs_buf *out)
+{
+    size_t i = 0, j = 0, k = 0, nx = nframes(x), ny = nframes(y);
+    if (xs_buf_reserve(out, 8 * (nx + ny)) != XS_OK)
+        return XS_IO;
+    while (i < nx || j < ny) {
+        uint64_t f;
+        if (j == ny || (i < nx && frame_at(x, i) >> 1 < frame_at(y, j) >> 1))
+            f = frame_at(x, i++);
+        else if (i == nx || frame_at(y, j) >> 1 < frame_at(x, i) >> 1)
+            f = frame_at(y, j++);
+        else
+            f = frame_at(x, i++) | frame_at(y, j++);
+        if (k && frame_at(out, k - 1) >> 1 == f >> 1)
+            frame_set(out, k - 1, frame_at(out, k - 1) | (f & 1));
+        else
+            frame_set(out, k++, f);
+    }
+    out->len = 8 * k;
+    return XS_OK;
+}
+
+/* The sorted frames in add become the last level, merged with the levels
+ * it outgrows; add is taken (emptied).  Out of memory: the frames are
+ * dropped and the check is weaker, not wrong. */
+static void frames_push(struct xs_validate *v, struct xs_buf *add)
+{
+    while (v->frame_levels > 0 &&
+           nframes(frame_level(v, v->frame_levels - 1)) <= 2 * nframes(add)) {
+        struct xs_buf *top = frame_level(v, v->frame_levels - 1), m = {0};
+        if (frames_merge(top, add, &m) != XS_OK) {
+            xs_buf_free(&m);
+            xs_buf_free(add);
+            return;
+        }
+        xs_buf_free(top);
+        xs_buf_free(add);
+        *add = m;
+        v->frame_levels--;
+    }
+    if (v->frame_levels > XS_FRAME_LEVELS) { /* cannot be: sizes double */
+        xs_buf_free(add);
+        return;
+    }
+    *frame_level(v, v->frame_levels++) = *add;
+    *add = (struct xs_buf){0};
 }
 
 /* X86_PV_P2M_FRAMES: remember the frame pfns (handle_x86_pv_p2m_frames()
@@ -83,97 +154,130 @@ static void note_p2m_frames(struct xs_validate *v, const struct xs_record *r)
     v->p2m_known = true;
     v->frames_at = r->offset;
     v->frames_index = r->index;
-    size_t add = (r->held - 8) / 8, n = nframes(v);
-    if (xs_buf_reserve(&v->frames, v->frames.len + 8 * add) != XS_OK)
+    size_t add = (r->held - 8) / 8;
+    struct xs_buf b = {0};
+    if (!add || xs_buf_reserve(&b, 8 * add) != XS_OK)
         return; /* out of memory: the check is skipped, not wrong */
     for (size_t i = 0; i < add; i++)
-        frame_set(v, n + i, (xs_le64(r->body + 8 + 8 * i) & XS_PFN_MASK) << 1);
-    v->frames.len += 8 * add;
-    qsort(v->frames.p, nframes(v), 8, cmp_u64);
-    /* one entry per pfn; a frame that already arrived stays arrived */
-    size_t k = 0;
-    for (size_t i = 0; i < nframes(v); i++) {
-        uint64_t f = frame_at(v, i);
-        if (k && frame_at(v, k - 1) >> 1 == f >> 1)
-            frame_set(v, k - 1, frame_at(v, k - 1) | (f & 1));
-        else
-            frame_set(v, k++, f);
+        frame_set(&b, i, (xs_le64(r->body + 8 + 8 * i) & XS_PFN_MASK) << 1);
+    qsort(b.p, add, 8, cmp_u64);
+    size_t k = 0; /* one entry per pfn */
+    for (size_t i = 0; i < add; i++)
+        if (!k || frame_at(&b, k - 1) != frame_at(&b, i))
+            frame_set(&b, k++, frame_at(&b, i));
+    b.len = 8 * k;
+    frames_push(v, &b);
+}
+
+/* All levels merged into v->frames (at the end of the stream). */
+static void frames_collapse(struct xs_validate *v)
+{
+    while (v->frame_levels > 1) {
+        struct xs_buf *top = frame_level(v, v->frame_levels - 1);
+        struct xs_buf *below = frame_level(v, v->frame_levels - 2), m = {0};
+        if (frames_merge(below, top, &m) != XS_OK) {
+            xs_buf_free(&m);
+            return; /* the lowest frame not arrived is looked for in all */
+        }
+        xs_buf_free(below);
+        xs_buf_free(top);
+        *below = m;
+        v->frame_levels--;
     }
-    v->frames.len = 8 * k;
 }
 
 static void check_frames_arrived(struct xs_validate *v, const char *name)
 {
     /* update_guest_p2m(): each p2m frame pfn must be in range and have
      * arrived as an ordinary page */
-    for (size_t i = 0; i < nframes(v); i++) {
-        if (frame_at(v, i) & 1)
+    frames_collapse(v);
+    if (v->frame_levels != 1)
+        return; /* no frames, or out of memory merging them */
+    for (size_t i = 0; i < nframes(&v->frames); i++) {
+        if (frame_at(&v->frames, i) & 1)
             continue;
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.p2m_frames.missing",
                       v->frames_at, v->frames_index, "X86_PV_P2M_FRAMES",
                       "p2m frame pfn 0x%llx never arrives as an ordinary "
                       "page (PAGE_DATA type NOTAB): the restore fails at %s "
                       "(update_guest_p2m)",
-                      (unsigned long long)(frame_at(v, i) >> 1), name);
+                      (unsigned long long)(frame_at(&v->frames, i) >> 1),
+                      name);
         return;
     }
 }
 
-/* The type each pfn last arrived with, as sorted runs of equal type: the
- * restore keeps pfn_types[] for the whole p2m; runs keep it in memory that
- * grows with the number of type changes along the pfns (page-table pages
- * are few), not with the guest's size.  Past XS_PFN_RUNS_MAX runs the
- * checks that need it are skipped rather than memory grown further. */
+/* The type each pfn last arrived with, as disjoint runs of equal type:
+ * the restore keeps pfn_types[] for the whole p2m; runs keep it in memory
+ * that grows with the number of type changes along the pfns (page-table
+ * pages are few), not with the guest's size.  The runs are the nodes of a
+ * tsearch() tree (glibc: red-black, O(log n) search, insert and delete)
+ * ordered by pfn, where a run compares equal to every run it overlaps, so
+ * that a lookup key {pfn, pfn} finds the run holding pfn.  Pfns in any
+ * order, each a split and a merge at most, cost O(log n) each: a sorted
+ * array with memmove made pfns sent top down with alternating types
+ * quadratic (minutes for a few MB).  Past XS_PFN_RUNS_MAX runs the checks
+ * that need them are skipped rather than memory grown further: each run
+ * is a 24-byte malloc chunk of 32 bytes and a 32-byte tree node, at most
+ * 16 MiB. */
 struct pfn_run {
     uint64_t start, end; /* inclusive */
     unsigned type;
 };
-#define XS_PFN_RUNS_MAX (1u << 18) /* 6 MiB */
+#define XS_PFN_RUNS_MAX (1u << 18)
 
-static size_t nruns(const struct xs_validate *v)
+static int run_cmp(const void *a, const void *b)
 {
-    return v->runs.len / sizeof(struct pfn_run);
+    const struct pfn_run *x = a, *y = b;
+    return x->end < y->start ? -1 : x->start > y->end;
 }
 
-static struct pfn_run *run(const struct xs_validate *v, size_t i)
+/* The run holding pfn, or NULL. */
+static struct pfn_run *run_find(const struct xs_validate *v, uint64_t pfn)
 {
-    return (struct pfn_run *)(void *)v->runs.p + i;
+    struct pfn_run key = {pfn, pfn, 0};
+    void *const *n = tfind(&key, &v->runs, run_cmp);
+    return n ? *(struct pfn_run *const *)n : NULL;
 }
 
-/* Index of the first run ending at or after pfn. */
-static size_t run_lower(const struct xs_validate *v, uint64_t pfn)
+/* A new run [start, end] of type, in no other run's pfns; NULL when out
+ * of memory (the type checks are skipped from then on). */
+static struct pfn_run *run_add(struct xs_validate *v, uint64_t start,
+                               uint64_t end, unsigned type)
 {
-    size_t lo = 0, hi = nruns(v);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (run(v, mid)->end < pfn)
-            lo = mid + 1;
-        else
-            hi = mid;
+    struct pfn_run *r = malloc(sizeof(*r));
+    if (r) {
+        *r = (struct pfn_run){start, end, type};
+        if (!tsearch(r, &v->runs, run_cmp)) {
+            free(r);
+            r = NULL;
+        }
     }
-    return lo;
-}
-
-static bool runs_insert(struct xs_validate *v, size_t i,
-                        const struct pfn_run *p, size_t k)
-{
-    size_t n = nruns(v);
-    if (n + k > XS_PFN_RUNS_MAX ||
-        xs_buf_reserve(&v->runs, (n + k) * sizeof(*p)) != XS_OK) {
+    if (!r) {
         v->runs_full = true;
-        return false;
+        return NULL;
     }
-    memmove(run(v, i + k), run(v, i), (n - i) * sizeof(*p));
-    memcpy(run(v, i), p, k * sizeof(*p));
-    v->runs.len += k * sizeof(*p);
-    return true;
+    v->nruns++;
+    if (!v->last_run || start > v->last_run->start)
+        v->last_run = r;
+    if (!v->first_run || start < v->first_run->start)
+        v->first_run = r;
+    return r;
 }
 
-static void runs_remove(struct xs_validate *v, size_t i)
+/* Take run r out of the tree; `into` (the run that takes over its pfns)
+ * becomes the first or last run if r was.  r is taken out before `into` grows
+ * over its pfns: while two runs overlap the tree cannot tell them apart. */
+static void run_drop(struct xs_validate *v, struct pfn_run *r,
+                     struct pfn_run *into)
 {
-    memmove(run(v, i), run(v, i + 1),
-            (nruns(v) - i - 1) * sizeof(struct pfn_run));
-    v->runs.len -= sizeof(struct pfn_run);
+    tdelete(r, &v->runs, run_cmp);
+    if (v->last_run == r)
+        v->last_run = into;
+    if (v->first_run == r)
+        v->first_run = into;
+    free(r);
+    v->nruns--;
 }
 
 /* The common case, inline in the PAGE_DATA walk: pfns arrive in
@@ -181,9 +285,9 @@ static void runs_remove(struct xs_validate *v, size_t i)
 static inline bool type_extends_last(struct xs_validate *v, uint64_t first,
                                      uint64_t last, unsigned type)
 {
-    size_t n = nruns(v);
-    if (n && run(v, n - 1)->end + 1 == first && run(v, n - 1)->type == type) {
-        run(v, n - 1)->end = last;
+    struct pfn_run *l = v->last_run;
+    if (l && l->end + 1 == first && l->type == type) {
+        l->end = last;
         return true;
     }
     return false;
@@ -191,38 +295,74 @@ static inline bool type_extends_last(struct xs_validate *v, uint64_t first,
 
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
 {
-    size_t n = nruns(v), i;
     if (v->runs_full || type_extends_last(v, pfn, pfn, type))
         return;
-    i = n && run(v, n - 1)->end < pfn ? n : run_lower(v, pfn);
-    struct pfn_run piece[3];
-    size_t k = 0, at = i;
-    if (i < n && run(v, i)->start <= pfn) { /* inside run i */
-        struct pfn_run old = *run(v, i);
-        if (old.type == type)
-            return;
-        if (old.start < pfn)
-            piece[k++] = (struct pfn_run){old.start, pfn - 1, old.type};
-        at = i + k;
-        piece[k++] = (struct pfn_run){pfn, pfn, type};
-        if (pfn < old.end)
-            piece[k++] = (struct pfn_run){pfn + 1, old.end, old.type};
-        runs_remove(v, i);
-    } else {
-        piece[k++] = (struct pfn_run){pfn, pfn, type};
+    if (v->last_run && pfn > v->last_run->end) {
+        /* above every run: nothing to split, nothing to merge with */
+        if (v->nruns + 1 > XS_PFN_RUNS_MAX)
+            v->runs_full = true;
+        else
+            run_add(v, pfn, pfn, type);
+        return;
     }
-    if (!runs_insert(v, i, piece, k))
+    struct pfn_run *f = v->first_run;
+    if (f && pfn < f->start) {
+        /* below every run (pfns sent top down): a new run, or the first
+         * one grown down; counted as an array counted it, before the
+         * merge, so that the checks stop where they did */
+        if (v->nruns + 1 > XS_PFN_RUNS_MAX)
+            v->runs_full = true;
+        else if (pfn + 1 == f->start && f->type == type)
+            f->start = pfn;
+        else
+            run_add(v, pfn, pfn, type);
+        return;
+    }
+    struct pfn_run *old = run_find(v, pfn), *m;
+    if (old) {
+        if (old->type == type)
+            return;
+        /* the runs after the split, before any merge, as many as a sorted
+         * array held (the point at which the checks stop is unchanged) */
+        size_t k = 1 + (old->start < pfn) + (pfn < old->end);
+        if (v->nruns - 1 + k > XS_PFN_RUNS_MAX) {
+            v->runs_full = true;
+            return;
+        }
+        if (old->start == pfn && old->end == pfn) {
+            old->type = type; /* the run is the pfn: retyped in place */
+            m = old;
+        } else if (old->start == pfn) {
+            old->start = pfn + 1; /* shrinking keeps the tree's order */
+            m = run_add(v, pfn, pfn, type);
+        } else {
+            uint64_t end = old->end;
+            old->end = pfn - 1;
+            if (pfn < end && !run_add(v, pfn + 1, end, old->type))
+                return;
+            m = run_add(v, pfn, pfn, type);
+        }
+    } else {
+        if (v->nruns + 1 > XS_PFN_RUNS_MAX) {
+            v->runs_full = true;
+            return;
+        }
+        m = run_add(v, pfn, pfn, type);
+    }
+    if (!m)
         return;
     /* merge the new run with equal neighbours */
-    if (at + 1 < nruns(v) && run(v, at + 1)->start == pfn + 1 &&
-        run(v, at + 1)->type == type) {
-        run(v, at)->end = run(v, at + 1)->end;
-        runs_remove(v, at + 1);
+    struct pfn_run *n = pfn < UINT64_MAX ? run_find(v, pfn + 1) : NULL;
+    if (n && n->type == type) {
+        uint64_t end = n->end;
+        run_drop(v, n, m);
+        m->end = end;
     }
-    if (at > 0 && run(v, at - 1)->end + 1 == pfn &&
-        run(v, at - 1)->type == type) {
-        run(v, at - 1)->end = run(v, at)->end;
-        runs_remove(v, at);
+    struct pfn_run *p = pfn > 0 ? run_find(v, pfn - 1) : NULL;
+    if (p && p->type == type) {
+        uint64_t end = m->end;
+        run_drop(v, m, p);
+        p->end = end;
     }
 }
 
@@ -234,6 +374,17 @@ static void type_range_set(struct xs_validate *v, uint64_t first,
 {
     if (type_extends_last(v, first, last, type))
         return;
+    /* below every run, in one step where a pfn at a time could not have
+     * reached the cap (it held at most two runs more on the way) */
+    struct pfn_run *f = v->first_run;
+    if (f && last < f->start && first < last && !v->runs_full &&
+        v->nruns + 2 <= XS_PFN_RUNS_MAX) {
+        if (last + 1 == f->start && f->type == type)
+            f->start = first;
+        else
+            run_add(v, first, last, type);
+        return;
+    }
     xs_validate_type_set(v, first, type);
     if (first == last || type_extends_last(v, first + 1, last, type))
         return;
@@ -244,9 +395,8 @@ static void type_range_set(struct xs_validate *v, uint64_t first,
 /* The type pfn last arrived with, or -1 if it never arrived. */
 int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn)
 {
-    size_t i = run_lower(v, pfn);
-    return i < nruns(v) && run(v, i)->start <= pfn ? (int)run(v, i)->type
-                                                    : -1;
+    const struct pfn_run *r = run_find(v, pfn);
+    return r ? (int)r->type : -1;
 }
 
 /* PAGE_DATA of a PV guest: pfns within the p2m (handle_page_data():
@@ -258,7 +408,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
     uint32_t count = held_pfns(r);
     const uint8_t *pfns = r->body + 8;
     bool reported = false;
-    size_t cursor = 0;
+    size_t cursor[XS_FRAME_LEVELS + 1] = {0};
     v->pt_pages = 0;
     v->rec_min_pfn = UINT64_MAX;
     v->rec_max_pfn = 0;
@@ -290,10 +440,14 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
         }
         /* the p2m frames among pfn..last: arrived as ordinary pages, or
          * overwritten by something else */
-        size_t f = frame_lower(v, pfn, cursor);
-        for (; f < nframes(v) && frame_at(v, f) >> 1 <= last; f++)
-            frame_set(v, f, (frame_at(v, f) >> 1) << 1 | (t == XS_PF_NOTAB));
-        cursor = f;
+        for (unsigned l = 0; l < v->frame_levels; l++) {
+            struct xs_buf *b = frame_level(v, l);
+            size_t f = frame_lower(b, pfn, cursor[l]);
+            for (; f < nframes(b) && frame_at(b, f) >> 1 <= last; f++)
+                frame_set(b, f, (frame_at(b, f) >> 1) << 1 |
+                                    (t == XS_PF_NOTAB));
+            cursor[l] = f;
+        }
         type_range_set(v, pfn, last, t);
     }
 }

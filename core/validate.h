@@ -6,6 +6,11 @@
 
 #include "libxc.h"
 
+struct pfn_run; /* validate.c */
+/* levels of p2m frames after v->frames: each more than twice the size
+ * of the next, so at most 63 for 2^64 frames */
+#define XS_FRAME_LEVELS 63
+
 struct xs_validate {
     struct xs_report *rep;
     struct xs_summary *sum;  /* facts for info, counted as records pass */
@@ -23,12 +28,20 @@ struct xs_validate {
     bool page_data;      /* a PAGE_DATA record seen */
     /* PV: the p2m as the restore will know it */
     bool p2m_known;      /* a well-formed X86_PV_P2M_FRAMES was read */
+    unsigned frame_levels; /* frames and frames_up[] in use */
     uint64_t max_pfn;    /* highest pfn of X86_PV_P2M_FRAMES */
-    struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived */
+    struct xs_buf frames;/* p2m frame pfns: uint64_t pfn << 1 | arrived,
+                            sorted; those of later records in frames_up
+                            until they are merged (validate.c) */
+    struct xs_buf frames_up[XS_FRAME_LEVELS];
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
-    struct xs_buf runs;  /* PV: the last type of every pfn that arrived,
-                            as sorted runs (struct pfn_run) */
+    void *runs;          /* PV: the last type of every pfn that arrived,
+                            as disjoint runs (struct pfn_run) in a
+                            tsearch() tree */
+    struct pfn_run *last_run; /* the run with the highest pfns */
+    struct pfn_run *first_run;/* and with the lowest */
+    size_t nruns;
     bool runs_full;      /* too fragmented to keep: type checks skipped */
     unsigned pt_pages;   /* PV: page-table pages with data in this record */
     uint64_t data_pages; /* pages with data in this PAGE_DATA record */

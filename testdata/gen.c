@@ -91,6 +91,8 @@ static void sde_before_trigger(struct gen *g)
 /* pfn type, as Xen's saver would report it for this made-up guest */
 static unsigned pfn_type(const struct gen *g, uint64_t pfn)
 {
+    if (pfn >= g->o->pages) /* --holes: types alternate, no run merges */
+        return (pfn - g->o->pages) % 2 ? XS_PF_XALLOC : XS_PF_XTAB;
     if (is_pv(g)) {
         if (pfn >= g->p2m_first)
             return XS_PF_NOTAB; /* p2m frames are ordinary pages */
@@ -165,8 +167,9 @@ static void page_batch(struct gen *g, uint64_t first, uint64_t n)
     if (g->o->dirty)
         xs_put_le32(b + 4, 0xdeadbeef);
     for (uint64_t i = 0; i < n; i++) {
-        unsigned t = pfn_type(g, first + i);
-        uint64_t e = (uint64_t)t << XS_PFN_TYPE_SHIFT | (first + i);
+        uint64_t pfn = g->o->descending ? first + n - 1 - i : first + i;
+        unsigned t = pfn_type(g, pfn);
+        uint64_t e = (uint64_t)t << XS_PFN_TYPE_SHIFT | pfn;
         if (g->o->dirty && i % 3 == 0)
             e |= 0x0150000000000000ULL; /* reserved bits 52-59 */
         xs_put_le64(b + 8 + 8 * i, e);
@@ -180,10 +183,11 @@ static void page_batch(struct gen *g, uint64_t first, uint64_t n)
     put(g, h, 8);
     put(g, b, hdr);
     for (uint64_t i = 0; i < n; i++) {
-        unsigned t = pfn_type(g, first + i);
+        uint64_t pfn = g->o->descending ? first + n - 1 - i : first + i;
+        unsigned t = pfn_type(g, pfn);
         if (!xs_pfinfo_has_data(t))
             continue;
-        fill_page(g, first + i, t);
+        fill_page(g, pfn, t);
         put(g, g->page, XS_PAGE_SIZE);
     }
     free(b);
@@ -194,7 +198,8 @@ static void memory(struct gen *g, uint64_t first, uint64_t end)
     sde_before_trigger(g);
     for (uint64_t p = first; p < end && g->rc == 0; p += g->o->batch) {
         uint64_t n = end - p < g->o->batch ? end - p : g->o->batch;
-        page_batch(g, p, n);
+        /* top down: the batch that ends where this one would start */
+        page_batch(g, g->o->descending ? first + (end - p) - n : p, n);
     }
 }
 
@@ -369,7 +374,7 @@ static void p2m_frames(struct gen *g)
         return;
     }
     xs_put_le32(b, 0);
-    xs_put_le32(b + 4, (uint32_t)(g->o->pages - 1));
+    xs_put_le32(b + 4, (uint32_t)(g->o->pages + g->o->holes - 1));
     for (uint64_t i = 0; i < n; i++)
         xs_put_le64(b + 8 + 8 * i, g->p2m_first + i);
     rec(g, XS_REC_X86_PV_P2M_FRAMES, b, (uint32_t)len);
@@ -552,13 +557,20 @@ int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
     g->w = w;
     g->ctx = ctx;
     g->rng = o->seed;
-    if (o->pages < 16 || o->batch == 0 || (o->width != 4 && o->width != 8)) {
+    if (o->pages < 16 || o->batch == 0 || (o->width != 4 && o->width != 8) ||
+        o->holes > UINT32_MAX - o->pages) { /* the p2m's end is 32 bits */
         free(g);
         return -1;
     }
     if (is_pv(g)) {
+        /* the p2m frames are the top data pages; with --holes they must
+         * still leave the low pages (start info, page-table root) alone */
         uint64_t fpp = XS_PAGE_SIZE / o->width;
-        g->p2m_frames = (o->pages - 1) / fpp + 1;
+        g->p2m_frames = (o->pages + o->holes - 1) / fpp + 1;
+        if (g->p2m_frames + 16 > o->pages) {
+            free(g);
+            return -1;
+        }
         g->p2m_first = o->pages - g->p2m_frames;
         g->top_pfn = 8;
     }
@@ -586,7 +598,7 @@ int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
     optional_rec(g);
     if (is_pv(g))
         p2m_frames(g);
-    memory(g, 0, o->pages);
+    memory(g, 0, o->pages + o->holes);
     if (o->verify_rec) {
         rec(g, XS_REC_VERIFY, NULL, 0);
         memory(g, 0, o->pages < 64 ? o->pages : 64);

@@ -25,6 +25,10 @@ struct xs_gen_opts {
     bool dirty;         /* non-zero reserved fields, pfn bits and padding */
     bool zero_pages;    /* every page is zero (compressible, fast) */
     size_t trailing;    /* bytes of junk after END */
+    uint64_t holes;     /* pfns without data above the guest's pages
+                           (XTAB and XALLOC alternating pfn by pfn: each
+                           entry a run of its own); the p2m covers them */
+    bool descending;    /* PAGE_DATA records and their pfns top down */
     /* containers around the libxc stream (CONTRACT 1) */
     enum xs_gen_container {
         XS_GEN_LIBXC, XS_GEN_LIBXL, XS_GEN_XL, XS_GEN_LIBVIRT,

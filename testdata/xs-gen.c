@@ -28,6 +28,9 @@ static void usage(FILE *fp)
             "  --no-policy | --policy  CPUID/MSR policy records (v3 default)\n"
             "  --optional --erratum --verify --checkpoint --dirty\n"
             "  --zero-pages --trailing N\n"
+            "  --holes N               N pfns without data above the pages,\n"
+            "                          types alternating (XTAB, XALLOC)\n"
+            "  --descending            PAGE_DATA and its pfns top down\n"
             "  --container libxc|libxl|xl|libvirt|xenserver   (libxc)\n"
             "  --unterminated          checkpointed libxl: stop after "
             "CHECKPOINT_END\n"
@@ -56,6 +59,8 @@ int main(int argc, char **argv)
         {"dirty", no_argument, NULL, 'D'},
         {"zero-pages", no_argument, NULL, 'Z'},
         {"trailing", required_argument, NULL, 'T'},
+        {"holes", required_argument, NULL, 'H'},
+        {"descending", no_argument, NULL, 'd'},
         {"container", required_argument, NULL, 'K'},
         {"unterminated", no_argument, NULL, 'U'},
         {"migrate", no_argument, NULL, 'M'},
@@ -108,6 +113,8 @@ int main(int argc, char **argv)
         case 'D': o.dirty = true; break;
         case 'Z': o.zero_pages = true; break;
         case 'T': o.trailing = strtoul(optarg, NULL, 0); break;
+        case 'H': o.holes = strtoull(optarg, NULL, 0); break;
+        case 'd': o.descending = true; break;
         case 'K': {
             static const char *const names[] = {"libxc", "libxl", "xl",
                                                 "libvirt", "xenserver"};

@@ -11,6 +11,7 @@
 #include "endian.h"
 #include "libxc.h"
 #include "testutil.h"
+#include "validate.h"
 
 static struct xs_report rep;
 static struct xs_buf a, b, c;
@@ -401,6 +402,337 @@ START_TEST(truncated_pipe_upgrade)
 }
 END_TEST
 
+/* ---- the pfn type runs (validate.c) against a plain array ---------- */
+
+enum { MODEL_N = 4096 };
+static int model[MODEL_N];
+
+static uint64_t model_rand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* Every pfn's type, and the number of runs: as many as the model has
+ * maximal runs of one type (a run left unmerged, or merged too far, is a
+ * fault even where the types still read right: the cap counts runs). */
+static void model_check(const struct xs_validate *v)
+{
+    size_t runs = 0;
+    for (unsigned i = 0; i < MODEL_N; i++) {
+        ck_assert_msg(xs_validate_type_get(v, i) == model[i],
+                      "pfn %u: type %d, model %d", i,
+                      xs_validate_type_get(v, i), model[i]);
+        runs += model[i] >= 0 && (i == 0 || model[i - 1] != model[i]);
+    }
+    ck_assert_int_eq(xs_validate_type_get(v, MODEL_N), -1);
+    ck_assert_int_eq(xs_validate_type_get(v, UINT64_C(1) << 40), -1);
+    ck_assert_uint_eq(v->nruns, runs);
+    ck_assert(!v->runs_full);
+}
+
+static void model_set(struct xs_validate *v, unsigned pfn, unsigned t)
+{
+    xs_validate_type_set(v, pfn, t);
+    model[pfn] = (int)t;
+}
+
+/* A PAGE_DATA of no-data entries (count entries from e[]) through the
+ * validator: its runs go through type_range_set(). */
+static void model_page_data(struct xs_validate *v, const uint64_t *e,
+                            uint32_t count, int64_t index)
+{
+    static uint8_t pd[8 + 8 * 1024];
+    xs_put_le32(pd, count);
+    xs_put_le32(pd + 4, 0);
+    for (uint32_t i = 0; i < count; i++) {
+        xs_put_le64(pd + 8 + 8 * (size_t)i, e[i]);
+        model[e[i] & XS_PFN_MASK] = (int)xs_pfn_type(e[i]);
+    }
+    struct xs_record r = {.type = XS_REC_PAGE_DATA, .length = 8 + 8 * count,
+                          .held = 8 + 8 * count, .body = pd,
+                          .offset = 0x1000, .index = index};
+    xs_validate_record(v, &r);
+}
+
+START_TEST(type_runs_match_model)
+{
+    /* Random sequences in every order a stream can take: descending
+     * sweeps with alternating types, random pfns and types overwriting
+     * each other, ascending sweeps (the fast path), and PAGE_DATA runs of
+     * random lengths in random and descending order. */
+    static const unsigned types[] = {XS_PF_NOTAB, XS_PF_L1TAB, XS_PF_L2TAB,
+                                     XS_PF_L4TAB_PIN, XS_PF_XTAB,
+                                     XS_PF_XALLOC, XS_PF_BROKEN};
+    enum { NT = sizeof(types) / sizeof(types[0]) };
+    struct xs_report r;
+    struct xs_summary sum;
+    struct xs_validate v;
+    uint64_t seed = 0x5eed + (uint64_t)_i;
+    static uint64_t e[1024];
+    xs_report_init(&r, "model");
+    memset(&sum, 0, sizeof(sum));
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned i = 0; i < MODEL_N; i++)
+        model[i] = -1;
+    unsigned ntypes = 2 + (unsigned)_i % (NT - 1); /* few types merge more */
+    for (int round = 0; round < 6; round++) {
+        switch ((round + _i) % 4) {
+        case 0: /* top down, alternating (or random) types */
+            for (unsigned p = MODEL_N; p-- > 0;)
+                model_set(&v, p, types[_i % 2 ? p % 2 + 4
+                                              : model_rand(&seed) % ntypes]);
+            break;
+        case 1: /* random pfns and types */
+            for (unsigned k = 0; k < 3 * MODEL_N; k++)
+                model_set(&v, (unsigned)(model_rand(&seed) % MODEL_N),
+                          types[model_rand(&seed) % ntypes]);
+            break;
+        case 2: /* ascending stretches of one type */
+            for (unsigned p = 0; p < MODEL_N;) {
+                unsigned len = 1 + (unsigned)(model_rand(&seed) % 300);
+                unsigned t = types[model_rand(&seed) % ntypes];
+                for (unsigned k = 0; k < len && p < MODEL_N; k++)
+                    model_set(&v, p++, t);
+            }
+            break;
+        default: { /* PAGE_DATA runs, random or top down */
+            bool down = model_rand(&seed) % 2;
+            for (int rec = 0; rec < 8; rec++) {
+                uint32_t count = 0;
+                unsigned top = MODEL_N;
+                while (count < 1024) {
+                    unsigned len = 1 + (unsigned)(model_rand(&seed) % 40);
+                    unsigned t = types[4 + model_rand(&seed) % 3];
+                    if (len > 1024 - count)
+                        len = 1024 - count;
+                    unsigned start =
+                        down ? (top > len ? top - len : 0)
+                             : (unsigned)(model_rand(&seed) %
+                                          (MODEL_N - len));
+                    top = start ? start : MODEL_N;
+                    for (unsigned k = 0; k < len; k++)
+                        e[count++] = (uint64_t)t << XS_PFN_TYPE_SHIFT |
+                                     (start + k);
+                }
+                model_page_data(&v, e, count, rec);
+            }
+            break;
+        }
+        }
+        model_check(&v);
+    }
+    /* and one pfn at a time, checked after each: every split and merge */
+    for (unsigned k = 0; k < 600; k++) {
+        unsigned p = (unsigned)(model_rand(&seed) % 64) + 1000;
+        model_set(&v, p, types[model_rand(&seed) % 3]);
+        for (unsigned q = 990; q < 1074; q++)
+            ck_assert_int_eq(xs_validate_type_get(&v, q), model[q]);
+    }
+    model_check(&v);
+    xs_validate_free(&v);
+    ck_assert_uint_eq(v.nruns, 0);
+    xs_report_free(&r);
+}
+END_TEST
+
+START_TEST(p2m_frames_levels_match_model)
+{
+    /* Many X86_PV_P2M_FRAMES records (the frames kept in merged levels)
+     * between PAGE_DATA records, against a per-pfn model of what the
+     * validator has always said: a listed frame has arrived while the
+     * last page data for it was NOTAB (a frame listed again keeps its
+     * state); at END the lowest frame not arrived is reported. */
+    enum { SPAN = 160 };
+    static bool listed[SPAN], arrived[SPAN];
+    static uint8_t body[8 + 8 * 64];
+    struct xs_report r;
+    struct xs_summary sum;
+    struct xs_validate v;
+    uint64_t seed = 0xf4a3e5 + (uint64_t)_i;
+    xs_report_init(&r, "frames");
+    memset(&sum, 0, sizeof(sum));
+    memset(listed, 0, sizeof(listed));
+    memset(arrived, 0, sizeof(arrived));
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    uint8_t info[8] = {8, 4};
+    struct xs_record rec = {.type = XS_REC_X86_PV_INFO, .length = 8,
+                            .held = 8, .body = info};
+    xs_validate_record(&v, &rec);
+    rec = (struct xs_record){.type = XS_REC_STATIC_DATA_END, .index = 1};
+    xs_validate_record(&v, &rec);
+    unsigned nrec = 20 + (unsigned)(model_rand(&seed) % 300);
+    for (unsigned k = 0; k < nrec; k++) {
+        if (model_rand(&seed) % 3 == 0 || k < 2) {
+            /* frames 0..n-1 of the p2m: n pfns from the span */
+            unsigned n = 1 + (unsigned)(model_rand(&seed) %
+                                        (_i % 2 ? 4 : 40));
+            xs_put_le32(body, 0);
+            xs_put_le32(body + 4, (n - 1) * 512 + 511);
+            for (unsigned i = 0; i < n; i++) {
+                unsigned pfn = (unsigned)(model_rand(&seed) % SPAN);
+                xs_put_le64(body + 8 + 8 * i, pfn);
+                listed[pfn] = true; /* arrived stays as it was */
+            }
+            rec = (struct xs_record){.type = XS_REC_X86_PV_P2M_FRAMES,
+                                     .length = 8 + 8 * n, .held = 8 + 8 * n,
+                                     .body = body, .index = 2 + k};
+            xs_validate_record(&v, &rec);
+        } else {
+            /* PAGE_DATA of runs without data, or NOTAB / L1TAB entries
+             * whose pages the validator does not read */
+            uint32_t count = 0;
+            while (count < 64) {
+                unsigned len = 1 + (unsigned)(model_rand(&seed) % 8);
+                unsigned start = (unsigned)(model_rand(&seed) % SPAN);
+                static const unsigned ts[] = {XS_PF_NOTAB, XS_PF_NOTAB,
+                                              XS_PF_L1TAB, XS_PF_XTAB};
+                unsigned t = ts[model_rand(&seed) % 4];
+                bool down = model_rand(&seed) % 2;
+                for (unsigned i = 0; i < len && count < 64; i++) {
+                    unsigned pfn = (down ? start + SPAN - i : start + i) %
+                                   SPAN;
+                    xs_put_le64(body + 8 + 8 * count++,
+                                (uint64_t)t << XS_PFN_TYPE_SHIFT | pfn);
+                    if (listed[pfn])
+                        arrived[pfn] = t == XS_PF_NOTAB;
+                }
+            }
+            xs_put_le32(body, count);
+            xs_put_le32(body + 4, 0);
+            rec = (struct xs_record){.type = XS_REC_PAGE_DATA,
+                                     .length = 8 + 8 * count,
+                                     .held = 8 + 8 * count, .body = body,
+                                     .index = 2 + k};
+            xs_validate_record(&v, &rec);
+        }
+    }
+    ck_assert_uint_le(v.frame_levels, XS_FRAME_LEVELS + 1);
+    rec = (struct xs_record){.type = XS_REC_END, .index = 2 + nrec};
+    xs_validate_record(&v, &rec);
+    ck_assert_uint_le(v.frame_levels, 1);
+    int want = -1;
+    for (unsigned p = 0; p < SPAN && want < 0; p++)
+        if (listed[p] && !arrived[p])
+            want = (int)p;
+    const struct xs_finding *f = xs_report_find(&r, "libxc.p2m_frames.missing");
+    if (want < 0) {
+        ck_assert_ptr_null(f);
+    } else {
+        char msg[64];
+        ck_assert_ptr_nonnull(f);
+        snprintf(msg, sizeof(msg), "p2m frame pfn 0x%x never", (unsigned)want);
+        ck_assert_msg(strstr(f->msg, msg), "%s, want pfn 0x%x", f->msg,
+                      (unsigned)want);
+    }
+    xs_validate_free(&v);
+    xs_report_free(&r);
+}
+END_TEST
+
+START_TEST(type_runs_cap)
+{
+    /* 2^18 runs are kept (pfns top down, alternating types); the next run
+     * stops the checks that need them, exactly there */
+    struct xs_report r;
+    struct xs_summary sum;
+    struct xs_validate v;
+    const unsigned max = 1u << 18;
+    xs_report_init(&r, "cap");
+    memset(&sum, 0, sizeof(sum));
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned p = max; p-- > 0;)
+        xs_validate_type_set(&v, 10 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    ck_assert_uint_eq(v.nruns, max);
+    ck_assert(!v.runs_full);
+    for (unsigned p = 0; p < max; p += 4099)
+        ck_assert_int_eq(xs_validate_type_get(&v, 10 + p),
+                         p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    /* retyping a pfn to its neighbours' type merges three runs into one */
+    xs_validate_type_set(&v, 10 + 1, XS_PF_NOTAB);
+    ck_assert_uint_eq(v.nruns, max - 2);
+    /* a split into three needs two more: one is still there, the next
+     * run is not */
+    xs_validate_type_set(&v, 10 + 1, XS_PF_XTAB);
+    ck_assert_uint_eq(v.nruns, max);
+    ck_assert(!v.runs_full);
+    /* merged again, one run elsewhere: a split into three is one too many */
+    xs_validate_type_set(&v, 10 + 1, XS_PF_NOTAB);
+    xs_validate_type_set(&v, 5, XS_PF_XTAB);
+    ck_assert_uint_eq(v.nruns, max - 1);
+    ck_assert(!v.runs_full);
+    xs_validate_type_set(&v, 10 + 1, XS_PF_XTAB);
+    ck_assert(v.runs_full);
+    /* and at 2^18 runs a new one, not next to any */
+    xs_validate_free(&v);
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned p = 0; p < max; p++)
+        xs_validate_type_set(&v, 10 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    ck_assert(!v.runs_full);
+    xs_validate_type_set(&v, 5, XS_PF_NOTAB);
+    ck_assert(v.runs_full);
+    /* a PAGE_DATA run of two pfns just below 2^18 - 1 runs top down, of
+     * the lowest run's type: a pfn at a time it held one run too many on
+     * the way, so the checks stop there too */
+    xs_validate_free(&v);
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned p = max - 1; p-- > 0;)
+        xs_validate_type_set(&v, 100 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    ck_assert_uint_eq(v.nruns, max - 1);
+    uint8_t pd[8 + 16];
+    xs_put_le32(pd, 2);
+    xs_put_le32(pd + 4, 0);
+    xs_put_le64(pd + 8, 98);
+    xs_put_le64(pd + 16, 99);
+    struct xs_record rec = {.type = XS_REC_PAGE_DATA, .length = sizeof(pd),
+                            .held = sizeof(pd), .body = pd, .index = 1};
+    xs_validate_record(&v, &rec);
+    ck_assert(v.runs_full);
+    /* with one run fewer it fits, in one run with the lowest */
+    xs_validate_free(&v);
+    xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
+    for (unsigned p = max - 2; p-- > 0;)
+        xs_validate_type_set(&v, 100 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
+    xs_validate_record(&v, &rec);
+    ck_assert(!v.runs_full);
+    ck_assert_uint_eq(v.nruns, max - 2);
+    ck_assert_int_eq(xs_validate_type_get(&v, 98), XS_PF_NOTAB);
+    ck_assert_int_eq(xs_validate_type_get(&v, 97), -1);
+    xs_validate_free(&v);
+    xs_report_free(&r);
+}
+END_TEST
+
+START_TEST(descending_holes_verdicts)
+{
+    /* The same guest with pfns without data sent bottom up and top down:
+     * the same verdict and counts; and the top-down one upgrades to
+     * bytes that verify. */
+    struct xs_gen_opts o;
+    struct xs_summary s1, s2;
+    small(&o, XS_GUEST_X86_PV, _i ? 4 : 8, 3);
+    o.pages = 600;
+    o.holes = 20000;
+    o.batch = 333;
+    tu_gen(&o, &a);
+    o.descending = true;
+    tu_gen(&o, &b);
+    struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s1), XS_OK);
+    xs_in_close(in);
+    in = tu_in_mem(b.p, b.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s2), XS_OK);
+    xs_in_close(in);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(s1.pages, s2.pages);
+    ck_assert_uint_ge(s1.page_types[XS_PF_XTAB], 10000);
+    for (unsigned t = 0; t < 16; t++)
+        ck_assert_uint_eq(s2.page_types[t], s1.page_types[t]);
+    ck_assert_int_eq(tu_upgrade(&b, &c, &rep, false), XS_OK);
+    ck_assert_int_eq(tu_verify(&c, &rep), XS_OK);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     int combos = 3 * F_NR;
@@ -428,6 +760,15 @@ static Suite *suite(void)
     tcase_add_loop_test(t, truncated_everywhere, 0, 3);
     tcase_add_loop_test(t, truncated_upgrade_everywhere, 0, 3);
     tcase_add_test(t, truncated_pipe_upgrade);
+    suite_add_tcase(s, t);
+
+    t = tcase_create("type runs");
+    tcase_set_timeout(t, 120);
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_loop_test(t, type_runs_match_model, 0, 8);
+    tcase_add_test(t, type_runs_cap);
+    tcase_add_loop_test(t, p2m_frames_levels_match_model, 0, 64);
+    tcase_add_loop_test(t, descending_holes_verdicts, 0, 2);
     suite_add_tcase(s, t);
     return s;
 }
