@@ -21,8 +21,11 @@
  *
  * The model costs at most 64 bytes per distinct pfn with data (16-byte
  * slots, the table doubled when 3/4 full: 21-43 bytes each, and while it
- * doubles the old and the new table are both held) plus 48 bytes per item:
- * a 4 GiB guest at most 64 MiB. */
+ * doubles the old and the new table are both held) plus at most 80 bytes
+ * per distinct item key (48 for the item, 16-32 in its index), at most
+ * XS_DIFF_ITEMS of them: a 4 GiB guest at most 64 MiB, and 20 MiB more
+ * at the item limit. */
+#define XS_DIFF_ITEMS (1u << 18)
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -51,6 +54,10 @@ struct xs_image {
     size_t nslots, used;
     struct item *items;
     size_t nitems, capitems;
+    size_t *index;   /* open hash of items by key: position + 1, 0 empty */
+    size_t nindex;
+    bool too_many;   /* more than XS_DIFF_ITEMS distinct keys */
+    size_t made, last_made; /* items the current record made, the last */
     uint64_t seq;
     bool failed;     /* out of memory */
     size_t fold;     /* the item the current record made, or SIZE_MAX:
@@ -130,11 +137,76 @@ static const uint64_t *page_get(const struct xs_image *m, uint64_t pfn)
     return e[0] ? e : NULL;
 }
 
+/* Where an item's key probes first (seeded like mix()). */
+static uint64_t key_mix(const struct xs_image *m, uint8_t kind, uint32_t type,
+                        uint64_t a, uint64_t b)
+{
+    uint64_t k[3] = {(uint64_t)kind << 32 | type, a, b};
+    return XXH3_64bits_withSeed(k, sizeof(k), m->key);
+}
+
+static size_t *index_of(const struct xs_image *m, uint8_t kind, uint32_t type,
+                        uint64_t a, uint64_t b)
+{
+    for (size_t i = key_mix(m, kind, type, a, b) & (m->nindex - 1);;
+         i = (i + 1) & (m->nindex - 1)) {
+        size_t at = m->index[i];
+        if (!at)
+            return &m->index[i];
+        const struct item *it = &m->items[at - 1];
+        if (it->kind == kind && it->type == type && it->a == a && it->b == b)
+            return &m->index[i];
+    }
+}
+
+/* The index doubled when half full: probes stay short. */
+static bool index_room(struct xs_image *m)
+{
+    if (2 * (m->nitems + 1) <= m->nindex)
+        return true;
+    size_t n = m->nindex ? 2 * m->nindex : 256;
+    size_t *old = m->index, nold = m->nindex;
+    if (!(m->index = calloc(n, sizeof(*m->index)))) {
+        m->index = old;
+        return false;
+    }
+    m->nindex = n;
+    for (size_t i = 0; i < nold; i++)
+        if (old[i]) {
+            const struct item *it = &m->items[old[i] - 1];
+            *index_of(m, it->kind, it->type, it->a, it->b) = old[i];
+        }
+    free(old);
+    return true;
+}
+
+/* An item: a key seen before is replaced where it stands (the last of a
+ * key wins), so memory grows with distinct keys, not with records; past
+ * XS_DIFF_ITEMS of them the image is not compared (a bound for any
+ * input: a real guest has a few per vCPU, CPUID leaf and MSR). */
 static void item(struct xs_image *m, enum xs_diff_kind kind, uint32_t type,
                  uint64_t a, uint64_t b, uint64_t value, bool exact)
 {
     if (m->failed)
         return;
+    if (!index_room(m)) {
+        m->failed = true;
+        return;
+    }
+    size_t *at = index_of(m, (uint8_t)kind, type, a, b);
+    if (*at) {
+        struct item *it = &m->items[*at - 1];
+        it->value = value;
+        it->exact = exact;
+        it->seq = m->seq++;
+        m->made++;
+        m->last_made = *at - 1;
+        return;
+    }
+    if (m->nitems == XS_DIFF_ITEMS) {
+        m->failed = m->too_many = true;
+        return;
+    }
     if (m->nitems == m->capitems) {
         size_t n = m->capitems ? 2 * m->capitems : 64;
         struct item *v = realloc(m->items, n * sizeof(*v));
@@ -145,9 +217,12 @@ static void item(struct xs_image *m, enum xs_diff_kind kind, uint32_t type,
         m->items = v;
         m->capitems = n;
     }
-    m->items[m->nitems++] = (struct item){
+    m->items[m->nitems] = (struct item){
         .kind = (uint8_t)kind, .exact = exact, .type = type, .a = a, .b = b,
         .value = value, .seq = m->seq++};
+    *at = m->nitems + 1;
+    m->made++;
+    m->last_made = m->nitems++;
 }
 
 static uint64_t hash(const void *p, size_t n)
@@ -274,7 +349,7 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
 static void on_record(void *ctx, const char *layer, const struct xs_record *r)
 {
     struct xs_image *m = ctx;
-    size_t before = m->nitems;
+    m->made = 0;
     if (strcmp(layer, "libxc") == 0)
         libxc_record(m, r);
     else if (r->type == XS_LREC_EMULATOR_XENSTORE_DATA ||
@@ -284,7 +359,7 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
         item(m, XS_DK_EMULATOR, r->type, id, 0,
              r->held > 8 ? hash(r->body + 8, r->held - 8) : 0, false);
     }
-    m->fold = m->nitems == before + 1 ? before : SIZE_MAX;
+    m->fold = m->made == 1 ? m->last_made : SIZE_MAX;
 }
 
 /* The payload of a record whose held part made an item: folded into that
@@ -335,7 +410,14 @@ int xs_image_read(struct xs_in *in, struct xs_report *rep,
     struct xs_visitor v = {.header = on_header, .record = on_record,
                            .page = on_page, .payload = on_payload, .ctx = m};
     int rc = xs_walk(in, rep, sum, &v);
-    if (rc == XS_OK && m->failed) {
+    if (rc == XS_OK && m->too_many) {
+        xs_report_add(rep, XS_SEV_ERROR, "io", xs_in_offset(in), -1, "input",
+                      "cannot compare: more than %u distinct records, vCPU "
+                      "contexts, params and policy entries (diff's limit; no "
+                      "guest Xen saves has as many)",
+                      (unsigned)XS_DIFF_ITEMS);
+        rc = XS_IO;
+    } else if (rc == XS_OK && m->failed) {
         xs_report_add(rep, XS_SEV_ERROR, "io", xs_in_offset(in), -1, "input",
                       "cannot compare: out of memory after %zu pages",
                       m->used);
@@ -355,6 +437,7 @@ void xs_image_free(struct xs_image *img)
         return;
     free(img->slots);
     free(img->items);
+    free(img->index);
     free(img);
 }
 

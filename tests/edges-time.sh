@@ -171,5 +171,33 @@ else
     [ "${rss:-999999}" -lt 32768 ] && ok || bad "diff pv: peak RSS ${rss:-?} KiB for 8191 data pages"
 fi
 
+# ---- diff's items: one per distinct key, and a limit ------------------------
+# 200000 optional records of one type (the last wins: one item) and 300000
+# of distinct types (past diff's limit of 2^18 distinct keys: refused, exit
+# 3, in bounded memory); each record 8 bytes of input
+"$GEN" --pages 512 -o "$T/small.img" || exit 1
+python3 - "$T" <<'PY' || exit 1
+import struct, sys
+t = sys.argv[1]
+b = open(t + "/small.img", "rb").read()
+at = 40  # after the image and domain headers
+one = struct.pack("<II", 0x80000055, 0) * 200000
+many = b"".join(struct.pack("<II", 0x80000000 + i, 0) for i in range(300000))
+open(t + "/opt-one.img", "wb").write(b[:at] + one + b[at:])
+open(t + "/opt-many.img", "wb").write(b[:at] + many + b[at:])
+PY
+timed 0 "diff of 200000 records of one type" "$XS" diff "$T/opt-one.img" "$T/opt-one.img"
+timed 3 "diff past 2^18 distinct records" "$XS" diff "$T/opt-many.img" "$T/opt-many.img"
+grep -q "cannot compare: more than 262144 distinct records" "$T/err" && ok ||
+    bad "diff past the item limit: $(head -c 300 "$T/err")"
+if [ "$ASAN" = 0 ]; then
+    /usr/bin/time -f %M -o "$T/rss" "$XS" diff "$T/opt-one.img" "$T/opt-one.img" >/dev/null 2>&1
+    rss=$(tail -1 "$T/rss")
+    [ "${rss:-999999}" -lt 16384 ] && ok || bad "diff of 200000 records of one type: peak RSS ${rss:-?} KiB"
+    /usr/bin/time -f %M -o "$T/rss" "$XS" diff "$T/opt-many.img" "$T/opt-many.img" >/dev/null 2>&1
+    rss=$(tail -1 "$T/rss")
+    [ "${rss:-999999}" -lt 65536 ] && ok || bad "diff past the item limit: peak RSS ${rss:-?} KiB"
+fi
+
 echo "edges-time: $pass passed, $fail failed"
 [ "$fail" = 0 ]
