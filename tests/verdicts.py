@@ -8,7 +8,8 @@ Every case goes through `verify FILE`, `verify -` fed by a pipe and
 error rule (--json).  A sample also goes through `upgrade -o OUT` from the
 file, the pipe and the .gz, each OUT existing beforehand: the exit statuses
 must agree, a refused run must leave OUT as it was, and successful outputs
-must be identical and verify.
+must be identical and verify; and through `digest` from all three: the same
+exit status and digests.
 
 The cases: the regressions below (the start info page sent again, and
 every disagreement this harness found), every fault of the malformed
@@ -37,7 +38,7 @@ XS, GEN, DIR = sys.argv[1], sys.argv[2], sys.argv[3]
 MUTANTS = int(os.environ.get("XS_VERDICT_MUTANTS", "2000"))
 SEED = int(os.environ.get("XS_VERDICT_SEED", "1"))
 JOBS = int(os.environ.get("XS_VERDICT_JOBS", "2"))
-UPGRADE_EVERY = 5      # mutants that also go through upgrade: 1 in 5
+UPGRADE_EVERY = int(os.environ.get("XS_VERDICT_UPGRADE_EVERY", "5"))
 START_INFO_PFN = 5     # where xs-gen puts a PV guest's start info page
 SENTINEL = b"an earlier file that a refused upgrade must leave alone\n"
 
@@ -141,6 +142,72 @@ def resend_record(rnd):
     return le32(1) + le32(len(body)) + body, kind
 
 
+def pages(buf, rs):
+    """(pfn, type, offset of its page or None) of every libxc PAGE_DATA
+    entry, in stream order."""
+    out = []
+    for o, n, r in rs:
+        if r["layer"] != "libxc" or r["type"] != "PAGE_DATA" or n < 16:
+            continue
+        count = struct.unpack_from("<I", buf, o + 8)[0]
+        if 16 + 8 * count > n:
+            continue
+        at = o + 16 + 8 * count
+        for i in range(count):
+            e = struct.unpack_from("<Q", buf, o + 16 + 8 * i)[0]
+            t = e >> 60
+            data = t < 13 and at + 4096 <= o + n  # not BROKEN, XALLOC, XTAB
+            out.append((e & ((1 << 52) - 1), t, o + 16 + 8 * i,
+                        at if data else None))
+            at += 4096 if data else 0
+    return out
+
+
+def mutate_page(rnd, buf, rs):
+    """A fault aimed at what a pipe must judge as pages pass: the start
+    info page, page-table pages, pfn types, vcpu 0's start info pfn."""
+    ps = pages(buf, rs)
+    si = [p for p in ps if p[0] == START_INFO_PFN and p[3] is not None]
+    pt = [p for p in ps if p[1] & 7 and p[3] is not None]
+    vcpu0 = [x for x in rs if x[2]["type"] == "X86_PV_VCPU_BASIC" and
+             x[1] > 16 and struct.unpack_from("<I", buf, x[0] + 8)[0] == 0]
+    what = rnd.choice(("si", "si", "pt", "type", "edx", "spray"))
+    data = [p for p in ps if p[3] is not None and not p[1] & 7]
+    if what == "spray" and data:
+        # many pages that look like a start info page (a pipe keeps them
+        # all), some naming pfns beyond the p2m; the real one perhaps not
+        n = rnd.randint(1, len(data))
+        for p in rnd.sample(data, n):
+            buf[p[3]:p[3] + 4] = b"xen-"
+            if rnd.random() < 0.3:
+                buf[p[3] + 56:p[3] + 64] = le64(0x100000)
+        if si and rnd.random() < 0.5:
+            buf[si[-1][3]] ^= 0x20
+        return "%u pages given the magic" % n
+    if what == "si" and si:
+        p = rnd.choice(si)[3] + rnd.choice((0, 1, 2, 3, 44, 48, 52, 56, 60,
+                                             72, 76, rnd.randrange(4096)))
+        buf[p] ^= 1 << rnd.randrange(8)
+        return "start info page byte 0x%x" % p
+    if what == "pt" and pt:
+        p = rnd.choice(pt)[3] + 8 * rnd.randrange(512) + rnd.randrange(8)
+        buf[p] ^= 1 << rnd.randrange(8)
+        return "page-table page byte 0x%x" % p
+    if what == "type" and ps:
+        e = rnd.choice(si + ps[:64] if si else ps)
+        t = rnd.choice((0, 1, 2, 3, 4, 9, 10, 15, 0x9, 0xd))
+        buf[e[2] + 7] = (buf[e[2] + 7] & 0x0f) | t << 4
+        return "pfn 0x%x type %u -> %u" % (e[0], e[1], t)
+    if vcpu0:
+        o = vcpu0[0][0]
+        w = 8 if vcpu0[0][2]["length"] - 8 == 5168 else 4
+        edx = o + 16 + (616 if w == 8 else 524)
+        pfn = rnd.choice([p[0] for p in ps] or [0])
+        buf[edx:edx + w] = le64(pfn)[:w]
+        return "vcpu 0's start info pfn -> 0x%x" % pfn
+    return "no page to aim at"
+
+
 def mutate(rnd, data, recs):
     """One mutation of data; (bytes, what was done)."""
     buf = bytearray(data)
@@ -150,7 +217,28 @@ def mutate(rnd, data, recs):
     # one may land askew: a mutation all the same)
     rs = [x for x in framed(recs) if x[0] + x[1] <= len(buf)]
     kind = rnd.choice(("flip", "flip", "flip", "truncate", "dup", "remove",
-                       "length", "resend", "resend"))
+                       "length", "resend", "resend", "page", "page",
+                       "head", "trail"))
+    if kind == "page":
+        return bytes(buf), mutate_page(rnd, buf, rs)
+    if kind == "head":
+        # a container's header, or what follows it (layers other than
+        # libxc/libxl frame their records their own way)
+        heads = [r for r in recs if r["layer"] not in ("libxc", "libxl") or
+                 r["type"] == "header"]
+        r = rnd.choice(heads)
+        at = min(r["offset"] + rnd.randrange(max(1, r["length"] + 16)),
+                 len(buf) - 1)
+        v = rnd.choice((1 << rnd.randrange(8), rnd.getrandbits(8) | 1))
+        buf[at] ^= v
+        return bytes(buf), "flip %s %s byte 0x%x^0x%02x" % (
+            r["layer"], r["type"], at, v)
+    if kind == "trail":
+        tail = rnd.choice((b"\0" * rnd.randint(1, 64),
+                           bytes(rnd.getrandbits(8) for _ in range(
+                               rnd.randint(1, 300))),
+                           le32(0) + le32(0), b"GO\n"))
+        return bytes(buf) + tail, "%u bytes appended" % len(tail)
     if kind == "resend":
         pds = [x for x in rs if x[2]["layer"] == "libxc" and
                x[2]["type"] == "PAGE_DATA"]
@@ -257,6 +345,26 @@ def si_page(magic=True, store=6, console=7, width=8):
     return bytes(p)
 
 
+def spray(name, n, store=6, last=True, si_store=None):
+    """base name's image with the magic written at the start of n ordinary
+    pages other than the start info page, naming xenstore pfn store; with
+    last false, the start info page's own magic broken; si_store: its
+    xenstore pfn (64-bit)."""
+    data, recs = base(name)
+    buf = bytearray(data)
+    ps = [p for p in pages(buf, framed(recs))
+          if p[3] is not None and not p[1] & 7 and p[0] != START_INFO_PFN]
+    for p in ps[:n]:
+        buf[p[3]:p[3] + 4] = b"xen-"
+        buf[p[3] + 56:p[3] + 64] = le64(store)
+    si = [p for p in pages(buf, framed(recs)) if p[0] == START_INFO_PFN]
+    if not last:
+        buf[si[-1][3]] = ord("X")
+    if si_store is not None:
+        buf[si[-1][3] + 56:si[-1][3] + 64] = le64(si_store)
+    return bytes(buf)
+
+
 # name -> (builder, the first error rule every path must give, or None)
 REGRESSIONS = {
     # the start info page sent again without start_info's magic: the file
@@ -279,6 +387,14 @@ REGRESSIONS = {
                                       again=si_page()), None),
     "si-resend-back-pv32": (lambda: resend("libxc-pv32-v3", bytes(4096),
                                            again=si_page(width=4)), None),
+    # more pages with the magic than a pipe once kept (16): it gave up
+    # and passed what a file refused
+    "si-many-broken": (lambda: spray("libxc-pv64-v3", 100, last=False),
+                       "libxc.start_info.magic"),
+    "si-many-ok": (lambda: spray("xl-pv64-v2", 150, store=0x100000), None),
+    "si-many-range": (lambda: spray("libxl-pv64-v2", 40,
+                                    si_store=0x100000),
+                      "libxc.start_info.range"),
     # sent again with the magic: the newer copy counts
     "si-resend-ok": (lambda: resend("libxl-pv64-v3", si_page(store=7)),
                      None),
@@ -373,11 +489,24 @@ def check(task):
             if rc != 0:
                 faults.append("upgrade's output fails verify: %s" %
                               first_error(out))
+        # digest runs the upgrade chain into hashes: the same verdict and
+        # the same digests (the name column aside)
+        dg = {k: run(["digest"] + args, inp) for k, args, inp in
+              (("file", [path], None), ("pipe", ["-"], data),
+               ("gzip", [gz], None))}
+        dg = {k: (rc, [ln.split()[:3] if ln[:1].isspace() else
+                       ln.split()[:1] for ln in out.splitlines()])
+              for k, (rc, out) in dg.items()}
+        if len(set(repr(v) for v in dg.values())) != 1:
+            faults.append("digest: " + ", ".join(
+                "%s exit %s" % (k, v[0]) for k, v in dg.items()) +
+                (" (digests differ)" if len(set(v[0] for v in dg.values()))
+                 == 1 else ""))
     if faults:
         keep = os.path.join(DIR, "fail-%s-%s.img" % (kind, key))
         open(keep, "wb").write(data)
         faults = ["%s (%s; image %s)" % (f, what, keep) for f in faults]
-    return task, faults
+    return task, faults, seen["file"]
 
 
 def main():
@@ -388,14 +517,20 @@ def main():
     tasks += [("corpus", i) for i in range(len(corpus_cases.CASES))]
     tasks += [("mutant", SEED + i) for i in range(MUTANTS)]
     passed = failed = 0
+    rules = {}
     with multiprocessing.Pool(JOBS) as pool:
-        for task, faults in pool.imap_unordered(check, tasks, chunksize=4):
+        for task, faults, verdict in pool.imap_unordered(check, tasks,
+                                                         chunksize=4):
+            rules[verdict] = rules.get(verdict, 0) + 1
             if faults:
                 failed += 1
                 for f in faults:
                     print("FAIL %s %s: %s" % (task[0], task[1], f))
             else:
                 passed += 1
+    if os.environ.get("XS_VERDICT_STATS"):
+        for (rc, rule), n in sorted(rules.items(), key=lambda x: -x[1]):
+            print("%6d exit %s %s" % (n, rc, rule or ""))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
