@@ -473,6 +473,16 @@ def check(task):
             if rc != 0 and outs[k][1] != SENTINEL:
                 faults.append("upgrade %s: exit %s, yet OUT was replaced" %
                               (k, rc))
+        # and to standard output, a pipe here (splice rather than a
+        # file's copy paths)
+        for k, args, inp in (("file>pipe", [path], None),
+                             ("pipe>pipe", ["-"], data)):
+            try:
+                p = subprocess.run([XS, "upgrade"] + args, input=inp,
+                                   capture_output=True, timeout=120)
+                outs[k] = (p.returncode, p.stdout)
+            except subprocess.TimeoutExpired:
+                outs[k] = ("timeout", b"")
         rcs = {k: v[0] for k, v in outs.items()}
         if want and rcs["pipe"] != 1:
             faults.append("upgrade pipe: exit %s, expected 1" % rcs["pipe"])
@@ -489,6 +499,17 @@ def check(task):
             if rc != 0:
                 faults.append("upgrade's output fails verify: %s" %
                               first_error(out))
+        # info, and verify with an older Xen's rules: the same verdict
+        for cmd in (["info", "--json"], ["verify", "--json", "--xen", "4.13"]):
+            got = {k: run(cmd + args, inp) for k, args, inp in
+                   (("file", [path], None), ("pipe", ["-"], data),
+                    ("gzip", [gz], None))}
+            got = {k: (rc, first_error(out) if cmd[0] == "verify" else None)
+                   for k, (rc, out) in got.items()}
+            if len(set(got.values())) != 1:
+                faults.append("%s: " % " ".join(cmd) + ", ".join(
+                    "%s exit %s %s" % (k, rc, rule or "")
+                    for k, (rc, rule) in got.items()))
         # digest runs the upgrade chain into hashes: the same verdict and
         # the same digests (the name column aside)
         dg = {k: run(["digest"] + args, inp) for k, args, inp in
