@@ -427,8 +427,9 @@ static int check_start_info(struct job *j)
         xs_validate_start_info(v, j->page, at, index);
         return XS_OK;
     }
-    /* no page of that pfn with data among the records (the type says it
-     * has one: only past page_records' bound) */
+    /* no page of that pfn with data among the records: it never came
+     * (known only when the types are kept as runs, else runs_full) or came
+     * past page_records' bound */
     xs_validate_start_info(v, NULL, 0, -1);
     return XS_OK;
 }

@@ -171,7 +171,16 @@ def mutate_page(rnd, buf, rs):
     pt = [p for p in ps if p[1] & 7 and p[3] is not None]
     vcpu0 = [x for x in rs if x[2]["type"] == "X86_PV_VCPU_BASIC" and
              x[1] > 16 and struct.unpack_from("<I", buf, x[0] + 8)[0] == 0]
-    what = rnd.choice(("si", "si", "pt", "type", "edx", "spray"))
+    what = rnd.choice(("si", "si", "pt", "type", "edx", "spray", "pfn",
+                       "pfn"))
+    if what == "pfn" and ps:
+        # another entry (of any type) names the start info pfn, or a pfn
+        # already sent: a second transmission within or across records
+        e = rnd.choice(ps)
+        pfn = rnd.choice((START_INFO_PFN, rnd.choice(ps)[0]))
+        old = struct.unpack_from("<Q", buf, e[2])[0]
+        buf[e[2]:e[2] + 8] = le64((old & ~((1 << 52) - 1)) | pfn)
+        return "entry of pfn 0x%x -> pfn 0x%x" % (e[0], pfn)
     data = [p for p in ps if p[3] is not None and not p[1] & 7]
     if what == "spray" and data:
         # many pages that look like a start info page (a pipe keeps them
@@ -415,9 +424,16 @@ def first_error(stdout):
 
 
 def run(args, data=None):
+    """XS args; data: bytes to feed through a pipe, or a path to give as
+    standard input (a regular file there)."""
     try:
-        p = subprocess.run([XS] + args, input=data, capture_output=True,
-                           timeout=120)
+        if isinstance(data, str):
+            with open(data, "rb") as f:
+                p = subprocess.run([XS] + args, stdin=f, capture_output=True,
+                                   timeout=120)
+        else:
+            p = subprocess.run([XS] + args, input=data, capture_output=True,
+                               timeout=120)
         return p.returncode, p.stdout.decode(errors="replace")
     except subprocess.TimeoutExpired:
         return "timeout", ""
@@ -465,7 +481,7 @@ def check(task):
     if upgrade:
         outs = {}
         for k, args, inp in (("file", [path], None), ("pipe", ["-"], data),
-                             ("gzip", [gz], None)):
+                             ("gzip", [gz], None), ("<file", ["-"], path)):
             o = os.path.join(work, "up-" + k)
             open(o, "wb").write(SENTINEL)
             rc, _ = run(["upgrade", "-o", o] + args, inp)
@@ -499,11 +515,13 @@ def check(task):
             if rc != 0:
                 faults.append("upgrade's output fails verify: %s" %
                               first_error(out))
-        # info, and verify with an older Xen's rules: the same verdict
-        for cmd in (["info", "--json"], ["verify", "--json", "--xen", "4.13"]):
+        # info, verify with an older Xen's rules, and verify from a file
+        # as standard input: the same verdict
+        for cmd in (["info", "--json"], ["verify", "--json", "--xen", "4.13"],
+                    ["verify", "--json"]):
             got = {k: run(cmd + args, inp) for k, args, inp in
                    (("file", [path], None), ("pipe", ["-"], data),
-                    ("gzip", [gz], None))}
+                    ("gzip", [gz], None), ("<file", ["-"], path))}
             got = {k: (rc, first_error(out) if cmd[0] == "verify" else None)
                    for k, (rc, out) in got.items()}
             if len(set(got.values())) != 1:
