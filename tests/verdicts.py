@@ -5,11 +5,13 @@
 
 Every case goes through `verify FILE`, `verify -` fed by a pipe and
 `verify FILE.gz`, and must give the same exit status and the same first
-error rule (--json).  A sample also goes through `upgrade -o OUT` from the
-file, the pipe and the .gz, each OUT existing beforehand: the exit statuses
-must agree, a refused run must leave OUT as it was, and successful outputs
-must be identical and verify; and through `digest` from all three: the same
-exit status and digests.
+error (--json: its rule, and its offset and record index too).  A sample
+also goes through `upgrade` from the file, the pipe, the .gz and the file
+as standard input, to an OUT that exists beforehand and to a pipe: the
+exit statuses must agree, a refused run must leave OUT as it was, and
+successful outputs must be identical and verify; and through `digest`
+(the same digests), `info`, `verify --xen 4.13` and `verify -` from the
+file as standard input (the same verdict).
 
 The cases: the regressions below (the start info page sent again, and
 every disagreement this harness found), every fault of the malformed
@@ -413,14 +415,20 @@ REGRESSIONS = {
 # ---- running one case through every path ---------------------------------
 
 def first_error(stdout):
+    """The first error's rule, with its offset and record index (which
+    agree too: RULE@OFFSET#RECORD)."""
     try:
         doc = json.loads(stdout.splitlines()[0])
     except (ValueError, IndexError):
         return "<no JSON>"
     for f in doc["findings"]:
         if f["severity"] == "error":
-            return f["rule"]
+            return "%s@%s#%s" % (f["rule"], f.get("offset"), f.get("record"))
     return None
+
+
+def rule_of(first):
+    return first.split("@")[0] if first else first
 
 
 def run(args, data=None):
@@ -467,14 +475,15 @@ def check(task):
         "gzip": run(["verify", "--json", gz]),
     }
     seen = {k: (rc, first_error(out)) for k, (rc, out) in got.items()}
-    for k, (rc, rule) in seen.items():
-        if rc not in (0, 1, 3) or rule == "<no JSON>":
-            faults.append("verify %s: exit %s, %s" % (k, rc, rule))
+    for k, (rc, fe) in seen.items():
+        if rc not in (0, 1, 3) or fe == "<no JSON>":
+            faults.append("verify %s: exit %s, %s" % (k, rc, fe))
     if len(set(seen.values())) != 1:
         faults.append("verify: " + ", ".join(
-            "%s exit %s first error %s" % (k, rc, rule)
-            for k, (rc, rule) in seen.items()))
-    if want is not False and seen["file"] != (1 if want else 0, want):
+            "%s exit %s first error %s" % (k, rc, fe)
+            for k, (rc, fe) in seen.items()))
+    if want is not False and (seen["file"][0], rule_of(seen["file"][1])) != (
+            1 if want else 0, want):
         faults.append("verify file: exit %s first error %s, expected %s" %
                       (seen["file"][0], seen["file"][1], want))
 
@@ -526,8 +535,8 @@ def check(task):
                    for k, (rc, out) in got.items()}
             if len(set(got.values())) != 1:
                 faults.append("%s: " % " ".join(cmd) + ", ".join(
-                    "%s exit %s %s" % (k, rc, rule or "")
-                    for k, (rc, rule) in got.items()))
+                    "%s exit %s %s" % (k, rc, fe or "")
+                    for k, (rc, fe) in got.items()))
         # digest runs the upgrade chain into hashes: the same verdict and
         # the same digests (the name column aside)
         dg = {k: run(["digest"] + args, inp) for k, args, inp in
@@ -545,7 +554,7 @@ def check(task):
         keep = os.path.join(DIR, "fail-%s-%s.img" % (kind, key))
         open(keep, "wb").write(data)
         faults = ["%s (%s; image %s)" % (f, what, keep) for f in faults]
-    return task, faults, seen["file"]
+    return task, faults, (seen["file"][0], rule_of(seen["file"][1]))
 
 
 def main():
@@ -568,8 +577,8 @@ def main():
             else:
                 passed += 1
     if os.environ.get("XS_VERDICT_STATS"):
-        for (rc, rule), n in sorted(rules.items(), key=lambda x: -x[1]):
-            print("%6d exit %s %s" % (n, rc, rule or ""))
+        for (rc, r), n in sorted(rules.items(), key=lambda x: -x[1]):
+            print("%6d exit %s %s" % (n, rc, r or ""))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
