@@ -16,14 +16,18 @@ file as standard input (the same verdict).
 The cases: the regressions below (the start info page sent again, and
 every disagreement this harness found), every fault of the malformed
 corpus (corpus_cases.py), and seeded random mutants (byte flips,
-truncations, record duplication and removal, length field edits, start
-info re-sends) of small xs-gen images of every container and guest type,
+truncations, record duplication and removal, length and type field edits,
+start info re-sends, faults aimed at the start info page, page-table
+pages, pfn entries and vcpu 0's start info pfn, container header flips,
+bytes appended) of small xs-gen images of every container and guest type,
 v2 and v3.
 
   XS_VERDICT_MUTANTS  how many mutants (2000)
   XS_VERDICT_SEED     the first mutant's seed (1); a failure names the
                       seed that rebuilds it, and its image is kept in DIR
-  XS_VERDICT_JOBS     worker processes (2)"""
+  XS_VERDICT_JOBS     worker processes (2)
+  XS_VERDICT_UPGRADE_EVERY  one mutant in this many is the sample (8)
+  XS_VERDICT_STATS    print how many cases ended with which first error"""
 import gzip
 import json
 import multiprocessing
@@ -40,7 +44,7 @@ XS, GEN, DIR = sys.argv[1], sys.argv[2], sys.argv[3]
 MUTANTS = int(os.environ.get("XS_VERDICT_MUTANTS", "2000"))
 SEED = int(os.environ.get("XS_VERDICT_SEED", "1"))
 JOBS = int(os.environ.get("XS_VERDICT_JOBS", "2"))
-UPGRADE_EVERY = int(os.environ.get("XS_VERDICT_UPGRADE_EVERY", "5"))
+UPGRADE_EVERY = int(os.environ.get("XS_VERDICT_UPGRADE_EVERY", "8"))
 START_INFO_PFN = 5     # where xs-gen puts a PV guest's start info page
 SENTINEL = b"an earlier file that a refused upgrade must leave alone\n"
 
@@ -229,7 +233,20 @@ def mutate(rnd, data, recs):
     rs = [x for x in framed(recs) if x[0] + x[1] <= len(buf)]
     kind = rnd.choice(("flip", "flip", "flip", "truncate", "dup", "remove",
                        "length", "resend", "resend", "page", "page",
-                       "head", "trail"))
+                       "head", "trail", "retype"))
+    if kind == "retype" and rs:
+        # another record type: unknown (optional or not, a payload to skip
+        # or read), or a known one whose body rules then apply
+        o, n, r = rnd.choice(rs)
+        t = rnd.choice((0x80000033, 0x33, rnd.randrange(0x20),
+                        rnd.getrandbits(32)))
+        buf[o:o + 4] = le32(t)
+        if rnd.random() < 0.5:
+            ln = struct.unpack_from("<I", buf, o + 4)[0]
+            buf[o + 4:o + 8] = le32(ln + rnd.choice((8, 4096, 1 << 20,
+                                                     1 << 27)))
+        return bytes(buf), "type of %s %s at 0x%x -> 0x%x" % (
+            r["layer"], r["type"], o, t)
     if kind == "page":
         return bytes(buf), mutate_page(rnd, buf, rs)
     if kind == "head":
