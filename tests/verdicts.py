@@ -10,8 +10,9 @@ also goes through `upgrade` from the file, the pipe, the .gz and the file
 as standard input, to an OUT that exists beforehand and to a pipe: the
 exit statuses must agree, a refused run must leave OUT as it was, and
 successful outputs must be identical and verify; and through `digest`
-(the same digests), `info`, `verify --xen 4.13` and `verify -` from the
-file as standard input (the same verdict).
+(the same digests), `info`, `dump`, `diff` (against the file),
+`verify --xen 4.13` and `verify -` from the file as standard input (the
+same verdict).
 
 The cases: the regressions below (the start info page sent again, and
 every disagreement this harness found), every fault of the malformed
@@ -554,6 +555,16 @@ def check(task):
                 faults.append("%s: " % " ".join(cmd) + ", ".join(
                     "%s exit %s %s" % (k, rc, fe or "")
                     for k, (rc, fe) in got.items()))
+        # dump and diff walk every page (diff's visitor reads them all):
+        # the same exit status; diff against the file itself, the same
+        # differences (none when both are read whole)
+        for cmd, tail in ((["dump", "--json"], []), (["diff"], [path])):
+            got = {k: run(cmd + args + tail, inp) for k, args, inp in
+                   (("file", [path], None), ("pipe", ["-"], data),
+                    ("gzip", [gz], None))}
+            if len(set(rc for rc, _ in got.values())) != 1:
+                faults.append("%s: " % cmd[0] + ", ".join(
+                    "%s exit %s" % (k, rc) for k, (rc, _) in got.items()))
         # digest runs the upgrade chain into hashes: the same verdict and
         # the same digests (the name column aside)
         dg = {k: run(["digest"] + args, inp) for k, args, inp in
