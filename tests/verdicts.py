@@ -527,6 +527,13 @@ def check(task):
             except subprocess.TimeoutExpired:
                 outs[k] = ("timeout", b"")
         rcs = {k: v[0] for k, v in outs.items()}
+        # what a refused run wrote to a pipe must not pass for a whole
+        # image downstream (END is withheld)
+        for k in ("pipe>pipe",):
+            if rcs[k] != 0 and outs[k][1] and \
+                    run(["verify", "--json", "-"], outs[k][1])[0] == 0:
+                faults.append("upgrade %s: refused, yet its partial output "
+                              "verifies" % k)
         if want and rcs["pipe"] != 1:
             faults.append("upgrade pipe: exit %s, expected 1" % rcs["pipe"])
         if len(set(rcs.values())) != 1:
