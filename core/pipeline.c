@@ -257,9 +257,10 @@ static void start_info_end(struct job *j)
         xs_validate_start_info(v, NULL, 0, -1);
         return;
     }
+    static const uint8_t magic[4] = {'x', 'e', 'n', '-'};
     uint8_t head[XS_START_INFO_HEAD] = {0};
     if (e->looks)
-        memcpy(head, "xen-", 4);
+        memcpy(head, magic, sizeof(magic));
     memcpy(head + XS_START_INFO_TAIL_AT, e->tail, sizeof(e->tail));
     xs_validate_start_info(v, head, e->at, e->index);
 }
