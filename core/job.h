@@ -8,7 +8,12 @@
 #include "writer.h"
 
 #define XS_START_INFO_HEAD 80 /* struct start_info up to console.domU */
-#define XS_START_INFO_KEEP 16
+/* What of a start info page the check at END reads besides the magic:
+ * store_mfn and console.domU.mfn of either width (bytes 44..79) */
+#define XS_START_INFO_TAIL_AT 44
+/* pfns whose pages looked like a start info page that a one-pass input
+ * keeps (64 bytes each, 4 MiB at most, and a slot index of 512 KiB) */
+#define XS_START_INFO_KEEP 65536
 
 /* The container layers whose own bytes digest hashes apart. */
 enum job_sink { JS_XL, JS_LIBXL, JS_LIBVIRT, JS_XENSERVER, JS_AFTER_END,
@@ -36,15 +41,21 @@ struct job {
     struct xs_compat cp;
     struct xs_writer w;
     uint8_t page[XS_PAGE_SIZE];  /* a PV page-table page being checked */
-    /* PV, an input that cannot look back: pages that look like a start
-     * info page ("xen-" magic), as they last passed, for the check at END */
+    /* PV, an input that cannot look back: every pfn one of whose pages
+     * looked like a start info page ("xen-" magic), with its last page's
+     * verdict-relevant bytes, for the check at END (start_info_*() in
+     * pipeline.c): an open-addressing table of si_slots slots, each 0 or
+     * 1 + an index into si */
     struct job_start_info {
-        uint64_t pfn, at;
-        int64_t index;
-        uint8_t head[XS_START_INFO_HEAD];
-    } si[XS_START_INFO_KEEP];
-    unsigned nsi;
-    bool si_overflow;            /* too many to keep: the check is skipped */
+        uint64_t pfn, at;    /* at: offset of the last page of pfn */
+        int64_t index;       /* record index of that page */
+        bool looks;          /* the last page has the magic */
+        uint8_t tail[XS_START_INFO_HEAD - XS_START_INFO_TAIL_AT];
+    } *si;
+    uint32_t *si_slot;
+    uint32_t nsi, si_cap, si_slots;
+    bool si_overflow;          /* a candidate beyond XS_START_INFO_KEEP */
+    uint64_t si_drop_min, si_drop_max; /* the pfns of those not kept */
     /* the libxl stream around it, when there is one */
     struct xs_rec_reader xl;
     struct xs_validate_libxl vl;

@@ -8,6 +8,7 @@
  * one pass; the writer then withholds the final END until every rule has
  * passed, so a refused stream never looks complete downstream, and a file
  * output is only renamed into place when the run succeeded. */
+#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -138,37 +139,130 @@ int job_payload_hash(struct job *j, struct xs_rec_reader *rr,
     return rc;
 }
 
-/* A page about to pass on an input that cannot look back: kept when it
- * starts like a start info page ("xen-3.0-x86_64", public/xen.h), and
- * forgotten when its pfn comes again without that look. */
-static int start_info_candidate(struct job *j, uint64_t pfn, uint64_t at,
-                                int64_t index)
+/* ---- the start info page on an input that cannot look back ------- */
+
+/* The slot of pfn in the table: its entry's, or the empty one where it
+ * goes (the table is at most half full, so a probe ends). */
+static uint32_t *si_lookup(struct job *j, uint64_t pfn)
 {
-    const uint8_t *p;
-    int rc = xs_rec_payload_peek(&j->xc, XS_START_INFO_HEAD, &p);
-    if (rc != XS_OK || !p)
-        return rc;
-    bool looks = memcmp(p, "xen-", 4) == 0;
-    unsigned k = 0;
-    while (k < j->nsi && j->si[k].pfn != pfn)
-        k++;
-    if (!looks) {
-        if (k < j->nsi)
-            j->si[k] = j->si[--j->nsi];
-        return XS_OK;
+    uint32_t mask = j->si_slots - 1;
+    uint32_t h = (uint32_t)((pfn * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+    for (;; h = (h + 1) & mask) {
+        uint32_t s = j->si_slot[h];
+        if (!s || j->si[s - 1].pfn == pfn)
+            return &j->si_slot[h];
     }
-    if (k == j->nsi) {
+}
+
+static const struct job_start_info *si_find(struct job *j, uint64_t pfn)
+{
+    const uint32_t *s = j->si_slots ? si_lookup(j, pfn) : NULL;
+    return s && *s ? &j->si[*s - 1] : NULL;
+}
+
+/* Twice the entries (up to XS_START_INFO_KEEP), slots rebuilt: grown only
+ * as pages with the magic actually pass. */
+static int si_grow(struct job *j)
+{
+    uint32_t cap = j->si_cap ? 2 * j->si_cap : 16;
+    struct job_start_info *e = realloc(j->si, cap * sizeof(*e));
+    if (!e)
+        return XS_IO;
+    j->si = e;
+    uint32_t *slot = calloc(2 * (size_t)cap, sizeof(*slot));
+    if (!slot)
+        return XS_IO;
+    free(j->si_slot);
+    j->si_slot = slot;
+    j->si_slots = 2 * cap;
+    j->si_cap = cap;
+    for (uint32_t k = 0; k < j->nsi; k++)
+        *si_lookup(j, j->si[k].pfn) = k + 1;
+    return XS_OK;
+}
+
+static void si_free(struct job *j)
+{
+    free(j->si);
+    free(j->si_slot);
+    j->si = NULL;
+    j->si_slot = NULL;
+    j->nsi = j->si_cap = j->si_slots = 0;
+}
+
+/* A PV page passing on an input that cannot look back, p its first
+ * XS_START_INFO_HEAD bytes.  Its pfn becomes a candidate when the page
+ * starts like a start info page ("xen-3.0-x86_64", public/xen.h); a
+ * candidate's entry follows its last page, with the magic or without, so
+ * that END judges the page the restore reads (process_start_info() reads
+ * it after the last record) as a file's pread would. */
+static int start_info_page(struct job *j, const uint8_t *p, uint64_t pfn,
+                           uint64_t at, int64_t index)
+{
+    bool looks = memcmp(p, "xen-", 4) == 0;
+    uint32_t *s = j->si_slots ? si_lookup(j, pfn) : NULL;
+    if (!s || !*s) {
+        if (!looks)
+            return XS_OK; /* never a candidate: END knows it as such */
         if (j->nsi == XS_START_INFO_KEEP) {
-            j->si_overflow = true; /* not a guest Xen saved: give up */
+            /* not a guest Xen saved; END says so if it matters */
+            if (!j->si_overflow || pfn < j->si_drop_min)
+                j->si_drop_min = pfn;
+            if (!j->si_overflow || pfn > j->si_drop_max)
+                j->si_drop_max = pfn;
+            j->si_overflow = true;
             return XS_OK;
         }
-        j->nsi++;
+        if (j->nsi == j->si_cap && si_grow(j) != XS_OK) {
+            xs_report_add(j->rep, XS_SEV_ERROR, "io", at, index, "PAGE_DATA",
+                          "cannot keep the start info candidates: out of "
+                          "memory");
+            return XS_IO;
+        }
+        s = si_lookup(j, pfn);
+        *s = ++j->nsi;
+        j->si[*s - 1].pfn = pfn;
     }
-    j->si[k].pfn = pfn;
-    j->si[k].at = at;
-    j->si[k].index = index;
-    memcpy(j->si[k].head, p, XS_START_INFO_HEAD);
+    struct job_start_info *e = &j->si[*s - 1];
+    e->at = at;
+    e->index = index;
+    e->looks = looks;
+    memcpy(e->tail, p + XS_START_INFO_TAIL_AT, sizeof(e->tail));
     return XS_OK;
+}
+
+/* Where the start info page stands on a one-pass input, at END: the same
+ * decision (xs_validate_start_info()) a file's last page of that pfn
+ * gets. */
+static void start_info_end(struct job *j)
+{
+    struct xs_validate *v = &j->v;
+    const struct job_start_info *e = si_find(j, v->start_info_pfn);
+    if (!e && j->si_overflow && v->start_info_pfn >= j->si_drop_min &&
+        v->start_info_pfn <= j->si_drop_max) {
+        /* its pages may have been among those not kept: unknown, and a
+         * run that cannot tell must not pass */
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.start_info.unchecked",
+                      v->start_info_at, v->start_info_index,
+                      "X86_PV_VCPU_BASIC",
+                      "more than %u pfns have pages that look like a start "
+                      "info page: read in one pass (a pipe, gzip), vcpu 0's "
+                      "(pfn 0x%llx) cannot be checked; verify the image "
+                      "from an uncompressed file",
+                      XS_START_INFO_KEEP,
+                      (unsigned long long)v->start_info_pfn);
+        return;
+    }
+    if (!e) {
+        xs_validate_start_info(v, NULL, 0, -1);
+        return;
+    }
+    static const uint8_t magic[4] = {'x', 'e', 'n', '-'};
+    uint8_t head[XS_START_INFO_HEAD] = {0};
+    if (e->looks)
+        memcpy(head, magic, sizeof(magic));
+    memcpy(head + XS_START_INFO_TAIL_AT, e->tail, sizeof(e->tail));
+    xs_validate_start_info(v, head, e->at, e->index);
 }
 
 /* Page-table pages often lie side by side: before the first of a run is
@@ -202,17 +296,17 @@ static int payload_page(struct job *j, struct xs_out *out,
 {
     uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
     int rc;
-    if (si && !pt && !all) {
+    if (!pt && !all) {
+        /* si alone: the page's head is peeked, the page goes on */
         if ((rc = xs_rec_payload_take(&j->xc, out, *run)) != XS_OK)
             return rc;
         *at += *run;
-        *run = 0;
-        if ((rc = start_info_candidate(j, e & XS_PFN_MASK, *at, r->index)))
+        *run = XS_PAGE_SIZE;
+        const uint8_t *p;
+        rc = xs_rec_payload_peek(&j->xc, XS_START_INFO_HEAD, &p);
+        if (rc != XS_OK || !p)
             return rc;
-    }
-    if (!pt && !all) {
-        *run += XS_PAGE_SIZE;
-        return XS_OK;
+        return start_info_page(j, p, e & XS_PFN_MASK, *at, r->index);
     }
     if ((rc = xs_rec_payload_take(&j->xc, out, *run)) != XS_OK)
         return rc;
@@ -225,6 +319,11 @@ static int payload_page(struct job *j, struct xs_out *out,
     if (all)
         j->visit->page(j->visit->ctx, e & XS_PFN_MASK, xs_pfn_type(e),
                        j->page);
+    /* a page that was read counts as any other for the start info page:
+     * its last page decides, whatever its type */
+    if (si && (rc = start_info_page(j, j->page, e & XS_PFN_MASK, *at + *run,
+                                    r->index)) != XS_OK)
+        return rc;
     *at += *run + XS_PAGE_SIZE;
     *run = 0;
     return out ? xs_out_write(out, j->page, XS_PAGE_SIZE) : XS_OK;
@@ -249,7 +348,7 @@ static int payload(struct job *j, struct xs_out *out)
      * an input that cannot look back are looked at as they pass, for the
      * start info page */
     bool si = j->v.guest == XS_GUEST_X86_PV && !xs_in_seekable(j->in) &&
-              !xs_in_checked(j->in) && !j->si_overflow;
+              !xs_in_checked(j->in);
     if ((!j->v.pt_pages || xs_in_checked(j->in)) && !all && !si)
         return xs_rec_payload_take(&j->xc, out, UINT64_MAX);
     uint32_t count = xs_le32(r->body);
@@ -279,24 +378,16 @@ static int payload(struct job *j, struct xs_out *out)
 
 /* process_start_info() reads the start info page when the stream ends.
  * On a regular file the page is found again (the last PAGE_DATA record
- * that carries its pfn) and what it names is checked; a pipe or gzip
- * cannot look back, and the check is left out there. */
+ * that carries its pfn); a pipe or gzip cannot look back and judges the
+ * page as it last passed (start_info_end()).  Both end in the one
+ * decision, xs_validate_start_info(). */
 static int check_start_info(struct job *j)
 {
     struct xs_validate *v = &j->v;
-    if (v->guest != XS_GUEST_X86_PV || !v->start_info_known ||
-        xs_in_checked(j->in))
+    if (xs_in_checked(j->in) || !xs_validate_start_info_wanted(v))
         return XS_OK;
     if (!xs_in_seekable(j->in)) {
-        /* a pipe or gzip: the page as it last passed, if it looked like
-         * one (else the restore's own magic check refuses it later) */
-        for (unsigned k = 0; k < j->nsi && !j->si_overflow; k++)
-            if (j->si[k].pfn == v->start_info_pfn) {
-                memset(j->page, 0, sizeof(j->page));
-                memcpy(j->page, j->si[k].head, XS_START_INFO_HEAD);
-                xs_validate_start_info(v, j->page, j->si[k].at,
-                                       j->si[k].index);
-            }
+        start_info_end(j);
         return XS_OK;
     }
     uint8_t buf[XS_PAGE_SIZE];
@@ -337,6 +428,10 @@ static int check_start_info(struct job *j)
         xs_validate_start_info(v, j->page, at, index);
         return XS_OK;
     }
+    /* no page of that pfn with data among the records: it never came
+     * (known only when the types are kept as runs, else runs_full) or came
+     * past page_records' bound */
+    xs_validate_start_info(v, NULL, 0, -1);
     return XS_OK;
 }
 
@@ -463,6 +558,7 @@ int job_libxc(struct job *j)
     if (j->xc_out)
         xs_writer_free(&j->w);
     xs_validate_free(&j->v);
+    si_free(j);
 out:
     j->sum->records = j->v.records;
     j->sum->sde_inserted = j->cp.inserted;

@@ -522,6 +522,8 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     if (vcpu == 0) {
         v->start_info_known = ctx_field(c, w, edx) <= v->max_pfn;
         v->start_info_pfn = ctx_field(c, w, edx);
+        v->start_info_at = at + edx;
+        v->start_info_index = r->index;
     }
     if (vcpu == 0 && ctx_field(c, w, edx) > v->max_pfn) {
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.start_info",
@@ -609,9 +611,36 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     }
 }
 
+bool xs_validate_start_info_wanted(const struct xs_validate *v)
+{
+    /* process_start_info() (xg_sr_restore_x86_pv.c, RELEASE-4.17.0) maps
+     * the page only when its pfn's type is NOTAB and it has an mfn; a pfn
+     * last sent as another type, or never, was refused at vcpu 0's
+     * context (libxc.vcpu.pfn_type, libxc.start_info.missing) */
+    return v->guest == XS_GUEST_X86_PV && v->start_info_known &&
+           (v->runs_full ||
+            xs_validate_type_get(v, v->start_info_pfn) == XS_PF_NOTAB);
+}
+
 void xs_validate_start_info(struct xs_validate *v, const uint8_t *page,
                             uint64_t at, int64_t index)
 {
+    /* The domain builder writes the guest type, "xen-3.0-x86_64" or
+     * "xen-3.0-x86_32p", into start_info.magic (xg_dom_x86.c
+     * start_info_x86_{32,64}(), RELEASE-4.17.0) and nothing clears it: a
+     * page without it is not the page Xen built.  A pipe keeps only pages
+     * with the magic, so that is all any input is judged by here. */
+    if (!page || memcmp(page, "xen-", 4) != 0) {
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.start_info.magic",
+                      v->start_info_at, v->start_info_index,
+                      "X86_PV_VCPU_BASIC",
+                      "vcpu 0's start info page, pfn 0x%llx, as last sent "
+                      "lacks start_info's magic \"xen-\": not the page Xen "
+                      "built, yet the restore takes the guest's xenstore and "
+                      "console pfns from it",
+                      (unsigned long long)v->start_info_pfn);
+        return;
+    }
     /* struct start_info (public/xen.h): store_mfn and console.domU.mfn,
      * pfns in a saved image */
     static const struct {

@@ -51,6 +51,8 @@ struct xs_validate {
                                           current PAGE_DATA record */
     bool start_info_known;      /* PV: vcpu 0 named its start info pfn */
     uint64_t start_info_pfn;
+    uint64_t start_info_at;     /* where vcpu 0's edx names it */
+    int64_t start_info_index;
     int64_t pte_reported;/* record index of the last PTE finding */
     bool vcpu_id_reported;
 };
@@ -69,9 +71,18 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 /* Check one record read from the input (body rules + stream rules). */
 void xs_validate_record(struct xs_validate *v, const struct xs_record *r);
 void xs_validate_free(struct xs_validate *v);
-/* The contents of the start info page (vcpu 0's edx): the xenstore and
- * console pfns must lie within the p2m (process_start_info()). */
-void xs_validate_start_info(struct xs_validate *v, const uint8_t *page,
+/* At END, whether the start info page's contents are to be checked: a PV
+ * guest's vcpu 0 named a pfn whose last page arrived as an ordinary page
+ * (else the restore refuses it without reading it). */
+bool xs_validate_start_info_wanted(const struct xs_validate *v);
+/* The one decision on the start info page, for every way the bytes come:
+ * head is the first XS_START_INFO_HEAD (80) bytes of the page vcpu 0 names
+ * as it was last sent (at: its offset, index: its record), or NULL when no
+ * page of that pfn looked like a start info page (a one-pass input keeps
+ * only those).  A page without start_info's magic is one finding, whatever
+ * else it holds; else its xenstore and console pfns must lie within the
+ * p2m (process_start_info()). */
+void xs_validate_start_info(struct xs_validate *v, const uint8_t *head,
                             uint64_t at, int64_t index);
 /* The type a PV pfn last arrived with (-1: never), kept as runs. */
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type);

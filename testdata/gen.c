@@ -120,6 +120,21 @@ static unsigned pfn_type(const struct gen *g, uint64_t pfn)
 static void fill_page(struct gen *g, uint64_t pfn, unsigned type)
 {
     memset(g->page, 0, sizeof(g->page));
+    if (is_pv(g) && pfn == 5) {
+        /* the start info page (vcpu 0's edx names it): xenstore and
+         * console pages as process_start_info() expects them, within the
+         * p2m (struct start_info, public/xen.h); written with
+         * --zero-pages too, as a real guest's always is */
+        memcpy(g->page, "xen-3.0-x86_64", 14);
+        if (g->o->width == 8) {
+            xs_put_le64(g->page + 56, 6);
+            xs_put_le64(g->page + 72, 7);
+        } else {
+            xs_put_le32(g->page + 44, 6);
+            xs_put_le32(g->page + 52, 7);
+        }
+        return;
+    }
     if (g->o->zero_pages)
         return;
     unsigned lvl = type & 7u;
@@ -129,20 +144,6 @@ static void fill_page(struct gen *g, uint64_t pfn, unsigned type)
         for (unsigned i = 0; i < 64; i++) {
             uint64_t target = (pfn + 1 + i * 37) % g->o->pages;
             xs_put_le64(g->page + 8 * i, target << 12 | 0x67);
-        }
-        return;
-    }
-    if (is_pv(g) && pfn == 5) {
-        /* the start info page (vcpu 0's edx names it): xenstore and
-         * console pages as process_start_info() expects them, within the
-         * p2m (struct start_info, public/xen.h) */
-        memcpy(g->page, "xen-3.0-x86_64", 14);
-        if (g->o->width == 8) {
-            xs_put_le64(g->page + 56, 6);
-            xs_put_le64(g->page + 72, 7);
-        } else {
-            xs_put_le32(g->page + 44, 6);
-            xs_put_le32(g->page + 52, 7);
         }
         return;
     }

@@ -592,6 +592,55 @@ START_TEST(state_vcpu_pages_missing)
 }
 END_TEST
 
+START_TEST(state_start_info_decision)
+{
+    /* the one decision a file's pread and a pipe's kept head both reach:
+     * no magic (or no page with it) is libxc.start_info.magic at vcpu 0's
+     * edx; with it, the xenstore pfn is checked at its own offset */
+    static uint8_t v0[8 + XS_VCPU_CTX_X86_64];
+    uint8_t pd[8 + 16] = {2}, head[80] = {0};
+    xs_put_le64(pd + 8, 1000);                                /* NOTAB */
+    xs_put_le64(pd + 16, (uint64_t)XS_PF_L4TAB_PIN << 60 | 1001);
+    xs_put_le64(v0 + 8 + 616, 1000);        /* edx: start info pfn */
+    xs_put_le64(v0 + 8 + 4984 + 24, 1001ULL << 12);          /* cr3 */
+    for (int round = 0; round < 4; round++) {
+        teardown(); setup();
+        vstart(3, XS_GUEST_X86_PV);
+        pv_info(8, 0);
+        feed0(XS_REC_STATIC_DATA_END, 1);
+        p2m(1023, 1000, 2);
+        feed(XS_REC_PAGE_DATA, pd, sizeof(pd), 3);
+        feed(XS_REC_X86_PV_VCPU_BASIC, v0, sizeof(v0), 4);
+        unsigned before = rep.errors; /* the held-only PAGE_DATA's length */
+        ck_assert(xs_validate_start_info_wanted(&v));
+        if (round == 2)
+            memcpy(head, "xen-3.0-x86_64", 14);
+        if (round == 3)
+            xs_put_le64(head + 56, 1024); /* xenstore beyond the p2m */
+        xs_validate_start_info(&v, round ? head : NULL, 0x5000, 3);
+        const struct xs_finding *f =
+            xs_report_find(&rep, round < 2 ? "libxc.start_info.magic"
+                                           : "libxc.start_info.range");
+        if (round == 2) {
+            ck_assert_ptr_null(f);
+            ck_assert_uint_eq(rep.errors, before);
+            continue;
+        }
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(rep.errors, before + 1);
+        ck_assert_int_eq(f->index, round < 2 ? 4 : 3);
+        ck_assert_uint_eq(f->offset, round < 2 ? 0x400 + 16 + 616
+                                               : 0x5000 + 56);
+    }
+    /* the start info pfn sent again as a page table: the restore refuses
+     * it by its type, without reading it */
+    uint8_t pt[8 + 8] = {1};
+    xs_put_le64(pt + 8, (uint64_t)XS_PF_L1TAB << 60 | 1000);
+    feed(XS_REC_PAGE_DATA, pt, sizeof(pt), 5);
+    ck_assert(!xs_validate_start_info_wanted(&v));
+}
+END_TEST
+
 START_TEST(state_p2m_frames_arrive)
 {
     /* the p2m frames (pfns 1000, 1001) must arrive as NOTAB pages */
@@ -871,6 +920,7 @@ static Suite *suite(void)
     tcase_add_test(t, state_pfn_type_runs);
     tcase_add_test(t, state_vcpu_pages_missing);
     tcase_add_test(t, state_pv_order_and_p2m);
+    tcase_add_test(t, state_start_info_decision);
     tcase_add_test(t, state_p2m_frames_arrive);
     tcase_add_test(t, state_shared_info_before_pv_info);
     tcase_add_test(t, state_sde_late_warning);
