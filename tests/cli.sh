@@ -8,22 +8,7 @@ XS=$1
 GEN=$2
 XU=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect STATUS CMD...: run, compare the exit status
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" = "$want" ]; then ok; else
-        bad "'$*' exited $got, expected $want"; sed 's/^/  | /' "$T/err" | head -5
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # ---- the reference checker -------------------------------------------
 VSV2=""
@@ -524,5 +509,4 @@ if [ -x "$B/xenstream-restore" ]; then
     ldd "$XS" | grep -q libxenlight && bad "xenstream itself links libxenlight" || ok
 fi
 
-echo "cli: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish cli

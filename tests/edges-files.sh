@@ -8,21 +8,9 @@
 set -u
 XS=$1
 GEN=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect STATUS CMD...: run (60 s at most), compare the exit status
-expect() {
-    local want=$1; shift
-    timeout 60 "$@" </dev/null >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" = "$want" ]; then ok; else
-        bad "'$*' exited $got, expected $want"; sed 's/^/  | /' "$T/err" | head -5
-    fi
-}
+XS_EXPECT_TIMEOUT=60
+exec </dev/null # nothing here reads a terminal
+. "$(dirname "$0")/lib.sh"
 same() { cmp -s "$1" "$2" && ok || bad "$3"; }
 no_temp() { # DIR: no temporary file left behind
     if ls -a "$1" | grep -q '\.xenstream-'; then bad "temporary file left in $1"; else ok; fi
@@ -207,6 +195,4 @@ echo keep >"$T/keep.img"
 expect 1 "$XS" upgrade "$T/hc.gz" -o "$T/keep.img"
 [ "$(cat "$T/keep.img")" = keep ] && ok || bad "damaged gzip changed OUT"
 
-echo "edges-files: $pass passed, $fail failed"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish edges-files

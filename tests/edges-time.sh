@@ -10,12 +10,7 @@
 set -u
 XS=$1
 GEN=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 # seconds a command may take (the fixed code takes well under 1 s on each;
 # the quadratic one took 15-60 s); the sanitizers' build gets three times
@@ -199,5 +194,4 @@ if [ "$ASAN" = 0 ]; then
     [ "${rss:-999999}" -lt 65536 ] && ok || bad "diff past the item limit: peak RSS ${rss:-?} KiB"
 fi
 
-echo "edges-time: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish edges-time

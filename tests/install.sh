@@ -6,12 +6,7 @@
 #   install.sh BUILD_DIR
 set -u
 B=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
 
 cmake --install "$B" --prefix "$T/first" >"$T/log" 2>&1 && ok || { bad "cmake --install"; cat "$T/log"; }
 has_backend=0
@@ -32,6 +27,4 @@ check() { # PREFIX
 check "$T/first"
 mv "$T/first" "$T/moved"
 check "$T/moved"
-echo "install: $pass passed, $fail failed"
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish install
