@@ -16,9 +16,10 @@ int xs_usage_error(const struct xs_command *cmd, const char *fmt, ...)
     va_list ap;
     fprintf(stderr, "xenstream %s: ", cmd->name);
     va_start(ap, fmt);
-    /* common.c is in two executables; clang-tidy 14 analyses both compile
+    /* an argument quoted back may be a hostile file name: escaped.
+     * common.c is in two executables; clang-tidy 14 analyses both compile
      * commands in one run and carries va_list state from the first */
-    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    xs_text_vprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     fprintf(stderr, "\nTry 'xenstream %s --help'.\n", cmd->name);
     return XS_USAGE;
@@ -64,6 +65,14 @@ void xs_cli_flush(void)
 }
 
 int xs_cli_stdout_errno(void) { return stdout_errno; }
+
+void xs_cli_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    xs_text_vprintf(stdout, fmt, ap);
+    va_end(ap);
+}
 
 static int open_status = XS_OK;   /* of the last xs_cli_open() */
 static bool tty_refused;          /* any input refused as a terminal */
@@ -138,7 +147,7 @@ void xs_cli_close(struct xs_in *in)
 
 void xs_cli_note_policy_dropped(const char *file, unsigned n)
 {
-    fprintf(stderr,
+    xs_text_printf(stderr,
             "%s: %u CPU policy record%s dropped: the receiving host derives "
             "the guest's CPU policy itself (the guest may see other CPU "
             "features)\n",
@@ -146,38 +155,6 @@ void xs_cli_note_policy_dropped(const char *file, unsigned n)
 }
 
 /* ---- JSON text ---- */
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        if (c == 0xed)
-            hi = 0x9f; /* U+D800-U+DFFF: surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
 
 /* s as valid UTF-8 (malloc'd, *olen bytes and a NUL), *lost set when a
  * byte was replaced. */
@@ -190,7 +167,7 @@ static char *utf8_clean(const char *s, size_t n, bool *lost, size_t *olen)
     if (!out)
         return NULL;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(p + i, n - i);
+        size_t k = xs_utf8_seq(p + i, n - i);
         if (k) {
             memcpy(out + o, p + i, k);
             o += k;
@@ -363,7 +340,8 @@ static void progress_line(void *ctx, const struct xs_progress *p)
         human(p->offset, dec, sizeof(dec));
         snprintf(decoded, sizeof(decoded), ", %s decoded", dec);
     }
-    fprintf(stderr, "%s%s: %s", prog.tty ? "\r" : "", prog.name, done);
+    fputs(prog.tty ? "\r" : "", stderr);
+    xs_text_printf(stderr, "%s: %s", prog.name, done);
     if (p->size) {
         char total[32], when[32];
         human(p->size, total, sizeof(total));

@@ -89,6 +89,10 @@ void xs_cli_notes(bool on);
  * main() prints at exit (the error flag alone does not keep it). */
 void xs_cli_flush(void);
 int xs_cli_stdout_errno(void);
+/* printf on standard output through xs_text_write(): every human-readable
+ * line printed (a file name, a config value of the image) is safe for a
+ * terminal (xenstream.h says how). */
+void xs_cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The single input of info and dump, after their options, as
  * xs_cli_open() opens it: standard input when none is given.  XS_OK with
  * *in open, XS_USAGE (said: too many inputs, or a terminal) or XS_IO

@@ -64,16 +64,16 @@ static void print_one(void *ctx, const struct xs_difference *d)
     }
     if (p->kind != (int)d->kind) {
         p->kind = (int)d->kind;
-        printf("%s: %llu difference%s\n", xs_diff_kind_name(d->kind),
+        xs_cli_printf("%s: %llu difference%s\n", xs_diff_kind_name(d->kind),
                (unsigned long long)p->counts[d->kind],
                p->counts[d->kind] == 1 ? "" : "s");
     }
     if (d->b[0])
-        printf("  %s: %s in A, %s in B\n", d->what, d->a, d->b);
+        xs_cli_printf("  %s: %s in A, %s in B\n", d->what, d->a, d->b);
     else
-        printf("  %s: %s\n", d->what, d->a);
+        xs_cli_printf("  %s: %s\n", d->what, d->a);
     if (p->shown[d->kind] == p->limit && p->counts[d->kind] > p->limit)
-        printf("  ... and %llu more (--all shows them)\n",
+        xs_cli_printf("  ... and %llu more (--all shows them)\n",
                (unsigned long long)(p->counts[d->kind] - p->limit));
 }
 
@@ -181,12 +181,12 @@ static int run_diff(int argc, char **argv)
                 fputc('\n', stdout);
                 json_decref(doc);
             } else if (total == 0) {
-                printf("%s and %s are equivalent: %llu pages, the same "
+                xs_cli_printf("%s and %s are equivalent: %llu pages, the same "
                        "contexts and config\n",
                        ra.file, rb.file,
                        (unsigned long long)xs_image_pages(a));
             } else {
-                printf("%s and %s differ: %llu difference%s\n", ra.file,
+                xs_cli_printf("%s and %s differ: %llu difference%s\n", ra.file,
                        rb.file, (unsigned long long)total,
                        total == 1 ? "" : "s");
             }

@@ -41,10 +41,10 @@ static void print_doc(const char *file, const struct xs_digest *d, bool json)
     char hex[33];
     xs_hex(d->content, 16, hex);
     if (!json) {
-        printf("%s  %s\n", hex, file);
+        xs_cli_printf("%s  %s\n", hex, file);
         for (unsigned i = 0; i < d->n; i++) {
             xs_hex(d->layer[i].hash, 16, hex);
-            printf("    %-10s %s  %llu bytes\n", d->layer[i].layer, hex,
+            xs_cli_printf("    %-10s %s  %llu bytes\n", d->layer[i].layer, hex,
                    (unsigned long long)d->layer[i].bytes);
         }
         return;

@@ -142,7 +142,8 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(name, commands[i]->name) == 0)
             return commands[i]->run(argc - 1, argv + 1);
-    fprintf(stderr, "xenstream: '%s' is not a command. See 'xenstream --help'.\n",
-            name);
+    xs_text_printf(stderr,
+                   "xenstream: '%s' is not a command. See 'xenstream --help'.\n",
+                   name);
     return XS_USAGE;
 }

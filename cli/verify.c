@@ -123,23 +123,23 @@ static int verify_one(const char *path, const struct xs_release *xen,
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
         if (rc == XS_OK)
-            printf("%s: OK: %s; %u warning%s\n", shown, what, rep.warnings,
+            xs_cli_printf("%s: OK: %s; %u warning%s\n", shown, what, rep.warnings,
                    rep.warnings == 1 ? "" : "s");
         else if (rc == XS_IO)
-            printf("%s: FAILED: I/O error\n", shown);
+            xs_cli_printf("%s: FAILED: I/O error\n", shown);
         else if (rc == XS_USAGE)
-            printf("%s: FAILED: not read (a terminal)\n", shown);
+            xs_cli_printf("%s: FAILED: not read (a terminal)\n", shown);
         else
-            printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
+            xs_cli_printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
                    rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
                    rep.warnings == 1 ? "" : "s",
                    rep.errors == 0 ? " (--strict)" : "");
         const char *fix = remedy(xen, rc, &rep, &sum);
         if (!fix)
-            printf("%s: no conversion makes it restorable on Xen %u.%u\n",
+            xs_cli_printf("%s: no conversion makes it restorable on Xen %u.%u\n",
                    shown, xen->major, xen->minor);
         else if (*fix)
-            printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
+            xs_cli_printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
                    xen->major, xen->minor, fix, shown);
     }
     xs_cli_flush();

@@ -419,5 +419,81 @@ d = json.load(open(sys.argv[1]))
 assert d["pages_with_data"] is None and d["page_transmissions"] > 0, d' "$T/out" && ok ||
     bad "info --digest from a pipe"
 
+
+# ---- 11. human-readable output is safe for a terminal ----------------------
+# A hostile image or file name carries ESC sequences, \r, \b: every text
+# line shows them as escapes (\x1b, \r), never as the raw bytes.
+raw_ctl() { # FILE...: whether any holds a raw C0 control but \n, or DEL
+    LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$@"
+}
+evil=$(printf '\033]0;pwned\007\033[2J\r')
+# an xl image whose text config names the domain with them
+"$GEN" --pages 3000 --container xl --text-config -o "$T/xlt"
+python3 - "$T/xlt" "$T/xlevil" "$evil" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack_from("<I", b, 0x30)[0]       # the config's length
+cfg = b[0x34:0x34 + n]
+new = cfg.replace(b'"guest-1"', b'"' + sys.argv[3].encode() + b'"')
+assert new != cfg
+open(sys.argv[2], "wb").write(b[:0x2c] + struct.pack("<II", len(new) + 4, len(new))
+                              + new + b[0x34 + n:])
+PY
+# and a file named with them (a whole copy and a truncated one)
+en="$T/e${evil}.img"
+cp "$T/xlevil" "$en"
+head -c 3000 "$T/xlt" >"$T/t${evil}.img"
+shown='e\x1b]0;pwned\x07\x1b[2J\r.img'
+for cmd in "verify" "info" "dump" "digest" "diff"; do
+    for f in "$T/xlevil" "$en" "$T/t${evil}.img"; do
+        args=("$f")
+        [ "$cmd" = diff ] && args=("$f" "$T/xlt")
+        "$XS" $cmd "${args[@]}" >"$T/out" 2>"$T/err"
+        raw_ctl "$T/out" "$T/err" && bad "$cmd $(printf %q "$f"): raw control bytes: $(cat -A "$T/out" "$T/err" | head -3)" || ok
+    done
+done
+expect 0 "$XS" verify "$en"
+grep -qF "/$shown: OK: " "$T/out" && ok || bad "verify: the name escaped: $(cat -A "$T/out")"
+expect 0 "$XS" info "$en"
+grep -qF "/$shown" "$T/out" && ok || bad "info: the name escaped: $(cat -A "$T/out")"
+grep -q "^xl config: *name [^,]*pwned" "$T/out" && ok || bad "info: the config's name: $(cat -A "$T/out")"
+expect 0 "$XS" digest "$en"
+grep -qF "  $T/$shown" "$T/out" && ok || bad "digest: the name escaped: $(cat -A "$T/out")"
+expect 0 "$XS" diff "$en" "$T/xlevil"
+grep -qF "/$shown and " "$T/out" && ok || bad "diff: the name escaped: $(cat -A "$T/out")"
+# findings (stderr): the name escaped, each finding one line
+expect 1 "$XS" verify "$T/t${evil}.img"
+grep -qF "/t${shown#e}: offset 0x" "$T/err" && ok || bad "findings: the name escaped: $(cat -A "$T/err")"
+lines 1 "$T/err" "findings of a truncated image with a hostile name"
+expect 1 "$XS" dump "$T/t${evil}.img"
+grep -qF "/t${shown#e}: offset 0x" "$T/err" && ok || bad "dump: findings escaped: $(cat -A "$T/err")"
+# the backslash itself, C1 controls (as UTF-8 and as lone bytes), the
+# bidi override; printable UTF-8 kept
+f=$(printf '%s/b\\x\xc2\x9b\x9b\xe2\x80\xae\xc3\xa9' "$T")
+cp "$T/img" "$f"
+expect 0 "$XS" verify "$f"
+grep -qF '/b\\x\u009b\x9b\u202eé: OK' "$T/out" && ok || bad "C1, bidi, backslash: $(cat -A "$T/out")"
+# a xenstore key of the image (dump lists them)
+"$GEN" --pages 3000 --guest hvm --container xl -o "$T/hvm"
+python3 - "$T/hvm" "$T/hvmevil" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+old, new = b"physmap/f0000000/", b"physmap/\x1b]0;p\x07\r\x08/"
+assert len(old) == len(new) and old in b
+open(sys.argv[2], "wb").write(b.replace(old, new))
+PY
+expect 0 "$XS" dump "$T/hvmevil"
+raw_ctl "$T/out" "$T/err" && bad "dump: a xenstore key's raw bytes: $(grep XENSTORE "$T/out" | cat -A)" || ok
+grep -qF 'keys=physmap/\x1b]0;p\x07\r\b/start_addr' "$T/out" && ok ||
+    bad "dump: the xenstore key escaped: $(grep XENSTORE "$T/out" | cat -A)"
+# arguments quoted back: an unknown command, a bad option value
+expect 2 "$XS" "$evil"
+raw_ctl "$T/err" && bad "unknown command: raw bytes" || ok
+grep -qF "'\x1b]0;pwned\x07\x1b[2J\r' is not a command" "$T/err" && ok || bad "unknown command: $(cat -A "$T/err")"
+expect 2 "$XS" diff -n "$evil" a b
+raw_ctl "$T/err" && bad "diff -n: raw bytes" || ok
+expect 0 "$XS" verify --progress "$en"
+raw_ctl "$T/err" && bad "progress: raw bytes: $(cat -A "$T/err" | head -2)" || ok
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
