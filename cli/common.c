@@ -74,6 +74,61 @@ void xs_cli_printf(const char *fmt, ...)
     va_end(ap);
 }
 
+static const char *command; /* for the line of a failed write */
+
+void xs_cli_set_command(const char *cmd) { command = cmd; }
+
+bool xs_cli_stdout_failed(void)
+{
+    if (!ferror(stdout))
+        return false;
+    /* called right after the write that failed: its errno is still
+     * there, and a second flush of what is left says it again */
+    int e = errno;
+    if (fflush(stdout) != 0)
+        e = errno;
+    if (!stdout_errno && (e == EPIPE || e == ENOSPC || e == EBADF ||
+                          e == EIO || e == EDQUOT || e == EFBIG))
+        stdout_errno = e;
+    return true;
+}
+
+void xs_cli_stdout_check(void)
+{
+    if (xs_cli_stdout_failed())
+        exit(xs_cli_finish(XS_IO));
+}
+
+/* Every command's writes to standard output are checked here, once,
+ * after it ran (or at the first failed write: xs_cli_stdout_check()):
+ * what stdio still holds is flushed and stdout closed, and a failure of
+ * either (a full disk, a closed descriptor, a reader gone away: EPIPE) is
+ * exit 3 with one line, as upgrade's own writes are. */
+int xs_cli_finish(int rc)
+{
+    static bool done;
+    if (done) /* an exit() from within: said already */
+        return xs_cli_status(rc);
+    done = true;
+    xs_cli_flush();
+    int err = xs_cli_stdout_errno();
+    bool failed = ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !err)
+        err = errno;
+    if (!failed && !err)
+        return xs_cli_status(rc);
+    const char *cmd = command;
+    /* an earlier failed write leaves only the error flag: its errno is
+     * gone, and the line says no more than it knows */
+    if (err)
+        fprintf(stderr, "xenstream%s%s: cannot write standard output: %s\n",
+                cmd ? " " : "", cmd ? cmd : "", strerror(err));
+    else
+        fprintf(stderr, "xenstream%s%s: cannot write standard output\n",
+                cmd ? " " : "", cmd ? cmd : "");
+    return xs_cli_status(XS_IO);
+}
+
 static int open_status = XS_OK;   /* of the last xs_cli_open() */
 static bool tty_refused;          /* any input refused as a terminal */
 

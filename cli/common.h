@@ -89,6 +89,19 @@ void xs_cli_notes(bool on);
  * main() prints at exit (the error flag alone does not keep it). */
 void xs_cli_flush(void);
 int xs_cli_stdout_errno(void);
+/* The command's name for the line of a failed write (main() sets it). */
+void xs_cli_set_command(const char *cmd);
+/* Whether a write to standard output failed (its errno kept for the
+ * line); called after each line or record printed, so that a command
+ * whose reader went away (| head) stops at once rather than at its end. */
+bool xs_cli_stdout_failed(void);
+/* Where a command cannot stop on its own (within a walk): exit at once
+ * with xs_cli_finish(XS_IO) when a write to standard output failed. */
+void xs_cli_stdout_check(void);
+/* Flush and close standard output; the command's exit status: rc, XS_IO
+ * (one line on standard error) when a write there failed, XS_USAGE when
+ * an input was refused as a terminal. */
+int xs_cli_finish(int rc);
 /* printf on standard output through xs_text_write(): every human-readable
  * line printed (a file name, a config value of the image) is safe for a
  * terminal (xenstream.h says how). */

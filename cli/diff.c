@@ -50,7 +50,8 @@ struct printer {
 static void print_one(void *ctx, const struct xs_difference *d)
 {
     struct printer *p = ctx;
-    if (p->shown[d->kind]++ >= p->limit)
+    /* a reader gone away (| head): nothing more to print */
+    if (p->shown[d->kind]++ >= p->limit || (!p->list && xs_cli_stdout_failed()))
         return;
     if (p->list) {
         json_t *o = json_object();

@@ -124,7 +124,8 @@ static int run_digest(int argc, char **argv)
     if (optind >= argc) /* as upgrade: standard input */
         return digest_one("-", json, &po);
     int worst = XS_OK;
-    for (int i = optind; i < argc; i++) {
+    /* a reader gone away (| head) reads no more: the rest is not read */
+    for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {
         worst = xs_worst(worst, digest_one(argv[i], json, &po));
     }
     return worst;

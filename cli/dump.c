@@ -135,6 +135,8 @@ static void emit(struct dump *d, uint64_t at, const char *layer,
         json_decref(fields);
     }
     d->n++;
+    /* a reader gone away (| head): the walk is not worth finishing */
+    xs_cli_stdout_check();
 }
 
 static json_t *types_json(const uint64_t types[16])

@@ -196,7 +196,8 @@ static int run_verify(int argc, char **argv)
     if (optind >= argc) /* as upgrade: standard input */
         return verify_one("-", xen, json, strict, quiet, &po);
     int worst = XS_OK;
-    for (int i = optind; i < argc; i++) {
+    /* a reader gone away (| head) reads no more: the rest is not read */
+    for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {
         worst = xs_worst(worst,
                          verify_one(argv[i], xen, json, strict, quiet, &po));
     }

@@ -495,5 +495,39 @@ raw_ctl "$T/err" && bad "diff -n: raw bytes" || ok
 expect 0 "$XS" verify --progress "$en"
 raw_ctl "$T/err" && bad "progress: raw bytes: $(cat -A "$T/err" | head -2)" || ok
 
+
+# ---- 12. a failed write to standard output stops the command at once --------
+# dump: the producer of a 256 MiB image through a pipe is cut off (SIGPIPE
+# or EPIPE) when dump stops at its first failed write; read to its end,
+# the producer would finish (exit 0).
+start=$(date +%s)
+"$GEN" --mib 256 --batch 16 2>/dev/null | "$XS" dump --pages - 2>"$T/err" | head -1 >"$T/out"
+st=("${PIPESTATUS[@]}")
+secs=$(($(date +%s) - start))
+[ "${st[0]}" != 0 ] && ok || bad "dump | head -1 read all of its input (producer exit ${st[0]})"
+[ "${st[1]}" = 3 ] && grep -q "cannot write standard output: Broken pipe" "$T/err" && ok ||
+    bad "dump | head -1: exit ${st[1]}: $(cat "$T/err")"
+lines 1 "$T/out" "dump | head -1"
+[ "$secs" -lt 20 ] && ok || bad "dump | head -1 took $secs s"
+# verify and digest of many inputs into a closed pipe: the first failed
+# write ends the run, and a FIFO without a writer later in the list (which
+# would block its open for ever) is never opened
+mkfifo "$T/fifo"
+for cmd in verify digest "verify --json" "digest --json"; do
+    # shellcheck disable=SC2086
+    timeout 20 python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))' $XS $cmd "$T/img" "$T/img" "$T/fifo" 2>"$T/err"
+    rc=$?
+    [ $rc = 3 ] && grep -q "Broken pipe" "$T/err" && ok ||
+        bad "$cmd of many into a closed pipe: exit $rc: $(cat "$T/err")"
+    lines 1 "$T/err" "$cmd of many into a closed pipe: stderr"
+done
+# /dev/full: the same
+timeout 20 "$XS" verify "$T/img" "$T/fifo" >/dev/full 2>"$T/err"
+rc=$?
+[ $rc = 3 ] && grep -q "No space left on device" "$T/err" && ok || bad "verify >/dev/full of many: exit $rc: $(cat "$T/err")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
