@@ -34,17 +34,20 @@
 #define MONITOR_LOG_DIR "/var/log/xen"
 #define DUMP_DIR "/var/lib/xen/dump"
 
-/* One line on standard error for what happens past the stream's checks. */
+/* One line on standard error for what happens past the stream's checks:
+ * whole (bounded as a finding's message is, keeping its start and end),
+ * and safe for a terminal (it may quote the image's config or name). */
 static void say(const struct xs_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void say(const struct xs_report *rep, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    char *msg = xs_msg_vformat(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: restore: %s\n", rep->file, msg);
+    xs_text_printf(stderr, "%s: restore: %s\n", rep->file,
+                   msg ? msg : "(message lost: out of memory)");
+    free(msg);
 }
 
 /* ---- the converter thread ---- */
@@ -265,7 +268,7 @@ static void log_line(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    xs_text_vprintf(stderr, fmt, ap); /* a domain name: any bytes */
     va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);
@@ -374,8 +377,8 @@ static void start_watcher(libxl_ctx *ctx, const struct xs_report *rep,
         return;
     }
     if (pid > 0) {
-        fprintf(stderr, "xenstream: watching %s in the background (pid %ld, "
-                "log %s)\n", d->c_info.name, (long)pid, log);
+        xs_text_printf(stderr, "xenstream: watching %s in the background "
+                       "(pid %ld, log %s)\n", d->c_info.name, (long)pid, log);
         return;
     }
     libxl_postfork_child_noexec(ctx);
@@ -440,7 +443,7 @@ static int stop_feed(struct restore *r)
 
 static int configure(struct restore *r, bool xl_image)
 {
-    char *cfg = NULL, err[320];
+    char *cfg = NULL, *err = NULL;
     size_t n = 0;
     bool json = false;
     const char *source = "<saved>";
@@ -462,11 +465,11 @@ static int configure(struct restore *r, bool xl_image)
         rc = XS_USAGE;
     }
     if (rc == XS_OK && xs_domain_config_parse(r->ctx, source, use, use_len,
-                                              json, &r->d, err,
-                                              sizeof(err))) {
-        say(r->rep, "%s", err);
+                                              json, &r->d, &err)) {
+        say(r->rep, "%s", err ? err : "the config is refused (out of memory)");
         rc = XS_USAGE;
     }
+    free(err);
     free(cfg);
     if (rc == XS_OK && !libxl_domid_valid_guest(r->d.c_info.domid))
         r->d.c_info.domid = INVALID_DOMID;
@@ -582,8 +585,8 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
     if (rc == XS_OK) {
         if (!o->paused && libxl_domain_unpause(r.ctx, domid, NULL))
             say(rep, "domain %u restored but could not be unpaused", domid);
-        fprintf(stderr, "xenstream: %s restored as domain %u%s\n",
-                r.d.c_info.name, domid, o->paused ? " (paused)" : "");
+        xs_text_printf(stderr, "xenstream: %s restored as domain %u%s\n",
+                       r.d.c_info.name, domid, o->paused ? " (paused)" : "");
         if (o->vnc)
             start_vncviewer(r.ctx, domid);
         if (!o->no_monitor)

@@ -529,5 +529,25 @@ timeout 20 "$XS" verify "$T/img" "$T/fifo" >/dev/full 2>"$T/err"
 rc=$?
 [ $rc = 3 ] && grep -q "No space left on device" "$T/err" && ok || bad "verify >/dev/full of many: exit $rc: $(cat "$T/err")"
 
+
+# ---- 13. restore's messages: whole, bounded, safe for a terminal -----------
+# (a --config that cannot be read is said before any Xen is needed)
+if "$XS" --version | grep -q "^live backend: built (libxenlight"; then
+    ys=$(printf 'y%.0s' $(seq 1 700))
+    expect 2 "$XS" restore --config "$T/no/c${evil}$ys/end.cfg" "$T/xlt"
+    raw_ctl "$T/err" && bad "restore: raw control bytes: $(cat -A "$T/err")" || ok
+    grep -qF "restore: cannot open config $T/no/c\x1b]0;pwned\x07\x1b[2J\r${ys}/end.cfg: No such file or directory" "$T/err" &&
+        ok || bad "restore: the message whole and escaped: $(cat -A "$T/err" | cut -c1-200)"
+    long=$(printf 'x%.0s' $(seq 1 20000))
+    expect 2 "$XS" restore --config "$T/$long" "$T/xlt"
+    python3 -c 'import sys
+m = open(sys.argv[1]).read().rstrip("\n")
+assert m.count("\n") == 0 and 16384 <= len(m) < 16384 + 200, len(m)
+assert "[...]" in m and m.endswith(": File name too long"), m[-60:]' "$T/err" 2>"$T/perr" &&
+        ok || bad "restore: a 20000-character path: $(tail -1 "$T/perr")"
+else
+    echo "SKIP: restore's messages (no live backend in this build)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
