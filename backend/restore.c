@@ -314,8 +314,7 @@ static void watch_domain(uint32_t domid, libxl_domain_config *d,
             act == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART) {
             char path[256];
             mkdir(DUMP_DIR, 0700);
-            snprintf(path, sizeof(path), DUMP_DIR "/%s.%u.core",
-                     d->c_info.name, domid);
+            watcher_core_path(d->c_info.name, domid, path, sizeof(path));
             if (libxl_domain_core_dump(ctx, domid, path, NULL))
                 log_line("xenstream: core dump to %s failed", path);
         }
@@ -349,20 +348,37 @@ static void watch_domain(uint32_t domid, libxl_domain_config *d,
  * it: a '/' or a leading '.' would put a root-owned log anywhere ("../../
  * etc/x"), so every byte but letters, digits and "-_.+" becomes '_', and
  * the log is never opened through a link. */
-void watcher_log_path(const char *name, char *path, size_t size)
+static void safe_name(const char *name, char *safe, size_t size)
 {
-    char safe[128];
     size_t n = 0;
-    for (; name && name[n] && n + 1 < sizeof(safe); n++) {
+    for (; name && name[n] && n + 1 < size; n++) {
         char c = name[n];
         bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     (c >= '0' && c <= '9') || c == '-' || c == '_' ||
                     c == '+' || (c == '.' && n > 0);
         safe[n] = keep ? c : '_';
     }
+    if (!n)
+        safe[n++] = '_';
     safe[n] = '\0';
-    snprintf(path, size, MONITOR_LOG_DIR "/xenstream-%s.log",
-             n ? safe : "_");
+}
+
+void watcher_log_path(const char *name, char *path, size_t size)
+{
+    char safe[128];
+    safe_name(name, safe, sizeof(safe));
+    snprintf(path, size, MONITOR_LOG_DIR "/xenstream-%s.log", safe);
+}
+
+/* The core dump's path, in /var/lib/xen/dump, with the name made safe as
+ * the log's: the dump is written by root, and the image's name alone
+ * ("../../etc/x") would put it anywhere. */
+void watcher_core_path(const char *name, unsigned domid, char *path,
+                       size_t size)
+{
+    char safe[128];
+    safe_name(name, safe, sizeof(safe));
+    snprintf(path, size, DUMP_DIR "/%s.%u.core", safe, domid);
 }
 
 static void start_watcher(libxl_ctx *ctx, const struct xs_report *rep,

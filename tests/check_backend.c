@@ -200,6 +200,25 @@ START_TEST(watcher_log_stays_in_its_directory)
 }
 END_TEST
 
+/* The core dump's path too: the name never leads it out of its directory. */
+START_TEST(core_dump_stays_in_its_directory)
+{
+    static const struct {
+        const char *name, *path;
+    } cases[] = {
+        {"guest-1", "/var/lib/xen/dump/guest-1.7.core"},
+        {"../../etc/cron.d/x", "/var/lib/xen/dump/_._.._etc_cron.d_x.7.core"},
+        {".hidden", "/var/lib/xen/dump/_hidden.7.core"},
+        {"", "/var/lib/xen/dump/_.7.core"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[256];
+        watcher_core_path(cases[i].name, 7, path, sizeof(path));
+        ck_assert_str_eq(path, cases[i].path);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("backend");
@@ -213,6 +232,7 @@ int main(void)
     tcase_add_test(t, refusals_whole);
     tcase_add_test(t, json_detection);
     tcase_add_test(t, watcher_log_stays_in_its_directory);
+    tcase_add_test(t, core_dump_stays_in_its_directory);
     suite_add_tcase(s, t);
     return tu_run(s);
 }
