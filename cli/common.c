@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +193,29 @@ struct xs_in *xs_cli_open(const char *path, bool print,
             xs_cli_progress(in, po, rep);
     }
     return in;
+}
+
+/* Standard input by name: "-", or a path to standard input's own pipe,
+ * socket or device (/dev/stdin, /dev/fd/0, /proc/self/fd/0).  A regular
+ * file can be read again; those cannot. */
+static bool is_stdin_stream(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return true;
+    struct stat in, st;
+    return fstat(STDIN_FILENO, &in) == 0 && !S_ISREG(in.st_mode) &&
+           stat(path, &st) == 0 && st.st_dev == in.st_dev &&
+           st.st_ino == in.st_ino;
+}
+
+int xs_cli_stdin_once(const struct xs_command *cmd, int n, char **paths)
+{
+    int seen = 0;
+    for (int i = 0; i < n; i++)
+        if (is_stdin_stream(paths[i]) && seen++)
+            return xs_usage_error(cmd, "standard input can be read once: "
+                                  "'%s' names it again", paths[i]);
+    return XS_OK;
 }
 
 void xs_cli_close(struct xs_in *in)

@@ -76,6 +76,10 @@ struct xs_in *xs_cli_open(const char *path, bool print,
                           const struct xs_progress_opts *po,
                           struct xs_report *rep);
 void xs_cli_close(struct xs_in *in);
+/* XS_OK, or XS_USAGE (said) when more than one of the n inputs is
+ * standard input ("-", or /dev/stdin and the like when it is a pipe): the
+ * second would read what the first left, nothing. */
+int xs_cli_stdin_once(const struct xs_command *cmd, int n, char **paths);
 int xs_cli_open_status(void);
 /* The exit status of a command that returned rc: XS_USAGE when an input
  * was refused as a terminal (commands that only see NULL from

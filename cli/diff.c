@@ -135,8 +135,8 @@ static int run_diff(int argc, char **argv)
     }
     if (argc - optind != 2)
         return xs_usage_error(&xs_cmd_diff, "two inputs, A and B");
-    if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0)
-        return xs_usage_error(&xs_cmd_diff, "only one input can be '-'");
+    if (xs_cli_stdin_once(&xs_cmd_diff, 2, argv + optind))
+        return XS_USAGE;
 
     /* a note says something of one image, not of the difference */
     xs_cli_notes(false);

@@ -123,6 +123,8 @@ static int run_digest(int argc, char **argv)
     xs_cli_notes(false);
     if (optind >= argc) /* as upgrade: standard input */
         return digest_one("-", json, &po);
+    if (xs_cli_stdin_once(&xs_cmd_digest, argc - optind, argv + optind))
+        return XS_USAGE;
     int worst = XS_OK;
     /* a reader gone away (| head) reads no more: the rest is not read */
     for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {

@@ -195,6 +195,8 @@ static int run_verify(int argc, char **argv)
         xs_cli_notes(false);
     if (optind >= argc) /* as upgrade: standard input */
         return verify_one("-", xen, json, strict, quiet, &po);
+    if (xs_cli_stdin_once(&xs_cmd_verify, argc - optind, argv + optind))
+        return XS_USAGE;
     int worst = XS_OK;
     /* a reader gone away (| head) reads no more: the rest is not read */
     for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {

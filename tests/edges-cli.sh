@@ -549,5 +549,22 @@ else
     echo "SKIP: restore's messages (no live backend in this build)"
 fi
 
+
+# ---- 14. standard input named twice: usage error, not a false INVALID ------
+# (the second would read what the first left of a pipe: nothing)
+for cmd in verify digest diff; do
+    cat "$T/img" | "$XS" $cmd - - >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc = 2 ] && grep -q "standard input can be read once: '-' names it again" "$T/err" &&
+        ok || bad "$cmd - - from a pipe: exit $rc: $(cat "$T/err")"
+    [ ! -s "$T/out" ] && ok || bad "$cmd - -: printed $(cat "$T/out")"
+    cat "$T/img" | "$XS" $cmd - /dev/stdin >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc = 2 ] && grep -q "'/dev/stdin' names it again" "$T/err" && ok ||
+        bad "$cmd - /dev/stdin from a pipe: exit $rc: $(cat "$T/err")"
+done
+# a regular file on standard input reads again by its other names
+expect 0 "$XS" verify - /dev/stdin <"$T/img"
+lines 2 "$T/out" "verify - /dev/stdin from a file"
+cat "$T/img" | "$XS" verify "$T/img" - "$T/img" >"$T/out" 2>&1 && ok || bad "verify FILE - FILE from a pipe: $(cat "$T/out")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
