@@ -1,4 +1,5 @@
 /* xenstream diff: are two images the same guest state? */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <string.h>
@@ -113,9 +114,12 @@ static int run_diff(int argc, char **argv)
             p.limit = UINT64_MAX;
             break;
         case 'n': {
+            /* digits only: strtoull() would take " 5", "+5" and "-5"
+             * (as 2^64 - 5), and a count past 2^64 as 2^64 - 1 */
             char *end;
+            errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || !*optarg || optarg[0] == '-')
+            if (*end || optarg[0] < '0' || optarg[0] > '9' || errno == ERANGE)
                 return xs_usage_error(&xs_cmd_diff, "--max takes a count, "
                                       "not '%s'", optarg);
             p.limit = v;

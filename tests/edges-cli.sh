@@ -566,5 +566,14 @@ expect 0 "$XS" verify - /dev/stdin <"$T/img"
 lines 2 "$T/out" "verify - /dev/stdin from a file"
 cat "$T/img" | "$XS" verify "$T/img" - "$T/img" >"$T/out" 2>&1 && ok || bad "verify FILE - FILE from a pipe: $(cat "$T/out")"
 
+# ---- 15. diff -n takes digits only --------------------------------------------
+for n in ' 5' +5 -5 -1 18446744073709551616 '' 5x 0x10; do
+    expect 2 "$XS" diff -n "$n" "$T/img" "$T/img"
+    grep -q "^xenstream diff: --max takes a count, not '$n'" "$T/err" && ok || bad "diff -n '$n': $(cat "$T/err")"
+done
+for n in 0 5 18446744073709551615; do
+    expect 0 "$XS" diff -n "$n" "$T/img" "$T/img"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
