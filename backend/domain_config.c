@@ -338,7 +338,7 @@ static int parse_text(struct text_cfg *t, libxl_domain_config *d)
  * an image that came from elsewhere): one line, "; " between its lines,
  * for the one line of the refusal, which is printed safely.  NULL when it
  * said nothing. */
-static char *xlu_said(FILE *f, char **buf, size_t *len)
+static char *xlu_said(FILE *f, char *const *buf, const size_t *len)
 {
     if (!f || fclose(f) != 0 || !*buf || !*len) /* closed in every case */
         return NULL;
