@@ -575,5 +575,25 @@ for n in 0 5 18446744073709551615; do
     expect 0 "$XS" diff -n "$n" "$T/img" "$T/img"
 done
 
+
+# ---- 16. many inputs, few descriptors: none is kept from one input to the next
+"$GEN" --pages 300 -o "$T/s.img"
+"$GEN" --pages 300 --gzip -o "$T/s.gz"
+mkdir -p "$T/adir"
+many=()
+for i in $(seq 1 25); do many+=("$T/s.img" "$T/s.gz" "$T/adir" "$T/nothere"); done
+for cmd in verify digest "verify --json" "digest --json"; do
+    # shellcheck disable=SC2086
+    (ulimit -n 20; "$XS" $cmd "${many[@]}") >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc = 3 ] && ok || bad "$cmd of 100 inputs under ulimit -n 20: exit $rc"
+    grep -q "Too many open files" "$T/err" && bad "$cmd: descriptors leak: $(grep -m1 'Too many' "$T/err")" || ok
+    [ "$(grep -c "Is a directory" "$T/err" "$T/out" | awk -F: '{ s += $2 } END { print s }')" = 25 ] &&
+        [ "$(grep -c "No such file" "$T/err" "$T/out" | awk -F: '{ s += $2 } END { print s }')" = 25 ] &&
+        ok || bad "$cmd of 100 inputs: one message per failed input: $(sort "$T/err" | uniq -c | head -5)"
+done
+(ulimit -n 20; "$XS" verify "${many[@]}") >"$T/out" 2>/dev/null
+[ "$(grep -c ": OK: " "$T/out")" = 50 ] && [ "$(grep -c ": FAILED: I/O error" "$T/out")" = 50 ] &&
+    ok || bad "verify of 100 inputs: summary lines: $(sort "$T/out" | uniq -c | head)"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
