@@ -224,6 +224,35 @@ void xs_cli_close(struct xs_in *in)
     xs_in_close(in);
 }
 
+char *xs_cli_shell_word(const char *path)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_@%+=:,./-";
+    size_t n = strlen(path);
+    bool plain = n > 0 && strspn(path, safe) == n;
+    /* a name that starts with '-' would be read as an option */
+    const char *dot = path[0] == '-' && strcmp(path, "-") != 0 ? "./" : "";
+    char *out = malloc(5 * n + 5), *o = out; /* each ' is '"'"' */
+    if (!out)
+        return NULL;
+    if (!plain)
+        *o++ = '\'';
+    o += sprintf(o, "%s", dot);
+    for (const char *p = path; *p; p++) {
+        if (*p == '\'') {
+            /* not '\'': the text output shows a backslash as \\ */
+            memcpy(o, "'\"'\"'", 5);
+            o += 5;
+        } else {
+            *o++ = *p;
+        }
+    }
+    if (!plain)
+        *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
 void xs_cli_note_policy_dropped(const char *file, unsigned n)
 {
     xs_text_printf(stderr,

@@ -116,6 +116,11 @@ void xs_cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (reported); rep is to be freed in every case. */
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in);
+/* path as one word for a POSIX shell, for a command line that a message
+ * suggests (the admin copies it): as it is when it is plain, else in
+ * single quotes (' as '"'"'), with "./" before a leading '-' ("-" itself,
+ * standard input, is kept).  Allocated; NULL if memory ran out. */
+char *xs_cli_shell_word(const char *path);
 /* convert --drop-cpu-policy: the one line on standard error that says
  * that n CPU policy records were dropped and what follows from it. */
 void xs_cli_note_policy_dropped(const char *file, unsigned n);

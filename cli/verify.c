@@ -1,6 +1,7 @@
 /* xenstream verify: will Xen restore this, as it was saved? */
 #include <getopt.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -138,9 +139,15 @@ static int verify_one(const char *path, const struct xs_release *xen,
         if (!fix)
             xs_cli_printf("%s: no conversion makes it restorable on Xen %u.%u\n",
                    shown, xen->major, xen->minor);
-        else if (*fix)
-            xs_cli_printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
-                   xen->major, xen->minor, fix, shown);
+        else if (*fix) {
+            /* a command to copy: the name as one shell word, never as
+             * shell syntax (a name can be "x;rm -rf ~") */
+            char *word = xs_cli_shell_word(path);
+            xs_cli_printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n",
+                          shown, xen->major, xen->minor, fix,
+                          word ? word : "IN");
+            free(word);
+        }
     }
     xs_cli_flush();
     xs_report_free(&rep);

@@ -595,5 +595,22 @@ done
 [ "$(grep -c ": OK: " "$T/out")" = 50 ] && [ "$(grep -c ": FAILED: I/O error" "$T/out")" = 50 ] &&
     ok || bad "verify of 100 inputs: summary lines: $(sort "$T/out" | uniq -c | head)"
 
+
+# ---- 17. verify --xen's suggested command: the name is one shell word ------
+# (the admin copies it: a name must not become shell syntax or an option)
+mkdir -p "$T/sh"
+xs_abs=$(cd "$(dirname "$XS")" && pwd)/$(basename "$XS")
+for name in 'x;touch pwned;.img' '-rf.img' "it's.img" 'a b$(touch pwned).img' 'plain.img'; do
+    cp "$T/img" "$T/sh/$name"
+    (cd "$T/sh" && "$xs_abs" verify --xen 4.6 -- "$name") >"$T/out" 2>/dev/null
+    cmdline=$(sed -n 's/^.*: to restore it on Xen 4\.6: //p' "$T/out")
+    [ -n "$cmdline" ] && ok || bad "verify --xen 4.6 '$name': no command: $(cat "$T/out")"
+    rm -f "$T/sh/out.v2"
+    (cd "$T/sh" && XS="$xs_abs" bash -c "${cmdline/#xenstream/\"\$XS\"}" 2>"$T/err") &&
+        [ -s "$T/sh/out.v2" ] || [ -s "$T/sh/OUT" ] && ok || bad "'$name': the suggested '$cmdline' fails: $(cat "$T/err")"
+    [ ! -e "$T/sh/pwned" ] && ok || bad "'$name': the suggested command ran shell syntax: $cmdline"
+    rm -f "$T/sh/OUT" "$T/sh/out.v2" "$T/sh/$name" "$T/sh/pwned"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
