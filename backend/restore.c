@@ -537,6 +537,40 @@ static int restore_domain(struct restore *r, uint32_t *domid)
     return feed_rc != XS_OK ? feed_rc : XS_IO;
 }
 
+/* libxl's own messages quote the configuration (a domain name, a disk
+ * path: the image's) and its logger writes them raw to a stream: they go
+ * to standard error through xs_text_write(), but for the \n and \r of
+ * its lines and progress line. */
+static ssize_t libxl_log_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == '\n' || buf[i] == '\r') {
+            xs_text_write(stderr, buf + start, i - start);
+            fputc(buf[i], stderr);
+            start = i + 1;
+        }
+    xs_text_write(stderr, buf + start, n - start);
+    fflush(stderr);
+    return (ssize_t)n;
+}
+
+/* The stream for libxl's logger (kept for the process: the watcher's
+ * child writes its log through it), stderr if it cannot be made. */
+FILE *libxl_log_stream(void)
+{
+    static FILE *f;
+    if (!f) {
+        f = fopencookie(NULL, "w", (cookie_io_functions_t){
+                                       .write = libxl_log_write});
+        /* line by line: a UTF-8 character is not split between writes */
+        if (f)
+            setvbuf(f, NULL, _IOLBF, 0);
+    }
+    return f ? f : stderr;
+}
+
 static int restore_from(struct xs_in *in, struct xs_report *rep,
                         const struct xs_restore_opts *o, enum xs_layer l,
                         bool gz)
@@ -552,10 +586,13 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
         return rc;
     }
     libxl_domain_config_init(&r.d);
-    r.lg = xtl_createlogger_stdiostream(stderr,
+    /* the stream is not a descriptor: whether it is a terminal (progress
+     * on one line with \r) is said here */
+    r.lg = xtl_createlogger_stdiostream(libxl_log_stream(),
                                         o->debug ? XTL_DEBUG : XTL_PROGRESS,
-                                        isatty(STDERR_FILENO) ? 0 :
-                                        XTL_STDIOSTREAM_HIDE_PROGRESS);
+                                        isatty(STDERR_FILENO)
+                                            ? XTL_STDIOSTREAM_PROGRESS_USE_CR
+                                            : XTL_STDIOSTREAM_HIDE_PROGRESS);
     if (!r.lg || libxl_ctx_alloc(&r.ctx, LIBXL_VERSION, 0,
                                  (xentoollog_logger *)r.lg)) {
         say(rep, "cannot talk to Xen through libxenlight (is this dom0, "

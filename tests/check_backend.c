@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "domain_config.h"
@@ -219,6 +220,31 @@ START_TEST(core_dump_stays_in_its_directory)
 }
 END_TEST
 
+/* libxl's messages (they quote the image's config) reach standard error
+ * escaped, their lines and progress \r kept. */
+START_TEST(libxl_log_escaped)
+{
+    char path[] = "/tmp/check_backend.XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+    ck_assert(fd >= 0 && saved >= 0);
+    unlink(path);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    FILE *f = libxl_log_stream();
+    fprintf(f, "libxl: error: domain '\033]0;x\007\033[2J' \xc3\xa9\b\n\rprogress\n");
+    fflush(f);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char buf[256] = {0};
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    close(fd);
+    ck_assert_int_gt(n, 0);
+    ck_assert_str_eq(buf, "libxl: error: domain '\\x1b]0;x\\x07\\x1b[2J' \xc3\xa9\\b\n"
+                          "\rprogress\n");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("backend");
@@ -233,6 +259,7 @@ int main(void)
     tcase_add_test(t, json_detection);
     tcase_add_test(t, watcher_log_stays_in_its_directory);
     tcase_add_test(t, core_dump_stays_in_its_directory);
+    tcase_add_test(t, libxl_log_escaped);
     suite_add_tcase(s, t);
     return tu_run(s);
 }
