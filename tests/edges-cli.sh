@@ -2,7 +2,10 @@
 # The command line's edges: write errors on standard output, JSON for any
 # file name, inputs that are not images, long paths, terminals as input,
 # standard input by default, notes, the progress line, truncated and
-# live-migrated images in info.
+# live-migrated images in info; control bytes of names and images in text
+# output, a failed write that stops a command, restore's messages,
+# standard input named twice, diff -n, descriptors over many inputs, the
+# shell word in verify --xen's suggested command.
 #
 #   edges-cli.sh XENSTREAM XS_GEN
 set -u
