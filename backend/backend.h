@@ -29,5 +29,12 @@ int xs_restore(struct xs_in *in, struct xs_report *rep,
  * /var/log/xen: the name made safe for a file name (no '/', no leading
  * '.', letters, digits and "-_.+" only). */
 void watcher_log_path(const char *name, char *path, size_t size);
+/* The stream libxl's logger writes to: standard error through
+ * xs_text_write(), \n and \r kept (libxl quotes the image's config). */
+FILE *libxl_log_stream(void);
+/* Where the watcher writes a core dump (coredump-destroy/-restart) of the
+ * domain: in /var/lib/xen/dump, the name made safe as for the log. */
+void watcher_core_path(const char *name, unsigned domid, char *path,
+                       size_t size);
 
 #endif

@@ -7,6 +7,8 @@
  * dropped: `xl -N create FILE` turns such a config into JSON. */
 #include "domain_config.h"
 
+#include "xenstream.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <libxlutil.h>
@@ -50,20 +52,24 @@ static const struct {
 struct text_cfg {
     XLU_Config *xlu;
     const char *source;
-    char *err;
-    size_t errsz;
+    char **err;
 };
 
+/* The one line of a refusal, whole (a value quoted from the config may be
+ * long; past XS_FINDING_MSG_MAX its middle gives way to "[...]", as in
+ * the findings).  The first refusal stands. */
 static int fail(struct text_cfg *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static int fail(struct text_cfg *t, const char *fmt, ...)
 {
-    char msg[160];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    char *msg = xs_msg_vformat(fmt, ap);
     va_end(ap);
-    snprintf(t->err, t->errsz, "%s: %s", t->source, msg);
+    if (!*t->err)
+        *t->err = xs_msg_format("%s: %s", t->source,
+                                msg ? msg : "(message lost: out of memory)");
+    free(msg);
     return ERROR_INVAL;
 }
 
@@ -328,31 +334,77 @@ static int parse_text(struct text_cfg *t, libxl_domain_config *d)
     return parse_devices(t, d);
 }
 
+/* What libxlutil said about the syntax (its lines quote the config, from
+ * an image that came from elsewhere): one line, "; " between its lines,
+ * for the one line of the refusal, which is printed safely.  NULL when it
+ * said nothing. */
+static char *xlu_said(FILE *f, char *const *buf, const size_t *len)
+{
+    if (!f || fclose(f) != 0 || !*buf || !*len) /* closed in every case */
+        return NULL;
+    char *s = *buf;
+    size_t n = *len;
+    while (n && s[n - 1] == '\n')
+        s[--n] = '\0';
+    char *out = malloc(2 * n + 1), *o = out;
+    for (size_t i = 0; out && i < n; i++) {
+        if (s[i] == '\n') {
+            *o++ = ';';
+            *o++ = ' ';
+        } else {
+            *o++ = s[i];
+        }
+    }
+    if (out)
+        *o = '\0';
+    return out;
+}
+
 int xs_domain_config_parse(libxl_ctx *ctx, const char *source,
                            const char *cfg, size_t n, bool json,
-                           libxl_domain_config *d, char *err, size_t errsz)
+                           libxl_domain_config *d, char **err)
 {
+    *err = NULL;
     if (json) {
         /* libxl wants a C string; the saved config may lack its NUL */
         char *s = strndup(cfg, n);
         int rc = s ? libxl_domain_config_from_json(ctx, d, s) : ERROR_NOMEM;
         free(s);
         if (rc)
-            snprintf(err, errsz, "%s: libxl cannot read the JSON config "
-                     "(error %d)", source, rc);
+            *err = xs_msg_format("%s: libxl cannot read the JSON config "
+                                 "(error %d)", source, rc);
         return rc ? ERROR_INVAL : 0;
     }
-    struct text_cfg t = {.source = source, .err = err, .errsz = errsz};
+    struct text_cfg t = {.source = source, .err = err};
     if (n > (size_t)INT32_MAX)
         return fail(&t, "%s", "config too large");
-    t.xlu = xlu_cfg_init(stderr, source);
-    if (!t.xlu)
+    /* libxlutil's messages (syntax, a disk spec) into memory, not onto
+     * the terminal raw: they join the refusal's one line */
+    char *said_buf = NULL;
+    size_t said_len = 0;
+    FILE *said = open_memstream(&said_buf, &said_len);
+    t.xlu = xlu_cfg_init(said ? said : stderr, source);
+    if (!t.xlu) {
+        if (said)
+            fclose(said);
+        free(said_buf);
         return fail(&t, "%s", "out of memory");
+    }
     int rc = xlu_cfg_readdata(t.xlu, cfg, (int)n);
     if (rc)
-        rc = fail(&t, "%s", "not valid xl config syntax (see above)");
+        rc = fail(&t, "%s", "not valid xl config syntax");
     else
         rc = parse_text(&t, d);
-    xlu_cfg_destroy(t.xlu);
+    xlu_cfg_destroy(t.xlu); /* leaves its report stream open */
+    char *why = xlu_said(said, &said_buf, &said_len);
+    if (rc && why && *err) {
+        char *both = xs_msg_format("%s (libxlutil: %s)", *err, why);
+        if (both) {
+            free(*err);
+            *err = both;
+        }
+    }
+    free(why);
+    free(said_buf);
     return rc ? ERROR_INVAL : 0;
 }

@@ -10,12 +10,14 @@
 #include <stddef.h>
 
 /* Parse n bytes of cfg (JSON when json, else xl config text) into d (an
- * initialised libxl_domain_config).  On failure err gets one line and
- * ERROR_INVAL is returned.  Only JSON needs ctx (libxl's parser); the
- * text reader takes NULL. */
+ * initialised libxl_domain_config).  On failure *err gets one line,
+ * whole (bounded as the findings are: XS_FINDING_MSG_MAX), allocated (to
+ * be freed; NULL if memory ran out), and ERROR_INVAL is returned; it may
+ * quote the config: print it through xs_text_write().  Only JSON needs
+ * ctx (libxl's parser); the text reader takes NULL. */
 int xs_domain_config_parse(libxl_ctx *ctx, const char *source,
                            const char *cfg, size_t n, bool json,
-                           libxl_domain_config *d, char *err, size_t errsz);
+                           libxl_domain_config *d, char **err);
 
 /* A JSON config starts with '{' (after white space). */
 bool xs_domain_config_is_json(const char *cfg, size_t n);

@@ -34,17 +34,20 @@
 #define MONITOR_LOG_DIR "/var/log/xen"
 #define DUMP_DIR "/var/lib/xen/dump"
 
-/* One line on standard error for what happens past the stream's checks. */
+/* One line on standard error for what happens past the stream's checks:
+ * whole (bounded as a finding's message is, keeping its start and end),
+ * and safe for a terminal (it may quote the image's config or name). */
 static void say(const struct xs_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void say(const struct xs_report *rep, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    char *msg = xs_msg_vformat(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: restore: %s\n", rep->file, msg);
+    xs_text_printf(stderr, "%s: restore: %s\n", rep->file,
+                   msg ? msg : "(message lost: out of memory)");
+    free(msg);
 }
 
 /* ---- the converter thread ---- */
@@ -265,7 +268,7 @@ static void log_line(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    xs_text_vprintf(stderr, fmt, ap); /* a domain name: any bytes */
     va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);
@@ -311,8 +314,7 @@ static void watch_domain(uint32_t domid, libxl_domain_config *d,
             act == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART) {
             char path[256];
             mkdir(DUMP_DIR, 0700);
-            snprintf(path, sizeof(path), DUMP_DIR "/%s.%u.core",
-                     d->c_info.name, domid);
+            watcher_core_path(d->c_info.name, domid, path, sizeof(path));
             if (libxl_domain_core_dump(ctx, domid, path, NULL))
                 log_line("xenstream: core dump to %s failed", path);
         }
@@ -346,20 +348,37 @@ static void watch_domain(uint32_t domid, libxl_domain_config *d,
  * it: a '/' or a leading '.' would put a root-owned log anywhere ("../../
  * etc/x"), so every byte but letters, digits and "-_.+" becomes '_', and
  * the log is never opened through a link. */
-void watcher_log_path(const char *name, char *path, size_t size)
+static void safe_name(const char *name, char *safe, size_t size)
 {
-    char safe[128];
     size_t n = 0;
-    for (; name && name[n] && n + 1 < sizeof(safe); n++) {
+    for (; name && name[n] && n + 1 < size; n++) {
         char c = name[n];
         bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     (c >= '0' && c <= '9') || c == '-' || c == '_' ||
                     c == '+' || (c == '.' && n > 0);
         safe[n] = keep ? c : '_';
     }
+    if (!n)
+        safe[n++] = '_';
     safe[n] = '\0';
-    snprintf(path, size, MONITOR_LOG_DIR "/xenstream-%s.log",
-             n ? safe : "_");
+}
+
+void watcher_log_path(const char *name, char *path, size_t size)
+{
+    char safe[128];
+    safe_name(name, safe, sizeof(safe));
+    snprintf(path, size, MONITOR_LOG_DIR "/xenstream-%s.log", safe);
+}
+
+/* The core dump's path, in /var/lib/xen/dump, with the name made safe as
+ * the log's: the dump is written by root, and the image's name alone
+ * ("../../etc/x") would put it anywhere. */
+void watcher_core_path(const char *name, unsigned domid, char *path,
+                       size_t size)
+{
+    char safe[128];
+    safe_name(name, safe, sizeof(safe));
+    snprintf(path, size, DUMP_DIR "/%s.%u.core", safe, domid);
 }
 
 static void start_watcher(libxl_ctx *ctx, const struct xs_report *rep,
@@ -374,8 +393,8 @@ static void start_watcher(libxl_ctx *ctx, const struct xs_report *rep,
         return;
     }
     if (pid > 0) {
-        fprintf(stderr, "xenstream: watching %s in the background (pid %ld, "
-                "log %s)\n", d->c_info.name, (long)pid, log);
+        xs_text_printf(stderr, "xenstream: watching %s in the background "
+                       "(pid %ld, log %s)\n", d->c_info.name, (long)pid, log);
         return;
     }
     libxl_postfork_child_noexec(ctx);
@@ -440,7 +459,7 @@ static int stop_feed(struct restore *r)
 
 static int configure(struct restore *r, bool xl_image)
 {
-    char *cfg = NULL, err[320];
+    char *cfg = NULL, *err = NULL;
     size_t n = 0;
     bool json = false;
     const char *source = "<saved>";
@@ -462,11 +481,11 @@ static int configure(struct restore *r, bool xl_image)
         rc = XS_USAGE;
     }
     if (rc == XS_OK && xs_domain_config_parse(r->ctx, source, use, use_len,
-                                              json, &r->d, err,
-                                              sizeof(err))) {
-        say(r->rep, "%s", err);
+                                              json, &r->d, &err)) {
+        say(r->rep, "%s", err ? err : "the config is refused (out of memory)");
         rc = XS_USAGE;
     }
+    free(err);
     free(cfg);
     if (rc == XS_OK && !libxl_domid_valid_guest(r->d.c_info.domid))
         r->d.c_info.domid = INVALID_DOMID;
@@ -518,6 +537,40 @@ static int restore_domain(struct restore *r, uint32_t *domid)
     return feed_rc != XS_OK ? feed_rc : XS_IO;
 }
 
+/* libxl's own messages quote the configuration (a domain name, a disk
+ * path: the image's) and its logger writes them raw to a stream: they go
+ * to standard error through xs_text_write(), but for the \n and \r of
+ * its lines and progress line. */
+static ssize_t libxl_log_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++)
+        if (buf[i] == '\n' || buf[i] == '\r') {
+            xs_text_write(stderr, buf + start, i - start);
+            fputc(buf[i], stderr);
+            start = i + 1;
+        }
+    xs_text_write(stderr, buf + start, n - start);
+    fflush(stderr);
+    return (ssize_t)n;
+}
+
+/* The stream for libxl's logger (kept for the process: the watcher's
+ * child writes its log through it), stderr if it cannot be made. */
+FILE *libxl_log_stream(void)
+{
+    static FILE *f;
+    if (!f) {
+        f = fopencookie(NULL, "w", (cookie_io_functions_t){
+                                       .write = libxl_log_write});
+        /* line by line: a UTF-8 character is not split between writes */
+        if (f)
+            setvbuf(f, NULL, _IOLBF, 0);
+    }
+    return f ? f : stderr;
+}
+
 static int restore_from(struct xs_in *in, struct xs_report *rep,
                         const struct xs_restore_opts *o, enum xs_layer l,
                         bool gz)
@@ -533,10 +586,13 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
         return rc;
     }
     libxl_domain_config_init(&r.d);
-    r.lg = xtl_createlogger_stdiostream(stderr,
+    /* the stream is not a descriptor: whether it is a terminal (progress
+     * on one line with \r) is said here */
+    r.lg = xtl_createlogger_stdiostream(libxl_log_stream(),
                                         o->debug ? XTL_DEBUG : XTL_PROGRESS,
-                                        isatty(STDERR_FILENO) ? 0 :
-                                        XTL_STDIOSTREAM_HIDE_PROGRESS);
+                                        isatty(STDERR_FILENO)
+                                            ? XTL_STDIOSTREAM_PROGRESS_USE_CR
+                                            : XTL_STDIOSTREAM_HIDE_PROGRESS);
     if (!r.lg || libxl_ctx_alloc(&r.ctx, LIBXL_VERSION, 0,
                                  (xentoollog_logger *)r.lg)) {
         say(rep, "cannot talk to Xen through libxenlight (is this dom0, "
@@ -582,8 +638,8 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
     if (rc == XS_OK) {
         if (!o->paused && libxl_domain_unpause(r.ctx, domid, NULL))
             say(rep, "domain %u restored but could not be unpaused", domid);
-        fprintf(stderr, "xenstream: %s restored as domain %u%s\n",
-                r.d.c_info.name, domid, o->paused ? " (paused)" : "");
+        xs_text_printf(stderr, "xenstream: %s restored as domain %u%s\n",
+                       r.d.c_info.name, domid, o->paused ? " (paused)" : "");
         if (o->vnc)
             start_vncviewer(r.ctx, domid);
         if (!o->no_monitor)

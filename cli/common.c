@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,9 +17,10 @@ int xs_usage_error(const struct xs_command *cmd, const char *fmt, ...)
     va_list ap;
     fprintf(stderr, "xenstream %s: ", cmd->name);
     va_start(ap, fmt);
-    /* common.c is in two executables; clang-tidy 14 analyses both compile
+    /* an argument quoted back may be a hostile file name: escaped.
+     * common.c is in two executables; clang-tidy 14 analyses both compile
      * commands in one run and carries va_list state from the first */
-    vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    xs_text_vprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     fprintf(stderr, "\nTry 'xenstream %s --help'.\n", cmd->name);
     return XS_USAGE;
@@ -64,6 +66,69 @@ void xs_cli_flush(void)
 }
 
 int xs_cli_stdout_errno(void) { return stdout_errno; }
+
+void xs_cli_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    xs_text_vprintf(stdout, fmt, ap);
+    va_end(ap);
+}
+
+static const char *command; /* for the line of a failed write */
+
+void xs_cli_set_command(const char *cmd) { command = cmd; }
+
+bool xs_cli_stdout_failed(void)
+{
+    if (!ferror(stdout))
+        return false;
+    /* called right after the write that failed: its errno is still
+     * there, and a second flush of what is left says it again */
+    int e = errno;
+    if (fflush(stdout) != 0)
+        e = errno;
+    if (!stdout_errno && (e == EPIPE || e == ENOSPC || e == EBADF ||
+                          e == EIO || e == EDQUOT || e == EFBIG))
+        stdout_errno = e;
+    return true;
+}
+
+void xs_cli_stdout_check(void)
+{
+    if (xs_cli_stdout_failed())
+        exit(xs_cli_finish(XS_IO));
+}
+
+/* Every command's writes to standard output are checked here, once,
+ * after it ran (or at the first failed write: xs_cli_stdout_check()):
+ * what stdio still holds is flushed and stdout closed, and a failure of
+ * either (a full disk, a closed descriptor, a reader gone away: EPIPE) is
+ * exit 3 with one line, as upgrade's own writes are. */
+int xs_cli_finish(int rc)
+{
+    static bool done;
+    if (done) /* an exit() from within: said already */
+        return xs_cli_status(rc);
+    done = true;
+    xs_cli_flush();
+    int err = xs_cli_stdout_errno();
+    bool failed = ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !err)
+        err = errno;
+    if (!failed && !err)
+        return xs_cli_status(rc);
+    const char *cmd = command;
+    /* an earlier failed write leaves only the error flag: its errno is
+     * gone, and the line says no more than it knows */
+    if (err)
+        fprintf(stderr, "xenstream%s%s: cannot write standard output: %s\n",
+                cmd ? " " : "", cmd ? cmd : "", strerror(err));
+    else
+        fprintf(stderr, "xenstream%s%s: cannot write standard output\n",
+                cmd ? " " : "", cmd ? cmd : "");
+    return xs_cli_status(XS_IO);
+}
 
 static int open_status = XS_OK;   /* of the last xs_cli_open() */
 static bool tty_refused;          /* any input refused as a terminal */
@@ -130,15 +195,67 @@ struct xs_in *xs_cli_open(const char *path, bool print,
     return in;
 }
 
+/* Standard input by name: "-", or a path to standard input's own pipe,
+ * socket or device (/dev/stdin, /dev/fd/0, /proc/self/fd/0).  A regular
+ * file can be read again; those cannot. */
+static bool is_stdin_stream(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return true;
+    struct stat in, st;
+    return fstat(STDIN_FILENO, &in) == 0 && !S_ISREG(in.st_mode) &&
+           stat(path, &st) == 0 && st.st_dev == in.st_dev &&
+           st.st_ino == in.st_ino;
+}
+
+int xs_cli_stdin_once(const struct xs_command *cmd, int n, char **paths)
+{
+    int seen = 0;
+    for (int i = 0; i < n; i++)
+        if (is_stdin_stream(paths[i]) && seen++)
+            return xs_usage_error(cmd, "standard input can be read once: "
+                                  "'%s' names it again", paths[i]);
+    return XS_OK;
+}
+
 void xs_cli_close(struct xs_in *in)
 {
     xs_cli_progress_done();
     xs_in_close(in);
 }
 
+char *xs_cli_shell_word(const char *path)
+{
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_@%+=:,./-";
+    size_t n = strlen(path);
+    bool plain = n > 0 && strspn(path, safe) == n;
+    /* a name that starts with '-' would be read as an option */
+    const char *dot = path[0] == '-' && strcmp(path, "-") != 0 ? "./" : "";
+    char *out = malloc(5 * n + 5), *o = out; /* each ' is '"'"' */
+    if (!out)
+        return NULL;
+    if (!plain)
+        *o++ = '\'';
+    o += sprintf(o, "%s", dot);
+    for (const char *p = path; *p; p++) {
+        if (*p == '\'') {
+            /* not '\'': the text output shows a backslash as \\ */
+            memcpy(o, "'\"'\"'", 5);
+            o += 5;
+        } else {
+            *o++ = *p;
+        }
+    }
+    if (!plain)
+        *o++ = '\'';
+    *o = '\0';
+    return out;
+}
+
 void xs_cli_note_policy_dropped(const char *file, unsigned n)
 {
-    fprintf(stderr,
+    xs_text_printf(stderr,
             "%s: %u CPU policy record%s dropped: the receiving host derives "
             "the guest's CPU policy itself (the guest may see other CPU "
             "features)\n",
@@ -146,38 +263,6 @@ void xs_cli_note_policy_dropped(const char *file, unsigned n)
 }
 
 /* ---- JSON text ---- */
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len;
-    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        if (c == 0xed)
-            hi = 0x9f; /* U+D800-U+DFFF: surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
 
 /* s as valid UTF-8 (malloc'd, *olen bytes and a NUL), *lost set when a
  * byte was replaced. */
@@ -190,7 +275,7 @@ static char *utf8_clean(const char *s, size_t n, bool *lost, size_t *olen)
     if (!out)
         return NULL;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq(p + i, n - i);
+        size_t k = xs_utf8_seq(p + i, n - i);
         if (k) {
             memcpy(out + o, p + i, k);
             o += k;
@@ -363,7 +448,8 @@ static void progress_line(void *ctx, const struct xs_progress *p)
         human(p->offset, dec, sizeof(dec));
         snprintf(decoded, sizeof(decoded), ", %s decoded", dec);
     }
-    fprintf(stderr, "%s%s: %s", prog.tty ? "\r" : "", prog.name, done);
+    fputs(prog.tty ? "\r" : "", stderr);
+    xs_text_printf(stderr, "%s: %s", prog.name, done);
     if (p->size) {
         char total[32], when[32];
         human(p->size, total, sizeof(total));

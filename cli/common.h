@@ -76,6 +76,10 @@ struct xs_in *xs_cli_open(const char *path, bool print,
                           const struct xs_progress_opts *po,
                           struct xs_report *rep);
 void xs_cli_close(struct xs_in *in);
+/* XS_OK, or XS_USAGE (said) when more than one of the n inputs is
+ * standard input ("-", or /dev/stdin and the like when it is a pipe): the
+ * second would read what the first left, nothing. */
+int xs_cli_stdin_once(const struct xs_command *cmd, int n, char **paths);
 int xs_cli_open_status(void);
 /* The exit status of a command that returned rc: XS_USAGE when an input
  * was refused as a terminal (commands that only see NULL from
@@ -89,12 +93,34 @@ void xs_cli_notes(bool on);
  * main() prints at exit (the error flag alone does not keep it). */
 void xs_cli_flush(void);
 int xs_cli_stdout_errno(void);
+/* The command's name for the line of a failed write (main() sets it). */
+void xs_cli_set_command(const char *cmd);
+/* Whether a write to standard output failed (its errno kept for the
+ * line); called after each line or record printed, so that a command
+ * whose reader went away (| head) stops at once rather than at its end. */
+bool xs_cli_stdout_failed(void);
+/* Where a command cannot stop on its own (within a walk): exit at once
+ * with xs_cli_finish(XS_IO) when a write to standard output failed. */
+void xs_cli_stdout_check(void);
+/* Flush and close standard output; the command's exit status: rc, XS_IO
+ * (one line on standard error) when a write there failed, XS_USAGE when
+ * an input was refused as a terminal. */
+int xs_cli_finish(int rc);
+/* printf on standard output through xs_text_write(): every human-readable
+ * line printed (a file name, a config value of the image) is safe for a
+ * terminal (xenstream.h says how). */
+void xs_cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The single input of info and dump, after their options, as
  * xs_cli_open() opens it: standard input when none is given.  XS_OK with
  * *in open, XS_USAGE (said: too many inputs, or a terminal) or XS_IO
  * (reported); rep is to be freed in every case. */
 int xs_cli_one_input(const struct xs_command *cmd, int argc, char **argv,
                      struct xs_report *rep, struct xs_in **in);
+/* path as one word for a POSIX shell, for a command line that a message
+ * suggests (the admin copies it): as it is when it is plain, else in
+ * single quotes (' as '"'"'), with "./" before a leading '-' ("-" itself,
+ * standard input, is kept).  Allocated; NULL if memory ran out. */
+char *xs_cli_shell_word(const char *path);
 /* convert --drop-cpu-policy: the one line on standard error that says
  * that n CPU policy records were dropped and what follows from it. */
 void xs_cli_note_policy_dropped(const char *file, unsigned n);

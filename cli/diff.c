@@ -1,4 +1,5 @@
 /* xenstream diff: are two images the same guest state? */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <string.h>
@@ -51,7 +52,8 @@ struct printer {
 static void print_one(void *ctx, const struct xs_difference *d)
 {
     struct printer *p = ctx;
-    if (p->shown[d->kind]++ >= p->limit)
+    /* a reader gone away (| head): nothing more to print */
+    if (p->shown[d->kind]++ >= p->limit || (!p->list && xs_cli_stdout_failed()))
         return;
     if (p->list) {
         json_t *o = json_object();
@@ -65,16 +67,16 @@ static void print_one(void *ctx, const struct xs_difference *d)
     }
     if (p->kind != (int)d->kind) {
         p->kind = (int)d->kind;
-        printf("%s: %llu difference%s\n", xs_diff_kind_name(d->kind),
+        xs_cli_printf("%s: %llu difference%s\n", xs_diff_kind_name(d->kind),
                (unsigned long long)p->counts[d->kind],
                p->counts[d->kind] == 1 ? "" : "s");
     }
     if (d->b[0])
-        printf("  %s: %s in A, %s in B\n", d->what, d->a, d->b);
+        xs_cli_printf("  %s: %s in A, %s in B\n", d->what, d->a, d->b);
     else
-        printf("  %s: %s\n", d->what, d->a);
+        xs_cli_printf("  %s: %s\n", d->what, d->a);
     if (p->shown[d->kind] == p->limit && p->counts[d->kind] > p->limit)
-        printf("  ... and %llu more (--all shows them)\n",
+        xs_cli_printf("  ... and %llu more (--all shows them)\n",
                (unsigned long long)(p->counts[d->kind] - p->limit));
 }
 
@@ -113,9 +115,12 @@ static int run_diff(int argc, char **argv)
             p.limit = UINT64_MAX;
             break;
         case 'n': {
+            /* digits only: strtoull() would take " 5", "+5" and "-5"
+             * (as 2^64 - 5), and a count past 2^64 as 2^64 - 1 */
             char *end;
+            errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || !*optarg || optarg[0] == '-')
+            if (*end || optarg[0] < '0' || optarg[0] > '9' || errno == ERANGE)
                 return xs_usage_error(&xs_cmd_diff, "--max takes a count, "
                                       "not '%s'", optarg);
             p.limit = v;
@@ -135,8 +140,8 @@ static int run_diff(int argc, char **argv)
     }
     if (argc - optind != 2)
         return xs_usage_error(&xs_cmd_diff, "two inputs, A and B");
-    if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0)
-        return xs_usage_error(&xs_cmd_diff, "only one input can be '-'");
+    if (xs_cli_stdin_once(&xs_cmd_diff, 2, argv + optind))
+        return XS_USAGE;
 
     /* a note says something of one image, not of the difference */
     xs_cli_notes(false);
@@ -182,12 +187,12 @@ static int run_diff(int argc, char **argv)
                 fputc('\n', stdout);
                 json_decref(doc);
             } else if (total == 0) {
-                printf("%s and %s are equivalent: %llu pages, the same "
+                xs_cli_printf("%s and %s are equivalent: %llu pages, the same "
                        "contexts and config\n",
                        ra.file, rb.file,
                        (unsigned long long)xs_image_pages(a));
             } else {
-                printf("%s and %s differ: %llu difference%s\n", ra.file,
+                xs_cli_printf("%s and %s differ: %llu difference%s\n", ra.file,
                        rb.file, (unsigned long long)total,
                        total == 1 ? "" : "s");
             }

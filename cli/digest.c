@@ -41,10 +41,10 @@ static void print_doc(const char *file, const struct xs_digest *d, bool json)
     char hex[33];
     xs_hex(d->content, 16, hex);
     if (!json) {
-        printf("%s  %s\n", hex, file);
+        xs_cli_printf("%s  %s\n", hex, file);
         for (unsigned i = 0; i < d->n; i++) {
             xs_hex(d->layer[i].hash, 16, hex);
-            printf("    %-10s %s  %llu bytes\n", d->layer[i].layer, hex,
+            xs_cli_printf("    %-10s %s  %llu bytes\n", d->layer[i].layer, hex,
                    (unsigned long long)d->layer[i].bytes);
         }
         return;
@@ -123,8 +123,11 @@ static int run_digest(int argc, char **argv)
     xs_cli_notes(false);
     if (optind >= argc) /* as upgrade: standard input */
         return digest_one("-", json, &po);
+    if (xs_cli_stdin_once(&xs_cmd_digest, argc - optind, argv + optind))
+        return XS_USAGE;
     int worst = XS_OK;
-    for (int i = optind; i < argc; i++) {
+    /* a reader gone away (| head) reads no more: the rest is not read */
+    for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {
         worst = xs_worst(worst, digest_one(argv[i], json, &po));
     }
     return worst;

@@ -65,7 +65,8 @@ static void intf(json_t *f, const char *k, uint64_t v)
 static void text_value(const json_t *v, FILE *fp) // NOLINT(misc-no-recursion)
 {
     if (json_is_string(v)) {
-        fputs(json_string_value(v), fp);
+        /* a xenstore key, from the image: any bytes */
+        xs_text_write(fp, json_string_value(v), json_string_length(v));
     } else if (json_is_integer(v)) {
         fprintf(fp, "%lld", (long long)json_integer_value(v));
     } else if (json_is_array(v)) {
@@ -82,7 +83,7 @@ static void text_value(const json_t *v, FILE *fp) // NOLINT(misc-no-recursion)
         int i = 0;
         json_object_foreach((json_t *)v, k, e) {
             /* cppcheck-suppress knownConditionTrueFalse */
-            fprintf(fp, "%s%s:", i++ ? " " : "", k);
+            xs_text_printf(fp, "%s%s:", i++ ? " " : "", k);
             text_value(e, fp);
         }
     }
@@ -122,18 +123,20 @@ static void emit(struct dump *d, uint64_t at, const char *layer,
         json_dumpf(e, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(e);
     } else {
-        printf("0x%010llx  %-9s %-26s %10llu", (unsigned long long)at, layer,
-               type, (unsigned long long)length);
+        xs_cli_printf("0x%010llx  %-9s %-26s %10llu", (unsigned long long)at,
+                      layer, type, (unsigned long long)length);
         const char *k;
         json_t *v;
         json_object_foreach(fields, k, v) {
-            printf("  %s=", k);
+            xs_cli_printf("  %s=", k);
             text_value(v, stdout);
         }
         putchar('\n');
         json_decref(fields);
     }
     d->n++;
+    /* a reader gone away (| head): the walk is not worth finishing */
+    xs_cli_stdout_check();
 }
 
 static json_t *types_json(const uint64_t types[16])

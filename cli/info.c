@@ -320,11 +320,11 @@ static void print_counts(const char *label, const json_t *o)
     const char *k;
     json_t *v;
     size_t i = 0;
-    printf("%-13s", label);
+    xs_cli_printf("%-13s", label);
     json_object_foreach((json_t *)o, k, v)
-        printf("%s%s %lld", i++ ? ", " : "", k,
+        xs_cli_printf("%s%s %lld", i++ ? ", " : "", k,
                (long long)json_integer_value(v));
-    printf("%s\n", i ? "" : "none");
+    xs_cli_printf("%s\n", i ? "" : "none");
 }
 
 /* N of "4.N" (made by restores_on_json()). */
@@ -348,9 +348,9 @@ static void print_releases(const json_t *a)
             last = next;
             k++;
         }
-        printf("%s4.%lu", i ? ", " : "", first);
+        xs_cli_printf("%s4.%lu", i ? ", " : "", first);
         if (last != first)
-            printf("-4.%lu", last);
+            xs_cli_printf("-4.%lu", last);
         i = k + 1;
     }
 }
@@ -359,108 +359,108 @@ static void print_restores_on(const json_t *o)
 {
     const json_t *as_is = json_object_get(o, "as_is");
     const json_t *conv = json_object_get(o, "after_convert");
-    printf("%-13s", "restores on:");
+    xs_cli_printf("%-13s", "restores on:");
     if (!json_array_size(as_is) && !json_array_size(conv)) {
-        printf("no Xen release (4.%u-4.%u checked)\n", XS_RELEASE_FIRST,
+        xs_cli_printf("no Xen release (4.%u-4.%u checked)\n", XS_RELEASE_FIRST,
                XS_RELEASE_LAST);
         return;
     }
     if (json_array_size(as_is)) {
-        printf("Xen ");
+        xs_cli_printf("Xen ");
         print_releases(as_is);
-        printf(" as it is");
+        xs_cli_printf(" as it is");
     }
     if (json_array_size(conv)) {
-        printf("%sXen ", json_array_size(as_is) ? "; " : "");
+        xs_cli_printf("%sXen ", json_array_size(as_is) ? "; " : "");
         print_releases(conv);
-        printf(" after %s",
+        xs_cli_printf(" after %s",
                json_string_value(json_object_get(o, "convert_with")));
     }
-    printf("\n");
+    xs_cli_printf("\n");
 }
 
 static void print_text(const char *file, const json_t *d,
                        const struct xs_summary *s)
 {
     bool whole = json_is_true(json_object_get(d, "complete"));
-    printf("%-13s%s\n", "file:", file);
-    printf("%-13s%s\n", "layers:", s->layers);
+    xs_cli_printf("%-13s%s\n", "file:", file);
+    xs_cli_printf("%-13s%s\n", "layers:", s->layers);
     if (!whole)
-        printf("%-13sno: the input ends before the stream's END (what "
+        xs_cli_printf("%-13sno: the input ends before the stream's END (what "
                "follows is of the part read)\n", "complete:");
     if (s->version) { /* the libxc headers were read */
-        printf("%-13slibxc v%u (%s)\n", "format:", s->version,
+        xs_cli_printf("%-13slibxc v%u (%s)\n", "format:", s->version,
                version_era(s->version));
-        printf("%-13sXen %u.%u\n", "saved by:", s->xen_major, s->xen_minor);
+        xs_cli_printf("%-13sXen %u.%u\n", "saved by:", s->xen_major, s->xen_minor);
         if (s->guest == XS_GUEST_X86_PV && s->pv_width)
-            printf("%-13sx86 PV, %u-bit (%u page-table levels)\n", "guest:",
+            xs_cli_printf("%-13sx86 PV, %u-bit (%u page-table levels)\n", "guest:",
                    s->pv_width * 8, s->pv_levels);
         else
-            printf("%-13s%s\n", "guest:", xs_libxc_guest_name(s->guest));
-        printf("%-13s%lld bytes\n", "page size:",
+            xs_cli_printf("%-13s%s\n", "guest:", xs_libxc_guest_name(s->guest));
+        xs_cli_printf("%-13s%lld bytes\n", "page size:",
                (long long)json_integer_value(json_object_get(d, "page_size")));
         const json_t *vc = json_object_get(d, "vcpus");
         if (whole)
-            printf("%-13s%u\n", "vcpus:", s->vcpus);
+            xs_cli_printf("%-13s%u\n", "vcpus:", s->vcpus);
         else if (json_is_integer(vc))
-            printf("%-13s%lld (the xl config's; the stream ends before its "
+            xs_cli_printf("%-13s%lld (the xl config's; the stream ends before its "
                    "vCPU records)\n", "vcpus:",
                    (long long)json_integer_value(vc));
         else
-            printf("%-13sunknown (the stream ends before its vCPU "
+            xs_cli_printf("%-13sunknown (the stream ends before its vCPU "
                    "records)\n", "vcpus:");
         const json_t *dp = json_object_get(d, "pages_with_data");
         if (json_is_integer(dp)) {
             uint64_t n = (uint64_t)json_integer_value(dp);
-            printf("%-13s%.1f MiB of page data (%llu pages", "memory:",
+            xs_cli_printf("%-13s%.1f MiB of page data (%llu pages", "memory:",
                    (double)n * 4096 / (1 << 20), (unsigned long long)n);
             if (s->pages != n)
-                printf("; %llu sent, %llu of them again",
+                xs_cli_printf("; %llu sent, %llu of them again",
                        (unsigned long long)s->pages,
                        (unsigned long long)(s->pages - n));
         } else {
-            printf("%-13s%llu pages sent (distinct pfns not counted",
+            xs_cli_printf("%-13s%llu pages sent (distinct pfns not counted",
                    "memory:", (unsigned long long)s->pages);
         }
-        printf("), highest pfn 0x%llx\n", (unsigned long long)s->max_pfn);
+        xs_cli_printf("), highest pfn 0x%llx\n", (unsigned long long)s->max_pfn);
         print_counts("pages:", json_object_get(d, "page_types"));
         print_counts("records:", json_object_get(d, "libxc_records"));
     }
     if (json_object_get(d, "libxl_records")) {
         print_counts("libxl:", json_object_get(d, "libxl_records"));
         if (s->libxl_legacy)
-            printf("%-13sconverted from a legacy stream "
+            xs_cli_printf("%-13sconverted from a legacy stream "
                    "(convert-legacy-stream)\n", "");
     }
     if (s->version)
-        printf("%-13s%u%s\n", "checkpoints:", s->checkpoints,
+        xs_cli_printf("%-13s%u%s\n", "checkpoints:", s->checkpoints,
                whole && s->unterminated
                    ? " (capture ends after a checkpoint, no END)"
                    : "");
     if (s->xl) {
         if (s->have_config) {
-            printf("%-13sname %s, type %s", "xl config:",
+            xs_cli_printf("%-13sname %s, type %s", "xl config:",
                    s->cfg_name[0] ? s->cfg_name : "?",
                    s->cfg_type[0] ? s->cfg_type : "?");
             if (s->cfg_memory_mib >= 0)
-                printf(", memory %lld MiB", (long long)s->cfg_memory_mib);
+                xs_cli_printf(", memory %lld MiB", (long long)s->cfg_memory_mib);
             if (s->cfg_vcpus >= 0)
-                printf(", vcpus %lld", (long long)s->cfg_vcpus);
-            printf(" (%s, %u bytes)\n", s->config_json ? "JSON" : "text",
+                xs_cli_printf(", vcpus %lld", (long long)s->cfg_vcpus);
+            xs_cli_printf(" (%s, %u bytes)\n", s->config_json ? "JSON" : "text",
                    s->config_bytes);
         } else {
-            printf("%-13snone in the file\n", "xl config:");
+            xs_cli_printf("%-13snone in the file\n", "xl config:");
         }
     }
     if (whole) { /* END was reached: what follows it is known */
-        printf("%-13s%s", "after END:", trailer_name(s->trailer));
+        xs_cli_printf("%-13s%s", "after END:", trailer_name(s->trailer));
         if (s->trailer_bytes)
-            printf(" (%llu bytes)", (unsigned long long)s->trailer_bytes);
-        printf("\n");
+            xs_cli_printf(" (%llu bytes)", (unsigned long long)s->trailer_bytes);
+        xs_cli_printf("\n");
     }
     print_restores_on(json_object_get(d, "restores_on"));
     if (json_object_get(d, "digest"))
-        printf("%-13sXXH3-128 %s (content)\n", "digest:",
+        xs_cli_printf("%-13sXXH3-128 %s (content)\n", "digest:",
                json_string_value(json_object_get(d, "digest")));
 }
 

@@ -61,30 +61,6 @@ static void hold_std_fds(void)
         }
 }
 
-/* Every command's writes to standard output are checked here, once,
- * after it ran: what stdio still holds is flushed and stdout closed, and
- * a failure of either (a full disk, a closed descriptor, a reader gone
- * away: EPIPE) is exit 3 with one line, as upgrade's own writes are. */
-static int close_stdout(const char *cmd, int rc)
-{
-    xs_cli_flush();
-    int err = xs_cli_stdout_errno();
-    bool failed = ferror(stdout) != 0;
-    if (fclose(stdout) != 0 && !err)
-        err = errno;
-    if (!failed && !err)
-        return rc;
-    /* an earlier failed write leaves only the error flag: its errno is
-     * gone, and the line says no more than it knows */
-    if (err)
-        fprintf(stderr, "xenstream%s%s: cannot write standard output: %s\n",
-                cmd ? " " : "", cmd ? cmd : "", strerror(err));
-    else
-        fprintf(stderr, "xenstream%s%s: cannot write standard output\n",
-                cmd ? " " : "", cmd ? cmd : "");
-    return XS_IO;
-}
-
 static int run(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -99,8 +75,8 @@ int main(int argc, char **argv)
      * it would inherit SIG_IGN) keeps what libxl expects */
     if (!cmd || strcmp(cmd, "restore") != 0)
         signal(SIGPIPE, SIG_IGN);
-    int rc = run(argc, argv);
-    return xs_cli_status(close_stdout(cmd, rc));
+    xs_cli_set_command(cmd);
+    return xs_cli_finish(run(argc, argv));
 }
 
 static int run(int argc, char **argv)
@@ -142,7 +118,8 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(name, commands[i]->name) == 0)
             return commands[i]->run(argc - 1, argv + 1);
-    fprintf(stderr, "xenstream: '%s' is not a command. See 'xenstream --help'.\n",
-            name);
+    xs_text_printf(stderr,
+                   "xenstream: '%s' is not a command. See 'xenstream --help'.\n",
+                   name);
     return XS_USAGE;
 }

@@ -1,6 +1,7 @@
 /* xenstream verify: will Xen restore this, as it was saved? */
 #include <getopt.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -123,24 +124,30 @@ static int verify_one(const char *path, const struct xs_release *xen,
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
         if (rc == XS_OK)
-            printf("%s: OK: %s; %u warning%s\n", shown, what, rep.warnings,
+            xs_cli_printf("%s: OK: %s; %u warning%s\n", shown, what, rep.warnings,
                    rep.warnings == 1 ? "" : "s");
         else if (rc == XS_IO)
-            printf("%s: FAILED: I/O error\n", shown);
+            xs_cli_printf("%s: FAILED: I/O error\n", shown);
         else if (rc == XS_USAGE)
-            printf("%s: FAILED: not read (a terminal)\n", shown);
+            xs_cli_printf("%s: FAILED: not read (a terminal)\n", shown);
         else
-            printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
+            xs_cli_printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
                    rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
                    rep.warnings == 1 ? "" : "s",
                    rep.errors == 0 ? " (--strict)" : "");
         const char *fix = remedy(xen, rc, &rep, &sum);
         if (!fix)
-            printf("%s: no conversion makes it restorable on Xen %u.%u\n",
+            xs_cli_printf("%s: no conversion makes it restorable on Xen %u.%u\n",
                    shown, xen->major, xen->minor);
-        else if (*fix)
-            printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
-                   xen->major, xen->minor, fix, shown);
+        else if (*fix) {
+            /* a command to copy: the name as one shell word, never as
+             * shell syntax (a name can be "x;rm -rf ~") */
+            char *word = xs_cli_shell_word(path);
+            xs_cli_printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n",
+                          shown, xen->major, xen->minor, fix,
+                          word ? word : "IN");
+            free(word);
+        }
     }
     xs_cli_flush();
     xs_report_free(&rep);
@@ -195,8 +202,11 @@ static int run_verify(int argc, char **argv)
         xs_cli_notes(false);
     if (optind >= argc) /* as upgrade: standard input */
         return verify_one("-", xen, json, strict, quiet, &po);
+    if (xs_cli_stdin_once(&xs_cmd_verify, argc - optind, argv + optind))
+        return XS_USAGE;
     int worst = XS_OK;
-    for (int i = optind; i < argc; i++) {
+    /* a reader gone away (| head) reads no more: the rest is not read */
+    for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {
         worst = xs_worst(worst,
                          verify_one(argv[i], xen, json, strict, quiet, &po));
     }

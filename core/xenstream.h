@@ -17,6 +17,7 @@
 #ifndef XENSTREAM_H
 #define XENSTREAM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -88,6 +89,42 @@ void xs_finding_format(const struct xs_report *rep, const struct xs_finding *f,
                        char *out, size_t outsz);
 void xs_report_print_sink(const struct xs_report *rep,
                           const struct xs_finding *f, void *ctx);
+/* ---- text for a person ----
+ * Every human-readable line (the findings, the text output of verify,
+ * info, dump, digest and diff, restore's messages) goes through
+ * xs_text_write(): what it prints comes in part from the image or its
+ * name, and raw control bytes there would drive the reader's terminal
+ * (ESC sequences that set its title, clear it or move the cursor, a \r or
+ * \b that writes over "INVALID" a forged "OK", a \n that forges a line).
+ * Valid UTF-8 (xs_utf8_seq()) is written as it is, except:
+ *   - C0 controls U+0000-U+001F and DEL U+007F: \b \t \n \r by name,
+ *     the others \xNN (ESC is \x1b);
+ *   - the backslash itself: \\ (so that every escape reads one way);
+ *   - C1 controls U+0080-U+009F (0xc2 0x80-0x9f; CSI is U+009B), the
+ *     line and paragraph separators U+2028-U+2029 and the bidirectional
+ *     embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069
+ *     (which can show text in another order than it is): \uNNNN;
+ * and each byte that is not part of a valid UTF-8 sequence (a lone 0x9b
+ * is CSI to a terminal in an 8-bit locale) is \xNN.  Printable text,
+ * non-ASCII letters included, is unchanged. */
+/* Length of the valid UTF-8 sequence at p (at most n bytes; RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 if none. */
+size_t xs_utf8_seq(const unsigned char *p, size_t n);
+void xs_text_write(FILE *fp, const char *s, size_t n);
+/* printf through xs_text_write(), but for a '\n' that ends the output,
+ * which is written as it is (each format prints at most one line). */
+void xs_text_printf(FILE *fp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void xs_text_vprintf(FILE *fp, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+/* A message allocated to fit, at most XS_FINDING_MSG_MAX bytes: a longer
+ * one keeps its start and its end with "[...]" between them, as the
+ * findings keep theirs.  NULL only when memory ran out. */
+char *xs_msg_vformat(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+char *xs_msg_format(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* The first kept finding of this rule, or NULL (tests use it). */
 const struct xs_finding *xs_report_find(const struct xs_report *rep,
                                         const char *rule);

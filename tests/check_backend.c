@@ -3,28 +3,35 @@
  * JSON path is libxl's own and needs a libxl context, which needs Xen:
  * tests/xen/ restores real JSON configs. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "domain_config.h"
 #include "testutil.h"
 
 static libxl_domain_config d;
-static char err[320];
+static char *err;
 
 static void setup(void)
 {
     libxl_domain_config_init(&d);
-    err[0] = '\0';
+    err = NULL;
 }
 
-static void teardown(void) { libxl_domain_config_dispose(&d); }
+static void teardown(void)
+{
+    libxl_domain_config_dispose(&d);
+    free(err);
+}
 
 /* No libxl context: the text reader uses none for these keys. */
 static int parse(const char *cfg)
 {
+    free(err);
     return xs_domain_config_parse(NULL, "guest.cfg", cfg, strlen(cfg), false,
-                                  &d, err, sizeof(err));
+                                  &d, &err);
 }
 
 START_TEST(pv_guest)
@@ -129,6 +136,41 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* parse() again, into a fresh configuration */
+static int reparse(const char *cfg)
+{
+    libxl_domain_config_dispose(&d);
+    libxl_domain_config_init(&d);
+    return parse(cfg);
+}
+
+/* A refusal is one line, whole: a long value quoted in it is kept (past
+ * XS_FINDING_MSG_MAX, its start and end with [...] between); libxlutil's
+ * own syntax message joins it rather than going to the terminal raw. */
+START_TEST(refusals_whole)
+{
+    static char cfg[60000], mac[50000];
+    memset(mac, 'f', 1000);
+    mac[1000] = '\0';
+    snprintf(cfg, sizeof(cfg), "name = \"a\"\nvif = [ 'mac=%s' ]\n", mac);
+    ck_assert_int_eq(reparse(cfg), ERROR_INVAL);
+    ck_assert_msg(strstr(err, mac) != NULL, "cut: %zu bytes", strlen(err));
+    ck_assert_uint_eq(strlen(err), strlen("guest.cfg: vif: bad mac ''") + 1000);
+    memset(mac, 'f', 40000);
+    mac[40000] = '\0';
+    snprintf(cfg, sizeof(cfg), "name = \"a\"\nvif = [ 'mac=%s' ]\n", mac);
+    ck_assert_int_eq(reparse(cfg), ERROR_INVAL);
+    ck_assert_uint_eq(strlen(err), XS_FINDING_MSG_MAX - 1);
+    ck_assert(strncmp(err, "guest.cfg: vif: bad mac 'fff", 28) == 0);
+    ck_assert(strstr(err, "[...]") != NULL);
+    ck_assert(strcmp(err + strlen(err) - 4, "fff'") == 0);
+    ck_assert_int_eq(reparse("name = \"a\"\nmemory = = 1\n"), ERROR_INVAL);
+    ck_assert_msg(strstr(err, "not valid xl config syntax (libxlutil: guest.cfg:2") &&
+                      !strchr(err, '\n'),
+                  "gave '%s'", err);
+}
+END_TEST
+
 START_TEST(json_detection)
 {
     ck_assert(xs_domain_config_is_json(" \n{\"c_info\": {}}", 16));
@@ -159,6 +201,50 @@ START_TEST(watcher_log_stays_in_its_directory)
 }
 END_TEST
 
+/* The core dump's path too: the name never leads it out of its directory. */
+START_TEST(core_dump_stays_in_its_directory)
+{
+    static const struct {
+        const char *name, *path;
+    } cases[] = {
+        {"guest-1", "/var/lib/xen/dump/guest-1.7.core"},
+        {"../../etc/cron.d/x", "/var/lib/xen/dump/_._.._etc_cron.d_x.7.core"},
+        {".hidden", "/var/lib/xen/dump/_hidden.7.core"},
+        {"", "/var/lib/xen/dump/_.7.core"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[256];
+        watcher_core_path(cases[i].name, 7, path, sizeof(path));
+        ck_assert_str_eq(path, cases[i].path);
+    }
+}
+END_TEST
+
+/* libxl's messages (they quote the image's config) reach standard error
+ * escaped, their lines and progress \r kept. */
+START_TEST(libxl_log_escaped)
+{
+    char path[] = "/tmp/check_backend.XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+    ck_assert(fd >= 0 && saved >= 0);
+    unlink(path);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    FILE *f = libxl_log_stream();
+    fprintf(f, "libxl: error: domain '\033]0;x\007\033[2J' \xc3\xa9\b\n\rprogress\n");
+    fflush(f);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char buf[256] = {0};
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    close(fd);
+    ck_assert_int_gt(n, 0);
+    ck_assert_str_eq(buf, "libxl: error: domain '\\x1b]0;x\\x07\\x1b[2J' \xc3\xa9\\b\n"
+                          "\rprogress\n");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("backend");
@@ -169,8 +255,11 @@ int main(void)
     tcase_add_test(t, devices);
     tcase_add_loop_test(t, refusals, 0,
                         (int)(sizeof(refused) / sizeof(refused[0])));
+    tcase_add_test(t, refusals_whole);
     tcase_add_test(t, json_detection);
     tcase_add_test(t, watcher_log_stays_in_its_directory);
+    tcase_add_test(t, core_dump_stays_in_its_directory);
+    tcase_add_test(t, libxl_log_escaped);
     suite_add_tcase(s, t);
     return tu_run(s);
 }

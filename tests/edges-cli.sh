@@ -2,7 +2,10 @@
 # The command line's edges: write errors on standard output, JSON for any
 # file name, inputs that are not images, long paths, terminals as input,
 # standard input by default, notes, the progress line, truncated and
-# live-migrated images in info.
+# live-migrated images in info; control bytes of names and images in text
+# output, a failed write that stops a command, restore's messages,
+# standard input named twice, diff -n, descriptors over many inputs, the
+# shell word in verify --xen's suggested command.
 #
 #   edges-cli.sh XENSTREAM XS_GEN
 set -u
@@ -418,6 +421,199 @@ python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["pages_with_data"] is None and d["page_transmissions"] > 0, d' "$T/out" && ok ||
     bad "info --digest from a pipe"
+
+
+# ---- 11. human-readable output is safe for a terminal ----------------------
+# A hostile image or file name carries ESC sequences, \r, \b: every text
+# line shows them as escapes (\x1b, \r), never as the raw bytes.
+raw_ctl() { # FILE...: whether any holds a raw C0 control but \n, or DEL
+    LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$@"
+}
+evil=$(printf '\033]0;pwned\007\033[2J\r')
+# an xl image whose text config names the domain with them
+"$GEN" --pages 3000 --container xl --text-config -o "$T/xlt"
+python3 - "$T/xlt" "$T/xlevil" "$evil" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack_from("<I", b, 0x30)[0]       # the config's length
+cfg = b[0x34:0x34 + n]
+new = cfg.replace(b'"guest-1"', b'"' + sys.argv[3].encode() + b'"')
+assert new != cfg
+open(sys.argv[2], "wb").write(b[:0x2c] + struct.pack("<II", len(new) + 4, len(new))
+                              + new + b[0x34 + n:])
+PY
+# and a file named with them (a whole copy and a truncated one)
+en="$T/e${evil}.img"
+cp "$T/xlevil" "$en"
+head -c 3000 "$T/xlt" >"$T/t${evil}.img"
+shown='e\x1b]0;pwned\x07\x1b[2J\r.img'
+for cmd in "verify" "info" "dump" "digest" "diff"; do
+    for f in "$T/xlevil" "$en" "$T/t${evil}.img"; do
+        args=("$f")
+        [ "$cmd" = diff ] && args=("$f" "$T/xlt")
+        "$XS" $cmd "${args[@]}" >"$T/out" 2>"$T/err"
+        raw_ctl "$T/out" "$T/err" && bad "$cmd $(printf %q "$f"): raw control bytes: $(cat -A "$T/out" "$T/err" | head -3)" || ok
+    done
+done
+expect 0 "$XS" verify "$en"
+grep -qF "/$shown: OK: " "$T/out" && ok || bad "verify: the name escaped: $(cat -A "$T/out")"
+expect 0 "$XS" info "$en"
+grep -qF "/$shown" "$T/out" && ok || bad "info: the name escaped: $(cat -A "$T/out")"
+grep -q "^xl config: *name [^,]*pwned" "$T/out" && ok || bad "info: the config's name: $(cat -A "$T/out")"
+expect 0 "$XS" digest "$en"
+grep -qF "  $T/$shown" "$T/out" && ok || bad "digest: the name escaped: $(cat -A "$T/out")"
+expect 0 "$XS" diff "$en" "$T/xlevil"
+grep -qF "/$shown and " "$T/out" && ok || bad "diff: the name escaped: $(cat -A "$T/out")"
+# findings (stderr): the name escaped, each finding one line
+expect 1 "$XS" verify "$T/t${evil}.img"
+grep -qF "/t${shown#e}: offset 0x" "$T/err" && ok || bad "findings: the name escaped: $(cat -A "$T/err")"
+lines 1 "$T/err" "findings of a truncated image with a hostile name"
+expect 1 "$XS" dump "$T/t${evil}.img"
+grep -qF "/t${shown#e}: offset 0x" "$T/err" && ok || bad "dump: findings escaped: $(cat -A "$T/err")"
+# the backslash itself, C1 controls (as UTF-8 and as lone bytes), the
+# bidi override; printable UTF-8 kept
+f=$(printf '%s/b\\x\xc2\x9b\x9b\xe2\x80\xae\xc3\xa9' "$T")
+cp "$T/img" "$f"
+expect 0 "$XS" verify "$f"
+grep -qF '/b\\x\u009b\x9b\u202eé: OK' "$T/out" && ok || bad "C1, bidi, backslash: $(cat -A "$T/out")"
+# a xenstore key of the image (dump lists them)
+"$GEN" --pages 3000 --guest hvm --container xl -o "$T/hvm"
+python3 - "$T/hvm" "$T/hvmevil" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+old, new = b"physmap/f0000000/", b"physmap/\x1b]0;p\x07\r\x08/"
+assert len(old) == len(new) and old in b
+open(sys.argv[2], "wb").write(b.replace(old, new))
+PY
+expect 0 "$XS" dump "$T/hvmevil"
+raw_ctl "$T/out" "$T/err" && bad "dump: a xenstore key's raw bytes: $(grep XENSTORE "$T/out" | cat -A)" || ok
+grep -qF 'keys=physmap/\x1b]0;p\x07\r\b/start_addr' "$T/out" && ok ||
+    bad "dump: the xenstore key escaped: $(grep XENSTORE "$T/out" | cat -A)"
+# arguments quoted back: an unknown command, a bad option value
+expect 2 "$XS" "$evil"
+raw_ctl "$T/err" && bad "unknown command: raw bytes" || ok
+grep -qF "'\x1b]0;pwned\x07\x1b[2J\r' is not a command" "$T/err" && ok || bad "unknown command: $(cat -A "$T/err")"
+expect 2 "$XS" diff -n "$evil" a b
+raw_ctl "$T/err" && bad "diff -n: raw bytes" || ok
+expect 0 "$XS" verify --progress "$en"
+raw_ctl "$T/err" && bad "progress: raw bytes: $(cat -A "$T/err" | head -2)" || ok
+
+
+# ---- 12. a failed write to standard output stops the command at once --------
+# dump: the producer of a 256 MiB image through a pipe is cut off (SIGPIPE
+# or EPIPE) when dump stops at its first failed write; read to its end,
+# the producer would finish (exit 0).
+start=$(date +%s)
+"$GEN" --mib 256 --batch 16 2>/dev/null | "$XS" dump --pages - 2>"$T/err" | head -1 >"$T/out"
+st=("${PIPESTATUS[@]}")
+secs=$(($(date +%s) - start))
+[ "${st[0]}" != 0 ] && ok || bad "dump | head -1 read all of its input (producer exit ${st[0]})"
+[ "${st[1]}" = 3 ] && grep -q "cannot write standard output: Broken pipe" "$T/err" && ok ||
+    bad "dump | head -1: exit ${st[1]}: $(cat "$T/err")"
+lines 1 "$T/out" "dump | head -1"
+[ "$secs" -lt 20 ] && ok || bad "dump | head -1 took $secs s"
+# verify and digest of many inputs into a closed pipe: the first failed
+# write ends the run, and a FIFO without a writer later in the list (which
+# would block its open for ever) is never opened
+mkfifo "$T/fifo"
+for cmd in verify digest "verify --json" "digest --json"; do
+    # shellcheck disable=SC2086
+    timeout 20 python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w))' $XS $cmd "$T/img" "$T/img" "$T/fifo" 2>"$T/err"
+    rc=$?
+    [ $rc = 3 ] && grep -q "Broken pipe" "$T/err" && ok ||
+        bad "$cmd of many into a closed pipe: exit $rc: $(cat "$T/err")"
+    lines 1 "$T/err" "$cmd of many into a closed pipe: stderr"
+done
+# /dev/full: the same
+timeout 20 "$XS" verify "$T/img" "$T/fifo" >/dev/full 2>"$T/err"
+rc=$?
+[ $rc = 3 ] && grep -q "No space left on device" "$T/err" && ok || bad "verify >/dev/full of many: exit $rc: $(cat "$T/err")"
+
+
+# ---- 13. restore's messages: whole, bounded, safe for a terminal -----------
+# (a --config that cannot be read is said before any Xen is needed)
+if "$XS" --version | grep -q "^live backend: built (libxenlight"; then
+    ys=$(printf 'y%.0s' $(seq 1 700))
+    expect 2 "$XS" restore --config "$T/no/c${evil}$ys/end.cfg" "$T/xlt"
+    raw_ctl "$T/err" && bad "restore: raw control bytes: $(cat -A "$T/err")" || ok
+    grep -qF "restore: cannot open config $T/no/c\x1b]0;pwned\x07\x1b[2J\r${ys}/end.cfg: No such file or directory" "$T/err" &&
+        ok || bad "restore: the message whole and escaped: $(cat -A "$T/err" | cut -c1-200)"
+    long=$(printf 'x%.0s' $(seq 1 20000))
+    expect 2 "$XS" restore --config "$T/$long" "$T/xlt"
+    python3 -c 'import sys
+m = open(sys.argv[1]).read().rstrip("\n")
+assert m.count("\n") == 0 and 16384 <= len(m) < 16384 + 200, len(m)
+assert "[...]" in m and m.endswith(": File name too long"), m[-60:]' "$T/err" 2>"$T/perr" &&
+        ok || bad "restore: a 20000-character path: $(tail -1 "$T/perr")"
+else
+    echo "SKIP: restore's messages (no live backend in this build)"
+fi
+
+
+# ---- 14. standard input named twice: usage error, not a false INVALID ------
+# (the second would read what the first left of a pipe: nothing)
+for cmd in verify digest diff; do
+    cat "$T/img" | "$XS" $cmd - - >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc = 2 ] && grep -q "standard input can be read once: '-' names it again" "$T/err" &&
+        ok || bad "$cmd - - from a pipe: exit $rc: $(cat "$T/err")"
+    [ ! -s "$T/out" ] && ok || bad "$cmd - -: printed $(cat "$T/out")"
+    cat "$T/img" | "$XS" $cmd - /dev/stdin >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc = 2 ] && grep -q "'/dev/stdin' names it again" "$T/err" && ok ||
+        bad "$cmd - /dev/stdin from a pipe: exit $rc: $(cat "$T/err")"
+done
+# a regular file on standard input reads again by its other names
+expect 0 "$XS" verify - /dev/stdin <"$T/img"
+lines 2 "$T/out" "verify - /dev/stdin from a file"
+cat "$T/img" | "$XS" verify "$T/img" - "$T/img" >"$T/out" 2>&1 && ok || bad "verify FILE - FILE from a pipe: $(cat "$T/out")"
+
+# ---- 15. diff -n takes digits only --------------------------------------------
+for n in ' 5' +5 -5 -1 18446744073709551616 '' 5x 0x10; do
+    expect 2 "$XS" diff -n "$n" "$T/img" "$T/img"
+    grep -q "^xenstream diff: --max takes a count, not '$n'" "$T/err" && ok || bad "diff -n '$n': $(cat "$T/err")"
+done
+for n in 0 5 18446744073709551615; do
+    expect 0 "$XS" diff -n "$n" "$T/img" "$T/img"
+done
+
+
+# ---- 16. many inputs, few descriptors: none is kept from one input to the next
+"$GEN" --pages 300 -o "$T/s.img"
+"$GEN" --pages 300 --gzip -o "$T/s.gz"
+mkdir -p "$T/adir"
+many=()
+for i in $(seq 1 25); do many+=("$T/s.img" "$T/s.gz" "$T/adir" "$T/nothere"); done
+for cmd in verify digest "verify --json" "digest --json"; do
+    # shellcheck disable=SC2086
+    (ulimit -n 20; "$XS" $cmd "${many[@]}") >"$T/out" 2>"$T/err"; rc=$?
+    [ $rc = 3 ] && ok || bad "$cmd of 100 inputs under ulimit -n 20: exit $rc"
+    grep -q "Too many open files" "$T/err" && bad "$cmd: descriptors leak: $(grep -m1 'Too many' "$T/err")" || ok
+    [ "$(grep -c "Is a directory" "$T/err" "$T/out" | awk -F: '{ s += $2 } END { print s }')" = 25 ] &&
+        [ "$(grep -c "No such file" "$T/err" "$T/out" | awk -F: '{ s += $2 } END { print s }')" = 25 ] &&
+        ok || bad "$cmd of 100 inputs: one message per failed input: $(sort "$T/err" | uniq -c | head -5)"
+done
+(ulimit -n 20; "$XS" verify "${many[@]}") >"$T/out" 2>/dev/null
+[ "$(grep -c ": OK: " "$T/out")" = 50 ] && [ "$(grep -c ": FAILED: I/O error" "$T/out")" = 50 ] &&
+    ok || bad "verify of 100 inputs: summary lines: $(sort "$T/out" | uniq -c | head)"
+
+
+# ---- 17. verify --xen's suggested command: the name is one shell word ------
+# (the admin copies it: a name must not become shell syntax or an option)
+mkdir -p "$T/sh"
+xs_abs=$(cd "$(dirname "$XS")" && pwd)/$(basename "$XS")
+for name in 'x;touch pwned;.img' '-rf.img' "it's.img" 'a b$(touch pwned).img' 'plain.img'; do
+    cp "$T/img" "$T/sh/$name"
+    (cd "$T/sh" && "$xs_abs" verify --xen 4.6 -- "$name") >"$T/out" 2>/dev/null
+    cmdline=$(sed -n 's/^.*: to restore it on Xen 4\.6: //p' "$T/out")
+    [ -n "$cmdline" ] && ok || bad "verify --xen 4.6 '$name': no command: $(cat "$T/out")"
+    rm -f "$T/sh/out.v2"
+    (cd "$T/sh" && XS="$xs_abs" bash -c "${cmdline/#xenstream/\"\$XS\"}" 2>"$T/err") &&
+        [ -s "$T/sh/out.v2" ] || [ -s "$T/sh/OUT" ] && ok || bad "'$name': the suggested '$cmdline' fails: $(cat "$T/err")"
+    [ ! -e "$T/sh/pwned" ] && ok || bad "'$name': the suggested command ran shell syntax: $cmdline"
+    rm -f "$T/sh/OUT" "$T/sh/out.v2" "$T/sh/$name" "$T/sh/pwned"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
