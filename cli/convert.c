@@ -136,18 +136,21 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
     if (rc == XS_OK && a->verbose) {
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
-        fprintf(stderr, "%s: %s: written as v%u to %s (%llu bytes); ",
-                rep.file, what, a->opts.to_version,
-                strcmp(out_path, "-") == 0 ? "<stdout>" : out_path,
-                (unsigned long long)sum.bytes_out);
+        char counts[160];
         if (a->opts.to_version >= 3)
-            fprintf(stderr, "STATIC_DATA_END inserted: %u", sum.sde_inserted);
+            snprintf(counts, sizeof(counts), "STATIC_DATA_END inserted: %u",
+                     sum.sde_inserted);
         else
-            fprintf(stderr, "STATIC_DATA_END dropped: %u, CPU policy records "
-                            "dropped: %u",
-                    sum.sde_dropped, sum.policy_dropped);
-        fprintf(stderr, ", erratum records dropped: %u, warnings: %u\n",
-                sum.dropped, rep.warnings);
+            snprintf(counts, sizeof(counts), "STATIC_DATA_END dropped: %u, "
+                     "CPU policy records dropped: %u",
+                     sum.sde_dropped, sum.policy_dropped);
+        /* the names may hold any bytes: shown safe for a terminal */
+        xs_text_printf(stderr, "%s: %s: written as v%u to %s (%llu bytes); "
+                       "%s, erratum records dropped: %u, warnings: %u\n",
+                       rep.file, what, a->opts.to_version,
+                       strcmp(out_path, "-") == 0 ? "<stdout>" : out_path,
+                       (unsigned long long)sum.bytes_out, counts, sum.dropped,
+                       rep.warnings);
     }
     xs_report_free(&rep);
     return rc;

@@ -11,22 +11,7 @@
 set -u
 XS=$1
 GEN=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect STATUS CMD...: run, compare the exit status
-expect() {
-    local want=$1; shift
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" = "$want" ]; then ok; else
-        bad "'$*' exited $got, expected $want"; sed 's/^/  | /' "$T/err" | head -5
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 # lines LINE_COUNT FILE WHAT: FILE has exactly LINE_COUNT lines
 lines() {
     local n
@@ -615,5 +600,4 @@ for name in 'x;touch pwned;.img' '-rf.img' "it's.img" 'a b$(touch pwned).img' 'p
     rm -f "$T/sh/OUT" "$T/sh/out.v2" "$T/sh/$name" "$T/sh/pwned"
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish edges-cli
