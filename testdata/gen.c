@@ -568,7 +568,7 @@ int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx)
          * still leave the low pages (start info, page-table root) alone */
         uint64_t fpp = XS_PAGE_SIZE / o->width;
         g->p2m_frames = (o->pages + o->holes - 1) / fpp + 1;
-        if (g->p2m_frames + 16 > o->pages) {
+        if (o->holes && g->p2m_frames + 16 > o->pages) {
             free(g);
             return -1;
         }
