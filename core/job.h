@@ -54,6 +54,7 @@ struct job {
     } *si;
     uint32_t *si_slot;
     uint32_t nsi, si_cap, si_slots;
+    uint64_t si_key;             /* the slots' hash seed, random per run */
     bool si_overflow;          /* a candidate beyond XS_START_INFO_KEEP */
     uint64_t si_drop_min, si_drop_max; /* the pfns of those not kept */
     /* the libxl stream around it, when there is one */

@@ -10,6 +10,8 @@
  * output is only renamed into place when the run succeeded. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "detect.h"
@@ -145,8 +147,11 @@ int job_payload_hash(struct job *j, struct xs_rec_reader *rr,
  * goes (the table is at most half full, so a probe ends). */
 static uint32_t *si_lookup(struct job *j, uint64_t pfn)
 {
+    /* seeded at random: pfns chosen to collide under a fixed hash would
+     * make every probe walk one cluster, quadratic in the candidates */
     uint32_t mask = j->si_slots - 1;
-    uint32_t h = (uint32_t)((pfn * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+    uint32_t h = (uint32_t)XXH3_64bits_withSeed(&pfn, sizeof(pfn), j->si_key) &
+                 mask;
     for (;; h = (h + 1) & mask) {
         uint32_t s = j->si_slot[h];
         if (!s || j->si[s - 1].pfn == pfn)
@@ -165,6 +170,10 @@ static const struct job_start_info *si_find(struct job *j, uint64_t pfn)
 static int si_grow(struct job *j)
 {
     uint32_t cap = j->si_cap ? 2 * j->si_cap : 16;
+    if (!j->si_cap &&
+        getrandom(&j->si_key, sizeof(j->si_key), GRND_NONBLOCK) !=
+            (ssize_t)sizeof(j->si_key))
+        j->si_key = (uint64_t)(uintptr_t)j ^ (uint64_t)time(NULL);
     struct job_start_info *e = realloc(j->si, cap * sizeof(*e));
     if (!e)
         return XS_IO;
