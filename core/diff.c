@@ -28,11 +28,10 @@
 #define XS_DIFF_ITEMS (1u << 18)
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <xxhash.h>
 
 #include "endian.h"
+#include "fileio.h"
 #include "libxc.h"
 #include "libxl.h"
 
@@ -396,11 +395,7 @@ int xs_image_read(struct xs_in *in, struct xs_report *rep,
     if (m) {
         m->fold = SIZE_MAX;
         m->lo = UINT64_MAX;
-        /* no entropy yet (early boot): the clock and an address, still
-         * unknown to whoever made the image */
-        if (getrandom(&m->key, sizeof(m->key), GRND_NONBLOCK) !=
-            (ssize_t)sizeof(m->key))
-            m->key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)m;
+        m->key = xs_random_u64();
     }
     if (!m) {
         xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "input",

@@ -1116,6 +1116,22 @@ static int resolve_target(const char *path, int *dirfd, char **base,
     return XS_OK;
 }
 
+uint64_t xs_random_u64(void)
+{
+    uint64_t x;
+    if (getrandom(&x, sizeof(x), GRND_NONBLOCK) == (ssize_t)sizeof(x))
+        return x;
+    /* no entropy yet (early boot): the clock, the process and an address,
+     * still unknown to whoever made the input */
+    static _Atomic uint64_t calls;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)ts.tv_sec << 32 ^
+        (uint64_t)getpid() << 20 ^ (uint64_t)(uintptr_t)&ts ^
+        atomic_fetch_add(&calls, 1);
+    return XXH3_64bits(&x, sizeof(x));
+}
+
 /* A new file in dirfd named ".BASE.xenstream-XXXXXX" (BASE shortened to
  * keep the name within NAME_MAX), created exclusively, mode 0600 while it
  * is written. */
@@ -1126,20 +1142,12 @@ static int make_temp(int dirfd, const char *base, char *name)
     if (len > NAME_MAX - 24)
         len = NAME_MAX - 24;
     for (int tries = 0; tries < 100; tries++) {
-        unsigned char r[6];
-        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-            /* no entropy source: unique enough with O_EXCL retrying */
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            uint64_t x = (uint64_t)ts.tv_nsec * 2654435761u ^
-                         (uint64_t)getpid() << 20 ^ (uint64_t)tries;
-            for (size_t i = 0; i < sizeof(r); i++, x >>= 8)
-                r[i] = (unsigned char)x;
-        }
-        snprintf(name, NAME_MAX + 1, ".%.*s.xenstream-%c%c%c%c%c%c", len,
-                 base, letters[r[0] % 36], letters[r[1] % 36],
-                 letters[r[2] % 36], letters[r[3] % 36], letters[r[4] % 36],
-                 letters[r[5] % 36]);
+        char r[7];
+        uint64_t x = xs_random_u64(); /* O_EXCL makes a clash a retry */
+        for (size_t i = 0; i < 6; i++, x /= 36)
+            r[i] = letters[x % 36];
+        r[6] = '\0';
+        snprintf(name, NAME_MAX + 1, ".%.*s.xenstream-%s", len, base, r);
         int fd = openat(dirfd, name,
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         0600);

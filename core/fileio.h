@@ -59,6 +59,11 @@ bool xs_out_can_copy_range(const struct xs_out *out, const struct xs_in *in);
 int xs_out_copy_range(struct xs_out *out, struct xs_in *in, uint64_t off,
                       uint64_t len);
 
+/* 64 random bits (getrandom, else the clock, the process and an
+ * address): the seed of a hash table no input can aim at, a temporary
+ * name no one can guess. */
+uint64_t xs_random_u64(void);
+
 int xs_out_write(struct xs_out *out, const void *p, size_t n);
 int xs_out_zeros(struct xs_out *out, size_t n);
 int xs_out_flush(struct xs_out *out);

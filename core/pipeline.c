@@ -10,8 +10,6 @@
  * output is only renamed into place when the run succeeded. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <xxhash.h>
 
 #include "detect.h"
@@ -170,10 +168,8 @@ static const struct job_start_info *si_find(struct job *j, uint64_t pfn)
 static int si_grow(struct job *j)
 {
     uint32_t cap = j->si_cap ? 2 * j->si_cap : 16;
-    if (!j->si_cap &&
-        getrandom(&j->si_key, sizeof(j->si_key), GRND_NONBLOCK) !=
-            (ssize_t)sizeof(j->si_key))
-        j->si_key = (uint64_t)(uintptr_t)j ^ (uint64_t)time(NULL);
+    if (!j->si_cap)
+        j->si_key = xs_random_u64();
     struct job_start_info *e = realloc(j->si, cap * sizeof(*e));
     if (!e)
         return XS_IO;
