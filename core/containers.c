@@ -119,6 +119,27 @@ static int expect_libxl(struct job *j, const char *container)
 /* ------------------------------------------------------------------ */
 /* xl                                                                  */
 
+_Static_assert(sizeof(((struct xs_summary *)0)->cfg_name) ==
+                   sizeof(((struct xs_xl_config *)0)->name) &&
+               sizeof(((struct xs_summary *)0)->cfg_type) ==
+                   sizeof(((struct xs_xl_config *)0)->type),
+               "the summary keeps the config's facts whole");
+
+static void xl_summary(struct xs_summary *s, const struct xs_xl_config *c)
+{
+    if (c->sized) {
+        s->config_bytes = c->bytes;
+        s->config_json = c->json;
+    }
+    if (!c->parsed)
+        return;
+    s->have_config = true;
+    memcpy(s->cfg_name, c->name, sizeof(s->cfg_name));
+    memcpy(s->cfg_type, c->type, sizeof(s->cfg_type));
+    s->cfg_memory_mib = c->memory_mib;
+    s->cfg_vcpus = c->vcpus;
+}
+
 int job_xl(struct job *j)
 {
     uint8_t h[XS_XL_HDR_SIZE];
@@ -157,7 +178,9 @@ int job_xl(struct job *j)
                       (unsigned long long)len, got);
         rc = XS_INVALID;
     } else {
-        xs_xl_check_optdata(&hdr, opt.p, got, at, j->rep, j->sum);
+        struct xs_xl_config cfg = {0};
+        xs_xl_check_optdata(&hdr, opt.p, got, at, j->rep, &cfg);
+        xl_summary(j->sum, &cfg);
         job_header(j, "xl optional data", at, opt.p, got);
         rc = job_fault(j);
         if (rc == XS_OK)

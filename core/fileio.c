@@ -140,28 +140,6 @@ struct xs_out {
     bool no_cfr;         /* the kernel refused copy_file_range here */
 };
 
-int xs_buf_reserve(struct xs_buf *b, size_t cap)
-{
-    if (cap <= b->cap)
-        return XS_OK;
-    size_t ncap = b->cap ? b->cap : 4096;
-    while (ncap < cap)
-        ncap = ncap > SIZE_MAX / 2 ? cap : ncap * 2;
-    uint8_t *p = realloc(b->p, ncap);
-    if (!p)
-        return XS_IO;
-    b->p = p;
-    b->cap = ncap;
-    return XS_OK;
-}
-
-void xs_buf_free(struct xs_buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 static void io_error(struct xs_report *rep, const char *what, const char *name,
                      int err)
 {

@@ -4,6 +4,7 @@
 #define XS_JOB_H
 
 #include "libxc.h"
+#include "reader.h"
 #include "validate.h"
 #include "writer.h"
 

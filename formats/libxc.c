@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "endian.h"
-#include "fileio.h"
 
 /* ------------------------------------------------------------------ */
 /* header codecs: image header big-endian, the rest little-endian      */
@@ -666,87 +665,67 @@ const struct xs_rec_layer xs_libxc_layer = {
     .hold = libxc_hold,
 };
 
-int xs_libxc_read_headers(struct xs_rec_reader *r, struct xs_libxc_ihdr *ih,
-                          struct xs_libxc_dhdr *dh, unsigned *version)
+int xs_libxc_check_ihdr(const uint8_t b[XS_LIBXC_IHDR_SIZE], uint64_t at,
+                        struct xs_report *rep, struct xs_libxc_ihdr *ih)
 {
-    uint8_t b[XS_LIBXC_IHDR_SIZE];
-    size_t got;
-    uint64_t at = xs_in_offset(r->in);
     const char *w = "libxc image header";
-
-    if (xs_in_read(r->in, b, sizeof(b), &got) != XS_OK)
-        return XS_IO;
-    if (got < sizeof(b)) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1, w,
-                      "truncated: the 24-byte image header ends after %zu "
-                      "bytes",
-                      got);
-        return XS_INVALID;
-    }
     xs_libxc_ihdr_decode(b, ih);
     /* xg_sr_restore.c read_headers() */
     if (ih->marker != XS_LIBXC_MARKER) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.marker", at, -1, w,
+        xs_report_add(rep, XS_SEV_ERROR, "libxc.ihdr.marker", at, -1, w,
                       "marker is 0x%016llx, not all ones",
                       (unsigned long long)ih->marker);
         return XS_INVALID;
     }
     if (ih->id != XS_LIBXC_ID) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.id", at + 8, -1, w,
+        xs_report_add(rep, XS_SEV_ERROR, "libxc.ihdr.id", at + 8, -1, w,
                       "id is 0x%08x, not 0x%08x (\"XENF\")", ih->id,
                       XS_LIBXC_ID);
         return XS_INVALID;
     }
     if (ih->version < 2 || ih->version > 3) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.version", at + 12, -1,
+        xs_report_add(rep, XS_SEV_ERROR, "libxc.ihdr.version", at + 12, -1,
                       w, "version %u is not supported (2 or 3)", ih->version);
         return XS_INVALID;
     }
     if (ih->options & XS_LIBXC_OPT_BIG_ENDIAN) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.ihdr.big_endian", at + 16,
+        xs_report_add(rep, XS_SEV_ERROR, "libxc.ihdr.big_endian", at + 16,
                       -1, w,
                       "big-endian stream: Xen's restore refuses it");
         return XS_INVALID;
     }
     if (ih->options & ~XS_LIBXC_OPT_BIG_ENDIAN)
-        xs_report_add(r->rep, XS_SEV_WARNING, "libxc.reserved", at + 16, -1, w,
+        xs_report_add(rep, XS_SEV_WARNING, "libxc.reserved", at + 16, -1, w,
                       "reserved option bits 0x%04x set (ignored by restore; "
                       "upgrade clears them)",
                       ih->options & ~XS_LIBXC_OPT_BIG_ENDIAN);
     if (ih->res1 || ih->res2)
-        xs_report_add(r->rep, XS_SEV_WARNING, "libxc.reserved", at + 18, -1, w,
+        xs_report_add(rep, XS_SEV_WARNING, "libxc.reserved", at + 18, -1, w,
                       "reserved fields are not zero (ignored by restore; "
                       "upgrade clears them)");
-    *version = ih->version;
+    return XS_OK;
+}
 
-    uint8_t d[XS_LIBXC_DHDR_SIZE];
-    at = xs_in_offset(r->in);
-    w = "libxc domain header";
-    if (xs_in_read(r->in, d, sizeof(d), &got) != XS_OK)
-        return XS_IO;
-    if (got < sizeof(d)) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1, w,
-                      "truncated: the 16-byte domain header ends after %zu "
-                      "bytes",
-                      got);
-        return XS_INVALID;
-    }
-    xs_libxc_dhdr_decode(d, dh);
+int xs_libxc_check_dhdr(const uint8_t b[XS_LIBXC_DHDR_SIZE], uint64_t at,
+                        struct xs_report *rep, struct xs_libxc_dhdr *dh)
+{
+    const char *w = "libxc domain header";
+    xs_libxc_dhdr_decode(b, dh);
     /* x86_pv_setup() / x86_hvm_setup(): guest type and 4k pages */
     if (dh->type != XS_GUEST_X86_PV && dh->type != XS_GUEST_X86_HVM) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.dhdr.type", at, -1, w,
+        xs_report_add(rep, XS_SEV_ERROR, "libxc.dhdr.type", at, -1, w,
                       "domain type 0x%x is neither x86 PV (1) nor x86 HVM (2)",
                       dh->type);
         return XS_INVALID;
     }
     if (dh->page_shift != XS_PAGE_SHIFT) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.dhdr.page_shift", at + 4, -1,
+        xs_report_add(rep, XS_SEV_ERROR, "libxc.dhdr.page_shift", at + 4, -1,
                       w, "page shift %u; x86 guests use 12 (4 KiB pages)",
                       dh->page_shift);
         return XS_INVALID;
     }
     if (dh->res1)
-        xs_report_add(r->rep, XS_SEV_WARNING, "libxc.reserved", at + 6, -1, w,
+        xs_report_add(rep, XS_SEV_WARNING, "libxc.reserved", at + 6, -1, w,
                       "reserved field is 0x%04x, not zero (ignored by "
                       "restore; upgrade clears it)",
                       dh->res1);

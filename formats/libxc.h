@@ -171,11 +171,14 @@ void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held);
  * it stands). */
 bool xs_libxc_is_canonical(uint32_t type, const uint8_t *body, uint32_t held);
 
-/* ---- the reader (records.h, with libxc's layer description) ---- */
+/* ---- the reader's description of libxc records (records.h) ---- */
 extern const struct xs_rec_layer xs_libxc_layer;
-/* Read and check both headers.  XS_INVALID when the stream cannot be
- * read further (reported), XS_IO on an I/O error. */
-int xs_libxc_read_headers(struct xs_rec_reader *r, struct xs_libxc_ihdr *ih,
-                          struct xs_libxc_dhdr *dh, unsigned *version);
+/* The image header (24 bytes) and the domain header (16 bytes) at offset
+ * at, decoded and checked as xg_sr_restore.c read_headers() and the
+ * guest's setup do: XS_INVALID (reported) when restore refuses them. */
+int xs_libxc_check_ihdr(const uint8_t b[XS_LIBXC_IHDR_SIZE], uint64_t at,
+                        struct xs_report *rep, struct xs_libxc_ihdr *ih);
+int xs_libxc_check_dhdr(const uint8_t b[XS_LIBXC_DHDR_SIZE], uint64_t at,
+                        struct xs_report *rep, struct xs_libxc_dhdr *dh);
 
 #endif

@@ -68,7 +68,7 @@ int xs_xl_check_hdr(const struct xs_xl_hdr *h, uint64_t at,
 
 void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
                          size_t held, uint64_t at, struct xs_report *rep,
-                         struct xs_summary *sum)
+                         struct xs_xl_config *cfgs)
 {
     const char *w = "xl optional data";
     uint64_t len = h->optional_data_len;
@@ -90,8 +90,9 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
                       cfg, (unsigned long long)(len - 4));
         return;
     }
-    sum->config_bytes = cfg;
-    sum->config_json = (h->mandatory_flags & XS_XL_FLAG_JSON) != 0;
+    cfgs->sized = true;
+    cfgs->bytes = cfg;
+    cfgs->json = (h->mandatory_flags & XS_XL_FLAG_JSON) != 0;
     if (cfg == 0)
         return;
     if (4 + (uint64_t)cfg > held) {
@@ -101,7 +102,7 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
         return;
     }
     const char *c = (const char *)p + 4;
-    if (sum->config_json) {
+    if (cfgs->json) {
         /* libxl_domain_config_from_json() gets a C string: the saver
          * counts the NUL in the length. */
         if (c[cfg - 1] != '\0' || memchr(c, 0, cfg) != c + cfg - 1) {
@@ -124,8 +125,8 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
         }
         json_decref(doc);
     }
-    sum->have_config = true;
-    xs_xl_parse_config(c, cfg, sum->config_json, sum);
+    cfgs->parsed = true;
+    xs_xl_parse_config(c, cfg, cfgs->json, cfgs);
 }
 
 static void copy_str(char *dst, size_t sz, const char *s, size_t n)
@@ -136,7 +137,7 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
-static void parse_json(const char *cfg, size_t n, struct xs_summary *sum)
+static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
 {
     json_t *doc = json_loadb(cfg, strnlen(cfg, n), 0, NULL);
     if (!doc)
@@ -146,23 +147,23 @@ static void parse_json(const char *cfg, size_t n, struct xs_summary *sum)
     json_t *bi = json_object_get(doc, "b_info");
     const char *s;
     if ((s = json_string_value(json_object_get(ci, "name"))))
-        copy_str(sum->cfg_name, sizeof(sum->cfg_name), s, strlen(s));
+        copy_str(out->name, sizeof(out->name), s, strlen(s));
     if ((s = json_string_value(json_object_get(ci, "type"))))
-        copy_str(sum->cfg_type, sizeof(sum->cfg_type), s, strlen(s));
+        copy_str(out->type, sizeof(out->type), s, strlen(s));
     json_t *v = json_object_get(bi, "max_vcpus");
     if (json_is_integer(v))
-        sum->cfg_vcpus = json_integer_value(v);
+        out->vcpus = json_integer_value(v);
     v = json_object_get(bi, "target_memkb");
     if (!json_is_integer(v))
         v = json_object_get(bi, "max_memkb");
     if (json_is_integer(v))
-        sum->cfg_memory_mib = json_integer_value(v) / 1024;
+        out->memory_mib = json_integer_value(v) / 1024;
     json_decref(doc);
 }
 
 /* xl config text: `key = value` lines (xl.cfg(5)); only the facts info
  * shows are read. */
-static void parse_text(const char *cfg, size_t n, struct xs_summary *sum)
+static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
 {
     size_t i = 0;
     while (i < n) {
@@ -184,27 +185,27 @@ static void parse_text(const char *cfg, size_t n, struct xs_summary *sum)
             v++;
         }
         if (strcmp(key, "name") == 0)
-            copy_str(sum->cfg_name, sizeof(sum->cfg_name), v, strlen(v));
+            copy_str(out->name, sizeof(out->name), v, strlen(v));
         else if (strcmp(key, "type") == 0 || strcmp(key, "builder") == 0)
-            copy_str(sum->cfg_type, sizeof(sum->cfg_type),
+            copy_str(out->type, sizeof(out->type),
                      strcmp(v, "generic") == 0 ? "pv" : v, strlen(v));
         else if (strcmp(key, "memory") == 0)
-            sum->cfg_memory_mib = strtoll(v, NULL, 0);
+            out->memory_mib = strtoll(v, NULL, 0);
         else if (strcmp(key, "vcpus") == 0 || strcmp(key, "maxvcpus") == 0) {
             /* the domain gets the larger: maxvcpus, else vcpus */
             long long count = strtoll(v, NULL, 0);
-            if (count > sum->cfg_vcpus)
-                sum->cfg_vcpus = count;
+            if (count > out->vcpus)
+                out->vcpus = count;
         }
     }
 }
 
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,
-                        struct xs_summary *sum)
+                        struct xs_xl_config *out)
 {
-    sum->cfg_vcpus = sum->cfg_memory_mib = -1;
+    out->vcpus = out->memory_mib = -1;
     if (json)
-        parse_json(cfg, n, sum);
+        parse_json(cfg, n, out);
     else
-        parse_text(cfg, n, sum);
+        parse_text(cfg, n, out);
 }

@@ -34,14 +34,25 @@ void xs_xl_hdr_encode(const struct xs_xl_hdr *h, uint8_t b[XS_XL_HDR_SIZE]);
 /* xl_vmcontrol.c create_domain(): XS_INVALID when xl would refuse it. */
 int xs_xl_check_hdr(const struct xs_xl_hdr *h, uint64_t at,
                     struct xs_report *rep);
+/* What the optional data says of the domain's configuration. */
+struct xs_xl_config {
+    bool sized;         /* the config length fits the optional data */
+    uint32_t bytes;     /* the config's length */
+    bool json;          /* libxl JSON (else xl config text) */
+    bool parsed;        /* the config was read: the facts below */
+    char name[64];      /* printable, '?' for anything else */
+    char type[16];
+    int64_t memory_mib; /* -1 unknown */
+    int64_t vcpus;      /* -1 unknown */
+};
 /* The optional data: a 4-byte config length, then the config.  held bytes
- * of len are in p.  Fills the config facts of sum. */
+ * of len are in p. */
 void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
                          size_t held, uint64_t at, struct xs_report *rep,
-                         struct xs_summary *sum);
+                         struct xs_xl_config *cfg);
 /* Domain name, memory, vcpus and type from a config (libxl JSON, or xl
  * config text). */
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,
-                        struct xs_summary *sum);
+                        struct xs_xl_config *out);
 
 #endif

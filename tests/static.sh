@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Static analysis of the product code (cli/, core/, formats/, backend/):
+# Static analysis of the product code (floor/, formats/, core/, cli/, backend/):
 # cppcheck and
 # clang-tidy (configuration: .clang-tidy at the top), each failing the run
 # on any finding.  A false positive is silenced in place with a comment
@@ -14,11 +14,11 @@ fail=0
 echo "== cppcheck $(cppcheck --version | sed 's/Cppcheck //')"
 cppcheck --enable=warning,portability,performance,style --std=c11 \
     --inline-suppr --error-exitcode=1 -q \
-    -D_GNU_SOURCE -DXENSTREAM_VERSION='"0"' -I core -I formats -I cli \
-    -I backend -DXS_XENLIGHT_VERSION='"0"' \
+    -D_GNU_SOURCE -DXENSTREAM_VERSION='"0"' -I include -I floor -I core -I formats \
+    -I cli -I backend -DXS_XENLIGHT_VERSION='"0"' \
     --library=tests/jansson.cfg --suppress=missingIncludeSystem \
     --template='{file}:{line}: {severity}: {id}: {message}' \
-    cli core formats backend testdata fuzz || fail=1
+    include floor formats core cli backend testdata fuzz || fail=1
 
 echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version //p')"
 [ -f "$B/compile_commands.json" ] ||
@@ -26,7 +26,7 @@ echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version //p')"
 # backend/ when this build has it (libxen-dev found)
 backend=""
 grep -q '/backend/restore.c"' "$B/compile_commands.json" && backend="backend/*.c"
-ls cli/*.c core/*.c formats/*.c $backend |
+ls floor/*.c formats/*.c core/*.c cli/*.c $backend |
     # one file per run: clang-tidy 14 carries va_list state from one file
     # into the next (valist.Uninitialized on a correct vfprintf; see the
     # NOLINT in cli/common.c, which two executables compile)
