@@ -111,9 +111,10 @@ if [ "${BENCH_RSS:-1}" = 1 ]; then
         echo "$line diff $(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}') MiB"
     done
     # diff keeps a hash per data page and nothing per pfn without data
-    # (CONTRACT 6): a 256 MiB guest declaring 8 million pfns without data
-    # (XTAB/XALLOC, 64 MB of pfn entries), diffed against itself; its peak
-    # RSS above verify's, per data page and image (man: at most 64 bytes)
+    # (docs/behaviour.md §6): a 256 MiB guest declaring 8 million pfns
+    # without data (XTAB/XALLOC, 64 MB of pfn entries), diffed against
+    # itself; its peak RSS above verify's, per data page and image (man: at
+    # most 64 bytes)
     H=$W/pv64-256m-holes.v3
     if [ ! -s "$H" ] || [ "$GEN" -nt "$H" ]; then
         echo "generating a 256 MiB PV image with 8M pfns without data: $H" >&2

@@ -83,7 +83,7 @@ expect 0 "$XS" upgrade -v "$T/pv64.v2" -o "$T/v.img"
 grep -q "STATIC_DATA_END inserted: 1" "$T/err" && ok || bad "upgrade -v summary"
 
 # ---- every container: golden upgrades, pipes, gzip, Xen's own checker -------
-# verify-stream-v2's known defects under Python 3 (CONTRACT 3); each case it
+# verify-stream-v2's known defects under Python 3 (docs/behaviour.md §3.2); each case it
 # gets wrong is skipped with its reason, everything else must pass it.
 vsv2_defect() { # CONTAINER GUEST VARIANT -> reason, or nothing
     [ "$1" = xenserver ] && return # the checker sees only its libxc stream

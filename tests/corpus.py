@@ -8,7 +8,7 @@ by xs-gen (bare libxc PV and HVM, libxl, xl).  It asserts that xenstream
 reports the expected rule, and, when Xen's verify-stream-v2 is given,
 prints which faults each checker catches: every fault verify-stream-v2
 catches must be reported by xenstream too (as an error, or a warning where
-the contract says so)."""
+docs/behaviour.md §3.3 says so)."""
 import json
 import os
 import subprocess

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Output files and the input (CONTRACT 5): symbolic links, devices, FIFOs,
-# the input as its own output, metadata of a replaced file, long names.
+# Output files and the input (docs/behaviour.md §5): symbolic links,
+# devices, FIFOs, the input as its own output, metadata of a replaced file,
+# long names.
 # Every case that could hang runs under timeout; nothing outside $T is
 # written except in a private mount namespace.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One verdict however the bytes arrive (CONTRACT.md section 6).
+"""One verdict however the bytes arrive (docs/behaviour.md §6).
 
    verdicts.py XENSTREAM XS_GEN DIR
 
