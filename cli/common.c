@@ -148,7 +148,7 @@ static void cli_sink(const struct xs_report *rep, const struct xs_finding *f,
         xs_report_print_sink(rep, f, ctx);
 }
 
-/* A terminal is never read as an image (CONTRACT 5): nobody types one,
+/* A terminal is never read as an image (docs/behaviour.md §5): nobody types one,
  * and reading it would wait for ever. */
 static bool refuse_tty(int fd, struct xs_report *rep)
 {

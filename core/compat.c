@@ -1,4 +1,4 @@
-/* The compat pass (CONTRACT 2.3a-b), both ways.
+/* The compat pass (docs/behaviour.md §2.3a-b), both ways.
  *
  * v2 -> v3: Xen's restore (the seed patch, now xg_sr_restore.c
  * handle_page_data() and xg_sr_restore_x86_pv.c handle_x86_pv_p2m_frames())

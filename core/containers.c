@@ -1,4 +1,4 @@
-/* The container layers around a libxc stream (CONTRACT 1): the libxl
+/* The container layers around a libxc stream (docs/behaviour.md §1): the libxl
  * stream, xl's save-file header, libvirt's save image and XenServer's
  * suspend image.  upgrade keeps every byte of them as it is and rewrites
  * only the libxc stream inside. */

@@ -37,7 +37,7 @@ struct endpoint {
     uint8_t *buf;
 };
 
-/* gzip decoding state of an input (CONTRACT 1: gzip is a transport). */
+/* gzip decoding state of an input (docs/behaviour.md §1: gzip is a transport). */
 struct gz_in {
     z_stream z;
     uint8_t *raw;        /* compressed bytes read from the fd */
@@ -49,7 +49,7 @@ struct gz_in {
 struct xs_in {
     struct endpoint e;
     struct stat st;      /* at open: identity, and for a regular file the
-                            size, mtime and ctime it must keep (CONTRACT 5) */
+                            size, mtime and ctime it must keep (docs/behaviour.md §5) */
     uint64_t size;       /* regular files: bytes from start to the size at
                             open; nothing beyond is ever read */
     off_t start;         /* regular files: where the fd stood at open */
@@ -1459,7 +1459,7 @@ static void copy_xattrs(struct xs_out *out, bool same_owner)
 }
 
 /* A replacement keeps the replaced file's owner, group, mode and extended
- * attributes where the caller may set them (CONTRACT 5).  Done last,
+ * attributes where the caller may set them (docs/behaviour.md §5).  Done last,
  * because a write by anyone but root clears setuid bits and capabilities;
  * a setuid/setgid bit never goes to a file of another owner or group.  A
  * new file gets the mode a plain create would. */

@@ -1,4 +1,4 @@
-/* The canonical writer (CONTRACT 2): headers rewritten as v3 (or, for
+/* The canonical writer (docs/behaviour.md §2): headers rewritten as v3 (or, for
  * convert --to-version 2, v2) little-endian with reserved fields zero,
  * records byte for byte but for zeroed reserved fields and padding. */
 #ifndef XS_WRITER_H

@@ -1,5 +1,5 @@
 /* Which layer an input starts with, told from its first bytes (never from
- * its name).  CONTRACT 1. */
+ * its name).  docs/behaviour.md §1. */
 #ifndef XS_DETECT_H
 #define XS_DETECT_H
 

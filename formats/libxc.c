@@ -566,7 +566,7 @@ void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep)
 }
 
 /* ------------------------------------------------------------------ */
-/* canonicalisation (CONTRACT 2.3c)                                    */
+/* canonicalisation (docs/behaviour.md §2.3c)                                    */
 
 /* The 4 reserved bytes at `at`, if held: true when any is set; zeroed
  * when fix. */

@@ -165,7 +165,7 @@ static inline uint32_t xs_pfn_run(const uint8_t *pfns, uint32_t i,
 /* ---- per-record body rules (stateless; xg_sr_restore*.c and the
  * reference checker tools/python/xen/migration/libxc.py) ---- */
 void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep);
-/* Zero the reserved fields of a held body (CONTRACT 2.3c). */
+/* Zero the reserved fields of a held body (docs/behaviour.md §2.3c). */
 void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held);
 /* True when canonicalise would change nothing (the body can be copied as
  * it stands). */

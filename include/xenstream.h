@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- status codes: identical to the CLI exit statuses (CONTRACT 4) ---- */
+/* ---- status codes: identical to the CLI exit statuses (docs/behaviour.md §4) ---- */
 enum xs_status {
     XS_OK = 0,      /* success; for verify: valid */
     XS_INVALID = 1, /* stream invalid, truncated or unsupported */
@@ -151,7 +151,7 @@ uint64_t xs_in_offset(const struct xs_in *in);   /* logical position */
 uint64_t xs_in_bytes_read(const struct xs_in *in); /* actually read */
 int xs_in_rewind(struct xs_in *in);
 /* A regular file must keep the size, mtime and ctime it had when opened
- * (CONTRACT 5): XS_OK, XS_INVALID (rule input.changed, reported) or
+ * (docs/behaviour.md §5): XS_OK, XS_INVALID (rule input.changed, reported) or
  * XS_IO.  Every run checks it at its end. */
 int xs_in_unchanged(struct xs_in *in);
 
@@ -174,7 +174,7 @@ void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx);
  * extended attributes (ACLs) where the caller may set them, never a
  * setuid/setgid bit for another owner; xs_out_abort() removes it.  A
  * device, FIFO or socket is written directly, and a path that is this
- * process's standard output is written as standard output (CONTRACT 5). */
+ * process's standard output is written as standard output (docs/behaviour.md §5). */
 struct xs_out *xs_out_open(const char *path, struct xs_report *rep);
 struct xs_out *xs_out_from_fd(int fd, const char *name, bool own,
                               struct xs_report *rep);
@@ -187,7 +187,7 @@ void xs_out_abort(struct xs_out *out);
  * first write); level as gzip's -1 .. -9. */
 int xs_out_set_gzip(struct xs_out *out, int level);
 uint64_t xs_out_written(const struct xs_out *out);
-/* Why OUT may not be written for IN, or NULL when it may (CONTRACT 5):
+/* Why OUT may not be written for IN, or NULL when it may (docs/behaviour.md §5):
  * OUT is the input file itself (by any path, or as standard output,
  * also appended to), unless in_place; with in_place, OUT (= IN) must be
  * a regular file (through links); a terminal never gets a binary stream.

@@ -1,4 +1,4 @@
-/* The input's size and identity are fixed when it is opened (CONTRACT 5):
+/* The input's size and identity are fixed when it is opened (docs/behaviour.md §5):
  * a file that changes between upgrade's two passes, or grows while it is
  * read, is refused (input.changed) and never read past its size at open. */
 #include <fcntl.h>
