@@ -74,41 +74,19 @@ static void *feed_main(void *arg)
 
 /* ---- before any domain exists ---- */
 
-/* The layer inside any gzip: only xl and libxl streams carry what libxl
- * restores.  -1 on an I/O error (reported). */
-static int inner_layer(struct xs_in *in, bool *gz)
+/* The layer inside any transport (gzip), from the layer table: what its
+ * descriptor says of a restore (xl and libxl streams carry what libxl
+ * restores).  XS_IO on an I/O error (reported). */
+static int inner_layer(struct xs_in *in, const struct xs_layer **l, bool *gz)
 {
-    long have = xs_in_need(in, XS_DETECT_BYTES);
-    if (have < 0)
-        return -1;
-    enum xs_layer l = xs_detect(xs_in_peek(in), (size_t)have);
-    *gz = l == XS_LAYER_GZIP;
-    if (*gz) {
-        if (xs_in_push_gzip(in) != XS_OK ||
-            (have = xs_in_need(in, XS_DETECT_BYTES)) < 0)
-            return -1;
-        l = xs_detect(xs_in_peek(in), (size_t)have);
-        /* a file is read again from its first byte by the check */
-        if (xs_in_seekable(in) && xs_in_rewind(in) != XS_OK)
-            return -1;
-    }
-    return (int)l;
-}
-
-static int refuse_container(struct xs_report *rep, enum xs_layer l)
-{
-    const char *why =
-        l == XS_LAYER_LIBXC
-            ? "a bare libxc stream has no libxl stream around it for "
-              "libxenlight to restore"
-        : l == XS_LAYER_LIBVIRT
-            ? "a libvirt save image: its domain configuration is libvirt's "
-              "XML; restore it with virsh restore"
-            : "a XenServer suspend image: XenServer's toolstack resumes it "
-              "(xe vm-resume); it has no libxl stream";
-    xs_report_add(rep, XS_SEV_ERROR, "restore.container", 0, -1, "input",
-                  "%s", why);
-    return XS_INVALID;
+    const struct xs_layer *t;
+    if (xs_in_detect(in, &t, l) != XS_OK)
+        return XS_IO;
+    *gz = t != NULL;
+    /* a file is read again from its first byte by the check */
+    if (*gz && xs_in_seekable(in) && xs_in_rewind(in) != XS_OK)
+        return XS_IO;
+    return XS_OK;
 }
 
 /* A regular file is checked whole before the domain is created (gzip
@@ -572,7 +550,8 @@ FILE *libxl_log_stream(void)
 }
 
 static int restore_from(struct xs_in *in, struct xs_report *rep,
-                        const struct xs_restore_opts *o, enum xs_layer l,
+                        const struct xs_restore_opts *o,
+                        const struct xs_layer *l,
                         bool gz)
 {
     struct restore r = {.rep = rep, .o = o, .fds = {-1, -1}};
@@ -626,7 +605,7 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
     }
     r.running = true;
 
-    rc = configure(&r, l == XS_LAYER_XL);
+    rc = configure(&r, l->restore == XS_LR_XL);
     if (rc != XS_OK) {
         int feed_rc = stop_feed(&r);
         /* a converter that stopped first has said why */
@@ -658,15 +637,17 @@ int xs_restore(struct xs_in *in, struct xs_report *rep,
                const struct xs_restore_opts *o)
 {
     bool gz = false;
-    int l = inner_layer(in, &gz);
-    if (l < 0)
+    const struct xs_layer *l;
+    if (inner_layer(in, &l, &gz) != XS_OK)
         return XS_IO;
-    if (l == XS_LAYER_LIBXC || l == XS_LAYER_LIBVIRT ||
-        l == XS_LAYER_XENSERVER)
-        return refuse_container(rep, (enum xs_layer)l);
-    if (l != XS_LAYER_XL && l != XS_LAYER_LIBXL)
+    if (l && l->restore == XS_LR_REFUSED) {
+        xs_report_add(rep, XS_SEV_ERROR, "restore.container", 0, -1, "input",
+                      "%s", l->restore_why);
+        return XS_INVALID;
+    }
+    if (!l || (l->restore != XS_LR_XL && l->restore != XS_LR_LIBXL))
         return xs_verify(in, rep, NULL); /* says what the input is */
-    if (l == XS_LAYER_LIBXL && !o->config_file) {
+    if (l->restore == XS_LR_LIBXL && !o->config_file) {
         xs_report_add(rep, XS_SEV_ERROR, "restore.config", 0, -1, "input",
                       "a bare libxl stream carries no domain configuration: "
                       "give one with --config FILE");
@@ -680,7 +661,7 @@ int xs_restore(struct xs_in *in, struct xs_report *rep,
         in = spool;
         gz = false;
     }
-    int rc = restore_from(in, rep, o, (enum xs_layer)l, gz);
+    int rc = restore_from(in, rep, o, l, gz);
     xs_in_close(spool);
     return rc;
 }

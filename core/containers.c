@@ -1,16 +1,13 @@
-/* The container layers around a libxc stream (docs/behaviour.md §1): the libxl
- * stream, xl's save-file header, libvirt's save image and XenServer's
- * suspend image.  upgrade keeps every byte of them as it is and rewrites
- * only the libxc stream inside. */
+/* The layers around a libxc stream (docs/behaviour.md §1): the libxl
+ * stream, read here, and the containers (xl, libvirt, XenServer), each
+ * walked by its descriptor (formats/layer.h) through struct xs_layer_io,
+ * implemented here over the run.  upgrade keeps every byte of them as it
+ * is and rewrites only the libxc stream inside. */
 #include <string.h>
 
-#include "detect.h"
 #include "fileio.h"
 #include "job.h"
-#include "libvirt.h"
 #include "libxl.h"
-#include "xenserver.h"
-#include "xl.h"
 
 /* ------------------------------------------------------------------ */
 /* libxl                                                               */
@@ -64,7 +61,7 @@ static int libxl_records(struct job *j, uint32_t until)
 int job_libxl_checkpoint(struct job *j)
 {
     j->vl.in_checkpoint = true;
-    job_sink(j, JS_LIBXL);
+    job_sink(j, xs_layer_libxl.digest);
     return libxl_records(j, XS_LREC_CHECKPOINT_END);
 }
 
@@ -75,7 +72,7 @@ int job_libxl(struct job *j)
     uint64_t at = xs_in_offset(j->in);
     int rc;
 
-    job_layer(j, "libxl");
+    job_layer(j, &xs_layer_libxl);
     if ((rc = job_read(j, h, sizeof(h), "libxl.truncated", "libxl header")))
         return rc;
     xs_libxl_hdr_decode(h, &hdr);
@@ -103,21 +100,20 @@ static int expect_libxl(struct job *j, const char *container)
     long have = xs_in_need(j->in, XS_DETECT_BYTES);
     if (have < 0)
         return XS_IO;
-    enum xs_layer l = xs_detect(xs_in_peek(j->in), (size_t)have);
-    if (l == XS_LAYER_LIBXL)
+    const struct xs_layer *l = xs_detect(xs_in_peek(j->in), (size_t)have);
+    if (l == &xs_layer_libxl)
         return job_libxl(j);
     xs_report_add(j->rep, XS_SEV_ERROR, "container.payload",
                   xs_in_offset(j->in), -1, container,
                   "a libxl stream should follow the %s header, found %s",
                   container,
                   have == 0 ? "the end of the input"
-                            : l == XS_LAYER_UNKNOWN ? "unknown bytes"
-                                                    : xs_layer_name(l));
+                            : !l ? "unknown bytes" : l->name);
     return XS_INVALID;
 }
 
 /* ------------------------------------------------------------------ */
-/* xl                                                                  */
+/* a container, walked by its descriptor                               */
 
 _Static_assert(sizeof(((struct xs_summary *)0)->cfg_name) ==
                    sizeof(((struct xs_xl_config *)0)->name) &&
@@ -125,8 +121,17 @@ _Static_assert(sizeof(((struct xs_summary *)0)->cfg_name) ==
                    sizeof(((struct xs_xl_config *)0)->type),
                "the summary keeps the config's facts whole");
 
-static void xl_summary(struct xs_summary *s, const struct xs_xl_config *c)
+/* What the container's header said, into the summary: before the stream
+ * inside is read (its rules look at the config), and at the end. */
+static void facts_to_summary(struct xs_summary *s,
+                             const struct xs_layer_facts *f)
 {
+    if (!f->xl)
+        return;
+    s->xl = true;
+    s->xl_mandatory = f->xl_mandatory;
+    s->xl_optional = f->xl_optional;
+    const struct xs_xl_config *c = &f->config;
     if (c->sized) {
         s->config_bytes = c->bytes;
         s->config_json = c->json;
@@ -140,143 +145,80 @@ static void xl_summary(struct xs_summary *s, const struct xs_xl_config *c)
     s->cfg_vcpus = c->vcpus;
 }
 
-int job_xl(struct job *j)
+struct container_run {
+    struct job *j;
+    struct xs_layer_facts facts;
+};
+
+static uint64_t io_offset(void *run)
 {
-    uint8_t h[XS_XL_HDR_SIZE];
-    struct xs_xl_hdr hdr;
-    uint64_t at = xs_in_offset(j->in);
-    int rc;
-
-    job_layer(j, "xl");
-    j->sum->xl = true;
-    if ((rc = job_read(j, h, sizeof(h), "xl.truncated", "xl header")))
-        return rc;
-    xs_xl_hdr_decode(h, &hdr);
-    j->sum->xl_mandatory = hdr.mandatory_flags;
-    j->sum->xl_optional = hdr.optional_flags;
-    if ((rc = xs_xl_check_hdr(&hdr, at, j->rep)) != XS_OK)
-        return rc;
-    job_header(j, "xl", at, h, sizeof(h));
-    if ((rc = job_pass(j, h, sizeof(h))) != XS_OK)
-        return rc;
-
-    /* the optional data: held (for the config) up to a bound, the rest
-     * passed through */
-    uint64_t len = hdr.optional_data_len;
-    uint32_t hold = len < XS_XL_OPTDATA_HOLD ? (uint32_t)len
-                                             : XS_XL_OPTDATA_HOLD;
-    struct xs_buf opt = {0};
-    size_t got;
-    at = xs_in_offset(j->in);
-    if (xs_in_read_buf(j->in, &opt, hold, &got) != XS_OK) {
-        rc = XS_IO;
-    } else if (got < hold) {
-        xs_report_add(j->rep, XS_SEV_ERROR, "xl.truncated", at + got, -1,
-                      "xl optional data",
-                      "truncated: %llu bytes of optional data announced, the "
-                      "input ends after %zu",
-                      (unsigned long long)len, got);
-        rc = XS_INVALID;
-    } else {
-        struct xs_xl_config cfg = {0};
-        xs_xl_check_optdata(&hdr, opt.p, got, at, j->rep, &cfg);
-        xl_summary(j->sum, &cfg);
-        job_header(j, "xl optional data", at, opt.p, got);
-        rc = job_fault(j);
-        if (rc == XS_OK)
-            rc = job_pass(j, opt.p, got);
-        if (rc == XS_OK && len > hold)
-            rc = job_pass_input(j, len - hold, "xl.truncated",
-                                "xl optional data", "the optional data");
-    }
-    xs_buf_free(&opt);
-    return rc != XS_OK ? rc : expect_libxl(j, "xl");
+    return xs_in_offset(((struct container_run *)run)->j->in);
 }
 
-/* ------------------------------------------------------------------ */
-/* libvirt                                                             */
-
-int job_libvirt(struct job *j)
+static int io_read(void *run, void *p, size_t n, const char *rule,
+                   const char *where)
 {
-    uint8_t h[XS_LIBVIRT_HDR_SIZE];
-    struct xs_libvirt_hdr hdr;
-    uint64_t at = xs_in_offset(j->in);
-    int rc;
-
-    job_layer(j, "libvirt");
-    if ((rc = job_read(j, h, sizeof(h), "libvirt.truncated",
-                       "libvirt header")))
-        return rc;
-    xs_libvirt_hdr_decode(h, &hdr);
-    job_header(j, "libvirt", at, h, sizeof(h));
-    if ((rc = xs_libvirt_check_hdr(&hdr, at, j->rep)) != XS_OK ||
-        (rc = job_pass(j, h, sizeof(h))) != XS_OK)
-        return rc;
-    /* the domain XML is libvirt's business: kept, not read */
-    if ((rc = job_pass_input(j, hdr.xml_len, "libvirt.truncated",
-                             "libvirt domain XML", "the domain XML")))
-        return rc;
-    return expect_libxl(j, "libvirt");
+    return job_read(((struct container_run *)run)->j, p, n, rule, where);
 }
 
-/* ------------------------------------------------------------------ */
-/* XenServer                                                           */
-
-int job_xenserver(struct job *j)
+static int io_read_buf(void *run, struct xs_buf *b, size_t n, size_t *got)
 {
-    uint8_t sig[XS_XENSERVER_SIG_SIZE], h[XS_XENSERVER_HDR_SIZE];
-    int rc;
-    unsigned libxc = 0;
+    return xs_in_read_buf(((struct container_run *)run)->j->in, b, n, got);
+}
 
-    job_layer(j, "xenserver");
-    if ((rc = job_read(j, sig, sizeof(sig), "xenserver.truncated",
-                       "XenServer signature")) != XS_OK ||
-        (rc = job_pass(j, sig, sizeof(sig))) != XS_OK)
-        return rc;
-    job_header(j, "xenserver", 0, sig, sizeof(sig));
-    for (int64_t index = 0;; index++) {
-        uint64_t type, len, at = xs_in_offset(j->in);
-        if ((rc = job_read(j, h, sizeof(h), "xenserver.truncated",
-                           "XenServer record header")) != XS_OK)
-            return rc;
-        xs_xenserver_hdr_decode(h, &type, &len);
-        job_header(j, "xenserver record", at, h, sizeof(h));
-        const char *name = xs_xenserver_rec_name(type);
-        if (!name) {
-            /* suspend_image.ml: Invalid_header_type */
-            xs_report_add(j->rep, XS_SEV_ERROR, "xenserver.type", at, index,
-                          "XenServer record",
-                          "unknown record type 0x%llx: xenopsd refuses it",
-                          (unsigned long long)type);
-            return XS_INVALID;
-        }
-        if (type == XS_XSR_LIBXC_LEGACY) {
-            xs_report_add(j->rep, XS_SEV_ERROR, "xenserver.legacy", at, index,
-                          name,
-                          "a legacy (pre-Xen 4.6) libxc stream; convert it "
-                          "with Xen's convert-legacy-stream first");
-            return XS_INVALID;
-        }
-        if ((rc = job_pass(j, h, sizeof(h))) != XS_OK)
-            return rc;
-        if (type == XS_XSR_END)
-            break;
-        if (type == XS_XSR_LIBXC) {
-            /* the libxc stream follows inline (its length field is 0) */
-            libxc++;
-            if ((rc = job_libxc(j)) != XS_OK)
-                return rc;
-            continue;
-        }
-        if ((rc = job_pass_input(j, len, "xenserver.truncated", name,
-                                 "the record's data")) != XS_OK)
-            return rc;
-    }
-    if (libxc != 1) {
-        xs_report_add(j->rep, XS_SEV_ERROR, "xenserver.libxc",
-                      xs_in_offset(j->in), -1, "End_of_image",
-                      "the image holds %u libxc streams, not 1", libxc);
-        return XS_INVALID;
-    }
-    return job_trailing(j);
+static int io_keep(void *run, const void *p, size_t n)
+{
+    return job_pass(((struct container_run *)run)->j, p, n);
+}
+
+static int io_keep_input(void *run, uint64_t n, const char *rule,
+                         const char *where, const char *what)
+{
+    return job_pass_input(((struct container_run *)run)->j, n, rule, where,
+                          what);
+}
+
+static void io_header(void *run, const char *what, uint64_t at,
+                      const void *p, uint64_t n)
+{
+    job_header(((struct container_run *)run)->j, what, at, p, n);
+}
+
+static int io_fault(void *run)
+{
+    return job_fault(((struct container_run *)run)->j);
+}
+
+static int io_libxl(void *run, const char *container)
+{
+    struct container_run *c = run;
+    facts_to_summary(c->j->sum, &c->facts);
+    return expect_libxl(c->j, container);
+}
+
+static int io_libxc(void *run)
+{
+    struct container_run *c = run;
+    facts_to_summary(c->j->sum, &c->facts);
+    return job_libxc(c->j);
+}
+
+static int io_trailing(void *run)
+{
+    return job_trailing(((struct container_run *)run)->j);
+}
+
+int job_container(struct job *j, const struct xs_layer *l)
+{
+    struct container_run c = {.j = j};
+    const struct xs_layer_io io = {
+        .run = &c, .rep = j->rep, .facts = &c.facts,
+        .offset = io_offset, .read = io_read, .read_buf = io_read_buf,
+        .keep = io_keep, .keep_input = io_keep_input, .header = io_header,
+        .fault = io_fault, .libxl = io_libxl, .libxc = io_libxc,
+        .trailing = io_trailing,
+    };
+    int rc = l->walk(&io);
+    facts_to_summary(j->sum, &c.facts);
+    return rc;
 }

@@ -1,8 +1,10 @@
-/* One run of the pipeline over one input (private to core/).  The layer
- * walkers of containers.c and the libxc driver of pipeline.c share it. */
+/* One run over one input (private to core/): the driver (pipeline.c),
+ * the containers (containers.c), the libxc stream (stream.c) and its
+ * PAGE_DATA walk (pages.c) share it; job.c has the helpers. */
 #ifndef XS_JOB_H
 #define XS_JOB_H
 
+#include "layer.h"
 #include "libxc.h"
 #include "reader.h"
 #include "validate.h"
@@ -16,17 +18,14 @@
  * keeps (64 bytes each, 4 MiB at most, and a slot index of 512 KiB) */
 #define XS_START_INFO_KEEP 65536
 
-/* The container layers whose own bytes digest hashes apart. */
-enum job_sink { JS_XL, JS_LIBXL, JS_LIBVIRT, JS_XENSERVER, JS_AFTER_END,
-                JS_NR };
-
 struct job {
     struct xs_in *in;
     struct xs_out *out;        /* the current layer's bytes; NULL: verify */
     struct xs_out *xc_out;     /* the libxc writer's output (upgrade: out) */
-    struct xs_out **sinks;     /* digest: one hash sink per job_sink, and
-                                  out follows the layer being read */
-    unsigned sinks_used;       /* digest: bit per job_sink entered */
+    struct xs_out **sinks;     /* digest: one hash sink per digest slot
+                                  (struct xs_layer), and out follows the
+                                  layer being read */
+    unsigned sinks_used;       /* digest: bit per slot entered */
     struct xs_report *rep;
     struct xs_summary *sum;
     const struct xs_convert_opts *conv; /* convert (also its precheck) */
@@ -71,12 +70,13 @@ static inline int job_fault(const struct job *j)
 }
 
 /* Entering a layer: named in the summary; digest hashes its bytes apart. */
-void job_layer(struct job *j, const char *name);
-static inline void job_sink(struct job *j, enum job_sink s)
+void job_layer(struct job *j, const struct xs_layer *l);
+/* Digest: the bytes from here on go to slot's sink (1..XS_DIGEST_LAYERS). */
+static inline void job_sink(struct job *j, unsigned slot)
 {
     if (j->sinks) {
-        j->out = j->sinks[s];
-        j->sinks_used |= 1u << s;
+        j->out = j->sinks[slot - 1];
+        j->sinks_used |= 1u << (slot - 1);
     }
 }
 
@@ -109,15 +109,23 @@ int job_read(struct job *j, void *p, size_t n, const char *rule,
 /* The bytes after the outermost END. */
 int job_trailing(struct job *j);
 
-/* pipeline.c: a libxc stream at the current offset, up to its END (or,
+/* containers.c: a container layer (walked by its descriptor's walk())
+ * and the libxl stream, with the libxc stream inside; the libxl records
+ * of a checkpoint. */
+int job_container(struct job *j, const struct xs_layer *l);
+int job_libxl(struct job *j);
+int job_libxl_checkpoint(struct job *j);
+/* stream.c: a libxc stream at the current offset, up to its END (or,
  * inside a checkpointed libxl stream, the end of input after a
  * checkpoint). */
 int job_libxc(struct job *j);
-/* containers.c: each reads its layer and what it wraps. */
-int job_libxl(struct job *j);
-int job_libxl_checkpoint(struct job *j);
-int job_xl(struct job *j);
-int job_libvirt(struct job *j);
-int job_xenserver(struct job *j);
+/* pages.c: the current libxc record's payload, copied to out (skipped
+ * when out is NULL), its pages looked at as the run needs (page-table
+ * pages checked, diff's visitor, the start info candidates). */
+int job_payload(struct job *j, struct xs_out *out);
+/* pages.c: at END, the start info page's one decision; and the
+ * candidates freed. */
+int job_start_info(struct job *j);
+void job_start_info_free(struct job *j);
 
 #endif

@@ -34,25 +34,23 @@ int xs_writer_headers(struct xs_writer *w, const struct xs_libxc_ihdr *ih,
     return xs_out_write(w->out, b, sizeof(b));
 }
 
-int xs_writer_record(struct xs_writer *w, const struct xs_record *r,
-                     xs_payload_fn payload, void *src)
+int xs_writer_record_head(struct xs_writer *w, const struct xs_record *r)
 {
     uint8_t h[XS_LIBXC_RHDR_SIZE];
     int rc;
 
     xs_rec_hdr_encode(r->type, r->length, h);
-    if ((rc = xs_out_write(w->out, h, sizeof(h))) != XS_OK)
+    if ((rc = xs_out_write(w->out, h, sizeof(h))) != XS_OK || !r->held)
         return rc;
-    if (r->held) {
-        if (xs_buf_reserve(&w->scratch, r->held) != XS_OK)
-            return XS_IO;
-        memcpy(w->scratch.p, r->body, r->held);
-        xs_libxc_canonicalise(r->type, w->scratch.p, r->held);
-        if ((rc = xs_out_write(w->out, w->scratch.p, r->held)) != XS_OK)
-            return rc;
-    }
-    if (xs_record_payload(r) && (rc = payload(src, w->out)) != XS_OK)
-        return rc;
+    if (xs_buf_reserve(&w->scratch, r->held) != XS_OK)
+        return XS_IO;
+    memcpy(w->scratch.p, r->body, r->held);
+    xs_libxc_canonicalise(r->type, w->scratch.p, r->held);
+    return xs_out_write(w->out, w->scratch.p, r->held);
+}
+
+int xs_writer_record_tail(struct xs_writer *w, const struct xs_record *r)
+{
     w->records++;
     return xs_out_zeros(w->out, xs_libxc_padding(r->length));
 }

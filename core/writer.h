@@ -6,9 +6,6 @@
 
 #include "libxc.h"
 
-/* Copies the current record's payload (the part of the body not held). */
-typedef int (*xs_payload_fn)(void *src, struct xs_out *out);
-
 struct xs_writer {
     struct xs_out *out;
     unsigned version;       /* image version written: 3, or 2 */
@@ -21,7 +18,10 @@ void xs_writer_init(struct xs_writer *w, struct xs_out *out,
 void xs_writer_free(struct xs_writer *w);
 int xs_writer_headers(struct xs_writer *w, const struct xs_libxc_ihdr *ih,
                       const struct xs_libxc_dhdr *dh);
-int xs_writer_record(struct xs_writer *w, const struct xs_record *r,
-                     xs_payload_fn payload, void *src);
+/* A record: its header and canonicalised held body (head), then its
+ * payload (the part of the body not held) written to w->out by the
+ * caller as it moves it from the input, then its zero padding (tail). */
+int xs_writer_record_head(struct xs_writer *w, const struct xs_record *r);
+int xs_writer_record_tail(struct xs_writer *w, const struct xs_record *r);
 
 #endif

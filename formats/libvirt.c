@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "layer.h"
 
 const char xs_libvirt_magic[XS_LIBVIRT_MAGIC_SIZE] = "libvirt-xml\n \0 \r";
 
@@ -60,3 +61,35 @@ int xs_libvirt_check_hdr(const struct xs_libvirt_hdr *h, uint64_t at,
     }
     return XS_OK;
 }
+
+/* ---- the layer: header, domain XML, then the libxl stream ---- */
+
+static int libvirt_walk(const struct xs_layer_io *io)
+{
+    uint8_t h[XS_LIBVIRT_HDR_SIZE];
+    struct xs_libvirt_hdr hdr;
+    uint64_t at = io->offset(io->run);
+    int rc;
+
+    if ((rc = io->read(io->run, h, sizeof(h), "libvirt.truncated",
+                       "libvirt header")))
+        return rc;
+    xs_libvirt_hdr_decode(h, &hdr);
+    io->header(io->run, "libvirt", at, h, sizeof(h));
+    if ((rc = xs_libvirt_check_hdr(&hdr, at, io->rep)) != XS_OK ||
+        (rc = io->keep(io->run, h, sizeof(h))) != XS_OK)
+        return rc;
+    /* the domain XML is libvirt's business: kept, not read */
+    if ((rc = io->keep_input(io->run, hdr.xml_len, "libvirt.truncated",
+                             "libvirt domain XML", "the domain XML")))
+        return rc;
+    return io->libxl(io->run, "libvirt");
+}
+
+const struct xs_layer xs_layer_libvirt = {
+    .name = "libvirt", .kind = XS_LK_CONTAINER, .magic = xs_libvirt_magic,
+    .magic_len = XS_LIBVIRT_MAGIC_SIZE,
+    .walk = libvirt_walk, .digest = 3, .restore = XS_LR_REFUSED,
+    .restore_why = "a libvirt save image: its domain configuration is "
+                   "libvirt's XML; restore it with virsh restore",
+};

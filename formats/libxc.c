@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "layer.h"
 
 /* ------------------------------------------------------------------ */
 /* header codecs: image header big-endian, the rest little-endian      */
@@ -731,3 +732,28 @@ int xs_libxc_check_dhdr(const uint8_t b[XS_LIBXC_DHDR_SIZE], uint64_t at,
                       dh->res1);
     return XS_OK;
 }
+
+/* ---- the layers: a libxc stream (read by core/stream.c), and the
+ * legacy format before it, recognised only to be refused ---- */
+
+const struct xs_layer xs_layer_libxc = {
+    .name = "libxc", .kind = XS_LK_LIBXC, .magic = "\xff\xff\xff\xff\xff\xff\xff\xff",
+    .magic_len = 8,
+    .restore = XS_LR_REFUSED,
+    .restore_why = "a bare libxc stream has no libxl stream around it for "
+                   "libxenlight to restore",
+};
+
+/* spec "Legacy Images": octets 4-7 are 0 for a 64-bit toolstack's image
+ * (p2m_size < 2^32), 0xffffffff for a 32-bit PV one. */
+static bool legacy_bid(const uint8_t *p, size_t n)
+{
+    return n >= 8 && xs_le32(p) != 0 &&
+           (xs_le32(p + 4) == 0 || xs_le32(p + 4) == 0xffffffffu);
+}
+
+const struct xs_layer xs_layer_legacy = {
+    .name = "legacy", .kind = XS_LK_REFUSED, .bid = legacy_bid,
+    .refuse = "this looks like a legacy (pre-Xen 4.6) save image; convert "
+              "it with Xen's convert-legacy-stream first",
+};

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "layer.h"
 
 void xs_libxl_hdr_decode(const uint8_t b[XS_LIBXL_HDR_SIZE],
                          struct xs_libxl_hdr *h)
@@ -195,3 +196,11 @@ void xs_libxl_check_body(const struct xs_record *r, struct xs_report *rep)
         break;
     }
 }
+
+/* ---- the layer: its records are read by core/containers.c ---- */
+
+const struct xs_layer xs_layer_libxl = {
+    .name = "libxl", .kind = XS_LK_LIBXL, .magic = "LibxlFmt",
+    .magic_len = 8, .digest = 2,
+    .restore = XS_LR_LIBXL,
+};

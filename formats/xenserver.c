@@ -1,7 +1,10 @@
 /* XenServer's suspend image records. */
 #include "xenserver.h"
 
+#include <string.h>
+
 #include "endian.h"
+#include "layer.h"
 
 void xs_xenserver_hdr_decode(const uint8_t b[XS_XENSERVER_HDR_SIZE],
                              uint64_t *type, uint64_t *length)
@@ -35,3 +38,72 @@ const char *xs_xenserver_rec_name(uint64_t type)
     default: return NULL;
     }
 }
+
+/* ---- the layer: signature, then records, one of them the libxc
+ * stream (suspend_image.ml) ---- */
+
+static int xenserver_walk(const struct xs_layer_io *io)
+{
+    uint8_t sig[XS_XENSERVER_SIG_SIZE], h[XS_XENSERVER_HDR_SIZE];
+    int rc;
+    unsigned libxc = 0;
+
+    if ((rc = io->read(io->run, sig, sizeof(sig), "xenserver.truncated",
+                       "XenServer signature")) != XS_OK ||
+        (rc = io->keep(io->run, sig, sizeof(sig))) != XS_OK)
+        return rc;
+    io->header(io->run, "xenserver", 0, sig, sizeof(sig));
+    for (int64_t index = 0;; index++) {
+        uint64_t type, len, at = io->offset(io->run);
+        if ((rc = io->read(io->run, h, sizeof(h), "xenserver.truncated",
+                           "XenServer record header")) != XS_OK)
+            return rc;
+        xs_xenserver_hdr_decode(h, &type, &len);
+        io->header(io->run, "xenserver record", at, h, sizeof(h));
+        const char *name = xs_xenserver_rec_name(type);
+        if (!name) {
+            /* suspend_image.ml: Invalid_header_type */
+            xs_report_add(io->rep, XS_SEV_ERROR, "xenserver.type", at, index,
+                          "XenServer record",
+                          "unknown record type 0x%llx: xenopsd refuses it",
+                          (unsigned long long)type);
+            return XS_INVALID;
+        }
+        if (type == XS_XSR_LIBXC_LEGACY) {
+            xs_report_add(io->rep, XS_SEV_ERROR, "xenserver.legacy", at,
+                          index, name,
+                          "a legacy (pre-Xen 4.6) libxc stream; convert it "
+                          "with Xen's convert-legacy-stream first");
+            return XS_INVALID;
+        }
+        if ((rc = io->keep(io->run, h, sizeof(h))) != XS_OK)
+            return rc;
+        if (type == XS_XSR_END)
+            break;
+        if (type == XS_XSR_LIBXC) {
+            /* the libxc stream follows inline (its length field is 0) */
+            libxc++;
+            if ((rc = io->libxc(io->run)) != XS_OK)
+                return rc;
+            continue;
+        }
+        if ((rc = io->keep_input(io->run, len, "xenserver.truncated", name,
+                                 "the record's data")) != XS_OK)
+            return rc;
+    }
+    if (libxc != 1) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "xenserver.libxc",
+                      io->offset(io->run), -1, "End_of_image",
+                      "the image holds %u libxc streams, not 1", libxc);
+        return XS_INVALID;
+    }
+    return io->trailing(io->run);
+}
+
+const struct xs_layer xs_layer_xenserver = {
+    .name = "xenserver", .kind = XS_LK_CONTAINER, .magic = XS_XENSERVER_SIG,
+    .magic_len = XS_XENSERVER_SIG_SIZE,
+    .walk = xenserver_walk, .digest = 4, .restore = XS_LR_REFUSED,
+    .restore_why = "a XenServer suspend image: XenServer's toolstack resumes "
+                   "it (xe vm-resume); it has no libxl stream",
+};

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "layer.h"
 
 const char xs_xl_magic[XS_XL_MAGIC_SIZE] = "Xen saved domain, xl format\n \0 \r";
 
@@ -209,3 +210,62 @@ void xs_xl_parse_config(const char *cfg, size_t n, bool json,
     else
         parse_text(cfg, n, out);
 }
+
+/* ---- the layer: header, optional data, then the libxl stream ---- */
+
+static int xl_walk(const struct xs_layer_io *io)
+{
+    uint8_t h[XS_XL_HDR_SIZE];
+    struct xs_xl_hdr hdr;
+    uint64_t at = io->offset(io->run);
+    int rc;
+
+    io->facts->xl = true;
+    if ((rc = io->read(io->run, h, sizeof(h), "xl.truncated", "xl header")))
+        return rc;
+    xs_xl_hdr_decode(h, &hdr);
+    io->facts->xl_mandatory = hdr.mandatory_flags;
+    io->facts->xl_optional = hdr.optional_flags;
+    if ((rc = xs_xl_check_hdr(&hdr, at, io->rep)) != XS_OK)
+        return rc;
+    io->header(io->run, "xl", at, h, sizeof(h));
+    if ((rc = io->keep(io->run, h, sizeof(h))) != XS_OK)
+        return rc;
+
+    /* the optional data: held (for the config) up to a bound, the rest
+     * kept unread */
+    uint64_t len = hdr.optional_data_len;
+    uint32_t hold = len < XS_XL_OPTDATA_HOLD ? (uint32_t)len
+                                             : XS_XL_OPTDATA_HOLD;
+    struct xs_buf opt = {0};
+    size_t got;
+    at = io->offset(io->run);
+    if (io->read_buf(io->run, &opt, hold, &got) != XS_OK) {
+        rc = XS_IO;
+    } else if (got < hold) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "xl.truncated", at + got, -1,
+                      "xl optional data",
+                      "truncated: %llu bytes of optional data announced, the "
+                      "input ends after %zu",
+                      (unsigned long long)len, got);
+        rc = XS_INVALID;
+    } else {
+        xs_xl_check_optdata(&hdr, opt.p, got, at, io->rep,
+                            &io->facts->config);
+        io->header(io->run, "xl optional data", at, opt.p, got);
+        rc = io->fault(io->run);
+        if (rc == XS_OK)
+            rc = io->keep(io->run, opt.p, got);
+        if (rc == XS_OK && len > hold)
+            rc = io->keep_input(io->run, len - hold, "xl.truncated",
+                                "xl optional data", "the optional data");
+    }
+    xs_buf_free(&opt);
+    return rc != XS_OK ? rc : io->libxl(io->run, "xl");
+}
+
+const struct xs_layer xs_layer_xl = {
+    .name = "xl", .kind = XS_LK_CONTAINER, .magic = xs_xl_magic,
+    .magic_len = XS_XL_MAGIC_SIZE, .walk = xl_walk,
+    .digest = 1, .restore = XS_LR_XL,
+};

@@ -1,7 +1,8 @@
 /* libFuzzer targets, one per layer reader, from this one source: each is
  * built with FUZZ_LAYER naming the layer whose reader it aims at.  The
  * input's first byte picks what is run; the rest is that layer's content,
- * after a fixed valid prefix (the layer's magic or headers), so that the
+ * after a fixed valid prefix (the layer's magic or headers, from its
+ * descriptor in formats/layer.c's table), so that the
  * fuzzer spends its effort inside the layer instead of on its magic.
  *
  *   stream     no prefix: detection and every layer (the whole paths)
@@ -23,16 +24,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "endian.h"
-#include "libvirt.h"
+#include "layer.h"
 #include "libxc.h"
 #include "libxl.h"
-#include "xenserver.h"
-#include "xl.h"
 
-enum { L_STREAM, L_LIBXC, L_LIBXL, L_XL, L_LIBVIRT, L_XENSERVER, L_GZIP };
+/* FUZZ_LAYER names a layer of the table (formats/layer.c), or "stream" */
 #ifndef FUZZ_LAYER
-#define FUZZ_LAYER L_STREAM
+#define FUZZ_LAYER "stream"
 #endif
 
 static int mem_fd(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
@@ -49,11 +47,14 @@ static int mem_fd(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
     return fd;
 }
 
-/* The layer's fixed prefix for this mode, into p; its length. */
-static size_t prefix(uint8_t mode, uint8_t *p)
+/* The layer's fixed prefix for this mode, into p (64 bytes); its length:
+ * a record stream's headers, a container's magic from its descriptor. */
+static size_t prefix(const struct xs_layer *l, uint8_t mode, uint8_t *p)
 {
-    switch (FUZZ_LAYER) {
-    case L_LIBXC: {
+    if (!l)
+        return 0;
+    switch (l->kind) {
+    case XS_LK_LIBXC: {
         struct xs_libxc_ihdr ih = {.marker = XS_LIBXC_MARKER,
                                    .id = XS_LIBXC_ID,
                                    .version = mode & 8 ? 3 : 2};
@@ -64,27 +65,20 @@ static size_t prefix(uint8_t mode, uint8_t *p)
         xs_libxc_dhdr_encode(&dh, p + XS_LIBXC_IHDR_SIZE);
         return XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE;
     }
-    case L_LIBXL: {
+    case XS_LK_LIBXL: {
         struct xs_libxl_hdr h = {.ident = XS_LIBXL_IDENT, .version = 2};
         xs_libxl_hdr_encode(&h, p);
         return XS_LIBXL_HDR_SIZE;
     }
-    case L_XL:
-        memcpy(p, xs_xl_magic, XS_XL_MAGIC_SIZE);
-        return XS_XL_MAGIC_SIZE;
-    case L_LIBVIRT:
-        memcpy(p, xs_libvirt_magic, XS_LIBVIRT_MAGIC_SIZE);
-        return XS_LIBVIRT_MAGIC_SIZE;
-    case L_XENSERVER:
-        memcpy(p, XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE);
-        return XS_XENSERVER_SIG_SIZE;
-    case L_GZIP:
+    case XS_LK_TRANSPORT:
         if (mode & 128)
             return 0; /* compressed below */
+        /* a gzip member's header: magic, deflate, no flags, OS unix */
         memcpy(p, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
         return 10;
     default:
-        return 0;
+        memcpy(p, l->magic, l->magic_len);
+        return l->magic_len;
     }
 }
 
@@ -125,11 +119,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
+    const struct xs_layer *l = xs_layer_named(FUZZ_LAYER);
     uint8_t mode = data[0], pre[64];
     const uint8_t *body = data + 1;
-    size_t n = size - 1, npre = prefix(mode, pre);
+    size_t n = size - 1, npre = prefix(l, mode, pre);
     uint8_t *packed = NULL;
-    if (FUZZ_LAYER == L_GZIP && (mode & 128)) {
+    if (l && l->kind == XS_LK_TRANSPORT && (mode & 128)) {
         if (!(packed = gzip_of(body, n, &n)))
             return 0;
         body = packed;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "detect.h"
+#include "layer.h"
 #include "endian.h"
 #include "libvirt.h"
 #include "libxc.h"
@@ -545,39 +545,45 @@ START_TEST(detect_describe)
     static const struct {
         const char *bytes;
         size_t n;
-        enum xs_layer layer;
+        const struct xs_layer *layer; /* NULL: none */
         const char *says; /* in the description, or NULL */
     } cases[] = {
-        {"\x1f\x8b\x08", 3, XS_LAYER_GZIP, NULL},
-        {"LibxlFmt\0\0\0\2", 12, XS_LAYER_LIBXL, NULL},
-        {"\xff\xff\xff\xff\xff\xff\xff\xffXENF", 12, XS_LAYER_LIBXC, NULL},
-        {XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE, XS_LAYER_XENSERVER, NULL},
-        {"\x00\x10\x00\x00\x00\x00\x00\x00", 8, XS_LAYER_LEGACY, "legacy"},
-        {"\x00\x10\x00\x00\xff\xff\xff\xff", 8, XS_LAYER_LEGACY, "legacy"},
-        {XS_XENSERVER_LEGACY_SIG, XS_XENSERVER_SIG_SIZE, XS_LAYER_UNKNOWN,
+        {"\x1f\x8b\x08", 3, &xs_layer_gzip, NULL},
+        {"LibxlFmt\0\0\0\2", 12, &xs_layer_libxl, NULL},
+        {"\xff\xff\xff\xff\xff\xff\xff\xffXENF", 12, &xs_layer_libxc, NULL},
+        {XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE, &xs_layer_xenserver, NULL},
+        {"\x00\x10\x00\x00\x00\x00\x00\x00", 8, &xs_layer_legacy, "legacy"},
+        {"\x00\x10\x00\x00\xff\xff\xff\xff", 8, &xs_layer_legacy, "legacy"},
+        {XS_XENSERVER_LEGACY_SIG, XS_XENSERVER_SIG_SIZE, NULL,
          "legacy XenServer"},
-        {"", 0, XS_LAYER_UNKNOWN, "empty"},
-        {"abc", 3, XS_LAYER_UNKNOWN, "too short"},
-        {"hello, world", 12, XS_LAYER_UNKNOWN, "not a Xen save image"},
-        {"hello, world", 12, XS_LAYER_UNKNOWN, "text"},
-        {"\x7f" "ELF\2\1\1\0", 8, XS_LAYER_UNKNOWN, "ELF"},
-        {"\0\0\0\0\0\0\0\0\0", 9, XS_LAYER_UNKNOWN, "zero bytes"},
-        {"\x28\xb5\x2f\xfd\x24\x04\0\0", 8, XS_LAYER_UNKNOWN, "zstd"},
-        {"\xfd" "7zXZ\0\0\0", 8, XS_LAYER_UNKNOWN, "xz"},
-        {"BZh91AY&SY", 10, XS_LAYER_UNKNOWN, "bzip2"},
-        {"\x01\x02\x03\x04\x80\x81\x82\x83", 8, XS_LAYER_UNKNOWN, "no gzip"},
+        {"", 0, NULL, "empty"},
+        {"abc", 3, NULL, "too short"},
+        {"hello, world", 12, NULL, "not a Xen save image"},
+        {"hello, world", 12, NULL, "text"},
+        {"\x7f" "ELF\2\1\1\0", 8, NULL, "ELF"},
+        {"\0\0\0\0\0\0\0\0\0", 9, NULL, "zero bytes"},
+        {"\x28\xb5\x2f\xfd\x24\x04\0\0", 8, NULL, "zstd"},
+        {"\xfd" "7zXZ\0\0\0", 8, NULL, "xz"},
+        {"BZh91AY&SY", 10, NULL, "bzip2"},
+        {"\x01\x02\x03\x04\x80\x81\x82\x83", 8, NULL, "no gzip"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const uint8_t *p = (const uint8_t *)cases[i].bytes;
-        ck_assert_int_eq(xs_detect(p, cases[i].n), cases[i].layer);
-        ck_assert_ptr_nonnull(xs_layer_name(cases[i].layer));
+        ck_assert_ptr_eq(xs_detect(p, cases[i].n), cases[i].layer);
+        if (cases[i].layer)
+            ck_assert_ptr_eq(xs_layer_named(cases[i].layer->name),
+                             cases[i].layer);
         if (cases[i].says)
             ck_assert_ptr_nonnull(
                 strstr(xs_detect_describe(p, cases[i].n), cases[i].says));
     }
-    ck_assert_str_eq(xs_layer_name(XS_LAYER_XL), "xl");
-    ck_assert_str_eq(xs_layer_name(XS_LAYER_LIBVIRT), "libvirt");
-    ck_assert_str_eq(xs_layer_name((enum xs_layer)99), "unknown");
+    ck_assert_str_eq(xs_layer_xl.name, "xl");
+    ck_assert_str_eq(xs_layer_libvirt.name, "libvirt");
+    ck_assert_ptr_null(xs_layer_named("unknown"));
+    /* every layer in the table is found by its name, and detected from
+     * its own magic as itself */
+    for (const struct xs_layer *const *l = xs_layers; *l; l++)
+        ck_assert_ptr_eq(xs_layer_named((*l)->name), *l);
 }
 END_TEST
 

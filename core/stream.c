@@ -1,0 +1,142 @@
+/* The libxc stream: headers, then reader -> validate -> compat -> writer
+ * one record at a time, up to END (or, in a checkpointed libxl stream,
+ * back to libxl's records at each CHECKPOINT). */
+#include <string.h>
+
+#include "fileio.h"
+#include "job.h"
+#include "release.h"
+
+static int emit(const struct xs_record *r, void *ctx)
+{
+    struct job *j = ctx;
+    if (j->passthrough && !r->synthetic &&
+        xs_libxc_padding(r->length) == 0 &&
+        xs_libxc_is_canonical(r->type, r->body, r->held)) {
+        /* the record as it stands in the input is its canonical form (no
+         * reserved bit set, no padding to clear): copied from there, its
+         * payload skipped in the stream */
+        uint64_t n = XS_REC_HDR_SIZE + (uint64_t)r->length +
+                     xs_libxc_padding(r->length);
+        int rc = xs_out_copy_range(j->xc_out, j->in, r->offset, n);
+        if (rc == XS_OK)
+            rc = job_payload(j, NULL);
+        if (rc == XS_OK)
+            j->w.records++;
+        return rc;
+    }
+    /* the writer writes the record around its payload, which the page
+     * walk moves (it may look at pages on the way) */
+    int rc = xs_writer_record_head(&j->w, r);
+    if (rc == XS_OK && xs_record_payload(r))
+        rc = job_payload(j, j->w.out);
+    return rc != XS_OK ? rc : xs_writer_record_tail(&j->w, r);
+}
+
+static int libxc_records(struct job *j)
+{
+    for (;;) {
+        const struct xs_record *r;
+        int rc = xs_rec_next(&j->xc, &r);
+        if (rc != XS_OK)
+            return rc;
+        if (!r) {
+            /* end of input right after a checkpoint (eof_ok) */
+            xs_report_add(j->rep, XS_SEV_WARNING, "libxl.unterminated",
+                          xs_in_offset(j->in), -1, "end of input",
+                          "the checkpointed stream stops after a complete "
+                          "CHECKPOINT_END without END records, as a Remus/"
+                          "COLO capture does (kept as is)");
+            j->sum->unterminated = true;
+            j->ended = true;
+            return XS_OK;
+        }
+        j->xc.eof_ok = false;
+        xs_validate_record(&j->v, r);
+        xs_release_check_record(j->xen, r, j->rep, j->sum);
+        if (j->conv)
+            xs_compat_refuse(&j->cp, r, j->rep);
+        if (r->type == XS_REC_END && (rc = job_start_info(j)) != XS_OK)
+            return rc;
+        job_record(j, "libxc", r);
+        if ((rc = job_fault(j)) != XS_OK)
+            return rc;
+        uint32_t type = r->type;
+        if (j->xc_out)
+            rc = xs_compat_push(&j->cp, r, emit, j);
+        else
+            rc = job_payload(j, NULL);
+        /* a fault in a page-table page ends an upgrade here */
+        if (rc == XS_OK)
+            rc = job_fault(j);
+        if (rc == XS_OK)
+            rc = xs_rec_finish(&j->xc);
+        if (rc != XS_OK)
+            return rc;
+        if (type == XS_REC_END)
+            return XS_OK;
+        if (type == XS_REC_CHECKPOINT && j->in_libxl) {
+            /* libxc's checkpoint callback: libxl records follow up to
+             * CHECKPOINT_END, then libxc records resume (or a Remus
+             * capture ends here). */
+            if ((rc = job_libxl_checkpoint(j)) != XS_OK)
+                return rc;
+            j->xc.eof_ok = true;
+        }
+    }
+}
+
+int job_libxc(struct job *j)
+{
+    struct xs_libxc_ihdr ih;
+    struct xs_libxc_dhdr dh;
+    unsigned version;
+    int rc;
+
+    job_layer(j, &xs_layer_libxc);
+    xs_rec_reader_init(&j->xc, &xs_libxc_layer, j->in, j->rep);
+    uint64_t at = xs_in_offset(j->in);
+    rc = xs_libxc_read_headers(&j->xc, &ih, &dh, &version);
+    if (rc != XS_OK)
+        goto out;
+    if (j->visit) {
+        uint8_t h[XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE];
+        xs_libxc_ihdr_encode(&ih, h);
+        xs_libxc_dhdr_encode(&dh, h + XS_LIBXC_IHDR_SIZE);
+        job_header(j, "libxc", at, h, sizeof(h));
+    }
+    j->sum->version = version;
+    j->sum->guest = dh.type;
+    j->sum->page_shift = dh.page_shift;
+    j->sum->xen_major = dh.xen_major;
+    j->sum->xen_minor = dh.xen_minor;
+    xs_release_check_header(j->xen, version, at, j->rep, j->sum);
+    xs_validate_init(&j->v, j->rep, j->sum, version, dh.type);
+    xs_compat_init(&j->cp, version, dh.type);
+    if (j->conv && j->conv->to_version < 3)
+        xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
+    /* From a regular file to a regular file, a record already in canonical
+     * form is copied as it stands, adjacent ones in one kernel copy; only
+     * the headers, inserted records and records with something to clear
+     * are written (see emit()). */
+    j->passthrough = j->xc_out && !j->sinks &&
+                     xs_out_can_copy_range(j->xc_out, j->in);
+    if (j->xc_out) {
+        xs_writer_init(&j->w, j->xc_out, j->cp.to_version);
+        rc = xs_writer_headers(&j->w, &ih, &dh);
+    }
+    if (rc == XS_OK)
+        rc = libxc_records(j);
+    if (j->xc_out)
+        xs_writer_free(&j->w);
+    xs_validate_free(&j->v);
+    job_start_info_free(j);
+out:
+    j->sum->records = j->v.records;
+    j->sum->sde_inserted = j->cp.inserted;
+    j->sum->sde_dropped = j->cp.sde_dropped;
+    j->sum->policy_dropped = j->cp.policy_dropped;
+    j->sum->dropped = j->cp.dropped;
+    xs_rec_reader_free(&j->xc);
+    return rc;
+}
