@@ -3,7 +3,6 @@
 #include "validate.h"
 
 #include <stdlib.h>
-#include <search.h>
 #include <string.h>
 
 #include "endian.h"
@@ -14,6 +13,7 @@ void xs_validate_init(struct xs_validate *v, struct xs_report *rep,
 {
     *v = (struct xs_validate){.rep = rep, .sum = sum, .version = version,
                               .guest = guest, .pte_reported = -1};
+    xs_pfn_map_init(&v->types, XS_PFN_RUNS_MAX);
 }
 
 void xs_validate_free(struct xs_validate *v)
@@ -22,10 +22,7 @@ void xs_validate_free(struct xs_validate *v)
     for (unsigned l = 0; l < XS_FRAME_LEVELS; l++)
         xs_buf_free(&v->frames_up[l]);
     v->frame_levels = 0;
-    tdestroy(v->runs, free);
-    v->runs = NULL;
-    v->last_run = v->first_run = NULL;
-    v->nruns = 0;
+    xs_pfn_map_free(&v->types);
     xs_buf_free(&v->page_records);
 }
 
@@ -207,196 +204,14 @@ static void check_frames_arrived(struct xs_validate *v, const char *name)
     }
 }
 
-/* The type each pfn last arrived with, as disjoint runs of equal type:
- * the restore keeps pfn_types[] for the whole p2m; runs keep it in memory
- * that grows with the number of type changes along the pfns (page-table
- * pages are few), not with the guest's size.  The runs are the nodes of a
- * tsearch() tree (glibc: red-black, O(log n) search, insert and delete)
- * ordered by pfn, where a run compares equal to every run it overlaps, so
- * that a lookup key {pfn, pfn} finds the run holding pfn.  Pfns in any
- * order, each a split and a merge at most, cost O(log n) each: a sorted
- * array with memmove made pfns sent top down with alternating types
- * quadratic (minutes for a few MB).  Past XS_PFN_RUNS_MAX runs the checks
- * that need them are skipped rather than memory grown further: each run
- * is a 24-byte malloc chunk of 32 bytes and a 32-byte tree node, at most
- * 16 MiB. */
-struct pfn_run {
-    uint64_t start, end; /* inclusive */
-    unsigned type;
-};
-#define XS_PFN_RUNS_MAX (1u << 18)
-
-static int run_cmp(const void *a, const void *b)
-{
-    const struct pfn_run *x = a, *y = b;
-    return x->end < y->start ? -1 : x->start > y->end;
-}
-
-/* The run holding pfn, or NULL. */
-static struct pfn_run *run_find(const struct xs_validate *v, uint64_t pfn)
-{
-    struct pfn_run key = {pfn, pfn, 0};
-    void *const *n = tfind(&key, &v->runs, run_cmp);
-    return n ? *(struct pfn_run *const *)n : NULL;
-}
-
-/* A new run [start, end] of type, in no other run's pfns; NULL when out
- * of memory (the type checks are skipped from then on). */
-static struct pfn_run *run_add(struct xs_validate *v, uint64_t start,
-                               uint64_t end, unsigned type)
-{
-    struct pfn_run *r = malloc(sizeof(*r));
-    if (r) {
-        *r = (struct pfn_run){start, end, type};
-        if (!tsearch(r, &v->runs, run_cmp)) {
-            free(r);
-            r = NULL;
-        }
-    }
-    if (!r) {
-        v->runs_full = true;
-        return NULL;
-    }
-    v->nruns++;
-    if (!v->last_run || start > v->last_run->start)
-        v->last_run = r;
-    if (!v->first_run || start < v->first_run->start)
-        v->first_run = r;
-    return r;
-}
-
-/* Take run r out of the tree; `into` (the run that takes over its pfns)
- * becomes the first or last run if r was.  r is taken out before `into` grows
- * over its pfns: while two runs overlap the tree cannot tell them apart. */
-static void run_drop(struct xs_validate *v, struct pfn_run *r,
-                     struct pfn_run *into)
-{
-    tdelete(r, &v->runs, run_cmp);
-    if (v->last_run == r)
-        v->last_run = into;
-    if (v->first_run == r)
-        v->first_run = into;
-    free(r);
-    v->nruns--;
-}
-
-/* The common case, inline in the PAGE_DATA walk: pfns arrive in
- * ascending order and extend the last run. */
-static inline bool type_extends_last(struct xs_validate *v, uint64_t first,
-                                     uint64_t last, unsigned type)
-{
-    struct pfn_run *l = v->last_run;
-    if (l && l->end + 1 == first && l->type == type) {
-        l->end = last;
-        return true;
-    }
-    return false;
-}
-
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type)
 {
-    if (v->runs_full || type_extends_last(v, pfn, pfn, type))
-        return;
-    if (v->last_run && pfn > v->last_run->end) {
-        /* above every run: nothing to split, nothing to merge with */
-        if (v->nruns + 1 > XS_PFN_RUNS_MAX)
-            v->runs_full = true;
-        else
-            run_add(v, pfn, pfn, type);
-        return;
-    }
-    struct pfn_run *f = v->first_run;
-    if (f && pfn < f->start) {
-        /* below every run (pfns sent top down): a new run, or the first
-         * one grown down; counted as an array counted it, before the
-         * merge, so that the checks stop where they did */
-        if (v->nruns + 1 > XS_PFN_RUNS_MAX)
-            v->runs_full = true;
-        else if (pfn + 1 == f->start && f->type == type)
-            f->start = pfn;
-        else
-            run_add(v, pfn, pfn, type);
-        return;
-    }
-    struct pfn_run *old = run_find(v, pfn), *m;
-    if (old) {
-        if (old->type == type)
-            return;
-        /* the runs after the split, before any merge, as many as a sorted
-         * array held (the point at which the checks stop is unchanged) */
-        size_t k = 1 + (old->start < pfn) + (pfn < old->end);
-        if (v->nruns - 1 + k > XS_PFN_RUNS_MAX) {
-            v->runs_full = true;
-            return;
-        }
-        if (old->start == pfn && old->end == pfn) {
-            old->type = type; /* the run is the pfn: retyped in place */
-            m = old;
-        } else if (old->start == pfn) {
-            old->start = pfn + 1; /* shrinking keeps the tree's order */
-            m = run_add(v, pfn, pfn, type);
-        } else {
-            uint64_t end = old->end;
-            old->end = pfn - 1;
-            if (pfn < end && !run_add(v, pfn + 1, end, old->type))
-                return;
-            m = run_add(v, pfn, pfn, type);
-        }
-    } else {
-        if (v->nruns + 1 > XS_PFN_RUNS_MAX) {
-            v->runs_full = true;
-            return;
-        }
-        m = run_add(v, pfn, pfn, type);
-    }
-    if (!m)
-        return;
-    /* merge the new run with equal neighbours */
-    struct pfn_run *n = pfn < UINT64_MAX ? run_find(v, pfn + 1) : NULL;
-    if (n && n->type == type) {
-        uint64_t end = n->end;
-        run_drop(v, n, m);
-        m->end = end;
-    }
-    struct pfn_run *p = pfn > 0 ? run_find(v, pfn - 1) : NULL;
-    if (p && p->type == type) {
-        uint64_t end = m->end;
-        run_drop(v, m, p);
-        p->end = end;
-    }
+    xs_pfn_map_set(&v->types, pfn, type);
 }
 
-/* The same for pfns first..last: in one step where they extend the last
- * run or start a new one after it (a save's ascending batches), else one
- * pfn at a time. */
-static void type_range_set(struct xs_validate *v, uint64_t first,
-                           uint64_t last, unsigned type)
-{
-    if (type_extends_last(v, first, last, type))
-        return;
-    /* below every run, in one step where a pfn at a time could not have
-     * reached the cap (it held at most two runs more on the way) */
-    struct pfn_run *f = v->first_run;
-    if (f && last < f->start && first < last && !v->runs_full &&
-        v->nruns + 2 <= XS_PFN_RUNS_MAX) {
-        if (last + 1 == f->start && f->type == type)
-            f->start = first;
-        else
-            run_add(v, first, last, type);
-        return;
-    }
-    xs_validate_type_set(v, first, type);
-    if (first == last || type_extends_last(v, first + 1, last, type))
-        return;
-    for (uint64_t pfn = first + 1; pfn <= last && !v->runs_full; pfn++)
-        xs_validate_type_set(v, pfn, type);
-}
-
-/* The type pfn last arrived with, or -1 if it never arrived. */
 int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn)
 {
-    const struct pfn_run *r = run_find(v, pfn);
-    return r ? (int)r->type : -1;
+    return xs_pfn_map_get(&v->types, pfn);
 }
 
 /* PAGE_DATA of a PV guest: pfns within the p2m (handle_page_data():
@@ -448,7 +263,7 @@ static void check_pv_pfns(struct xs_validate *v, const struct xs_record *r,
                                     (t == XS_PF_NOTAB));
             cursor[l] = f;
         }
-        type_range_set(v, pfn, last, t);
+        xs_pfn_map_set_range(&v->types, pfn, last, t);
     }
 }
 
@@ -502,7 +317,7 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     uint64_t bad_pfn = 0;
     uint32_t bad_at = 0;
     unsigned levels = w == 8 ? 4 : 3;
-    if (!v->runs_full && vcpu == 0 && ctx_field(c, w, edx) <= v->max_pfn) {
+    if (!v->types.full && vcpu == 0 && ctx_field(c, w, edx) <= v->max_pfn) {
         int t = xs_validate_type_get(v, ctx_field(c, w, edx));
         if (t > 0)
             bad = "start info page", bad_pfn = ctx_field(c, w, edx),
@@ -546,7 +361,7 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
     }
     for (uint64_t f = 0; f < (ents + 511) / 512; f++) {
         uint64_t pfn = ctx_field(c, w, gdt_frames + (uint32_t)(f * w));
-        int t = v->runs_full ? 0 : xs_validate_type_get(v, pfn);
+        int t = v->types.full ? 0 : xs_validate_type_get(v, pfn);
         /* a frame of another type, or one no page data populated */
         if (!bad && pfn <= v->max_pfn && t != 0)
             bad = "GDT frame", bad_pfn = pfn,
@@ -575,7 +390,7 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
                       (unsigned long long)v->max_pfn);
         return;
     }
-    int t = v->runs_full ? (int)levels : xs_validate_type_get(v, pfn);
+    int t = v->types.full ? (int)levels : xs_validate_type_get(v, pfn);
     if (!bad && (t < 0 ? 0u : (unsigned)t & 7u) != levels)
         bad = "page-table root (cr3)", bad_pfn = pfn, bad_at = cr + 3 * w;
     uint64_t cr1 = ctx_field(c, w, cr + w);
@@ -588,14 +403,14 @@ static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,
                       (unsigned long long)v->max_pfn);
         return;
     }
-    if (w == 8 && (cr1 & 1) && !bad && !v->runs_full) {
+    if (w == 8 && (cr1 & 1) && !bad && !v->types.full) {
         t = xs_validate_type_get(v, cr1 >> 12);
         if ((t < 0 ? 0u : (unsigned)t & 7u) != levels)
             bad = "user page-table root (cr1)", bad_pfn = cr1 >> 12,
             bad_at = cr + w;
     }
     if (bad) {
-        int bt = v->runs_full ? -1 : xs_validate_type_get(v, bad_pfn);
+        int bt = v->types.full ? -1 : xs_validate_type_get(v, bad_pfn);
         xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.pfn_type",
                       at + bad_at, r->index, name,
                       "vcpu %u's %s, pfn 0x%llx, %s%s: the restore refuses "
@@ -618,7 +433,7 @@ bool xs_validate_start_info_wanted(const struct xs_validate *v)
      * last sent as another type, or never, was refused at vcpu 0's
      * context (libxc.vcpu.pfn_type, libxc.start_info.missing) */
     return v->guest == XS_GUEST_X86_PV && v->start_info_known &&
-           (v->runs_full ||
+           (v->types.full ||
             xs_validate_type_get(v, v->start_info_pfn) == XS_PF_NOTAB);
 }
 

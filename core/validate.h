@@ -5,8 +5,8 @@
 #define XS_VALIDATE_H
 
 #include "libxc.h"
+#include "pfnmap.h"
 
-struct pfn_run; /* validate.c */
 /* levels of p2m frames after v->frames: each more than twice the size
  * of the next, so at most 63 for 2^64 frames */
 #define XS_FRAME_LEVELS 63
@@ -36,13 +36,9 @@ struct xs_validate {
     struct xs_buf frames_up[XS_FRAME_LEVELS];
     uint64_t frames_at;  /* offset and index of the last P2M_FRAMES */
     int64_t frames_index;
-    void *runs;          /* PV: the last type of every pfn that arrived,
-                            as disjoint runs (struct pfn_run) in a
-                            tsearch() tree */
-    struct pfn_run *last_run; /* the run with the highest pfns */
-    struct pfn_run *first_run;/* and with the lowest */
-    size_t nruns;
-    bool runs_full;      /* too fragmented to keep: type checks skipped */
+    /* PV: the last type of every pfn that arrived, as runs; when full
+     * (too fragmented to keep) the type checks are skipped */
+    struct xs_pfn_map types;
     unsigned pt_pages;   /* PV: page-table pages with data in this record */
     uint64_t data_pages; /* pages with data in this PAGE_DATA record */
     struct xs_buf page_records; /* PV: struct xs_page_record per
@@ -84,7 +80,9 @@ bool xs_validate_start_info_wanted(const struct xs_validate *v);
  * p2m (process_start_info()). */
 void xs_validate_start_info(struct xs_validate *v, const uint8_t *head,
                             uint64_t at, int64_t index);
-/* The type a PV pfn last arrived with (-1: never), kept as runs. */
+/* The type a PV pfn last arrived with (-1: never), kept as runs (at most
+ * XS_PFN_RUNS_MAX). */
+#define XS_PFN_RUNS_MAX (1u << 18)
 void xs_validate_type_set(struct xs_validate *v, uint64_t pfn, unsigned type);
 int xs_validate_type_get(const struct xs_validate *v, uint64_t pfn);
 /* A PV page-table page's contents (xg_sr_restore_x86_pv.c

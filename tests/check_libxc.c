@@ -701,7 +701,7 @@ START_TEST(state_pfn_type_runs)
     for (unsigned i = 0; i < N; i++)
         ck_assert_int_eq(xs_validate_type_get(&v, i), ref[i]);
     ck_assert_int_eq(xs_validate_type_get(&v, N + 7), -1);
-    ck_assert(!v.runs_full);
+    ck_assert(!v.types.full);
 }
 END_TEST
 

@@ -427,8 +427,13 @@ static void model_check(const struct xs_validate *v)
     }
     ck_assert_int_eq(xs_validate_type_get(v, MODEL_N), -1);
     ck_assert_int_eq(xs_validate_type_get(v, UINT64_C(1) << 40), -1);
-    ck_assert_uint_eq(v->nruns, runs);
-    ck_assert(!v->runs_full);
+    ck_assert_uint_eq(v->types.nruns, runs);
+    ck_assert(!v->types.full);
+    /* and the map's count of pfns: every pfn that ever arrived */
+    uint64_t pfns = 0;
+    for (size_t i = 0; i < MODEL_N; i++)
+        pfns += model[i] >= 0;
+    ck_assert_uint_eq(v->types.pfns, pfns);
 }
 
 static void model_set(struct xs_validate *v, unsigned pfn, unsigned t)
@@ -531,7 +536,7 @@ START_TEST(type_runs_match_model)
     }
     model_check(&v);
     xs_validate_free(&v);
-    ck_assert_uint_eq(v.nruns, 0);
+    ck_assert_uint_eq(v.types.nruns, 0);
     xs_report_free(&r);
 }
 END_TEST
@@ -643,34 +648,34 @@ START_TEST(type_runs_cap)
     xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
     for (unsigned p = max; p-- > 0;)
         xs_validate_type_set(&v, 10 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
-    ck_assert_uint_eq(v.nruns, max);
-    ck_assert(!v.runs_full);
+    ck_assert_uint_eq(v.types.nruns, max);
+    ck_assert(!v.types.full);
     for (unsigned p = 0; p < max; p += 4099)
         ck_assert_int_eq(xs_validate_type_get(&v, 10 + p),
                          p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
     /* retyping a pfn to its neighbours' type merges three runs into one */
     xs_validate_type_set(&v, 10 + 1, XS_PF_NOTAB);
-    ck_assert_uint_eq(v.nruns, max - 2);
+    ck_assert_uint_eq(v.types.nruns, max - 2);
     /* a split into three needs two more: one is still there, the next
      * run is not */
     xs_validate_type_set(&v, 10 + 1, XS_PF_XTAB);
-    ck_assert_uint_eq(v.nruns, max);
-    ck_assert(!v.runs_full);
+    ck_assert_uint_eq(v.types.nruns, max);
+    ck_assert(!v.types.full);
     /* merged again, one run elsewhere: a split into three is one too many */
     xs_validate_type_set(&v, 10 + 1, XS_PF_NOTAB);
     xs_validate_type_set(&v, 5, XS_PF_XTAB);
-    ck_assert_uint_eq(v.nruns, max - 1);
-    ck_assert(!v.runs_full);
+    ck_assert_uint_eq(v.types.nruns, max - 1);
+    ck_assert(!v.types.full);
     xs_validate_type_set(&v, 10 + 1, XS_PF_XTAB);
-    ck_assert(v.runs_full);
+    ck_assert(v.types.full);
     /* and at 2^18 runs a new one, not next to any */
     xs_validate_free(&v);
     xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
     for (unsigned p = 0; p < max; p++)
         xs_validate_type_set(&v, 10 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
-    ck_assert(!v.runs_full);
+    ck_assert(!v.types.full);
     xs_validate_type_set(&v, 5, XS_PF_NOTAB);
-    ck_assert(v.runs_full);
+    ck_assert(v.types.full);
     /* a PAGE_DATA run of two pfns just below 2^18 - 1 runs top down, of
      * the lowest run's type: a pfn at a time it held one run too many on
      * the way, so the checks stop there too */
@@ -678,7 +683,7 @@ START_TEST(type_runs_cap)
     xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
     for (unsigned p = max - 1; p-- > 0;)
         xs_validate_type_set(&v, 100 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
-    ck_assert_uint_eq(v.nruns, max - 1);
+    ck_assert_uint_eq(v.types.nruns, max - 1);
     uint8_t pd[8 + 16];
     xs_put_le32(pd, 2);
     xs_put_le32(pd + 4, 0);
@@ -687,15 +692,15 @@ START_TEST(type_runs_cap)
     struct xs_record rec = {.type = XS_REC_PAGE_DATA, .length = sizeof(pd),
                             .held = sizeof(pd), .body = pd, .index = 1};
     xs_validate_record(&v, &rec);
-    ck_assert(v.runs_full);
+    ck_assert(v.types.full);
     /* with one run fewer it fits, in one run with the lowest */
     xs_validate_free(&v);
     xs_validate_init(&v, &r, &sum, 3, XS_GUEST_X86_PV);
     for (unsigned p = max - 2; p-- > 0;)
         xs_validate_type_set(&v, 100 + p, p % 2 ? XS_PF_XTAB : XS_PF_NOTAB);
     xs_validate_record(&v, &rec);
-    ck_assert(!v.runs_full);
-    ck_assert_uint_eq(v.nruns, max - 2);
+    ck_assert(!v.types.full);
+    ck_assert_uint_eq(v.types.nruns, max - 2);
     ck_assert_int_eq(xs_validate_type_get(&v, 98), XS_PF_NOTAB);
     ck_assert_int_eq(xs_validate_type_get(&v, 97), -1);
     xs_validate_free(&v);
