@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Static analysis of the product code (floor/, formats/, core/, cli/, backend/):
+# Static analysis of the product code (floor/, formats/, core/, cli/, backend/)
+# and the library's example (examples/):
 # cppcheck and
 # clang-tidy (configuration: .clang-tidy at the top), each failing the run
 # on any finding.  A false positive is silenced in place with a comment
@@ -18,7 +19,7 @@ cppcheck --enable=warning,portability,performance,style --std=c11 \
     -I cli -I backend -DXS_XENLIGHT_VERSION='"0"' \
     --library=tests/jansson.cfg --suppress=missingIncludeSystem \
     --template='{file}:{line}: {severity}: {id}: {message}' \
-    include floor formats core cli backend testdata fuzz || fail=1
+    include floor formats core cli backend testdata fuzz examples || fail=1
 
 echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version //p')"
 [ -f "$B/compile_commands.json" ] ||
@@ -26,7 +27,7 @@ echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version //p')"
 # backend/ when this build has it (libxen-dev found)
 backend=""
 grep -q '/backend/restore.c"' "$B/compile_commands.json" && backend="backend/*.c"
-ls floor/*.c formats/*.c core/*.c cli/*.c $backend |
+ls floor/*.c formats/*.c core/*.c cli/*.c examples/*.c $backend |
     # one file per run: clang-tidy 14 carries va_list state from one file
     # into the next (valist.Uninitialized on a correct vfprintf; see the
     # NOLINT in cli/common.c, which two executables compile)
