@@ -40,7 +40,7 @@ void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz)
 {
     snprintf(buf, sz, "%s v%u %s stream, %llu records, %llu pages",
              s->layers[0] ? s->layers : "?", s->version,
-             xs_libxc_guest_name(s->guest), (unsigned long long)s->records,
+             xs_guest_name(s->guest), (unsigned long long)s->records,
              (unsigned long long)s->pages);
 }
 

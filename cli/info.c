@@ -5,9 +5,6 @@
 #include <string.h>
 
 #include "common.h"
-#include "endian.h"
-#include "libxc.h"
-#include "libxl.h"
 
 static int run_info(int argc, char **argv);
 
@@ -53,8 +50,8 @@ static json_t *page_types_json(const struct xs_summary *s)
     json_t *o = json_object();
     for (unsigned t = 0; t < 16; t++)
         if (s->page_types[t])
-            json_object_set_new(o, xs_pfinfo_name(t) ? xs_pfinfo_name(t)
-                                                     : "unknown",
+            json_object_set_new(o, xs_page_type_name(t) ? xs_page_type_name(t)
+                                                        : "unknown",
                                 json_integer((json_int_t)s->page_types[t]));
     return o;
 }
@@ -66,8 +63,9 @@ static json_t *libxc_records_json(const struct xs_summary *s)
     for (unsigned t = 0; t < XS_SUM_LIBXC_TYPES; t++)
         if (s->rec_count[t])
             json_object_set_new(o,
-                                t < XS_REC_NR_KNOWN ? xs_libxc_rec_name(t, nb)
-                                                    : "other",
+                                t + 1 < XS_SUM_LIBXC_TYPES
+                                    ? xs_record_type_name("libxc", t, nb)
+                                    : "other",
                                 json_integer((json_int_t)s->rec_count[t]));
     return o;
 }
@@ -79,8 +77,9 @@ static json_t *libxl_records_json(const struct xs_summary *s)
     for (unsigned t = 0; t < XS_SUM_LIBXL_TYPES; t++)
         if (s->libxl_count[t])
             json_object_set_new(o,
-                                t < XS_LREC_NR_KNOWN ? xs_libxl_rec_name(t, nb)
-                                                     : "other",
+                                t + 1 < XS_SUM_LIBXL_TYPES
+                                    ? xs_record_type_name("libxl", t, nb)
+                                    : "other",
                                 json_integer((json_int_t)s->libxl_count[t]));
     return o;
 }
@@ -119,91 +118,35 @@ static json_t *restores_on_json(int rc, const struct xs_summary *s)
 
 /* ---- what the walk learns beside the summary ---- */
 
-/* The pfns that carried data, as sorted disjoint runs: a save sends
- * memory in ascending runs and a live migration's later rounds re-send
- * pfns inside them, so a real image needs few runs.  At most MAX_RUNS
- * (1 MiB): past that the count is given up ("unknown"), so that memory
- * stays bounded for any input. */
+/* The pfns that carried data, as runs (xs_pfn_set): a save sends memory
+ * in ascending runs and a live migration's later rounds re-send pfns
+ * inside them, so a real image needs few runs.  At most MAX_RUNS: past
+ * that the count is given up ("unknown"), so that memory stays bounded
+ * for any input. */
 #define MAX_RUNS (1u << 16)
-struct pfn_set {
-    struct run {
-        uint64_t lo, hi; /* inclusive */
-    } *v;
-    size_t n, cap;
-    uint64_t count;      /* pfns in the set */
-    bool overflow;
-};
-
-static void set_add(struct pfn_set *s, uint64_t lo, uint64_t hi)
-{
-    if (s->overflow)
-        return;
-    /* the first run that ends at or after lo - 1 (it may join lo..hi) */
-    size_t a = 0, b = s->n;
-    while (a < b) {
-        size_t m = a + (b - a) / 2;
-        if (s->v[m].hi + 1 < lo)
-            a = m + 1;
-        else
-            b = m;
-    }
-    size_t j = a; /* runs a..j-1 touch or overlap lo..hi: merged */
-    uint64_t nlo = lo, nhi = hi, had = 0;
-    while (j < s->n && s->v[j].lo <= hi + 1) { /* pfns < 2^52: no wrap */
-        nlo = s->v[j].lo < nlo ? s->v[j].lo : nlo;
-        nhi = s->v[j].hi > nhi ? s->v[j].hi : nhi;
-        had += s->v[j].hi - s->v[j].lo + 1;
-        j++;
-    }
-    if (j == a) { /* a new run at a */
-        if (s->n == s->cap) {
-            size_t cap = s->cap ? 2 * s->cap : 64;
-            struct run *v = cap <= MAX_RUNS ? realloc(s->v, cap * sizeof(*v))
-                                            : NULL;
-            if (!v) {
-                s->overflow = true;
-                return;
-            }
-            s->v = v;
-            s->cap = cap;
-        }
-        memmove(s->v + a + 1, s->v + a, (s->n - a) * sizeof(*s->v));
-        s->n++;
-    } else if (j > a + 1) {
-        memmove(s->v + a + 1, s->v + j, (s->n - j) * sizeof(*s->v));
-        s->n -= j - a - 1;
-    }
-    s->v[a].lo = nlo;
-    s->v[a].hi = nhi;
-    s->count += (nhi - nlo + 1) - had;
-}
 
 struct walk {
-    struct pfn_set pfns;
+    struct xs_pfn_set *pfns; /* NULL: out of memory, not counted */
     bool walked;         /* the visitor saw the whole read */
     bool libxc_end, libxl_end;
 };
+
+static void walk_pfns(void *ctx, uint64_t pfn, uint32_t n, unsigned type)
+{
+    struct walk *w = ctx;
+    if (w->pfns && xs_page_type_has_data(type))
+        xs_pfn_set_add(w->pfns, pfn, pfn + n - 1);
+}
 
 static void walk_record(void *ctx, const char *layer, const struct xs_record *r)
 {
     struct walk *w = ctx;
     if (strcmp(layer, "libxl") == 0) {
-        w->libxl_end |= r->type == XS_LREC_END;
+        w->libxl_end |= r->type == XS_RECORD_END;
         return;
     }
-    w->libxc_end |= r->type == XS_REC_END;
-    if (r->type != XS_REC_PAGE_DATA || r->held < 8)
-        return;
-    uint32_t count = xs_le32(r->body);
-    if (count > (r->held - 8) / 8)
-        count = (r->held - 8) / 8;
-    const uint8_t *e = r->body + 8;
-    for (uint32_t i = 0, n; i < count; i += n) {
-        n = xs_pfn_run(e, i, count);
-        uint64_t v = xs_le64(e + 8 * (size_t)i);
-        if (xs_pfinfo_has_data(xs_pfn_type(v)))
-            set_add(&w->pfns, v & XS_PFN_MASK, (v & XS_PFN_MASK) + n - 1);
-    }
+    w->libxc_end |= r->type == XS_RECORD_END;
+    xs_page_data_runs(r, walk_pfns, w);
 }
 
 /* Whether the stream was read to its (outermost) END: only then are the
@@ -221,13 +164,15 @@ static bool complete(int rc, const struct walk *w, const struct xs_report *rep,
         if (n >= 10 && strcmp(r + n - 10, ".truncated") == 0)
             return false;
     }
-    return strstr(s->layers, "libxl") ? w->libxl_end : w->libxc_end;
+    return s->libxl ? w->libxl_end : w->libxc_end;
 }
 
 /* Distinct pfns with data, or -1 when not counted. */
 static int64_t distinct_pages(const struct walk *w)
 {
-    return w->walked && !w->pfns.overflow ? (int64_t)w->pfns.count : -1;
+    uint64_t n;
+    return w->walked && w->pfns && xs_pfn_set_count(w->pfns, &n) ? (int64_t)n
+                                                                 : -1;
 }
 
 static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
@@ -246,7 +191,7 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
         json_object_set_new(d, "libxc_version", json_integer(s->version));
         json_object_set_new(d, "saved_by_xen",
                             json_sprintf("%u.%u", s->xen_major, s->xen_minor));
-        json_object_set_new(d, "guest", json_string(xs_libxc_guest_name(s->guest)));
+        json_object_set_new(d, "guest", json_string(xs_guest_name(s->guest)));
         if (s->guest == XS_GUEST_X86_PV && s->pv_width)
             json_object_set_new(d, "guest_width_bits",
                                 json_integer((json_int_t)s->pv_width * 8));
@@ -277,7 +222,7 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
         json_object_set_new(d, "page_types", page_types_json(s));
         json_object_set_new(d, "libxc_records", libxc_records_json(s));
     }
-    if (strstr(s->layers, "libxl")) {
+    if (s->libxl) {
         json_object_set_new(d, "libxl_records", libxl_records_json(s));
         json_object_set_new(d, "libxl_legacy", json_boolean(s->libxl_legacy));
     }
@@ -396,7 +341,7 @@ static void print_text(const char *file, const json_t *d,
             xs_cli_printf("%-13sx86 PV, %u-bit (%u page-table levels)\n", "guest:",
                    s->pv_width * 8, s->pv_levels);
         else
-            xs_cli_printf("%-13s%s\n", "guest:", xs_libxc_guest_name(s->guest));
+            xs_cli_printf("%-13s%s\n", "guest:", xs_guest_name(s->guest));
         xs_cli_printf("%-13s%lld bytes\n", "page size:",
                (long long)json_integer_value(json_object_get(d, "page_size")));
         const json_t *vc = json_object_get(d, "vcpus");
@@ -515,6 +460,7 @@ static int run_info(int argc, char **argv)
     }
     if (rc == XS_OK) {
         struct xs_visitor v = {.record = walk_record, .ctx = &w};
+        w.pfns = xs_pfn_set_new(MAX_RUNS);
         xs_cli_progress(in, &po, &rep);
         /* the walk counts distinct pfns; --digest reads the input again,
          * which only a file allows (a pipe gets the digest alone) */
@@ -555,7 +501,7 @@ static int run_info(int argc, char **argv)
             json_decref(d);
         }
     }
-    free(w.pfns.v);
+    xs_pfn_set_free(w.pfns);
     xs_report_free(&rep);
     return rc;
 }

@@ -71,7 +71,7 @@ static void print_json(const char *file, int rc, bool strict,
         json_object_set_new(doc, "layers", json_string(s->layers));
         json_object_set_new(doc, "version", json_integer(s->version));
         json_object_set_new(doc, "guest",
-                            json_string(xs_libxc_guest_name(s->guest)));
+                            json_string(xs_guest_name(s->guest)));
         json_object_set_new(doc, "records", json_integer((json_int_t)s->records));
         json_object_set_new(doc, "pages", json_integer((json_int_t)s->pages));
     }

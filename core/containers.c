@@ -73,6 +73,7 @@ int job_libxl(struct job *j)
     int rc;
 
     job_layer(j, &xs_layer_libxl);
+    j->sum->libxl = true;
     if ((rc = job_read(j, h, sizeof(h), "libxl.truncated", "libxl header")))
         return rc;
     xs_libxl_hdr_decode(h, &hdr);
@@ -93,6 +94,9 @@ int job_libxl(struct job *j)
         rc = job_trailing(j);
     return rc;
 }
+
+_Static_assert(XS_RECORD_END == XS_REC_END && XS_RECORD_END == XS_LREC_END,
+               "END is type 0 in both record streams");
 
 /* What follows a container header must be a libxl stream. */
 static int expect_libxl(struct job *j, const char *container)

@@ -11,6 +11,8 @@
  * tree node (2^18 runs: 16 MiB). */
 #include "pfnmap.h"
 
+#include "xenstream.h"
+
 #include <search.h>
 #include <stdlib.h>
 
@@ -199,4 +201,36 @@ void xs_pfn_map_free(struct xs_pfn_map *v)
 {
     tdestroy(v->root, free);
     xs_pfn_map_init(v, v->max_runs);
+}
+
+/* ---- the public set of distinct pfns: a map of one value ---- */
+
+struct xs_pfn_set {
+    struct xs_pfn_map map;
+};
+
+struct xs_pfn_set *xs_pfn_set_new(size_t max_runs)
+{
+    struct xs_pfn_set *s = malloc(sizeof(*s));
+    if (s)
+        xs_pfn_map_init(&s->map, max_runs);
+    return s;
+}
+
+void xs_pfn_set_free(struct xs_pfn_set *s)
+{
+    if (s)
+        xs_pfn_map_free(&s->map);
+    free(s);
+}
+
+void xs_pfn_set_add(struct xs_pfn_set *s, uint64_t first, uint64_t last)
+{
+    xs_pfn_map_set_range(&s->map, first, last, 0);
+}
+
+bool xs_pfn_set_count(const struct xs_pfn_set *s, uint64_t *n)
+{
+    *n = s->map.pfns;
+    return !s->map.full;
 }

@@ -757,3 +757,24 @@ const struct xs_layer xs_layer_legacy = {
     .refuse = "this looks like a legacy (pre-Xen 4.6) save image; convert "
               "it with Xen's convert-legacy-stream first",
 };
+
+/* ---- the public walk of a PAGE_DATA record's pfn array ---- */
+
+uint32_t xs_page_data_runs(const struct xs_record *r, xs_pfn_run_fn fn,
+                           void *ctx)
+{
+    if (r->type != XS_REC_PAGE_DATA || r->held < 8)
+        return 0;
+    uint32_t count = xs_le32(r->body);
+    if (count > (r->held - 8) / 8)
+        count = (r->held - 8) / 8;
+    const uint8_t *e = r->body + 8;
+    for (uint32_t i = 0, n; i < count; i += n) {
+        n = xs_pfn_run(e, i, count);
+        uint64_t v = xs_le64(e + 8 * (size_t)i);
+        fn(ctx, v & XS_PFN_MASK, n, xs_pfn_type(v));
+    }
+    return count;
+}
+
+bool xs_page_type_has_data(unsigned type) { return xs_pfinfo_has_data(type); }

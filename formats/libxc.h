@@ -43,8 +43,6 @@ enum xs_libxc_rec {
 };
 #define XS_REC_OPTIONAL 0x80000000u
 
-enum xs_guest { XS_GUEST_X86_PV = 1, XS_GUEST_X86_HVM = 2 };
-
 /* PAGE_DATA pfn entries: bits 63-60 type, 59-52 reserved, 51-0 pfn. */
 #define XS_PFN_MASK 0x000fffffffffffffULL
 #define XS_PFN_RESERVED_MASK 0x0ff0000000000000ULL

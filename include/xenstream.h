@@ -198,6 +198,11 @@ const char *xs_out_refusal(const struct xs_in *in, const char *out_path,
 void xs_install_signal_cleanup(void);
 
 /* ---- the record model ---- */
+/* A libxc domain header's guest type. */
+enum xs_guest { XS_GUEST_X86_PV = 1, XS_GUEST_X86_HVM = 2 };
+/* END is type 0 in a libxc and in a libxl stream. */
+#define XS_RECORD_END 0u
+
 struct xs_record {
     uint32_t type;
     uint32_t length;    /* body length as in the stream */
@@ -223,6 +228,30 @@ struct xs_record_list {
 };
 int xs_record_list_push(struct xs_record_list *l, const struct xs_record *r);
 void xs_record_list_free(struct xs_record_list *l);
+
+/* ---- pages ----
+ * A PAGE_DATA record's held body is its pfn array; the pages follow as
+ * payload.  A save writes pfns in batches of consecutive pfns of one type:
+ * xs_page_data_runs() calls fn for each such run of entries (first pfn,
+ * how many, their type 0-15) in record order, and returns the number of
+ * entries walked (those the held body holds).  Types with a page of data:
+ * xs_page_type_has_data(). */
+typedef void (*xs_pfn_run_fn)(void *ctx, uint64_t pfn, uint32_t n,
+                              unsigned type);
+uint32_t xs_page_data_runs(const struct xs_record *r, xs_pfn_run_fn fn,
+                           void *ctx);
+bool xs_page_type_has_data(unsigned type);
+
+/* A set of distinct pfns, kept as runs (a live migration's later rounds
+ * re-send pfns inside the first round's runs, so a real image needs few):
+ * O(log n) per run added in any order, at most max_runs runs, past which
+ * its count is unknown.  NULL when memory ran out. */
+struct xs_pfn_set;
+struct xs_pfn_set *xs_pfn_set_new(size_t max_runs);
+void xs_pfn_set_free(struct xs_pfn_set *s);
+void xs_pfn_set_add(struct xs_pfn_set *s, uint64_t first, uint64_t last);
+/* The number of pfns in the set; false (unknown) past max_runs. */
+bool xs_pfn_set_count(const struct xs_pfn_set *s, uint64_t *n);
 
 /* ---- the compat pass (core/compat.c) ----
  * For a v2 stream, inserts STATIC_DATA_END where Xen's restore infers it;
@@ -278,6 +307,7 @@ struct xs_summary {
     uint64_t max_pfn;       /* highest pfn in PAGE_DATA */
     unsigned checkpoints;   /* libxc CHECKPOINT records */
     /* libxl */
+    bool libxl;             /* a libxl stream was entered */
     bool libxl_legacy;      /* made by convert-legacy-stream */
     uint64_t libxl_count[XS_SUM_LIBXL_TYPES];
     bool unterminated;      /* Remus/COLO capture ending after a checkpoint */
