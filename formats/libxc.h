@@ -95,7 +95,7 @@ static inline uint32_t xs_libxc_padding(uint32_t length)
     return xs_rec_padding(length);
 }
 
-/* ---- the record type table ---- */
+/* ---- the record type table (rec_table in libxc.c: one row a type) ---- */
 /* "PAGE_DATA", or "OPTIONAL_0x80000001" / "UNKNOWN_0x00000013". */
 const char *xs_libxc_rec_name(uint32_t type, char buf[32]);
 bool xs_libxc_rec_known(uint32_t type);
