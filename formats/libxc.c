@@ -2,8 +2,8 @@
  * per-record body rules, canonicalisation and the record reader.
  *
  * Each record type is one row of rec_table (below): its name, the guests
- * whose restore handles it, its body rule, canonicaliser and what to hold;
- * everything here looks a type up there.
+ * whose restore handles it, its body rule, canonicaliser, what to hold and
+ * its field describer; everything here looks a type up there.
  *
  * Facts come from docs/specs/libxc-migration-stream.pandoc,
  * tools/libs/guest/xg_sr_stream_format.h, xg_sr_restore*.c and the
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 /* ------------------------------------------------------------------ */
@@ -59,7 +60,6 @@ void xs_libxc_dhdr_encode(const struct xs_libxc_dhdr *h,
     xs_put_le32(b + 8, h->xen_major);
     xs_put_le32(b + 12, h->xen_minor);
 }
-
 
 /* ------------------------------------------------------------------ */
 /* names                                                               */
@@ -163,7 +163,6 @@ static void exact_len(struct body_ctx *c, uint32_t want, const char *rule)
     if (c->r->length != want)
         ERR(c, rule, 0, "length %u, expected %u", c->r->length, want);
 }
-
 
 static void check_page_data(struct body_ctx *c)
 {
@@ -554,6 +553,142 @@ static uint32_t hold_page_data(uint32_t length, const uint8_t *head)
     return pfns < length ? (uint32_t)pfns : length;
 }
 
+/* ------------------------------------------------------------------ */
+/* field describers (xs_describe_record()): from the held body only     */
+
+void xs_libxc_page_counts(const struct xs_record *r, struct xs_page_counts *c)
+{
+    uint32_t count = r->held >= 8 ? xs_le32(r->body) : 0;
+    memset(c, 0, sizeof(*c));
+    c->lo = UINT64_MAX;
+    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+        uint64_t pfn = e & XS_PFN_MASK;
+        c->types[xs_pfn_type(e)]++;
+        c->pages += xs_pfinfo_has_data(xs_pfn_type(e));
+        c->lo = pfn < c->lo ? pfn : c->lo;
+        c->hi = pfn > c->hi ? pfn : c->hi;
+        c->pfns++;
+    }
+}
+
+static void desc_page_data(const struct xs_record *r, xs_field_fn fn,
+                           void *ctx)
+{
+    struct xs_page_counts pc;
+    xs_libxc_page_counts(r, &pc);
+    xs_field_int(fn, ctx, "pfns", pc.pfns);
+    xs_field_int(fn, ctx, "pages", pc.pages);
+    if (pc.pfns)
+        xs_field_textf(fn, ctx, "range", "0x%llx-0x%llx",
+                       (unsigned long long)pc.lo, (unsigned long long)pc.hi);
+    xs_field_open(fn, ctx, XS_FIELD_MAP, "types");
+    for (unsigned t = 0; t < 16; t++)
+        if (pc.types[t])
+            xs_field_int(fn, ctx,
+                         xs_pfinfo_name(t) ? xs_pfinfo_name(t) : "unknown",
+                         pc.types[t]);
+    xs_field_end(fn, ctx);
+}
+
+static void desc_pv_info(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (r->held >= 2) {
+        xs_field_int(fn, ctx, "guest_width", r->body[0]);
+        xs_field_int(fn, ctx, "pt_levels", r->body[1]);
+    }
+}
+
+static void desc_p2m_frames(const struct xs_record *r, xs_field_fn fn,
+                            void *ctx)
+{
+    if (r->held >= 8) {
+        xs_field_hex(fn, ctx, "start_pfn", xs_le32(r->body));
+        xs_field_hex(fn, ctx, "end_pfn", xs_le32(r->body + 4));
+        xs_field_int(fn, ctx, "frames", (r->held - 8) / 8);
+    }
+}
+
+static void desc_vcpu(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (r->held >= 8) {
+        xs_field_int(fn, ctx, "vcpu", xs_le32(r->body));
+        xs_field_int(fn, ctx, "context_bytes", r->length - 8);
+    }
+}
+
+static void desc_tsc_info(const struct xs_record *r, xs_field_fn fn,
+                          void *ctx)
+{
+    if (r->held >= 24) {
+        xs_field_int(fn, ctx, "mode", xs_le32(r->body));
+        xs_field_int(fn, ctx, "khz", xs_le32(r->body + 4));
+        xs_field_int(fn, ctx, "nsec", xs_le64(r->body + 8));
+        xs_field_int(fn, ctx, "incarnation", xs_le32(r->body + 16));
+    }
+}
+
+static void desc_hvm_context(const struct xs_record *r, xs_field_fn fn,
+                             void *ctx)
+{
+    const uint8_t *b = r->body;
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "descriptors");
+    for (uint64_t at = 0; at + 8 <= r->held;) {
+        uint16_t code = xs_le16(b + at), inst = xs_le16(b + at + 2);
+        uint32_t len = xs_le32(b + at + 4);
+        const char *nm = xs_hvm_save_name(code);
+        if (nm)
+            xs_field_textf(fn, ctx, NULL, "%s#%u(%u)", nm, inst, len);
+        else
+            xs_field_textf(fn, ctx, NULL, "type_%u#%u(%u)", code, inst, len);
+        if (code == 0)
+            break;
+        at += 8 + (uint64_t)len;
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_hvm_params(const struct xs_record *r, xs_field_fn fn,
+                            void *ctx)
+{
+    xs_field_open(fn, ctx, XS_FIELD_MAP, "params");
+    for (uint64_t at = 8; at + 16 <= r->held; at += 16) {
+        uint64_t idx = xs_le64(r->body + at);
+        const char *nm = xs_hvm_param_name(idx);
+        char kb[32];
+        if (!nm) {
+            snprintf(kb, sizeof(kb), "param_%llu", (unsigned long long)idx);
+            nm = kb;
+        }
+        xs_field_hex(fn, ctx, nm, xs_le64(r->body + at + 8));
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_cpuid_policy(const struct xs_record *r, xs_field_fn fn,
+                              void *ctx)
+{
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "leaves");
+    for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
+         at += XS_CPUID_LEAF_SIZE) {
+        uint32_t leaf = xs_le32(r->body + at), sub = xs_le32(r->body + at + 4);
+        if (sub == 0xffffffffu)
+            xs_field_textf(fn, ctx, NULL, "0x%x", leaf);
+        else
+            xs_field_textf(fn, ctx, NULL, "0x%x/%u", leaf, sub);
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_msr_policy(const struct xs_record *r, xs_field_fn fn,
+                            void *ctx)
+{
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "msrs");
+    for (uint64_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
+         at += XS_MSR_ENTRY_SIZE)
+        xs_field_textf(fn, ctx, NULL, "0x%x", xs_le32(r->body + at));
+    xs_field_end(fn, ctx);
+}
 
 /* The erratum's zero-content forms (the restore skips them). */
 static bool empty_hvm_params(const struct xs_record *r)
@@ -580,6 +715,8 @@ struct libxc_row {
     bool (*reserved)(uint8_t *body, uint32_t held, bool fix);
     /* bytes of the body to hold; NULL: all of it */
     uint32_t (*hold)(uint32_t length, const uint8_t *head);
+    /* its fields for dump; NULL: none */
+    void (*describe)(const struct xs_record *r, xs_field_fn fn, void *ctx);
     /* erratum 1's zero-content form (tolerated, dropped); NULL: none */
     bool (*erratum_empty)(const struct xs_record *r);
 };
@@ -588,34 +725,37 @@ static const struct libxc_row rec_table[] = {
     [XS_REC_END] = {.name = "END", .guests = PV | HVM, .check = check_empty},
     [XS_REC_PAGE_DATA] = {.name = "PAGE_DATA", .guests = PV | HVM,
         .check = check_page_data, .reserved = res_page_data,
-        .hold = hold_page_data},
+        .hold = hold_page_data, .describe = desc_page_data},
     [XS_REC_X86_PV_INFO] = {.name = "X86_PV_INFO", .guests = PV,
-        .check = check_pv_info, .reserved = res_pv_info},
+        .check = check_pv_info, .reserved = res_pv_info,
+        .describe = desc_pv_info},
     [XS_REC_X86_PV_P2M_FRAMES] = {.name = "X86_PV_P2M_FRAMES", .guests = PV,
-        .check = check_p2m_frames},
+        .check = check_p2m_frames, .describe = desc_p2m_frames},
     [XS_REC_X86_PV_VCPU_BASIC] = {.name = "X86_PV_VCPU_BASIC", .guests = PV,
-        .check = check_vcpu_basic, .reserved = res_word4},
+        .check = check_vcpu_basic, .reserved = res_word4,
+        .describe = desc_vcpu},
     [XS_REC_X86_PV_VCPU_EXTENDED] = {.name = "X86_PV_VCPU_EXTENDED",
         .guests = PV, .check = check_vcpu_extended, .reserved = res_word4,
-        .erratum_empty = empty_vcpu},
+        .describe = desc_vcpu, .erratum_empty = empty_vcpu},
     [XS_REC_X86_PV_VCPU_XSAVE] = {.name = "X86_PV_VCPU_XSAVE", .guests = PV,
         .check = check_vcpu_xsave, .reserved = res_word4,
-        .erratum_empty = empty_vcpu},
+        .describe = desc_vcpu, .erratum_empty = empty_vcpu},
     [XS_REC_SHARED_INFO] = {.name = "SHARED_INFO", .guests = PV,
         .check = check_shared_info},
     [XS_REC_X86_TSC_INFO] = {.name = "X86_TSC_INFO", .guests = PV | HVM,
-        .check = check_tsc_info, .reserved = res_tsc_info},
+        .check = check_tsc_info, .reserved = res_tsc_info,
+        .describe = desc_tsc_info},
     [XS_REC_HVM_CONTEXT] = {.name = "HVM_CONTEXT", .guests = HVM,
-        .check = check_hvm_context},
+        .check = check_hvm_context, .describe = desc_hvm_context},
     [XS_REC_HVM_PARAMS] = {.name = "HVM_PARAMS", .guests = HVM,
         .check = check_hvm_params, .reserved = res_word4,
-        .erratum_empty = empty_hvm_params},
+        .describe = desc_hvm_params, .erratum_empty = empty_hvm_params},
     /* No restore handles TOOLSTACK any more: it was only ever used while
      * the format was being developed. */
     [XS_REC_TOOLSTACK] = {.name = "TOOLSTACK", .guests = 0,
         .check = check_toolstack},
     [XS_REC_X86_PV_VCPU_MSRS] = {.name = "X86_PV_VCPU_MSRS", .guests = PV,
-        .check = check_vcpu_msrs, .reserved = res_word4,
+        .check = check_vcpu_msrs, .reserved = res_word4, .describe = desc_vcpu,
         .erratum_empty = empty_vcpu},
     [XS_REC_VERIFY] = {.name = "VERIFY", .guests = PV | HVM,
         .check = check_empty},
@@ -627,9 +767,11 @@ static const struct libxc_row rec_table[] = {
     [XS_REC_STATIC_DATA_END] = {.name = "STATIC_DATA_END", .guests = PV | HVM,
         .check = check_empty},
     [XS_REC_X86_CPUID_POLICY] = {.name = "X86_CPUID_POLICY",
-        .guests = PV | HVM, .check = check_cpuid_policy},
+        .guests = PV | HVM, .check = check_cpuid_policy,
+        .describe = desc_cpuid_policy},
     [XS_REC_X86_MSR_POLICY] = {.name = "X86_MSR_POLICY", .guests = PV | HVM,
-        .check = check_msr_policy, .reserved = res_msr_policy},
+        .check = check_msr_policy, .reserved = res_msr_policy,
+        .describe = desc_msr_policy},
 };
 /* A type added to the enum needs its row; the summary counts every known
  * type and then "other". */
@@ -714,6 +856,12 @@ bool xs_libxc_is_canonical(uint32_t type, const uint8_t *body, uint32_t held)
     return !reserved_fields(type, (uint8_t *)body, held, false);
 }
 
+void xs_libxc_describe(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (xs_libxc_rec_known(r->type) && rec_table[r->type].describe)
+        rec_table[r->type].describe(r, fn, ctx);
+}
+
 /* ------------------------------------------------------------------ */
 /* the reader: the shared record framing (records.c) with libxc's       */
 /* record names, the 128 MiB limit, and what to hold                    */
@@ -725,7 +873,6 @@ static uint32_t libxc_hold(uint32_t type, uint32_t length, const uint8_t *head)
         return 0;
     return rec_table[type].hold ? rec_table[type].hold(length, head) : length;
 }
-
 
 const struct xs_rec_layer xs_libxc_layer = {
     .rule_truncated = "libxc.truncated",
@@ -829,3 +976,20 @@ const struct xs_layer xs_layer_legacy = {
     .refuse = "this looks like a legacy (pre-Xen 4.6) save image; convert "
               "it with Xen's convert-legacy-stream first",
 };
+
+/* The image and domain headers as xs_walk() passes them (40 bytes). */
+void xs_libxc_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx)
+{
+    struct xs_libxc_ihdr ih;
+    struct xs_libxc_dhdr dh;
+    if (n != XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE)
+        return;
+    xs_libxc_ihdr_decode(p, &ih);
+    xs_libxc_dhdr_decode(p + XS_LIBXC_IHDR_SIZE, &dh);
+    xs_field_int(fn, ctx, "version", ih.version);
+    xs_field_hex(fn, ctx, "options", ih.options);
+    xs_field_text(fn, ctx, "guest", xs_libxc_guest_name(dh.type));
+    xs_field_int(fn, ctx, "page_shift", dh.page_shift);
+    xs_field_textf(fn, ctx, "xen", "%u.%u", dh.xen_major, dh.xen_minor);
+}

@@ -181,4 +181,13 @@ int xs_libxc_check_ihdr(const uint8_t b[XS_LIBXC_IHDR_SIZE], uint64_t at,
 int xs_libxc_check_dhdr(const uint8_t b[XS_LIBXC_DHDR_SIZE], uint64_t at,
                         struct xs_report *rep, struct xs_libxc_dhdr *dh);
 
+/* ---- describing (xs_describe_record(), xs_describe_header()) ---- */
+void xs_libxc_describe(const struct xs_record *r, xs_field_fn fn, void *ctx);
+/* PAGE_DATA's held pfn array, counted. */
+void xs_libxc_page_counts(const struct xs_record *r, struct xs_page_counts *c);
+/* The image and domain headers' fields, n bytes at p as xs_walk()
+ * passes them (xs_describe_header()). */
+void xs_libxc_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx);
+
 #endif

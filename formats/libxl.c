@@ -1,5 +1,5 @@
 /* The libxl stream: header codec, and the record type table (name, body
- * rule, what to hold: one row a type).
+ * rule, what to hold, field describer: one row a type).
  * Facts from docs/specs/libxl-migration-stream.pandoc, libxl_stream_read.c,
  * libxl_dom_save.c and the reference checker
  * tools/python/xen/migration/libxl.py. */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 void xs_libxl_hdr_decode(const uint8_t b[XS_LIBXL_HDR_SIZE],
@@ -169,6 +170,44 @@ static uint32_t hold_emulator_context(uint32_t length)
     return 8;
 }
 
+static void desc_emulator_hdr(const struct xs_record *r, xs_field_fn fn,
+                              void *ctx)
+{
+    if (r->held < 8)
+        return;
+    const char *e = xs_libxl_emulator_name(xs_le32(r->body));
+    if (e)
+        xs_field_text(fn, ctx, "emulator", e);
+    else
+        xs_field_textf(fn, ctx, "emulator", "0x%x", xs_le32(r->body));
+    xs_field_int(fn, ctx, "index", xs_le32(r->body + 4));
+}
+
+/* The emulator header, then the keys (not the values) as they are. */
+static void desc_emulator_xenstore(const struct xs_record *r, xs_field_fn fn,
+                                   void *ctx)
+{
+    desc_emulator_hdr(r, fn, ctx);
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "keys");
+    const uint8_t *p = r->body + 8, *end = r->body + r->held;
+    for (bool key = true; r->held > 8 && p < end; key = !key) {
+        const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
+        if (!nul)
+            break;
+        if (key)
+            xs_field_bytes(fn, ctx, NULL, p, (size_t)(nul - p));
+        p = nul + 1;
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_checkpoint_state(const struct xs_record *r, xs_field_fn fn,
+                                  void *ctx)
+{
+    if (r->held >= 4)
+        xs_field_int(fn, ctx, "control_id", xs_le32(r->body));
+}
+
 /* ------------------------------------------------------------------ */
 /* the record type table: the one place a libxl record type is listed  */
 
@@ -179,19 +218,23 @@ struct libxl_row {
                   const char *name);
     /* bytes of the body to hold; NULL: all of it up to XS_LIBXL_HOLD_MAX */
     uint32_t (*hold)(uint32_t length);
+    /* its fields for dump; NULL: none */
+    void (*describe)(const struct xs_record *r, xs_field_fn fn, void *ctx);
 };
 
 static const struct libxl_row rec_table[] = {
     [XS_LREC_END] = {.name = "libxl END", .check = check_empty},
     [XS_LREC_LIBXC_CONTEXT] = {.name = "LIBXC_CONTEXT", .check = check_empty},
     [XS_LREC_EMULATOR_XENSTORE_DATA] = {.name = "EMULATOR_XENSTORE_DATA",
-        .check = check_emulator_xenstore},
+        .check = check_emulator_xenstore,
+        .describe = desc_emulator_xenstore},
     [XS_LREC_EMULATOR_CONTEXT] = {.name = "EMULATOR_CONTEXT",
-        .check = check_emulator_context, .hold = hold_emulator_context},
+        .check = check_emulator_context, .hold = hold_emulator_context,
+        .describe = desc_emulator_hdr},
     [XS_LREC_CHECKPOINT_END] = {.name = "CHECKPOINT_END",
         .check = check_empty},
     [XS_LREC_CHECKPOINT_STATE] = {.name = "CHECKPOINT_STATE",
-        .check = check_checkpoint_state},
+        .check = check_checkpoint_state, .describe = desc_checkpoint_state},
 };
 _Static_assert(sizeof(rec_table) / sizeof(rec_table[0]) == XS_LREC_NR_KNOWN,
                "one rec_table row per libxl record type");
@@ -224,6 +267,12 @@ void xs_libxl_check_body(const struct xs_record *r, struct xs_report *rep)
             "ones)");
 }
 
+void xs_libxl_describe(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (r->type < XS_LREC_NR_KNOWN && rec_table[r->type].describe)
+        rec_table[r->type].describe(r, fn, ctx);
+}
+
 static uint32_t libxl_hold(uint32_t type, uint32_t length, const uint8_t *head)
 {
     (void)head;
@@ -244,6 +293,20 @@ const struct xs_rec_layer xs_libxl_layer = {
     .name = xs_libxl_rec_name,
     .hold = libxl_hold,
 };
+
+/* The 16 header bytes xs_walk() passes. */
+void xs_libxl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx)
+{
+    struct xs_libxl_hdr h;
+    if (n != XS_LIBXL_HDR_SIZE)
+        return;
+    xs_libxl_hdr_decode(p, &h);
+    xs_field_int(fn, ctx, "version", h.version);
+    xs_field_hex(fn, ctx, "options", h.options);
+    if (h.options & XS_LIBXL_OPT_LEGACY)
+        xs_field_true(fn, ctx, "legacy");
+}
 
 /* ---- the layer: its records are read by core/containers.c ---- */
 
