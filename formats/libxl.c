@@ -68,6 +68,21 @@ const char *xs_libxl_emulator_name(uint32_t id)
     }
 }
 
+/* what to hold: by the record type table below */
+static uint32_t libxl_hold(uint32_t type, uint32_t length,
+                           const uint8_t *head);
+
+const struct xs_rec_layer xs_libxl_layer = {
+    .rule_truncated = "libxl.truncated",
+    .rule_too_long = "libxl.record.too_long",
+    .rule_padding = "libxl.padding",
+    .padding_msg = "record padding is not zero (libxl ignores it; upgrade "
+                   "keeps the libxl layer byte for byte)",
+    .max_length = 0, /* libxl allocates what the header says */
+    .name = xs_libxl_rec_name,
+    .hold = libxl_hold,
+};
+
 #define ERR(rule, off, ...)                                                  \
     xs_report_add(rep, XS_SEV_ERROR, rule, r->offset + (off), r->index,     \
                   name, __VA_ARGS__)
@@ -282,17 +297,6 @@ static uint32_t libxl_hold(uint32_t type, uint32_t length, const uint8_t *head)
         return rec_table[type].hold(length);
     return length < XS_LIBXL_HOLD_MAX ? length : XS_LIBXL_HOLD_MAX;
 }
-
-const struct xs_rec_layer xs_libxl_layer = {
-    .rule_truncated = "libxl.truncated",
-    .rule_too_long = "libxl.record.too_long",
-    .rule_padding = "libxl.padding",
-    .padding_msg = "record padding is not zero (libxl ignores it; upgrade "
-                   "keeps the libxl layer byte for byte)",
-    .max_length = 0, /* libxl allocates what the header says */
-    .name = xs_libxl_rec_name,
-    .hold = libxl_hold,
-};
 
 /* The 16 header bytes xs_walk() passes. */
 void xs_libxl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
