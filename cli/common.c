@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "libxc.h"
 
 int xs_usage_error(const struct xs_command *cmd, const char *fmt, ...)
 {

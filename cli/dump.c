@@ -4,12 +4,6 @@
 #include <string.h>
 
 #include "common.h"
-#include "endian.h"
-#include "libvirt.h"
-#include "libxc.h"
-#include "libxl.h"
-#include "xenserver.h"
-#include "xl.h"
 
 static int run_dump(int argc, char **argv);
 
@@ -51,14 +45,78 @@ struct dump {
     uint64_t fold_types[16];
 };
 
-static void hexf(json_t *f, const char *k, uint64_t v)
-{
-    json_object_set_new(f, k, json_sprintf("0x%llx", (unsigned long long)v));
-}
-
 static void intf(json_t *f, const char *k, uint64_t v)
 {
     json_object_set_new(f, k, json_integer((json_int_t)v));
+}
+
+/* The fields of a header or record (xs_describe_*()), built as the JSON
+ * object that both outputs print: nested lists and maps on a stack. */
+#define FIELDS_DEPTH 8
+struct fields {
+    json_t *stack[FIELDS_DEPTH];
+    unsigned depth; /* stack[depth - 1] takes the next field */
+    unsigned lost;  /* containers opened beyond FIELDS_DEPTH (dropped) */
+};
+
+static void on_field(void *ctx, const struct xs_field *f)
+{
+    struct fields *b = ctx;
+    json_t *v = NULL;
+    if (f->kind == XS_FIELD_END) {
+        if (b->lost)
+            b->lost--;
+        else if (b->depth > 1)
+            b->depth--;
+        return;
+    }
+    if (b->lost) {
+        b->lost += f->kind == XS_FIELD_LIST || f->kind == XS_FIELD_MAP;
+        return;
+    }
+    switch (f->kind) {
+    case XS_FIELD_INT:
+        v = json_integer((json_int_t)f->u);
+        break;
+    case XS_FIELD_HEX:
+        v = json_sprintf("0x%llx", (unsigned long long)f->u);
+        break;
+    case XS_FIELD_TEXT:
+        v = json_stringn(f->s, f->n);
+        break;
+    case XS_FIELD_BYTES:
+        v = xs_json_textn(f->s, f->n);
+        break;
+    case XS_FIELD_TRUE:
+        v = json_true();
+        break;
+    case XS_FIELD_LIST:
+        v = json_array();
+        break;
+    case XS_FIELD_MAP:
+        v = json_object();
+        break;
+    case XS_FIELD_END:
+        break;
+    }
+    json_t *top = b->stack[b->depth - 1];
+    if (json_is_array(top))
+        json_array_append_new(top, v);
+    else
+        json_object_set_new(top, f->name ? f->name : "", v);
+    if (f->kind == XS_FIELD_LIST || f->kind == XS_FIELD_MAP) {
+        if (b->depth < FIELDS_DEPTH)
+            b->stack[b->depth++] = v;
+        else
+            b->lost++;
+    }
+}
+
+static json_t *record_fields(const char *layer, const struct xs_record *r)
+{
+    struct fields b = {.stack = {json_object()}, .depth = 1};
+    xs_describe_record(layer, r, on_field, &b);
+    return b.stack[0];
 }
 
 /* Recursive over the JSON that dump itself builds: two levels deep. */
@@ -144,7 +202,7 @@ static json_t *types_json(const uint64_t types[16])
     json_t *o = json_object();
     for (unsigned t = 0; t < 16; t++)
         if (types[t])
-            intf(o, xs_pfinfo_name(t) ? xs_pfinfo_name(t) : "unknown",
+            intf(o, xs_page_type_name(t) ? xs_page_type_name(t) : "unknown",
                  types[t]);
     return o;
 }
@@ -167,186 +225,35 @@ static void fold_flush(struct dump *d)
            sizeof(*d) - offsetof(struct dump, fold_records));
 }
 
-/* ---- libxc records ------------------------------------------------ */
+/* ---- records ---------------------------------------------------- */
 
-static void page_data(struct dump *d, const struct xs_record *r)
+/* A PAGE_DATA record joins the run being folded. */
+static void fold_add(struct dump *d, const struct xs_record *r,
+                     const struct xs_page_counts *c)
 {
-    uint32_t count = r->held >= 8 ? xs_le32(r->body) : 0;
-    uint64_t types[16] = {0}, lo = UINT64_MAX, hi = 0, data = 0, n = 0;
-    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
-        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
-        uint64_t pfn = e & XS_PFN_MASK;
-        types[xs_pfn_type(e)]++;
-        data += xs_pfinfo_has_data(xs_pfn_type(e));
-        lo = pfn < lo ? pfn : lo;
-        hi = pfn > hi ? pfn : hi;
-        n++;
-    }
-    if (!d->pages) {
-        if (!d->fold_records++)
-            d->fold_at = r->offset, d->fold_lo = UINT64_MAX;
-        d->fold_len += r->length;
-        d->fold_pfns += n;
-        d->fold_data += data;
-        d->fold_lo = lo < d->fold_lo ? lo : d->fold_lo;
-        d->fold_hi = hi > d->fold_hi ? hi : d->fold_hi;
-        for (unsigned t = 0; t < 16; t++)
-            d->fold_types[t] += types[t];
-        return;
-    }
-    json_t *f = json_object();
-    intf(f, "pfns", n);
-    intf(f, "pages", data);
-    if (n)
-        json_object_set_new(f, "range",
-                            json_sprintf("0x%llx-0x%llx",
-                                         (unsigned long long)lo,
-                                         (unsigned long long)hi));
-    json_object_set_new(f, "types", types_json(types));
-    emit(d, r->offset, "libxc", "PAGE_DATA", r->length, f);
-}
-
-static json_t *libxc_fields(const struct xs_record *r)
-{
-    json_t *f = json_object();
-    const uint8_t *b = r->body;
-    switch (r->type) {
-    case XS_REC_X86_PV_INFO:
-        if (r->held >= 2) {
-            intf(f, "guest_width", b[0]);
-            intf(f, "pt_levels", b[1]);
-        }
-        break;
-    case XS_REC_X86_PV_P2M_FRAMES:
-        if (r->held >= 8) {
-            hexf(f, "start_pfn", xs_le32(b));
-            hexf(f, "end_pfn", xs_le32(b + 4));
-            intf(f, "frames", (r->held - 8) / 8);
-        }
-        break;
-    case XS_REC_X86_PV_VCPU_BASIC:
-    case XS_REC_X86_PV_VCPU_EXTENDED:
-    case XS_REC_X86_PV_VCPU_XSAVE:
-    case XS_REC_X86_PV_VCPU_MSRS:
-        if (r->held >= 8) {
-            intf(f, "vcpu", xs_le32(b));
-            intf(f, "context_bytes", r->length - 8);
-        }
-        break;
-    case XS_REC_X86_TSC_INFO:
-        if (r->held >= 24) {
-            intf(f, "mode", xs_le32(b));
-            intf(f, "khz", xs_le32(b + 4));
-            intf(f, "nsec", xs_le64(b + 8));
-            intf(f, "incarnation", xs_le32(b + 16));
-        }
-        break;
-    case XS_REC_HVM_CONTEXT: {
-        json_t *a = json_array();
-        for (uint64_t at = 0; at + 8 <= r->held;) {
-            uint16_t code = xs_le16(b + at), inst = xs_le16(b + at + 2);
-            uint32_t len = xs_le32(b + at + 4);
-            const char *nm = xs_hvm_save_name(code);
-            json_array_append_new(
-                a, nm ? json_sprintf("%s#%u(%u)", nm, inst, len)
-                      : json_sprintf("type_%u#%u(%u)", code, inst, len));
-            if (code == 0)
-                break;
-            at += 8 + (uint64_t)len;
-        }
-        json_object_set_new(f, "descriptors", a);
-        break;
-    }
-    case XS_REC_HVM_PARAMS: {
-        json_t *o = json_object();
-        for (uint64_t at = 8; at + 16 <= r->held; at += 16) {
-            uint64_t idx = xs_le64(b + at);
-            const char *nm = xs_hvm_param_name(idx);
-            char kb[32];
-            if (!nm) {
-                snprintf(kb, sizeof(kb), "param_%llu",
-                         (unsigned long long)idx);
-                nm = kb;
-            }
-            hexf(o, nm, xs_le64(b + at + 8));
-        }
-        json_object_set_new(f, "params", o);
-        break;
-    }
-    case XS_REC_X86_CPUID_POLICY: {
-        json_t *a = json_array();
-        for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
-             at += XS_CPUID_LEAF_SIZE) {
-            uint32_t leaf = xs_le32(b + at), sub = xs_le32(b + at + 4);
-            json_array_append_new(
-                a, sub == 0xffffffffu ? json_sprintf("0x%x", leaf)
-                                      : json_sprintf("0x%x/%u", leaf, sub));
-        }
-        json_object_set_new(f, "leaves", a);
-        break;
-    }
-    case XS_REC_X86_MSR_POLICY: {
-        json_t *a = json_array();
-        for (uint64_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
-             at += XS_MSR_ENTRY_SIZE)
-            json_array_append_new(a, json_sprintf("0x%x", xs_le32(b + at)));
-        json_object_set_new(f, "msrs", a);
-        break;
-    }
-    default:
-        break;
-    }
-    return f;
-}
-
-/* ---- libxl records ------------------------------------------------- */
-
-static json_t *libxl_fields(const struct xs_record *r)
-{
-    json_t *f = json_object();
-    if ((r->type == XS_LREC_EMULATOR_XENSTORE_DATA ||
-         r->type == XS_LREC_EMULATOR_CONTEXT) && r->held >= 8) {
-        const char *e = xs_libxl_emulator_name(xs_le32(r->body));
-        json_object_set_new(f, "emulator",
-                            e ? json_string(e)
-                              : json_sprintf("0x%x", xs_le32(r->body)));
-        intf(f, "index", xs_le32(r->body + 4));
-    }
-    if (r->type == XS_LREC_EMULATOR_XENSTORE_DATA) {
-        json_t *a = json_array();
-        const uint8_t *p = r->body + 8, *end = r->body + r->held;
-        for (bool key = true; p < end; key = !key) {
-            const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
-            if (!nul)
-                break;
-            if (key)
-                json_array_append_new(a, xs_json_textn((const char *)p,
-                                                       (size_t)(nul - p)));
-            p = nul + 1;
-        }
-        json_object_set_new(f, "keys", a);
-    }
-    if (r->type == XS_LREC_CHECKPOINT_STATE && r->held >= 4)
-        intf(f, "control_id", xs_le32(r->body));
-    return f;
+    if (!d->fold_records++)
+        d->fold_at = r->offset, d->fold_lo = UINT64_MAX;
+    d->fold_len += r->length;
+    d->fold_pfns += c->pfns;
+    d->fold_data += c->pages;
+    d->fold_lo = c->lo < d->fold_lo ? c->lo : d->fold_lo;
+    d->fold_hi = c->hi > d->fold_hi ? c->hi : d->fold_hi;
+    for (unsigned t = 0; t < 16; t++)
+        d->fold_types[t] += c->types[t];
 }
 
 static void on_record(void *ctx, const char *layer, const struct xs_record *r)
 {
     struct dump *d = ctx;
     char nb[32];
-    bool libxc = strcmp(layer, "libxc") == 0;
-    if (libxc && r->type == XS_REC_PAGE_DATA) {
-        page_data(d, r);
+    struct xs_page_counts c;
+    if (!d->pages && xs_page_data_counts(layer, r, &c)) {
+        fold_add(d, r, &c);
         return;
     }
     fold_flush(d);
-    if (libxc)
-        emit(d, r->offset, layer, xs_libxc_rec_name(r->type, nb), r->length,
-             libxc_fields(r));
-    else
-        emit(d, r->offset, layer, xs_libxl_rec_name(r->type, nb), r->length,
-             libxl_fields(r));
+    emit(d, r->offset, layer, xs_record_type_name(layer, r->type, nb),
+         r->length, record_fields(layer, r));
 }
 
 /* ---- headers --------------------------------------------------------- */
@@ -355,62 +262,16 @@ static void on_header(void *ctx, const char *layer, uint64_t at,
                       const uint8_t *p, uint64_t n)
 {
     struct dump *d = ctx;
-    json_t *f = json_object();
-    const char *type = "header";
+    struct fields b = {.stack = {json_object()}, .depth = 1};
+    const char *shown;
+    uint64_t length;
     fold_flush(d);
-    if (strcmp(layer, "xl") == 0 && n == XS_XL_HDR_SIZE) {
-        struct xs_xl_hdr h;
-        xs_xl_hdr_decode(p, &h);
-        hexf(f, "mandatory_flags", h.mandatory_flags);
-        hexf(f, "optional_flags", h.optional_flags);
-        intf(f, "optional_data", h.optional_data_len);
-    } else if (strcmp(layer, "xl optional data") == 0) {
-        layer = "xl";
-        type = "optional data";
-        if (n >= 4)
-            intf(f, "config_bytes", xs_le32(p));
-    } else if (strcmp(layer, "libvirt") == 0 && n == XS_LIBVIRT_HDR_SIZE) {
-        struct xs_libvirt_hdr h;
-        xs_libvirt_hdr_decode(p, &h);
-        intf(f, "version", h.version);
-        intf(f, "xml_bytes", h.xml_len);
-    } else if (strcmp(layer, "xenserver record") == 0 &&
-               n == XS_XENSERVER_HDR_SIZE) {
-        uint64_t t, len;
-        xs_xenserver_hdr_decode(p, &t, &len);
-        layer = "xenserver";
-        type = xs_xenserver_rec_name(t) ? xs_xenserver_rec_name(t) : "?";
-        emit(d, at, layer, type, len, f);
-        return;
-    } else if (strcmp(layer, "xenserver") == 0) {
-        type = "signature";
-    } else if (strcmp(layer, "libxl") == 0 && n == XS_LIBXL_HDR_SIZE) {
-        struct xs_libxl_hdr h;
-        xs_libxl_hdr_decode(p, &h);
-        intf(f, "version", h.version);
-        hexf(f, "options", h.options);
-        if (h.options & XS_LIBXL_OPT_LEGACY)
-            json_object_set_new(f, "legacy", json_true());
-    } else if (strcmp(layer, "libxc") == 0 &&
-               n == XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE) {
-        struct xs_libxc_ihdr ih;
-        struct xs_libxc_dhdr dh;
-        xs_libxc_ihdr_decode(p, &ih);
-        xs_libxc_dhdr_decode(p + XS_LIBXC_IHDR_SIZE, &dh);
-        intf(f, "version", ih.version);
-        hexf(f, "options", ih.options);
-        json_object_set_new(f, "guest",
-                            json_string(xs_libxc_guest_name(dh.type)));
-        intf(f, "page_shift", dh.page_shift);
-        json_object_set_new(f, "xen", json_sprintf("%u.%u", dh.xen_major,
-                                                   dh.xen_minor));
-    } else if (strcmp(layer, "after END") == 0) {
-        layer = "trailer";
-        type = "bytes after END";
-        if (d->handshake)
-            json_object_set_new(f, "handshake", json_string("xl-migrate"));
-    }
-    emit(d, at, layer, type, n, f);
+    const char *type =
+        xs_describe_header(layer, p, n, on_field, &b, &shown, &length);
+    if (d->handshake && strcmp(layer, "after END") == 0)
+        json_object_set_new(b.stack[0], "handshake",
+                            json_string("xl-migrate"));
+    emit(d, at, shown, type, length, b.stack[0]);
 }
 
 /* xl's handshake after END is a note for verify; dump lists it as what

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "common.h"
-#include "libxc.h"
 
 static int run_verify(int argc, char **argv);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 const char xs_libvirt_magic[XS_LIBVIRT_MAGIC_SIZE] = "libvirt-xml\n \0 \r";
@@ -93,3 +94,15 @@ const struct xs_layer xs_layer_libvirt = {
     .restore_why = "a libvirt save image: its domain configuration is "
                    "libvirt's XML; restore it with virsh restore",
 };
+
+/* The 64 header bytes xs_walk() passes. */
+void xs_libvirt_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                             void *ctx)
+{
+    struct xs_libvirt_hdr h;
+    if (n != XS_LIBVIRT_HDR_SIZE)
+        return;
+    xs_libvirt_hdr_decode(p, &h);
+    xs_field_int(fn, ctx, "version", h.version);
+    xs_field_int(fn, ctx, "xml_bytes", h.xml_len);
+}

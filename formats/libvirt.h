@@ -29,5 +29,9 @@ void xs_libvirt_hdr_encode(const struct xs_libvirt_hdr *h,
 /* libxlDomainSaveImageOpen(): XS_INVALID when libvirt would refuse it. */
 int xs_libvirt_check_hdr(const struct xs_libvirt_hdr *h, uint64_t at,
                          struct xs_report *rep);
+/* The header's fields, n bytes at p as xs_walk() passes them
+ * (xs_describe_header()). */
+void xs_libvirt_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                             void *ctx);
 
 #endif

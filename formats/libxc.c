@@ -1,6 +1,10 @@
 /* The libxc Domain Image Format: header codecs, the record type table, the
  * per-record body rules, canonicalisation and the record reader.
  *
+ * Each record type is one row of rec_table (below): its name, the guests
+ * whose restore handles it, its body rule, canonicaliser, what to hold and
+ * its field describer; everything here looks a type up there.
+ *
  * Facts come from docs/specs/libxc-migration-stream.pandoc,
  * tools/libs/guest/xg_sr_stream_format.h, xg_sr_restore*.c and the
  * reference checker tools/python/xen/migration/libxc.py. */
@@ -9,6 +13,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 /* ------------------------------------------------------------------ */
@@ -57,49 +62,7 @@ void xs_libxc_dhdr_encode(const struct xs_libxc_dhdr *h,
 }
 
 /* ------------------------------------------------------------------ */
-/* the record type table                                               */
-
-#define PV (1u << XS_GUEST_X86_PV)
-#define HVM (1u << XS_GUEST_X86_HVM)
-
-static const struct {
-    const char *name;
-    unsigned guests; /* guest types whose restore handles it */
-} rec_table[XS_REC_NR_KNOWN] = {
-    [XS_REC_END] = {"END", PV | HVM},
-    [XS_REC_PAGE_DATA] = {"PAGE_DATA", PV | HVM},
-    [XS_REC_X86_PV_INFO] = {"X86_PV_INFO", PV},
-    [XS_REC_X86_PV_P2M_FRAMES] = {"X86_PV_P2M_FRAMES", PV},
-    [XS_REC_X86_PV_VCPU_BASIC] = {"X86_PV_VCPU_BASIC", PV},
-    [XS_REC_X86_PV_VCPU_EXTENDED] = {"X86_PV_VCPU_EXTENDED", PV},
-    [XS_REC_X86_PV_VCPU_XSAVE] = {"X86_PV_VCPU_XSAVE", PV},
-    [XS_REC_SHARED_INFO] = {"SHARED_INFO", PV},
-    [XS_REC_X86_TSC_INFO] = {"X86_TSC_INFO", PV | HVM},
-    [XS_REC_HVM_CONTEXT] = {"HVM_CONTEXT", HVM},
-    [XS_REC_HVM_PARAMS] = {"HVM_PARAMS", HVM},
-    /* No restore handles TOOLSTACK any more: it was only ever used while
-     * the format was being developed. */
-    [XS_REC_TOOLSTACK] = {"TOOLSTACK", 0},
-    [XS_REC_X86_PV_VCPU_MSRS] = {"X86_PV_VCPU_MSRS", PV},
-    [XS_REC_VERIFY] = {"VERIFY", PV | HVM},
-    [XS_REC_CHECKPOINT] = {"CHECKPOINT", PV | HVM},
-    /* Only ever sent on the COLO back channel, secondary to primary. */
-    [XS_REC_CHECKPOINT_DIRTY_PFN_LIST] = {"CHECKPOINT_DIRTY_PFN_LIST", 0},
-    [XS_REC_STATIC_DATA_END] = {"STATIC_DATA_END", PV | HVM},
-    [XS_REC_X86_CPUID_POLICY] = {"X86_CPUID_POLICY", PV | HVM},
-    [XS_REC_X86_MSR_POLICY] = {"X86_MSR_POLICY", PV | HVM},
-};
-
-bool xs_libxc_rec_known(uint32_t type) { return type < XS_REC_NR_KNOWN; }
-
-const char *xs_libxc_rec_name(uint32_t type, char buf[32])
-{
-    if (xs_libxc_rec_known(type))
-        return rec_table[type].name;
-    snprintf(buf, 32, "%s_0x%08x",
-             (type & XS_REC_OPTIONAL) ? "OPTIONAL" : "UNKNOWN", type);
-    return buf;
-}
+/* names                                                               */
 
 const char *xs_libxc_guest_name(uint32_t guest)
 {
@@ -157,38 +120,6 @@ const char *xs_pfinfo_name(unsigned t)
         [XS_PF_XALLOC] = "XALLOC",       [XS_PF_XTAB] = "XTAB",
     };
     return t < 16 ? names[t] : NULL;
-}
-
-bool xs_libxc_guest_handles(uint32_t guest, uint32_t type)
-{
-    if (!xs_libxc_rec_known(type) || guest > 31)
-        return false;
-    return (rec_table[type].guests & (1u << guest)) != 0;
-}
-
-bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type)
-{
-    return type == XS_REC_PAGE_DATA ||
-           (guest == XS_GUEST_X86_PV && type == XS_REC_X86_PV_P2M_FRAMES);
-}
-
-bool xs_libxc_is_erratum_empty(const struct xs_record *r)
-{
-    switch (r->type) {
-    case XS_REC_HVM_PARAMS:
-        return r->length == 8 && r->held >= 8 && xs_le32(r->body) == 0;
-    case XS_REC_X86_PV_VCPU_EXTENDED:
-    case XS_REC_X86_PV_VCPU_XSAVE:
-    case XS_REC_X86_PV_VCPU_MSRS:
-        return r->length == 8;
-    default:
-        return false;
-    }
-}
-
-bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r)
-{
-    return r->type != XS_REC_HVM_PARAMS && xs_libxc_is_erratum_empty(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -338,20 +269,28 @@ static void check_p2m_frames(struct body_ctx *c)
             "start pfn 0x%x is after end pfn 0x%x", start, end);
 }
 
-static void check_vcpu(struct body_ctx *c)
+/* The records that have no body. */
+static void check_empty(struct body_ctx *c)
+{
+    exact_len(c, 0, "libxc.length");
+}
+
+/* The vcpu header every PV vCPU record starts with
+ * (handle_x86_pv_vcpu_blob()): the size of the context after it, or 0
+ * when there is none left to check. */
+static uint32_t vcpu_blob(struct body_ctx *c)
 {
     const struct xs_record *r = c->r;
-    /* handle_x86_pv_vcpu_blob() */
     if (r->length < 8) {
         ERR(c, "libxc.vcpu.short", 0,
             "length %u is too short for the 8-byte vcpu header", r->length);
-        return;
+        return 0;
     }
     uint32_t blob = r->length - 8;
     if (blob != 0)
         reserved32(c, 4);
     if (blob == 0) {
-        if (r->type != XS_REC_X86_PV_VCPU_BASIC)
+        if (xs_libxc_is_erratum_empty(r))
             WARN(c, "libxc.erratum.empty", 0,
                  "vcpu %u record with no content (spec erratum 1: tolerated "
                  "and skipped by restore; upgrade drops it)",
@@ -359,29 +298,51 @@ static void check_vcpu(struct body_ctx *c)
         else
             ERR(c, "libxc.vcpu.basic_size", 0,
                 "vcpu %u basic context is empty", xs_le32(r->body));
-        return;
     }
-    switch (r->type) {
-    case XS_REC_X86_PV_VCPU_EXTENDED:
-        if (blob > 128)
-            ERR(c, "libxc.vcpu.extended_size", 0,
-                "extended context is %u bytes, more than the 128 Xen accepts",
-                blob);
-        break;
-    case XS_REC_X86_PV_VCPU_XSAVE:
-        if (blob < 16)
-            ERR(c, "libxc.vcpu.xsave_size", 0,
-                "xsave context is %u bytes, less than the 16 Xen requires",
-                blob);
-        break;
-    case XS_REC_X86_PV_VCPU_MSRS:
-        if (blob % 16)
-            ERR(c, "libxc.vcpu.msrs_size", 0,
-                "MSR context is %u bytes, not a multiple of 16", blob);
-        break;
-    default:
-        break;
-    }
+    return blob;
+}
+
+static void check_vcpu_basic(struct body_ctx *c)
+{
+    vcpu_blob(c);
+}
+
+static void check_vcpu_extended(struct body_ctx *c)
+{
+    uint32_t blob = vcpu_blob(c);
+    if (blob > 128)
+        ERR(c, "libxc.vcpu.extended_size", 0,
+            "extended context is %u bytes, more than the 128 Xen accepts",
+            blob);
+}
+
+static void check_vcpu_xsave(struct body_ctx *c)
+{
+    uint32_t blob = vcpu_blob(c);
+    if (blob && blob < 16)
+        ERR(c, "libxc.vcpu.xsave_size", 0,
+            "xsave context is %u bytes, less than the 16 Xen requires",
+            blob);
+}
+
+static void check_vcpu_msrs(struct body_ctx *c)
+{
+    uint32_t blob = vcpu_blob(c);
+    if (blob % 16)
+        ERR(c, "libxc.vcpu.msrs_size", 0,
+            "MSR context is %u bytes, not a multiple of 16", blob);
+}
+
+static void check_shared_info(struct body_ctx *c)
+{
+    exact_len(c, XS_PAGE_SIZE, "libxc.shared_info.length");
+}
+
+static void check_tsc_info(struct body_ctx *c)
+{
+    exact_len(c, 24, "libxc.tsc_info.length");
+    if (c->r->length == 24)
+        reserved32(c, 20);
 }
 
 static void check_hvm_params(struct body_ctx *c)
@@ -423,6 +384,10 @@ static void check_hvm_context(struct body_ctx *c)
     const struct xs_record *r = c->r;
     const uint8_t *b = r->body;
     uint64_t at = 0, n = r->held;
+    if (r->length == 0) {
+        err_at(c, "libxc.hvm_context.empty", 0, "HVM context is empty");
+        return;
+    }
     for (unsigned i = 0;; i++) {
         if (n - at < 8) {
             ERR(c, "libxc.hvm_context.no_end", BODY + at,
@@ -468,26 +433,390 @@ static void check_hvm_context(struct body_ctx *c)
     }
 }
 
-static void check_policy(struct body_ctx *c, uint32_t unit)
+static void check_toolstack(struct body_ctx *c)
+{
+    err_at(c, "libxc.toolstack", 0,
+           "deprecated TOOLSTACK record: no Xen restore handles it");
+}
+
+static void check_dirty_pfn_list(struct body_ctx *c)
+{
+    err_at(c, "libxc.dirty_pfn_list", 0,
+           "CHECKPOINT_DIRTY_PFN_LIST belongs to COLO's back channel, "
+           "never to a saved stream");
+}
+
+/* xg_sr_common_x86.c handle_x86_{cpuid,msr}_policy(): false when the
+ * length is wrong (reported). */
+static bool policy_length(struct body_ctx *c, uint32_t unit)
+{
+    if (c->r->length == 0 || c->r->length % unit) {
+        ERR(c, "libxc.policy.length", 0,
+            "length %u is not a non-zero multiple of %u", c->r->length, unit);
+        return false;
+    }
+    return true;
+}
+
+static void check_cpuid_policy(struct body_ctx *c)
+{
+    policy_length(c, XS_CPUID_LEAF_SIZE);
+}
+
+static void check_msr_policy(struct body_ctx *c)
 {
     const struct xs_record *r = c->r;
-    /* xg_sr_common_x86.c handle_x86_{cpuid,msr}_policy() */
-    if (r->length == 0 || r->length % unit) {
-        ERR(c, "libxc.policy.length", 0,
-            "length %u is not a non-zero multiple of %u", r->length, unit);
+    if (!policy_length(c, XS_MSR_ENTRY_SIZE))
         return;
-    }
-    if (r->type == XS_REC_X86_MSR_POLICY) {
-        for (uint32_t at = 0; at + 16 <= r->held; at += 16) {
-            if (xs_le32(r->body + at + 4) != 0) {
-                WARN(c, "libxc.reserved", BODY + at + 4,
-                     "MSR 0x%08x entry has reserved flags 0x%08x (must be "
-                     "zero; upgrade clears them)",
-                     xs_le32(r->body + at), xs_le32(r->body + at + 4));
-                break;
-            }
+    for (uint32_t at = 0; at + 16 <= r->held; at += 16) {
+        if (xs_le32(r->body + at + 4) != 0) {
+            WARN(c, "libxc.reserved", BODY + at + 4,
+                 "MSR 0x%08x entry has reserved flags 0x%08x (must be "
+                 "zero; upgrade clears them)",
+                 xs_le32(r->body + at), xs_le32(r->body + at + 4));
+            break;
         }
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* canonicalisation (docs/behaviour.md §2.3c): each type's reserved      */
+/* fields and bits, the ones the spec says a saver zeroes.  True when    */
+/* any is set, cleared when fix: one walk serves both the writer (fix)   */
+/* and the copy-as-is test (look only).                                  */
+
+/* The 4 reserved bytes at `at`, if held: true when any is set; zeroed
+ * when fix. */
+static bool reserved_word(uint8_t *body, uint32_t held, uint32_t at, bool fix)
+{
+    if (held < at + 4 || xs_le32(body + at) == 0)
+        return false;
+    if (fix)
+        memset(body + at, 0, 4);
+    return true;
+}
+
+static bool res_page_data(uint8_t *body, uint32_t held, bool fix)
+{
+    bool set = reserved_word(body, held, 4, fix);
+    for (uint32_t at = 8; at + 8 <= held; at += 8) {
+        uint64_t e = xs_le64(body + at);
+        if (e & XS_PFN_RESERVED_MASK) {
+            set = true;
+            if (fix)
+                xs_put_le64(body + at, e & ~XS_PFN_RESERVED_MASK);
+        }
+    }
+    return set;
+}
+
+static bool res_pv_info(uint8_t *body, uint32_t held, bool fix)
+{
+    bool set = false;
+    for (uint32_t at = 2; held >= 8 && at < 8; at++)
+        if (body[at]) {
+            set = true;
+            if (fix)
+                body[at] = 0;
+        }
+    return set;
+}
+
+/* the word after a vcpu id or an HVM_PARAMS count */
+static bool res_word4(uint8_t *body, uint32_t held, bool fix)
+{
+    return reserved_word(body, held, 4, fix);
+}
+
+static bool res_tsc_info(uint8_t *body, uint32_t held, bool fix)
+{
+    return reserved_word(body, held, 20, fix);
+}
+
+static bool res_msr_policy(uint8_t *body, uint32_t held, bool fix)
+{
+    bool set = false;
+    for (uint32_t at = 0; at + 16 <= held; at += 16)
+        set |= reserved_word(body, held, at + 4, fix);
+    return set;
+}
+
+/* ------------------------------------------------------------------ */
+/* what the reader holds: known records whole, but for a bulky one      */
+
+/* The header and pfn array of PAGE_DATA; its pages stay payload. */
+static uint32_t hold_page_data(uint32_t length, const uint8_t *head)
+{
+    if (length < 8)
+        return length;
+    uint64_t pfns = 8 + (uint64_t)xs_le32(head) * 8;
+    return pfns < length ? (uint32_t)pfns : length;
+}
+
+/* ------------------------------------------------------------------ */
+/* field describers (xs_describe_record()): from the held body only     */
+
+void xs_libxc_page_counts(const struct xs_record *r, struct xs_page_counts *c)
+{
+    uint32_t count = r->held >= 8 ? xs_le32(r->body) : 0;
+    memset(c, 0, sizeof(*c));
+    c->lo = UINT64_MAX;
+    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
+        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
+        uint64_t pfn = e & XS_PFN_MASK;
+        c->types[xs_pfn_type(e)]++;
+        c->pages += xs_pfinfo_has_data(xs_pfn_type(e));
+        c->lo = pfn < c->lo ? pfn : c->lo;
+        c->hi = pfn > c->hi ? pfn : c->hi;
+        c->pfns++;
+    }
+}
+
+static void desc_page_data(const struct xs_record *r, xs_field_fn fn,
+                           void *ctx)
+{
+    struct xs_page_counts pc;
+    xs_libxc_page_counts(r, &pc);
+    xs_field_int(fn, ctx, "pfns", pc.pfns);
+    xs_field_int(fn, ctx, "pages", pc.pages);
+    if (pc.pfns)
+        xs_field_textf(fn, ctx, "range", "0x%llx-0x%llx",
+                       (unsigned long long)pc.lo, (unsigned long long)pc.hi);
+    xs_field_open(fn, ctx, XS_FIELD_MAP, "types");
+    for (unsigned t = 0; t < 16; t++)
+        if (pc.types[t])
+            xs_field_int(fn, ctx,
+                         xs_pfinfo_name(t) ? xs_pfinfo_name(t) : "unknown",
+                         pc.types[t]);
+    xs_field_end(fn, ctx);
+}
+
+static void desc_pv_info(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (r->held >= 2) {
+        xs_field_int(fn, ctx, "guest_width", r->body[0]);
+        xs_field_int(fn, ctx, "pt_levels", r->body[1]);
+    }
+}
+
+static void desc_p2m_frames(const struct xs_record *r, xs_field_fn fn,
+                            void *ctx)
+{
+    if (r->held >= 8) {
+        xs_field_hex(fn, ctx, "start_pfn", xs_le32(r->body));
+        xs_field_hex(fn, ctx, "end_pfn", xs_le32(r->body + 4));
+        xs_field_int(fn, ctx, "frames", (r->held - 8) / 8);
+    }
+}
+
+static void desc_vcpu(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (r->held >= 8) {
+        xs_field_int(fn, ctx, "vcpu", xs_le32(r->body));
+        xs_field_int(fn, ctx, "context_bytes", r->length - 8);
+    }
+}
+
+static void desc_tsc_info(const struct xs_record *r, xs_field_fn fn,
+                          void *ctx)
+{
+    if (r->held >= 24) {
+        xs_field_int(fn, ctx, "mode", xs_le32(r->body));
+        xs_field_int(fn, ctx, "khz", xs_le32(r->body + 4));
+        xs_field_int(fn, ctx, "nsec", xs_le64(r->body + 8));
+        xs_field_int(fn, ctx, "incarnation", xs_le32(r->body + 16));
+    }
+}
+
+static void desc_hvm_context(const struct xs_record *r, xs_field_fn fn,
+                             void *ctx)
+{
+    const uint8_t *b = r->body;
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "descriptors");
+    for (uint64_t at = 0; at + 8 <= r->held;) {
+        uint16_t code = xs_le16(b + at), inst = xs_le16(b + at + 2);
+        uint32_t len = xs_le32(b + at + 4);
+        const char *nm = xs_hvm_save_name(code);
+        if (nm)
+            xs_field_textf(fn, ctx, NULL, "%s#%u(%u)", nm, inst, len);
+        else
+            xs_field_textf(fn, ctx, NULL, "type_%u#%u(%u)", code, inst, len);
+        if (code == 0)
+            break;
+        at += 8 + (uint64_t)len;
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_hvm_params(const struct xs_record *r, xs_field_fn fn,
+                            void *ctx)
+{
+    xs_field_open(fn, ctx, XS_FIELD_MAP, "params");
+    for (uint64_t at = 8; at + 16 <= r->held; at += 16) {
+        uint64_t idx = xs_le64(r->body + at);
+        const char *nm = xs_hvm_param_name(idx);
+        char kb[32];
+        if (!nm) {
+            snprintf(kb, sizeof(kb), "param_%llu", (unsigned long long)idx);
+            nm = kb;
+        }
+        xs_field_hex(fn, ctx, nm, xs_le64(r->body + at + 8));
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_cpuid_policy(const struct xs_record *r, xs_field_fn fn,
+                              void *ctx)
+{
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "leaves");
+    for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
+         at += XS_CPUID_LEAF_SIZE) {
+        uint32_t leaf = xs_le32(r->body + at), sub = xs_le32(r->body + at + 4);
+        if (sub == 0xffffffffu)
+            xs_field_textf(fn, ctx, NULL, "0x%x", leaf);
+        else
+            xs_field_textf(fn, ctx, NULL, "0x%x/%u", leaf, sub);
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_msr_policy(const struct xs_record *r, xs_field_fn fn,
+                            void *ctx)
+{
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "msrs");
+    for (uint64_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
+         at += XS_MSR_ENTRY_SIZE)
+        xs_field_textf(fn, ctx, NULL, "0x%x", xs_le32(r->body + at));
+    xs_field_end(fn, ctx);
+}
+
+/* The erratum's zero-content forms (the restore skips them). */
+static bool empty_hvm_params(const struct xs_record *r)
+{
+    return r->length == 8 && r->held >= 8 && xs_le32(r->body) == 0;
+}
+
+static bool empty_vcpu(const struct xs_record *r)
+{
+    return r->length == 8;
+}
+
+/* ------------------------------------------------------------------ */
+/* the record type table: the one place a libxc record type is listed  */
+
+#define PV (1u << XS_GUEST_X86_PV)
+#define HVM (1u << XS_GUEST_X86_HVM)
+
+struct libxc_row {
+    const char *name;
+    unsigned guests; /* guest types whose restore handles it */
+    void (*check)(struct body_ctx *c); /* stateless body rule */
+    /* reserved fields: set?  (cleared when fix); NULL: none */
+    bool (*reserved)(uint8_t *body, uint32_t held, bool fix);
+    /* bytes of the body to hold; NULL: all of it */
+    uint32_t (*hold)(uint32_t length, const uint8_t *head);
+    /* its fields for dump; NULL: none */
+    void (*describe)(const struct xs_record *r, xs_field_fn fn, void *ctx);
+    /* erratum 1's zero-content form (tolerated, dropped); NULL: none */
+    bool (*erratum_empty)(const struct xs_record *r);
+};
+
+static const struct libxc_row rec_table[] = {
+    [XS_REC_END] = {.name = "END", .guests = PV | HVM, .check = check_empty},
+    [XS_REC_PAGE_DATA] = {.name = "PAGE_DATA", .guests = PV | HVM,
+        .check = check_page_data, .reserved = res_page_data,
+        .hold = hold_page_data, .describe = desc_page_data},
+    [XS_REC_X86_PV_INFO] = {.name = "X86_PV_INFO", .guests = PV,
+        .check = check_pv_info, .reserved = res_pv_info,
+        .describe = desc_pv_info},
+    [XS_REC_X86_PV_P2M_FRAMES] = {.name = "X86_PV_P2M_FRAMES", .guests = PV,
+        .check = check_p2m_frames, .describe = desc_p2m_frames},
+    [XS_REC_X86_PV_VCPU_BASIC] = {.name = "X86_PV_VCPU_BASIC", .guests = PV,
+        .check = check_vcpu_basic, .reserved = res_word4,
+        .describe = desc_vcpu},
+    [XS_REC_X86_PV_VCPU_EXTENDED] = {.name = "X86_PV_VCPU_EXTENDED",
+        .guests = PV, .check = check_vcpu_extended, .reserved = res_word4,
+        .describe = desc_vcpu, .erratum_empty = empty_vcpu},
+    [XS_REC_X86_PV_VCPU_XSAVE] = {.name = "X86_PV_VCPU_XSAVE", .guests = PV,
+        .check = check_vcpu_xsave, .reserved = res_word4,
+        .describe = desc_vcpu, .erratum_empty = empty_vcpu},
+    [XS_REC_SHARED_INFO] = {.name = "SHARED_INFO", .guests = PV,
+        .check = check_shared_info},
+    [XS_REC_X86_TSC_INFO] = {.name = "X86_TSC_INFO", .guests = PV | HVM,
+        .check = check_tsc_info, .reserved = res_tsc_info,
+        .describe = desc_tsc_info},
+    [XS_REC_HVM_CONTEXT] = {.name = "HVM_CONTEXT", .guests = HVM,
+        .check = check_hvm_context, .describe = desc_hvm_context},
+    [XS_REC_HVM_PARAMS] = {.name = "HVM_PARAMS", .guests = HVM,
+        .check = check_hvm_params, .reserved = res_word4,
+        .describe = desc_hvm_params, .erratum_empty = empty_hvm_params},
+    /* No restore handles TOOLSTACK any more: it was only ever used while
+     * the format was being developed. */
+    [XS_REC_TOOLSTACK] = {.name = "TOOLSTACK", .guests = 0,
+        .check = check_toolstack},
+    [XS_REC_X86_PV_VCPU_MSRS] = {.name = "X86_PV_VCPU_MSRS", .guests = PV,
+        .check = check_vcpu_msrs, .reserved = res_word4, .describe = desc_vcpu,
+        .erratum_empty = empty_vcpu},
+    [XS_REC_VERIFY] = {.name = "VERIFY", .guests = PV | HVM,
+        .check = check_empty},
+    [XS_REC_CHECKPOINT] = {.name = "CHECKPOINT", .guests = PV | HVM,
+        .check = check_empty},
+    /* Only ever sent on the COLO back channel, secondary to primary. */
+    [XS_REC_CHECKPOINT_DIRTY_PFN_LIST] = {.name = "CHECKPOINT_DIRTY_PFN_LIST",
+        .guests = 0, .check = check_dirty_pfn_list},
+    [XS_REC_STATIC_DATA_END] = {.name = "STATIC_DATA_END", .guests = PV | HVM,
+        .check = check_empty},
+    [XS_REC_X86_CPUID_POLICY] = {.name = "X86_CPUID_POLICY",
+        .guests = PV | HVM, .check = check_cpuid_policy,
+        .describe = desc_cpuid_policy},
+    [XS_REC_X86_MSR_POLICY] = {.name = "X86_MSR_POLICY", .guests = PV | HVM,
+        .check = check_msr_policy, .reserved = res_msr_policy,
+        .describe = desc_msr_policy},
+};
+/* A type added to the enum needs its row; the summary counts every known
+ * type and then "other". */
+_Static_assert(sizeof(rec_table) / sizeof(rec_table[0]) == XS_REC_NR_KNOWN,
+               "one rec_table row per libxc record type");
+_Static_assert(XS_SUM_LIBXC_TYPES == XS_REC_NR_KNOWN + 1,
+               "XS_SUM_LIBXC_TYPES (xenstream.h) is the known libxc types "
+               "plus one");
+
+/* ------------------------------------------------------------------ */
+/* lookups in the table                                                */
+
+bool xs_libxc_rec_known(uint32_t type) { return type < XS_REC_NR_KNOWN; }
+
+const char *xs_libxc_rec_name(uint32_t type, char buf[32])
+{
+    if (xs_libxc_rec_known(type))
+        return rec_table[type].name;
+    snprintf(buf, 32, "%s_0x%08x",
+             (type & XS_REC_OPTIONAL) ? "OPTIONAL" : "UNKNOWN", type);
+    return buf;
+}
+
+bool xs_libxc_guest_handles(uint32_t guest, uint32_t type)
+{
+    if (!xs_libxc_rec_known(type) || guest > 31)
+        return false;
+    return (rec_table[type].guests & (1u << guest)) != 0;
+}
+
+bool xs_libxc_triggers_sde(uint32_t guest, uint32_t type)
+{
+    return type == XS_REC_PAGE_DATA ||
+           (guest == XS_GUEST_X86_PV && type == XS_REC_X86_PV_P2M_FRAMES);
+}
+
+bool xs_libxc_is_erratum_empty(const struct xs_record *r)
+{
+    return xs_libxc_rec_known(r->type) && rec_table[r->type].erratum_empty &&
+           rec_table[r->type].erratum_empty(r);
+}
+
+bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r)
+{
+    return r->type != XS_REC_HVM_PARAMS && xs_libxc_is_erratum_empty(r);
 }
 
 void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep)
@@ -506,125 +835,14 @@ void xs_libxc_check_body(const struct xs_record *r, struct xs_report *rep)
                    "unknown mandatory record type: Xen's restore refuses it");
         return;
     }
-
-    switch (r->type) {
-    case XS_REC_END:
-    case XS_REC_VERIFY:
-    case XS_REC_CHECKPOINT:
-    case XS_REC_STATIC_DATA_END:
-        exact_len(&c, 0, "libxc.length");
-        break;
-    case XS_REC_PAGE_DATA:
-        check_page_data(&c);
-        break;
-    case XS_REC_X86_PV_INFO:
-        check_pv_info(&c);
-        break;
-    case XS_REC_X86_PV_P2M_FRAMES:
-        check_p2m_frames(&c);
-        break;
-    case XS_REC_X86_PV_VCPU_BASIC:
-    case XS_REC_X86_PV_VCPU_EXTENDED:
-    case XS_REC_X86_PV_VCPU_XSAVE:
-    case XS_REC_X86_PV_VCPU_MSRS:
-        check_vcpu(&c);
-        break;
-    case XS_REC_SHARED_INFO:
-        exact_len(&c, XS_PAGE_SIZE, "libxc.shared_info.length");
-        break;
-    case XS_REC_X86_TSC_INFO:
-        exact_len(&c, 24, "libxc.tsc_info.length");
-        if (r->length == 24)
-            reserved32(&c, 20);
-        break;
-    case XS_REC_HVM_CONTEXT:
-        if (r->length == 0)
-            err_at(&c, "libxc.hvm_context.empty", 0, "HVM context is empty");
-        else
-            check_hvm_context(&c);
-        break;
-    case XS_REC_HVM_PARAMS:
-        check_hvm_params(&c);
-        break;
-    case XS_REC_TOOLSTACK:
-        err_at(&c, "libxc.toolstack", 0,
-               "deprecated TOOLSTACK record: no Xen restore handles it");
-        break;
-    case XS_REC_CHECKPOINT_DIRTY_PFN_LIST:
-        err_at(&c, "libxc.dirty_pfn_list", 0,
-               "CHECKPOINT_DIRTY_PFN_LIST belongs to COLO's back channel, "
-               "never to a saved stream");
-        break;
-    case XS_REC_X86_CPUID_POLICY:
-        check_policy(&c, XS_CPUID_LEAF_SIZE);
-        break;
-    case XS_REC_X86_MSR_POLICY:
-        check_policy(&c, XS_MSR_ENTRY_SIZE);
-        break;
-    default:
-        break;
-    }
+    rec_table[r->type].check(&c);
 }
 
-/* ------------------------------------------------------------------ */
-/* canonicalisation (docs/behaviour.md §2.3c)                                    */
-
-/* The 4 reserved bytes at `at`, if held: true when any is set; zeroed
- * when fix. */
-static bool reserved_word(uint8_t *body, uint32_t held, uint32_t at, bool fix)
-{
-    if (held < at + 4 || xs_le32(body + at) == 0)
-        return false;
-    if (fix)
-        memset(body + at, 0, 4);
-    return true;
-}
-
-/* Every reserved field and bit of a record body the spec says a saver
- * zeroes: true when any is set, cleared when fix.  One walk serves both
- * the writer (fix) and the copy-as-is test (look only). */
 static bool reserved_fields(uint32_t type, uint8_t *body, uint32_t held,
                             bool fix)
 {
-    bool set = false;
-    switch (type) {
-    case XS_REC_PAGE_DATA:
-        set = reserved_word(body, held, 4, fix);
-        for (uint32_t at = 8; at + 8 <= held; at += 8) {
-            uint64_t e = xs_le64(body + at);
-            if (e & XS_PFN_RESERVED_MASK) {
-                set = true;
-                if (fix)
-                    xs_put_le64(body + at, e & ~XS_PFN_RESERVED_MASK);
-            }
-        }
-        break;
-    case XS_REC_X86_PV_INFO:
-        for (uint32_t at = 2; held >= 8 && at < 8; at++)
-            if (body[at]) {
-                set = true;
-                if (fix)
-                    body[at] = 0;
-            }
-        break;
-    case XS_REC_X86_PV_VCPU_BASIC:
-    case XS_REC_X86_PV_VCPU_EXTENDED:
-    case XS_REC_X86_PV_VCPU_XSAVE:
-    case XS_REC_X86_PV_VCPU_MSRS:
-    case XS_REC_HVM_PARAMS:
-        set = reserved_word(body, held, 4, fix);
-        break;
-    case XS_REC_X86_TSC_INFO:
-        set = reserved_word(body, held, 20, fix);
-        break;
-    case XS_REC_X86_MSR_POLICY:
-        for (uint32_t at = 0; at + 16 <= held; at += 16)
-            set |= reserved_word(body, held, at + 4, fix);
-        break;
-    default:
-        break;
-    }
-    return set;
+    return xs_libxc_rec_known(type) && rec_table[type].reserved &&
+           rec_table[type].reserved(body, held, fix);
 }
 
 void xs_libxc_canonicalise(uint32_t type, uint8_t *body, uint32_t held)
@@ -638,21 +856,22 @@ bool xs_libxc_is_canonical(uint32_t type, const uint8_t *body, uint32_t held)
     return !reserved_fields(type, (uint8_t *)body, held, false);
 }
 
+void xs_libxc_describe(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (xs_libxc_rec_known(r->type) && rec_table[r->type].describe)
+        rec_table[r->type].describe(r, fn, ctx);
+}
+
 /* ------------------------------------------------------------------ */
 /* the reader: the shared record framing (records.c) with libxc's       */
 /* record names, the 128 MiB limit, and what to hold                    */
 
 static uint32_t libxc_hold(uint32_t type, uint32_t length, const uint8_t *head)
 {
-    /* All of a known record, the header and pfn array of PAGE_DATA, none of
-     * an unknown one. */
+    /* none of an unknown record */
     if (!xs_libxc_rec_known(type))
         return 0;
-    if (type == XS_REC_PAGE_DATA && length >= 8) {
-        uint64_t pfns = 8 + (uint64_t)xs_le32(head) * 8;
-        return pfns < length ? (uint32_t)pfns : length;
-    }
-    return length;
+    return rec_table[type].hold ? rec_table[type].hold(length, head) : length;
 }
 
 const struct xs_rec_layer xs_libxc_layer = {
@@ -757,6 +976,23 @@ const struct xs_layer xs_layer_legacy = {
     .refuse = "this looks like a legacy (pre-Xen 4.6) save image; convert "
               "it with Xen's convert-legacy-stream first",
 };
+
+/* The image and domain headers as xs_walk() passes them (40 bytes). */
+void xs_libxc_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx)
+{
+    struct xs_libxc_ihdr ih;
+    struct xs_libxc_dhdr dh;
+    if (n != XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE)
+        return;
+    xs_libxc_ihdr_decode(p, &ih);
+    xs_libxc_dhdr_decode(p + XS_LIBXC_IHDR_SIZE, &dh);
+    xs_field_int(fn, ctx, "version", ih.version);
+    xs_field_hex(fn, ctx, "options", ih.options);
+    xs_field_text(fn, ctx, "guest", xs_libxc_guest_name(dh.type));
+    xs_field_int(fn, ctx, "page_shift", dh.page_shift);
+    xs_field_textf(fn, ctx, "xen", "%u.%u", dh.xen_major, dh.xen_minor);
+}
 
 /* ---- the public walk of a PAGE_DATA record's pfn array ---- */
 

@@ -93,7 +93,7 @@ static inline uint32_t xs_libxc_padding(uint32_t length)
     return xs_rec_padding(length);
 }
 
-/* ---- the record type table ---- */
+/* ---- the record type table (rec_table in libxc.c: one row a type) ---- */
 /* "PAGE_DATA", or "OPTIONAL_0x80000001" / "UNKNOWN_0x00000013". */
 const char *xs_libxc_rec_name(uint32_t type, char buf[32]);
 bool xs_libxc_rec_known(uint32_t type);
@@ -178,5 +178,14 @@ int xs_libxc_check_ihdr(const uint8_t b[XS_LIBXC_IHDR_SIZE], uint64_t at,
                         struct xs_report *rep, struct xs_libxc_ihdr *ih);
 int xs_libxc_check_dhdr(const uint8_t b[XS_LIBXC_DHDR_SIZE], uint64_t at,
                         struct xs_report *rep, struct xs_libxc_dhdr *dh);
+
+/* ---- describing (xs_describe_record(), xs_describe_header()) ---- */
+void xs_libxc_describe(const struct xs_record *r, xs_field_fn fn, void *ctx);
+/* PAGE_DATA's held pfn array, counted. */
+void xs_libxc_page_counts(const struct xs_record *r, struct xs_page_counts *c);
+/* The image and domain headers' fields, n bytes at p as xs_walk()
+ * passes them (xs_describe_header()). */
+void xs_libxc_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx);
 
 #endif

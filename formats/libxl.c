@@ -1,4 +1,5 @@
-/* The libxl stream: header codec, record names, what to hold, body rules.
+/* The libxl stream: header codec, and the record type table (name, body
+ * rule, what to hold, field describer: one row a type).
  * Facts from docs/specs/libxl-migration-stream.pandoc, libxl_stream_read.c,
  * libxl_dom_save.c and the reference checker
  * tools/python/xen/migration/libxl.py. */
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 void xs_libxl_hdr_decode(const uint8_t b[XS_LIBXL_HDR_SIZE],
@@ -56,23 +58,6 @@ int xs_libxl_check_hdr(const struct xs_libxl_hdr *h, uint64_t at,
     return XS_OK;
 }
 
-static const char *const rec_names[XS_LREC_NR_KNOWN] = {
-    [XS_LREC_END] = "libxl END",
-    [XS_LREC_LIBXC_CONTEXT] = "LIBXC_CONTEXT",
-    [XS_LREC_EMULATOR_XENSTORE_DATA] = "EMULATOR_XENSTORE_DATA",
-    [XS_LREC_EMULATOR_CONTEXT] = "EMULATOR_CONTEXT",
-    [XS_LREC_CHECKPOINT_END] = "CHECKPOINT_END",
-    [XS_LREC_CHECKPOINT_STATE] = "CHECKPOINT_STATE",
-};
-
-const char *xs_libxl_rec_name(uint32_t type, char buf[32])
-{
-    if (type < XS_LREC_NR_KNOWN)
-        return rec_names[type];
-    snprintf(buf, 32, "libxl_0x%08x", type);
-    return buf;
-}
-
 const char *xs_libxl_emulator_name(uint32_t id)
 {
     switch (id) {
@@ -83,16 +68,9 @@ const char *xs_libxl_emulator_name(uint32_t id)
     }
 }
 
-static uint32_t libxl_hold(uint32_t type, uint32_t length, const uint8_t *head)
-{
-    (void)head;
-    /* The emulator context is an opaque blob: only its sub-header. */
-    if (type == XS_LREC_EMULATOR_CONTEXT)
-        return 8;
-    if (type >= XS_LREC_NR_KNOWN)
-        return 0;
-    return length < XS_LIBXL_HOLD_MAX ? length : XS_LIBXL_HOLD_MAX;
-}
+/* what to hold: by the record type table below */
+static uint32_t libxl_hold(uint32_t type, uint32_t length,
+                           const uint8_t *head);
 
 const struct xs_rec_layer xs_libxl_layer = {
     .rule_truncated = "libxl.truncated",
@@ -152,49 +130,186 @@ static void check_xenstore(const struct xs_record *r, struct xs_report *rep,
             "xenstore data ends with a key and no value: libxl refuses it");
 }
 
+/* The records that have no body (the reference checker). */
+static void check_empty(const struct xs_record *r, struct xs_report *rep,
+                        const char *name)
+{
+    if (r->length != 0)
+        ERR("libxl.length", 0, "length %u, expected 0", r->length);
+}
+
+/* libxl_stream_read.c process_record(), write_emulator_blob(): false when
+ * the emulator header is wrong (reported). */
+static bool emulator_hdr(const struct xs_record *r, struct xs_report *rep,
+                         const char *name)
+{
+    if (r->length < 8) {
+        ERR("libxl.emulator.short", 0,
+            "length %u is too short for the 8-byte emulator header",
+            r->length);
+        return false;
+    }
+    if (!xs_libxl_emulator_name(xs_le32(r->body))) {
+        ERR("libxl.emulator.id", 8, "unknown emulator id 0x%x",
+            xs_le32(r->body));
+        return false;
+    }
+    return true;
+}
+
+static void check_emulator_xenstore(const struct xs_record *r,
+                                    struct xs_report *rep, const char *name)
+{
+    if (emulator_hdr(r, rep, name))
+        check_xenstore(r, rep, name);
+}
+
+static void check_emulator_context(const struct xs_record *r,
+                                   struct xs_report *rep, const char *name)
+{
+    emulator_hdr(r, rep, name);
+}
+
+static void check_checkpoint_state(const struct xs_record *r,
+                                   struct xs_report *rep, const char *name)
+{
+    /* only ever on COLO's back channel (the checker wants a body) */
+    if (r->length == 0)
+        ERR("libxl.length", 0, "CHECKPOINT_STATE with no body");
+}
+
+/* The emulator context is an opaque blob: only its sub-header. */
+static uint32_t hold_emulator_context(uint32_t length)
+{
+    (void)length;
+    return 8;
+}
+
+static void desc_emulator_hdr(const struct xs_record *r, xs_field_fn fn,
+                              void *ctx)
+{
+    if (r->held < 8)
+        return;
+    const char *e = xs_libxl_emulator_name(xs_le32(r->body));
+    if (e)
+        xs_field_text(fn, ctx, "emulator", e);
+    else
+        xs_field_textf(fn, ctx, "emulator", "0x%x", xs_le32(r->body));
+    xs_field_int(fn, ctx, "index", xs_le32(r->body + 4));
+}
+
+/* The emulator header, then the keys (not the values) as they are. */
+static void desc_emulator_xenstore(const struct xs_record *r, xs_field_fn fn,
+                                   void *ctx)
+{
+    desc_emulator_hdr(r, fn, ctx);
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "keys");
+    const uint8_t *p = r->body + 8, *end = r->body + r->held;
+    for (bool key = true; r->held > 8 && p < end; key = !key) {
+        const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
+        if (!nul)
+            break;
+        if (key)
+            xs_field_bytes(fn, ctx, NULL, p, (size_t)(nul - p));
+        p = nul + 1;
+    }
+    xs_field_end(fn, ctx);
+}
+
+static void desc_checkpoint_state(const struct xs_record *r, xs_field_fn fn,
+                                  void *ctx)
+{
+    if (r->held >= 4)
+        xs_field_int(fn, ctx, "control_id", xs_le32(r->body));
+}
+
+/* ------------------------------------------------------------------ */
+/* the record type table: the one place a libxl record type is listed  */
+
+struct libxl_row {
+    const char *name;
+    /* stateless body rule */
+    void (*check)(const struct xs_record *r, struct xs_report *rep,
+                  const char *name);
+    /* bytes of the body to hold; NULL: all of it up to XS_LIBXL_HOLD_MAX */
+    uint32_t (*hold)(uint32_t length);
+    /* its fields for dump; NULL: none */
+    void (*describe)(const struct xs_record *r, xs_field_fn fn, void *ctx);
+};
+
+static const struct libxl_row rec_table[] = {
+    [XS_LREC_END] = {.name = "libxl END", .check = check_empty},
+    [XS_LREC_LIBXC_CONTEXT] = {.name = "LIBXC_CONTEXT", .check = check_empty},
+    [XS_LREC_EMULATOR_XENSTORE_DATA] = {.name = "EMULATOR_XENSTORE_DATA",
+        .check = check_emulator_xenstore,
+        .describe = desc_emulator_xenstore},
+    [XS_LREC_EMULATOR_CONTEXT] = {.name = "EMULATOR_CONTEXT",
+        .check = check_emulator_context, .hold = hold_emulator_context,
+        .describe = desc_emulator_hdr},
+    [XS_LREC_CHECKPOINT_END] = {.name = "CHECKPOINT_END",
+        .check = check_empty},
+    [XS_LREC_CHECKPOINT_STATE] = {.name = "CHECKPOINT_STATE",
+        .check = check_checkpoint_state, .describe = desc_checkpoint_state},
+};
+_Static_assert(sizeof(rec_table) / sizeof(rec_table[0]) == XS_LREC_NR_KNOWN,
+               "one rec_table row per libxl record type");
+_Static_assert(XS_SUM_LIBXL_TYPES == XS_LREC_NR_KNOWN + 1,
+               "XS_SUM_LIBXL_TYPES (xenstream.h) is the known libxl types "
+               "plus one");
+
+/* ------------------------------------------------------------------ */
+/* lookups in the table                                                */
+
+const char *xs_libxl_rec_name(uint32_t type, char buf[32])
+{
+    if (type < XS_LREC_NR_KNOWN)
+        return rec_table[type].name;
+    snprintf(buf, 32, "libxl_0x%08x", type);
+    return buf;
+}
+
 void xs_libxl_check_body(const struct xs_record *r, struct xs_report *rep)
 {
     char nb[32];
     const char *name = xs_libxl_rec_name(r->type, nb);
-
-    switch (r->type) {
-    case XS_LREC_END:
-    case XS_LREC_LIBXC_CONTEXT:
-    case XS_LREC_CHECKPOINT_END:
-        /* the reference checker: these records have no body */
-        if (r->length != 0)
-            ERR("libxl.length", 0, "length %u, expected 0", r->length);
-        break;
-    case XS_LREC_EMULATOR_XENSTORE_DATA:
-    case XS_LREC_EMULATOR_CONTEXT:
-        /* libxl_stream_read.c process_record(), write_emulator_blob() */
-        if (r->length < 8) {
-            ERR("libxl.emulator.short", 0,
-                "length %u is too short for the 8-byte emulator header",
-                r->length);
-            break;
-        }
-        if (!xs_libxl_emulator_name(xs_le32(r->body))) {
-            ERR("libxl.emulator.id", 8, "unknown emulator id 0x%x",
-                xs_le32(r->body));
-            break;
-        }
-        if (r->type == XS_LREC_EMULATOR_XENSTORE_DATA)
-            check_xenstore(r, rep, name);
-        break;
-    case XS_LREC_CHECKPOINT_STATE:
-        /* only ever on COLO's back channel (the checker wants a body) */
-        if (r->length == 0)
-            ERR("libxl.length", 0, "CHECKPOINT_STATE with no body");
-        break;
-    default:
+    if (r->type < XS_LREC_NR_KNOWN)
+        rec_table[r->type].check(r, rep, name);
+    else
         /* libxl_stream_read.c process_record(): "Unrecognised record",
          * whatever bit 31 says */
         ERR("libxl.unknown", 0,
             "unknown libxl record type: libxl refuses it (even optional "
             "ones)");
-        break;
-    }
+}
+
+void xs_libxl_describe(const struct xs_record *r, xs_field_fn fn, void *ctx)
+{
+    if (r->type < XS_LREC_NR_KNOWN && rec_table[r->type].describe)
+        rec_table[r->type].describe(r, fn, ctx);
+}
+
+static uint32_t libxl_hold(uint32_t type, uint32_t length, const uint8_t *head)
+{
+    (void)head;
+    if (type >= XS_LREC_NR_KNOWN)
+        return 0;
+    if (rec_table[type].hold)
+        return rec_table[type].hold(length);
+    return length < XS_LIBXL_HOLD_MAX ? length : XS_LIBXL_HOLD_MAX;
+}
+
+/* The 16 header bytes xs_walk() passes. */
+void xs_libxl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx)
+{
+    struct xs_libxl_hdr h;
+    if (n != XS_LIBXL_HDR_SIZE)
+        return;
+    xs_libxl_hdr_decode(p, &h);
+    xs_field_int(fn, ctx, "version", h.version);
+    xs_field_hex(fn, ctx, "options", h.options);
+    if (h.options & XS_LIBXL_OPT_LEGACY)
+        xs_field_true(fn, ctx, "legacy");
 }
 
 /* ---- the layer: its records are read by core/containers.c ---- */

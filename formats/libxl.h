@@ -54,5 +54,10 @@ extern const struct xs_rec_layer xs_libxl_layer;
 /* Stateless body rules (the reference checker, libxl_stream_read.c and
  * libxl_dom_save.c libxl__restore_emulator_xenstore_data()). */
 void xs_libxl_check_body(const struct xs_record *r, struct xs_report *rep);
+/* A record's fields (xs_describe_record()); the header's, n bytes at p
+ * as xs_walk() passes them (xs_describe_header()). */
+void xs_libxl_describe(const struct xs_record *r, xs_field_fn fn, void *ctx);
+void xs_libxl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                           void *ctx);
 
 #endif

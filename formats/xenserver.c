@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 void xs_xenserver_hdr_decode(const uint8_t b[XS_XENSERVER_HDR_SIZE],
@@ -107,3 +108,15 @@ const struct xs_layer xs_layer_xenserver = {
     .restore_why = "a XenServer suspend image: XenServer's toolstack resumes "
                    "it (xe vm-resume); it has no libxl stream",
 };
+
+/* A record's 16-byte header: its type's name ("?" for one xenopsd
+ * refuses), and *length its own; NULL for another size. */
+const char *xs_xenserver_describe_rec(const uint8_t *p, uint64_t n,
+                                      uint64_t *length)
+{
+    uint64_t t;
+    if (n != XS_XENSERVER_HDR_SIZE)
+        return NULL;
+    xs_xenserver_hdr_decode(p, &t, length);
+    return xs_xenserver_rec_name(t) ? xs_xenserver_rec_name(t) : "?";
+}

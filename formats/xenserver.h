@@ -33,5 +33,10 @@ void xs_xenserver_hdr_encode(uint64_t type, uint64_t length,
                              uint8_t b[XS_XENSERVER_HDR_SIZE]);
 /* "Libxc", "Qemu_xen", ... or NULL for a type xenopsd refuses. */
 const char *xs_xenserver_rec_name(uint64_t type);
+/* A record header as xs_walk() passes it (xs_describe_header()): its
+ * type's name ("?" for one xenopsd refuses) and *length its own; NULL
+ * for another size. */
+const char *xs_xenserver_describe_rec(const uint8_t *p, uint64_t n,
+                                      uint64_t *length);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "field.h"
 #include "layer.h"
 
 const char xs_xl_magic[XS_XL_MAGIC_SIZE] = "Xen saved domain, xl format\n \0 \r";
@@ -269,3 +270,24 @@ const struct xs_layer xs_layer_xl = {
     .magic_len = XS_XL_MAGIC_SIZE, .walk = xl_walk,
     .digest = 1, .restore = XS_LR_XL,
 };
+
+/* The 48 header bytes xs_walk() passes. */
+void xs_xl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                        void *ctx)
+{
+    struct xs_xl_hdr h;
+    if (n != XS_XL_HDR_SIZE)
+        return;
+    xs_xl_hdr_decode(p, &h);
+    xs_field_hex(fn, ctx, "mandatory_flags", h.mandatory_flags);
+    xs_field_hex(fn, ctx, "optional_flags", h.optional_flags);
+    xs_field_int(fn, ctx, "optional_data", h.optional_data_len);
+}
+
+/* The optional data as held: its config length. */
+void xs_xl_describe_optdata(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                            void *ctx)
+{
+    if (n >= 4)
+        xs_field_int(fn, ctx, "config_bytes", xs_le32(p));
+}

@@ -54,5 +54,11 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
  * config text). */
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,
                         struct xs_xl_config *out);
+/* The fields of the header and of the optional data, n bytes at p as
+ * xs_walk() passes them (xs_describe_header()). */
+void xs_xl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                        void *ctx);
+void xs_xl_describe_optdata(const uint8_t *p, uint64_t n, xs_field_fn fn,
+                            void *ctx);
 
 #endif

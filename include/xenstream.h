@@ -465,4 +465,66 @@ int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
 int xs_convert(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
                struct xs_summary *sum, const struct xs_convert_opts *o);
 
+/* ---- describing headers and records ----
+ * The decoded fields of every header and record xs_walk()'s visitor sees
+ * (dump prints them; diff and JSON can use them), by the layer names the
+ * visitor passes.  Each layer's file in formats/ describes its own; a new
+ * record type adds its row there and nothing here.
+ *
+ * The fields come to fn one at a time, in order.  XS_FIELD_LIST and
+ * XS_FIELD_MAP open a container that holds the fields up to the matching
+ * XS_FIELD_END; fields inside a list have no name.  Strings (and a
+ * name inside a map) live only during the call. */
+enum xs_field_kind {
+    XS_FIELD_INT,   /* u */
+    XS_FIELD_HEX,   /* u, shown as 0x... */
+    XS_FIELD_TEXT,  /* s, n: printable ASCII made by xenstream */
+    XS_FIELD_BYTES, /* s, n: bytes from the image, any bytes */
+    XS_FIELD_TRUE,  /* a flag that is set */
+    XS_FIELD_LIST,
+    XS_FIELD_MAP,
+    XS_FIELD_END,   /* closes the innermost LIST or MAP */
+};
+struct xs_field {
+    enum xs_field_kind kind;
+    const char *name; /* NULL inside a list and for END */
+    uint64_t u;
+    const char *s;
+    size_t n;
+};
+typedef void (*xs_field_fn)(void *ctx, const struct xs_field *f);
+
+/* The fields of a record of layer "libxc" or "libxl" (none for a type
+ * the layer does not know), read from its held body only. */
+void xs_describe_record(const char *layer, const struct xs_record *r,
+                        xs_field_fn fn, void *ctx);
+/* The fields of a header as the visitor passes it (layer, p, n); the
+ * type to show ("header", "optional data", "signature", a XenServer
+ * record's type, "bytes after END") is returned, and *shown gets the
+ * layer to show ("xl" for "xl optional data", "trailer" for "after END")
+ * and *length the length to show (a XenServer record's own length). */
+const char *xs_describe_header(const char *layer, const uint8_t *p,
+                               uint64_t n, xs_field_fn fn, void *ctx,
+                               const char **shown, uint64_t *length);
+/* "PAGE_DATA", "EMULATOR_CONTEXT", or for a type the layer does not know
+ * "OPTIONAL_0x80000001", "UNKNOWN_0x00000013", "libxl_0x00000009" in buf. */
+const char *xs_record_type_name(const char *layer, uint32_t type,
+                                char buf[32]);
+/* A PAGE_DATA pfn entry's type (0-15): "NOTAB", "L1TAB_PIN", ... or NULL
+ * for a type Xen does not define. */
+const char *xs_page_type_name(unsigned type);
+/* A libxc domain header's guest type: "x86 PV", "x86 HVM", "unknown". */
+const char *xs_guest_name(uint32_t guest);
+/* What the held pfn array of a PAGE_DATA record says, for a listing
+ * that folds runs of them. */
+struct xs_page_counts {
+    uint64_t pfns;      /* pfn entries held */
+    uint64_t pages;     /* of them, entries with a page of data */
+    uint64_t lo, hi;    /* lowest and highest pfn; lo UINT64_MAX: none */
+    uint64_t types[16]; /* entries by type */
+};
+/* False (and c untouched) unless r is a libxc PAGE_DATA record. */
+bool xs_page_data_counts(const char *layer, const struct xs_record *r,
+                         struct xs_page_counts *c);
+
 #endif

@@ -120,6 +120,13 @@ START_TEST(type_table)
                                      XS_REC_X86_PV_P2M_FRAMES));
     for (unsigned t = 0; t < 16; t++)
         ck_assert_int_eq(xs_pfinfo_has_data(t), t <= 4 || (t >= 9 && t <= 12));
+    /* every type of the enum has its row (a hole would be a NULL name
+     * and body rule): its name, and its rule runs */
+    for (uint32_t t = 0; t < XS_REC_NR_KNOWN; t++) {
+        struct xs_record r = mk(t, 0);
+        ck_assert_ptr_nonnull(xs_libxc_rec_name(t, nb));
+        xs_libxc_check_body(&r, &rep);
+    }
 }
 END_TEST
 
