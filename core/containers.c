@@ -61,7 +61,7 @@ static int libxl_records(struct job *j, uint32_t until)
 int job_libxl_checkpoint(struct job *j)
 {
     j->vl.in_checkpoint = true;
-    job_sink(j, xs_layer_libxl.digest);
+    job_sink(j, xs_layer_digest_slot(&xs_layer_libxl));
     return libxl_records(j, XS_LREC_CHECKPOINT_END);
 }
 

@@ -9,8 +9,9 @@
 
 void job_layer(struct job *j, const struct xs_layer *l)
 {
-    if (l->digest)
-        job_sink(j, l->digest);
+    unsigned slot = xs_layer_digest_slot(l);
+    if (slot)
+        job_sink(j, slot);
     size_t n = strlen(j->sum->layers);
     snprintf(j->sum->layers + n, sizeof(j->sum->layers) - n, "%s%s",
              n ? "+" : "", l->name);
@@ -65,7 +66,7 @@ int job_trailing(struct job *j)
         return XS_IO;
     if (have == 0)
         return XS_OK;
-    job_sink(j, XS_DIGEST_SLOT_AFTER_END);
+    job_sink(j, xs_digest_slots());
     bool handshake = (size_t)have == XS_XL_MIGRATE_GO_SIZE &&
                      memcmp(xs_in_peek(j->in), XS_XL_MIGRATE_GO,
                             XS_XL_MIGRATE_GO_SIZE) == 0;

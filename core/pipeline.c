@@ -184,19 +184,6 @@ int xs_upgrade(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
     return xs_convert(in, out, rep, sum, &to_v3);
 }
 
-_Static_assert(XS_DIGEST_SLOT_AFTER_END == XS_DIGEST_LAYERS,
-               "a digest slot for each layer with bytes of its own, and one "
-               "for the bytes after END");
-
-/* The name a digest slot's bytes go by: its layer's, or "after END". */
-static const char *digest_slot_name(unsigned slot)
-{
-    for (const struct xs_layer *const *l = xs_layers; *l; l++)
-        if ((*l)->digest == slot)
-            return (*l)->name;
-    return "after END";
-}
-
 int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
               struct xs_digest *d)
 {
@@ -208,7 +195,7 @@ int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
     memset(d, 0, sizeof(*d));
     content = xs_out_digest("content digest", rep);
     for (unsigned s = 0; s < XS_DIGEST_LAYERS && content; s++)
-        if (!(sinks[s] = xs_out_digest(digest_slot_name(s + 1), rep)))
+        if (!(sinks[s] = xs_out_digest(xs_digest_slot_name(s + 1), rep)))
             rc = XS_IO;
     if (!content)
         rc = XS_IO;
@@ -217,7 +204,7 @@ int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
          * each container's bytes apart */
         j.xc_out = content;
         /* until a layer is entered */
-        j.out = sinks[XS_DIGEST_SLOT_AFTER_END - 1];
+        j.out = sinks[xs_digest_slots() - 1];
         rc = run_job(&j);
     }
     if (rc == XS_OK) {
@@ -228,7 +215,7 @@ int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
         uint64_t n = xs_out_written(sinks[s]);
         if (!(j.sinks_used & (1u << s)))
             continue;
-        d->layer[d->n].layer = digest_slot_name(s + 1);
+        d->layer[d->n].layer = xs_digest_slot_name(s + 1);
         d->layer[d->n].bytes = n;
         rc = xs_out_digest_take(sinks[s], d->layer[d->n].hash);
         d->n++;

@@ -7,11 +7,22 @@
 
 #include "xenserver.h"
 
-/* detection order: a transport first, then the containers, then the
- * streams they wrap, then what is recognised only to be refused */
+/* Each defined in its own file. */
+extern const struct xs_layer xs_layer_xl, xs_layer_libvirt,
+    xs_layer_xenserver, xs_layer_legacy;
+
+/* Detection order (the magics do not overlap, but legacy's bid is a
+ * guess that an all-ones libxc marker would also pass: it goes last);
+ * the order is also digest's slots'. */
 const struct xs_layer *const xs_layers[] = {
-    &xs_layer_gzip, &xs_layer_xl, &xs_layer_libvirt, &xs_layer_xenserver,
-    &xs_layer_libxl, &xs_layer_libxc, &xs_layer_legacy, NULL,
+    &xs_layer_gzip,
+    &xs_layer_xl,
+    &xs_layer_libxl,
+    &xs_layer_libvirt,
+    &xs_layer_xenserver,
+    &xs_layer_libxc,
+    &xs_layer_legacy,
+    NULL,
 };
 
 static bool has(const uint8_t *p, size_t n, const void *magic, size_t m)
@@ -34,6 +45,33 @@ const struct xs_layer *xs_layer_named(const char *name)
         if (strcmp((*l)->name, name) == 0)
             return *l;
     return NULL;
+}
+
+unsigned xs_layer_digest_slot(const struct xs_layer *l)
+{
+    unsigned slot = 0;
+    for (const struct xs_layer *const *t = xs_layers; *t; t++) {
+        slot += (*t)->own_digest;
+        if (*t == l)
+            return l->own_digest ? slot : 0;
+    }
+    return 0;
+}
+
+unsigned xs_digest_slots(void)
+{
+    unsigned n = 1; /* after END */
+    for (const struct xs_layer *const *t = xs_layers; *t; t++)
+        n += (*t)->own_digest;
+    return n;
+}
+
+const char *xs_digest_slot_name(unsigned slot)
+{
+    for (const struct xs_layer *const *t = xs_layers; *t; t++)
+        if (xs_layer_digest_slot(*t) == slot)
+            return (*t)->name;
+    return "after END";
 }
 
 /* gzip is a transport: core/fileio.c decodes it (RFC 1952's ID1 ID2) */

@@ -84,8 +84,9 @@ struct xs_layer {
     bool (*bid)(const uint8_t *p, size_t n);
     /* XS_LK_CONTAINER: the header, its checks, the hand-over. */
     int (*walk)(const struct xs_layer_io *io);
-    /* digest: the slot (1..) of the layer's own bytes, 0: none */
-    unsigned digest;
+    /* digest hashes the layer's own bytes apart (a slot each, in table
+     * order: xs_layer_digest_slot()) */
+    bool own_digest;
     enum xs_layer_restore restore;
     const char *restore_why;
     const char *refuse; /* XS_LK_REFUSED: the one-line error */
@@ -93,9 +94,14 @@ struct xs_layer {
 
 /* The table, in detection order, NULL-terminated. */
 extern const struct xs_layer *const xs_layers[];
-/* "after END": the bytes after the outermost END have a digest of their
- * own, in the slot after every layer's. */
-#define XS_DIGEST_SLOT_AFTER_END 5
+/* digest's slots: 1.. for the layers with bytes of their own, in table
+ * order, then one for the bytes after the outermost END (the last,
+ * xs_digest_slots()); 0 for a layer without.  The public XS_DIGEST_LAYERS
+ * must count them all (check_containers asserts it). */
+unsigned xs_layer_digest_slot(const struct xs_layer *l);
+unsigned xs_digest_slots(void);
+/* The name a slot's bytes go by: its layer's, or "after END". */
+const char *xs_digest_slot_name(unsigned slot);
 
 /* The layer p starts with, or NULL. */
 const struct xs_layer *xs_detect(const uint8_t *p, size_t n);
@@ -103,8 +109,8 @@ const struct xs_layer *xs_layer_named(const char *name);
 /* What a rejected input looks like, for the one-line error. */
 const char *xs_detect_describe(const uint8_t *p, size_t n);
 
-/* Each layer's descriptor, in its own file. */
-extern const struct xs_layer xs_layer_gzip, xs_layer_xl, xs_layer_libvirt,
-    xs_layer_xenserver, xs_layer_libxl, xs_layer_libxc, xs_layer_legacy;
+/* The descriptors core reads by name (the others are known only to the
+ * table). */
+extern const struct xs_layer xs_layer_gzip, xs_layer_libxl, xs_layer_libxc;
 
 #endif

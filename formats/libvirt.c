@@ -90,7 +90,7 @@ static int libvirt_walk(const struct xs_layer_io *io)
 const struct xs_layer xs_layer_libvirt = {
     .name = "libvirt", .kind = XS_LK_CONTAINER, .magic = xs_libvirt_magic,
     .magic_len = XS_LIBVIRT_MAGIC_SIZE,
-    .walk = libvirt_walk, .digest = 3, .restore = XS_LR_REFUSED,
+    .walk = libvirt_walk, .own_digest = true, .restore = XS_LR_REFUSED,
     .restore_why = "a libvirt save image: its domain configuration is "
                    "libvirt's XML; restore it with virsh restore",
 };

@@ -316,6 +316,6 @@ void xs_libxl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,
 
 const struct xs_layer xs_layer_libxl = {
     .name = "libxl", .kind = XS_LK_LIBXL, .magic = "LibxlFmt",
-    .magic_len = 8, .digest = 2,
+    .magic_len = 8, .own_digest = true,
     .restore = XS_LR_LIBXL,
 };

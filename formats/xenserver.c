@@ -104,7 +104,7 @@ static int xenserver_walk(const struct xs_layer_io *io)
 const struct xs_layer xs_layer_xenserver = {
     .name = "xenserver", .kind = XS_LK_CONTAINER, .magic = XS_XENSERVER_SIG,
     .magic_len = XS_XENSERVER_SIG_SIZE,
-    .walk = xenserver_walk, .digest = 4, .restore = XS_LR_REFUSED,
+    .walk = xenserver_walk, .own_digest = true, .restore = XS_LR_REFUSED,
     .restore_why = "a XenServer suspend image: XenServer's toolstack resumes "
                    "it (xe vm-resume); it has no libxl stream",
 };

@@ -268,7 +268,7 @@ static int xl_walk(const struct xs_layer_io *io)
 const struct xs_layer xs_layer_xl = {
     .name = "xl", .kind = XS_LK_CONTAINER, .magic = xs_xl_magic,
     .magic_len = XS_XL_MAGIC_SIZE, .walk = xl_walk,
-    .digest = 1, .restore = XS_LR_XL,
+    .own_digest = true, .restore = XS_LR_XL,
 };
 
 /* The 48 header bytes xs_walk() passes. */

@@ -545,15 +545,15 @@ START_TEST(detect_describe)
     static const struct {
         const char *bytes;
         size_t n;
-        const struct xs_layer *layer; /* NULL: none */
+        const char *layer; /* its name; NULL: none */
         const char *says; /* in the description, or NULL */
     } cases[] = {
-        {"\x1f\x8b\x08", 3, &xs_layer_gzip, NULL},
-        {"LibxlFmt\0\0\0\2", 12, &xs_layer_libxl, NULL},
-        {"\xff\xff\xff\xff\xff\xff\xff\xffXENF", 12, &xs_layer_libxc, NULL},
-        {XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE, &xs_layer_xenserver, NULL},
-        {"\x00\x10\x00\x00\x00\x00\x00\x00", 8, &xs_layer_legacy, "legacy"},
-        {"\x00\x10\x00\x00\xff\xff\xff\xff", 8, &xs_layer_legacy, "legacy"},
+        {"\x1f\x8b\x08", 3, "gzip", NULL},
+        {"LibxlFmt\0\0\0\2", 12, "libxl", NULL},
+        {"\xff\xff\xff\xff\xff\xff\xff\xffXENF", 12, "libxc", NULL},
+        {XS_XENSERVER_SIG, XS_XENSERVER_SIG_SIZE, "xenserver", NULL},
+        {"\x00\x10\x00\x00\x00\x00\x00\x00", 8, "legacy", "legacy"},
+        {"\x00\x10\x00\x00\xff\xff\xff\xff", 8, "legacy", "legacy"},
         {XS_XENSERVER_LEGACY_SIG, XS_XENSERVER_SIG_SIZE, NULL,
          "legacy XenServer"},
         {"", 0, NULL, "empty"},
@@ -569,21 +569,34 @@ START_TEST(detect_describe)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const uint8_t *p = (const uint8_t *)cases[i].bytes;
-        ck_assert_ptr_eq(xs_detect(p, cases[i].n), cases[i].layer);
+        const struct xs_layer *l = xs_detect(p, cases[i].n);
         if (cases[i].layer)
-            ck_assert_ptr_eq(xs_layer_named(cases[i].layer->name),
-                             cases[i].layer);
+            ck_assert_ptr_eq(l, xs_layer_named(cases[i].layer));
+        else
+            ck_assert_ptr_null(l);
         if (cases[i].says)
             ck_assert_ptr_nonnull(
                 strstr(xs_detect_describe(p, cases[i].n), cases[i].says));
     }
-    ck_assert_str_eq(xs_layer_xl.name, "xl");
-    ck_assert_str_eq(xs_layer_libvirt.name, "libvirt");
+    ck_assert_str_eq(xs_layer_named("xl")->name, "xl");
+    ck_assert_str_eq(xs_layer_named("libvirt")->name, "libvirt");
     ck_assert_ptr_null(xs_layer_named("unknown"));
     /* every layer in the table is found by its name, and detected from
      * its own magic as itself */
-    for (const struct xs_layer *const *l = xs_layers; *l; l++)
+    for (const struct xs_layer *const *l = xs_layers; *l; l++) {
         ck_assert_ptr_eq(xs_layer_named((*l)->name), *l);
+        if ((*l)->magic)
+            ck_assert_ptr_eq(xs_detect((const uint8_t *)(*l)->magic,
+                                       (*l)->magic_len),
+                             *l);
+    }
+    /* the public digest has room for every slot, named as before */
+    ck_assert_uint_eq(xs_digest_slots(), XS_DIGEST_LAYERS);
+    ck_assert_str_eq(xs_digest_slot_name(1), "xl");
+    ck_assert_str_eq(xs_digest_slot_name(2), "libxl");
+    ck_assert_str_eq(xs_digest_slot_name(3), "libvirt");
+    ck_assert_str_eq(xs_digest_slot_name(4), "xenserver");
+    ck_assert_str_eq(xs_digest_slot_name(5), "after END");
 }
 END_TEST
 
