@@ -74,6 +74,17 @@ enum xs_layer_restore {
     XS_LR_REFUSED,  /* another toolstack's: restore_why says whose */
 };
 
+/* A header (or a part of one, or a record of the container's own) as the
+ * walk shows it to xs_walk()'s visitor, and as a listing shows it. */
+struct xs_layer_header {
+    const char *what;   /* the name the visitor gets it by */
+    const char *type;   /* the type a listing shows */
+    void (*fields)(const uint8_t *p, uint64_t n, xs_field_fn fn, void *ctx);
+    /* A record of the container (XenServer's): its type and the length to
+     * show (NULL: not one; shown under `what` as a "header"). */
+    const char *(*record)(const uint8_t *p, uint64_t n, uint64_t *length);
+};
+
 struct xs_layer {
     const char *name;   /* "xl": the summary's layers, digest, dump */
     enum xs_layer_kind kind;
@@ -90,6 +101,12 @@ struct xs_layer {
     enum xs_layer_restore restore;
     const char *restore_why;
     const char *refuse; /* XS_LK_REFUSED: the one-line error */
+    /* What dump shows of it: its headers (ended by one without `what`);
+     * a record stream's record names and fields. */
+    const struct xs_layer_header *headers;
+    const char *(*record_name)(uint32_t type, char buf[32]);
+    void (*record_fields)(const struct xs_record *r, xs_field_fn fn,
+                          void *ctx);
 };
 
 /* The table, in detection order, NULL-terminated. */

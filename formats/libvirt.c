@@ -93,6 +93,9 @@ const struct xs_layer xs_layer_libvirt = {
     .walk = libvirt_walk, .own_digest = true, .restore = XS_LR_REFUSED,
     .restore_why = "a libvirt save image: its domain configuration is "
                    "libvirt's XML; restore it with virsh restore",
+    .headers = (const struct xs_layer_header[]){
+        {"libvirt", "header", xs_libvirt_describe_hdr, NULL},
+        {NULL, NULL, NULL, NULL}},
 };
 
 /* The 64 header bytes xs_walk() passes. */

@@ -961,6 +961,10 @@ const struct xs_layer xs_layer_libxc = {
     .restore = XS_LR_REFUSED,
     .restore_why = "a bare libxc stream has no libxl stream around it for "
                    "libxenlight to restore",
+    .headers = (const struct xs_layer_header[]){
+        {"libxc", "header", xs_libxc_describe_hdr, NULL},
+        {NULL, NULL, NULL, NULL}},
+    .record_name = xs_libxc_rec_name, .record_fields = xs_libxc_describe,
 };
 
 /* spec "Legacy Images": octets 4-7 are 0 for a 64-bit toolstack's image

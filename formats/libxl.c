@@ -318,4 +318,8 @@ const struct xs_layer xs_layer_libxl = {
     .name = "libxl", .kind = XS_LK_LIBXL, .magic = "LibxlFmt",
     .magic_len = 8, .own_digest = true,
     .restore = XS_LR_LIBXL,
+    .headers = (const struct xs_layer_header[]){
+        {"libxl", "header", xs_libxl_describe_hdr, NULL},
+        {NULL, NULL, NULL, NULL}},
+    .record_name = xs_libxl_rec_name, .record_fields = xs_libxl_describe,
 };

@@ -107,6 +107,10 @@ const struct xs_layer xs_layer_xenserver = {
     .walk = xenserver_walk, .own_digest = true, .restore = XS_LR_REFUSED,
     .restore_why = "a XenServer suspend image: XenServer's toolstack resumes "
                    "it (xe vm-resume); it has no libxl stream",
+    .headers = (const struct xs_layer_header[]){
+        {"xenserver", "signature", NULL, NULL},
+        {"xenserver record", "header", NULL, xs_xenserver_describe_rec},
+        {NULL, NULL, NULL, NULL}},
 };
 
 /* A record's 16-byte header: its type's name ("?" for one xenopsd

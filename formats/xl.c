@@ -269,6 +269,10 @@ const struct xs_layer xs_layer_xl = {
     .name = "xl", .kind = XS_LK_CONTAINER, .magic = xs_xl_magic,
     .magic_len = XS_XL_MAGIC_SIZE, .walk = xl_walk,
     .own_digest = true, .restore = XS_LR_XL,
+    .headers = (const struct xs_layer_header[]){
+        {"xl", "header", xs_xl_describe_hdr, NULL},
+        {"xl optional data", "optional data", xs_xl_describe_optdata, NULL},
+        {NULL, NULL, NULL, NULL}},
 };
 
 /* The 48 header bytes xs_walk() passes. */
