@@ -1,13 +1,18 @@
 /* xenstream: read, check, upgrade and write Xen domain save images.
  *
- * The one public header of libxenstream.  The CLI, the tests and the live
- * backend link the same library and use only what is declared here and in
- * the per-layer headers of formats/.
+ * The one public header of libxenstream (pkg-config: xenstream).  Every
+ * function declared here is exported by libxenstream.so, and nothing else
+ * is; the xenstream command itself is built on this header alone.  The
+ * layouts of the structs declared here may change with the SONAME
+ * (libxenstream.so.0) while the version is 0.x; xs_in, xs_out, xs_image
+ * and xs_pfn_set are opaque.  What the tool promises is
+ * docs/behaviour.md; how the library is built, HACKING.md.
  *
  * Data flow (see HACKING.md):
  *
- *   xs_in ─► layer reader ─► xs_record ─► validate ─► compat ─► writer ─► xs_out
- *   (fileio)  (formats/)       (model)      (rules)   (passes)  (canonical)
+ *   xs_in ─► reader ─► xs_record ─► validate ─► compat ─► writer ─► xs_out
+ *   (fileio)           (model)      (rules)   (passes)  (canonical)
+ *   with each layer's bytes (formats/) decoded and checked on the way
  *
  * Records flow one at a time.  A record's small body is held in memory; its
  * bulk (the pages of PAGE_DATA, the body of an unknown optional record) stays
