@@ -199,39 +199,37 @@ int xs_rec_finish(struct xs_rec_reader *r)
     return XS_OK;
 }
 
+/* Exactly n header bytes at the current offset, or the truncation of the
+ * n-byte `what` (of `where`) reported. */
+static int read_header(struct xs_rec_reader *r, void *p, size_t n,
+                       const char *where, const char *what)
+{
+    size_t got;
+    uint64_t at = xs_in_offset(r->in);
+    if (xs_in_read(r->in, p, n, &got) != XS_OK)
+        return XS_IO;
+    if (got < n) {
+        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1,
+                      where, "truncated: the %zu-byte %s ends after %zu bytes",
+                      n, what, got);
+        return XS_INVALID;
+    }
+    return XS_OK;
+}
+
 int xs_libxc_read_headers(struct xs_rec_reader *r, struct xs_libxc_ihdr *ih,
                           struct xs_libxc_dhdr *dh, unsigned *version)
 {
-    uint8_t b[XS_LIBXC_IHDR_SIZE];
-    size_t got;
+    uint8_t b[XS_LIBXC_IHDR_SIZE], d[XS_LIBXC_DHDR_SIZE];
     uint64_t at = xs_in_offset(r->in);
-
-    if (xs_in_read(r->in, b, sizeof(b), &got) != XS_OK)
-        return XS_IO;
-    if (got < sizeof(b)) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1,
-                      "libxc image header",
-                      "truncated: the 24-byte image header ends after %zu "
-                      "bytes",
-                      got);
-        return XS_INVALID;
-    }
-    int rc = xs_libxc_check_ihdr(b, at, r->rep, ih);
+    int rc = read_header(r, b, sizeof(b), "libxc image header",
+                         "image header");
+    if (rc == XS_OK)
+        rc = xs_libxc_check_ihdr(b, at, r->rep, ih);
     if (rc != XS_OK)
         return rc;
     *version = ih->version;
-
-    uint8_t d[XS_LIBXC_DHDR_SIZE];
     at = xs_in_offset(r->in);
-    if (xs_in_read(r->in, d, sizeof(d), &got) != XS_OK)
-        return XS_IO;
-    if (got < sizeof(d)) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1,
-                      "libxc domain header",
-                      "truncated: the 16-byte domain header ends after %zu "
-                      "bytes",
-                      got);
-        return XS_INVALID;
-    }
-    return xs_libxc_check_dhdr(d, at, r->rep, dh);
+    rc = read_header(r, d, sizeof(d), "libxc domain header", "domain header");
+    return rc != XS_OK ? rc : xs_libxc_check_dhdr(d, at, r->rep, dh);
 }
