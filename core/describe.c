@@ -18,26 +18,21 @@ const char *xs_describe_header(const char *layer, const uint8_t *p,
         *shown = "trailer";
         return "bytes after END";
     }
-    for (const struct xs_layer *const *l = xs_layers; *l; l++) {
-        for (const struct xs_layer_header *h = (*l)->headers; h && h->what;
-             h++) {
-            if (strcmp(layer, h->what) != 0)
-                continue;
-            if (h->record) {
-                /* a record of the container: its type, its own length */
-                const char *type = h->record(p, n, length);
-                if (!type)
-                    return "header";
-                *shown = (*l)->name;
-                return type;
-            }
-            if (h->fields)
-                h->fields(p, n, fn, ctx);
-            *shown = (*l)->name;
-            return h->type;
-        }
+    const struct xs_layer *l;
+    const struct xs_layer_header *h = xs_layer_header_named(layer, &l);
+    if (!h)
+        return "header";
+    if (h->record) {
+        /* a record of the container: its type, its own length */
+        const char *type = h->record(p, n, length);
+        if (type)
+            *shown = l->name;
+        return type ? type : "header";
     }
-    return "header";
+    if (h->fields)
+        h->fields(p, n, fn, ctx);
+    *shown = l->name;
+    return h->type;
 }
 
 /* The visitor's records are those of a record stream (libxc, libxl). */

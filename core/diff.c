@@ -32,6 +32,7 @@
 
 #include "endian.h"
 #include "fileio.h"
+#include "layer.h"
 #include "libxc.h"
 #include "libxl.h"
 
@@ -240,7 +241,7 @@ static void on_header(void *ctx, const char *layer, uint64_t offset,
 {
     struct xs_image *m = ctx;
     (void)offset;
-    if (strcmp(layer, "libxc") == 0) {
+    if (strcmp(layer, xs_layer_libxc.name) == 0) {
         struct xs_libxc_dhdr dh;
         if (n < XS_LIBXC_IHDR_SIZE + XS_LIBXC_DHDR_SIZE)
             return;
@@ -251,10 +252,11 @@ static void on_header(void *ctx, const char *layer, uint64_t offset,
         item(m, XS_DK_HEADER, H_PAGE_SHIFT, 0, 0, dh.page_shift, true);
         item(m, XS_DK_HEADER, H_SAVED_BY, 0, 0,
              (uint64_t)dh.xen_major << 32 | dh.xen_minor, true);
-    } else if (p && strcmp(layer, "xl optional data") == 0) {
-        /* the domain config; the other wrappers (libxl, libvirt and
-         * XenServer headers) say how the state is packed, not what it is */
-        item(m, XS_DK_CONFIG, 0, m->configs++, 0, hash(p, n), false);
+    } else if (p) {
+        /* the domain config (its layer's descriptor says which header) */
+        const struct xs_layer_header *h = xs_layer_header_named(layer, NULL);
+        if (h && h->config)
+            item(m, XS_DK_CONFIG, 0, m->configs++, 0, hash(p, n), false);
     }
 }
 
@@ -349,7 +351,7 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
 {
     struct xs_image *m = ctx;
     m->made = 0;
-    if (strcmp(layer, "libxc") == 0)
+    if (strcmp(layer, xs_layer_libxc.name) == 0)
         libxc_record(m, r);
     else if (r->type == XS_LREC_EMULATOR_XENSTORE_DATA ||
         r->type == XS_LREC_EMULATOR_CONTEXT) {

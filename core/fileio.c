@@ -37,7 +37,8 @@ struct endpoint {
     uint8_t *buf;
 };
 
-/* gzip decoding state of an input (docs/behaviour.md §1: gzip is a transport). */
+/* gzip decoding state of an input (gzip is a transport:
+ * docs/behaviour.md §1). */
 struct gz_in {
     z_stream z;
     uint8_t *raw;        /* compressed bytes read from the fd */
@@ -49,7 +50,8 @@ struct gz_in {
 struct xs_in {
     struct endpoint e;
     struct stat st;      /* at open: identity, and for a regular file the
-                            size, mtime and ctime it must keep (docs/behaviour.md §5) */
+                            size, mtime and ctime it must keep
+                            (docs/behaviour.md §5) */
     uint64_t size;       /* regular files: bytes from start to the size at
                             open; nothing beyond is ever read */
     off_t start;         /* regular files: where the fd stood at open */

@@ -26,8 +26,8 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done);
 int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                uint64_t *done);
 
-/* gzip transport (docs/behaviour.md §1, §2).  xs_in_push_gzip() is called when the
- * input is found to start with the gzip magic: from then on the input
+/* gzip transport (docs/behaviour.md §1, §2).  xs_in_push_gzip() is called
+ * when the input is found to start with the gzip magic: from then on the input
  * reads (and offsets count) the decoded bytes.  xs_in_gzip_check() at the
  * end reports a compressed input that stopped before its trailer; with
  * drain (a run that stopped at a fault) it first decodes the rest, so

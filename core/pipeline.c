@@ -90,7 +90,8 @@ static int run_job(struct job *j)
 {
     memset(j->sum, 0, sizeof(*j->sum));
     int rc = run_layers(j);
-    /* a file written meanwhile was not read as one image (docs/behaviour.md §5) */
+    /* a file written meanwhile was not read as one image
+     * (docs/behaviour.md §5) */
     if (rc != XS_IO) {
         int u = xs_in_unchanged(j->in);
         rc = u != XS_OK ? u : rc;

@@ -47,6 +47,20 @@ const struct xs_layer *xs_layer_named(const char *name)
     return NULL;
 }
 
+const struct xs_layer_header *xs_layer_header_named(const char *what,
+                                                    const struct xs_layer **l)
+{
+    for (const struct xs_layer *const *t = xs_layers; *t; t++)
+        for (const struct xs_layer_header *h = (*t)->headers; h && h->what;
+             h++)
+            if (strcmp(h->what, what) == 0) {
+                if (l)
+                    *l = *t;
+                return h;
+            }
+    return NULL;
+}
+
 unsigned xs_layer_digest_slot(const struct xs_layer *l)
 {
     unsigned slot = 0;

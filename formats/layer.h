@@ -83,6 +83,9 @@ struct xs_layer_header {
     /* A record of the container (XenServer's): its type and the length to
      * show (NULL: not one; shown under `what` as a "header"). */
     const char *(*record)(const uint8_t *p, uint64_t n, uint64_t *length);
+    /* It is the domain's configuration (diff compares it; the other
+     * headers say how the state is packed, not what it is). */
+    bool config;
 };
 
 struct xs_layer {
@@ -123,6 +126,9 @@ const char *xs_digest_slot_name(unsigned slot);
 /* The layer p starts with, or NULL. */
 const struct xs_layer *xs_detect(const uint8_t *p, size_t n);
 const struct xs_layer *xs_layer_named(const char *name);
+/* The header the visitor gets by the name what, and its layer (or NULL). */
+const struct xs_layer_header *xs_layer_header_named(const char *what,
+                                                    const struct xs_layer **l);
 /* What a rejected input looks like, for the one-line error. */
 const char *xs_detect_describe(const uint8_t *p, size_t n);
 

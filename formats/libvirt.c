@@ -94,8 +94,9 @@ const struct xs_layer xs_layer_libvirt = {
     .restore_why = "a libvirt save image: its domain configuration is "
                    "libvirt's XML; restore it with virsh restore",
     .headers = (const struct xs_layer_header[]){
-        {"libvirt", "header", xs_libvirt_describe_hdr, NULL},
-        {NULL, NULL, NULL, NULL}},
+        {.what = "libvirt", .type = "header",
+         .fields = xs_libvirt_describe_hdr},
+        {0}},
 };
 
 /* The 64 header bytes xs_walk() passes. */

@@ -956,14 +956,15 @@ int xs_libxc_check_dhdr(const uint8_t b[XS_LIBXC_DHDR_SIZE], uint64_t at,
  * legacy format before it, recognised only to be refused ---- */
 
 const struct xs_layer xs_layer_libxc = {
-    .name = "libxc", .kind = XS_LK_LIBXC, .magic = "\xff\xff\xff\xff\xff\xff\xff\xff",
+    .name = "libxc", .kind = XS_LK_LIBXC,
+    .magic = "\xff\xff\xff\xff\xff\xff\xff\xff",
     .magic_len = 8,
     .restore = XS_LR_REFUSED,
     .restore_why = "a bare libxc stream has no libxl stream around it for "
                    "libxenlight to restore",
     .headers = (const struct xs_layer_header[]){
-        {"libxc", "header", xs_libxc_describe_hdr, NULL},
-        {NULL, NULL, NULL, NULL}},
+        {.what = "libxc", .type = "header", .fields = xs_libxc_describe_hdr},
+        {0}},
     .record_name = xs_libxc_rec_name, .record_fields = xs_libxc_describe,
 };
 

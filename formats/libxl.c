@@ -319,7 +319,7 @@ const struct xs_layer xs_layer_libxl = {
     .magic_len = 8, .own_digest = true,
     .restore = XS_LR_LIBXL,
     .headers = (const struct xs_layer_header[]){
-        {"libxl", "header", xs_libxl_describe_hdr, NULL},
-        {NULL, NULL, NULL, NULL}},
+        {.what = "libxl", .type = "header", .fields = xs_libxl_describe_hdr},
+        {0}},
     .record_name = xs_libxl_rec_name, .record_fields = xs_libxl_describe,
 };

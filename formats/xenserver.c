@@ -108,9 +108,10 @@ const struct xs_layer xs_layer_xenserver = {
     .restore_why = "a XenServer suspend image: XenServer's toolstack resumes "
                    "it (xe vm-resume); it has no libxl stream",
     .headers = (const struct xs_layer_header[]){
-        {"xenserver", "signature", NULL, NULL},
-        {"xenserver record", "header", NULL, xs_xenserver_describe_rec},
-        {NULL, NULL, NULL, NULL}},
+        {.what = "xenserver", .type = "signature"},
+        {.what = "xenserver record", .type = "header",
+         .record = xs_xenserver_describe_rec},
+        {0}},
 };
 
 /* A record's 16-byte header: its type's name ("?" for one xenopsd

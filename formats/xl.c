@@ -270,9 +270,10 @@ const struct xs_layer xs_layer_xl = {
     .magic_len = XS_XL_MAGIC_SIZE, .walk = xl_walk,
     .own_digest = true, .restore = XS_LR_XL,
     .headers = (const struct xs_layer_header[]){
-        {"xl", "header", xs_xl_describe_hdr, NULL},
-        {"xl optional data", "optional data", xs_xl_describe_optdata, NULL},
-        {NULL, NULL, NULL, NULL}},
+        {.what = "xl", .type = "header", .fields = xs_xl_describe_hdr},
+        {.what = "xl optional data", .type = "optional data",
+         .fields = xs_xl_describe_optdata, .config = true},
+        {0}},
 };
 
 /* The 48 header bytes xs_walk() passes. */
