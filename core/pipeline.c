@@ -23,10 +23,11 @@
 int xs_in_detect(struct xs_in *in, const struct xs_layer **transport,
                  const struct xs_layer **l)
 {
+    *transport = NULL;
+    *l = NULL;
     long have = xs_in_need(in, XS_DETECT_BYTES);
     if (have < 0)
         return XS_IO;
-    *transport = NULL;
     *l = xs_detect(xs_in_peek(in), (size_t)have);
     if (!*l || (*l)->kind != XS_LK_TRANSPORT)
         return XS_OK;
@@ -45,10 +46,14 @@ static int run_layers(struct job *j)
     const struct xs_layer *t, *l;
     int rc;
 
-    if (xs_in_detect(j->in, &t, &l) != XS_OK)
-        return XS_IO;
+    rc = xs_in_detect(j->in, &t, &l);
+    /* a transport is named even when what it decodes cannot be read (a
+     * gzip member damaged from its first block is an invalid "gzip"
+     * input: verify --json and info report the layer) */
     if (t)
         job_layer(j, t);
+    if (rc != XS_OK)
+        return XS_IO;
     if (l && l->kind == XS_LK_TRANSPORT) {
         xs_report_add(j->rep, XS_SEV_ERROR, "detect.gzip_twice", 0, -1,
                       "input",

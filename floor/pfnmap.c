@@ -224,9 +224,36 @@ void xs_pfn_set_free(struct xs_pfn_set *s)
     free(s);
 }
 
+/* A range merged with every run it overlaps or touches, in one step: it
+ * needs room for a run only when it touches none (what info's own set
+ * did before it was this map).  The map's pfn-at-a-time path counts a
+ * run before merging it, as validate's checks need, and so would give
+ * up with room to spare (a pfn that joins the lowest run, or fills a
+ * gap, at max_runs runs). */
 void xs_pfn_set_add(struct xs_pfn_set *s, uint64_t first, uint64_t last)
 {
-    xs_pfn_map_set_range(&s->map, first, last, 0);
+    struct xs_pfn_map *m = &s->map;
+    if (m->full || first > last)
+        return;
+    struct xs_pfn_run key = {first ? first - 1 : 0,
+                             last < UINT64_MAX ? last + 1 : last, 0};
+    uint64_t lo = first, hi = last, had = 0;
+    bool merged = false;
+    void *const *n;
+    while ((n = tfind(&key, &m->root, run_cmp))) {
+        struct xs_pfn_run *r = *(struct xs_pfn_run *const *)n;
+        lo = r->start < lo ? r->start : lo;
+        hi = r->end > hi ? r->end : hi;
+        had += r->end - r->start + 1;
+        run_drop(m, r, NULL);
+        merged = true;
+    }
+    if (!merged && m->nruns + 1 > m->max_runs) {
+        m->full = true;
+        return;
+    }
+    if (run_add(m, lo, hi, 0))
+        m->pfns += (hi - lo + 1) - had;
 }
 
 bool xs_pfn_set_count(const struct xs_pfn_set *s, uint64_t *n)

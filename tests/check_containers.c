@@ -280,6 +280,18 @@ START_TEST(gzip_faults)
         xs_buf_free(&zz);
     }
     xs_buf_free(&z);
+    /* damaged from its first block (nothing decodes): still a "gzip"
+     * input in the summary, as verify --json and info report it */
+    static const uint8_t bad[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3,
+                                  0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct xs_summary s;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "t");
+    struct xs_in *in = tu_in_mem(bad, sizeof(bad), &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_INVALID);
+    xs_in_close(in);
+    ck_assert(xs_report_find(&rep, "gzip.corrupt") != NULL);
+    ck_assert_str_eq(s.layers, "gzip");
 }
 END_TEST
 

@@ -708,6 +708,56 @@ START_TEST(type_runs_cap)
 }
 END_TEST
 
+START_TEST(pfn_set_cap)
+{
+    /* info's distinct pfns: at the cap, a range that joins or bridges runs
+     * needs no room (it is counted); one that touches none does not fit */
+    const unsigned max = 1u << 16;
+    uint64_t n;
+    for (int k = 0; k < 4; k++) {
+        struct xs_pfn_set *s = xs_pfn_set_new(max);
+        ck_assert_ptr_nonnull(s);
+        for (uint64_t i = 1; i <= max; i++)
+            xs_pfn_set_add(s, 4 * i, 4 * i);
+        ck_assert(xs_pfn_set_count(s, &n));
+        ck_assert_uint_eq(n, max);
+        switch (k) {
+        case 0: /* joins the lowest run from below */
+            xs_pfn_set_add(s, 3, 3);
+            ck_assert(xs_pfn_set_count(s, &n));
+            ck_assert_uint_eq(n, max + 1);
+            break;
+        case 1: /* fills a gap between two runs, overlapping both */
+            xs_pfn_set_add(s, 4, 8);
+            ck_assert(xs_pfn_set_count(s, &n));
+            ck_assert_uint_eq(n, max + 3);
+            break;
+        case 2: /* a range inside a gap, touching one run */
+            xs_pfn_set_add(s, 9, 10);
+            ck_assert(xs_pfn_set_count(s, &n));
+            ck_assert_uint_eq(n, max + 2);
+            break;
+        default: /* touches none: one run too many */
+            xs_pfn_set_add(s, 10, 10);
+            ck_assert(!xs_pfn_set_count(s, &n));
+            break;
+        }
+        xs_pfn_set_free(s);
+    }
+    /* overlaps and re-sends count each pfn once */
+    struct xs_pfn_set *s = xs_pfn_set_new(max);
+    xs_pfn_set_add(s, 10, 20);
+    xs_pfn_set_add(s, 5, 25);
+    xs_pfn_set_add(s, 0, 3);
+    xs_pfn_set_add(s, 40, 40);
+    xs_pfn_set_add(s, 2, 30);
+    xs_pfn_set_add(s, 12, 12);
+    ck_assert(xs_pfn_set_count(s, &n));
+    ck_assert_uint_eq(n, 32);
+    xs_pfn_set_free(s);
+}
+END_TEST
+
 START_TEST(descending_holes_verdicts)
 {
     /* The same guest with pfns without data sent bottom up and top down:
@@ -772,6 +822,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_loop_test(t, type_runs_match_model, 0, 8);
     tcase_add_test(t, type_runs_cap);
+    tcase_add_test(t, pfn_set_cap);
     tcase_add_loop_test(t, p2m_frames_levels_match_model, 0, 64);
     tcase_add_loop_test(t, descending_holes_verdicts, 0, 2);
     suite_add_tcase(s, t);
