@@ -199,6 +199,15 @@ int xs_digest(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
                     .conv = &to_v3, .stop_at_error = true, .sinks = sinks};
     int rc = XS_OK;
     memset(d, 0, sizeof(*d));
+    if (xs_digest_slots() > XS_DIGEST_LAYERS) {
+        /* a layer with bytes of its own added without its slot in the
+         * public struct (HACKING.md, "A container layer") */
+        xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "digest",
+                      "this build has %u digest slots for %d: "
+                      "XS_DIGEST_LAYERS is short",
+                      xs_digest_slots(), XS_DIGEST_LAYERS);
+        return XS_IO;
+    }
     content = xs_out_digest("content digest", rep);
     for (unsigned s = 0; s < XS_DIGEST_LAYERS && content; s++)
         if (!(sinks[s] = xs_out_digest(xs_digest_slot_name(s + 1), rep)))

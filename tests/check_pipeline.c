@@ -214,7 +214,7 @@ START_TEST(record_faults)
     /* first record: X86_PV_INFO at 40 */
     pv3(); xs_put_le32(a.p + 44, XS_LIBXC_REC_LENGTH_MAX + 1);
     expect_fault("libxc.record.too_long", XS_SEV_ERROR, 44);
-    pv3(); a.p[40] = 0x13;
+    pv3(); a.p[40] = XS_REC_NR_KNOWN; /* the first unknown type */
     expect_fault("libxc.unknown", XS_SEV_ERROR, 40);
     pv3(); a.p[49] = 3; /* 64-bit with 3 levels */
     expect_fault("libxc.pv_info.combination", XS_SEV_ERROR, 48);
