@@ -1,6 +1,7 @@
 /* Emitting a describer's fields. */
 #include "field.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -235,6 +235,16 @@ void xs_pfn_set_add(struct xs_pfn_set *s, uint64_t first, uint64_t last)
     struct xs_pfn_map *m = &s->map;
     if (m->full || first > last)
         return;
+    /* the common case: a save's ascending batches reach or extend the
+     * highest run, in place */
+    struct xs_pfn_run *l = m->last;
+    if (l && first >= l->start && first <= l->end + 1) {
+        if (last > l->end) {
+            m->pfns += last - l->end;
+            l->end = last;
+        }
+        return;
+    }
     struct xs_pfn_run key = {first ? first - 1 : 0,
                              last < UINT64_MAX ? last + 1 : last, 0};
     uint64_t lo = first, hi = last, had = 0;

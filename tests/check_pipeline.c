@@ -708,6 +708,41 @@ START_TEST(type_runs_cap)
 }
 END_TEST
 
+START_TEST(pfn_set_model)
+{
+    /* random ranges (ascending sweeps, as a save sends them, and
+     * re-sends anywhere) against a bitmap: the count is exact */
+    enum { N = 2048 };
+    static bool in[N];
+    uint64_t seed = 99 + (uint64_t)_i;
+    memset(in, 0, sizeof(in));
+    struct xs_pfn_set *s = xs_pfn_set_new(1u << 16);
+    ck_assert_ptr_nonnull(s);
+    uint64_t at = 0;
+    for (int k = 0; k < 3000; k++) {
+        uint64_t lo, len = 1 + model_rand(&seed) % 40;
+        if (model_rand(&seed) % 3) { /* ascending, touching or not */
+            lo = at + model_rand(&seed) % 3;
+            at = lo + len;
+        } else {
+            lo = model_rand(&seed) % N;
+        }
+        if (lo >= N)
+            lo %= N, at = 0;
+        uint64_t hi = lo + len - 1 < N ? lo + len - 1 : N - 1;
+        xs_pfn_set_add(s, lo, hi);
+        for (uint64_t p = lo; p <= hi; p++)
+            in[p] = true;
+        uint64_t want = 0, n;
+        for (size_t p = 0; p < N; p++)
+            want += in[p];
+        ck_assert(xs_pfn_set_count(s, &n));
+        ck_assert_uint_eq(n, want);
+    }
+    xs_pfn_set_free(s);
+}
+END_TEST
+
 START_TEST(pfn_set_cap)
 {
     /* info's distinct pfns: at the cap, a range that joins or bridges runs
@@ -823,6 +858,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, type_runs_match_model, 0, 8);
     tcase_add_test(t, type_runs_cap);
     tcase_add_test(t, pfn_set_cap);
+    tcase_add_loop_test(t, pfn_set_model, 0, 4);
     tcase_add_loop_test(t, p2m_frames_levels_match_model, 0, 64);
     tcase_add_loop_test(t, descending_holes_verdicts, 0, 2);
     suite_add_tcase(s, t);
