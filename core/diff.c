@@ -260,6 +260,18 @@ static void on_header(void *ctx, const char *layer, uint64_t offset,
     }
 }
 
+/* A run of PAGE_DATA entries (xs_page_data_runs): entries without data
+ * retype a PV page that had data; a run clear of every pfn with data
+ * (holes above or below the guest's memory) costs no lookup. */
+static void retype_run(void *ctx, uint64_t pfn, uint32_t k, unsigned t)
+{
+    struct xs_image *m = ctx;
+    if (xs_pfinfo_has_data(t) || pfn > m->hi || pfn + k - 1 < m->lo)
+        return;
+    for (uint32_t j = 0; j < k; j++)
+        page_retype(m, pfn + j, t);
+}
+
 static void libxc_record(struct xs_image *m, const struct xs_record *r)
 {
     const uint8_t *b = r->body;
@@ -269,23 +281,8 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
         /* pages with data arrive through on_page(); entries without data
          * (XTAB, BROKEN, XALLOC) retype a PV page that had data, a run
          * of entries at a time */
-        uint32_t count = n >= 8 ? xs_le32(b) : 0, held = n >= 8 ? (n - 8) / 8 : 0;
-        if (count > held)
-            count = held;
-        if (!m->pv)
-            return;
-        for (uint32_t i = 0, k; i < count; i += k) {
-            k = xs_pfn_run(b + 8, i, count);
-            uint64_t e = xs_le64(b + 8 + 8 * (size_t)i);
-            unsigned t = xs_pfn_type(e);
-            uint64_t pfn = e & XS_PFN_MASK;
-            /* a run clear of every pfn with data (holes above or below
-             * the guest's memory) costs no lookup */
-            if (xs_pfinfo_has_data(t) || pfn > m->hi || pfn + k - 1 < m->lo)
-                continue;
-            for (uint32_t j = 0; j < k; j++)
-                page_retype(m, pfn + j, t);
-        }
+        if (m->pv)
+            xs_page_data_runs(r, retype_run, m);
         return;
     }
     case XS_REC_X86_PV_VCPU_BASIC:

@@ -25,17 +25,7 @@ int job_pass(struct job *j, const void *p, size_t n)
 int job_read(struct job *j, void *p, size_t n, const char *rule,
              const char *where)
 {
-    size_t got;
-    uint64_t at = xs_in_offset(j->in);
-    if (xs_in_read(j->in, p, n, &got) != XS_OK)
-        return XS_IO;
-    if (got < n) {
-        xs_report_add(j->rep, XS_SEV_ERROR, rule, at + got, -1, where,
-                      "truncated: the %zu-byte %s ends after %zu bytes", n,
-                      where, got);
-        return XS_INVALID;
-    }
-    return XS_OK;
+    return xs_read_exact(j->in, j->rep, p, n, rule, where, where);
 }
 
 int job_pass_input(struct job *j, uint64_t n, const char *rule,

@@ -199,19 +199,17 @@ int xs_rec_finish(struct xs_rec_reader *r)
     return XS_OK;
 }
 
-/* Exactly n header bytes at the current offset, or the truncation of the
- * n-byte `what` (of `where`) reported. */
-static int read_header(struct xs_rec_reader *r, void *p, size_t n,
-                       const char *where, const char *what)
+int xs_read_exact(struct xs_in *in, struct xs_report *rep, void *p, size_t n,
+                  const char *rule, const char *where, const char *what)
 {
     size_t got;
-    uint64_t at = xs_in_offset(r->in);
-    if (xs_in_read(r->in, p, n, &got) != XS_OK)
+    uint64_t at = xs_in_offset(in);
+    if (xs_in_read(in, p, n, &got) != XS_OK)
         return XS_IO;
     if (got < n) {
-        xs_report_add(r->rep, XS_SEV_ERROR, "libxc.truncated", at + got, -1,
-                      where, "truncated: the %zu-byte %s ends after %zu bytes",
-                      n, what, got);
+        xs_report_add(rep, XS_SEV_ERROR, rule, at + got, -1, where,
+                      "truncated: the %zu-byte %s ends after %zu bytes", n,
+                      what, got);
         return XS_INVALID;
     }
     return XS_OK;
@@ -222,14 +220,15 @@ int xs_libxc_read_headers(struct xs_rec_reader *r, struct xs_libxc_ihdr *ih,
 {
     uint8_t b[XS_LIBXC_IHDR_SIZE], d[XS_LIBXC_DHDR_SIZE];
     uint64_t at = xs_in_offset(r->in);
-    int rc = read_header(r, b, sizeof(b), "libxc image header",
-                         "image header");
+    int rc = xs_read_exact(r->in, r->rep, b, sizeof(b), "libxc.truncated",
+                           "libxc image header", "image header");
     if (rc == XS_OK)
         rc = xs_libxc_check_ihdr(b, at, r->rep, ih);
     if (rc != XS_OK)
         return rc;
     *version = ih->version;
     at = xs_in_offset(r->in);
-    rc = read_header(r, d, sizeof(d), "libxc domain header", "domain header");
+    rc = xs_read_exact(r->in, r->rep, d, sizeof(d), "libxc.truncated",
+                       "libxc domain header", "domain header");
     return rc != XS_OK ? rc : xs_libxc_check_dhdr(d, at, r->rep, dh);
 }

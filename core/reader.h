@@ -49,6 +49,11 @@ int xs_rec_finish(struct xs_rec_reader *r);
 int xs_rec_truncated(struct xs_rec_reader *r, const char *what,
                      uint64_t need, uint64_t got);
 
+/* Exactly n header bytes at the current offset, or the truncation of the
+ * n-byte `what` reported under rule, in `where`: XS_OK, XS_INVALID,
+ * XS_IO.  (Every fixed-size header of every layer is read so.) */
+int xs_read_exact(struct xs_in *in, struct xs_report *rep, void *p, size_t n,
+                  const char *rule, const char *where, const char *what);
 /* The libxc image and domain headers, read and checked
  * (xs_libxc_check_ihdr/dhdr).  XS_INVALID when the stream cannot be read
  * further (reported), XS_IO on an I/O error. */

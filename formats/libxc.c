@@ -556,20 +556,22 @@ static uint32_t hold_page_data(uint32_t length, const uint8_t *head)
 /* ------------------------------------------------------------------ */
 /* field describers (xs_describe_record()): from the held body only     */
 
+static void count_run(void *ctx, uint64_t pfn, uint32_t n, unsigned type)
+{
+    struct xs_page_counts *c = ctx;
+    c->types[type] += n;
+    c->pages += xs_pfinfo_has_data(type) ? n : 0;
+    c->lo = pfn < c->lo ? pfn : c->lo;
+    c->hi = pfn + n - 1 > c->hi ? pfn + n - 1 : c->hi;
+    c->pfns += n;
+}
+
+/* A run at a time (xs_page_data_runs): consecutive pfns of one type. */
 void xs_libxc_page_counts(const struct xs_record *r, struct xs_page_counts *c)
 {
-    uint32_t count = r->held >= 8 ? xs_le32(r->body) : 0;
     memset(c, 0, sizeof(*c));
     c->lo = UINT64_MAX;
-    for (uint32_t i = 0; i < count && 16 + 8 * (uint64_t)i <= r->held; i++) {
-        uint64_t e = xs_le64(r->body + 8 + 8 * (size_t)i);
-        uint64_t pfn = e & XS_PFN_MASK;
-        c->types[xs_pfn_type(e)]++;
-        c->pages += xs_pfinfo_has_data(xs_pfn_type(e));
-        c->lo = pfn < c->lo ? pfn : c->lo;
-        c->hi = pfn > c->hi ? pfn : c->hi;
-        c->pfns++;
-    }
+    xs_page_data_runs(r, count_run, c);
 }
 
 static void desc_page_data(const struct xs_record *r, xs_field_fn fn,
