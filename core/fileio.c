@@ -324,6 +324,7 @@ bool xs_in_seekable(const struct xs_in *in) { return in->e.is_reg && !in->gz; }
 void xs_in_set_checked(struct xs_in *in) { in->checked = true; }
 bool xs_in_checked(const struct xs_in *in) { return in->checked; }
 int xs_in_failure(const struct xs_in *in) { return in->fail; }
+bool xs_in_decoding(const struct xs_in *in) { return in->gz != NULL; }
 uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
 uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }
 

@@ -34,6 +34,8 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
  * that damage in the compressed data is reported as such.  Its findings
  * name compressed offsets. */
 int xs_in_push_gzip(struct xs_in *in);
+/* Whether a transport decoder was pushed: the input reads decoded bytes. */
+bool xs_in_decoding(const struct xs_in *in);
 int xs_in_gzip_check(struct xs_in *in, bool drain);
 /* Set by upgrade's precheck after a verify pass over the whole input
  * passed: the writing pass then need not read page-table pages again. */

@@ -25,19 +25,33 @@ int xs_in_detect(struct xs_in *in, const struct xs_layer **transport,
 {
     *transport = NULL;
     *l = NULL;
-    long have = xs_in_need(in, XS_DETECT_BYTES);
-    if (have < 0)
-        return XS_IO;
-    *l = xs_detect(xs_in_peek(in), (size_t)have);
-    if (!*l || (*l)->kind != XS_LK_TRANSPORT)
-        return XS_OK;
-    *transport = *l;
-    if (xs_in_push_gzip(in) != XS_OK)
-        return XS_IO;
+    long have;
+    /* a second call (xs_in_identify() before a verify) finds the decoder
+     * pushed by the first: the transport is named again, not pushed */
+    if (xs_in_decoding(in)) {
+        *transport = xs_layer_named("gzip");
+    } else {
+        if ((have = xs_in_need(in, XS_DETECT_BYTES)) < 0)
+            return XS_IO;
+        *l = xs_detect(xs_in_peek(in), (size_t)have);
+        if (!*l || (*l)->kind != XS_LK_TRANSPORT)
+            return XS_OK;
+        *transport = *l;
+        if (xs_in_push_gzip(in) != XS_OK)
+            return XS_IO;
+    }
     if ((have = xs_in_need(in, XS_DETECT_BYTES)) < 0)
         return XS_IO;
     *l = xs_detect(xs_in_peek(in), (size_t)have);
     return XS_OK;
+}
+
+int xs_in_identify(struct xs_in *in, const char **layer)
+{
+    const struct xs_layer *t, *l;
+    int rc = xs_in_detect(in, &t, &l);
+    *layer = rc == XS_OK && l ? l->name : NULL;
+    return rc;
 }
 
 /* The outermost layer, and what it wraps, by its kind. */

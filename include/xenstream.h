@@ -155,6 +155,14 @@ bool xs_in_seekable(const struct xs_in *in);
 uint64_t xs_in_offset(const struct xs_in *in);   /* logical position */
 uint64_t xs_in_bytes_read(const struct xs_in *in); /* actually read */
 int xs_in_rewind(struct xs_in *in);
+/* What in holds, by its first bytes (through a transport such as gzip,
+ * which is then decoded from here on): the name of the layer found
+ * ("xl", "libxl", "libvirt", "xenserver", "libxc", or "legacy" for
+ * Xen's pre-4.6 format, which is refused), or NULL when it is no Xen
+ * image.  Reads no further than detection does, and
+ * the input can still be verified or walked after it.  XS_OK or XS_IO
+ * (reported). */
+int xs_in_identify(struct xs_in *in, const char **layer);
 /* A regular file must keep the size, mtime and ctime it had when opened
  * (docs/behaviour.md §5): XS_OK, XS_INVALID (rule input.changed, reported) or
  * XS_IO.  Every run checks it at its end. */
