@@ -419,7 +419,6 @@ static int run_verify(int argc, char **argv)
                               "--files-from: it needs --files-from");
     if (r.quiet)
         xs_cli_notes(false);
-    char *std_in = "-";
     if (optind < argc &&
         xs_cli_stdin_once(&xs_cmd_verify, argc - optind, argv + optind))
         return XS_USAGE;
@@ -439,7 +438,7 @@ static int run_verify(int argc, char **argv)
     if (rc == XS_OK && from)
         rc = read_list(&r, recursive, from, delim, &list, &nlist);
     if (rc == XS_OK && optind >= argc && !from) /* as upgrade: stdin */
-        rc = add_named(&r, false, false, std_in);
+        rc = add_named(&r, false, false, (char *)"-");
     if (rc != XS_OK) {
         fprintf(stderr, "xenstream verify: out of memory listing the inputs\n");
     } else {

@@ -198,8 +198,8 @@ static void json_put(json_t *doc)
 static json_t *totals_json(const struct vrun *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "files", json_integer((json_int_t)(
-        r->valid + r->invalid + r->unreadable + r->skipped)));
+    size_t n = r->valid + r->invalid + r->unreadable + r->skipped;
+    json_object_set_new(o, "files", json_integer((json_int_t)n));
     json_object_set_new(o, "valid", json_integer((json_int_t)r->valid));
     json_object_set_new(o, "invalid", json_integer((json_int_t)r->invalid));
     json_object_set_new(o, "io_errors",
