@@ -485,6 +485,9 @@ struct xs_difference {
     char what[96];     /* "pfn 0x1a2", "vcpu 0 X86_PV_VCPU_BASIC", ... */
     char a[48], b[48]; /* each side's value, "absent"; a "differs" with b
                           empty when only a hash tells them apart */
+    char detail[256];  /* what it means, or "": for a CPU policy register,
+                          the features by Xen's names ("avx2 set in A,
+                          clear in B") */
 };
 typedef void (*xs_difference_fn)(void *ctx, const struct xs_difference *d);
 struct xs_image;
