@@ -687,7 +687,6 @@ static void field_features(xs_field_fn fn, void *ctx,
 static void desc_cpuid_policy(const struct xs_record *r, xs_field_fn fn,
                               void *ctx)
 {
-    static const char regs[4] = {'a', 'b', 'c', 'd'};
     const uint8_t *vendor = NULL;
     xs_field_open(fn, ctx, XS_FIELD_LIST, "leaves");
     for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
@@ -717,13 +716,21 @@ static void desc_cpuid_policy(const struct xs_record *r, xs_field_fn fn,
         memcpy(id + 8, vendor + 8, 4);
         xs_field_bytes(fn, ctx, "vendor", id, sizeof(id));
     }
+    /* in featureset word order, as xen-cpuid lists them; a leaf sent
+     * twice counts as the first */
     xs_field_open(fn, ctx, XS_FIELD_LIST, "features");
-    for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
-         at += XS_CPUID_LEAF_SIZE) {
-        uint32_t leaf = xs_le32(r->body + at), sub = xs_le32(r->body + at + 4);
-        for (unsigned k = 0; k < 4; k++)
-            field_features(fn, ctx, xs_cpu_word_cpuid(leaf, sub, regs[k]),
-                           xs_le32(r->body + at + 8 + 4 * k));
+    for (unsigned i = 0; i < xs_cpu_nwords; i++) {
+        const struct xs_cpu_word *w = &xs_cpu_words[i];
+        for (uint64_t at = 0; w->kind == XS_CPU_WORD_CPUID &&
+                              at + XS_CPUID_LEAF_SIZE <= r->held;
+             at += XS_CPUID_LEAF_SIZE) {
+            if (xs_le32(r->body + at) != w->leaf ||
+                xs_le32(r->body + at + 4) != w->subleaf)
+                continue;
+            field_features(fn, ctx, w,
+                           xs_le32(r->body + at + 8 + 4 * (w->reg - 'a')));
+            break;
+        }
     }
     xs_field_end(fn, ctx);
 }
