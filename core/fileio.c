@@ -566,8 +566,11 @@ struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
     if (fd < 0 || fstat(fd, &again) < 0 || again.st_dev != st.st_dev ||
         again.st_ino != st.st_ino) {
         /* no /proc: refused rather than opened by the path again */
-        io_error(rep, "cannot open (through /proc/self/fd)", e->path,
-                 fd < 0 ? errno : ESTALE);
+        int err = fd < 0 ? errno : ESTALE;
+        io_error(rep, err == ENOENT ? "cannot open (no /proc/self/fd to "
+                                      "open it through)"
+                                    : "cannot open",
+                 e->path, err);
         goto out;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
