@@ -21,6 +21,7 @@ SCHEMAS=$HERE/schemas
 PY=/usr/bin/python3 # Debian's, with python3-jsonschema and python3-yaml
 CHECK="$PY $HERE/store-check.py"
 . "$HERE/lib.sh"
+trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT # chmod 000 below
 chmod 755 "$T" # the unprivileged run walks it
 cd "$T" || exit 1
 
@@ -83,6 +84,8 @@ for f in a/x.img a/b/c/y.img a-b a.img 10.img 9.img B.img _x.img; do
     "$GEN" --pages 16 --seed 7 -o "store/order/$f"
 done
 "$GEN" --pages 16 --container xl --guest hvm -o store/deep/1/2/3/4/deep.img
+"$GEN" --pages 16 -o store/order/.hidden.img
+mkdir store/order/empty-dir
 "$GEN" --pages 16 -o store/order/image-named.txt
 printf 'not an image\n' >store/order/text-named.img
 : >store/order/zero.img
@@ -167,6 +170,9 @@ ln -s ../store/order/a.img special/link-img
 ln -s ../store/deep special/link-dir
 : >special/zero
 printf 'hello\n' >special/text
+mkdir special/locked-dir # unreadable to the unprivileged run
+"$GEN" --pages 16 -o special/locked-dir/in.img
+chmod 000 special/locked-dir
 $PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' special/sock ||
     echo "store: no socket made (skipped)"
 if mknod special/null c 1 3 2>/dev/null; then :; else
@@ -312,6 +318,28 @@ $CHECK expect "$XS" exp.nl -- "names/nl" "name.img" || bad "expect nl"
 printf 'names/nl\nname.img\n' >listnl
 run_fmt nl exp.nl jsonl --files-from listnl
 
+# JSON Lines streamed as files finish, in order: the first file's line is
+# out while the second (a FIFO named in the list, so opened and read like
+# an argument) still waits for its writer
+"$GEN" --pages 16 -o stream-src.img
+mkfifo stream-fifo
+printf 'names/ok\nstream-fifo\n' >stream-list
+timeout 60 $PY - "$XS" <<'PY' && ok || bad "jsonl is not streamed: the first file's line waits for the second file"
+import os, select, subprocess, sys
+p = subprocess.Popen([sys.argv[1], "verify", "--format", "jsonl", "-j", "2",
+                      "--files-from", "stream-list"], stdout=subprocess.PIPE)
+r, _, _ = select.select([p.stdout], [], [], 20)
+first = p.stdout.readline() if r else b""
+with open("stream-fifo", "wb") as f:  # now let the second file end
+    f.write(open("stream-src.img", "rb").read())
+rest = p.stdout.read()
+p.wait()
+print("first line before the FIFO's writer: %r; then %r; status %d"
+      % (first[:60], rest[:60], p.returncode))
+sys.exit(0 if first.startswith(b'{"file":"names/ok"') and
+         rest.startswith(b'{"file":"stream-fifo"') and p.returncode == 0 else 1)
+PY
+
 # ---- 5. --xen X.Y: which images restore there; --strict --------------------
 mkdir -p xen/v2 xen/mixed warn
 for g in pv64 pv32 hvm; do
@@ -343,7 +371,17 @@ run_fmt strict exp.strict sarif -r --strict warn
 [ "$(cat r.warn.jsonl.j1.rc)" = 0 ] && [ "$(cat r.strict.jsonl.j1.rc)" = 1 ] && ok ||
     bad "--strict: status $(cat r.warn.jsonl.j1.rc) without, $(cat r.strict.jsonl.j1.rc) with"
 
-# ---- 6. worst status wins: invalid and unreadable together -----------------
+# ---- 6. a reader gone away, a bad -j --------------------------------------
+timeout 60 bash -c '"$1" verify -r -j 8 --format jsonl store | head -1' _ "$XS" \
+    >r.head.out 2>r.head.err
+rc=$?
+[ $rc != 124 ] && [ "$(wc -l <r.head.out)" = 1 ] && ok ||
+    bad "verify -r -j 8 | head -1: status $rc (124: it hung), $(wc -l <r.head.out) lines"
+for j in x -1; do
+    expect 2 "$XS" verify -j "$j" -r store/order
+done
+
+# ---- 7. worst status wins: invalid and unreadable together -----------------
 mkdir mix
 cp store/libxc/bad/pv64-v2-trunc.img mix/a-invalid.img
 mkdir mix/b-dir
