@@ -150,7 +150,7 @@ exp = json.load(open(sys.argv[1]))
 st = [e["status"] for e in exp]
 gz = [e for e in exp if e.get("solo", {}).get("layers", "").startswith("gzip")]
 print("store: %d files, %d valid, %d invalid, %d gzip" % (len(st), st.count(0), st.count(1), len(gz)))
-sys.exit(0 if st.count(0) > 100 and st.count(1) > 30 and len(gz) > 10 else 1)
+sys.exit(0 if st.count(0) > len(st) * 0.4 and st.count(1) > 30 and len(gz) > 10 else 1)
 PY
 
 # a directory named without -r: as today (an I/O error)
@@ -330,8 +330,18 @@ p = subprocess.Popen([sys.argv[1], "verify", "--format", "jsonl", "-j", "2",
                       "--files-from", "stream-list"], stdout=subprocess.PIPE)
 r, _, _ = select.select([p.stdout], [], [], 20)
 first = p.stdout.readline() if r else b""
-with open("stream-fifo", "wb") as f:  # now let the second file end
-    f.write(open("stream-src.img", "rb").read())
+# now let the second file end (a writer's open blocks without a reader)
+fd, t = -1, 0
+while fd < 0 and p.poll() is None and t < 400:
+    try:
+        fd = os.open("stream-fifo", os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        select.select([], [], [], 0.05)
+        t += 1
+if fd >= 0:
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as f:
+        f.write(open("stream-src.img", "rb").read())
 rest = p.stdout.read()
 p.wait()
 print("first line before the FIFO's writer: %r; then %r; status %d"
