@@ -156,41 +156,60 @@ static bool refuse_tty(int fd, struct xs_report *rep)
     xs_report_add(rep, XS_SEV_ERROR, "usage.tty", 0, -2, "",
                   "refusing to read an image from a terminal (name a file, "
                   "or redirect standard input)");
-    tty_refused = true;
-    open_status = XS_USAGE;
     return true;
 }
 
-struct xs_in *xs_cli_open(const char *path, bool print,
-                          const struct xs_progress_opts *po,
-                          struct xs_report *rep)
+void xs_cli_sink(struct xs_report *rep, FILE *fp)
+{
+    rep->sink = cli_sink;
+    rep->sink_ctx = fp;
+}
+
+struct xs_in *xs_cli_open_r(const char *path, bool print, FILE *fp,
+                            struct xs_report *rep, int *status)
 {
     bool std = strcmp(path, "-") == 0;
     xs_report_init(rep, std ? "<stdin>" : path);
     if (print)
-        rep->sink = cli_sink;
-    open_status = XS_IO;
+        xs_cli_sink(rep, fp);
+    *status = XS_IO;
     struct xs_in *in = NULL;
     if (std) {
-        if (!refuse_tty(STDIN_FILENO, rep))
+        if (refuse_tty(STDIN_FILENO, rep))
+            *status = XS_USAGE;
+        else
             in = xs_in_open(path, rep);
     } else {
         /* opened here rather than by xs_in_open() to see a terminal
          * (/dev/tty, /dev/pts/N) before reading; O_NOCTTY: opening it
          * must not make it this process's controlling terminal */
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
+        if (fd < 0) {
             xs_report_add(rep, XS_SEV_ERROR, "io", 0, -2, "",
                           "cannot open %s: %s", path, strerror(errno));
-        else if (refuse_tty(fd, rep) ||
-                 !(in = xs_in_from_fd(fd, path, true, rep)))
+        } else if (refuse_tty(fd, rep)) {
+            *status = XS_USAGE;
             close(fd);
+        } else if (!(in = xs_in_from_fd(fd, path, true, rep))) {
+            close(fd);
+        }
     }
-    if (in) {
-        open_status = XS_OK;
-        if (po)
-            xs_cli_progress(in, po, rep);
-    }
+    if (in)
+        *status = XS_OK;
+    return in;
+}
+
+void xs_cli_refused_tty(void) { tty_refused = true; }
+
+struct xs_in *xs_cli_open(const char *path, bool print,
+                          const struct xs_progress_opts *po,
+                          struct xs_report *rep)
+{
+    struct xs_in *in = xs_cli_open_r(path, print, NULL, rep, &open_status);
+    if (open_status == XS_USAGE)
+        tty_refused = true;
+    if (in && po)
+        xs_cli_progress(in, po, rep);
     return in;
 }
 

@@ -76,6 +76,15 @@ struct xs_in *xs_cli_open(const char *path, bool print,
                           const struct xs_progress_opts *po,
                           struct xs_report *rep);
 void xs_cli_close(struct xs_in *in);
+/* xs_cli_open() for a worker thread: findings printed to fp (NULL:
+ * standard error) when print is set, no progress line, no state shared
+ * with other calls; *status is XS_OK, XS_IO or XS_USAGE (a terminal: the
+ * caller then calls xs_cli_refused_tty() from the main thread). */
+struct xs_in *xs_cli_open_r(const char *path, bool print, FILE *fp,
+                            struct xs_report *rep, int *status);
+void xs_cli_refused_tty(void);
+/* Print rep's findings as xs_cli_open(print) does, to fp (NULL: stderr). */
+void xs_cli_sink(struct xs_report *rep, FILE *fp);
 /* XS_OK, or XS_USAGE (said) when more than one of the n inputs is
  * standard input ("-", or /dev/stdin and the like when it is a pipe): the
  * second would read what the first left, nothing. */
@@ -144,5 +153,29 @@ json_t *xs_json_failure(const char *file, int rc, const struct xs_report *rep);
 void xs_json_print(json_t *doc, bool indent);
 /* One line describing what was read, e.g. "libxc v2 x86 PV, 12 records". */
 void xs_describe_summary(const struct xs_summary *s, char *buf, size_t sz);
+
+/* The cores this process may run on (its CPU affinity), at least 1. */
+unsigned xs_cli_cores(void);
+/* run(ctx, i) for each i < n on up to `workers` threads, and emit(ctx, i)
+ * on the calling thread in order of i, each as soon as it and all before
+ * it have run (cli/parallel.c).  Items for which serial(ctx, i) holds
+ * (serial may be NULL) are run by the calling thread at their turn: an
+ * input that can block (a FIFO named, standard input) is only opened
+ * when all before it were printed, as without threads.  emit returns
+ * false to stop (a reader gone away): what has not started is not run,
+ * and false is returned.  Items that ran but were not emitted are the
+ * caller's to free. */
+bool xs_cli_parallel(size_t n, unsigned workers,
+                     void (*run)(void *ctx, size_t i),
+                     bool (*serial)(void *ctx, size_t i),
+                     bool (*emit)(void *ctx, size_t i), void *ctx);
+
+/* What a worker prints for one input, held until it is that input's turn
+ * (in memory up to 1 MiB, then in an unlinked temporary file).  drain
+ * copies it to `to` and frees it; false when some of it was lost. */
+struct xs_spool;
+struct xs_spool *xs_cli_spool_open(void);
+FILE *xs_cli_spool_file(const struct xs_spool *s);
+bool xs_cli_spool_drain(struct xs_spool *s, FILE *to);
 
 #endif

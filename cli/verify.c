@@ -1,10 +1,12 @@
 /* xenstream verify: will Xen restore this, as it was saved? */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
+#include "verify.h"
 
 static int run_verify(int argc, char **argv);
 
@@ -13,7 +15,9 @@ const struct xs_command xs_cmd_verify = {
     .run = run_verify,
     .summary = "check streams the way Xen's restore would",
     .usage =
-        "usage: xenstream verify [--xen X.Y] [--json] [--strict] [-q] [IN...]\n"
+        "usage: xenstream verify [--xen X.Y] [--format FMT | --json] [--strict]\n"
+        "                        [-q] [-r [-L] [--images-only]] [-j N]\n"
+        "                        [--files-from FILE [-0]] [IN...]\n"
         "\n"
         "Check every layer of each input (standard input when none is\n"
         "given; a terminal is refused).  Each fault is one line on standard\n"
@@ -31,163 +35,373 @@ const struct xs_command xs_cmd_verify = {
         "                 types it knows, erratum 1 (4.6-4.8 refuse empty\n"
         "                 vCPU records); says what to run to make the image\n"
         "                 acceptable there\n"
-        "  --json         one JSON document per input on standard output\n"
-        "                 (a file name that is not UTF-8: see xenstream(1))\n"
+        "  --format FMT   the report: text (default), json (one document),\n"
+        "                 jsonl (one JSON object per input, as each is done),\n"
+        "                 junit (JUnit XML), tap (TAP 13), sarif (SARIF 2.1.0)\n"
+        "  --json         --format jsonl (a file name that is not UTF-8: see\n"
+        "                 xenstream(1))\n"
         "  --strict       warnings fail too\n"
         "  -q, --quiet    no summary lines and no notes (facts that are not\n"
         "                 faults, e.g. xl's migration handshake after END)\n"
+        "  -r, --recursive  walk the directories named: every file below\n"
+        "                 them, in byte order of names; a FIFO, socket or\n"
+        "                 device is never opened (an invalid input), a\n"
+        "                 symbolic link is skipped\n"
+        "  -L, --follow   follow symbolic links found by -r\n"
+        "  --images-only  skip files that are not Xen images by their first\n"
+        "                 bytes (and what -r finds that is not a file)\n"
+        "  --files-from FILE  inputs named in FILE, one a line ('-':\n"
+        "                 standard input); -0, --null: separated by NUL\n"
+        "  -j, --jobs N   verify N inputs at a time (default: the cores this\n"
+        "                 process may use); the report is the same for any N\n"
         "  --progress     a progress line on standard error (default: only\n"
-        "                 when it is a terminal); --no-progress: never\n"
+        "                 when it is a terminal, one input at a time);\n"
+        "                 --no-progress: never\n"
         "  -h, --help     show this help\n"
         "\n"
-        "Exit status: 0 all valid, 1 any invalid, 2 usage error (also: an\n"
-        "input on a terminal), 3 any I/O error (standard output included).\n",
+        "With -r or --files-from, a last line counts the inputs (valid,\n"
+        "invalid, unreadable, skipped).  Exit status: 0 all valid (skipped\n"
+        "ones aside), 1 any invalid, 2 usage error (also: an input on a\n"
+        "terminal), 3 any I/O error (standard output included).\n",
 };
 
-/* What to run so that the release restores the image: only when the
- * release's rules are all that failed. */
-static const char *remedy(const struct xs_release *xen, int rc,
-                          const struct xs_report *rep,
-                          const struct xs_summary *s)
+/* ------------------------------------------------------------------ */
+/* one input                                                           */
+
+static void file_skip(struct vfile *f, const char *why)
 {
-    if (!xen || rc != XS_INVALID || rep->errors != s->release_errors)
-        return "";
-    return xs_release_remedy(xen, s);
+    f->skipped = why;
+    f->rc = XS_OK;
 }
 
-static void print_json(const char *file, int rc, bool strict,
-                       const struct xs_release *xen,
-                       const struct xs_report *rep, const struct xs_summary *s)
+/* Verify one input (on a worker thread when there are several). */
+static void file_run(struct vrun *r, struct vfile *f,
+                     const struct xs_progress_opts *po)
 {
-    json_t *doc = json_object();
-    xs_json_set_name(doc, "file", file);
-    json_object_set_new(doc, "valid", json_boolean(rc == XS_OK));
-    json_object_set_new(doc, "status", json_integer(rc));
-    json_object_set_new(doc, "strict", json_boolean(strict));
-    json_object_set_new(doc, "errors", json_integer(rep->errors));
-    json_object_set_new(doc, "warnings", json_integer(rep->warnings));
-    if (s->layers[0]) {
-        json_object_set_new(doc, "layers", json_string(s->layers));
-        json_object_set_new(doc, "version", json_integer(s->version));
-        json_object_set_new(doc, "guest",
-                            json_string(xs_guest_name(s->guest)));
-        json_object_set_new(doc, "records", json_integer((json_int_t)s->records));
-        json_object_set_new(doc, "pages", json_integer((json_int_t)s->pages));
-    }
-    if (xen) {
-        const char *fix = remedy(xen, rc, rep, s);
-        json_object_set_new(doc, "xen",
-                            json_sprintf("%u.%u", xen->major, xen->minor));
-        json_object_set_new(doc, "remedy", fix && *fix ? json_string(fix)
-                                                       : json_null());
-        json_object_set_new(doc, "remedy_exists", json_boolean(fix != NULL));
-    }
-    json_object_set_new(doc, "bytes", json_integer((json_int_t)s->bytes_in));
-    json_object_set_new(doc, "bytes_read",
-                        json_integer((json_int_t)s->bytes_read));
-    json_t *arr = json_array();
-    for (size_t i = 0; i < rep->nkept; i++)
-        json_array_append_new(arr, xs_json_finding(&rep->kept[i]));
-    json_object_set_new(doc, "findings", arr);
-    json_object_set_new(doc, "findings_truncated",
-                        json_boolean(rep->errors + rep->warnings + rep->notes >
-                                     rep->nkept));
-    json_dumpf(doc, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-    fputc('\n', stdout);
-    json_decref(doc);
-}
+    bool text = r->fmt == VF_TEXT;
+    FILE *fp = xs_cli_spool_file(f->text);
+    struct xs_in *in = NULL;
+    int st = XS_IO;
 
-static int verify_one(const char *path, const struct xs_release *xen,
-                      bool json, bool strict, bool quiet,
-                      const struct xs_progress_opts *po)
-{
-    struct xs_report rep;
-    struct xs_summary sum;
-    int rc;
-
-    memset(&sum, 0, sizeof(sum));
-    struct xs_in *in = xs_cli_open(path, !json, po, &rep);
-    const char *shown = rep.file;
-    if (!in) {
-        rc = xs_cli_open_status();
+    memset(&f->sum, 0, sizeof(f->sum));
+    if (!f->root && !f->listed) {
+        in = xs_cli_open_r(f->path, text, fp, &f->rep, &st);
+        f->tty = st == XS_USAGE;
     } else {
-        rc = xs_verify_for(in, &rep, &sum, xen);
-        xs_cli_close(in);
-    }
-    if (rc == XS_OK && strict && rep.warnings)
-        rc = XS_INVALID;
-
-    if (json) {
-        print_json(shown, rc, strict, xen, &rep, &sum);
-    } else if (!quiet) {
-        char what[160];
-        xs_describe_summary(&sum, what, sizeof(what));
-        if (rc == XS_OK)
-            xs_cli_printf("%s: OK: %s; %u warning%s\n", shown, what, rep.warnings,
-                   rep.warnings == 1 ? "" : "s");
-        else if (rc == XS_IO)
-            xs_cli_printf("%s: FAILED: I/O error\n", shown);
-        else if (rc == XS_USAGE)
-            xs_cli_printf("%s: FAILED: not read (a terminal)\n", shown);
-        else
-            xs_cli_printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
-                   rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
-                   rep.warnings == 1 ? "" : "s",
-                   rep.errors == 0 ? " (--strict)" : "");
-        const char *fix = remedy(xen, rc, &rep, &sum);
-        if (!fix)
-            xs_cli_printf("%s: no conversion makes it restorable on Xen %u.%u\n",
-                   shown, xen->major, xen->minor);
-        else if (*fix) {
-            /* a command to copy: the name as one shell word, never as
-             * shell syntax (a name can be "x;rm -rf ~") */
-            char *word = xs_cli_shell_word(path);
-            xs_cli_printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n",
-                          shown, xen->major, xen->minor, fix,
-                          word ? word : "IN");
-            free(word);
+        xs_report_init(&f->rep, f->path);
+        if (text)
+            xs_cli_sink(&f->rep, fp);
+        struct xs_entry e = {.root = f->root, .rel = f->rel, .path = f->path,
+                             .type = f->type, .what = f->what};
+        bool follow = r->follow || f->listed;
+        switch (f->type) {
+        case XS_ENTRY_LINK:
+            file_skip(f, "a symbolic link, not followed (-L follows it)");
+            return;
+        case XS_ENTRY_ERROR:
+            xs_report_add(&f->rep, XS_SEV_ERROR, "io", 0, -2, "", "%s: %s",
+                          f->what, strerror(f->err));
+            f->rc = XS_IO;
+            return;
+        case XS_ENTRY_SPECIAL:
+            if (r->images_only) {
+                snprintf(f->why, sizeof(f->why), "%s, not read", f->what);
+                file_skip(f, f->why);
+                return;
+            }
+            /* reported as no regular file, never opened */
+            __attribute__((fallthrough));
+        case XS_ENTRY_FILE:
+            in = xs_in_open_entry(&e, follow, &f->rep);
+            st = in ? XS_OK
+                 : xs_report_find(&f->rep, "input.not_regular") ? XS_INVALID
+                                                                : XS_IO;
+            break;
         }
     }
+    if (!in) {
+        f->rc = st;
+        return;
+    }
+    if (po)
+        xs_cli_progress(in, po, &f->rep);
+    const char *layer = "";
+    if (r->images_only && (st = xs_in_identify(in, &layer)) != XS_OK) {
+        f->rc = st;
+    } else if (!layer) {
+        file_skip(f, "not a Xen image (by its first bytes)");
+    } else {
+        f->rc = xs_verify_for(in, &f->rep, &f->sum, r->xen);
+        if (f->rc == XS_OK && r->strict && f->rep.warnings)
+            f->rc = XS_INVALID;
+    }
+    if (po)
+        xs_cli_close(in);
+    else
+        xs_in_close(in);
+}
+
+static void free_file(struct vfile *f)
+{
+    xs_report_free(&f->rep);
+    if (f->text) {
+        xs_cli_spool_drain(f->text, NULL);
+        f->text = NULL;
+    }
+    free(f->rel);
+    f->rel = NULL;
+    if (f->root) {
+        free(f->path);
+        f->path = NULL;
+    }
+}
+
+struct verify_job {
+    struct vrun *r;
+    const struct xs_progress_opts *po; /* one input at a time only */
+    bool parallel;
+};
+
+static void job_run(void *ctx, size_t i)
+{
+    struct verify_job *j = ctx;
+    struct vfile *f = &j->r->v[i];
+    if (j->parallel && j->r->fmt == VF_TEXT)
+        f->text = xs_cli_spool_open();
+    file_run(j->r, f, j->po);
+}
+
+static bool job_serial(void *ctx, size_t i)
+{
+    struct verify_job *j = ctx;
+    return j->r->v[i].serial;
+}
+
+static bool job_emit(void *ctx, size_t i)
+{
+    struct verify_job *j = ctx;
+    struct vfile *f = &j->r->v[i];
+    if (f->text) {
+        fflush(stdout);
+        if (!xs_cli_spool_drain(f->text, stderr))
+            fprintf(stderr, "xenstream verify: some messages about %s were "
+                            "lost (no memory or temporary file)\n", f->path);
+        f->text = NULL;
+    }
+    if (f->tty)
+        xs_cli_refused_tty();
+    report_file(j->r, f);
+    free_file(f);
     xs_cli_flush();
-    xs_report_free(&rep);
+    /* a reader gone away (| head) reads no more: the rest is not read */
+    return !xs_cli_stdout_failed();
+}
+
+/* ------------------------------------------------------------------ */
+/* the inputs                                                          */
+
+static struct vfile *add_file(struct vrun *r)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 16;
+        struct vfile *v = realloc(r->v, nc * sizeof(*v));
+        if (!v)
+            return NULL;
+        r->v = v;
+        r->cap = nc;
+    }
+    struct vfile *f = &r->v[r->n++];
+    memset(f, 0, sizeof(*f));
+    return f;
+}
+
+static int add_entry(void *ctx, const struct xs_entry *e)
+{
+    struct vrun *r = ctx;
+    struct vfile *f = add_file(r);
+    if (!f)
+        return XS_IO;
+    f->root = e->root;
+    f->rel = strdup(e->rel);
+    f->path = strdup(e->path);
+    f->type = e->type;
+    f->what = e->what;
+    f->err = e->err;
+    if (!f->rel || !f->path) {
+        free(f->rel);
+        free(f->path);
+        r->n--;
+        return XS_IO;
+    }
+    return XS_OK;
+}
+
+/* One input named: a directory is walked with -r.  An argument is
+ * opened as it is named (a FIFO there is a pipe to read); a name from
+ * --files-from as a walk's file (a list is what `find` printed: only a
+ * regular file is read, never a FIFO that would hang the run). */
+static int add_named(struct vrun *r, bool recursive, bool listed, char *path)
+{
+    struct stat st;
+    if (recursive && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        unsigned flags = r->follow ? XS_TREE_FOLLOW : 0;
+        return xs_tree_walk(path, flags, add_entry, r);
+    }
+    struct vfile *f = add_file(r);
+    if (!f)
+        return XS_IO;
+    f->path = path;
+    /* a pipe, FIFO or device named is read when its turn comes, by the
+     * main thread: its open can block */
+    f->serial = !listed && (stat(path, &st) != 0 || !S_ISREG(st.st_mode));
+    if (listed) {
+        struct xs_entry e;
+        xs_entry_stat(path, &e);
+        f->listed = true;
+        f->type = e.type;
+        f->what = e.what;
+        f->err = e.err;
+    }
+    return XS_OK;
+}
+
+/* --files-from: the names, each kept in list (freed at the end). */
+static int read_list(struct vrun *r, bool recursive, const char *from,
+                     int delim, char ***list, size_t *nlist)
+{
+    FILE *fp = strcmp(from, "-") == 0 ? stdin : fopen(from, "re");
+    if (!fp) {
+        xs_text_printf(stderr, "xenstream verify: cannot open %s: %s\n", from,
+                       strerror(errno));
+        return XS_IO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = XS_OK;
+    while (rc == XS_OK && (len = getdelim(&line, &cap, delim, fp)) >= 0) {
+        if (len > 0 && line[len - 1] == delim)
+            line[--len] = '\0';
+        if (len == 0 || memchr(line, '\0', (size_t)len))
+            continue; /* an empty line, or a NUL in a line-separated list */
+        char **nl = realloc(*list, (*nlist + 1) * sizeof(**list));
+        char *name = strdup(line);
+        if (nl)
+            *list = nl;
+        if (!nl || !name) {
+            free(name);
+            rc = XS_IO;
+            break;
+        }
+        (*list)[(*nlist)++] = name;
+        rc = add_named(r, recursive, true, name);
+    }
+    if (rc == XS_OK && ferror(fp)) {
+        xs_text_printf(stderr, "xenstream verify: cannot read %s: %s\n", from,
+                       strerror(errno));
+        rc = XS_IO;
+    }
+    free(line);
+    if (fp != stdin)
+        fclose(fp);
     return rc;
 }
+
+static int parse_format(const char *s, enum verify_format *f)
+{
+    static const char *const names[] = {"text", "json", "jsonl",
+                                        "junit", "tap", "sarif"};
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(s, names[i]) == 0) {
+            *f = (enum verify_format)i;
+            return XS_OK;
+        }
+    return XS_USAGE;
+}
+
+enum {
+    OPT_JSON = 0x200, OPT_XEN, OPT_STRICT, OPT_FORMAT, OPT_IMAGES_ONLY,
+    OPT_FILES_FROM,
+};
 
 static int run_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"xen", required_argument, NULL, 'x'},
-        {"strict", no_argument, NULL, 's'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"xen", required_argument, NULL, OPT_XEN},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"format", required_argument, NULL, OPT_FORMAT},
         {"quiet", no_argument, NULL, 'q'},
+        {"recursive", no_argument, NULL, 'r'},
+        {"follow", no_argument, NULL, 'L'},
+        {"images-only", no_argument, NULL, OPT_IMAGES_ONLY},
+        {"files-from", required_argument, NULL, OPT_FILES_FROM},
+        {"null", no_argument, NULL, '0'},
+        {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    bool json = false, strict = false, quiet = false;
+    struct vrun r = {.fmt = VF_TEXT};
     struct xs_progress_opts po = XS_PROGRESS_DEFAULT;
-    struct xs_release rel, *xen = NULL;
+    struct xs_release rel;
+    bool recursive = false;
+    const char *from = NULL;
+    int delim = '\n';
+    unsigned jobs = 0;
     int c;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qhrL0j:", opts, NULL)) != -1) {
         switch (c) {
-        case 'j':
-            json = true;
+        case OPT_JSON:
+            r.fmt = VF_JSONL;
             break;
-        case 's':
-            strict = true;
+        case OPT_FORMAT:
+            if (parse_format(optarg, &r.fmt) != XS_OK)
+                return xs_usage_error(&xs_cmd_verify, "--format takes text, "
+                                      "json, jsonl, junit, tap or sarif, not "
+                                      "'%s'", optarg);
+            break;
+        case OPT_STRICT:
+            r.strict = true;
             break;
         case 'q':
-            quiet = true;
+            r.quiet = true;
             break;
+        case 'r':
+            recursive = true;
+            break;
+        case 'L':
+            r.follow = true;
+            break;
+        case '0':
+            delim = '\0';
+            break;
+        case OPT_IMAGES_ONLY:
+            r.images_only = true;
+            break;
+        case OPT_FILES_FROM:
+            from = optarg;
+            break;
+        case 'j': {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || n < 1 || n > 1024 ||
+                optarg[0] == '-')
+                return xs_usage_error(&xs_cmd_verify, "-j takes a number of "
+                                      "jobs from 1 to 1024, not '%s'", optarg);
+            jobs = (unsigned)n;
+            break;
+        }
         XS_PROGRESS_CASES(po);
-        case 'x':
+        case OPT_XEN:
             if (xs_release_parse(optarg, &rel) != XS_OK)
                 return xs_usage_error(&xs_cmd_verify, "--xen takes a Xen "
                                       "release as 4.N, not '%s'", optarg);
-            xen = &rel;
+            r.xen = &rel;
             break;
         case 'h':
             xs_print_help(&xs_cmd_verify);
@@ -197,17 +411,56 @@ static int run_verify(int argc, char **argv)
                                   "option '%s'", argv[optind - 1]);
         }
     }
-    if (quiet)
+    if (r.follow && !recursive)
+        return xs_usage_error(&xs_cmd_verify, "-L follows links that -r "
+                              "finds: it needs -r");
+    if (delim == '\0' && !from)
+        return xs_usage_error(&xs_cmd_verify, "-0 separates the names of "
+                              "--files-from: it needs --files-from");
+    if (r.quiet)
         xs_cli_notes(false);
-    if (optind >= argc) /* as upgrade: standard input */
-        return verify_one("-", xen, json, strict, quiet, &po);
-    if (xs_cli_stdin_once(&xs_cmd_verify, argc - optind, argv + optind))
+    char *std_in = "-";
+    if (optind < argc &&
+        xs_cli_stdin_once(&xs_cmd_verify, argc - optind, argv + optind))
         return XS_USAGE;
-    int worst = XS_OK;
-    /* a reader gone away (| head) reads no more: the rest is not read */
-    for (int i = optind; i < argc && !xs_cli_stdout_failed(); i++) {
-        worst = xs_worst(worst,
-                         verify_one(argv[i], xen, json, strict, quiet, &po));
+    if (from && strcmp(from, "-") == 0)
+        for (int i = optind; i < argc; i++)
+            if (strcmp(argv[i], "-") == 0)
+                return xs_usage_error(&xs_cmd_verify, "standard input holds "
+                                      "the list of --files-from -: it cannot "
+                                      "be an input too");
+    r.store = recursive || from;
+
+    int rc = XS_OK;
+    for (int i = optind; i < argc && rc == XS_OK; i++)
+        rc = add_named(&r, recursive, false, argv[i]);
+    char **list = NULL;
+    size_t nlist = 0;
+    if (rc == XS_OK && from)
+        rc = read_list(&r, recursive, from, delim, &list, &nlist);
+    if (rc == XS_OK && optind >= argc && !from) /* as upgrade: stdin */
+        rc = add_named(&r, false, false, std_in);
+    if (rc != XS_OK) {
+        fprintf(stderr, "xenstream verify: out of memory listing the inputs\n");
+    } else {
+        unsigned workers = jobs ? jobs : xs_cli_cores();
+        if (workers > r.n)
+            workers = (unsigned)(r.n ? r.n : 1);
+        struct verify_job job = {.r = &r, .parallel = workers > 1,
+                                 .po = workers > 1 ? NULL : &po};
+        report_head(&r);
+        bool all = xs_cli_parallel(r.n, workers, job_run, job_serial, job_emit,
+                                   &job);
+        if (all)
+            report_tail(&r);
+        rc = r.worst;
     }
-    return worst;
+    for (size_t i = 0; i < r.n; i++)
+        free_file(&r.v[i]);
+    for (size_t i = 0; i < nlist; i++)
+        free(list[i]);
+    free(list);
+    free(r.v);
+    report_free(&r);
+    return rc;
 }

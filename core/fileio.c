@@ -18,6 +18,8 @@
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/syscall.h>
 #include <xxhash.h>
 #define ZLIB_CONST /* next_in is const: input is never written */
 #include <zlib.h>
@@ -270,6 +272,276 @@ struct xs_in *xs_in_open(const char *path, struct xs_report *rep)
         return NULL;
     }
     struct xs_in *in = xs_in_from_fd(fd, path, true, rep);
+    if (!in)
+        close(fd);
+    return in;
+}
+
+/* ------------------------------------------------------------------ */
+/* a store of images: directory walks                                  */
+
+/* Deeper than this is reported, not entered: each level holds a
+ * directory descriptor while its entries are walked. */
+#define XS_TREE_DEPTH 256
+
+struct tree_walk {
+    const char *root;
+    unsigned flags;
+    xs_tree_fn fn;
+    void *ctx;
+    struct xs_buf rel;           /* the relative path being walked */
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } up[XS_TREE_DEPTH];         /* the directories on the way down */
+    unsigned depth;
+    int stop;
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *special_kind(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
+
+/* Call the walk's function for one entry (rel as it stands in w->rel). */
+static void tree_emit(struct tree_walk *w, enum xs_entry_type type,
+                      const char *what, int err)
+{
+    if (w->stop)
+        return;
+    const char *rel = w->rel.len ? (const char *)w->rel.p : "";
+    size_t rl = strlen(w->root);
+    bool slash = rl && w->root[rl - 1] == '/';
+    char *path = malloc(rl + 1 + strlen(rel) + 1);
+    if (!path) {
+        w->stop = XS_IO;
+        return;
+    }
+    sprintf(path, "%s%s%s", w->root, slash || !*rel ? "" : "/", rel);
+    struct xs_entry e = {.root = w->root, .rel = rel, .path = path,
+                         .type = type, .what = what, .err = err};
+    w->stop = w->fn(w->ctx, &e);
+    free(path);
+}
+
+/* rel += "/" name (or name alone at the top); the old length back. */
+static size_t rel_push(struct tree_walk *w, const char *name)
+{
+    size_t old = w->rel.len;
+    size_t n = strlen(name);
+    if (xs_buf_reserve(&w->rel, old + 1 + n + 1) != XS_OK) {
+        w->stop = XS_IO;
+        return old;
+    }
+    if (old)
+        w->rel.p[w->rel.len++] = '/';
+    memcpy(w->rel.p + w->rel.len, name, n + 1);
+    w->rel.len += n;
+    return old;
+}
+
+static void rel_pop(struct tree_walk *w, size_t old)
+{
+    w->rel.len = old;
+    if (w->rel.p)
+        w->rel.p[old] = '\0';
+}
+
+static void tree_dir(struct tree_walk *w, int dfd);
+
+/* One entry of the directory dfd, by name. */
+static void tree_entry(struct tree_walk *w, int dfd, const char *name)
+{
+    bool follow = w->flags & XS_TREE_FOLLOW;
+    struct stat st;
+    size_t old = rel_push(w, name);
+    if (w->stop)
+        return;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        tree_emit(w, XS_ENTRY_ERROR, "cannot stat", errno);
+    } else if (S_ISLNK(st.st_mode) && !follow) {
+        tree_emit(w, XS_ENTRY_LINK, "a symbolic link", 0);
+    } else if (S_ISLNK(st.st_mode) && fstatat(dfd, name, &st, 0) < 0) {
+        tree_emit(w, XS_ENTRY_ERROR, "cannot follow the symbolic link",
+                  errno);
+    } else if (S_ISREG(st.st_mode)) {
+        tree_emit(w, XS_ENTRY_FILE, NULL, 0);
+    } else if (!S_ISDIR(st.st_mode)) {
+        tree_emit(w, XS_ENTRY_SPECIAL, special_kind(st.st_mode), 0);
+    } else {
+        bool loop = false;
+        for (unsigned i = 0; i < w->depth; i++)
+            loop |= w->up[i].dev == st.st_dev && w->up[i].ino == st.st_ino;
+        int fd = -1;
+        if (loop)
+            tree_emit(w, XS_ENTRY_ERROR, "a directory that contains itself",
+                      ELOOP);
+        else if (w->depth == XS_TREE_DEPTH)
+            tree_emit(w, XS_ENTRY_ERROR, "too deep to walk", ELOOP);
+        else if ((fd = openat(dfd, name,
+                              O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                                  O_NONBLOCK | (follow ? 0 : O_NOFOLLOW))) < 0)
+            tree_emit(w, XS_ENTRY_ERROR, "cannot open the directory", errno);
+        else
+            tree_dir(w, fd); /* closes fd */
+    }
+    rel_pop(w, old);
+}
+
+/* The entries of an open directory, in byte order of their names. */
+static void tree_dir(struct tree_walk *w, int dfd)
+{
+    struct stat st;
+    DIR *d = fstat(dfd, &st) == 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        tree_emit(w, XS_ENTRY_ERROR, "cannot read the directory", errno);
+        close(dfd);
+        return;
+    }
+    w->up[w->depth].dev = st.st_dev;
+    w->up[w->depth].ino = st.st_ino;
+    w->depth++;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    int err = 0;
+    for (errno = 0; (de = readdir(d)); errno = 0) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **v = realloc(names, nc * sizeof(*v));
+            if (!v)
+                break;
+            names = v;
+            cap = nc;
+        }
+        if (!(names[n] = strdup(de->d_name)))
+            break;
+        n++;
+    }
+    err = errno;
+    if (err) /* what was listed is walked; the failure is said first */
+        tree_emit(w, XS_ENTRY_ERROR, "cannot read the directory", err);
+    if (names)
+        qsort(names, n, sizeof(*names), name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        tree_entry(w, dirfd(d), names[i]);
+        free(names[i]);
+    }
+    free(names);
+    closedir(d);
+    w->depth--;
+}
+
+void xs_entry_stat(const char *path, struct xs_entry *e)
+{
+    struct stat st;
+    *e = (struct xs_entry){.root = path, .rel = "", .path = path};
+    if (stat(path, &st) < 0) {
+        e->type = XS_ENTRY_ERROR;
+        e->what = "cannot open";
+        e->err = errno;
+    } else if (S_ISDIR(st.st_mode)) {
+        e->type = XS_ENTRY_ERROR; /* as when an argument names one */
+        e->what = "cannot read";
+        e->err = EISDIR;
+    } else if (S_ISREG(st.st_mode)) {
+        e->type = XS_ENTRY_FILE;
+    } else {
+        e->type = XS_ENTRY_SPECIAL;
+        e->what = special_kind(st.st_mode);
+    }
+}
+
+int xs_tree_walk(const char *root, unsigned flags, xs_tree_fn fn, void *ctx)
+{
+    struct tree_walk w = {.root = root, .flags = flags, .fn = fn, .ctx = ctx};
+    /* the root was named: followed if it is a link, as `find -H` does */
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        tree_emit(&w, XS_ENTRY_ERROR, "cannot open the directory", errno);
+    else
+        tree_dir(&w, fd);
+    free(w.rel.p);
+    return w.stop;
+}
+
+#ifndef RESOLVE_NO_SYMLINKS
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#endif
+
+/* openat2(2) (Linux 5.6): the walk's relative path opened with no
+ * symbolic link in any of its components, so that a directory swapped
+ * for a link after the walk saw it leads nowhere else.  -1 with ENOSYS
+ * where the kernel (or a seccomp filter) lacks it. */
+static int open_beneath(int dfd, const char *rel, int flags)
+{
+#ifdef SYS_openat2
+    struct {
+        uint64_t flags, mode, resolve;
+    } how = {(uint64_t)flags, 0, RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH};
+    long fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+        return (int)fd;
+#else
+    (void)dfd, (void)rel, (void)flags;
+#endif
+    errno = ENOSYS;
+    return -1;
+}
+
+struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
+                               struct xs_report *rep)
+{
+    /* O_NONBLOCK: a FIFO put in the file's place since the walk opens
+     * at once (and is refused below) rather than waiting for a writer */
+    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int fd = -1;
+    const char *e_kind = e->what ? e->what : "not a regular file";
+    if (e->type == XS_ENTRY_SPECIAL) {
+        /* never opened: opening a device can act (a tape rewinds, a
+         * watchdog arms) */
+    } else if (!follow) {
+        int rfd = open(e->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = rfd < 0 ? -1 : open_beneath(rfd, e->rel, flags);
+        if (fd < 0 && errno == ENOSYS) /* the last component, at least */
+            fd = open(e->path, flags | O_NOFOLLOW);
+        if (rfd >= 0)
+            close(rfd);
+    } else {
+        fd = open(e->path, flags);
+    }
+    struct stat st;
+    if (e->type == XS_ENTRY_SPECIAL)
+        goto not_regular;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        io_error(rep, "cannot open", e->path, errno);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        e_kind = special_kind(st.st_mode);
+    not_regular:
+        xs_report_add(rep, XS_SEV_ERROR, "input.not_regular", 0, -2, "",
+                      "%s: not read (a directory walk or a file list "
+                      "reads regular files only)", e_kind);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    struct xs_in *in = xs_in_from_fd(fd, e->path, true, rep);
     if (!in)
         close(fd);
     return in;

@@ -168,6 +168,43 @@ int xs_in_identify(struct xs_in *in, const char **layer);
  * XS_IO.  Every run checks it at its end. */
 int xs_in_unchanged(struct xs_in *in);
 
+/* A store of images: a directory walk for verify -r.  Each entry below
+ * root, in byte order of names, depth first (a subdirectory's entries at
+ * its place); directories are entered, not reported.  A symbolic link is
+ * reported as such (XS_ENTRY_LINK) unless XS_TREE_FOLLOW, which follows
+ * it (a directory that contains itself is an XS_ENTRY_ERROR, ELOOP).
+ * The root itself is followed if it is a link.  fn returns 0 to go on;
+ * anything else stops the walk and is returned. */
+enum xs_entry_type {
+    XS_ENTRY_FILE,     /* a regular file */
+    XS_ENTRY_LINK,     /* a symbolic link, not followed */
+    XS_ENTRY_SPECIAL,  /* a FIFO, socket or device: what says which */
+    XS_ENTRY_ERROR,    /* what failed (what), and errno (err) */
+};
+struct xs_entry {
+    const char *root;  /* as given */
+    const char *rel;   /* below root */
+    const char *path;  /* root/rel, the name shown */
+    enum xs_entry_type type;
+    const char *what;
+    int err;
+};
+#define XS_TREE_FOLLOW 1u
+typedef int (*xs_tree_fn)(void *ctx, const struct xs_entry *e);
+int xs_tree_walk(const char *root, unsigned flags, xs_tree_fn fn, void *ctx);
+/* The entry the walk would make of a path named by the caller (a file
+ * list), its links followed (open it with follow set). */
+void xs_entry_stat(const char *path, struct xs_entry *e);
+/* Open a file the walk found, safely for a store others can write: never
+ * blocking (a FIFO put in its place), never through a symbolic link in
+ * any component below root unless follow (openat2's RESOLVE_NO_SYMLINKS,
+ * or O_NOFOLLOW where the kernel lacks it), and only a regular file: an
+ * XS_ENTRY_SPECIAL entry or anything else found there is not opened but
+ * reported (rule input.not_regular: an invalid input).  NULL when nothing
+ * was opened (reported). */
+struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
+                               struct xs_report *rep);
+
 /* Progress of a long run: fn is called as the input advances (every few
  * MiB), with the logical offset, the bytes actually read and the size of
  * a regular file (0 when unknown).  Rate-limiting is the caller's. */
