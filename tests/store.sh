@@ -318,16 +318,22 @@ $CHECK expect "$XS" exp.nl -- "names/nl" "name.img" || bad "expect nl"
 printf 'names/nl\nname.img\n' >listnl
 run_fmt nl exp.nl jsonl --files-from listnl
 
-# JSON Lines streamed as files finish, in order: the first file's line is
-# out while the second (a FIFO named in the list, so opened and read like
-# an argument) still waits for its writer
-"$GEN" --pages 16 -o stream-src.img
+# a FIFO in a file list is not opened either (a list reads regular files
+# only): one error, no hang
 mkfifo stream-fifo
 printf 'names/ok\nstream-fifo\n' >stream-list
+timeout 60 "$XS" verify --format jsonl -j 2 --files-from stream-list >r.fifo-list.out 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q '"file":"stream-fifo".*"rule":"input.not_regular"' r.fifo-list.out &&
+    ok || bad "a FIFO in --files-from: status $rc: $(cat r.fifo-list.out)"
+# JSON Lines streamed as files finish, in order: the first file's line is
+# out while the second (a FIFO named as an argument, read at its turn)
+# still waits for its writer
+"$GEN" --pages 16 -o stream-src.img
 timeout 60 $PY - "$XS" <<'PY' && ok || bad "jsonl is not streamed: the first file's line waits for the second file"
 import os, select, subprocess, sys
 p = subprocess.Popen([sys.argv[1], "verify", "--format", "jsonl", "-j", "2",
-                      "--files-from", "stream-list"], stdout=subprocess.PIPE)
+                      "names/ok", "stream-fifo"], stdout=subprocess.PIPE)
 r, _, _ = select.select([p.stdout], [], [], 20)
 first = p.stdout.readline() if r else b""
 # now let the second file end (a writer's open blocks without a reader)
