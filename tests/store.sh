@@ -406,4 +406,23 @@ $CHECK expect "$XS" exp.mix -L --walk -- mix || bad "expect mix"
 run_fmt mix exp.mix json -r -L mix
 [ "$(cat r.mix.json.j1.rc)" = 3 ] && ok || bad "worst status: $(cat r.mix.json.j1.rc), expected 3"
 
+# ---- 8. roots: a link named as the root is followed; a list's directory
+# is walked with -r; nothing to verify is "0 files", status 0, valid reports
+ln -s store/order linkroot
+$CHECK expect "$XS" exp.linkroot --walk -- linkroot || bad "expect linkroot"
+run_fmt linkroot exp.linkroot text -r linkroot
+printf 'store/deep\n' >list-dir
+$CHECK expect "$XS" exp.list-dir --walk -- store/deep || bad "expect list-dir"
+run_fmt list-dir exp.list-dir jsonl -r --files-from list-dir
+mkdir empty
+echo '[]' >exp.empty
+for fmt in $FORMATS; do
+    run_fmt empty exp.empty "$fmt" -r empty
+done
+timeout 60 "$XS" verify --files-from /dev/null </dev/null >r.nolist.out 2>&1
+rc=$?
+[ $rc = 0 ] && grep -qx 'xenstream verify: 0 files: 0 valid, 0 invalid, 0 unreadable, 0 skipped' r.nolist.out &&
+    ok || bad "an empty --files-from: status $rc: $(cat r.nolist.out)"
+expect 2 "$XS" verify -0 names/ok
+
 finish store
