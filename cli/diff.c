@@ -62,6 +62,8 @@ static void print_one(void *ctx, const struct xs_difference *d)
         json_object_set_new(o, "what", xs_json_text(d->what));
         json_object_set_new(o, "a", xs_json_text(d->a));
         json_object_set_new(o, "b", xs_json_text(d->b));
+        if (d->detail[0])
+            json_object_set_new(o, "detail", xs_json_text(d->detail));
         json_array_append_new(p->list, o);
         return;
     }
@@ -75,6 +77,8 @@ static void print_one(void *ctx, const struct xs_difference *d)
         xs_cli_printf("  %s: %s in A, %s in B\n", d->what, d->a, d->b);
     else
         xs_cli_printf("  %s: %s\n", d->what, d->a);
+    if (d->detail[0])
+        xs_cli_printf("    %s\n", d->detail);
     if (p->shown[d->kind] == p->limit && p->counts[d->kind] > p->limit)
         xs_cli_printf("  ... and %llu more (--all shows them)\n",
                (unsigned long long)(p->counts[d->kind] - p->limit));

@@ -129,7 +129,31 @@ struct walk {
     struct xs_pfn_set *pfns; /* NULL: out of memory, not counted */
     bool walked;         /* the visitor saw the whole read */
     bool libxc_end, libxl_end;
+    json_t *policy;      /* the CPU policy records' facts, as describers
+                            give them; NULL: none seen */
+    bool in_features;    /* within a describer's "features" list */
 };
+
+/* A CPU policy record's fields (formats/libxc.c's describer): the vendor,
+ * the highest leaves, and the features by Xen's names. */
+static void policy_field(void *ctx, const struct xs_field *f)
+{
+    struct walk *w = ctx;
+    json_t *p = w->policy;
+    if (f->kind == XS_FIELD_LIST) {
+        w->in_features = strcmp(f->name, "features") == 0;
+    } else if (f->kind == XS_FIELD_END) {
+        w->in_features = false;
+    } else if (w->in_features && f->kind == XS_FIELD_TEXT) {
+        json_array_append_new(json_object_get(p, "features"),
+                              json_stringn(f->s, f->n));
+    } else if (f->name && strcmp(f->name, "vendor") == 0) {
+        json_object_set_new(p, "vendor", xs_json_textn(f->s, f->n));
+    } else if (f->name && (strcmp(f->name, "max_leaf") == 0 ||
+                           strcmp(f->name, "max_ext_leaf") == 0)) {
+        json_object_set_new(p, f->name, json_integer((json_int_t)f->u));
+    }
+}
 
 static void walk_pfns(void *ctx, uint64_t pfn, uint32_t n, unsigned type)
 {
@@ -147,6 +171,16 @@ static void walk_record(void *ctx, const char *layer, const struct xs_record *r)
     }
     w->libxc_end |= r->type == XS_RECORD_END;
     xs_page_data_runs(r, walk_pfns, w);
+    char nb[32];
+    const char *name = xs_record_type_name(layer, r->type, nb);
+    if (strcmp(name, "X86_CPUID_POLICY") == 0 ||
+        strcmp(name, "X86_MSR_POLICY") == 0) {
+        if (!w->policy) {
+            w->policy = json_object();
+            json_object_set_new(w->policy, "features", json_array());
+        }
+        xs_describe_record(layer, r, policy_field, w);
+    }
 }
 
 /* Whether the stream was read to its (outermost) END: only then are the
@@ -227,6 +261,9 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
         json_object_set_new(d, "libxl_legacy", json_boolean(s->libxl_legacy));
     }
     json_object_set_new(d, "checkpoints", json_integer(s->checkpoints));
+    if (s->version)
+        json_object_set_new(d, "cpu_policy",
+                            w->policy ? json_incref(w->policy) : json_null());
     if (whole)
         json_object_set_new(d, "ends_without_end",
                             json_boolean(s->unterminated));
@@ -377,6 +414,30 @@ static void print_text(const char *file, const json_t *d,
             xs_cli_printf("%-13sconverted from a legacy stream "
                    "(convert-legacy-stream)\n", "");
     }
+    const json_t *pol = json_object_get(d, "cpu_policy");
+    if (json_is_object(pol)) {
+        const json_t *v = json_object_get(pol, "vendor");
+        const json_t *ml = json_object_get(pol, "max_leaf");
+        const json_t *me = json_object_get(pol, "max_ext_leaf");
+        const json_t *fs = json_object_get(pol, "features");
+        xs_cli_printf("%-13s%s", "cpu policy:",
+                      json_is_string(v) ? json_string_value(v) : "vendor ?");
+        if (ml)
+            xs_cli_printf(", max leaf 0x%llx",
+                          (unsigned long long)json_integer_value(ml));
+        if (me)
+            xs_cli_printf(", extended 0x%llx",
+                          (unsigned long long)json_integer_value(me));
+        xs_cli_printf(", %zu feature%s%s", json_array_size(fs),
+                      json_array_size(fs) == 1 ? "" : "s",
+                      json_array_size(fs) ? ":" : "");
+        for (size_t i = 0; i < json_array_size(fs); i++)
+            xs_cli_printf(" %s", json_string_value(json_array_get(fs, i)));
+        xs_cli_printf("\n");
+    } else if (pol) {
+        xs_cli_printf("%-13snone (the host it is restored on derives one)\n",
+                      "cpu policy:");
+    }
     if (s->version)
         xs_cli_printf("%-13s%u%s\n", "checkpoints:", s->checkpoints,
                whole && s->unterminated
@@ -502,6 +563,7 @@ static int run_info(int argc, char **argv)
         }
     }
     xs_pfn_set_free(w.pfns);
+    json_decref(w.policy);
     xs_report_free(&rep);
     return rc;
 }

@@ -32,6 +32,8 @@ struct vrun {
     size_t n, cap;
     enum verify_format fmt;
     const struct xs_release *xen;
+    struct xs_target target;   /* xen, and --host-policy's host */
+    const char *host_path;
     bool strict, quiet, follow, images_only, store;
     /* totals, as printed */
     size_t valid, invalid, unreadable, skipped;

@@ -127,18 +127,28 @@ static void text_tail(struct vrun *r)
     if (r->quiet || !r->store)
         return;
     size_t n = r->valid + r->invalid + r->unreadable + r->skipped;
-    if (r->xen)
-        xs_cli_printf("xenstream verify: %zu file%s: %zu restore%s on Xen "
-                      "%u.%u, %zu do%s not, %zu unreadable, %zu skipped\n",
-                      n, n == 1 ? "" : "s", r->valid,
-                      r->valid == 1 ? "s" : "", r->xen->major, r->xen->minor,
-                      r->invalid, r->invalid == 1 ? "es" : "", r->unreadable,
-                      r->skipped);
-    else
+    if (!r->xen && !r->host_path) {
         xs_cli_printf("xenstream verify: %zu file%s: %zu valid, %zu invalid, "
                       "%zu unreadable, %zu skipped\n",
                       n, n == 1 ? "" : "s", r->valid, r->invalid,
                       r->unreadable, r->skipped);
+        return;
+    }
+    /* "the host of FILE (Xen 4.17)", "Xen 4.17" */
+    char xen[32] = "";
+    if (r->xen)
+        snprintf(xen, sizeof(xen), "Xen %u.%u", r->xen->major, r->xen->minor);
+    if (r->host_path)
+        xs_cli_printf("xenstream verify: %zu file%s: %zu restore%s on the "
+                      "host of %s%s%s%s, ", n, n == 1 ? "" : "s", r->valid,
+                      r->valid == 1 ? "s" : "", r->host_path,
+                      *xen ? " (" : "", xen, *xen ? ")" : "");
+    else
+        xs_cli_printf("xenstream verify: %zu file%s: %zu restore%s on %s, ",
+                      n, n == 1 ? "" : "s", r->valid,
+                      r->valid == 1 ? "s" : "", xen);
+    xs_cli_printf("%zu do%s not, %zu unreadable, %zu skipped\n", r->invalid,
+                  r->invalid == 1 ? "es" : "", r->unreadable, r->skipped);
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,8 +208,8 @@ static void json_put(json_t *doc)
 static json_t *totals_json(const struct vrun *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "files", json_integer((json_int_t)(
-        r->valid + r->invalid + r->unreadable + r->skipped)));
+    size_t n = r->valid + r->invalid + r->unreadable + r->skipped;
+    json_object_set_new(o, "files", json_integer((json_int_t)n));
     json_object_set_new(o, "valid", json_integer((json_int_t)r->valid));
     json_object_set_new(o, "invalid", json_integer((json_int_t)r->invalid));
     json_object_set_new(o, "io_errors",

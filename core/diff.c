@@ -30,6 +30,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "cpufeatures.h"
 #include "endian.h"
 #include "fileio.h"
 #include "layer.h"
@@ -312,9 +313,12 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
         return;
     }
     case XS_REC_X86_CPUID_POLICY: /* xen_cpuid_leaf_t: leaf, subleaf, a-d */
+        /* a register each, by value: a feature that differs is named */
         for (uint32_t at = 0; n - at >= 24; at += 24)
-            item(m, XS_DK_CPU_POLICY, r->type, xs_le32(b + at),
-                 xs_le32(b + at + 4), hash(b + at + 8, 16), false);
+            for (uint64_t k = 0; k < 4; k++)
+                item(m, XS_DK_CPU_POLICY, r->type, xs_le32(b + at),
+                     k << 32 | xs_le32(b + at + 4),
+                     xs_le32(b + at + 8 + 4 * k), true);
         return;
     case XS_REC_X86_MSR_POLICY: /* xen_msr_entry_t: idx, flags, val */
         for (uint32_t at = 0; n - at >= 16; at += 16)
@@ -513,11 +517,16 @@ static void describe(const struct item *it, char *out, size_t sz)
                  s ? s : "?");
         return;
     case XS_DK_CPU_POLICY:
-        if (it->type == XS_REC_X86_CPUID_POLICY)
-            snprintf(out, sz, "CPUID leaf 0x%llx subleaf 0x%llx",
-                     (unsigned long long)it->a, (unsigned long long)it->b);
-        else
+        if (it->type != XS_REC_X86_CPUID_POLICY)
             snprintf(out, sz, "MSR 0x%llx", (unsigned long long)it->a);
+        else if ((uint32_t)it->b == XS_NO_SUBLEAF)
+            snprintf(out, sz, "CPUID leaf 0x%llx %s",
+                     (unsigned long long)it->a,
+                     xs_cpu_reg_name("abcd"[it->b >> 32 & 3]));
+        else
+            snprintf(out, sz, "CPUID leaf 0x%llx subleaf %u %s",
+                     (unsigned long long)it->a, (unsigned)it->b,
+                     xs_cpu_reg_name("abcd"[it->b >> 32 & 3]));
         return;
     case XS_DK_EMULATOR:
         s = xs_libxl_emulator_name((uint32_t)it->a);
@@ -547,6 +556,48 @@ static void value_text(const struct item *it, char *out, size_t sz)
     }
 }
 
+/* Features in one word set on one side and clear on the other. */
+static size_t feature_changes(const struct xs_cpu_word *w, uint32_t a,
+                              uint32_t b, char *out, size_t sz, size_t len)
+{
+    static const char *const side[2] = {"set in A, clear in B",
+                                        "set in B, clear in A"};
+    for (int s = 0; w && s < 2; s++) {
+        uint32_t only = s ? b & ~a : a & ~b;
+        if (!only || len + 1 >= sz)
+            continue;
+        char names[512];
+        xs_cpu_features_text(w, only, names, sizeof(names));
+        int n = snprintf(out + len, sz - len, "%s%s %s", len ? "; " : "",
+                         names, side[s]);
+        len = n < 0 ? len : len + (size_t)n < sz ? len + (size_t)n : sz - 1;
+    }
+    return len;
+}
+
+/* What a CPU policy difference means by Xen's feature names ("avx2 set
+ * in A, clear in B"); "" for a register or MSR without features. */
+static void policy_detail(const struct item *x, const struct item *y,
+                          char *out, size_t sz)
+{
+    const struct item *it = x ? x : y;
+    uint64_t a = x ? x->value : 0, b = y ? y->value : 0;
+    size_t len = 0;
+    out[0] = '\0';
+    if (it->type == XS_REC_X86_CPUID_POLICY) {
+        char reg = "abcd"[it->b >> 32 & 3];
+        len = feature_changes(xs_cpu_word_cpuid((uint32_t)it->a,
+                                                (uint32_t)it->b, reg),
+                              (uint32_t)a, (uint32_t)b, out, sz, len);
+    } else {
+        len = feature_changes(xs_cpu_word_msr((uint32_t)it->a, 'a'),
+                              (uint32_t)a, (uint32_t)b, out, sz, len);
+        feature_changes(xs_cpu_word_msr((uint32_t)it->a, 'd'),
+                        (uint32_t)(a >> 32), (uint32_t)(b >> 32), out, sz,
+                        len);
+    }
+}
+
 static void report_item(const struct item *x, const struct item *y,
                         xs_difference_fn fn, void *ctx, uint64_t *counts)
 {
@@ -562,6 +613,8 @@ static void report_item(const struct item *x, const struct item *y,
     value_text(y, d.b, sizeof(d.b));
     if (x && y && !x->exact)
         snprintf(d.a, sizeof(d.a), "differs"), d.b[0] = '\0';
+    if (it->kind == XS_DK_CPU_POLICY)
+        policy_detail(x, y, d.detail, sizeof(d.detail));
     fn(ctx, &d);
 }
 
@@ -683,6 +736,29 @@ uint64_t xs_image_diff(const struct xs_image *a, const struct xs_image *b,
                 i++;
             while (j < nb && ib[j].kind == kind)
                 j++;
+            continue;
+        }
+        if (kind == XS_DK_CPU_POLICY &&
+            has_kind(ia, na, kind) != has_kind(ib, nb, kind)) {
+            /* one side has no CPU policy at all: one difference, not one
+             * a register (a v2 image, or one converted with
+             * --drop-cpu-policy: its host derives the policy) */
+            bool in_a = has_kind(ia, na, kind);
+            while (i < na && ia[i].kind == kind)
+                i++;
+            while (j < nb && ib[j].kind == kind)
+                j++;
+            counts[kind]++;
+            if (fn) {
+                struct xs_difference d = {.kind = XS_DK_CPU_POLICY};
+                snprintf(d.what, sizeof(d.what), "CPU policy records");
+                snprintf(d.a, sizeof(d.a), in_a ? "present" : "absent");
+                snprintf(d.b, sizeof(d.b), in_a ? "absent" : "present");
+                snprintf(d.detail, sizeof(d.detail),
+                         "%s has no CPU policy: the host it is restored on "
+                         "derives one", in_a ? "B" : "A");
+                fn(ctx, &d);
+            }
             continue;
         }
         while ((i < na && ia[i].kind == kind) ||

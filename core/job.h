@@ -7,6 +7,7 @@
 #include "layer.h"
 #include "libxc.h"
 #include "reader.h"
+#include "target.h"
 #include "validate.h"
 #include "writer.h"
 
@@ -30,6 +31,8 @@ struct job {
     struct xs_summary *sum;
     const struct xs_convert_opts *conv; /* convert (also its precheck) */
     const struct xs_release *xen;       /* verify --xen: its rules too */
+    const struct xs_target *target;     /* verify --host-policy */
+    struct xs_guest_policy gpol;        /* its policy records, for it */
     bool stop_at_error;        /* upgrade: the first fault ends the run */
     bool passthrough;          /* records are copied as they stand (see
                                   job_libxc()) */

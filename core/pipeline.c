@@ -132,14 +132,24 @@ int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum)
     return xs_verify_for(in, rep, sum, NULL);
 }
 
-int xs_verify_for(struct xs_in *in, struct xs_report *rep,
-                  struct xs_summary *sum, const struct xs_release *xen)
+int xs_verify_target(struct xs_in *in, struct xs_report *rep,
+                     struct xs_summary *sum, const struct xs_target *t)
 {
     struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
-                    .xen = xen};
-    xs_release_note(xen, rep);
-    return run_job(&j);
+                    .xen = t ? t->xen : NULL,
+                    .target = t && t->host ? t : NULL};
+    xs_release_note(j.xen, rep);
+    int rc = run_job(&j);
+    xs_guest_policy_free(&j.gpol);
+    return rc;
+}
+
+int xs_verify_for(struct xs_in *in, struct xs_report *rep,
+                  struct xs_summary *sum, const struct xs_release *xen)
+{
+    const struct xs_target t = {.xen = xen};
+    return xs_verify_target(in, rep, sum, &t);
 }
 
 int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,

@@ -54,6 +54,10 @@ static int libxc_records(struct job *j)
         j->xc.eof_ok = false;
         xs_validate_record(&j->v, r);
         xs_release_check_record(j->xen, r, j->rep, j->sum);
+        if (j->target)
+            xs_target_record(&j->gpol, r, j->rep);
+        if (j->target && r->type == XS_REC_END)
+            xs_target_check(j->target, &j->gpol, j->sum, j->rep);
         if (j->conv)
             xs_compat_refuse(&j->cp, r, j->rep);
         if (r->type == XS_REC_END && (rc = job_start_info(j)) != XS_OK)

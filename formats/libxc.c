@@ -8,6 +8,7 @@
  * Facts come from docs/specs/libxc-migration-stream.pandoc,
  * tools/libs/guest/xg_sr_stream_format.h, xg_sr_restore*.c and the
  * reference checker tools/python/xen/migration/libxc.py. */
+#include "cpufeatures.h"
 #include "libxc.h"
 
 #include <string.h>
@@ -667,17 +668,69 @@ static void desc_hvm_params(const struct xs_record *r, xs_field_fn fn,
     xs_field_end(fn, ctx);
 }
 
+/* A policy register's features, each by Xen's name (a bit Xen names
+ * nothing as "<W:B>"). */
+static void field_features(xs_field_fn fn, void *ctx,
+                           const struct xs_cpu_word *w, uint32_t bits)
+{
+    for (unsigned b = 0; w && b < 32; b++) {
+        if (!(bits & (1u << b)))
+            continue;
+        const char *name = xs_cpu_feature_name(w->word, b);
+        if (name)
+            xs_field_text(fn, ctx, NULL, name);
+        else
+            xs_field_textf(fn, ctx, NULL, "<%u:%u>", w->word, b);
+    }
+}
+
 static void desc_cpuid_policy(const struct xs_record *r, xs_field_fn fn,
                               void *ctx)
 {
+    const uint8_t *vendor = NULL;
     xs_field_open(fn, ctx, XS_FIELD_LIST, "leaves");
     for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
          at += XS_CPUID_LEAF_SIZE) {
         uint32_t leaf = xs_le32(r->body + at), sub = xs_le32(r->body + at + 4);
-        if (sub == 0xffffffffu)
+        if (sub == XS_NO_SUBLEAF)
             xs_field_textf(fn, ctx, NULL, "0x%x", leaf);
         else
             xs_field_textf(fn, ctx, NULL, "0x%x/%u", leaf, sub);
+    }
+    xs_field_end(fn, ctx);
+    for (uint64_t at = 0; at + XS_CPUID_LEAF_SIZE <= r->held;
+         at += XS_CPUID_LEAF_SIZE) {
+        uint32_t leaf = xs_le32(r->body + at);
+        const uint8_t *v = r->body + at + 8; /* eax, ebx, ecx, edx */
+        if (leaf == 0 && !vendor) {
+            vendor = v;
+            xs_field_hex(fn, ctx, "max_leaf", xs_le32(v));
+        } else if (leaf == 0x80000000u) {
+            xs_field_hex(fn, ctx, "max_ext_leaf", xs_le32(v));
+        }
+    }
+    if (vendor) { /* ebx, edx, ecx: "GenuineIntel", "AuthenticAMD" */
+        uint8_t id[12];
+        memcpy(id, vendor + 4, 4);
+        memcpy(id + 4, vendor + 12, 4);
+        memcpy(id + 8, vendor + 8, 4);
+        xs_field_bytes(fn, ctx, "vendor", id, sizeof(id));
+    }
+    /* in featureset word order, as xen-cpuid lists them; a leaf sent
+     * twice counts as the first */
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "features");
+    for (unsigned i = 0; i < xs_cpu_nwords; i++) {
+        const struct xs_cpu_word *w = &xs_cpu_words[i];
+        for (uint64_t at = 0; w->kind == XS_CPU_WORD_CPUID &&
+                              at + XS_CPUID_LEAF_SIZE <= r->held;
+             at += XS_CPUID_LEAF_SIZE) {
+            if (xs_le32(r->body + at) != w->leaf ||
+                xs_le32(r->body + at + 4) != w->subleaf)
+                continue;
+            field_features(fn, ctx, w,
+                           xs_le32(r->body + at + 8 + 4 * (w->reg - 'a')));
+            break;
+        }
     }
     xs_field_end(fn, ctx);
 }
@@ -689,6 +742,16 @@ static void desc_msr_policy(const struct xs_record *r, xs_field_fn fn,
     for (uint64_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
          at += XS_MSR_ENTRY_SIZE)
         xs_field_textf(fn, ctx, NULL, "0x%x", xs_le32(r->body + at));
+    xs_field_end(fn, ctx);
+    xs_field_open(fn, ctx, XS_FIELD_LIST, "features");
+    for (uint64_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
+         at += XS_MSR_ENTRY_SIZE) {
+        uint32_t idx = xs_le32(r->body + at);
+        uint64_t val = xs_le64(r->body + at + 8);
+        field_features(fn, ctx, xs_cpu_word_msr(idx, 'a'), (uint32_t)val);
+        field_features(fn, ctx, xs_cpu_word_msr(idx, 'd'),
+                       (uint32_t)(val >> 32));
+    }
     xs_field_end(fn, ctx);
 }
 

@@ -415,6 +415,28 @@ const char *xs_release_remedy(const struct xs_release *rel,
 int xs_verify_for(struct xs_in *in, struct xs_report *rep,
                   struct xs_summary *sum, const struct xs_release *xen);
 
+/* ---- the target host (core/target.c) ----
+ * What `xen-cpuid -p` printed on the host an image is to be restored on
+ * (Xen 4.14-4.22: its Raw, Host, PV/HVM Max and PV/HVM Default policies),
+ * read strictly: NULL with the line that is wrong reported (rule
+ * host_policy.syntax, offset of that line). */
+struct xs_host_policy;
+struct xs_host_policy *xs_host_policy_read(const char *path,
+                                           struct xs_report *rep);
+void xs_host_policy_free(struct xs_host_policy *hp);
+/* What verify checks an image against: a release's rules (xen, may be
+ * NULL), and a host's CPU policies (host, may be NULL): what that Xen
+ * would refuse (rules host.cpuid.*, host.msr.platform_info, and from
+ * 4.22 host.cpu_vendor) and the features the guest would lose there
+ * (host.feature_loss: an error, a warning with allow_feature_loss). */
+struct xs_target {
+    const struct xs_release *xen;
+    const struct xs_host_policy *host;
+    bool allow_feature_loss;
+};
+int xs_verify_target(struct xs_in *in, struct xs_report *rep,
+                     struct xs_summary *sum, const struct xs_target *t);
+
 /* Every header and record of every layer, in input order, as verify reads
  * them (for dump).  header() gets a layer's header bytes as read ("xl",
  * "xl optional data", "libvirt", "xenserver", "xenserver record", "libxl",
@@ -485,6 +507,9 @@ struct xs_difference {
     char what[96];     /* "pfn 0x1a2", "vcpu 0 X86_PV_VCPU_BASIC", ... */
     char a[48], b[48]; /* each side's value, "absent"; a "differs" with b
                           empty when only a hash tells them apart */
+    char detail[256];  /* what it means, or "": for a CPU policy register,
+                          the features by Xen's names ("avx2 set in A,
+                          clear in B") */
 };
 typedef void (*xs_difference_fn)(void *ctx, const struct xs_difference *d);
 struct xs_image;

@@ -7,6 +7,7 @@
  * STATIC_DATA_END goes immediately before the first PAGE_DATA /
  * X86_PV_P2M_FRAMES, which is where an upgrade of the v2 form puts it: the
  * v3 form of a seed is therefore the golden upgrade of its v2 form. */
+#include "cpufeatures.h"
 #include "gen.h"
 
 #include <stdlib.h>
@@ -204,11 +205,83 @@ static void memory(struct gen *g, uint64_t first, uint64_t end)
     }
 }
 
+/* A host-like policy: leaf 0 (max leaf, vendor), 1, 7/0 (max subleaf
+ * 0), 0xd/1, 0x80000000 (max 0x80000008), 0x80000001, 0x80000007,
+ * 0x80000008, 0x80000021; MSR_INTEL_PLATFORM_INFO 0 and MSR_ARCH_CAPS,
+ * every feature named in o->cpu_features in its word. */
+static void real_policy(struct gen *g)
+{
+    static const uint32_t at[][2] = {
+        {0, XS_NO_SUBLEAF}, {1, XS_NO_SUBLEAF}, {7, 0}, {7, 1}, {7, 2},
+        {0xd, 1}, {0x80000000u, XS_NO_SUBLEAF}, {0x80000001u, XS_NO_SUBLEAF},
+        {0x80000007u, XS_NO_SUBLEAF}, {0x80000008u, XS_NO_SUBLEAF},
+        {0x80000021u, XS_NO_SUBLEAF},
+    };
+    enum { N = sizeof(at) / sizeof(at[0]) };
+    uint32_t reg[N][4] = {{0}};
+    uint64_t arch_caps = 0;
+    const char *v = g->o->cpu_vendor ? g->o->cpu_vendor : "GenuineIntel";
+    char vendor[12] = {0};
+    memcpy(vendor, v, strlen(v) < 12 ? strlen(v) : 12);
+    reg[0][0] = g->o->cpu_max_leaf ? g->o->cpu_max_leaf : 0xd;
+    reg[0][1] = xs_le32((const uint8_t *)vendor); /* ebx, edx, ecx */
+    reg[0][3] = xs_le32((const uint8_t *)vendor + 4);
+    reg[0][2] = xs_le32((const uint8_t *)vendor + 8);
+    reg[6][0] = 0x80000008u;
+    char names[1024];
+    snprintf(names, sizeof(names), "%s", g->o->cpu_features);
+    for (char *save = NULL, *n = strtok_r(names, " ,", &save); n;
+         n = strtok_r(NULL, " ,", &save)) {
+        bool found = false;
+        for (unsigned f = 0; f < xs_cpu_nfeatures && !found; f++) {
+            const struct xs_cpu_feature *x = &xs_cpu_features[f];
+            if (strcmp(x->name, n) != 0)
+                continue;
+            found = true;
+            const struct xs_cpu_word *w = NULL;
+            for (unsigned k = 0; k < xs_cpu_nwords; k++)
+                if (xs_cpu_words[k].word == x->value / 32)
+                    w = &xs_cpu_words[k];
+            if (w->kind == XS_CPU_WORD_MSR) {
+                arch_caps |= (uint64_t)1 << (x->value % 32 +
+                                             (w->reg == 'd' ? 32 : 0));
+                continue;
+            }
+            for (unsigned i = 0; i < N; i++)
+                if (at[i][0] == w->leaf && at[i][1] == w->subleaf)
+                    reg[i][w->reg - 'a'] |= 1u << (x->value % 32);
+        }
+        if (!found) {
+            fprintf(stderr, "xs-gen: no CPU feature named '%s'\n", n);
+            g->rc = -1;
+            return;
+        }
+    }
+    uint8_t cpuid[N * XS_CPUID_LEAF_SIZE];
+    for (unsigned i = 0; i < N; i++) {
+        uint8_t *l = cpuid + i * XS_CPUID_LEAF_SIZE;
+        xs_put_le32(l, at[i][0]);
+        xs_put_le32(l + 4, at[i][1]);
+        for (unsigned r = 0; r < 4; r++)
+            xs_put_le32(l + 8 + 4 * r, reg[i][r]);
+    }
+    rec(g, XS_REC_X86_CPUID_POLICY, cpuid, sizeof(cpuid));
+    uint8_t msr[2 * XS_MSR_ENTRY_SIZE] = {0};
+    xs_put_le32(msr, 0xce);
+    xs_put_le32(msr + 16, 0x10a);
+    xs_put_le64(msr + 24, arch_caps);
+    rec(g, XS_REC_X86_MSR_POLICY, msr, sizeof(msr));
+}
+
 static void policy(struct gen *g)
 {
     int want = g->o->policy < 0 ? g->o->version >= 3 : g->o->policy;
     if (!want)
         return;
+    if (g->o->cpu_features) {
+        real_policy(g);
+        return;
+    }
     uint8_t cpuid[6 * XS_CPUID_LEAF_SIZE];
     for (unsigned i = 0; i < 6; i++) {
         uint8_t *l = cpuid + i * XS_CPUID_LEAF_SIZE;

@@ -18,6 +18,12 @@ struct xs_gen_opts {
     uint64_t seed;
     uint32_t xen_major, xen_minor; /* domain header */
     int policy;         /* v3 CPUID/MSR policy records: -1 = when v3 */
+    /* a policy as a real host gives it (else random registers): vendor,
+     * max basic leaf, and the features set, by Xen's names, space- or
+     * comma-separated */
+    const char *cpu_features;
+    const char *cpu_vendor; /* "GenuineIntel" when NULL */
+    uint32_t cpu_max_leaf;  /* 0xd when 0 */
     bool optional;      /* an unknown optional record */
     bool erratum;       /* zero-content records of the spec's erratum */
     bool verify_rec;    /* VERIFY, then some memory sent again */

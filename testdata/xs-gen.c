@@ -26,6 +26,9 @@ static void usage(FILE *fp)
             "  --seed N                (1)\n"
             "  --xen MAJOR.MINOR       domain header version (4.17)\n"
             "  --no-policy | --policy  CPUID/MSR policy records (v3 default)\n"
+            "  --cpu-features LIST     a host-like policy with these features\n"
+            "                          (Xen's names, comma-separated; else random)\n"
+            "  --cpu-vendor V --cpu-max-leaf N   its vendor, max basic leaf\n"
             "  --optional --erratum --verify --checkpoint --dirty\n"
             "  --zero-pages --trailing N\n"
             "  --holes N               N pfns without data above the pages,\n"
@@ -52,6 +55,9 @@ int main(int argc, char **argv)
         {"xen", required_argument, NULL, 'x'},
         {"policy", no_argument, NULL, 'P'},
         {"no-policy", no_argument, NULL, 'N'},
+        {"cpu-features", required_argument, NULL, 0x100},
+        {"cpu-vendor", required_argument, NULL, 0x101},
+        {"cpu-max-leaf", required_argument, NULL, 0x102},
         {"optional", no_argument, NULL, 'O'},
         {"erratum", no_argument, NULL, 'E'},
         {"verify", no_argument, NULL, 'Y'},
@@ -106,6 +112,9 @@ int main(int argc, char **argv)
             break;
         case 'P': o.policy = 1; break;
         case 'N': o.policy = 0; break;
+        case 0x100: o.cpu_features = optarg; break;
+        case 0x101: o.cpu_vendor = optarg; break;
+        case 0x102: o.cpu_max_leaf = (uint32_t)strtoul(optarg, NULL, 0); break;
         case 'O': o.optional = true; break;
         case 'E': o.erratum = true; break;
         case 'Y': o.verify_rec = true; break;

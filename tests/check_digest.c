@@ -268,6 +268,30 @@ START_TEST(diff_finds_the_change)
                       compare(&a, &b, &s, counts));
     ck_assert_str_eq(s.first.b, "absent");
 
+    /* one difference with a missing policy, said once */
+    ck_assert_uint_eq(counts[XS_DK_CPU_POLICY], 1);
+    ck_assert_str_eq(s.first.detail, "B has no CPU policy: the host it is "
+                                     "restored on derives one");
+
+    /* a feature set in one and clear in the other, by Xen's name: leaf 2
+     * (no subleaf) made leaf 7 subleaf 0, ebx bit 5 (avx2, word 5) */
+    tu_gen(&o, &b);
+    o.policy = 1;
+    tu_gen(&o, &a);
+    static const uint8_t leaf2[8] = {2, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+    uint8_t *at = memmem(a.p, a.len, leaf2, sizeof(leaf2));
+    ck_assert_ptr_nonnull(at);
+    memset(at, 0, 24);
+    at[0] = 7;
+    tu_copy(&b, &a);
+    at[12] = 1u << 5;                      /* A: avx2 */
+    b.p[at - a.p + 12] = 1u << 3;          /* B: bmi1 (bit 3) */
+    b.p[at - a.p + 13] = 1u;               /* and bmi2 (bit 8) */
+    ck_assert_uint_eq(compare(&a, &b, &s, counts), 1);
+    ck_assert_str_eq(s.first.what, "CPUID leaf 0x7 subleaf 0 ebx");
+    ck_assert_str_eq(s.first.detail, "avx2 set in A, clear in B; bmi1 bmi2 "
+                                     "set in B, clear in A");
+
     /* another seed: pages, vcpus, config all differ */
     o.policy = 0;
     o.seed = 2;

@@ -1,7 +1,9 @@
 /* The input's size and identity are fixed when it is opened (docs/behaviour.md §5):
  * a file that changes between upgrade's two passes, or grows while it is
  * read, is refused (input.changed) and never read past its size at open. */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,152 @@ START_TEST(unchanged_passes)
 }
 END_TEST
 
+/* ---- a store's walk ---- */
+
+static char store[64];
+
+static void touch(const char *rel, const char *text)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", store, rel);
+    FILE *fp = fopen(p, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void sub(const char *rel)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", store, rel);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+}
+
+static void link_to(const char *target, const char *rel)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", store, rel);
+    ck_assert_int_eq(symlink(target, p), 0);
+}
+
+/* The store: b, a/ (z, y -> ../b, fifo, loop -> ..), c/ (empty), B. */
+static void store_setup(void)
+{
+    strcpy(store, "/tmp/xs-check-store-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(store));
+    touch("b", "b");
+    touch("B", "B");
+    sub("a");
+    sub("c");
+    touch("a/z", "z");
+    link_to("../b", "a/y");
+    link_to("..", "a/loop");
+    char p[256];
+    snprintf(p, sizeof(p), "%s/a/fifo", store);
+    ck_assert_int_eq(mkfifo(p, 0600), 0);
+}
+
+static void store_teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+struct seen {
+    char text[1024];
+};
+
+static int note_entry(void *ctx, const struct xs_entry *e)
+{
+    struct seen *s = ctx;
+    static const char *const type[] = {"file", "link", "special", "error"};
+    size_t n = strlen(s->text);
+    snprintf(s->text + n, sizeof(s->text) - n, "%s:%s%s%s;", e->rel,
+             type[e->type], e->what ? ":" : "", e->what ? e->what : "");
+    ck_assert_str_eq(e->root, store);
+    return 0;
+}
+
+/* Byte order of names (B before a before b), depth first, links
+ * reported and not followed, a FIFO reported and not opened. */
+START_TEST(walk_order)
+{
+    struct seen s = {""};
+    ck_assert_int_eq(xs_tree_walk(store, 0, note_entry, &s), 0);
+    ck_assert_str_eq(s.text, "B:file;a/fifo:special:a FIFO;a/loop:link:a "
+                             "symbolic link;a/y:link:a symbolic link;a/z:"
+                             "file;b:file;");
+}
+END_TEST
+
+/* -L: links followed, the directory that contains itself reported once
+ * and not entered. */
+START_TEST(walk_follow)
+{
+    struct seen s = {""};
+    ck_assert_int_eq(xs_tree_walk(store, XS_TREE_FOLLOW, note_entry, &s), 0);
+    ck_assert_str_eq(s.text, "B:file;a/fifo:special:a FIFO;a/loop:error:a "
+                             "directory that contains itself;a/y:file;a/z:"
+                             "file;b:file;");
+}
+END_TEST
+
+static int stop_at_second(void *ctx, const struct xs_entry *e)
+{
+    (void)e;
+    return ++*(int *)ctx == 2 ? 7 : 0;
+}
+
+START_TEST(walk_stops)
+{
+    int n = 0;
+    ck_assert_int_eq(xs_tree_walk(store, 0, stop_at_second, &n), 7);
+    ck_assert_int_eq(n, 2);
+}
+END_TEST
+
+/* What the walk found is opened only as a regular file, never through a
+ * link below the root, and a FIFO swapped in is refused without a hang. */
+START_TEST(open_entry_safely)
+{
+    struct xs_report rep;
+    struct xs_entry e = {.root = store, .rel = "a/z", .type = XS_ENTRY_FILE};
+    char p[256], ep[256];
+    snprintf(ep, sizeof(ep), "%s/a/z", store);
+    snprintf(p, sizeof(p), "%s", ep);
+    e.path = ep;
+    xs_report_init(&rep, p);
+    struct xs_in *in = xs_in_open_entry(&e, false, &rep);
+    ck_assert_ptr_nonnull(in);
+    xs_in_close(in);
+    /* a/z becomes a FIFO after the walk saw a file */
+    ck_assert_int_eq(unlink(p), 0);
+    ck_assert_int_eq(mkfifo(p, 0600), 0);
+    ck_assert_ptr_null(xs_in_open_entry(&e, false, &rep));
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "input.not_regular"));
+    xs_report_free(&rep);
+    /* a/ becomes a link to a directory holding a file z */
+    char a[256];
+    snprintf(a, sizeof(a), "%s/a", store);
+    touch("c/z", "z");
+    snprintf(p, sizeof(p), "%s/a-old", store);
+    ck_assert_int_eq(rename(a, p), 0);
+    ck_assert_int_eq(symlink("c", a), 0);
+    xs_report_init(&rep, e.path);
+    in = xs_in_open_entry(&e, false, &rep);
+    ck_assert_ptr_null(in);
+    ck_assert_uint_eq(rep.errors, 1);
+    xs_report_free(&rep);
+    /* followed when asked */
+    xs_report_init(&rep, e.path);
+    in = xs_in_open_entry(&e, true, &rep);
+    ck_assert_ptr_nonnull(in);
+    xs_in_close(in);
+    xs_report_free(&rep);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fileio");
@@ -122,5 +270,12 @@ int main(void)
     tcase_add_test(t, grows_while_read);
     tcase_add_test(t, unchanged_passes);
     suite_add_tcase(s, t);
+    TCase *w = tcase_create("store walk");
+    tcase_add_checked_fixture(w, store_setup, store_teardown);
+    tcase_add_test(w, walk_order);
+    tcase_add_test(w, walk_follow);
+    tcase_add_test(w, walk_stops);
+    tcase_add_test(w, open_entry_safely);
+    suite_add_tcase(s, w);
     return tu_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "endian.h"
 #include "libxc.h"
+#include "cpufeatures.h"
 #include "testutil.h"
 #include "validate.h"
 
@@ -888,10 +889,49 @@ START_TEST(state_incomplete_at_end)
 }
 END_TEST
 
+/* Xen's feature names (formats/cpufeatures.c, generated from
+ * cpufeatureset.h at RELEASE-4.22.0): words by leaf, subleaf and
+ * register, bits by name, unnamed bits as <W:B>. */
+START_TEST(cpu_feature_names)
+{
+    const struct xs_cpu_word *w = xs_cpu_word_cpuid(7, 0, 'b');
+    ck_assert_ptr_nonnull(w);
+    ck_assert_uint_eq(w->word, 5);
+    ck_assert_str_eq(xs_cpu_feature_name(5, 5), "avx2");
+    ck_assert_str_eq(xs_cpu_feature_name(5, 16), "avx512f");
+    ck_assert_str_eq(xs_cpu_feature_name(1, 19), "sse4-1");
+    ck_assert_ptr_null(xs_cpu_feature_name(0, 10)); /* reserved */
+    ck_assert_ptr_null(xs_cpu_word_cpuid(7, XS_NO_SUBLEAF, 'b'));
+    ck_assert_ptr_null(xs_cpu_word_cpuid(1, 0, 'd')); /* leaf 1: no subleaf */
+    ck_assert_uint_eq(xs_cpu_word_cpuid(1, XS_NO_SUBLEAF, 'd')->word, 0);
+    ck_assert_uint_eq(xs_cpu_word_cpuid(0xd, 1, 'a')->word, 4);
+    ck_assert_uint_eq(xs_cpu_word_msr(0x10a, 'a')->word, 16);
+    ck_assert_uint_eq(xs_cpu_word_msr(0x10a, 'd')->word, 17);
+    ck_assert_ptr_null(xs_cpu_word_msr(0xce, 'a'));
+    char text[64];
+    ck_assert_uint_eq(xs_cpu_features_text(xs_cpu_word_cpuid(1, XS_NO_SUBLEAF,
+                                                             'd'),
+                                           1u | 1u << 10 | 1u << 26, text,
+                                           sizeof(text)),
+                      strlen("fpu <0:10> sse2"));
+    ck_assert_str_eq(text, "fpu <0:10> sse2");
+    /* cut, never past the buffer */
+    ck_assert_uint_eq(xs_cpu_features_text(w, 0xffffffffu, text, 8), 7);
+    /* sorted by value, each name once: the binary search finds all */
+    for (unsigned i = 0; i < xs_cpu_nfeatures; i++) {
+        const struct xs_cpu_feature *f = &xs_cpu_features[i];
+        ck_assert(i == 0 || xs_cpu_features[i - 1].value < f->value);
+        ck_assert_str_eq(xs_cpu_feature_name(f->value / 32, f->value % 32),
+                         f->name);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("libxc");
     TCase *t = tcase_create("codecs");
+    tcase_add_test(t, cpu_feature_names);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, endian_roundtrip);
     tcase_add_test(t, header_codecs);

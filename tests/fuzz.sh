@@ -12,7 +12,7 @@ B=$(cd "$1" && pwd)
 SECS=${2:-40}
 C=$B/corpus
 GEN=$B/xs-gen
-TARGETS="stream libxc libxl xl libvirt xenserver gzip"
+TARGETS="stream libxc libxl xl libvirt xenserver gzip host_policy"
 mkdir -p "$C/gen"
 
 # ---- seeds: generated streams, cut to each target's input form ----------
@@ -48,6 +48,14 @@ seed gzip raw-xl 00 10 "$C/gen/xl.gz"
 seed stream xl-gz 00 0 "$C/gen/xl.gz"
 seed stream xl-v3-xen 04 0 "$C/gen/xl-pv64-3"   # --xen 4.0 rules
 seed stream xl-v3-to2 03 0 "$C/gen/xl-hvm-3"    # to v2, drop policy
+
+# host_policy: what xen-cpuid -p prints, as the tests write it
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$C/seed-host_policy"
+python3 "$SRC/tests/hostpolicy.py" "$SRC" fpu sse2 avx2 lm rdcl-no \
+    >"$C/seed-host_policy/intel"
+python3 "$SRC/tests/hostpolicy.py" "$SRC" --vendor AuthenticAMD --no-pv \
+    --platform-info 0x80000000 fpu avx512f >"$C/seed-host_policy/amd"
 
 # ---- the runs ---------------------------------------------------------------
 run() { # TARGET

@@ -64,6 +64,21 @@ vgrun 1 verify "$T/bad.img"
 vgrun 1 verify --xen 4.13 "$T/lv.img"
 vgrun 1 diff "$T/xl.img" "$T/lv.img"
 vgrun 2 convert "$T/xl.img"
+# a store on 4 workers (memcheck), every report format; and under helgrind,
+# which reports data races and lock misuse between the workers
+mkdir -p "$T/store/sub"
+cp "$T/xl.img" "$T/z.img.gz" "$T/cut.img" "$T/store/"
+cp "$T/lv.img" "$T/bad.img" "$T/store/sub/"
+mkfifo "$T/store/sub/fifo"
+for fmt in text json junit tap sarif; do
+    vgrun 1 verify -r -j 4 --format $fmt "$T/store"
+done
+if valgrind -q --tool=helgrind --error-exitcode=99 "$X" verify -r -j 4 \
+        --format junit "$T/store" >"$T/out" 2>"$T/err"; [ $? = 1 ]; then
+    echo "helgrind xenstream verify -r -j 4: clean"
+else
+    echo "helgrind xenstream verify -r -j 4: FAILED"; head -60 "$T/err"; fail=1
+fi
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
 if "$X" --version | grep -q '^live backend: built ('; then
     vgrun 1 restore -e "$T/lv.img"
