@@ -288,8 +288,9 @@ def check_json(text, exp, status, xen):
 
 
 SUMMARY = re.compile(
-    rb"xenstream verify: (\d+) files?: (\d+) (?:valid|restore on Xen ([0-9.]+)), "
-    rb"(\d+) (?:invalid|do not), (\d+) unreadable, (\d+) skipped")
+    rb"xenstream verify: (\d+) files?: (\d+) (?:valid|restores? on "
+    rb"(?:Xen ([0-9.]+)|the host of .+?(?: \(Xen ([0-9.]+)\))?)), "
+    rb"(\d+) (?:invalid|do not|does not), (\d+) unreadable, (\d+) skipped")
 
 
 def check_text(text, exp, status, xen):
@@ -305,12 +306,12 @@ def check_text(text, exp, status, xen):
     if not m:
         fail("text: last line is not the summary: %r" % lines[-1])
     else:
-        got = [int(m.group(i)) for i in (1, 2, 4, 5, 6)]
+        got = [int(m.group(i)) for i in (1, 2, 5, 6, 7)]
         want = [c["files"], c["valid"], c["invalid"], c["io_errors"],
                 c["skipped"]]
         if got != want:
             fail("text: summary %r, expected counts %s" % (lines[-1], want))
-        if xen and (m.group(3) or b"").decode() != xen:
+        if xen and (m.group(3) or m.group(4) or b"").decode() != xen:
             fail("text: summary without Xen %s: %r" % (xen, lines[-1]))
     body = b"\n".join(lines[:-1]) + b"\n" if len(lines) > 1 else b""
     # the result lines, in order: each file's lines as verify says alone

@@ -378,6 +378,25 @@ done
 [ "$(cat r.xen-mixed.text.j1.rc)" = 1 ] && ok || bad "--xen 4.6 over v3 images: status $(cat r.xen-mixed.text.j1.rc)"
 tail -1 r.xen-mixed.text.j1.out | grep -q 'restore on Xen 4.6' && ok ||
     bad "--xen: summary $(tail -1 r.xen-mixed.text.j1.out)"
+# --host-policy: which restore on the host whose xen-cpuid -p is FILE
+mkdir -p host
+ALL="fpu sse2 avx lm bmi1 avx2 avx512f rdcl-no"
+"$GEN" --pages 16 --cpu-features "${ALL// /,}" -o host/same.img
+"$GEN" --pages 16 --cpu-features fpu,avx2 --cpu-max-leaf 0x20 -o host/leaf.img
+"$GEN" --pages 16 --version 2 -o host/v2.img
+python3 "$HERE/hostpolicy.py" "$HERE/.." $ALL >host.txt || bad "hostpolicy.py"
+$CHECK expect "$XS" exp.host --walk -- --host-policy host.txt -- host || bad "expect host"
+for fmt in text json junit sarif; do
+    run_fmt host exp.host "$fmt" -r --host-policy host.txt host
+done
+tail -1 r.host.text.j1.out | grep -q 'restore.* on the host of host.txt, 1 does not' && ok ||
+    bad "--host-policy: summary $(tail -1 r.host.text.j1.out)"
+grep -q '"rule":"host.cpuid.max_leaf"' r.host.json.j1.out && ok ||
+    bad "--host-policy: no host.cpuid.max_leaf in the json report"
+XEN=4.17
+$CHECK expect "$XS" exp.host-xen --walk -- --xen 4.17 --host-policy host.txt -- host || bad "expect host-xen"
+run_fmt host-xen exp.host-xen text -r --xen 4.17 --host-policy host.txt host
+XEN=
 $CHECK expect "$XS" exp.warn --walk -- warn || bad "expect warn"
 $CHECK expect "$XS" exp.strict --walk -- --strict -- warn || bad "expect strict"
 run_fmt warn exp.warn jsonl -r warn
