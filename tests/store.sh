@@ -416,6 +416,19 @@ for j in x -1; do
     expect 2 "$XS" verify -j "$j" -r store/order
 done
 
+# memory bounded per worker: -j 8's peak RSS at most 4 MiB a worker above
+# -j 1's (GNU time, in the test DEPS as `time`)
+if [ -x /usr/bin/time ]; then
+    for j in 1 8; do
+        /usr/bin/time -f %M -o rss.$j "$XS" verify -q -r -j $j store >/dev/null 2>&1
+    done
+    r1=$(tail -1 rss.1) r8=$(tail -1 rss.8)
+    [ "$r8" -le $((r1 + 7 * 4096)) ] && ok ||
+        bad "peak RSS: -j 8 $r8 KiB, -j 1 $r1 KiB (more than 4 MiB a worker)"
+else
+    echo "store: no /usr/bin/time: peak RSS per worker not measured"
+fi
+
 # ---- 7. worst status wins: invalid and unreadable together -----------------
 mkdir mix
 cp store/libxc/bad/pv64-v2-trunc.img mix/a-invalid.img
