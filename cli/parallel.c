@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -122,13 +124,40 @@ struct xs_spool {
     bool failed;
 };
 
+/* An unlinked temporary file in $TMPDIR (else /tmp), as the user's
+ * other tools put theirs. */
+static FILE *spool_tmpfile(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int w = snprintf(path, sizeof(path), "%s/xenstream-spool-XXXXXX", dir);
+    int fd = w > 0 && (size_t)w < sizeof(path) ? mkostemp(path, O_CLOEXEC)
+                                               : -1;
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *fp = fdopen(fd, "w+");
+    if (!fp)
+        close(fd);
+    return fp;
+}
+
 static ssize_t spool_write(void *c, const char *p, size_t n)
 {
     struct xs_spool *s = c;
+    if (s->failed)
+        return -1;
     if (!s->disk && s->len + n > XS_SPOOL_MEM) {
-        s->disk = tmpfile();
-        if (!s->disk || fwrite(s->mem, 1, s->len, s->disk) != s->len)
+        s->disk = spool_tmpfile();
+        if (!s->disk || fwrite(s->mem, 1, s->len, s->disk) != s->len) {
+            /* what memory holds is kept, and printed */
+            if (s->disk)
+                fclose(s->disk);
+            s->disk = NULL;
             goto fail;
+        }
         free(s->mem);
         s->mem = NULL;
         s->len = 0;

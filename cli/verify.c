@@ -1,7 +1,9 @@
 /* xenstream verify: will Xen restore this, as it was saved? */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,10 +79,10 @@ const struct xs_command xs_cmd_verify = {
 /* ------------------------------------------------------------------ */
 /* one input                                                           */
 
-static void file_skip(struct vfile *f, const char *why)
+static void file_skip(struct vresult *x, const char *why)
 {
-    f->skipped = why;
-    f->rc = XS_OK;
+    x->skipped = why;
+    x->rc = XS_OK;
 }
 
 /* Verify one input (on a worker thread when there are several). */
@@ -88,61 +90,65 @@ static void file_run(struct vrun *r, struct vfile *f,
                      const struct xs_progress_opts *po)
 {
     bool text = r->fmt == VF_TEXT;
-    FILE *fp = xs_cli_spool_file(f->text);
+    struct vresult *x = f->res;
+    FILE *fp = xs_cli_spool_file(x->text);
     struct xs_in *in = NULL;
     int st = XS_IO;
 
-    memset(&f->sum, 0, sizeof(f->sum));
     if (!f->root && !f->listed) {
-        in = xs_cli_open_r(f->path, text, fp, &f->rep, &st);
-        f->tty = st == XS_USAGE;
+        in = xs_cli_open_r(f->path, text, fp, &x->rep, &st);
+        x->tty = st == XS_USAGE;
     } else {
-        xs_report_init(&f->rep, f->path);
+        xs_report_init(&x->rep, f->path);
         if (text)
-            xs_cli_sink(&f->rep, fp);
-        struct xs_entry e = {.root = f->root, .rel = f->rel, .path = f->path,
-                             .type = f->type, .what = f->what};
-        bool follow = r->follow || f->listed;
+            xs_cli_sink(&x->rep, fp);
+        struct xs_entry e = {.root = f->root, .root_fd = f->root_fd,
+                             .rel = f->rel, .path = f->path, .type = f->type,
+                             .what = f->what};
         switch (f->type) {
         case XS_ENTRY_LINK:
-            file_skip(f, "a symbolic link, not followed (-L follows it)");
+            file_skip(x, f->what);
             return;
         case XS_ENTRY_ERROR:
-            xs_report_add(&f->rep, XS_SEV_ERROR, "io", 0, -2, "", "%s: %s",
-                          f->what, strerror(f->err));
-            f->rc = XS_IO;
+            if (f->err)
+                xs_report_add(&x->rep, XS_SEV_ERROR, "io", 0, -2, "",
+                              "%s: %s", f->what, strerror(f->err));
+            else
+                xs_report_add(&x->rep, XS_SEV_ERROR, "io", 0, -2, "", "%s",
+                              f->what);
+            x->rc = XS_IO;
             return;
         case XS_ENTRY_SPECIAL:
             if (r->images_only) {
-                snprintf(f->why, sizeof(f->why), "%s, not read", f->what);
-                file_skip(f, f->why);
+                snprintf(x->why, sizeof(x->why), "%s, not read", f->what);
+                file_skip(x, x->why);
                 return;
             }
             /* reported as no regular file, never opened */
             __attribute__((fallthrough));
         case XS_ENTRY_FILE:
-            in = xs_in_open_entry(&e, follow, &f->rep);
+            in = xs_in_open_entry(&e, r->follow || f->listed, &x->rep);
             st = in ? XS_OK
-                 : xs_report_find(&f->rep, "input.not_regular") ? XS_INVALID
+                 : xs_report_find(&x->rep, "input.not_regular") ? XS_INVALID
                                                                 : XS_IO;
             break;
         }
     }
     if (!in) {
-        f->rc = st;
+        x->rc = st;
         return;
     }
     if (po)
-        xs_cli_progress(in, po, &f->rep);
+        xs_cli_progress(in, po, &x->rep);
     const char *layer = "";
     if (r->images_only && (st = xs_in_identify(in, &layer)) != XS_OK) {
-        f->rc = st;
+        x->rc = st; /* damaged compressed data: invalid, as verify says */
     } else if (!layer) {
-        file_skip(f, "not a Xen image (by its first bytes)");
+        file_skip(x, "not a Xen image (by its first bytes)");
     } else {
-        f->rc = xs_verify_target(in, &f->rep, &f->sum, &r->target);
-        if (f->rc == XS_OK && r->strict && f->rep.warnings)
-            f->rc = XS_INVALID;
+        x->rc = xs_verify_target(in, &x->rep, &x->sum, &r->target);
+        if (x->rc == XS_OK && r->strict && x->rep.warnings)
+            x->rc = XS_INVALID;
     }
     if (po)
         xs_cli_close(in);
@@ -150,13 +156,20 @@ static void file_run(struct vrun *r, struct vfile *f,
         xs_in_close(in);
 }
 
+static void free_result(struct vfile *f)
+{
+    if (!f->res)
+        return;
+    xs_report_free(&f->res->rep);
+    if (f->res->text)
+        xs_cli_spool_drain(f->res->text, NULL);
+    free(f->res);
+    f->res = NULL;
+}
+
 static void free_file(struct vfile *f)
 {
-    xs_report_free(&f->rep);
-    if (f->text) {
-        xs_cli_spool_drain(f->text, NULL);
-        f->text = NULL;
-    }
+    free_result(f);
     free(f->rel);
     f->rel = NULL;
     if (f->root) {
@@ -175,8 +188,12 @@ static void job_run(void *ctx, size_t i)
 {
     struct verify_job *j = ctx;
     struct vfile *f = &j->r->v[i];
-    if (j->parallel && j->r->fmt == VF_TEXT)
-        f->text = xs_cli_spool_open();
+    /* calloc: a result that cannot be made is an I/O error (job_emit) */
+    if (!(f->res = calloc(1, sizeof(*f->res))))
+        return;
+    if (j->parallel && j->r->fmt == VF_TEXT &&
+        !(f->res->text = xs_cli_spool_open()))
+        j->r->lost = true;
     file_run(j->r, f, j->po);
 }
 
@@ -190,20 +207,42 @@ static bool job_emit(void *ctx, size_t i)
 {
     struct verify_job *j = ctx;
     struct vfile *f = &j->r->v[i];
-    if (f->text) {
-        fflush(stdout);
-        if (!xs_cli_spool_drain(f->text, stderr))
-            fprintf(stderr, "xenstream verify: some messages about %s were "
-                            "lost (no memory or temporary file)\n", f->path);
-        f->text = NULL;
+    static struct vresult none = {.rc = XS_IO};
+    if (!f->res) {
+        fprintf(stderr, "xenstream verify: %s: out of memory\n", f->path);
+        f->res = &none;
+        report_file(j->r, f);
+        f->res = NULL;
+        free_file(f);
+        return true;
     }
-    if (f->tty)
+    if (f->res->text) {
+        fflush(stdout);
+        if (!xs_cli_spool_drain(f->res->text, stderr)) {
+            xs_text_printf(stderr, "xenstream verify: some messages about %s "
+                           "were lost (no memory or temporary file)\n",
+                           f->path);
+            j->r->lost = true;
+        }
+        f->res->text = NULL;
+    }
+    if (f->res->tty)
         xs_cli_refused_tty();
     report_file(j->r, f);
     free_file(f);
     xs_cli_flush();
-    /* a reader gone away (| head) reads no more: the rest is not read */
-    return !xs_cli_stdout_failed();
+    /* a reader gone away (| head) reads no more: the rest is not read,
+     * and what the workers still verify is not waited for (they may be
+     * in the middle of a long input): stdout is closed and the process
+     * ends here (_exit: the workers' spools are not flushed) */
+    if (xs_cli_stdout_failed()) {
+        if (j->parallel) {
+            fflush(stderr);
+            _exit(xs_cli_finish(XS_IO));
+        }
+        return false;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -214,13 +253,16 @@ static struct vfile *add_file(struct vrun *r)
     if (r->n == r->cap) {
         size_t nc = r->cap ? r->cap * 2 : 16;
         struct vfile *v = realloc(r->v, nc * sizeof(*v));
-        if (!v)
+        if (!v) {
+            r->oom = true;
             return NULL;
+        }
         r->v = v;
         r->cap = nc;
     }
     struct vfile *f = &r->v[r->n++];
     memset(f, 0, sizeof(*f));
+    f->root_fd = AT_FDCWD;
     return f;
 }
 
@@ -231,6 +273,7 @@ static int add_entry(void *ctx, const struct xs_entry *e)
     if (!f)
         return XS_IO;
     f->root = e->root;
+    f->root_fd = e->root_fd;
     f->rel = strdup(e->rel);
     f->path = strdup(e->path);
     f->type = e->type;
@@ -240,6 +283,7 @@ static int add_entry(void *ctx, const struct xs_entry *e)
         free(f->rel);
         free(f->path);
         r->n--;
+        r->oom = true;
         return XS_IO;
     }
     return XS_OK;
@@ -248,13 +292,24 @@ static int add_entry(void *ctx, const struct xs_entry *e)
 /* One input named: a directory is walked with -r.  An argument is
  * opened as it is named (a FIFO there is a pipe to read); a name from
  * --files-from as a walk's file (a list is what `find` printed: only a
- * regular file is read, never a FIFO that would hang the run). */
+ * regular file is read, never a FIFO that would hang the run, never a
+ * device). */
 static int add_named(struct vrun *r, bool recursive, bool listed, char *path)
 {
     struct stat st;
     if (recursive && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         unsigned flags = r->follow ? XS_TREE_FOLLOW : 0;
-        return xs_tree_walk(path, flags, add_entry, r);
+        int *v = realloc(r->root_fds, (r->nroots + 1) * sizeof(*v));
+        if (!v) {
+            r->oom = true;
+            return XS_IO;
+        }
+        r->root_fds = v;
+        int rc = xs_tree_walk(path, flags, add_entry, r,
+                              &r->root_fds[r->nroots]);
+        if (r->root_fds[r->nroots] >= 0)
+            r->nroots++;
+        return rc;
     }
     struct vfile *f = add_file(r);
     if (!f)
@@ -267,21 +322,32 @@ static int add_named(struct vrun *r, bool recursive, bool listed, char *path)
         struct xs_entry e;
         xs_entry_stat(path, &e);
         f->listed = true;
+        f->rel = strdup(path);
         f->type = e.type;
         f->what = e.what;
         f->err = e.err;
+        if (!f->rel) {
+            r->n--;
+            r->oom = true;
+            return XS_IO;
+        }
     }
     return XS_OK;
 }
 
-/* --files-from: the names, each kept in list (freed at the end). */
+/* --files-from: the names, each kept in list (freed at the end).  XS_OK,
+ * XS_USAGE (said: NUL bytes in a list of lines) or XS_IO (said). */
 static int read_list(struct vrun *r, bool recursive, const char *from,
                      int delim, char ***list, size_t *nlist)
 {
     FILE *fp = strcmp(from, "-") == 0 ? stdin : fopen(from, "re");
-    if (!fp) {
-        xs_text_printf(stderr, "xenstream verify: cannot open %s: %s\n", from,
-                       strerror(errno));
+    struct stat st;
+    if (!fp || (fp != stdin && fstat(fileno(fp), &st) == 0 &&
+                S_ISDIR(st.st_mode) && (errno = EISDIR))) {
+        xs_text_printf(stderr, "xenstream verify: cannot read the list %s: "
+                       "%s\n", from, strerror(errno));
+        if (fp)
+            fclose(fp);
         return XS_IO;
     }
     char *line = NULL;
@@ -291,14 +357,23 @@ static int read_list(struct vrun *r, bool recursive, const char *from,
     while (rc == XS_OK && (len = getdelim(&line, &cap, delim, fp)) >= 0) {
         if (len > 0 && line[len - 1] == delim)
             line[--len] = '\0';
-        if (len == 0 || memchr(line, '\0', (size_t)len))
-            continue; /* an empty line, or a NUL in a line-separated list */
+        if (delim != '\0' && memchr(line, '\0', (size_t)len)) {
+            /* find -print0's output without -0: read as one line, every
+             * name but the first would be lost */
+            rc = xs_usage_error(&xs_cmd_verify, "the list %s holds NUL "
+                                "bytes: -0 reads names separated by NUL "
+                                "(find -print0)", from);
+            break;
+        }
+        if (len == 0)
+            continue;
         char **nl = realloc(*list, (*nlist + 1) * sizeof(**list));
         char *name = strdup(line);
         if (nl)
             *list = nl;
         if (!nl || !name) {
             free(name);
+            r->oom = true;
             rc = XS_IO;
             break;
         }
@@ -306,8 +381,8 @@ static int read_list(struct vrun *r, bool recursive, const char *from,
         rc = add_named(r, recursive, true, name);
     }
     if (rc == XS_OK && ferror(fp)) {
-        xs_text_printf(stderr, "xenstream verify: cannot read %s: %s\n", from,
-                       strerror(errno));
+        xs_text_printf(stderr, "xenstream verify: cannot read the list %s: "
+                       "%s\n", from, strerror(errno));
         rc = XS_IO;
     }
     free(line);
@@ -473,7 +548,9 @@ static int run_verify(int argc, char **argv)
     if (rc == XS_OK && optind >= argc && !from) /* as upgrade: stdin */
         rc = add_named(&r, false, false, (char *)"-");
     if (rc != XS_OK) {
-        fprintf(stderr, "xenstream verify: out of memory listing the inputs\n");
+        if (r.oom)
+            fprintf(stderr, "xenstream verify: out of memory listing the "
+                            "inputs\n");
     } else {
         unsigned workers = jobs ? jobs : xs_cli_cores();
         if (workers > r.n)
@@ -489,10 +566,13 @@ static int run_verify(int argc, char **argv)
                                    &job);
         if (all)
             report_tail(&r);
-        rc = r.worst;
+        rc = r.lost ? XS_IO : r.worst; /* a report with holes: exit 3 */
     }
     for (size_t i = 0; i < r.n; i++)
         free_file(&r.v[i]);
+    for (size_t i = 0; i < r.nroots; i++)
+        close(r.root_fds[i]);
+    free(r.root_fds);
     for (size_t i = 0; i < nlist; i++)
         free(list[i]);
     free(list);

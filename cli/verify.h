@@ -7,24 +7,31 @@
 
 enum verify_format { VF_TEXT, VF_JSON, VF_JSONL, VF_JUNIT, VF_TAP, VF_SARIF };
 
-/* One input of the run, in the order given (a walk's files in its order). */
-struct vfile {
-    const char *root;        /* a walk's root, or NULL: an input named */
-    bool listed;             /* named by --files-from: opened as a walk's */
-    bool serial;             /* not a regular file: run in order, alone */
-    char *rel;               /* a walk's path below root */
-    char *path;              /* the name shown (for an input named: opened) */
-    enum xs_entry_type type; /* what the walk found */
-    const char *what;
-    int err;
-    /* the result, until it is printed */
+/* What one input gave, from its run until it is printed: at most a
+ * window of these exist at a time (cli/parallel.c). */
+struct vresult {
     int rc;
     bool tty;                /* refused as a terminal */
     const char *skipped;     /* why it was not verified, or NULL */
-    char why[48];
+    char why[64];
     struct xs_report rep;
     struct xs_summary sum;
     struct xs_spool *text;   /* its findings as text, held (parallel) */
+};
+
+/* One input of the run, in the order given (a walk's files in its
+ * order): its name and how to open it, about 100 bytes. */
+struct vfile {
+    const char *root;        /* a walk's root, or NULL: an input named */
+    int root_fd;             /* the walk's root, held (AT_FDCWD: listed) */
+    char *rel;               /* a walk's path below root */
+    char *path;              /* the name shown (for an input named: opened) */
+    bool listed;             /* named by --files-from: opened as a walk's */
+    bool serial;             /* not a regular file: run in order, alone */
+    enum xs_entry_type type; /* what the walk found */
+    const char *what;
+    int err;
+    struct vresult *res;
 };
 
 struct vrun {
@@ -44,7 +51,10 @@ struct vrun {
     size_t nrules, caprules, results;
     /* JUnit: the test cases, held until the counts are known */
     struct xs_spool *cases;
-    bool lost;
+    bool lost;               /* some of the report was lost: exit 3 */
+    int *root_fds;           /* the walks' roots, held until the end */
+    size_t nroots;
+    bool oom;
 };
 
 /* The report: head before the first input, one input, tail after the

@@ -84,38 +84,50 @@ static void finding_line(FILE *fp, const struct xs_finding *f,
 /* ------------------------------------------------------------------ */
 /* text                                                                */
 
+/* A name that text output prints as it is (printable ASCII, no
+ * backslash): only such a name can be given in a command to copy; for
+ * any other, the escaped form would name another file, and "IN" stands
+ * in for it. */
+static bool plain(const char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e || *s == '\\')
+            return false;
+    return true;
+}
+
 static void text_file(struct vrun *r, struct vfile *f)
 {
-    const char *shown = f->rep.file ? f->rep.file : f->path;
+    const char *shown = f->res->rep.file ? f->res->rep.file : f->path;
     char what[160];
     if (r->quiet)
         return;
-    if (f->skipped) {
-        xs_cli_printf("%s: SKIPPED: %s\n", shown, f->skipped);
+    if (f->res->skipped) {
+        xs_cli_printf("%s: SKIPPED: %s\n", shown, f->res->skipped);
         return;
     }
-    xs_describe_summary(&f->sum, what, sizeof(what));
-    if (f->rc == XS_OK)
+    xs_describe_summary(&f->res->sum, what, sizeof(what));
+    if (f->res->rc == XS_OK)
         xs_cli_printf("%s: OK: %s; %u warning%s\n", shown, what,
-                      f->rep.warnings, f->rep.warnings == 1 ? "" : "s");
-    else if (f->rc == XS_IO)
+                      f->res->rep.warnings, f->res->rep.warnings == 1 ? "" : "s");
+    else if (f->res->rc == XS_IO)
         xs_cli_printf("%s: FAILED: I/O error\n", shown);
-    else if (f->rc == XS_USAGE)
+    else if (f->res->rc == XS_USAGE)
         xs_cli_printf("%s: FAILED: not read (a terminal)\n", shown);
     else
         xs_cli_printf("%s: INVALID: %u error%s, %u warning%s%s\n", shown,
-                      f->rep.errors, f->rep.errors == 1 ? "" : "s",
-                      f->rep.warnings, f->rep.warnings == 1 ? "" : "s",
-                      f->rep.errors == 0 ? " (--strict)" : "");
+                      f->res->rep.errors, f->res->rep.errors == 1 ? "" : "s",
+                      f->res->rep.warnings, f->res->rep.warnings == 1 ? "" : "s",
+                      f->res->rep.errors == 0 ? " (--strict)" : "");
     const struct xs_release *xen = r->xen;
-    const char *fix = remedy(xen, f->rc, &f->rep, &f->sum);
+    const char *fix = remedy(xen, f->res->rc, &f->res->rep, &f->res->sum);
     if (!fix) {
         xs_cli_printf("%s: no conversion makes it restorable on Xen %u.%u\n",
                       shown, xen->major, xen->minor);
     } else if (*fix) {
         /* a command to copy: the name as one shell word, never as
          * shell syntax (a name can be "x;rm -rf ~") */
-        char *word = xs_cli_shell_word(f->path);
+        char *word = plain(f->path) ? xs_cli_shell_word(f->path) : NULL;
         xs_cli_printf("%s: to restore it on Xen %u.%u: %s -o OUT %s\n", shown,
                       xen->major, xen->minor, fix, word ? word : "IN");
         free(word);
@@ -156,18 +168,18 @@ static void text_tail(struct vrun *r)
 
 static json_t *file_json(const struct vrun *r, const struct vfile *f)
 {
-    const struct xs_report *rep = &f->rep;
-    const struct xs_summary *s = &f->sum;
+    const struct xs_report *rep = &f->res->rep;
+    const struct xs_summary *s = &f->res->sum;
     json_t *doc = json_object();
     xs_json_set_name(doc, "file", rep->file ? rep->file : f->path);
-    if (f->skipped) {
+    if (f->res->skipped) {
         json_object_set_new(doc, "skipped", json_true());
-        json_object_set_new(doc, "reason", json_string(f->skipped));
+        json_object_set_new(doc, "reason", json_string(f->res->skipped));
         json_object_set_new(doc, "status", json_integer(XS_OK));
         return doc;
     }
-    json_object_set_new(doc, "valid", json_boolean(f->rc == XS_OK));
-    json_object_set_new(doc, "status", json_integer(f->rc));
+    json_object_set_new(doc, "valid", json_boolean(f->res->rc == XS_OK));
+    json_object_set_new(doc, "status", json_integer(f->res->rc));
     json_object_set_new(doc, "strict", json_boolean(r->strict));
     json_object_set_new(doc, "errors", json_integer(rep->errors));
     json_object_set_new(doc, "warnings", json_integer(rep->warnings));
@@ -180,7 +192,7 @@ static json_t *file_json(const struct vrun *r, const struct vfile *f)
         json_object_set_new(doc, "pages", json_integer((json_int_t)s->pages));
     }
     if (r->xen) {
-        const char *fix = remedy(r->xen, f->rc, rep, s);
+        const char *fix = remedy(r->xen, f->res->rc, rep, s);
         json_object_set_new(doc, "xen", json_sprintf("%u.%u", r->xen->major,
                                                      r->xen->minor));
         json_object_set_new(doc, "remedy", fix && *fix ? json_string(fix)
@@ -267,30 +279,30 @@ static void junit_file(struct vrun *r, const struct vfile *f)
     }
     char what[160];
     fputs("    <testcase classname=\"xenstream.verify\" name=\"", fp);
-    xml_put(fp, f->rep.file ? f->rep.file : f->path);
+    xml_put(fp, f->res->rep.file ? f->res->rep.file : f->path);
     fputs("\">\n", fp);
-    if (f->skipped) {
+    if (f->res->skipped) {
         fputs("      <skipped message=\"", fp);
-        xml_put(fp, f->skipped);
+        xml_put(fp, f->res->skipped);
         fputs("\"/>\n", fp);
-    } else if (f->rc != XS_OK) {
-        const char *el = f->rc == XS_INVALID ? "failure" : "error";
-        counts(&f->rep, what, sizeof(what));
+    } else if (f->res->rc != XS_OK) {
+        const char *el = f->res->rc == XS_INVALID ? "failure" : "error";
+        counts(&f->res->rep, what, sizeof(what));
         fprintf(fp, "      <%s type=\"%s\" message=\"%s\">", el,
-                f->rc == XS_INVALID ? "invalid" : f->rc == XS_IO ? "io"
+                f->res->rc == XS_INVALID ? "invalid" : f->res->rc == XS_IO ? "io"
                                                                   : "usage",
                 what);
-        for (size_t i = 0; i < f->rep.nkept; i++) {
-            finding_line(fp, &f->rep.kept[i], xml_put);
+        for (size_t i = 0; i < f->res->rep.nkept; i++) {
+            finding_line(fp, &f->res->rep.kept[i], xml_put);
             fputc('\n', fp);
         }
-        if (findings_lost(&f->rep))
+        if (findings_lost(&f->res->rep))
             fprintf(fp, "(%u more findings not kept)\n",
-                    findings_lost(&f->rep));
+                    findings_lost(&f->res->rep));
         fprintf(fp, "</%s>\n", el);
     }
-    if (!f->skipped && f->sum.layers[0]) {
-        xs_describe_summary(&f->sum, what, sizeof(what));
+    if (!f->res->skipped && f->res->sum.layers[0]) {
+        xs_describe_summary(&f->res->sum, what, sizeof(what));
         fputs("      <system-out>", fp);
         xml_put(fp, what);
         fputs("</system-out>\n", fp);
@@ -355,31 +367,31 @@ static void yaml_put(FILE *fp, const char *s)
 static void tap_file(struct vrun *r, const struct vfile *f)
 {
     size_t k = r->valid + r->invalid + r->unreadable + r->skipped;
-    const char *name = f->rep.file ? f->rep.file : f->path;
-    printf("%s %zu - ", f->rc == XS_OK ? "ok" : "not ok", k);
+    const char *name = f->res->rep.file ? f->res->rep.file : f->path;
+    printf("%s %zu - ", f->res->rc == XS_OK ? "ok" : "not ok", k);
     tap_desc(stdout, name);
-    if (f->skipped) {
+    if (f->res->skipped) {
         fputs(" # SKIP ", stdout);
-        tap_desc(stdout, f->skipped);
+        tap_desc(stdout, f->res->skipped);
     }
     fputc('\n', stdout);
-    if (f->skipped || (f->rc == XS_OK && !f->rep.nkept))
+    if (f->res->skipped || (f->res->rc == XS_OK && !f->res->rep.nkept))
         return;
     printf("  ---\n  status: %s\n  errors: %u\n  warnings: %u\n",
-           f->rc == XS_OK ? "valid" : f->rc == XS_INVALID ? "invalid"
+           f->res->rc == XS_OK ? "valid" : f->res->rc == XS_INVALID ? "invalid"
                                                            : "unreadable",
-           f->rep.errors, f->rep.warnings);
-    if (f->sum.layers[0]) {
+           f->res->rep.errors, f->res->rep.warnings);
+    if (f->res->sum.layers[0]) {
         char what[160];
-        xs_describe_summary(&f->sum, what, sizeof(what));
+        xs_describe_summary(&f->res->sum, what, sizeof(what));
         fputs("  stream: ", stdout);
         yaml_put(stdout, what);
         fputc('\n', stdout);
     }
-    if (f->rep.nkept)
+    if (f->res->rep.nkept)
         fputs("  findings:\n", stdout);
-    for (size_t i = 0; i < f->rep.nkept; i++) {
-        const struct xs_finding *x = &f->rep.kept[i];
+    for (size_t i = 0; i < f->res->rep.nkept; i++) {
+        const struct xs_finding *x = &f->res->rep.kept[i];
         printf("    - severity: %s\n      rule: %s\n", sev_name(x->sev),
                x->rule);
         if (x->index != -2) {
@@ -394,8 +406,8 @@ static void tap_file(struct vrun *r, const struct vfile *f)
         yaml_put(stdout, x->msg);
         fputc('\n', stdout);
     }
-    if (findings_lost(&f->rep))
-        printf("  findings_not_kept: %u\n", findings_lost(&f->rep));
+    if (findings_lost(&f->res->rep))
+        printf("  findings_not_kept: %u\n", findings_lost(&f->res->rep));
     fputs("  ...\n", stdout);
 }
 
@@ -509,20 +521,20 @@ static void sarif_put(struct vrun *r, json_t *res)
 static void sarif_file(struct vrun *r, const struct vfile *f)
 {
     const char *path = f->path;
-    if (f->skipped) {
+    if (f->res->skipped) {
         sarif_put(r, sarif_result(r, path, "verify.skipped", "none",
-                                  "notApplicable", f->skipped, NULL));
+                                  "notApplicable", f->res->skipped, NULL));
         return;
     }
-    for (size_t i = 0; i < f->rep.nkept; i++) {
-        const struct xs_finding *x = &f->rep.kept[i];
+    for (size_t i = 0; i < f->res->rep.nkept; i++) {
+        const struct xs_finding *x = &f->res->rep.kept[i];
         sarif_put(r, sarif_result(r, path, x->rule, sev_name(x->sev), NULL,
                                   x->msg, x));
     }
-    if (findings_lost(&f->rep)) {
+    if (findings_lost(&f->res->rep)) {
         char m[96];
         snprintf(m, sizeof(m), "%u more findings not kept",
-                 findings_lost(&f->rep));
+                 findings_lost(&f->res->rep));
         sarif_put(r, sarif_result(r, path, "verify.findings_not_kept",
                                   "note", NULL, m, NULL));
     }
@@ -578,15 +590,15 @@ void report_file(struct vrun *r, struct vfile *f)
 {
     size_t before = r->valid + r->invalid + r->unreadable + r->skipped;
     /* counted first: tap numbers from 1 */
-    if (f->skipped)
+    if (f->res->skipped)
         r->skipped++;
-    else if (f->rc == XS_OK)
+    else if (f->res->rc == XS_OK)
         r->valid++;
-    else if (f->rc == XS_INVALID)
+    else if (f->res->rc == XS_INVALID)
         r->invalid++;
     else
         r->unreadable++;
-    r->worst = xs_worst(r->worst, f->rc);
+    r->worst = xs_worst(r->worst, f->res->rc);
     switch (r->fmt) {
     case VF_TEXT:
         text_file(r, f);

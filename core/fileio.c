@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <search.h>
 #include <sys/syscall.h>
 #include <xxhash.h>
 #define ZLIB_CONST /* next_in is const: input is never written */
@@ -284,16 +285,22 @@ struct xs_in *xs_in_open(const char *path, struct xs_report *rep)
  * directory descriptor while its entries are walked. */
 #define XS_TREE_DEPTH 256
 
+struct dir_id {
+    dev_t dev;
+    ino_t ino;
+};
+
 struct tree_walk {
     const char *root;
+    int root_fd;
     unsigned flags;
     xs_tree_fn fn;
     void *ctx;
     struct xs_buf rel;           /* the relative path being walked */
-    struct {
-        dev_t dev;
-        ino_t ino;
-    } up[XS_TREE_DEPTH];         /* the directories on the way down */
+    void *seen;                  /* tsearch() set of the directories
+                                    entered: each is walked once (a loop
+                                    of links, or many links to one
+                                    directory, cost nothing more) */
     unsigned depth;
     int stop;
 };
@@ -303,12 +310,21 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int dir_cmp(const void *a, const void *b)
+{
+    const struct dir_id *x = a, *y = b;
+    if (x->dev != y->dev)
+        return x->dev < y->dev ? -1 : 1;
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 static const char *special_kind(mode_t m)
 {
     return S_ISFIFO(m)   ? "a FIFO"
            : S_ISSOCK(m) ? "a socket"
            : S_ISCHR(m)  ? "a character device"
            : S_ISBLK(m)  ? "a block device"
+           : S_ISDIR(m)  ? "a directory"
                          : "not a regular file";
 }
 
@@ -327,8 +343,8 @@ static void tree_emit(struct tree_walk *w, enum xs_entry_type type,
         return;
     }
     sprintf(path, "%s%s%s", w->root, slash || !*rel ? "" : "/", rel);
-    struct xs_entry e = {.root = w->root, .rel = rel, .path = path,
-                         .type = type, .what = what, .err = err};
+    struct xs_entry e = {.root = w->root, .root_fd = w->root_fd, .rel = rel,
+                         .path = path, .type = type, .what = what, .err = err};
     w->stop = w->fn(w->ctx, &e);
     free(path);
 }
@@ -356,6 +372,23 @@ static void rel_pop(struct tree_walk *w, size_t old)
         w->rel.p[old] = '\0';
 }
 
+/* Whether the directory is entered the first time (then noted). */
+static bool first_visit(struct tree_walk *w, const struct stat *st)
+{
+    struct dir_id key = {st->st_dev, st->st_ino};
+    if (tfind(&key, &w->seen, dir_cmp))
+        return false;
+    struct dir_id *id = malloc(sizeof(*id));
+    if (id)
+        *id = key;
+    if (!id || !tsearch(id, &w->seen, dir_cmp)) {
+        free(id);
+        w->stop = XS_IO;
+        return false;
+    }
+    return true;
+}
+
 /* The walk recurses once per level, at most XS_TREE_DEPTH deep. */
 static void tree_dir(struct tree_walk *w, int dfd); // NOLINT(misc-no-recursion)
 
@@ -370,7 +403,8 @@ static void tree_entry(struct tree_walk *w, int dfd, const char *name) // NOLINT
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         tree_emit(w, XS_ENTRY_ERROR, "cannot stat", errno);
     } else if (S_ISLNK(st.st_mode) && !follow) {
-        tree_emit(w, XS_ENTRY_LINK, "a symbolic link", 0);
+        tree_emit(w, XS_ENTRY_LINK,
+                  "a symbolic link, not followed (-L follows it)", 0);
     } else if (S_ISLNK(st.st_mode) && fstatat(dfd, name, &st, 0) < 0) {
         tree_emit(w, XS_ENTRY_ERROR, "cannot follow the symbolic link",
                   errno);
@@ -378,19 +412,17 @@ static void tree_entry(struct tree_walk *w, int dfd, const char *name) // NOLINT
         tree_emit(w, XS_ENTRY_FILE, NULL, 0);
     } else if (!S_ISDIR(st.st_mode)) {
         tree_emit(w, XS_ENTRY_SPECIAL, special_kind(st.st_mode), 0);
+    } else if (!first_visit(w, &st)) {
+        tree_emit(w, XS_ENTRY_LINK, "a directory walked already (a second "
+                  "link to it, or a loop): not walked again", 0);
+    } else if (w->depth == XS_TREE_DEPTH) {
+        tree_emit(w, XS_ENTRY_ERROR, "deeper than 256 directories: not "
+                  "walked", 0);
     } else {
-        bool loop = false;
-        for (unsigned i = 0; i < w->depth; i++)
-            loop |= w->up[i].dev == st.st_dev && w->up[i].ino == st.st_ino;
-        int fd;
-        if (loop)
-            tree_emit(w, XS_ENTRY_ERROR, "a directory that contains itself",
-                      ELOOP);
-        else if (w->depth == XS_TREE_DEPTH)
-            tree_emit(w, XS_ENTRY_ERROR, "too deep to walk", ELOOP);
-        else if ((fd = openat(dfd, name,
-                              O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                                  O_NONBLOCK | (follow ? 0 : O_NOFOLLOW))) < 0)
+        int fd = openat(dfd, name,
+                        O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK |
+                            (follow ? 0 : O_NOFOLLOW));
+        if (fd < 0)
             tree_emit(w, XS_ENTRY_ERROR, "cannot open the directory", errno);
         else
             tree_dir(w, fd); /* closes fd */
@@ -401,20 +433,16 @@ static void tree_entry(struct tree_walk *w, int dfd, const char *name) // NOLINT
 /* The entries of an open directory, in byte order of their names. */
 static void tree_dir(struct tree_walk *w, int dfd) // NOLINT(misc-no-recursion)
 {
-    struct stat st;
-    DIR *d = fstat(dfd, &st) == 0 ? fdopendir(dfd) : NULL;
+    DIR *d = fdopendir(dfd);
     if (!d) {
         tree_emit(w, XS_ENTRY_ERROR, "cannot read the directory", errno);
         close(dfd);
         return;
     }
-    w->up[w->depth].dev = st.st_dev;
-    w->up[w->depth].ino = st.st_ino;
     w->depth++;
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
-    int err = 0;
     for (errno = 0; (de = readdir(d)); errno = 0) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
@@ -430,7 +458,7 @@ static void tree_dir(struct tree_walk *w, int dfd) // NOLINT(misc-no-recursion)
             break;
         n++;
     }
-    err = errno;
+    int err = errno;
     if (err) /* what was listed is walked; the failure is said first */
         tree_emit(w, XS_ENTRY_ERROR, "cannot read the directory", err);
     if (names)
@@ -444,10 +472,34 @@ static void tree_dir(struct tree_walk *w, int dfd) // NOLINT(misc-no-recursion)
     w->depth--;
 }
 
+int xs_tree_walk(const char *root, unsigned flags, xs_tree_fn fn, void *ctx,
+                 int *root_fd)
+{
+    struct tree_walk w = {.root = root, .flags = flags, .fn = fn, .ctx = ctx};
+    struct stat st;
+    /* the root was named: followed if it is a link, as `find -H` does;
+     * held open, so that every file is opened below this directory
+     * whatever its path comes to name meanwhile */
+    w.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+    *root_fd = w.root_fd;
+    int fd = w.root_fd < 0 ? -1 : fcntl(w.root_fd, F_DUPFD_CLOEXEC, 0);
+    if (w.root_fd < 0 || fd < 0) {
+        tree_emit(&w, XS_ENTRY_ERROR, "cannot open the directory", errno);
+    } else if (fstat(fd, &st) == 0 && first_visit(&w, &st)) {
+        tree_dir(&w, fd);
+    } else {
+        close(fd);
+    }
+    tdestroy(w.seen, free);
+    free(w.rel.p);
+    return w.stop;
+}
+
 void xs_entry_stat(const char *path, struct xs_entry *e)
 {
     struct stat st;
-    *e = (struct xs_entry){.root = path, .rel = "", .path = path};
+    *e = (struct xs_entry){.root = path, .root_fd = AT_FDCWD, .rel = path,
+                           .path = path};
     if (stat(path, &st) < 0) {
         e->type = XS_ENTRY_ERROR;
         e->what = "cannot open";
@@ -464,28 +516,15 @@ void xs_entry_stat(const char *path, struct xs_entry *e)
     }
 }
 
-int xs_tree_walk(const char *root, unsigned flags, xs_tree_fn fn, void *ctx)
-{
-    struct tree_walk w = {.root = root, .flags = flags, .fn = fn, .ctx = ctx};
-    /* the root was named: followed if it is a link, as `find -H` does */
-    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        tree_emit(&w, XS_ENTRY_ERROR, "cannot open the directory", errno);
-    else
-        tree_dir(&w, fd);
-    free(w.rel.p);
-    return w.stop;
-}
-
 #ifndef RESOLVE_NO_SYMLINKS
 #define RESOLVE_NO_SYMLINKS 0x04
 #define RESOLVE_BENEATH 0x08
 #endif
 
-/* openat2(2) (Linux 5.6): the walk's relative path opened with no
- * symbolic link in any of its components, so that a directory swapped
- * for a link after the walk saw it leads nowhere else.  -1 with ENOSYS
- * where the kernel (or a seccomp filter) lacks it. */
+/* openat2(2) (Linux 5.6): the walk's relative path, with no symbolic link
+ * in any of its components, so that a directory swapped for a link after
+ * the walk saw it leads nowhere else.  Where the kernel (or a seccomp
+ * filter) lacks it, O_NOFOLLOW guards the last component. */
 static int open_beneath(int dfd, const char *rel, int flags)
 {
 #ifdef SYS_openat2
@@ -495,57 +534,61 @@ static int open_beneath(int dfd, const char *rel, int flags)
     long fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
     if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
         return (int)fd;
-#else
-    (void)dfd, (void)rel, (void)flags;
 #endif
-    errno = ENOSYS;
-    return -1;
+    return openat(dfd, rel, flags | O_NOFOLLOW);
 }
 
 struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
                                struct xs_report *rep)
 {
-    /* O_NONBLOCK: a FIFO put in the file's place since the walk opens
-     * at once (and is refused below) rather than waiting for a writer */
-    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    int fd = -1;
-    const char *e_kind = e->what ? e->what : "not a regular file";
-    if (e->type == XS_ENTRY_SPECIAL) {
-        /* never opened: opening a device can act (a tape rewinds, a
-         * watchdog arms) */
-    } else if (!follow) {
-        int rfd = open(e->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fd = rfd < 0 ? -1 : open_beneath(rfd, e->rel, flags);
-        if (fd < 0 && errno == ENOSYS) /* the last component, at least */
-            fd = open(e->path, flags | O_NOFOLLOW);
-        if (rfd >= 0)
-            close(rfd);
-    } else {
-        fd = open(e->path, flags);
-    }
-    struct stat st;
-    if (e->type == XS_ENTRY_SPECIAL)
+    const char *kind = e->what ? e->what : "not a regular file";
+    struct stat st, again;
+    int fd = -1, pfd = -1;
+    if (e->type == XS_ENTRY_SPECIAL) /* never opened: a device can act */
         goto not_regular;
-    if (fd < 0 || fstat(fd, &st) < 0) {
+    /* O_PATH first: it opens nothing (a device named there does not act,
+     * a FIFO does not wait); the file is opened for reading only once it
+     * is known to be a regular file, through /proc/self/fd, which names
+     * that inode and no path */
+    pfd = follow ? openat(e->root_fd, e->rel, O_PATH | O_CLOEXEC)
+                 : open_beneath(e->root_fd, e->rel, O_PATH | O_CLOEXEC);
+    if (pfd < 0 || fstat(pfd, &st) < 0) {
         io_error(rep, "cannot open", e->path, errno);
-        if (fd >= 0)
-            close(fd);
-        return NULL;
+        goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        e_kind = special_kind(st.st_mode);
-    not_regular:
-        xs_report_add(rep, XS_SEV_ERROR, "input.not_regular", 0, -2, "",
-                      "%s: not read (a directory walk or a file list "
-                      "reads regular files only)", e_kind);
-        return NULL;
+        kind = special_kind(st.st_mode);
+        goto not_regular;
+    }
+    char proc[32];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+    fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &again) < 0 || again.st_dev != st.st_dev ||
+        again.st_ino != st.st_ino) {
+        /* no /proc: refused rather than opened by the path again */
+        io_error(rep, "cannot open (through /proc/self/fd)", e->path,
+                 fd < 0 ? errno : ESTALE);
+        goto out;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     struct xs_in *in = xs_in_from_fd(fd, e->path, true, rep);
-    if (!in)
+    if (in)
+        fd = -1;
+    if (pfd >= 0)
+        close(pfd);
+    if (fd >= 0)
         close(fd);
     return in;
+not_regular:
+    xs_report_add(rep, XS_SEV_ERROR, "input.not_regular", 0, -2, "",
+                  "%s: not read (a directory walk or a file list reads "
+                  "regular files only)", kind);
+out:
+    if (pfd >= 0)
+        close(pfd);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
 }
 
 struct xs_in *xs_in_spool(struct xs_in *in, const char *dir,

@@ -51,7 +51,8 @@ int xs_in_identify(struct xs_in *in, const char **layer)
     const struct xs_layer *t, *l;
     int rc = xs_in_detect(in, &t, &l);
     *layer = rc == XS_OK && l ? l->name : NULL;
-    return rc;
+    /* corrupt compressed data is an invalid input, as verify says */
+    return rc == XS_IO && xs_in_failure(in) == XS_INVALID ? XS_INVALID : rc;
 }
 
 /* The outermost layer, and what it wraps, by its kind. */

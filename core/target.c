@@ -249,12 +249,8 @@ void xs_target_check(const struct xs_target *t, const struct xs_guest_policy *gp
                 gone = true;
             if (!gone)
                 continue;
-            const char *n = xs_cpu_feature_name(w->word, b);
-            char unnamed[16];
-            if (!n) {
-                snprintf(unnamed, sizeof(unnamed), "<%u:%u>", w->word, b);
-                n = unnamed;
-            }
+            char buf[16];
+            const char *n = xs_cpu_feature_label(w->word, b, buf);
             nlost++;
             if (len + strlen(n) + 8 < sizeof(lost))
                 len += (size_t)snprintf(lost + len, sizeof(lost) - len,

@@ -39,6 +39,8 @@ const struct xs_cpu_word *xs_cpu_word_cpuid(uint32_t leaf, uint32_t subleaf,
 const struct xs_cpu_word *xs_cpu_word_msr(uint32_t msr, char half);
 /* Xen's name of a feature bit, or NULL for a bit Xen does not name. */
 const char *xs_cpu_feature_name(unsigned word, unsigned bit);
+/* Its name, or "<WORD:BIT>" (made in buf) for a bit Xen does not name. */
+const char *xs_cpu_feature_label(unsigned word, unsigned bit, char buf[16]);
 /* The names of the bits set in `bits` of word w, space-separated (a bit
  * Xen does not name as "<W:B>"), into out (cut at outsz); its length. */
 size_t xs_cpu_features_text(const struct xs_cpu_word *w, uint32_t bits,

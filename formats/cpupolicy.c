@@ -42,6 +42,15 @@ const char *xs_cpu_feature_name(unsigned word, unsigned bit)
     return NULL;
 }
 
+const char *xs_cpu_feature_label(unsigned word, unsigned bit, char buf[16])
+{
+    const char *name = xs_cpu_feature_name(word, bit);
+    if (name)
+        return name;
+    snprintf(buf, 16, "<%u:%u>", word % 1000, bit % 32);
+    return buf;
+}
+
 size_t xs_cpu_features_text(const struct xs_cpu_word *w, uint32_t bits,
                             char *out, size_t outsz)
 {
@@ -51,12 +60,8 @@ size_t xs_cpu_features_text(const struct xs_cpu_word *w, uint32_t bits,
     for (unsigned b = 0; b < 32; b++) {
         if (!(bits & (1u << b)))
             continue;
-        const char *name = xs_cpu_feature_name(w->word, b);
-        char unnamed[16];
-        if (!name) {
-            snprintf(unnamed, sizeof(unnamed), "<%u:%u>", w->word, b);
-            name = unnamed;
-        }
+        char buf[16];
+        const char *name = xs_cpu_feature_label(w->word, b, buf);
         if (len + 1 >= outsz)
             break;
         int n = snprintf(out + len, outsz - len, "%s%s", len ? " " : "",

@@ -674,13 +674,9 @@ static void field_features(xs_field_fn fn, void *ctx,
                            const struct xs_cpu_word *w, uint32_t bits)
 {
     for (unsigned b = 0; w && b < 32; b++) {
-        if (!(bits & (1u << b)))
-            continue;
-        const char *name = xs_cpu_feature_name(w->word, b);
-        if (name)
-            xs_field_text(fn, ctx, NULL, name);
-        else
-            xs_field_textf(fn, ctx, NULL, "<%u:%u>", w->word, b);
+        char buf[16];
+        if (bits & (1u << b))
+            xs_field_text(fn, ctx, NULL, xs_cpu_feature_label(w->word, b, buf));
     }
 }
 

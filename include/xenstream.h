@@ -160,8 +160,8 @@ int xs_in_rewind(struct xs_in *in);
  * ("xl", "libxl", "libvirt", "xenserver", "libxc", or "legacy" for
  * Xen's pre-4.6 format, which is refused), or NULL when it is no Xen
  * image.  Reads no further than detection does, and
- * the input can still be verified or walked after it.  XS_OK or XS_IO
- * (reported). */
+ * the input can still be verified or walked after it.  XS_OK, XS_INVALID
+ * (compressed data that is damaged from its start) or XS_IO (reported). */
 int xs_in_identify(struct xs_in *in, const char **layer);
 /* A regular file must keep the size, mtime and ctime it had when opened
  * (docs/behaviour.md §5): XS_OK, XS_INVALID (rule input.changed, reported) or
@@ -172,17 +172,22 @@ int xs_in_unchanged(struct xs_in *in);
  * root, in byte order of names, depth first (a subdirectory's entries at
  * its place); directories are entered, not reported.  A symbolic link is
  * reported as such (XS_ENTRY_LINK) unless XS_TREE_FOLLOW, which follows
- * it (a directory that contains itself is an XS_ENTRY_ERROR, ELOOP).
- * The root itself is followed if it is a link.  fn returns 0 to go on;
- * anything else stops the walk and is returned. */
+ * it; a directory is walked once however many links lead to it (a
+ * second one, or a loop, is an XS_ENTRY_LINK with what says so), and no
+ * deeper than 256 levels.  The root itself is followed if it is a link
+ * and held open: *root_fd is its descriptor (or -1), every entry's
+ * root_fd, which the caller keeps open while it opens entries and then
+ * closes.  fn returns 0 to go on; anything else stops the walk and is
+ * returned. */
 enum xs_entry_type {
     XS_ENTRY_FILE,     /* a regular file */
-    XS_ENTRY_LINK,     /* a symbolic link, not followed */
+    XS_ENTRY_LINK,     /* not followed (what says why) */
     XS_ENTRY_SPECIAL,  /* a FIFO, socket or device: what says which */
-    XS_ENTRY_ERROR,    /* what failed (what), and errno (err) */
+    XS_ENTRY_ERROR,    /* what failed (what), and errno (err, or 0) */
 };
 struct xs_entry {
     const char *root;  /* as given */
+    int root_fd;       /* the root, held open (AT_FDCWD: rel is a path) */
     const char *rel;   /* below root */
     const char *path;  /* root/rel, the name shown */
     enum xs_entry_type type;
@@ -191,15 +196,19 @@ struct xs_entry {
 };
 #define XS_TREE_FOLLOW 1u
 typedef int (*xs_tree_fn)(void *ctx, const struct xs_entry *e);
-int xs_tree_walk(const char *root, unsigned flags, xs_tree_fn fn, void *ctx);
+int xs_tree_walk(const char *root, unsigned flags, xs_tree_fn fn, void *ctx,
+                 int *root_fd);
 /* The entry the walk would make of a path named by the caller (a file
- * list), its links followed (open it with follow set). */
+ * list; root_fd AT_FDCWD), its links followed (open it with follow). */
 void xs_entry_stat(const char *path, struct xs_entry *e);
-/* Open a file the walk found, safely for a store others can write: never
- * blocking (a FIFO put in its place), never through a symbolic link in
- * any component below root unless follow (openat2's RESOLVE_NO_SYMLINKS,
- * or O_NOFOLLOW where the kernel lacks it), and only a regular file: an
- * XS_ENTRY_SPECIAL entry or anything else found there is not opened but
+/* Open a file the walk found, safely for a store others can write: below
+ * the root's descriptor, never through a symbolic link in any component
+ * unless follow (openat2's RESOLVE_NO_SYMLINKS, or O_NOFOLLOW on the last
+ * component where the kernel lacks it); first with O_PATH, which opens
+ * nothing, and for reading only when that is a regular file (through
+ * /proc/self/fd: the same inode, no path again), so that no device or
+ * FIFO is ever opened, whatever replaced the file since the walk.  An
+ * XS_ENTRY_SPECIAL entry, or anything but a regular file found there, is
  * reported (rule input.not_regular: an invalid input).  NULL when nothing
  * was opened (reported). */
 struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,

@@ -182,26 +182,38 @@ static int note_entry(void *ctx, const struct xs_entry *e)
     return 0;
 }
 
+static const char link_not_followed[] =
+    "a symbolic link, not followed (-L follows it)";
+
 /* Byte order of names (B before a before b), depth first, links
  * reported and not followed, a FIFO reported and not opened. */
 START_TEST(walk_order)
 {
     struct seen s = {""};
-    ck_assert_int_eq(xs_tree_walk(store, 0, note_entry, &s), 0);
-    ck_assert_str_eq(s.text, "B:file;a/fifo:special:a FIFO;a/loop:link:a "
-                             "symbolic link;a/y:link:a symbolic link;a/z:"
-                             "file;b:file;");
+    char want[1024];
+    int rfd;
+    ck_assert_int_eq(xs_tree_walk(store, 0, note_entry, &s, &rfd), 0);
+    ck_assert_int_ge(rfd, 0);
+    close(rfd);
+    snprintf(want, sizeof(want), "B:file;a/fifo:special:a FIFO;a/loop:link:"
+             "%s;a/y:link:%s;a/z:file;b:file;", link_not_followed,
+             link_not_followed);
+    ck_assert_str_eq(s.text, want);
 }
 END_TEST
 
-/* -L: links followed, the directory that contains itself reported once
- * and not entered. */
+/* -L: links followed, a directory reached again (here: the loop back to
+ * the root) reported once and not walked again. */
 START_TEST(walk_follow)
 {
     struct seen s = {""};
-    ck_assert_int_eq(xs_tree_walk(store, XS_TREE_FOLLOW, note_entry, &s), 0);
-    ck_assert_str_eq(s.text, "B:file;a/fifo:special:a FIFO;a/loop:error:a "
-                             "directory that contains itself;a/y:file;a/z:"
+    int rfd;
+    ck_assert_int_eq(xs_tree_walk(store, XS_TREE_FOLLOW, note_entry, &s, &rfd),
+                     0);
+    close(rfd);
+    ck_assert_str_eq(s.text, "B:file;a/fifo:special:a FIFO;a/loop:link:a "
+                             "directory walked already (a second link to "
+                             "it, or a loop): not walked again;a/y:file;a/z:"
                              "file;b:file;");
 }
 END_TEST
@@ -214,32 +226,45 @@ static int stop_at_second(void *ctx, const struct xs_entry *e)
 
 START_TEST(walk_stops)
 {
-    int n = 0;
-    ck_assert_int_eq(xs_tree_walk(store, 0, stop_at_second, &n), 7);
+    int n = 0, rfd;
+    ck_assert_int_eq(xs_tree_walk(store, 0, stop_at_second, &n, &rfd), 7);
+    close(rfd);
     ck_assert_int_eq(n, 2);
 }
 END_TEST
 
-/* What the walk found is opened only as a regular file, never through a
- * link below the root, and a FIFO swapped in is refused without a hang. */
+/* What the walk found is opened only as a regular file, below the root's
+ * descriptor (whatever the root's path names meanwhile), never through a
+ * link below the root, and a FIFO or device put in its place is never
+ * opened. */
 START_TEST(open_entry_safely)
 {
     struct xs_report rep;
-    struct xs_entry e = {.root = store, .rel = "a/z", .type = XS_ENTRY_FILE};
+    int rfd = open(store, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(rfd, 0);
     char p[256], ep[256];
     snprintf(ep, sizeof(ep), "%s/a/z", store);
-    snprintf(p, sizeof(p), "%s", ep);
-    e.path = ep;
-    xs_report_init(&rep, p);
+    struct xs_entry e = {.root = store, .root_fd = rfd, .rel = "a/z",
+                         .path = ep, .type = XS_ENTRY_FILE};
+    xs_report_init(&rep, ep);
     struct xs_in *in = xs_in_open_entry(&e, false, &rep);
     ck_assert_ptr_nonnull(in);
     xs_in_close(in);
     /* a/z becomes a FIFO after the walk saw a file */
-    ck_assert_int_eq(unlink(p), 0);
-    ck_assert_int_eq(mkfifo(p, 0600), 0);
+    ck_assert_int_eq(unlink(ep), 0);
+    ck_assert_int_eq(mkfifo(ep, 0600), 0);
     ck_assert_ptr_null(xs_in_open_entry(&e, false, &rep));
     ck_assert_ptr_nonnull(xs_report_find(&rep, "input.not_regular"));
     xs_report_free(&rep);
+    /* a link to a device, followed: O_PATH sees it, nothing opens it */
+    ck_assert_int_eq(unlink(ep), 0);
+    ck_assert_int_eq(symlink("/dev/null", ep), 0);
+    xs_report_init(&rep, ep);
+    ck_assert_ptr_null(xs_in_open_entry(&e, true, &rep));
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "input.not_regular"));
+    xs_report_free(&rep);
+    ck_assert_int_eq(unlink(ep), 0);
+    touch("a/z", "z");
     /* a/ becomes a link to a directory holding a file z */
     char a[256];
     snprintf(a, sizeof(a), "%s/a", store);
@@ -248,8 +273,7 @@ START_TEST(open_entry_safely)
     ck_assert_int_eq(rename(a, p), 0);
     ck_assert_int_eq(symlink("c", a), 0);
     xs_report_init(&rep, e.path);
-    in = xs_in_open_entry(&e, false, &rep);
-    ck_assert_ptr_null(in);
+    ck_assert_ptr_null(xs_in_open_entry(&e, false, &rep));
     ck_assert_uint_eq(rep.errors, 1);
     xs_report_free(&rep);
     /* followed when asked */
@@ -258,6 +282,21 @@ START_TEST(open_entry_safely)
     ck_assert_ptr_nonnull(in);
     xs_in_close(in);
     xs_report_free(&rep);
+    /* the root's path itself swapped: the held descriptor still names
+     * the directory the walk saw */
+    char moved[256];
+    snprintf(moved, sizeof(moved), "%s-moved", store);
+    ck_assert_int_eq(rename(store, moved), 0);
+    ck_assert_int_eq(symlink("/dev", store), 0);
+    e.rel = "a-old/z";
+    xs_report_init(&rep, e.path);
+    in = xs_in_open_entry(&e, false, &rep);
+    ck_assert_ptr_nonnull(in);
+    xs_in_close(in);
+    xs_report_free(&rep);
+    ck_assert_int_eq(unlink(store), 0);
+    ck_assert_int_eq(rename(moved, store), 0);
+    close(rfd);
 }
 END_TEST
 
