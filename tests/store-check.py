@@ -65,6 +65,7 @@ def expect(argv):
         i = argv.index("--")
         opts, argv = argv[:i], argv[i + 1:]
     res = []
+    walked = set()
 
     def entry(path, **kw):
         e = {"path": os.fsencode(path).hex(), "skipped": False}
@@ -104,9 +105,12 @@ def expect(argv):
                 entry(path, **solo(xs, path, opts))  # as today: an I/O error
                 return
             key = (st.st_dev, st.st_ino)
-            if key in stack:  # a link back to a directory being walked
-                entry(path, status=3, io=True)
+            if key in walked:
+                # a directory walked already (-L: a second link to it, or a
+                # loop back to one being walked): skipped, not walked again
+                entry(path, skipped=True, status=0, again=True)
                 return
+            walked.add(key)
             try:
                 names = sorted(os.listdir(os.fsencode(path)))
             except OSError:
@@ -232,7 +236,12 @@ def check_object(i, e, o):
              % (where, e["status"], o))
         return
     if "solo" in e:
-        if o != e["solo"]:
+        want = e["solo"]
+        if e["status"] == 3 and o.get("status") == 3:
+            # an I/O error's message may say how the walk opened the file
+            o = dict(o, findings=[dict(f, message="") for f in o.get("findings", [])])
+            want = dict(want, findings=[dict(f, message="") for f in want["findings"]])
+        if o != want:
             fail("%s: differs from verify --json alone:\n  got  %s\n  want %s"
                  % (where, json.dumps(o), json.dumps(e["solo"])))
         return

@@ -222,12 +222,14 @@ grep -q '"file":"store/order/image-named.txt","valid":true' r.order-io.jsonl.j1.
 grep -q '"file":"store/order/text-named.img","skipped":true' r.order-io.jsonl.j1.out && ok ||
     bad "--images-only: a text file named .img is not skipped: $(grep text-named r.order-io.jsonl.j1.out)"
 
-# -L: links followed; a dangling link and loops are I/O errors, no hang
+# -L: links followed; a dangling link (and a link to itself) is an I/O
+# error; a directory reached again (a loop, a second link) is skipped, no hang
 mkdir -p loops/sub
 "$GEN" --pages 16 -o loops/ok.img
 ln -s .. loops/sub/back
 ln -s self loops/self
 ln -s ../store/deep loops/linkdir
+ln -s ../store/deep loops/linkdir2 # walked once: the second link skipped
 ln -s nowhere loops/dangling
 $CHECK expect "$XS" exp.loops-L --walk -L -- loops || bad "expect loops -L"
 for fmt in text jsonl sarif; do
