@@ -215,6 +215,8 @@ $CHECK expect "$XS" exp.special-io --walk --images-only -- special || bad "expec
 for fmt in text jsonl junit; do
     run_fmt special-io exp.special-io "$fmt" -r --images-only special
 done
+$CHECK expect "$XS" exp.store-io --walk --images-only -- store || bad "expect store --images-only"
+run_fmt store-io exp.store-io jsonl -r --images-only store
 $CHECK expect "$XS" exp.order-io --walk --images-only -- store/order || bad "expect order --images-only"
 run_fmt order-io exp.order-io jsonl -r --images-only store/order
 grep -q '"file":"store/order/image-named.txt","valid":true' r.order-io.jsonl.j1.out && ok ||
