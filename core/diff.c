@@ -582,16 +582,15 @@ static void policy_detail(const struct item *x, const struct item *y,
 {
     const struct item *it = x ? x : y;
     uint64_t a = x ? x->value : 0, b = y ? y->value : 0;
-    size_t len = 0;
     out[0] = '\0';
     if (it->type == XS_REC_X86_CPUID_POLICY) {
         char reg = "abcd"[it->b >> 32 & 3];
-        len = feature_changes(xs_cpu_word_cpuid((uint32_t)it->a,
-                                                (uint32_t)it->b, reg),
-                              (uint32_t)a, (uint32_t)b, out, sz, len);
+        feature_changes(xs_cpu_word_cpuid((uint32_t)it->a, (uint32_t)it->b,
+                                          reg),
+                        (uint32_t)a, (uint32_t)b, out, sz, 0);
     } else {
-        len = feature_changes(xs_cpu_word_msr((uint32_t)it->a, 'a'),
-                              (uint32_t)a, (uint32_t)b, out, sz, len);
+        size_t len = feature_changes(xs_cpu_word_msr((uint32_t)it->a, 'a'),
+                                     (uint32_t)a, (uint32_t)b, out, sz, 0);
         feature_changes(xs_cpu_word_msr((uint32_t)it->a, 'd'),
                         (uint32_t)(a >> 32), (uint32_t)(b >> 32), out, sz,
                         len);

@@ -98,7 +98,7 @@ void xs_target_record(struct xs_guest_policy *g, const struct xs_record *r,
             e->leaf = xs_le32(r->body + at);
             e->subleaf = xs_le32(r->body + at + 4);
             for (unsigned k = 0; k < 4; k++)
-                e->reg[k] = xs_le32(r->body + at + 8 + 4 * k);
+                e->reg[k] = xs_le32(r->body + at + 8 + 4 * (size_t)k);
         }
     } else if (r->type == XS_REC_X86_MSR_POLICY) {
         g->seen = true;
@@ -137,7 +137,7 @@ static bool has_leaf(const struct xs_policy *p, uint32_t leaf, uint32_t sub)
 /* "GenuineIntel" from leaf 0's ebx, edx, ecx (printable or '?'). */
 static void vendor_of(const struct xs_policy *p, char out[13])
 {
-    uint32_t r[3] = {xs_policy_reg(p, 0, NA, 1), xs_policy_reg(p, 0, NA, 3),
+    const uint32_t r[3] = {xs_policy_reg(p, 0, NA, 1), xs_policy_reg(p, 0, NA, 3),
                      xs_policy_reg(p, 0, NA, 2)};
     for (unsigned i = 0; i < 12; i++) {
         char c = (char)(r[i / 4] >> (8 * (i % 4)));

@@ -54,8 +54,8 @@ static int cpuid_line(const char *l, struct xs_cpuid_entry *e)
     /* "  %08x:%08x -> %08x:%08x:%08x:%08x" */
     uint64_t v[6];
     static const unsigned at[6] = {2, 11, 23, 32, 41, 50};
-    if (strlen(l) != 58 || strncmp(l, "  ", 2) || l[10] != ':' ||
-        strncmp(l + 19, " -> ", 4) || l[31] != ':' || l[40] != ':' ||
+    if (strlen(l) != 58 || strncmp(l, "  ", 2) != 0 || l[10] != ':' ||
+        strncmp(l + 19, " -> ", 4) != 0 || l[31] != ':' || l[40] != ':' ||
         l[49] != ':')
         return -1;
     for (unsigned i = 0; i < 6; i++)
@@ -72,8 +72,9 @@ static int msr_line(const char *l, struct xs_msr_entry *e)
 {
     /* "  %08x -> %016llx" */
     uint64_t idx;
-    if (strlen(l) != 30 || strncmp(l, "  ", 2) || strncmp(l + 10, " -> ", 4) ||
-        !hex_n(l + 2, 8, &idx) || !hex_n(l + 14, 16, &e->val))
+    if (strlen(l) != 30 || strncmp(l, "  ", 2) != 0 ||
+        strncmp(l + 10, " -> ", 4) != 0 || !hex_n(l + 2, 8, &idx) ||
+        !hex_n(l + 14, 16, &e->val))
         return -1;
     e->idx = (uint32_t)idx;
     return 0;

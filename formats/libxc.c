@@ -674,9 +674,11 @@ static void field_features(xs_field_fn fn, void *ctx,
                            const struct xs_cpu_word *w, uint32_t bits)
 {
     for (unsigned b = 0; w && b < 32; b++) {
-        char buf[16];
-        if (bits & (1u << b))
-            xs_field_text(fn, ctx, NULL, xs_cpu_feature_label(w->word, b, buf));
+        if (bits & (1u << b)) {
+            char buf[16];
+            xs_field_text(fn, ctx, NULL,
+                          xs_cpu_feature_label(w->word, b, buf));
+        }
     }
 }
 
@@ -724,7 +726,8 @@ static void desc_cpuid_policy(const struct xs_record *r, xs_field_fn fn,
                 xs_le32(r->body + at + 4) != w->subleaf)
                 continue;
             field_features(fn, ctx, w,
-                           xs_le32(r->body + at + 8 + 4 * (w->reg - 'a')));
+                           xs_le32(r->body + at + 8 +
+                                   4 * (size_t)(w->reg - 'a')));
             break;
         }
     }

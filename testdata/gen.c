@@ -242,6 +242,8 @@ static void real_policy(struct gen *g)
             for (unsigned k = 0; k < xs_cpu_nwords; k++)
                 if (xs_cpu_words[k].word == x->value / 32)
                     w = &xs_cpu_words[k];
+            if (!w)
+                continue; /* a word the table has no place for */
             if (w->kind == XS_CPU_WORD_MSR) {
                 arch_caps |= (uint64_t)1 << (x->value % 32 +
                                              (w->reg == 'd' ? 32 : 0));
