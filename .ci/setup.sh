@@ -16,6 +16,9 @@ DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
       libjansson-dev python3 ca-certificates man-db time"
 # the file-handling tests: ACLs and extended attributes of a replaced file
 [ "$mode" = test ] && DEPS="$DEPS acl attr"
+# the store test: verify's reports against their schemas (xmllint, Debian's
+# /usr/bin/python3 with jsonschema and yaml; TAP::Parser is perl's own)
+[ "$mode" = test ] && DEPS="$DEPS libxml2-utils python3-jsonschema python3-yaml perl"
 # the test command's checkers: libFuzzer (clang), valgrind, cppcheck,
 # clang-tidy
 [ "$mode" = test ] && DEPS="$DEPS clang libclang-rt-14-dev llvm valgrind

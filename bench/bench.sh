@@ -129,3 +129,9 @@ if [ "${BENCH_RSS:-1}" = 1 ]; then
 fi
 "$XS" verify --json "$IMG" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("verify read %d of %d bytes (%.2f%%)" % (d["bytes_read"], d["bytes"], 100.0*d["bytes_read"]/d["bytes"]))'
 rm -f "$W/out"
+# Issue 18: verify -j over a store of images (bench/store.sh; BENCH_STORE=0
+# leaves it out, BENCH_STORE_N and BENCH_STORE_MIB make it smaller)
+if [ "${BENCH_STORE:-1}" = 1 ]; then
+    echo
+    bash "$HERE/store.sh" "$B"
+fi
