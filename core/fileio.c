@@ -1556,7 +1556,8 @@ struct tout {
     uint64_t fill_seq;   /* the block being filled */
     uint64_t write_seq;  /* the next block to write */
     uint64_t take_seq;   /* the next block a thread compresses */
-    struct gzcomp inline_comp; /* one thread: compressed by the caller */
+    bool inline_mode;    /* no thread could start: the caller compresses */
+    struct gzcomp inline_comp;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     bool stop;
@@ -1675,29 +1676,29 @@ static int out_fail(struct xs_out *out, const char *what, int err)
 }
 
 /* The threads and 2 blocks per thread (one compressed while the next is
- * filled); one thread compresses in the caller. */
+ * filled).  Even one thread is a thread of its own: the caller reads,
+ * checks and writes the stream meanwhile. */
 static int gz_start(struct xs_out *out)
 {
     struct tout *t = out->z;
-    t->nslots = t->threads > 1 ? 2 * t->threads : 1;
+    t->nslots = 2 * t->threads;
     t->slot = calloc(t->nslots, sizeof(*t->slot));
-    if (!t->slot)
+    if (!t->slot || !(t->th = calloc(t->threads, sizeof(*t->th))))
         return out_fail(out, "cannot compress", ENOMEM);
     for (unsigned i = 0; i < t->nslots; i++)
         if (!(t->slot[i].in = malloc(XS_GZ_BLOCK)) ||
             !(t->slot[i].out = malloc(XS_GZ_BLOCK_OUT)))
             return out_fail(out, "cannot compress", ENOMEM);
-    if (t->threads == 1)
-        return gzcomp_init(&t->inline_comp, t->level)
-                   ? XS_OK : out_fail(out, "cannot compress", ENOMEM);
-    if (!(t->th = calloc(t->threads, sizeof(*t->th))))
-        return out_fail(out, "cannot compress", ENOMEM);
     for (; t->nth < t->threads; t->nth++)
         if (pthread_create(&t->th[t->nth], NULL, gz_worker, t) != 0)
             break;
-    /* fewer threads than asked (a limit): slower, the same bytes */
-    if (t->nth == 0)
-        return out_fail(out, "cannot start a compression thread for", EAGAIN);
+    /* fewer threads than asked (a limit): slower, the same bytes; none:
+     * the caller compresses each block as it is filled */
+    if (t->nth == 0) {
+        t->inline_mode = true;
+        if (!gzcomp_init(&t->inline_comp, t->level))
+            return out_fail(out, "cannot compress", ENOMEM);
+    }
     return XS_OK;
 }
 
@@ -1708,7 +1709,7 @@ static int gz_drain(struct xs_out *out, uint64_t until)
     struct tout *t = out->z;
     while (t->write_seq < t->fill_seq) {
         struct gzslot *b = &t->slot[t->write_seq % t->nslots];
-        if (t->threads > 1) {
+        if (!t->inline_mode) {
             pthread_mutex_lock(&t->mu);
             while (t->write_seq < until && b->state != SLOT_DONE &&
                    b->state != SLOT_FAILED)
@@ -1734,7 +1735,7 @@ static int gz_submit(struct xs_out *out)
 {
     struct tout *t = out->z;
     struct gzslot *b = &t->slot[t->fill_seq % t->nslots];
-    if (t->threads == 1) {
+    if (t->inline_mode) {
         if (!gz_block(&t->inline_comp, t->level, b))
             return out_fail(out, "cannot compress", EINVAL);
         b->state = SLOT_DONE;
