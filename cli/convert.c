@@ -90,6 +90,13 @@ struct convert_args {
     struct xs_progress_opts progress;
 };
 
+/* A name longer than the suffix, ending in it. */
+static bool ends_with(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), m = strlen(suffix);
+    return n > m && strcmp(name + n - m, suffix) == 0;
+}
+
 static int convert(const struct xs_command *cmd, const struct convert_args *a)
 {
     const char *in_path = a->in_path, *out_path = a->out_path;
@@ -103,11 +110,9 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
     }
     /* OUT's suffix asks for what its name promises; an option that says
      * otherwise is a mistake, not a choice */
-    size_t olen = strlen(out_path);
-    enum compress by_name =
-        olen > 3 && strcmp(out_path + olen - 3, ".gz") == 0    ? C_GZIP
-        : olen > 4 && strcmp(out_path + olen - 4, ".zst") == 0 ? C_ZSTD
-                                                               : C_NONE;
+    enum compress by_name = ends_with(out_path, ".gz")    ? C_GZIP
+                            : ends_with(out_path, ".zst") ? C_ZSTD
+                                                          : C_NONE;
     if (by_name != C_NONE && compress != C_NONE && compress != by_name)
         return xs_usage_error(cmd, "%s: its name says %s, the option %s",
                               out_path, by_name == C_GZIP ? "gzip" : "zstd",
@@ -183,7 +188,7 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
 static bool parse_uint(const char *s, int lo, int hi, int *v)
 {
     long n = 0;
-    if (!*s)
+    if (!s || !*s)
         return false;
     for (; *s; s++) {
         if (*s < '0' || *s > '9' || (n = n * 10 + (*s - '0')) > hi)
@@ -225,7 +230,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
             c = '?';
         switch (c) {
         case 'o':
-            if (!*optarg) /* --output= */
+            if (!optarg || !*optarg) /* --output= */
                 return xs_usage_error(cmd, "--output needs a file name");
             a.out_path = optarg;
             break;
@@ -253,7 +258,8 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
             int n;
             if (!parse_uint(optarg, 1, 1024, &n))
                 return xs_usage_error(cmd, "-T takes a number of threads "
-                                      "1-1024, not '%s'", optarg);
+                                      "1-1024, not '%s'",
+                                      optarg ? optarg : "");
             a.threads = (unsigned)n;
             break;
         }
@@ -261,9 +267,10 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
             a.in_place = true;
             break;
         case 't':
-            if (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0)
+            if (!optarg ||
+                (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0))
                 return xs_usage_error(cmd, "--to-version takes 2 or 3, not "
-                                           "'%s'", optarg);
+                                           "'%s'", optarg ? optarg : "");
             a.opts.to_version = (unsigned)(optarg[0] - '0');
             to_given = true;
             break;

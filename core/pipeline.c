@@ -70,7 +70,7 @@ static int run_layers(struct job *j)
         job_layer(j, t);
     if (rc != XS_OK)
         return XS_IO;
-    if (l && l->kind == XS_LK_TRANSPORT) {
+    if (t && l && l->kind == XS_LK_TRANSPORT) {
         /* one transport at most (gzip in gzip, zstd in gzip, ...): what a
          * save or a migration writes is compressed once (the rule was
          * detect.gzip_twice while gzip was the only transport) */
