@@ -12,8 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}
 
-DEPS="build-essential cmake pkg-config zlib1g-dev libxxhash-dev check
-      libjansson-dev python3 ca-certificates man-db time"
+# gzip through ISA-L (zlib is the fallback and the tests' own), zstd, and
+# the zstd tool the transport tests compare with
+DEPS="build-essential cmake pkg-config zlib1g-dev libisal-dev libzstd-dev
+      zstd libxxhash-dev check libjansson-dev python3 ca-certificates man-db
+      time"
 # the file-handling tests: ACLs and extended attributes of a replaced file
 [ "$mode" = test ] && DEPS="$DEPS acl attr"
 # the store test: verify's reports against their schemas (xmllint, Debian's
@@ -89,6 +92,11 @@ test)
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest -LE xen --output-on-failure -j"$jobs")
+    # 2b. the gzip codec's fallback: zlib where ISA-L is missing, the
+    #     transport tests only (label transport, about a minute)
+    build build-zlib -DXENSTREAM_ISAL=OFF -DXENSTREAM_BACKEND=OFF
+    echo "== transport tests on the zlib build"
+    (cd build-zlib && ctest -L transport --output-on-failure -j"$jobs")
     # 3. valgrind memcheck over the suites and every command
     echo "== valgrind memcheck"
     bash tests/valgrind.sh build-cov

@@ -29,6 +29,19 @@ measure() {
     python3 "$HERE/measure.py" "${BENCH_RUNS:-3}" "$1"
 }
 
+# the same, the two commands alternating (bench/measure.py), best of
+# BENCH_ALT_RUNS (5): the compression rows, whose anchors are as fast as
+# xenstream and share its cores
+arow() { # NAME XS_CMD ANCHOR_NAME ANCHOR_CMD
+    local m
+    m=$(python3 "$HERE/measure.py" "${BENCH_ALT_RUNS:-5}" "$2" "$4") || exit 1
+    read -r xw xr aw _ <<<"$m"
+    awk -v n="$1" -v xw="$xw" -v xr="$xr" -v an="$3" -v aw="$aw" 'BEGIN{
+        r = aw > 0 ? xw / aw : 0;
+        printf "%-22s %8.4fs %8.1f MiB   %-22s %8.4fs %7.3fx\n",
+               n, xw, xr / 1024, an, aw, r }'
+}
+
 row() { # NAME XS_CMD ANCHOR_NAME ANCHOR_CMD
     local x a
     x=$(measure "$2") && a=$(measure "$4") || exit 1
@@ -90,6 +103,74 @@ row "gzip upgrade ->file" "$XS upgrade $GZ -o $W/out" \
     "gzip -dc >file" "gzip -dc $GZ >$W/out"
 row "gzip verify" "$XS verify -q $GZ" \
     "gzip -dc >/dev/null" "gzip -dc $GZ"
+# Issue 16: the transports against the fastest tools, on the synthetic
+# image above (random pages: the hard case) and on a realistic one
+# (bench/realistic.py: mostly zero pages, code and text, as a real
+# guest's; about 10x with gzip -1).  Outputs go to tmpfs (BENCH_OUT,
+# /dev/shm) or /dev/null, so that the disk is not what is measured.
+# Needs igzip (Debian: isal), pigz and zstd; BENCH_TRANSPORTS=0 skips.
+if [ "${BENCH_TRANSPORTS:-1}" = 1 ]; then
+    O=${BENCH_OUT:-/dev/shm}/xenstream-bench.$$
+    mkdir -p "$O"
+    trap 'rm -rf "$O"' EXIT
+    REAL=$W/real-hvm-${MIB}m.v2
+    if [ ! -s "$REAL" ] || [ "$GEN" -nt "$REAL" ]; then
+        echo "generating a ${MIB} MiB realistic v2 xl image: $REAL" >&2
+        "$GEN" --container xl --guest hvm --version 2 --mib "$MIB" --vcpus 4 \
+            --zero-pages -o "$REAL"
+        python3 "$HERE/realistic.py" "$XS" "$REAL"
+    fi
+    echo "gzip codec: $("$XS" --version | sed -n 's/^transports: gzip (\(.*\)), zstd$/\1/p'); cores: $(nproc)"
+    for which in synthetic realistic; do
+        I=$([ $which = synthetic ] && echo "$IMG" || echo "$REAL")
+        cp "$I" "$O/in"
+        igzip -1 -c "$O/in" >"$O/in.gz"
+        zstd -q -1 -T0 -c "$O/in" >"$O/in.zst"
+        echo "$which image: $I ($(($(stat -c %s "$I") / 1048576)) MiB); igzip -1: $(($(stat -c %s "$O/in.gz") / 1048576)) MiB, zstd -1: $(($(stat -c %s "$O/in.zst") / 1048576)) MiB"
+        arow "gzip verify" "$XS verify -q $O/in.gz" \
+            "igzip -dc >/dev/null" "igzip -dc $O/in.gz"
+        arow "gzip upgrade ->tmpfs" "$XS upgrade $O/in.gz -o $O/out" \
+            "igzip -dc >tmpfs" "igzip -dc $O/in.gz >$O/out"
+        arow "gzip upgrade ->tmpfs" "$XS upgrade $O/in.gz -o $O/out" \
+            "gzip -dc >tmpfs" "gzip -dc $O/in.gz >$O/out"
+        arow "upgrade --gzip -T1" "$XS upgrade --gzip -T1 $O/in -o $O/out.gz" \
+            "igzip -1 >tmpfs" "igzip -1 -c $O/in >$O/out.gz"
+        arow "upgrade --gzip" "$XS upgrade --gzip $O/in -o $O/out.gz" \
+            "pigz -1 >tmpfs" "pigz -1 -c $O/in >$O/out.gz"
+        arow "upgrade --gzip=6" "$XS upgrade --gzip=6 $O/in -o $O/out.gz" \
+            "gzip -6 >tmpfs" "gzip -6 -c $O/in >$O/out.gz"
+        # compression on every core against one: the ratio is the time
+        # (1.7x the throughput is a ratio of 0.59 or less)
+        arow "--gzip=9 -T2 >null" "$XS upgrade --gzip=9 -T2 $O/in >/dev/null" \
+            "--gzip=9 -T1 >null" "$XS upgrade --gzip=9 -T1 $O/in >/dev/null"
+        arow "--gzip -T2 >null" "$XS upgrade --gzip -T2 $O/in >/dev/null" \
+            "--gzip -T1 >null" "$XS upgrade --gzip -T1 $O/in >/dev/null"
+        arow "zstd verify" "$XS verify -q $O/in.zst" \
+            "zstd -dc >/dev/null" "zstd -q -dc $O/in.zst"
+        arow "zstd upgrade ->tmpfs" "$XS upgrade $O/in.zst -o $O/out" \
+            "zstd -dc >tmpfs" "zstd -q -dc $O/in.zst >$O/out"
+        arow "upgrade --zstd" "$XS upgrade --zstd $O/in -o $O/out.zst" \
+            "zstd -T0 -1 >tmpfs" "zstd -q -T0 -1 -c $O/in >$O/out.zst"
+        # what each level costs in size, against gzip -6
+        sizes="sizes (MiB):"
+        for lv in 1 6 9; do
+            "$XS" upgrade --gzip=$lv "$O/in" -o "$O/out.gz"
+            sizes="$sizes --gzip=$lv $(($(stat -c %s "$O/out.gz") / 1048576)),"
+        done
+        "$XS" upgrade --zstd "$O/in" -o "$O/out.zst"
+        gzip -6 -c "$O/in" >"$O/out.gz"
+        echo "$sizes --zstd $(($(stat -c %s "$O/out.zst") / 1048576)), gzip -6 $(($(stat -c %s "$O/out.gz") / 1048576))"
+        rm -f "$O"/*
+    done
+    # peak RSS with N threads: what a thread adds
+    line="peak RSS, upgrade --gzip / --zstd of the realistic image:"
+    for t in 1 2 4; do
+        kg=$(BENCH_RUNS=0 measure "$XS upgrade --gzip -T$t $REAL -o /dev/null") || exit 1
+        kz=$(BENCH_RUNS=0 measure "$XS upgrade --zstd -T$t $REAL -o /dev/null") || exit 1
+        line="$line -T$t $(awk -v g="${kg#* }" -v z="${kz#* }" 'BEGIN{printf "%.1f / %.1f MiB", g/1024, z/1024}'),"
+    done
+    echo "${line%,}"
+fi
 # Peak RSS must not grow with the image (issue 5: under 16 MiB at 256 MiB
 # and at 2 GiB): the same commands on both sizes.
 if [ "${BENCH_RSS:-1}" = 1 ]; then

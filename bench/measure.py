@@ -2,6 +2,11 @@
 """Best wall time of RUNS runs of one command line, and its peak RSS.
 
     measure.py RUNS 'COMMAND LINE'      prints: SECONDS RSS_KIB
+    measure.py RUNS 'A' 'B'             prints: SECONDS_A RSS_A SECONDS_B RSS_B
+
+With two command lines the runs alternate (A, B, A, B, ...), so that a
+machine whose speed drifts (a shared one) drifts under both alike; each
+gets the fastest of its RUNS.
 
 A simple command line is executed directly; one with a pipe or a
 redirection through `bash -c`, so both sides of a comparison pay the same
@@ -38,21 +43,27 @@ def peak_rss(argv):
         return int(f.read().split()[-1])
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    runs, line = int(sys.argv[1]), sys.argv[2]
+def argv_of(line):
     if any(c in line for c in "|<>"):
-        argv = ["bash", "-c", line]
-    else:
-        argv = shlex.split(line)
-    best = None
+        return ["bash", "-c", line]
+    return shlex.split(line)
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    runs = int(sys.argv[1])
+    argvs = [argv_of(line) for line in sys.argv[2:]]
+    best = [None] * len(argvs)
     for _ in range(runs):
-        os.sync()
-        wall = run_once(argv)
-        if best is None or wall < best:
-            best = wall
-    print("%.4f %d" % (best or 0.0, peak_rss(argv)))  # RUNS 0: RSS only
+        for i, argv in enumerate(argvs):
+            os.sync()
+            wall = run_once(argv)
+            if best[i] is None or wall < best[i]:
+                best[i] = wall
+    # RUNS 0: RSS only
+    print(" ".join("%.4f %d" % (b or 0.0, peak_rss(a))
+                   for a, b in zip(argvs, best)))
 
 
 if __name__ == "__main__":

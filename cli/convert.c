@@ -12,7 +12,12 @@ static int run_convert(int argc, char **argv);
 #define OUTPUT_OPTIONS                                                       \
     "  -o, --output OUT   write to OUT instead of standard output\n"         \
     "  -i, --in-place     replace IN (a file) by its conversion, atomically\n"\
-    "  -z, --gzip         compress the output (also when OUT ends in .gz)\n" \
+    "  -z, --gzip[=LEVEL] compress the output with gzip (also when OUT ends\n"\
+    "                     in .gz); LEVEL 0-9, default 1 (the fastest)\n"    \
+    "      --zstd[=LEVEL] compress the output with zstd (also when OUT ends\n"\
+    "                     in .zst); LEVEL 1-19, default 1\n"                \
+    "  -T, --threads N    compress on N threads (default: every core this\n"\
+    "                     process may use); the output is the same for any N\n"\
     "      --fsync        make OUT durable (fsync) before renaming it\n"     \
     "  -v, --verbose      say what was done, on standard error\n"            \
     "      --progress     a progress line on standard error (default: only\n"\
@@ -22,7 +27,7 @@ static int run_convert(int argc, char **argv);
 #define KEPT_AND_SAFE                                                        \
     "Everything else is copied byte for byte, and every container layer\n"   \
     "(xl header and config, libxl records, libvirt and XenServer\n"          \
-    "headers) is kept as it is.  gzip input is decoded on the fly.\n"        \
+    "headers) is kept as it is.  gzip and zstd input is decoded on the fly.\n"        \
     "\n"                                                                     \
     "IN and OUT default to '-' (standard input / standard output).  A\n"     \
     "file OUT is written to a temporary file beside it and renamed into\n"   \
@@ -34,8 +39,8 @@ const struct xs_command xs_cmd_upgrade = {
     .run = run_upgrade,
     .summary = "rewrite a v2 or v3 stream as the canonical v3 stream",
     .usage =
-        "usage: xenstream upgrade [-o OUT | --in-place] [--gzip] [--fsync] [-v]\n"
-        "                         [IN]\n"
+        "usage: xenstream upgrade [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
+        "                         [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical v3 stream (the\n"
         "short form of 'xenstream convert --to-version 3'): for a v2\n"
@@ -54,8 +59,8 @@ const struct xs_command xs_cmd_convert = {
     .summary = "rewrite a stream as canonical v3, or as v2 for Xen 4.6-4.13",
     .usage =
         "usage: xenstream convert --to-version 2|3 [--drop-cpu-policy]\n"
-        "                         [-o OUT | --in-place] [--gzip] [--fsync] [-v]\n"
-        "                         [IN]\n"
+        "                         [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
+        "                         [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical stream of the\n"
         "given version.  --to-version 3 is 'xenstream upgrade'.\n"
@@ -73,17 +78,29 @@ const struct xs_command xs_cmd_convert = {
         OUTPUT_OPTIONS,
 };
 
+enum compress { C_NONE, C_GZIP, C_ZSTD };
+
 struct convert_args {
     const char *in_path, *out_path;
-    bool verbose, sync, gzip, in_place;
+    bool verbose, sync, in_place;
+    enum compress compress;
+    int level;           /* -1: the codec's default */
+    unsigned threads;    /* 0: the cores available */
     struct xs_convert_opts opts;
     struct xs_progress_opts progress;
 };
 
+/* A name longer than the suffix, ending in it. */
+static bool ends_with(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), m = strlen(suffix);
+    return n > m && strcmp(name + n - m, suffix) == 0;
+}
+
 static int convert(const struct xs_command *cmd, const struct convert_args *a)
 {
     const char *in_path = a->in_path, *out_path = a->out_path;
-    bool gzip = a->gzip;
+    enum compress compress = a->compress;
     if (a->in_place) {
         /* the output goes to a temporary file beside IN and is renamed
          * over it only when complete: IN is never half rewritten */
@@ -91,9 +108,17 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
             return xs_usage_error(cmd, "--in-place takes a file IN and no -o");
         out_path = in_path;
     }
-    size_t olen = strlen(out_path);
-    if (olen > 3 && strcmp(out_path + olen - 3, ".gz") == 0)
-        gzip = true;
+    /* OUT's suffix asks for what its name promises; an option that says
+     * otherwise is a mistake, not a choice */
+    enum compress by_name = ends_with(out_path, ".gz")    ? C_GZIP
+                            : ends_with(out_path, ".zst") ? C_ZSTD
+                                                          : C_NONE;
+    if (by_name != C_NONE && compress != C_NONE && compress != by_name)
+        return xs_usage_error(cmd, "%s: its name says %s, the option %s",
+                              out_path, by_name == C_GZIP ? "gzip" : "zstd",
+                              compress == C_GZIP ? "--gzip" : "--zstd");
+    if (compress == C_NONE)
+        compress = by_name;
     /* before the input is opened: opening a FIFO waits for its writer */
     const char *why = xs_out_refusal(NULL, out_path, a->in_place);
     if (why)
@@ -119,7 +144,10 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
             rc = XS_IO;
         } else {
             xs_out_set_fsync(out, a->sync);
-            rc = gzip ? xs_out_set_gzip(out, 6) : XS_OK; /* gzip's default */
+            xs_out_set_threads(out, a->threads);
+            rc = compress == C_GZIP   ? xs_out_set_gzip(out, a->level)
+                 : compress == C_ZSTD ? xs_out_set_zstd(out, a->level)
+                                      : XS_OK;
             if (rc == XS_OK) {
                 xs_cli_progress(in, &a->progress, &rep); /* from 0 again */
                 rc = xs_convert(in, out, &rep, &sum, &a->opts);
@@ -156,6 +184,20 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
     return rc;
 }
 
+/* A whole decimal number within [lo, hi]. */
+static bool parse_uint(const char *s, int lo, int hi, int *v)
+{
+    long n = 0;
+    if (!s || !*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || (n = n * 10 + (*s - '0')) > hi)
+            return false;
+    }
+    *v = (int)n;
+    return n >= lo;
+}
+
 /* Both commands' options; convert adds --to-version and
  * --drop-cpu-policy. */
 static int run(const struct xs_command *cmd, int argc, char **argv)
@@ -164,7 +206,9 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
         {"fsync", no_argument, NULL, 'S'},
-        {"gzip", no_argument, NULL, 'z'},
+        {"gzip", optional_argument, NULL, 'z'},
+        {"zstd", optional_argument, NULL, 'Z'},
+        {"threads", required_argument, NULL, 'T'},
         {"in-place", no_argument, NULL, 'i'},
         {"to-version", required_argument, NULL, 't'},
         {"drop-cpu-policy", no_argument, NULL, 'P'},
@@ -174,19 +218,19 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     };
     bool is_convert = cmd == &xs_cmd_convert;
     struct convert_args a = {.out_path = "-", .opts = {.to_version = 3},
-                             .progress = XS_PROGRESS_DEFAULT};
+                             .progress = XS_PROGRESS_DEFAULT, .level = -1};
     bool to_given = false;
     int c;
 
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, is_convert ? "o:vzit:h" : "o:vzih",
+    while ((c = getopt_long(argc, argv, is_convert ? "o:vzT:it:h" : "o:vzT:ih",
                             opts, NULL)) != -1) {
         if (!is_convert && (c == 't' || c == 'P'))
             c = '?';
         switch (c) {
         case 'o':
-            if (!*optarg) /* --output= */
+            if (!optarg || !*optarg) /* --output= */
                 return xs_usage_error(cmd, "--output needs a file name");
             a.out_path = optarg;
             break;
@@ -197,15 +241,36 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
             a.sync = true;
             break;
         case 'z':
-            a.gzip = true;
+        case 'Z': {
+            enum compress k = c == 'z' ? C_GZIP : C_ZSTD;
+            int lo = k == C_GZIP ? 0 : 1, hi = k == C_GZIP ? 9 : 19;
+            if (a.compress != C_NONE && a.compress != k)
+                return xs_usage_error(cmd, "--gzip or --zstd, not both");
+            a.compress = k;
+            a.level = -1;
+            if (optarg && !parse_uint(optarg, lo, hi, &a.level))
+                return xs_usage_error(cmd, "--%s takes a level %d-%d, not "
+                                      "'%s'", k == C_GZIP ? "gzip" : "zstd",
+                                      lo, hi, optarg);
             break;
+        }
+        case 'T': {
+            int n;
+            if (!parse_uint(optarg, 1, 1024, &n))
+                return xs_usage_error(cmd, "-T takes a number of threads "
+                                      "1-1024, not '%s'",
+                                      optarg ? optarg : "");
+            a.threads = (unsigned)n;
+            break;
+        }
         case 'i':
             a.in_place = true;
             break;
         case 't':
-            if (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0)
+            if (!optarg ||
+                (strcmp(optarg, "2") != 0 && strcmp(optarg, "3") != 0))
                 return xs_usage_error(cmd, "--to-version takes 2 or 3, not "
-                                           "'%s'", optarg);
+                                           "'%s'", optarg ? optarg : "");
             a.opts.to_version = (unsigned)(optarg[0] - '0');
             to_given = true;
             break;

@@ -99,8 +99,9 @@ static int run(int argc, char **argv)
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("xenstream %s\n"
-               "libxc image formats: v2, v3 (writes v3, and v2 by convert)\n",
-               xs_version_string());
+               "libxc image formats: v2, v3 (writes v3, and v2 by convert)\n"
+               "transports: gzip (%s), zstd\n",
+               xs_version_string(), xs_gzip_codec());
 #ifdef XS_RESTORE_HELPER
         char helper[PATH_MAX];
         if (xs_restore_helper(helper, sizeof(helper)))

@@ -4,6 +4,7 @@
 #define XS_FILEIO_H
 
 #include "xenstream.h"
+#include "layer.h"
 
 /* Make at least n bytes (n <= XS_IN_WINDOW) available at xs_in_peek().
  * Returns the number available (less than n only at end of input), or -1
@@ -26,17 +27,21 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done);
 int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
                uint64_t *done);
 
-/* gzip transport (docs/behaviour.md §1, §2).  xs_in_push_gzip() is called
- * when the input is found to start with the gzip magic: from then on the input
- * reads (and offsets count) the decoded bytes.  xs_in_gzip_check() at the
- * end reports a compressed input that stopped before its trailer; with
- * drain (a run that stopped at a fault) it first decodes the rest, so
- * that damage in the compressed data is reported as such.  Its findings
- * name compressed offsets. */
-int xs_in_push_gzip(struct xs_in *in);
-/* Whether a transport decoder was pushed: the input reads decoded bytes. */
+/* Transports (docs/behaviour.md §1, §2): gzip and zstd, the rows of kind
+ * XS_LK_TRANSPORT in the layer table, each naming its codec here.
+ * xs_in_push_transport() is called when the input is found to start with
+ * the transport's magic: from then on the input reads (and offsets count)
+ * the decoded bytes.  xs_in_transport_check() at the end reports a
+ * compressed input that stopped within a frame; with drain (a run that
+ * stopped at a fault) it first decodes the rest, so that damage in the
+ * compressed data is reported as such.  Its findings name compressed
+ * offsets. */
+int xs_in_push_transport(struct xs_in *in, const struct xs_layer *t);
+/* Whether a transport decoder was pushed: the input reads decoded bytes;
+ * and which (NULL: none). */
 bool xs_in_decoding(const struct xs_in *in);
-int xs_in_gzip_check(struct xs_in *in, bool drain);
+const struct xs_layer *xs_in_transport(const struct xs_in *in);
+int xs_in_transport_check(struct xs_in *in, bool drain);
 /* Set by upgrade's precheck after a verify pass over the whole input
  * passed: the writing pass then need not read page-table pages again. */
 void xs_in_set_checked(struct xs_in *in);

@@ -4,7 +4,7 @@
  *
  * upgrade on a seekable input first runs a verify pass (it reads only
  * headers and pfn arrays, seeking over pages), so an invalid input is
- * refused before a byte is written.  On a pipe (or through gzip) there is
+ * refused before a byte is written.  On a pipe (or through a transport) there is
  * one pass; the writer then withholds the final END until every rule has
  * passed, so a refused stream never looks complete downstream, and a file
  * output is only renamed into place when the run succeeded. */
@@ -29,15 +29,16 @@ int xs_in_detect(struct xs_in *in, const struct xs_layer **transport,
     /* a second call (xs_in_identify() before a verify) finds the decoder
      * pushed by the first: the transport is named again, not pushed */
     if (xs_in_decoding(in)) {
-        *transport = xs_layer_named("gzip");
+        *transport = xs_in_transport(in);
     } else {
         if ((have = xs_in_need(in, XS_DETECT_BYTES)) < 0)
             return XS_IO;
         *l = xs_detect(xs_in_peek(in), (size_t)have);
         if (!*l || (*l)->kind != XS_LK_TRANSPORT)
             return XS_OK;
+        /* any transport row: its codec is in core/fileio.c */
         *transport = *l;
-        if (xs_in_push_gzip(in) != XS_OK)
+        if (xs_in_push_transport(in, *l) != XS_OK)
             return XS_IO;
     }
     if ((have = xs_in_need(in, XS_DETECT_BYTES)) < 0)
@@ -63,16 +64,21 @@ static int run_layers(struct job *j)
 
     rc = xs_in_detect(j->in, &t, &l);
     /* a transport is named even when what it decodes cannot be read (a
-     * gzip member damaged from its first block is an invalid "gzip"
-     * input: verify --json and info report the layer) */
+     * gzip member or zstd frame damaged from its first block is an
+     * invalid "gzip" or "zstd" input: verify --json and info report the
+     * layer) */
     if (t)
         job_layer(j, t);
     if (rc != XS_OK)
         return XS_IO;
-    if (l && l->kind == XS_LK_TRANSPORT) {
-        xs_report_add(j->rep, XS_SEV_ERROR, "detect.gzip_twice", 0, -1,
+    if (t && l && l->kind == XS_LK_TRANSPORT) {
+        /* one transport at most (gzip in gzip, zstd in gzip, ...): what a
+         * save or a migration writes is compressed once (the rule was
+         * detect.gzip_twice while gzip was the only transport) */
+        xs_report_add(j->rep, XS_SEV_ERROR, "detect.transport_twice", 0, -1,
                       "input",
-                      "gzip inside gzip: decompress the outer layer first");
+                      "%s inside %s: decompress the outer layer first",
+                      l->name, t->name);
         return XS_INVALID;
     }
     switch (l ? l->kind : XS_LK_REFUSED) {
@@ -93,14 +99,15 @@ static int run_layers(struct job *j)
         if (have < 0)
             return XS_IO;
         xs_report_add(j->rep, XS_SEV_ERROR, "detect.unknown", 0, -1, "input",
-                      "%s%s", t ? "gzip-compressed, and inside: " : "",
+                      "%s%s%s", t ? t->name : "",
+                      t ? "-compressed, and inside: " : "",
                       xs_detect_describe(xs_in_peek(j->in), (size_t)have));
         rc = XS_INVALID;
         break;
     }
     }
     if (rc == XS_OK || rc == XS_INVALID) {
-        int g = xs_in_gzip_check(j->in, rc == XS_INVALID);
+        int g = xs_in_transport_check(j->in, rc == XS_INVALID);
         rc = g != XS_OK ? g : rc;
     }
     return rc;
@@ -171,8 +178,8 @@ int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
     struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
                     .conv = o, .stop_at_error = true};
-    /* A pipe, or gzip (reading it twice costs a second decompression),
-     * is checked on its way through (see above). */
+    /* A pipe, or a transport (reading it twice costs a second
+     * decompression), is checked on its way through (see above). */
     long have = xs_in_need(in, XS_DETECT_BYTES);
     if (have < 0)
         return XS_IO;

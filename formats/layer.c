@@ -16,6 +16,7 @@ extern const struct xs_layer xs_layer_xl, xs_layer_libvirt,
  * the order is also digest's slots'. */
 const struct xs_layer *const xs_layers[] = {
     &xs_layer_gzip,
+    &xs_layer_zstd,
     &xs_layer_xl,
     &xs_layer_libxl,
     &xs_layer_libvirt,
@@ -91,7 +92,16 @@ const char *xs_digest_slot_name(unsigned slot)
 /* gzip is a transport: core/fileio.c decodes it (RFC 1952's ID1 ID2) */
 const struct xs_layer xs_layer_gzip = {
     .name = "gzip", .kind = XS_LK_TRANSPORT, .magic = "\x1f\x8b",
-    .magic_len = 2,
+    .magic_len = 2, .codec = XS_CODEC_GZIP,
+};
+
+/* zstd too (RFC 8878's frame magic 0xFD2FB528, little-endian).  An input
+ * that starts with a skippable frame is not taken for zstd: nothing that
+ * writes a save image puts one first (docs/behaviour.md §1); between and
+ * after frames they are skipped, as zstd -dc does. */
+const struct xs_layer xs_layer_zstd = {
+    .name = "zstd", .kind = XS_LK_TRANSPORT, .magic = "\x28\xb5\x2f\xfd",
+    .magic_len = 4, .codec = XS_CODEC_ZSTD,
 };
 
 /* What a file that is no image looks like, from its first bytes: the
@@ -104,8 +114,6 @@ static const char *not_an_image(const uint8_t *p, size_t n)
         size_t len;
         const char *says;
     } known[] = {
-        {"\x28\xb5\x2f\xfd", 4, "not a Xen save image: zstd-compressed data; "
-                                "decompress it first (zstd -dc)"},
         {"\xfd" "7zXZ\0", 6, "not a Xen save image: xz-compressed data; "
                               "decompress it first (xz -dc)"},
         {"BZh", 3, "not a Xen save image: bzip2-compressed data; decompress "
@@ -126,8 +134,8 @@ static const char *not_an_image(const uint8_t *p, size_t n)
         return "not a Xen save image: it starts with zero bytes";
     if (text == n)
         return "not a Xen save image: it looks like text";
-    return "not a Xen save image: no gzip, xl, libvirt, XenServer, libxl or "
-           "libxc magic at the start";
+    return "not a Xen save image: no gzip, zstd, xl, libvirt, XenServer, "
+           "libxl or libxc magic at the start";
 }
 
 const char *xs_detect_describe(const uint8_t *p, size_t n)

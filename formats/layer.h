@@ -58,11 +58,19 @@ struct xs_layer_io {
 };
 
 enum xs_layer_kind {
-    XS_LK_TRANSPORT, /* decoded by core/fileio.c (gzip) */
+    XS_LK_TRANSPORT, /* decoded by core/fileio.c (gzip, zstd): .codec */
     XS_LK_CONTAINER, /* a header around a libxl stream: walk() */
     XS_LK_LIBXL,     /* the libxl record stream (core/containers.c) */
     XS_LK_LIBXC,     /* the libxc record stream (core/stream.c) */
     XS_LK_REFUSED,   /* recognised, never read: refuse says why */
+};
+
+/* A transport's codec, by which core/fileio.c decodes (and encodes) it:
+ * the row says which, fileio.c holds the code (formats/ reads no input). */
+enum xs_codec {
+    XS_CODEC_NONE,
+    XS_CODEC_GZIP,
+    XS_CODEC_ZSTD,
 };
 
 /* What `xenstream restore` makes of an image with this outermost layer
@@ -96,6 +104,8 @@ struct xs_layer {
     const char *magic;
     size_t magic_len;
     bool (*bid)(const uint8_t *p, size_t n);
+    /* XS_LK_TRANSPORT: its decoder (and encoder) in core/fileio.c */
+    enum xs_codec codec;
     /* XS_LK_CONTAINER: the header, its checks, the hand-over. */
     int (*walk)(const struct xs_layer_io *io);
     /* digest hashes the layer's own bytes apart (a slot each, in table
@@ -134,6 +144,7 @@ const char *xs_detect_describe(const uint8_t *p, size_t n);
 
 /* The descriptors core reads by name (the others are known only to the
  * table). */
-extern const struct xs_layer xs_layer_gzip, xs_layer_libxl, xs_layer_libxc;
+extern const struct xs_layer xs_layer_gzip, xs_layer_zstd, xs_layer_libxl,
+    xs_layer_libxc;
 
 #endif

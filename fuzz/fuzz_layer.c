@@ -13,16 +13,19 @@
  *   xenserver  XenServer's signature
  *   gzip       the rest compressed with zlib (mode bit 7), or raw bytes
  *              after the gzip magic
+ *   zstd       the rest compressed with libzstd (mode bit 7), or raw
+ *              bytes after the zstd magic
  *
  * Mode byte: bit 0 convert to v2 (else upgrade to v3), bit 1
  * --drop-cpu-policy, bit 2 verify --xen (release from bits 3-6), bit 7
- * (gzip) compress.  Every input also goes through digest and diff's
+ * (gzip, zstd) compress.  Every input also goes through digest and diff's
  * model.  Nothing may crash, leak, hang or read out of bounds. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "layer.h"
 #include "libxc.h"
@@ -73,6 +76,10 @@ static size_t prefix(const struct xs_layer *l, uint8_t mode, uint8_t *p)
     case XS_LK_TRANSPORT:
         if (mode & 128)
             return 0; /* compressed below */
+        if (l->codec == XS_CODEC_ZSTD) {
+            memcpy(p, l->magic, l->magic_len);
+            return l->magic_len;
+        }
         /* a gzip member's header: magic, deflate, no flags, OS unix */
         memcpy(p, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
         return 10;
@@ -107,6 +114,27 @@ static uint8_t *gzip_of(const uint8_t *p, size_t n, size_t *out)
     return b;
 }
 
+/* zstd-compress the body as one frame with a checksum (the zstd target,
+ * mode bit 7). */
+static uint8_t *zstd_of(const uint8_t *p, size_t n, size_t *out)
+{
+    size_t cap = ZSTD_compressBound(n);
+    uint8_t *b = malloc(cap);
+    ZSTD_CCtx *c = ZSTD_createCCtx();
+    if (b && c && !ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1))) {
+        *out = ZSTD_compress2(c, b, cap, p, n);
+        if (ZSTD_isError(*out)) {
+            free(b);
+            b = NULL;
+        }
+    } else {
+        free(b);
+        b = NULL;
+    }
+    ZSTD_freeCCtx(c);
+    return b;
+}
+
 static struct xs_in *input(const uint8_t *pre, size_t npre, const uint8_t *p,
                            size_t n, struct xs_report *rep)
 {
@@ -125,7 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = size - 1, npre = prefix(l, mode, pre);
     uint8_t *packed = NULL;
     if (l && l->kind == XS_LK_TRANSPORT && (mode & 128)) {
-        if (!(packed = gzip_of(body, n, &n)))
+        if (!(packed = l->codec == XS_CODEC_ZSTD ? zstd_of(body, n, &n)
+                                                 : gzip_of(body, n, &n)))
             return 0;
         body = packed;
     }

@@ -145,7 +145,7 @@ struct xs_in *xs_in_open(const char *path, struct xs_report *rep);
 struct xs_in *xs_in_from_fd(int fd, const char *name, bool own,
                             struct xs_report *rep);
 void xs_in_close(struct xs_in *in);
-/* The rest of in (decoded, if gzip was pushed), copied into an unlinked
+/* The rest of in (decoded, if a transport was pushed), copied into an unlinked
  * temporary file in dir, as a new regular-file input under in's name: a
  * pipe made seekable, so that it can be checked whole before it is used.
  * NULL on failure (reported). */
@@ -219,9 +219,10 @@ struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
  * a regular file (0 when unknown).  Rate-limiting is the caller's. */
 struct xs_progress {
     uint64_t offset;    /* logical (decoded) bytes done */
-    uint64_t read;      /* bytes read from the file (compressed, for gzip) */
+    uint64_t read;      /* bytes read from the file (compressed, through
+                           a transport) */
     uint64_t size;      /* file size, 0 for a pipe */
-    bool gzip;
+    bool gzip;          /* through a transport (gzip or zstd) */
 };
 typedef void (*xs_progress_fn)(void *ctx, const struct xs_progress *p);
 void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx);
@@ -242,9 +243,22 @@ int xs_out_commit(struct xs_out *out);
  * default, as for cp, gzip and zstd: it forces the whole image to disk). */
 void xs_out_set_fsync(struct xs_out *out, bool on);
 void xs_out_abort(struct xs_out *out);
-/* Compress everything written from now on with gzip (call before the
- * first write); level as gzip's -1 .. -9. */
+/* Compress everything written with gzip or zstd (call before the first
+ * write; one of them).  gzip: level on gzip's scale 0-9 (ISA-L builds map
+ * it onto ISA-L's levels 0-3: 0, 1-3, 4-6, 7-9), written as independent
+ * 1 MiB members; zstd: levels 1-19, one frame with a checksum.  A
+ * negative level is the default (the fastest useful one, 1), for both.
+ * The bytes written depend on the level and the build's gzip codec
+ * (xs_gzip_codec()), never on the number of threads. */
+#define XS_GZIP_LEVEL_DEFAULT 1
+#define XS_ZSTD_LEVEL_DEFAULT 1
 int xs_out_set_gzip(struct xs_out *out, int level);
+int xs_out_set_zstd(struct xs_out *out, int level);
+/* Compression threads (0, the default: the cores this process may run
+ * on); before the first write. */
+void xs_out_set_threads(struct xs_out *out, unsigned n);
+/* "ISA-L" or "zlib": the gzip codec this library was built with. */
+const char *xs_gzip_codec(void);
 uint64_t xs_out_written(const struct xs_out *out);
 /* Why OUT may not be written for IN, or NULL when it may (docs/behaviour.md §5):
  * OUT is the input file itself (by any path, or as standard output,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "layer.h"
 #include "endian.h"
@@ -178,6 +179,7 @@ static void gzip_buf(const struct xs_buf *in, struct xs_buf *out)
     deflateEnd(&z);
 }
 
+/* Every member, as gzip -dc (the writer writes 1 MiB members). */
 static void gunzip_buf(const struct xs_buf *in, struct xs_buf *out)
 {
     z_stream z;
@@ -193,7 +195,11 @@ static void gunzip_buf(const struct xs_buf *in, struct xs_buf *out)
         z.avail_out = 65536;
         zr = inflate(&z, Z_NO_FLUSH);
         ck_assert(zr == Z_OK || zr == Z_STREAM_END);
-        out->len = z.total_out;
+        out->len += 65536 - z.avail_out;
+        if (zr == Z_STREAM_END && z.avail_in) {
+            ck_assert_int_eq(inflateReset(&z), Z_OK);
+            zr = Z_OK;
+        }
     } while (zr != Z_STREAM_END);
     inflateEnd(&z);
 }
@@ -292,6 +298,196 @@ START_TEST(gzip_faults)
     xs_in_close(in);
     ck_assert(xs_report_find(&rep, "gzip.corrupt") != NULL);
     ck_assert_str_eq(s.layers, "gzip");
+}
+END_TEST
+
+/* zstd as the zstd tool writes it: one frame, with its checksum. */
+static void zstd_buf(const struct xs_buf *in, struct xs_buf *out, int level)
+{
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    ck_assert_ptr_nonnull(cc);
+    ck_assert(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)));
+    ck_assert(!ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel,
+                                                   level)));
+    size_t bound = ZSTD_compressBound(in->len);
+    out->len = 0;
+    ck_assert_int_eq(xs_buf_reserve(out, bound), XS_OK);
+    out->len = ZSTD_compress2(cc, out->p, bound, in->p, in->len);
+    ck_assert(!ZSTD_isError(out->len));
+    ZSTD_freeCCtx(cc);
+}
+
+static void unzstd_buf(const struct xs_buf *in, struct xs_buf *out)
+{
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    ZSTD_inBuffer ib = {in->p, in->len, 0};
+    out->len = 0;
+    while (ib.pos < ib.size) {
+        ck_assert_int_eq(xs_buf_reserve(out, out->len + 65536), XS_OK);
+        ZSTD_outBuffer ob = {out->p + out->len, 65536, 0};
+        size_t r = ZSTD_decompressStream(d, &ob, &ib);
+        ck_assert(!ZSTD_isError(r));
+        out->len += ob.pos;
+        if (ob.pos == 0 && r != 0 && ib.pos == ib.size)
+            break;
+    }
+    ZSTD_freeDCtx(d);
+}
+
+START_TEST(zstd_in_and_out)
+{
+    TU_SAMPLED(_i);
+    struct xs_gen_opts o;
+    struct xs_buf z = {0}, w = {0};
+    opts(&o, _i, 2);
+    tu_gen(&o, &a);
+    opts(&o, _i, 3);
+    tu_gen(&o, &c);
+    zstd_buf(&a, &z, 3);
+    /* decoded on the fly, from a file and from a pipe */
+    ck_assert_int_eq(tu_upgrade(&z, &b, &rep, false), XS_OK);
+    tu_assert_same(&b, &c, "zstd input against golden");
+    ck_assert_int_eq(tu_upgrade(&z, &b, &rep, true), XS_OK);
+    tu_assert_same(&b, &c, "zstd pipe against golden");
+    struct xs_summary s;
+    struct xs_in *in = tu_in_mem(z.p, z.len, &rep);
+    ck_assert_int_eq(xs_verify(in, &rep, &s), XS_OK);
+    xs_in_close(in);
+    ck_assert(strncmp(s.layers, "zstd+", 5) == 0);
+    ck_assert_uint_eq(s.bytes_in, a.len);
+    /* compressed output decodes to the golden bytes */
+    int fd;
+    in = tu_in_mem(a.p, a.len, &rep);
+    struct xs_out *out = tu_out_mem(&rep, &fd);
+    xs_out_set_threads(out, 2);
+    ck_assert_int_eq(xs_out_set_zstd(out, -1), XS_OK);
+    ck_assert_int_eq(xs_upgrade_precheck(in, &rep, NULL), XS_OK);
+    ck_assert_int_eq(xs_upgrade(in, out, &rep, NULL), XS_OK);
+    ck_assert_int_eq(xs_out_commit(out), XS_OK);
+    xs_in_close(in);
+    tu_out_take(fd, &w);
+    unzstd_buf(&w, &b);
+    tu_assert_same(&b, &c, "zstd output against golden");
+    xs_buf_free(&z);
+    xs_buf_free(&w);
+}
+END_TEST
+
+/* As gzip_faults: truncated, a bad checksum, a damaged block; each named
+ * with its compressed offset, and upgrade never hands on the whole
+ * stream. */
+START_TEST(zstd_faults)
+{
+    struct xs_gen_opts o;
+    struct xs_buf z = {0};
+    opts(&o, V_NR * NGUEST + V_PLAIN, 2); /* xl, PV */
+    tu_gen(&o, &a);
+    zstd_buf(&a, &z, 1);
+    for (unsigned k = 0; k < 3; k++) {
+        struct xs_buf zz = {0};
+        ck_assert_int_eq(xs_buf_reserve(&zz, z.len), XS_OK);
+        memcpy(zz.p, z.p, zz.len = z.len);
+        const char *rule = k == 0 ? "zstd.truncated" : "zstd.corrupt";
+        if (k == 0)
+            zz.len -= 4;                 /* the checksum cut off */
+        else if (k == 1)
+            zz.p[zz.len - 1] ^= 1;       /* the checksum */
+        else
+            zz.p[zz.len / 2] ^= 0x55;    /* a block */
+        xs_report_free(&rep);
+        xs_report_init(&rep, "t");
+        ck_assert_int_eq(tu_verify(&zz, &rep), XS_INVALID);
+        ck_assert_msg(xs_report_find(&rep, rule), "%s not reported (%u)",
+                      rule, k);
+        ck_assert_uint_eq(rep.errors, 1);
+        const struct xs_finding *f = xs_report_find(&rep, rule);
+        if (k == 0) /* the compressed offset: the end */
+            ck_assert_uint_eq(f->offset, zz.len);
+        else if (k == 1) /* the checksum's own */
+            ck_assert_uint_eq(f->offset, zz.len - 4);
+        else
+            ck_assert_uint_le(f->offset, zz.len);
+        int fd;
+        struct xs_in *in = tu_in_mem(zz.p, zz.len, &rep);
+        struct xs_out *out = tu_out_mem(&rep, &fd);
+        ck_assert_int_eq(xs_upgrade_precheck(in, &rep, NULL), XS_OK);
+        ck_assert_int_eq(xs_upgrade(in, out, &rep, NULL), XS_INVALID);
+        xs_out_abort(out);
+        xs_in_close(in);
+        tu_out_take(fd, &b);
+        ck_assert_uint_lt(b.len, a.len); /* never the whole stream */
+        xs_buf_free(&zz);
+    }
+    /* two frames with a skippable frame between them: one image, as
+     * zstd -dc reads it; then bytes that are no frame: a warning */
+    struct xs_buf h1 = {0}, h2 = {0}, z1 = {0}, z2 = {0}, cat = {0};
+    size_t half = a.len / 2;
+    ck_assert_int_eq(xs_buf_reserve(&h1, half), XS_OK);
+    memcpy(h1.p, a.p, h1.len = half);
+    ck_assert_int_eq(xs_buf_reserve(&h2, a.len - half), XS_OK);
+    memcpy(h2.p, a.p + half, h2.len = a.len - half);
+    zstd_buf(&h1, &z1, 1);
+    zstd_buf(&h2, &z2, 1);
+    static const uint8_t skip[] = {0x53, 0x2a, 0x4d, 0x18, 3, 0, 0, 0,
+                                   'x', 'y', 'z'};
+    ck_assert_int_eq(xs_buf_reserve(&cat, z1.len + z2.len + 32), XS_OK);
+    memcpy(cat.p, z1.p, z1.len);
+    memcpy(cat.p + z1.len, skip, sizeof(skip));
+    memcpy(cat.p + z1.len + sizeof(skip), z2.p, z2.len);
+    cat.len = z1.len + sizeof(skip) + z2.len;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "t");
+    ck_assert_int_eq(tu_verify(&cat, &rep), XS_OK);
+    ck_assert_uint_eq(rep.warnings, 0);
+    memcpy(cat.p + cat.len, "garbage!", 8);
+    cat.len += 8;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "t");
+    ck_assert_int_eq(tu_verify(&cat, &rep), XS_OK);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "zstd.trailing"));
+    ck_assert_uint_eq(xs_report_find(&rep, "zstd.trailing")->offset,
+                      cat.len - 8);
+    xs_buf_free(&h1);
+    xs_buf_free(&h2);
+    xs_buf_free(&z1);
+    xs_buf_free(&z2);
+    xs_buf_free(&cat);
+    xs_buf_free(&z);
+    /* a skippable frame first is not taken for zstd (layer.c) */
+    ck_assert_ptr_ne(xs_detect(skip, sizeof(skip)), &xs_layer_zstd);
+}
+END_TEST
+
+/* One transport at most: zstd in gzip and gzip in zstd are refused as
+ * gzip in gzip is. */
+START_TEST(transport_twice)
+{
+    struct xs_gen_opts o;
+    struct xs_buf z = {0}, zz = {0};
+    opts(&o, 0, 3);
+    tu_gen(&o, &a);
+    for (unsigned k = 0; k < 4; k++) {
+        if (k & 1)
+            zstd_buf(&a, &z, 1);
+        else
+            gzip_buf(&a, &z);
+        if (k & 2)
+            zstd_buf(&z, &zz, 1);
+        else
+            gzip_buf(&z, &zz);
+        xs_report_free(&rep);
+        xs_report_init(&rep, "t");
+        struct xs_summary s;
+        struct xs_in *in = tu_in_mem(zz.p, zz.len, &rep);
+        ck_assert_int_eq(xs_verify(in, &rep, &s), XS_INVALID);
+        xs_in_close(in);
+        ck_assert_uint_eq(rep.errors, 1);
+        ck_assert_msg(xs_report_find(&rep, "detect.transport_twice"),
+                      "case %u: %s", k, rep.nkept ? rep.kept[0].rule : "-");
+        ck_assert_str_eq(s.layers, k & 2 ? "zstd" : "gzip");
+    }
+    xs_buf_free(&z);
+    xs_buf_free(&zz);
 }
 END_TEST
 
@@ -574,7 +770,7 @@ START_TEST(detect_describe)
         {"hello, world", 12, NULL, "text"},
         {"\x7f" "ELF\2\1\1\0", 8, NULL, "ELF"},
         {"\0\0\0\0\0\0\0\0\0", 9, NULL, "zero bytes"},
-        {"\x28\xb5\x2f\xfd\x24\x04\0\0", 8, NULL, "zstd"},
+        {"\x28\xb5\x2f\xfd\x24\x04\0\0", 8, "zstd", NULL},
         {"\xfd" "7zXZ\0\0\0", 8, NULL, "xz"},
         {"BZh91AY&SY", 10, NULL, "bzip2"},
         {"\x01\x02\x03\x04\x80\x81\x82\x83", 8, NULL, "no gzip"},
@@ -724,11 +920,14 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_loop_test(t, golden_containers, 0, NCONT * NGUEST * V_NR);
     tcase_add_loop_test(t, gzip_in_and_out, 0, NCONT * NGUEST * V_NR);
+    tcase_add_loop_test(t, zstd_in_and_out, 0, NCONT * NGUEST * V_NR);
     tcase_add_loop_test(t, convert_round_trips, 0, NCONVERT);
     suite_add_tcase(s, t);
     t = tcase_create("rules");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, gzip_faults);
+    tcase_add_test(t, zstd_faults);
+    tcase_add_test(t, transport_twice);
     tcase_add_test(t, xl_header_rules);
     tcase_add_test(t, libxl_header_rules);
     tcase_add_test(t, libxl_record_rules);

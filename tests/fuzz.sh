@@ -12,7 +12,7 @@ B=$(cd "$1" && pwd)
 SECS=${2:-40}
 C=$B/corpus
 GEN=$B/xs-gen
-TARGETS="stream libxc libxl xl libvirt xenserver gzip host_policy"
+TARGETS="stream libxc libxl xl libvirt xenserver gzip zstd host_policy"
 mkdir -p "$C/gen"
 
 # ---- seeds: generated streams, cut to each target's input form ----------
@@ -40,12 +40,16 @@ for c in libxc libxl xl libvirt xenserver; do
             xenserver) seed xenserver "$g-$v" 00 15 "$f" ;;
             esac
             seed gzip "$c-$g-$v" 80 0 "$f" # compressed by the target
+            seed zstd "$c-$g-$v" 80 0 "$f"
         done
     done
 done
 "$GEN" --container xl --pages 16 --batch 8 --vcpus 1 --gzip -o "$C/gen/xl.gz"
 seed gzip raw-xl 00 10 "$C/gen/xl.gz"
 seed stream xl-gz 00 0 "$C/gen/xl.gz"
+zstd -q -1 -c "$C/gen/xl-pv64-2" >"$C/gen/xl.zst"
+seed zstd raw-xl 00 4 "$C/gen/xl.zst"
+seed stream xl-zst 00 0 "$C/gen/xl.zst"
 seed stream xl-v3-xen 04 0 "$C/gen/xl-pv64-3"   # --xen 4.0 rules
 seed stream xl-v3-to2 03 0 "$C/gen/xl-hvm-3"    # to v2, drop policy
 

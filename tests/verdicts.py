@@ -3,10 +3,11 @@
 
    verdicts.py XENSTREAM XS_GEN DIR
 
-Every case goes through `verify FILE`, `verify -` fed by a pipe and
-`verify FILE.gz`, and must give the same exit status and the same first
-error (--json: its rule, and its offset and record index too).  A sample
-also goes through `upgrade` from the file, the pipe, the .gz and the file
+Every case goes through `verify FILE`, `verify -` fed by a pipe,
+`verify FILE.gz` and `verify FILE.zst`, and must give the same exit
+status and the same first error (--json: its rule, and its offset and
+record index too).  A sample also goes through `upgrade` from the file,
+the pipe, the .gz, the .zst and the file
 as standard input, to an OUT that exists beforehand and to a pipe: the
 exit statuses must agree, a refused run must leave OUT as it was, and
 successful outputs must be identical and verify; and through `digest`
@@ -488,12 +489,16 @@ def check(task):
     open(path, "wb").write(data)
     gz = path + ".gz"
     open(gz, "wb").write(gzip.compress(data, compresslevel=1, mtime=0))
+    # zstd as its tool writes it (one frame, a checksum)
+    zs = path + ".zst"
+    subprocess.run(["zstd", "-q", "-1", "-f", "-o", zs, path], check=True)
 
     faults = []
     got = {
         "file": run(["verify", "--json", path]),
         "pipe": run(["verify", "--json", "-"], data),
         "gzip": run(["verify", "--json", gz]),
+        "zstd": run(["verify", "--json", zs]),
     }
     seen = {k: (rc, first_error(out)) for k, (rc, out) in got.items()}
     for k, (rc, fe) in seen.items():
@@ -511,7 +516,8 @@ def check(task):
     if upgrade:
         outs = {}
         for k, args, inp in (("file", [path], None), ("pipe", ["-"], data),
-                             ("gzip", [gz], None), ("<file", ["-"], path)):
+                             ("gzip", [gz], None), ("zstd", [zs], None),
+                             ("<file", ["-"], path)):
             o = os.path.join(work, "up-" + k)
             open(o, "wb").write(SENTINEL)
             rc, _ = run(["upgrade", "-o", o] + args, inp)
@@ -558,7 +564,8 @@ def check(task):
                     ["verify", "--json"]):
             got = {k: run(cmd + args, inp) for k, args, inp in
                    (("file", [path], None), ("pipe", ["-"], data),
-                    ("gzip", [gz], None), ("<file", ["-"], path))}
+                    ("gzip", [gz], None), ("zstd", [zs], None),
+                    ("<file", ["-"], path))}
             got = {k: (rc, first_error(out) if cmd[0] == "verify" else None)
                    for k, (rc, out) in got.items()}
             if len(set(got.values())) != 1:
@@ -571,7 +578,7 @@ def check(task):
         for cmd, tail in ((["dump", "--json"], []), (["diff"], [path])):
             got = {k: run(cmd + args + tail, inp) for k, args, inp in
                    (("file", [path], None), ("pipe", ["-"], data),
-                    ("gzip", [gz], None))}
+                    ("gzip", [gz], None), ("zstd", [zs], None))}
             if len(set(rc for rc, _ in got.values())) != 1:
                 faults.append("%s: " % cmd[0] + ", ".join(
                     "%s exit %s" % (k, rc) for k, (rc, _) in got.items()))
@@ -579,7 +586,7 @@ def check(task):
         # the same digests (the name column aside)
         dg = {k: run(["digest"] + args, inp) for k, args, inp in
               (("file", [path], None), ("pipe", ["-"], data),
-               ("gzip", [gz], None))}
+               ("gzip", [gz], None), ("zstd", [zs], None))}
         dg = {k: (rc, [ln.split()[:3] if ln[:1].isspace() else
                        ln.split()[:1] for ln in out.splitlines()])
               for k, (rc, out) in dg.items()}
