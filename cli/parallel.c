@@ -1,8 +1,8 @@
 /* Many inputs on several threads, their output in input order: a worker
- * takes the next input, the calling thread prints each result as soon as
- * it and all before it are done.  Workers run at most a window ahead of
- * the printing, so that memory is bounded by the window, not by the
- * number of inputs. */
+ * takes the next input; the calling thread prints each result as soon as
+ * it and all before it are done, and verifies inputs itself meanwhile.
+ * Workers run at most a window (8 per thread) ahead of the printing, so
+ * that memory is bounded by the window, not by the number of inputs. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -62,8 +62,10 @@ bool xs_cli_parallel(size_t n, unsigned workers,
 {
     if (workers > n)
         workers = (unsigned)n;
-    pthread_t *t = workers > 1 ? calloc(workers, sizeof(*t)) : NULL;
-    struct pool p = {.n = n, .window = 2u * workers + 2u, .run = run,
+    /* the calling thread is one of the workers: on 2 cores, 2 jobs are 2
+     * threads, not 2 workers and a printer taking turns with them */
+    pthread_t *t = workers > 1 ? calloc(workers - 1, sizeof(*t)) : NULL;
+    struct pool p = {.n = n, .window = 8u * workers + 8u, .run = run,
                      .serial = serial, .ctx = ctx};
     p.finished = t ? calloc(n ? n : 1, sizeof(*p.finished)) : NULL;
     unsigned started = 0;
@@ -71,7 +73,7 @@ bool xs_cli_parallel(size_t n, unsigned workers,
         pthread_mutex_init(&p.lock, NULL);
         pthread_cond_init(&p.work, NULL);
         pthread_cond_init(&p.done, NULL);
-        while (started < workers &&
+        while (started < workers - 1 &&
                pthread_create(&t[started], NULL, worker, &p) == 0)
             started++;
     }
@@ -84,20 +86,37 @@ bool xs_cli_parallel(size_t n, unsigned workers,
     } else {
         pthread_mutex_lock(&p.lock);
         while (p.emitted < n) {
-            bool mine = serial && serial(ctx, p.emitted);
-            while (!mine && !p.finished[p.emitted])
-                pthread_cond_wait(&p.done, &p.lock);
-            pthread_mutex_unlock(&p.lock);
-            if (mine)
-                run(ctx, p.emitted);
-            ok = emit(ctx, p.emitted);
-            pthread_mutex_lock(&p.lock);
-            p.emitted++;
-            pthread_cond_broadcast(&p.work);
-            if (!ok) { /* the reader went away: the rest is not done */
-                p.stop = true;
-                break;
+            size_t e = p.emitted;
+            bool mine = serial && serial(ctx, e);
+            if (mine || p.finished[e]) {
+                /* its turn: printed (a serial one run here first) */
+                pthread_mutex_unlock(&p.lock);
+                if (mine)
+                    run(ctx, e);
+                ok = emit(ctx, e);
+                pthread_mutex_lock(&p.lock);
+                p.emitted++;
+                pthread_cond_broadcast(&p.work);
+                if (!ok) { /* the reader went away: the rest is not done */
+                    p.stop = true;
+                    break;
+                }
+                continue;
             }
+            /* not done yet: take the next one meanwhile, as a worker */
+            while (p.next < n && p.serial && p.serial(ctx, p.next) &&
+                   p.next != e)
+                p.next++;
+            if (p.next < n && p.next < p.emitted + p.window &&
+                !(serial && serial(ctx, p.next))) {
+                size_t i = p.next++;
+                pthread_mutex_unlock(&p.lock);
+                run(ctx, i);
+                pthread_mutex_lock(&p.lock);
+                p.finished[i] = true;
+                continue;
+            }
+            pthread_cond_wait(&p.done, &p.lock);
         }
         pthread_mutex_unlock(&p.lock);
         for (unsigned k = 0; k < started; k++)
