@@ -1931,6 +1931,13 @@ static bool gz_block(struct gzcomp *c, int level, struct gzslot *b)
 {
 #ifdef XS_HAVE_ISAL
     struct isal_zstream z;
+    /* ISA-L reads its hash tables before it writes them (a stale entry
+     * costs it only a missed match): zeroed, so that each block's bytes
+     * depend on its input and level alone, and valgrind sees nothing
+     * uninitialised (16 KiB and the level buffer per 1 MiB block) */
+    memset(&z, 0, sizeof(z));
+    if (c->level_buf)
+        memset(c->level_buf, 0, c->level_buf_size);
     isal_deflate_stateless_init(&z);
     z.level = (uint32_t)level;
     z.level_buf = c->level_buf;

@@ -73,11 +73,24 @@ mkfifo "$T/store/sub/fifo"
 for fmt in text json junit tap sarif; do
     vgrun 1 verify -r -j 4 --format $fmt "$T/store"
 done
-if valgrind -q --tool=helgrind --error-exitcode=99 "$X" verify -r -j 4 \
-        --format junit "$T/store" >"$T/out" 2>"$T/err"; [ $? = 1 ]; then
+# (a coverage build's gcov counters are shared by the threads without a
+# lock, by design: reports on them are left out, every other one fails)
+valgrind -q --tool=helgrind "$X" verify -r -j 4 --format junit "$T/store" \
+    >"$T/out" 2>"$T/err"
+rc=$?
+races=$(python3 - "$T/err" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+blocks = re.split(r"^==\d+== -{20,}$", text, flags=re.M)
+print(sum(1 for b in blocks if re.search(r"^==\d+== [A-Z]", b, re.M)
+          and "Thread-Announcement" not in b and "__gcov" not in b))
+PY
+)
+if [ "$rc" = 1 ] && [ "$races" = 0 ]; then
     echo "helgrind xenstream verify -r -j 4: clean"
 else
-    echo "helgrind xenstream verify -r -j 4: FAILED"; head -60 "$T/err"; fail=1
+    echo "helgrind xenstream verify -r -j 4: FAILED (exit $rc, $races reports)"
+    grep -v "__gcov" "$T/err" | head -60; fail=1
 fi
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
 if "$X" --version | grep -q '^live backend: built ('; then
