@@ -86,35 +86,22 @@ void xs_target_record(struct xs_guest_policy *g, const struct xs_record *r,
         for (uint32_t at = 0; r->held - at >= XS_CPUID_LEAF_SIZE &&
                               p->nleaves < GUEST_ENTRIES_MAX;
              at += XS_CPUID_LEAF_SIZE) {
-            size_t n = p->nleaves;
-            if (!(n & (n - 1))) { /* 0, 1, 2, 4, ...: doubled */
-                struct xs_cpuid_entry *v = realloc(p->leaves,
-                                                   (n ? 2 * n : 1) * sizeof(*v));
-                if (!v)
-                    return;
-                p->leaves = v;
-            }
-            struct xs_cpuid_entry *e = &p->leaves[p->nleaves++];
-            e->leaf = xs_le32(r->body + at);
-            e->subleaf = xs_le32(r->body + at + 4);
+            struct xs_cpuid_entry e = {.leaf = xs_le32(r->body + at),
+                                       .subleaf = xs_le32(r->body + at + 4)};
             for (unsigned k = 0; k < 4; k++)
-                e->reg[k] = xs_le32(r->body + at + 8 + 4 * (size_t)k);
+                e.reg[k] = xs_le32(r->body + at + 8 + 4 * (size_t)k);
+            if (!xs_policy_add_leaf(p, &e))
+                return;
         }
     } else if (r->type == XS_REC_X86_MSR_POLICY) {
         g->seen = true;
         for (uint32_t at = 0; r->held - at >= XS_MSR_ENTRY_SIZE &&
                               p->nmsrs < GUEST_ENTRIES_MAX;
              at += XS_MSR_ENTRY_SIZE) {
-            size_t n = p->nmsrs;
-            if (!(n & (n - 1))) {
-                struct xs_msr_entry *v = realloc(p->msrs,
-                                                 (n ? 2 * n : 1) * sizeof(*v));
-                if (!v)
-                    return;
-                p->msrs = v;
-            }
-            p->msrs[p->nmsrs].idx = xs_le32(r->body + at);
-            p->msrs[p->nmsrs++].val = xs_le64(r->body + at + 8);
+            const struct xs_msr_entry e = {.idx = xs_le32(r->body + at),
+                                           .val = xs_le64(r->body + at + 8)};
+            if (!xs_policy_add_msr(p, &e))
+                return;
         }
     }
 }

@@ -90,6 +90,22 @@ static bool grow(void **v, size_t n, size_t size)
     return m != NULL;
 }
 
+bool xs_policy_add_leaf(struct xs_policy *p, const struct xs_cpuid_entry *e)
+{
+    if (!grow((void **)&p->leaves, p->nleaves, sizeof(*e)))
+        return false;
+    p->leaves[p->nleaves++] = *e;
+    return true;
+}
+
+bool xs_policy_add_msr(struct xs_policy *p, const struct xs_msr_entry *e)
+{
+    if (!grow((void **)&p->msrs, p->nmsrs, sizeof(*e)))
+        return false;
+    p->msrs[p->nmsrs++] = *e;
+    return true;
+}
+
 void xs_host_policy_clear(struct xs_host_policy *hp)
 {
     for (int k = 0; k < XS_POLICY_NR; k++) {
@@ -176,9 +192,8 @@ int xs_host_policy_parse(const char *text, size_t n, struct xs_host_policy *hp,
                          "policy announced", line, want_leaves);
                 goto bad;
             }
-            if (!grow((void **)&cur->leaves, cur->nleaves, sizeof(e)))
+            if (!xs_policy_add_leaf(cur, &e))
                 goto nomem;
-            cur->leaves[cur->nleaves++] = e;
             continue;
         }
         case MSR: {
@@ -189,9 +204,8 @@ int xs_host_policy_parse(const char *text, size_t n, struct xs_host_policy *hp,
                              "the policy announced", line, want_msrs);
                     goto bad;
                 }
-                if (!grow((void **)&cur->msrs, cur->nmsrs, sizeof(e)))
+                if (!xs_policy_add_msr(cur, &e))
                     goto nomem;
-                cur->msrs[cur->nmsrs++] = e;
                 continue;
             }
             if (cur->nmsrs != want_msrs) {

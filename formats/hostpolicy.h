@@ -46,6 +46,10 @@ void xs_host_policy_clear(struct xs_host_policy *hp);
 /* The name xen-cpuid gives a section ("PV Max"). */
 const char *xs_host_policy_name(enum xs_policy_kind k);
 
+/* Append an entry (the arrays doubled as they fill); false when memory
+ * ran out. */
+bool xs_policy_add_leaf(struct xs_policy *p, const struct xs_cpuid_entry *e);
+bool xs_policy_add_msr(struct xs_policy *p, const struct xs_msr_entry *e);
 /* One register of a policy's leaf (0 when absent); one MSR (0). */
 uint32_t xs_policy_reg(const struct xs_policy *p, uint32_t leaf,
                        uint32_t subleaf, unsigned reg);
