@@ -12,6 +12,12 @@
 /* ------------------------------------------------------------------ */
 /* shared                                                              */
 
+/* Inputs printed so far (each counted once, by report_file()). */
+static size_t reported(const struct vrun *r)
+{
+    return r->valid + r->invalid + r->unreadable + r->skipped;
+}
+
 static const char *sev_name(enum xs_severity s)
 {
     return s == XS_SEV_ERROR ? "error" : s == XS_SEV_WARNING ? "warning"
@@ -138,7 +144,7 @@ static void text_tail(struct vrun *r)
 {
     if (r->quiet || !r->store)
         return;
-    size_t n = r->valid + r->invalid + r->unreadable + r->skipped;
+    size_t n = reported(r);
     if (!r->xen && !r->host_path) {
         xs_cli_printf("xenstream verify: %zu file%s: %zu valid, %zu invalid, "
                       "%zu unreadable, %zu skipped\n",
@@ -220,7 +226,7 @@ static void json_put(json_t *doc)
 static json_t *totals_json(const struct vrun *r)
 {
     json_t *o = json_object();
-    size_t n = r->valid + r->invalid + r->unreadable + r->skipped;
+    size_t n = reported(r);
     json_object_set_new(o, "files", json_integer((json_int_t)n));
     json_object_set_new(o, "valid", json_integer((json_int_t)r->valid));
     json_object_set_new(o, "invalid", json_integer((json_int_t)r->invalid));
@@ -312,7 +318,7 @@ static void junit_file(struct vrun *r, const struct vfile *f)
 
 static void junit_tail(struct vrun *r)
 {
-    size_t n = r->valid + r->invalid + r->unreadable + r->skipped;
+    size_t n = reported(r);
     char name[64] = "xenstream verify";
     if (r->xen)
         snprintf(name, sizeof(name), "xenstream verify --xen %u.%u",
@@ -366,7 +372,7 @@ static void yaml_put(FILE *fp, const char *s)
 
 static void tap_file(struct vrun *r, const struct vfile *f)
 {
-    size_t k = r->valid + r->invalid + r->unreadable + r->skipped;
+    size_t k = reported(r);
     const char *name = f->res->rep.file ? f->res->rep.file : f->path;
     printf("%s %zu - ", f->res->rc == XS_OK ? "ok" : "not ok", k);
     tap_desc(stdout, name);
@@ -588,7 +594,7 @@ void report_head(struct vrun *r)
 
 void report_file(struct vrun *r, struct vfile *f)
 {
-    size_t before = r->valid + r->invalid + r->unreadable + r->skipped;
+    size_t before = reported(r);
     /* counted first: tap numbers from 1 */
     if (f->res->skipped)
         r->skipped++;
