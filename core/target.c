@@ -13,8 +13,12 @@
  * - recalculate_cpuid_policy() (xen/arch/x86/cpuid.c, RELEASE-4.17.0):
  *   every other feature the max policy lacks is cleared silently (fs &=
  *   max_fs), but for HTT, X2APIC and CMP_LEGACY, which the toolstack may
- *   set, and XSAVE goes when the max basic leaf ends below leaf 0xd.
- *   The restore succeeds and the guest runs without them.
+ *   set; a 32-bit PV guest loses LM (and SYSCALL but on AMD); XSAVE goes
+ *   when the max basic leaf ends below leaf 0xd; then
+ *   sanitise_featureset() clears what Xen does not know and every
+ *   feature whose dependency is gone (gen-cpuid.py's deep dependencies,
+ *   formats/cpufeatures.c).  The restore succeeds and the guest runs
+ *   without them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,10 +155,101 @@ static void limit(const struct xs_policy *g, const struct xs_policy *m,
                       leaf, sub, what, gv, host, hv);
 }
 
-static bool named(unsigned value, const char *name)
+/* The featureset value (word * 32 + bit) of a feature Xen names. */
+static unsigned feature(const char *name)
 {
-    const char *n = xs_cpu_feature_name(value / 32, value % 32);
-    return n && strcmp(n, name) == 0;
+    for (unsigned f = 0; f < xs_cpu_nfeatures; f++)
+        if (strcmp(xs_cpu_features[f].name, name) == 0)
+            return xs_cpu_features[f].value;
+    return UINT32_MAX; /* not in this table: never a bit */
+}
+
+static void fs_set(uint32_t *fs, unsigned v, bool on)
+{
+    if (v / 32 >= XS_CPU_FS_WORDS)
+        return;
+    if (on)
+        fs[v / 32] |= 1u << (v % 32);
+    else
+        fs[v / 32] &= ~(1u << (v % 32));
+}
+
+static bool fs_has(const uint32_t *fs, unsigned v)
+{
+    return v / 32 < XS_CPU_FS_WORDS && (fs[v / 32] >> (v % 32) & 1);
+}
+
+/* A policy as Xen's featureset (cpuid_policy_to_featureset()). */
+static void featureset(const struct xs_policy *p, uint32_t *fs)
+{
+    memset(fs, 0, XS_CPU_FS_WORDS * sizeof(*fs));
+    for (unsigned i = 0; i < xs_cpu_nwords; i++)
+        if (xs_cpu_words[i].word < XS_CPU_FS_WORDS)
+            fs[xs_cpu_words[i].word] = xs_policy_word(p, &xs_cpu_words[i]);
+}
+
+/* sanitise_featureset() (xen/arch/x86/cpuid.c, RELEASE-4.17.0): bits Xen
+ * does not know are cleared, and with each feature that is clear, every
+ * feature that depends on it (gen-cpuid.py's deep dependencies). */
+static void sanitise(uint32_t *fs)
+{
+    uint32_t known[XS_CPU_FS_WORDS] = {0};
+    for (unsigned f = 0; f < xs_cpu_nfeatures; f++)
+        fs_set(known, xs_cpu_features[f].value, true);
+    for (unsigned i = 0; i < XS_CPU_FS_WORDS; i++)
+        fs[i] &= known[i];
+    /* Xen takes the dependencies of each deep feature clear at the
+     * start; taking those of one cleared on the way too changes nothing,
+     * as its own are in the (transitive) list that cleared it */
+    for (unsigned d = 0; d < xs_cpu_ndeep_deps; d++)
+        if (!fs_has(fs, xs_cpu_deep_deps[d].value))
+            for (unsigned i = 0; i < XS_CPU_FS_WORDS; i++)
+                fs[i] &= ~xs_cpu_deep_deps[d].words[i];
+}
+
+/* recalculate_cpuid_policy() (xen/arch/x86/cpuid.c, RELEASE-4.17.0) on
+ * the guest's featureset: what it keeps on this host. */
+static void kept_features(const struct xs_policy *g, const struct xs_host_policy *hp,
+                          enum xs_policy_kind mk, const struct xs_summary *sum,
+                          uint32_t *fs)
+{
+    const struct xs_policy *m = &hp->p[mk];
+    uint32_t max_fs[XS_CPU_FS_WORDS];
+    featureset(g, fs);
+    featureset(m, max_fs);
+    if (sum->guest == XS_GUEST_X86_HVM) {
+        /* "Hide nested-virt if it hasn't been explicitly configured":
+         * that is the domain config's (nestedhvm), not the host's; a
+         * guest that had them is taken to have been configured so */
+        fs_set(max_fs, feature("vmx"), fs_has(fs, feature("vmx")));
+        fs_set(max_fs, feature("svm"), fs_has(fs, feature("svm")));
+    }
+    /* "Allow the toolstack to set HTT, X2APIC and CMP_LEGACY" */
+    fs_set(max_fs, feature("htt"), true);
+    fs_set(max_fs, feature("x2apic"), true);
+    fs_set(max_fs, feature("cmp-legacy"), true);
+    /* "32bit PV domains can't use any Long Mode features, and cannot use
+     * SYSCALL on non-AMD hardware" (the host's vendor) */
+    if (sum->guest == XS_GUEST_X86_PV && sum->pv_width == 4) {
+        char v[13];
+        vendor_of(&hp->p[hp->p[XS_POLICY_HOST].present ? XS_POLICY_HOST : mk], v);
+        fs_set(max_fs, feature("lm"), false);
+        if (strcmp(v, "AuthenticAMD") != 0 && strcmp(v, "HygonGenuine") != 0)
+            fs_set(max_fs, feature("syscall"), false);
+    }
+    for (unsigned i = 0; i < XS_CPU_FS_WORDS; i++)
+        fs[i] &= max_fs[i];
+    uint32_t gmax = xs_policy_reg(g, 0, NA, 0), mmax = xs_policy_reg(m, 0, NA, 0);
+    if ((gmax < mmax ? gmax : mmax) < 0xd) /* XSTATE_CPUID */
+        fs_set(fs, feature("xsave"), false);
+    sanitise(fs);
+    /* "Fold host's FDP_EXCP_ONLY and NO_FPU_SEL into guest's view" */
+    if (hp->p[XS_POLICY_HOST].present) {
+        uint32_t host_fs[XS_CPU_FS_WORDS];
+        featureset(&hp->p[XS_POLICY_HOST], host_fs);
+        fs_set(fs, feature("fdp-excp-only"), fs_has(host_fs, feature("fdp-excp-only")));
+        fs_set(fs, feature("no-fpu-sel"), fs_has(host_fs, feature("no-fpu-sel")));
+    }
 }
 
 void xs_target_check(const struct xs_target *t, const struct xs_guest_policy *gp,
@@ -215,29 +310,20 @@ void xs_target_check(const struct xs_target *t, const struct xs_guest_policy *gp
                       (unsigned long long)(gpi & ~hpi), host);
 
     /* recalculate_cpuid_policy(): cleared without a word */
-    uint32_t gmax = xs_policy_reg(g, 0, NA, 0), mmax = xs_policy_reg(m, 0, NA, 0);
-    uint32_t max_leaf = gmax < mmax ? gmax : mmax;
+    uint32_t had[XS_CPU_FS_WORDS], kept[XS_CPU_FS_WORDS];
+    featureset(g, had);
+    kept_features(g, hp, mk, sum, kept);
     char lost[1024];
     size_t len = 0;
     unsigned nlost = 0;
     lost[0] = '\0';
-    for (unsigned i = 0; i < xs_cpu_nwords; i++) {
-        const struct xs_cpu_word *w = &xs_cpu_words[i];
-        uint32_t only = xs_policy_word(g, w) & ~xs_policy_word(m, w);
+    for (unsigned w = 0; w < XS_CPU_FS_WORDS; w++) {
+        uint32_t gone = had[w] & ~kept[w];
         for (unsigned b = 0; b < 32; b++) {
-            unsigned v = w->word * 32 + b;
-            bool gone = only & (1u << b);
-            if (named(v, "htt") || named(v, "x2apic") || named(v, "cmp-legacy"))
-                gone = false; /* the toolstack may set them */
-            if (!pv && (named(v, "vmx") || named(v, "svm")))
-                gone = false; /* nested virtualisation: the config's */
-            if (named(v, "xsave") && max_leaf < 0xd &&
-                (xs_policy_word(g, w) & (1u << b)))
-                gone = true;
-            if (!gone)
+            if (!(gone >> b & 1))
                 continue;
             char buf[16];
-            const char *n = xs_cpu_feature_label(w->word, b, buf);
+            const char *n = xs_cpu_feature_label(w, b, buf);
             nlost++;
             if (len + strlen(n) + 8 < sizeof(lost))
                 len += (size_t)snprintf(lost + len, sizeof(lost) - len,

@@ -26,11 +26,21 @@ struct xs_cpu_feature {
     const char *name;  /* as xen-cpuid prints it */
     const char *attr;  /* Xen's attribute characters ("A", "!S|", ...) */
 };
+/* Xen's featureset words (FEATURESET_NR_ENTRIES at xs_cpu_features_tag) */
+#define XS_CPU_FS_WORDS 19
+/* A feature with deep dependencies: what else sanitise_featureset()
+ * (xen/arch/x86/cpuid.c) clears when it is clear, as featureset words. */
+struct xs_cpu_deep_dep {
+    unsigned value;
+    uint32_t words[XS_CPU_FS_WORDS];
+};
 extern const char xs_cpu_features_tag[];
 extern const struct xs_cpu_word xs_cpu_words[];
 extern const unsigned xs_cpu_nwords;
 extern const struct xs_cpu_feature xs_cpu_features[];
 extern const unsigned xs_cpu_nfeatures;
+extern const struct xs_cpu_deep_dep xs_cpu_deep_deps[];
+extern const unsigned xs_cpu_ndeep_deps;
 
 /* The word held in a CPUID leaf's register (reg 'a'..'d'), or NULL. */
 const struct xs_cpu_word *xs_cpu_word_cpuid(uint32_t leaf, uint32_t subleaf,

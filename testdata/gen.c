@@ -208,7 +208,8 @@ static void memory(struct gen *g, uint64_t first, uint64_t end)
 /* A host-like policy: leaf 0 (max leaf, vendor), 1, 7/0 (max subleaf
  * 0), 0xd/1, 0x80000000 (max 0x80000008), 0x80000001, 0x80000007,
  * 0x80000008, 0x80000021; MSR_INTEL_PLATFORM_INFO 0 and MSR_ARCH_CAPS,
- * every feature named in o->cpu_features in its word. */
+ * every feature named in o->cpu_features in its word, with what each
+ * depends on (a policy Xen made is closed so). */
 static void real_policy(struct gen *g)
 {
     static const uint32_t at[][2] = {
@@ -228,36 +229,31 @@ static void real_policy(struct gen *g)
     reg[0][3] = xs_le32((const uint8_t *)vendor + 4);
     reg[0][2] = xs_le32((const uint8_t *)vendor + 8);
     reg[6][0] = 0x80000008u;
+    uint32_t fs[XS_CPU_FS_WORDS] = {0};
     char names[1024];
     snprintf(names, sizeof(names), "%s", g->o->cpu_features);
     for (char *save = NULL, *n = strtok_r(names, " ,", &save); n;
          n = strtok_r(NULL, " ,", &save)) {
-        bool found = false;
-        for (unsigned f = 0; f < xs_cpu_nfeatures && !found; f++) {
-            const struct xs_cpu_feature *x = &xs_cpu_features[f];
-            if (strcmp(x->name, n) != 0)
-                continue;
-            found = true;
-            const struct xs_cpu_word *w = NULL;
-            for (unsigned k = 0; k < xs_cpu_nwords; k++)
-                if (xs_cpu_words[k].word == x->value / 32)
-                    w = &xs_cpu_words[k];
-            if (!w)
-                continue; /* a word the table has no place for */
-            if (w->kind == XS_CPU_WORD_MSR) {
-                arch_caps |= (uint64_t)1 << (x->value % 32 +
-                                             (w->reg == 'd' ? 32 : 0));
-                continue;
-            }
-            for (unsigned i = 0; i < N; i++)
-                if (at[i][0] == w->leaf && at[i][1] == w->subleaf)
-                    reg[i][w->reg - 'a'] |= 1u << (x->value % 32);
-        }
+        unsigned bit;
+        bool found;
+        const struct xs_cpu_word *w = xs_gen_feature(n, &bit, &found);
         if (!found) {
             fprintf(stderr, "xs-gen: no CPU feature named '%s'\n", n);
             g->rc = -1;
             return;
         }
+        if (w && w->word < XS_CPU_FS_WORDS)
+            fs[w->word] |= 1u << bit;
+    }
+    xs_gen_close_features(fs);
+    for (unsigned k = 0; k < xs_cpu_nwords; k++) {
+        const struct xs_cpu_word *w = &xs_cpu_words[k];
+        uint32_t bits = w->word < XS_CPU_FS_WORDS ? fs[w->word] : 0;
+        if (w->kind == XS_CPU_WORD_MSR)
+            arch_caps |= (uint64_t)bits << (w->reg == 'd' ? 32 : 0);
+        for (unsigned i = 0; w->kind == XS_CPU_WORD_CPUID && i < N; i++)
+            if (at[i][0] == w->leaf && at[i][1] == w->subleaf)
+                reg[i][w->reg - 'a'] |= bits;
     }
     uint8_t cpuid[N * XS_CPUID_LEAF_SIZE];
     for (unsigned i = 0; i < N; i++) {
@@ -273,6 +269,43 @@ static void real_policy(struct gen *g)
     xs_put_le32(msr + 16, 0x10a);
     xs_put_le64(msr + 24, arch_caps);
     rec(g, XS_REC_X86_MSR_POLICY, msr, sizeof(msr));
+}
+
+void xs_gen_close_features(uint32_t *fs)
+{
+    for (bool more = true; more;) {
+        more = false;
+        for (unsigned d = 0; d < xs_cpu_ndeep_deps; d++) {
+            const struct xs_cpu_deep_dep *dd = &xs_cpu_deep_deps[d];
+            bool needed = false;
+            for (unsigned i = 0; i < XS_CPU_FS_WORDS; i++)
+                needed |= (fs[i] & dd->words[i]) != 0;
+            uint32_t bit = 1u << (dd->value % 32);
+            if (needed && dd->value / 32 < XS_CPU_FS_WORDS &&
+                !(fs[dd->value / 32] & bit)) {
+                fs[dd->value / 32] |= bit;
+                more = true;
+            }
+        }
+    }
+}
+
+const struct xs_cpu_word *xs_gen_feature(const char *name, unsigned *bit,
+                                         bool *found)
+{
+    *found = false;
+    for (unsigned f = 0; f < xs_cpu_nfeatures; f++) {
+        const struct xs_cpu_feature *x = &xs_cpu_features[f];
+        if (strcmp(x->name, name) != 0)
+            continue;
+        *found = true;
+        *bit = x->value % 32;
+        for (unsigned k = 0; k < xs_cpu_nwords; k++)
+            if (xs_cpu_words[k].word == x->value / 32)
+                return &xs_cpu_words[k];
+        return NULL; /* a word the table has no place for */
+    }
+    return NULL;
 }
 
 static void policy(struct gen *g)

@@ -48,6 +48,16 @@ struct xs_gen_opts {
 typedef int (*xs_gen_write_fn)(void *ctx, const void *p, size_t n);
 
 void xs_gen_defaults(struct xs_gen_opts *o);
+/* The featureset word (formats/cpufeatures.h) and bit of the CPU feature
+ * Xen names `name`: NULL, *found false when Xen names none; NULL, *found
+ * true for a word the table has no leaf or MSR for. */
+struct xs_cpu_word;
+const struct xs_cpu_word *xs_gen_feature(const char *name, unsigned *bit,
+                                         bool *found);
+/* Add to a featureset (XS_CPU_FS_WORDS words) every feature one of its
+ * features depends on (Xen's deep dependencies, formats/cpufeatures.c):
+ * what a policy Xen made holds. */
+void xs_gen_close_features(uint32_t *fs);
 int xs_gen(const struct xs_gen_opts *o, xs_gen_write_fn w, void *ctx);
 int xs_gen_to_buf(const struct xs_gen_opts *o, struct xs_buf *b);
 int xs_gen_to_file(const struct xs_gen_opts *o, FILE *fp);

@@ -2,7 +2,8 @@
 """Write what `xen-cpuid -p` prints on a host (tools/misc/xen-cpuid.c,
 print_policy(), RELEASE-4.14.0 to -4.22.0), for the tests of verify
 --host-policy: every system policy with the same leaves, the features
-named on the command line set (Xen's names, from formats/cpufeatures.c).
+named on the command line set (Xen's names, from formats/cpufeatures.c),
+with every feature they depend on, as in a policy Xen made.
 
     hostpolicy.py SRC_DIR [--vendor V] [--max-leaf N] [--ext-leaf N]
                   [--no-pv] [--platform-info N] FEATURE...
@@ -23,7 +24,24 @@ def table(src):
         words[int(w)] = (kind.endswith("MSR"), int(leaf, 16),
                          NA if sub == "XS_NO_SUBLEAF" else int(sub), "abcd".index(reg))
     feats = {n: int(v) for v, n in re.findall(r'\{(\d+), "([^"]+)", "', text)}
-    return words, feats
+    deps = []
+    for v, ws in re.findall(r"\{(\d+), \{((?:0x[0-9a-f]+u,?\s*)+)\}\}", text):
+        bits = set()
+        for i, w in enumerate(re.findall(r"0x([0-9a-f]+)u", ws)):
+            bits |= {i * 32 + b for b in range(32) if int(w, 16) >> b & 1}
+        deps.append((int(v), bits))
+    return words, feats, deps
+
+
+def closed(values, deps):
+    """values with every feature one of them depends on (Xen's deep
+    dependencies): what a policy Xen made holds."""
+    values = set(values)
+    while True:
+        more = {v for v, bits in deps if values & bits and v not in values}
+        if not more:
+            return values
+        values |= more
 
 
 def main():
@@ -37,7 +55,7 @@ def main():
     ap.add_argument("--no-pv", action="store_true")
     ap.add_argument("features", nargs="*")
     a = ap.parse_intermixed_args()
-    words, feats = table(a.src)
+    words, feats, deps = table(a.src)
     leaves = {(0, NA): [0] * 4, (1, NA): [0] * 4, (7, 0): [0] * 4,
               (7, 1): [0] * 4, (7, 2): [0] * 4, (0xd, 1): [0] * 4,
               (0x80000000, NA): [0] * 4, (0x80000001, NA): [0] * 4,
@@ -49,8 +67,7 @@ def main():
     leaves[(7, 0)][0] = a.max_subleaf
     leaves[(0x80000000, NA)][0] = a.ext_leaf
     arch_caps = 0
-    for name in a.features:
-        val = feats[name]
+    for val in sorted(closed((feats[n] for n in a.features), deps)):
         is_msr, leaf, sub, reg = words[val // 32]
         if is_msr:
             arch_caps |= 1 << (val % 32 + (32 if reg == 3 else 0))

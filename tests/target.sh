@@ -70,6 +70,32 @@ host --vendor AuthenticAMD $ALL >"$T/amd.txt"
 run 0 host.cpu_vendor --host-policy "$T/amd.txt" "$T/g.img"
 run 1 host.cpu_vendor --xen 4.22 --host-policy "$T/amd.txt" "$T/g.img"
 run 0 host.cpu_vendor --xen 4.21 --host-policy "$T/amd.txt" "$T/g.img"
+# what recalculate_cpuid_policy() takes besides the host's lacks
+# (xen/arch/x86/cpuid.c, RELEASE-4.17.0): a feature whose dependency the
+# guest lacks (sanitise_featureset(): avx512f without avx2, as a policy
+# edited by hand would have it) ...
+"$GEN" --pages 16 --cpu-features fpu,sse2 -o "$T/dep.img"
+"$(dirname "$GEN")/xs-policy-edit" --set avx512f "$T/dep.img" && ok || bad "xs-policy-edit"
+run 1 host.feature_loss --host-policy "$T/same.txt" "$T/dep.img"
+grep -q 'loses 1 feature the host.s PV Max policy lacks: avx512f;' "$T/out" && ok ||
+    bad "a feature without its dependency: $(cat "$T/out")"
+# ... Long Mode of a 32-bit PV guest, and SYSCALL but on AMD hosts ...
+"$GEN" --pages 16 --guest pv32 --cpu-features fpu,lm,syscall -o "$T/pv32.img"
+host fpu lm syscall >"$T/h.txt"
+run 1 host.feature_loss --host-policy "$T/h.txt" "$T/pv32.img"
+grep -q 'loses 2 features the host.s PV Max policy lacks: syscall, lm;' "$T/out" && ok ||
+    bad "32-bit PV on Intel: $(cat "$T/out")"
+host --vendor AuthenticAMD fpu lm syscall >"$T/h.txt"
+"$GEN" --pages 16 --guest pv32 --cpu-vendor AuthenticAMD --cpu-features fpu,lm,syscall \
+    -o "$T/pv32.img"
+run 1 host.feature_loss --host-policy "$T/h.txt" "$T/pv32.img"
+grep -q 'loses 1 feature the host.s PV Max policy lacks: lm;' "$T/out" && ok ||
+    bad "32-bit PV on AMD: $(cat "$T/out")"
+# ... XSAVE, and what depends on it, when the max basic leaf ends below 0xd
+"$GEN" --pages 16 --cpu-max-leaf 0xb --cpu-features fpu,avx -o "$T/xsave.img"
+run 1 host.feature_loss --host-policy "$T/same.txt" "$T/xsave.img"
+grep -q 'loses 2 features the host.s PV Max policy lacks: xsave, avx;' "$T/out" && ok ||
+    bad "XSAVE below leaf 0xd: $(cat "$T/out")"
 # HVM against HVM Max; vmx is the config's (nested), not a loss
 host fpu avx2 >"$T/h.txt"
 run 0 - --host-policy "$T/h.txt" "$T/hvm.img"

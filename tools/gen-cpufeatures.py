@@ -4,8 +4,17 @@
 Reads Xen's xen/include/public/arch-x86/cpufeatureset.h and writes the
 table on standard output:
 
-    git -C XEN show RELEASE-4.22.0:xen/include/public/arch-x86/cpufeatureset.h |
-        python3 tools/gen-cpufeatures.py RELEASE-4.22.0 > formats/cpufeatures.c
+    T=RELEASE-4.22.0 X=XEN_GIT_DIR
+    git -C $X show $T:xen/include/public/arch-x86/cpufeatureset.h >/tmp/cfs.h
+    git -C $X show $T:xen/tools/gen-cpuid.py >/tmp/gen-cpuid.py
+    python3 /tmp/gen-cpuid.py -i /tmp/cfs.h -o /tmp/cpuid-autogen.h
+    python3 tools/gen-cpufeatures.py $T /tmp/cpuid-autogen.h </tmp/cfs.h \
+        >formats/cpufeatures.c
+
+The second argument is what Xen's own xen/tools/gen-cpuid.py makes of
+that header at the same tag (cpuid-autogen.h): its INIT_DEEP_DEPS, the
+features each feature takes with it when it is cleared
+(sanitise_featureset(), xen/arch/x86/cpuid.c), become xs_cpu_deep_deps.
 
 Each word's comment names where its bits live ("CPUID level
 0x00000007:0.ebx, word 5", "MSR_ARCH_CAPS 0x10a.eax, word 16"); each
@@ -23,8 +32,32 @@ MSR = re.compile(r"MSR_ARCH_CAPS 0x([0-9A-Fa-f]+)\.e([ad])x, word (\d+)")
 FEAT = re.compile(r"^XEN_CPUFEATURE\(([A-Za-z0-9_]+),\s*(\d+)\*32\+\s*(\d+)\)\s*/\*(\S*)")
 
 
+DEEP = re.compile(r"\{\s*0x([0-9a-fA-F]+)U,\s*/\*\s*([A-Za-z0-9_]+)\s*\*/\s*\{([^}]*)\}")
+NR = re.compile(r"#define FEATURESET_NR_ENTRIES (\d+)")
+
+
+def deep_deps(path):
+    """[(feature value, [word, ...]), ...] and the number of words, from
+    gen-cpuid.py's INIT_DEEP_DEPS."""
+    text = open(path).read()
+    nr = int(NR.search(text).group(1))
+    body = text[text.index("#define INIT_DEEP_DEPS"):]
+    deps = []
+    for m in DEEP.finditer(body):
+        words = [int(w, 16) for w in re.findall(r"0x([0-9a-fA-F]+)U", m.group(3))]
+        if len(words) != nr:
+            sys.exit("gen-cpufeatures: %s: %d words, not %d" % (m.group(2), len(words), nr))
+        deps.append((int(m.group(1), 16), words))
+    if not deps:
+        sys.exit("gen-cpufeatures: no INIT_DEEP_DEPS in " + path)
+    return deps, nr
+
+
 def main():
     tag = sys.argv[1]
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    deps, nr = deep_deps(sys.argv[2])
     words = {}
     feats = []
     for line in sys.stdin:
@@ -69,7 +102,20 @@ def main():
         out.write('    {%d, "%s", "%s"},\n' % (v, n, a))
     out.write("};\n")
     out.write("const unsigned xs_cpu_nfeatures =\n"
-              "    sizeof(xs_cpu_features) / sizeof(xs_cpu_features[0]);\n")
+              "    sizeof(xs_cpu_features) / sizeof(xs_cpu_features[0]);\n\n")
+    if nr > max(words) + 1 + 4 or nr < max(words) + 1:
+        sys.exit("gen-cpufeatures: %d featureset words, the comments name %d" % (nr, max(words) + 1))
+    out.write("/* Xen's deep dependencies (gen-cpuid.py's INIT_DEEP_DEPS): the\n"
+              " * features cleared with each feature, as featureset words */\n")
+    out.write("_Static_assert(XS_CPU_FS_WORDS == %d, \"XS_CPU_FS_WORDS: Xen's "
+              "FEATURESET_NR_ENTRIES\");\n" % nr)
+    out.write("const struct xs_cpu_deep_dep xs_cpu_deep_deps[] = {\n")
+    for v, ws in deps:
+        rows = [", ".join("0x%08xu" % w for w in ws[i:i + 5]) for i in range(0, len(ws), 5)]
+        out.write("    {%d, {%s}},\n" % (v, ",\n          ".join(rows)))
+    out.write("};\n")
+    out.write("const unsigned xs_cpu_ndeep_deps =\n"
+              "    sizeof(xs_cpu_deep_deps) / sizeof(xs_cpu_deep_deps[0]);\n")
 
 
 if __name__ == "__main__":
