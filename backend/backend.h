@@ -14,6 +14,8 @@ struct xs_restore_opts {
     bool vnc;                /* -V: start a VNC viewer */
     const char *spool_dir;   /* --check-first: a pipe is saved here and
                                 checked whole before any domain exists */
+    bool allow_feature_loss; /* the host lacks features the guest has:
+                                a warning, not a refusal */
 };
 
 /* Check and upgrade IN on its way into a new domain (as `xenstream
@@ -24,6 +26,12 @@ struct xs_restore_opts {
  * or the system, reported). */
 int xs_restore(struct xs_in *in, struct xs_report *rep,
                const struct xs_restore_opts *o);
+
+/* The running host's CPU policies (as `xen-cpuid -p` reads them) and
+ * the running Xen's release in rel; NULL with the failed call and its
+ * error in why. */
+struct xs_host_policy *xs_backend_host_policy(struct xs_release *rel,
+                                              char *why, size_t whysz);
 
 /* The background watcher's log for a domain of this name, in
  * /var/log/xen: the name made safe for a file name (no '/', no leading

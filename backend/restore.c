@@ -56,14 +56,16 @@ struct feed {
     struct xs_in *in;
     struct xs_out *out;    /* the pipe's write end */
     struct xs_report *rep;
+    const struct xs_target *target; /* the running host */
     struct xs_summary sum;
     int rc;
 };
 
 static void *feed_main(void *arg)
 {
-    static const struct xs_convert_opts to_v3 = {.to_version = 3};
     struct feed *f = arg;
+    const struct xs_convert_opts to_v3 = {.to_version = 3,
+                                          .target = f->target};
     f->rc = xs_convert(f->in, f->out, f->rep, &f->sum, &to_v3);
     if (f->rc == XS_OK)
         f->rc = xs_out_commit(f->out); /* closes the pipe: libxl sees EOF */
@@ -92,14 +94,15 @@ static int inner_layer(struct xs_in *in, const struct xs_layer **l, bool *gz)
 /* A regular file is checked whole before the domain is created (gzip
  * too: decompressed twice, as a restore is worth it); a pipe is checked
  * as it passes. */
-static int check_first(struct xs_in *in, struct xs_report *rep, bool gz)
+static int check_first(struct xs_in *in, struct xs_report *rep, bool gz,
+                       const struct xs_target *host)
 {
-    static const struct xs_convert_opts to_v3 = {.to_version = 3};
+    const struct xs_convert_opts to_v3 = {.to_version = 3, .target = host};
     if (!xs_in_seekable(in))
         return XS_OK;
     if (!gz)
         return xs_convert_precheck(in, rep, NULL, &to_v3);
-    int rc = xs_verify(in, rep, NULL);
+    int rc = xs_verify_target(in, rep, NULL, host);
     if (rc == XS_OK)
         rc = xs_in_rewind(in);
     if (rc == XS_OK)
@@ -558,9 +561,25 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
     int rc = o->config_file ? read_config_file(rep, o->config_file, &r.config,
                                                &r.config_len)
                             : XS_OK;
+    /* Will it restore on this host: its CPU policies, as verify
+     * --host-policy checks them, before any domain exists (a file) or
+     * before END reaches libxl (a pipe: the domain is then destroyed). */
+    struct xs_release running = {0};
+    char why[160];
+    struct xs_host_policy *hp = rc == XS_OK ? xs_backend_host_policy(
+                                                  &running, why, sizeof(why))
+                                            : NULL;
+    const struct xs_target host = {.xen = &running, .host = hp,
+                                   .allow_feature_loss = o->allow_feature_loss};
     if (rc == XS_OK)
-        rc = check_first(in, rep, gz);
+        rc = check_first(in, rep, gz, hp ? &host : NULL);
+    if (rc == XS_OK && !hp) {
+        /* an image refused is refused first, Xen or not */
+        say(rep, "cannot read this host's CPU policies: %s", why);
+        rc = XS_IO;
+    }
     if (rc != XS_OK) {
+        xs_host_policy_free(hp);
         free(r.config);
         return rc;
     }
@@ -579,6 +598,7 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
         if (r.lg)
             xtl_logger_destroy((xentoollog_logger *)r.lg);
         libxl_domain_config_dispose(&r.d);
+        xs_host_policy_free(hp);
         free(r.config);
         return XS_IO;
     }
@@ -589,7 +609,7 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
         rc = XS_IO;
         goto out;
     }
-    r.feed = (struct feed){.in = in, .rep = rep,
+    r.feed = (struct feed){.in = in, .rep = rep, .target = &host,
                            .out = xs_out_from_fd(r.fds[1], "<pipe to libxl>",
                                                  true, rep)};
     if (!r.feed.out) {
@@ -626,6 +646,7 @@ static int restore_from(struct xs_in *in, struct xs_report *rep,
     }
 out:
     stop_feed(&r);
+    xs_host_policy_free(hp);
     libxl_domain_config_dispose(&r.d);
     free(r.config);
     libxl_ctx_free(r.ctx);

@@ -26,7 +26,7 @@ const struct xs_command xs_cmd_restore = {
     .summary = "restore an image into a new domain (live backend)",
     .usage =
         "usage: xenstream restore [-p] [-e] [-d] [-V] [--config FILE]\n"
-        "                         [--check-first] [IN]\n"
+        "                         [--check-first] [--allow-feature-loss] [IN]\n"
         "\n"
         "Restore a saved image of any supported version and container into\n"
         "a new domain of the running Xen, as 'xl restore' does, with the\n"
@@ -40,6 +40,11 @@ const struct xs_command xs_cmd_restore = {
         "configuration comes from the xl save file (libxl JSON, or xl\n"
         "config text) unless --config is given.\n"
         "\n"
+        "The image is checked against this host too, as 'verify\n"
+        "--host-policy' checks it against xen-cpuid -p's text: a CPU policy\n"
+        "Xen would refuse, or features the guest has and this host lacks\n"
+        "(Xen would clear them silently), refuse the restore.\n"
+        "\n"
         "  -p             leave the domain paused\n"
         "  -e             do not watch the domain in the background (without\n"
         "                 it, a watcher applies on_poweroff/on_reboot/\n"
@@ -51,6 +56,8 @@ const struct xs_command xs_cmd_restore = {
         "  --check-first  from a pipe, save the stream to an unlinked file in\n"
         "                 $TMPDIR (default /var/tmp) and check it whole before\n"
         "                 any domain is created (needs the image's size on disk)\n"
+        "  --allow-feature-loss  restore even if the guest loses CPU\n"
+        "                 features this host lacks (a warning)\n"
         "  --progress     a progress line on standard error (default: only\n"
         "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n"
@@ -65,6 +72,7 @@ static int run_restore(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-first", no_argument, NULL, 'C'},
+        {"allow-feature-loss", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -72,7 +80,7 @@ static int run_restore(int argc, char **argv)
     const struct xs_command *cmd = &xs_cmd_restore;
     struct xs_progress_opts progress = XS_PROGRESS_DEFAULT;
     bool paused = false, no_monitor = false, debug = false, vnc = false;
-    bool check_first = false;
+    bool check_first = false, allow_loss = false;
     const char *config = NULL;
     int c;
 
@@ -98,6 +106,9 @@ static int run_restore(int argc, char **argv)
         case 'C':
             check_first = true;
             break;
+        case 'A':
+            allow_loss = true;
+            break;
         XS_PROGRESS_CASES(progress);
         case 'h':
             xs_print_help(cmd);
@@ -114,7 +125,7 @@ static int run_restore(int argc, char **argv)
     const char *tmp = getenv("TMPDIR");
     struct xs_restore_opts o = {.config_file = config, .paused = paused,
                                 .no_monitor = no_monitor, .debug = debug,
-                                .vnc = vnc};
+                                .vnc = vnc, .allow_feature_loss = allow_loss};
     if (check_first)
         o.spool_dir = tmp && *tmp ? tmp : "/var/tmp";
     struct xs_report rep;
@@ -126,7 +137,7 @@ static int run_restore(int argc, char **argv)
     return rc;
 #else
     (void)paused, (void)no_monitor, (void)debug, (void)vnc, (void)config,
-        (void)progress, (void)check_first;
+        (void)progress, (void)check_first, (void)allow_loss;
     char helper[PATH_MAX];
     if (xs_restore_helper(helper, sizeof(helper))) {
         argv[0] = helper;

@@ -128,6 +128,7 @@ static int run_job(struct job *j)
         rc = XS_INVALID;
     if (rc == XS_OK && j->rep->errors)
         rc = XS_INVALID;
+    xs_guest_policy_free(&j->gpol);
     j->sum->bytes_in = xs_in_offset(j->in);
     j->sum->bytes_read = xs_in_bytes_read(j->in);
     if (j->xc_out && !j->sinks)
@@ -148,9 +149,7 @@ int xs_verify_target(struct xs_in *in, struct xs_report *rep,
                     .xen = t ? t->xen : NULL,
                     .target = t && t->host ? t : NULL};
     xs_release_note(j.xen, rep);
-    int rc = run_job(&j);
-    xs_guest_policy_free(&j.gpol);
-    return rc;
+    return run_job(&j);
 }
 
 int xs_verify_for(struct xs_in *in, struct xs_report *rep,
@@ -171,13 +170,21 @@ int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
 
 static const struct xs_convert_opts to_v3 = {.to_version = 3};
 
+/* A conversion for a host (the live backend's) checks the host's rules as
+ * verify --host-policy does: the job sees them only with a host. */
+static const struct xs_target *conv_target(const struct xs_convert_opts *o)
+{
+    return o && o->target && o->target->host ? o->target : NULL;
+}
+
 int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum,
                         const struct xs_convert_opts *o)
 {
     struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
-                    .conv = o, .stop_at_error = true};
+                    .conv = o, .target = conv_target(o),
+                    .stop_at_error = true};
     /* A pipe, or a transport (reading it twice costs a second
      * decompression), is checked on its way through (see above). */
     long have = xs_in_need(in, XS_DETECT_BYTES);
@@ -204,7 +211,7 @@ int xs_convert(struct xs_in *in, struct xs_out *out, struct xs_report *rep,
     struct xs_summary dummy = {0};
     struct job j = {.in = in, .out = out, .xc_out = out, .rep = rep,
                     .sum = sum ? sum : &dummy, .conv = o,
-                    .stop_at_error = true};
+                    .target = conv_target(o), .stop_at_error = true};
     int rc = run_job(&j);
     rep->quiet = false;
     return rc;

@@ -17,7 +17,8 @@
  *   when the max basic leaf ends below leaf 0xd; then
  *   sanitise_featureset() clears what Xen does not know and every
  *   feature whose dependency is gone (gen-cpuid.py's deep dependencies,
- *   formats/cpufeatures.c).  The restore succeeds and the guest runs
+ *   formats/cpufeatures.c); recalculate_misc() makes the leaf 1 edx bits
+ *   that AMD repeats in 0x80000001 edx follow leaf 1's.  The restore succeeds and the guest runs
  *   without them.
  */
 #include <stdio.h>
@@ -313,6 +314,14 @@ void xs_target_check(const struct xs_target *t, const struct xs_guest_policy *gp
     uint32_t had[XS_CPU_FS_WORDS], kept[XS_CPU_FS_WORDS];
     featureset(g, had);
     kept_features(g, hp, mk, sum, kept);
+    /* leaf 1 edx's bits repeated in 0x80000001 edx are no features of
+     * their own there: recalculate_misc() derives them from leaf 1 (an
+     * AMD guest) or clears them, so they come and go with leaf 1's */
+    const struct xs_cpu_word *e1d = xs_cpu_word_cpuid(0x80000001u, NA, 'd');
+    if (e1d && e1d->word < XS_CPU_FS_WORDS) {
+        had[e1d->word] &= ~xs_cpu_common_1d;
+        kept[e1d->word] &= ~xs_cpu_common_1d;
+    }
     char lost[1024];
     size_t len = 0;
     unsigned nlost = 0;

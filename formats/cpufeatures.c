@@ -456,3 +456,7 @@ const struct xs_cpu_deep_dep xs_cpu_deep_deps[] = {
 };
 const unsigned xs_cpu_ndeep_deps =
     sizeof(xs_cpu_deep_deps) / sizeof(xs_cpu_deep_deps[0]);
+
+/* CPUID_COMMON_1D_FEATURES: leaf 1 edx bits that AMD repeats in
+ * 0x80000001 edx */
+const uint32_t xs_cpu_common_1d = 0x0183f3ffu;

@@ -41,6 +41,11 @@ extern const struct xs_cpu_feature xs_cpu_features[];
 extern const unsigned xs_cpu_nfeatures;
 extern const struct xs_cpu_deep_dep xs_cpu_deep_deps[];
 extern const unsigned xs_cpu_ndeep_deps;
+/* Xen's CPUID_COMMON_1D_FEATURES: the bits of leaf 1 edx that AMD CPUs
+ * repeat in leaf 0x80000001 edx (featureset word 2); Xen derives those of
+ * word 2 from leaf 1 (recalculate_misc()), they are no features of their
+ * own there. */
+extern const uint32_t xs_cpu_common_1d;
 
 /* The word held in a CPUID leaf's register (reg 'a'..'d'), or NULL. */
 const struct xs_cpu_word *xs_cpu_word_cpuid(uint32_t leaf, uint32_t subleaf,

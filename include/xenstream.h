@@ -556,6 +556,9 @@ uint64_t xs_image_diff(const struct xs_image *a, const struct xs_image *b,
 struct xs_convert_opts {
     unsigned to_version;    /* 2 or 3 */
     bool drop_cpu_policy;
+    /* the host the output is for (xs_verify_target()'s rules; the live
+     * backend's running host): NULL, or a fault like any other */
+    const struct xs_target *target;
 };
 int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum,

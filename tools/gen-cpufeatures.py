@@ -14,7 +14,8 @@ table on standard output:
 The second argument is what Xen's own xen/tools/gen-cpuid.py makes of
 that header at the same tag (cpuid-autogen.h): its INIT_DEEP_DEPS, the
 features each feature takes with it when it is cleared
-(sanitise_featureset(), xen/arch/x86/cpuid.c), become xs_cpu_deep_deps.
+(sanitise_featureset(), xen/arch/x86/cpuid.c), become xs_cpu_deep_deps,
+and its CPUID_COMMON_1D_FEATURES xs_cpu_common_1d.
 
 Each word's comment names where its bits live ("CPUID level
 0x00000007:0.ebx, word 5", "MSR_ARCH_CAPS 0x10a.eax, word 16"); each
@@ -34,6 +35,7 @@ FEAT = re.compile(r"^XEN_CPUFEATURE\(([A-Za-z0-9_]+),\s*(\d+)\*32\+\s*(\d+)\)\s*
 
 DEEP = re.compile(r"\{\s*0x([0-9a-fA-F]+)U,\s*/\*\s*([A-Za-z0-9_]+)\s*\*/\s*\{([^}]*)\}")
 NR = re.compile(r"#define FEATURESET_NR_ENTRIES (\d+)")
+COMMON_1D = re.compile(r"#define CPUID_COMMON_1D_FEATURES (0x[0-9a-fA-F]+)")
 
 
 def deep_deps(path):
@@ -50,14 +52,14 @@ def deep_deps(path):
         deps.append((int(m.group(1), 16), words))
     if not deps:
         sys.exit("gen-cpufeatures: no INIT_DEEP_DEPS in " + path)
-    return deps, nr
+    return deps, nr, int(COMMON_1D.search(text).group(1), 16)
 
 
 def main():
     tag = sys.argv[1]
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    deps, nr = deep_deps(sys.argv[2])
+    deps, nr, common_1d = deep_deps(sys.argv[2])
     words = {}
     feats = []
     for line in sys.stdin:
@@ -115,7 +117,10 @@ def main():
         out.write("    {%d, {%s}},\n" % (v, ",\n          ".join(rows)))
     out.write("};\n")
     out.write("const unsigned xs_cpu_ndeep_deps =\n"
-              "    sizeof(xs_cpu_deep_deps) / sizeof(xs_cpu_deep_deps[0]);\n")
+              "    sizeof(xs_cpu_deep_deps) / sizeof(xs_cpu_deep_deps[0]);\n\n")
+    out.write("/* CPUID_COMMON_1D_FEATURES: leaf 1 edx bits that AMD repeats in\n"
+              " * 0x80000001 edx */\n")
+    out.write("const uint32_t xs_cpu_common_1d = 0x%08xu;\n" % common_1d)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 # of a PV and a PVH guest, turned into v2 images by xenstream, restored by
 # `xl restore` after `xenstream upgrade` and by `xenstream restore` (from
 # a file, a pipe, gzip, a bare libxl stream with --config, with the
-# watcher); corrupted copies refused with no domain left.
+# watcher); corrupted copies refused with no domain left.  Each save is
+# also checked against this host's CPU policies (xen-cpuid -p): edited to
+# carry features the host lacks or a max leaf above its own, verify's
+# prediction is compared with what xl restore did, bit for bit.
 # After each restore the guest's console must keep counting from where it
 # was saved.  One "XS-TEST PASS|FAIL" line per check; exit 1 on a failure.
 fails=0
@@ -43,7 +46,7 @@ no_domain() { # NAME
     fi
 }
 # before a restore: where the console log ends
-mark() { wc -l <"$(console "$1")" 2>/dev/null || echo 0; }
+mark() { if [ -f "$(console "$1")" ]; then wc -l <"$(console "$1")"; else echo 0; fi; }
 # after a restore: the counter goes on from where it was saved (the first
 # tick printed after MARK is not below it, as a fresh boot's 1 would be)
 # and keeps going
@@ -78,6 +81,89 @@ corrupted() { # IMAGE OFF
     tail -c +$(($2 + 3)) "$1"
 }
 
+# Will it restore on THIS host (issue 15): the host's policies as
+# xen-cpuid -p prints them, and each save checked against them unchanged,
+# with CPU features the QEMU CPU lacks (Xen restores it and clears them:
+# the prediction must name exactly the bits Xen cleared), and with a max
+# basic leaf above the host's (Xen refuses it)
+xen-cpuid -p >/tmp/host.txt
+echo "xen-cpuid -p: $(head -1 /tmp/host.txt)"
+LOSE=avx2,avx512f
+# the feature names of A's policy that B lacks, from `xenstream diff`
+cleared() { # A B
+    xenstream diff --all --no-progress "$1" "$2" 2>/dev/null | tr ';' '\n' |
+        sed -n 's/^ *\(.*\) set in A, clear in B$/\1/p' | tr ' ' '\n' |
+        sort | tr '\n' ' '
+}
+# the features verify --host-policy says the guest loses
+predicted() { # IMAGE
+    xenstream verify --host-policy /tmp/host.txt "$1" 2>&1 |
+        sed -n 's/.*policy lacks: \([^;]*\);.*/\1/p' | tr -d ' ' |
+        tr ',' '\n' | sort | tr '\n' ' '
+}
+host_checks() { # TYPE NAME SAVED_TICK
+    type=$1 g=$2 saved=$3
+    check "$type: verify --host-policy of the save as it is" \
+        xenstream verify --host-policy /tmp/host.txt /tmp/$g.v3
+    cp /tmp/$g.v3 /tmp/$g.lose
+    check "$type: policy edited: $LOSE set" xs-policy-edit --set $LOSE /tmp/$g.lose
+    want=$(echo $LOSE | tr ',' '\n' | sort | tr '\n' ' ')
+    p=$(predicted /tmp/$g.lose)
+    echo "$type: verify --host-policy predicts the guest loses: $p"
+    check "$type: verify --host-policy names exactly $LOSE" test "$p" = "$want"
+    check "$type: verify --host-policy refuses it (exit 1)" sh -c \
+        "xenstream verify -q --host-policy /tmp/host.txt /tmp/$g.lose; test \$? -eq 1"
+    check "$type: ... and passes it with --allow-feature-loss" xenstream verify \
+        -q --host-policy /tmp/host.txt --allow-feature-loss /tmp/$g.lose
+    check "$type: xenstream restore refuses it" sh -c \
+        "xenstream restore -e /tmp/$g.lose; test \$? -eq 1"
+    check "$type: no domain left (feature loss)" no_domain $g
+    m=$(mark $g)
+    if check "$type: xl restore restores it" xl restore /tmp/$g.lose; then
+        id=$(xl domid $g)
+        echo "$type: xen-cpuid -p $id (the restored domain), leaf 7:"
+        xen-cpuid -p "$id" | grep -i '^ *00000007:00000000'
+        check "$type: runs with the features cleared" runs_on $g "$saved" "$m"
+        check "$type: xl save of the restored domain" xl save $g /tmp/$g.after
+        a=$(cleared /tmp/$g.lose /tmp/$g.after)
+        echo "$type: Xen cleared: $a; predicted: $p"
+        check "$type: the prediction is what Xen did" test "$a" = "$p"
+        u=$(cleared /tmp/$g.v3 /tmp/$g.after)
+        check "$type: nothing else of the guest's features was cleared" \
+            test -z "$u"
+        rm -f /tmp/$g.after
+    fi
+    xl destroy $g 2>/dev/null
+    m=$(mark $g)
+    check "$type: xenstream restore --allow-feature-loss runs it" \
+        xenstream restore -e --allow-feature-loss /tmp/$g.lose &&
+    check "$type: runs after restore --allow-feature-loss" runs_on $g "$saved" "$m"
+    xl destroy $g 2>/dev/null
+    rm -f /tmp/$g.lose
+
+    cp /tmp/$g.v3 /tmp/$g.leaf
+    check "$type: policy edited: max basic leaf 0x20" \
+        xs-policy-edit --max-leaf 0x20 /tmp/$g.leaf
+    check "$type: verify --host-policy predicts the refusal" sh -c \
+        "xenstream verify --host-policy /tmp/host.txt /tmp/$g.leaf 2>&1 |
+             grep 'max basic leaf'"
+    check "$type: xl restore really refuses it" sh -c \
+        "! xl restore /tmp/$g.leaf"
+    check "$type: no domain left (xl)" no_domain $g
+    check "$type: xenstream restore refuses it" sh -c \
+        "xenstream restore -e /tmp/$g.leaf; test \$? -eq 1"
+    check "$type: no domain left (xenstream)" no_domain $g
+    rm -f /tmp/$g.leaf
+
+    # the same guest under another name, by a replaced config
+    sed "s/^name = .*/name = \"${g}b\"/" /tmp/$g.cfg >/tmp/${g}b.cfg
+    m=$(mark ${g}b)
+    check "$type: xenstream restore --config with another name" \
+        xenstream restore -e --config /tmp/${g}b.cfg /tmp/$g.v3 &&
+    check "$type: runs under the new name" runs_on ${g}b "$saved" "$m"
+    xl destroy ${g}b 2>/dev/null
+}
+
 for type in pv pvh; do
     g=xs$type
     cat >/tmp/$g.cfg <<CFG
@@ -97,6 +183,7 @@ CFG
     saved=$(last_tick $g)
     echo "$type: saved at tick $saved"
     check "$type: xenstream verify of xl's v3 save" xenstream verify /tmp/$g.v3
+    host_checks $type $g "$saved"
     check "$type: convert to v2" xenstream convert --to-version 2 \
         --drop-cpu-policy -o /tmp/$g.v2 /tmp/$g.v3 || continue
     rm -f /tmp/$g.v3
