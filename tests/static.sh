@@ -27,7 +27,8 @@ echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version //p')"
 # backend/ when this build has it (libxen-dev found)
 backend=""
 grep -q '/backend/restore.c"' "$B/compile_commands.json" && backend="backend/*.c"
-ls floor/*.c formats/*.c core/*.c cli/*.c examples/*.c $backend |
+# largest first, so that the longest file does not start last on its own
+ls -S floor/*.c formats/*.c core/*.c cli/*.c examples/*.c $backend |
     # one file per run: clang-tidy 14 carries va_list state from one file
     # into the next (valist.Uninitialized on a correct vfprintf; see the
     # NOLINT in cli/common.c, which two executables compile)

@@ -26,8 +26,11 @@ fetch_debs() {
     mkdir -p "$tb/debs"
     cd "$tb/debs"
     local kpkg
+    # (awk reads to the end: one that exits at the first match can make
+    # apt-cache die of SIGPIPE, and with pipefail and set -e the
+    # assignment ends this script without a word)
     kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-           awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+           awk '/Depends: linux-image-[0-9]/ && !k {k = $2} END {print k}')
     [ -n "$kpkg" ] || skip "apt-cache knows no linux-image-amd64 (run apt-get update)"
     if ! ls ./*.deb >/dev/null 2>&1 || [ ! -e ".$kpkg" ]; then
         rm -f ./*.deb
@@ -120,12 +123,15 @@ GUEST
     install -m 755 "$xs" "$root/bin/xenstream"
     # the live backend's helper, found beside xenstream
     install -m 755 "$(dirname "$xs")/xenstream-restore" "$root/bin/"
+    # the test tool that edits a save's CPU policy (testdata/xs-policy-edit.c)
+    install -m 755 "$(dirname "$xs")/xs-policy-edit" "$root/bin/"
     copy_with_libs "$root" "$root/bin/xenstream" "$root/bin/xenstream-restore" \
+        "$root/bin/xs-policy-edit" \
         "$root"/usr/lib/xen-4.17/bin/* \
         "$root"/usr/bin/xenstore*
     # loaded at run time by glibc's pthread_cancel (xl daemonizes with it)
     local gcc_s
-    gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ {print $NF; exit}')
+    gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ && !g {g = $NF} END {print g}')
     [ -n "$gcc_s" ] && cp -L "$gcc_s" "$root/lib/x86_64-linux-gnu/"
     [ -e "$root/lib64/ld-linux-x86-64.so.2" ] || {
         mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"; }
@@ -152,7 +158,7 @@ run_testbed() {
     # Xen as the multiboot kernel; dom0's kernel and initramfs as modules.
     # qemu64 with SVM and nested paging: Xen needs SVM+NPT for PVH guests;
     # -cpu max makes dom0 crash.
-    timeout "${XS_TESTBED_TIMEOUT:-900}" qemu-system-x86_64 \
+    timeout "${XS_TESTBED_TIMEOUT:-1500}" qemu-system-x86_64 \
         -accel tcg -cpu qemu64,+svm,+npt -m 2048 -smp 2 \
         -nographic -no-reboot -nodefaults -serial stdio -monitor none \
         -kernel "$tb/xen" \
