@@ -56,14 +56,23 @@ const struct xs_command xs_cmd_upgrade = {
 const struct xs_command xs_cmd_convert = {
     .name = "convert",
     .run = run_convert,
-    .summary = "rewrite a stream as canonical v3, or as v2 for Xen 4.6-4.13",
+    .summary = "rewrite a stream as canonical v3, as v2, or for a Xen release",
     .usage =
-        "usage: xenstream convert --to-version 2|3 [--drop-cpu-policy]\n"
+        "usage: xenstream convert (--to-version 2|3 | --to-xen X.Y)\n"
+        "                         [--drop-cpu-policy]\n"
         "                         [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
         "                         [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical stream of the\n"
         "given version.  --to-version 3 is 'xenstream upgrade'.\n"
+        "--to-xen X.Y (4.6-4.22) writes what that Xen release restores: v2\n"
+        "below 4.14 (as --to-version 2); HVM save records longer than that\n"
+        "release reads (LAPIC's pending_esr before 4.21, and older growths)\n"
+        "cut to its length when what is cut is zero, refused when not; the\n"
+        "xl config's libxl cpuid in the array form of libxl 4.17 and older\n"
+        "(refused when it holds MSR entries).  Refused where nothing helps:\n"
+        "qemu-traditional for 4.21 and later.  Xen 4.22 also refuses a CPU\n"
+        "vendor other than the host's: 'verify --host-policy' checks that.\n"
         "--to-version 2 writes what Xen 4.6-4.13 restore: STATIC_DATA_END\n"
         "is dropped (a v3 restore infers it again at the same place), and\n"
         "so are zero-content erratum records.  The CPU policy records\n"
@@ -74,6 +83,7 @@ const struct xs_command xs_cmd_convert = {
         KEPT_AND_SAFE
         "\n"
         "  -t, --to-version N the image version to write: 2 or 3\n"
+        "      --to-xen X.Y   what Xen X.Y restores (a point release X.Y.Z too)\n"
         "      --drop-cpu-policy  to v2: drop the CPU policy records\n"
         OUTPUT_OPTIONS,
 };
@@ -87,6 +97,7 @@ struct convert_args {
     int level;           /* -1: the codec's default */
     unsigned threads;    /* 0: the cores available */
     struct xs_convert_opts opts;
+    struct xs_release to_xen;
     struct xs_progress_opts progress;
 };
 
@@ -212,6 +223,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         {"in-place", no_argument, NULL, 'i'},
         {"to-version", required_argument, NULL, 't'},
         {"drop-cpu-policy", no_argument, NULL, 'P'},
+        {"to-xen", required_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -226,7 +238,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, is_convert ? "o:vzT:it:h" : "o:vzT:ih",
                             opts, NULL)) != -1) {
-        if (!is_convert && (c == 't' || c == 'P'))
+        if (!is_convert && (c == 't' || c == 'P' || c == 'X'))
             c = '?';
         switch (c) {
         case 'o':
@@ -277,6 +289,16 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         case 'P':
             a.opts.drop_cpu_policy = true;
             break;
+        case 'X':
+            if (!optarg || xs_release_parse(optarg, &a.to_xen) != XS_OK)
+                return xs_usage_error(cmd, "--to-xen takes a Xen release as "
+                                      "4.N, not '%s'", optarg ? optarg : "");
+            if (a.to_xen.max_version < 2)
+                return xs_usage_error(cmd, "Xen %s restores only the legacy "
+                                      "(pre-4.6) format: no conversion "
+                                      "writes it", optarg);
+            a.opts.to_xen = &a.to_xen;
+            break;
         XS_PROGRESS_CASES(a.progress);
         case 'h':
             xs_print_help(cmd);
@@ -286,11 +308,17 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
                                   argv[optind - 1]);
         }
     }
-    if (is_convert && !to_given)
-        return xs_usage_error(cmd, "--to-version 2 or 3 is required");
+    if (to_given && a.opts.to_xen)
+        return xs_usage_error(cmd, "--to-version or --to-xen, not both");
+    if (a.opts.to_xen)
+        a.opts.to_version = a.to_xen.max_version;
+    else if (is_convert && !to_given)
+        return xs_usage_error(cmd, "--to-version 2 or 3, or --to-xen X.Y, "
+                                   "is required");
     if (a.opts.drop_cpu_policy && a.opts.to_version != 2)
         return xs_usage_error(cmd, "--drop-cpu-policy goes with "
-                                   "--to-version 2");
+                                   "--to-version 2 (or --to-xen 4.13 and "
+                                   "older)");
     if (argc - optind > 1)
         return xs_usage_error(cmd, "one input at most");
     a.in_path = optind < argc ? argv[optind] : "-";

@@ -53,13 +53,18 @@ static int libxc_records(struct job *j)
         }
         j->xc.eof_ok = false;
         xs_validate_record(&j->v, r);
+        xs_release_observe(r, j->sum);
         xs_release_check_record(j->xen, r, j->rep, j->sum);
+        if (j->xen && !j->target && r->type == XS_REC_END)
+            xs_release_note_vendor(j->xen, j->sum, j->rep);
         if (j->target)
             xs_target_record(&j->gpol, r, j->rep);
         if (j->target && r->type == XS_REC_END)
             xs_target_check(j->target, &j->gpol, j->sum, j->rep);
-        if (j->conv)
+        if (j->conv) {
             xs_compat_refuse(&j->cp, r, j->rep);
+            xs_release_convert_record(j->conv->to_xen, r, j->sum, j->rep);
+        }
         if (r->type == XS_REC_END && (rc = job_start_info(j)) != XS_OK)
             return rc;
         job_record(j, "libxc", r);
@@ -119,6 +124,8 @@ int job_libxc(struct job *j)
     xs_compat_init(&j->cp, version, dh.type);
     if (j->conv && j->conv->to_version < 3)
         xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
+    if (j->conv && j->conv->to_xen)
+        xs_compat_to_xen(&j->cp, j->conv->to_xen);
     /* From a regular file to a regular file, a record already in canonical
      * form is copied as it stands, adjacent ones in one kernel copy; only
      * the headers, inserted records and records with something to clear
@@ -141,6 +148,7 @@ out:
     j->sum->sde_dropped = j->cp.sde_dropped;
     j->sum->policy_dropped = j->cp.policy_dropped;
     j->sum->dropped = j->cp.dropped;
+    xs_compat_free(&j->cp);
     xs_rec_reader_free(&j->xc);
     return rc;
 }

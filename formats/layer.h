@@ -55,6 +55,9 @@ struct xs_layer_io {
     int (*libxc)(void *run);
     /* The bytes after the outermost END. */
     int (*trailing)(void *run);
+    /* convert --to-xen 4.17 and older: the xl config's libxl cpuid
+     * written in the array form those read (xs_xl_config_cpuid_array()) */
+    bool cpuid_array;
 };
 
 enum xs_layer_kind {

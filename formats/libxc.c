@@ -878,6 +878,22 @@ bool xs_libxc_is_erratum_empty(const struct xs_record *r)
            rec_table[r->type].erratum_empty(r);
 }
 
+bool xs_hvm_desc_next(const uint8_t *b, uint64_t n, uint64_t *at,
+                      struct xs_hvm_desc *d)
+{
+    if (*at > n || n - *at < XS_HVM_DESC_SIZE)
+        return false;
+    d->at = *at;
+    d->code = xs_le16(b + *at);
+    d->instance = xs_le16(b + *at + 2);
+    d->length = xs_le32(b + *at + 4);
+    if (d->code == 0 || d->length > n - *at - XS_HVM_DESC_SIZE)
+        return false;
+    d->data = b + *at + XS_HVM_DESC_SIZE;
+    *at += XS_HVM_DESC_SIZE + (uint64_t)d->length;
+    return true;
+}
+
 bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r)
 {
     return r->type != XS_REC_HVM_PARAMS && xs_libxc_is_erratum_empty(r);

@@ -299,10 +299,10 @@ done
 # verify --xen: the rules of one release, and what to run
 expect 1 "$XS" verify --xen 4.13 "$T/cv-xl-pv64.v3"
 grep -q "xen.version\|restores only v2" "$T/err" && ok || bad "--xen 4.13: version"
-grep -q "to restore it on Xen 4.13: xenstream convert --to-version 2 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.13: remedy"
+grep -q "to restore it on Xen 4.13: xenstream convert --to-xen 4.13 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.13: remedy"
 expect 0 "$XS" verify --xen 4.14 "$T/cv-xl-pv64.v3"
 expect 1 "$XS" verify --xen 4.8 "$T/pv64-erratum.v2"
-grep -q "xenstream convert --to-version 2 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
+grep -q "xenstream convert --to-xen 4.8 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
 expect 0 "$XS" verify --xen 4.9 "$T/pv64-erratum.v2"
 expect 1 "$XS" verify --xen 4.5 "$T/pv64.v2"
 grep -q "no conversion" "$T/out" && ok || bad "--xen 4.5: no remedy"
@@ -314,13 +314,39 @@ d = json.loads(open(sys.argv[1]).read())
 assert d["xen"] == "4.30" and d["valid"] and d["remedy"] is None, d
 PY
 expect 0 "$XS" info "$T/cv-xl-hvm.v3"
-grep -q "restores on: Xen 4.14-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-version 2 --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
+grep -q "restores on: Xen 4.14-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-xen X.Y --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
 expect 0 "$XS" info --json "$T/pv64-erratum.v2"
 python3 - "$T/out" <<'PY' && ok || bad "info --json restores_on"
 import json, sys
 d = json.load(open(sys.argv[1]))["restores_on"]
 assert d["as_is"][0] == "4.9" and d["after_convert"] == ["4.6", "4.7", "4.8"], d
 PY
+# convert --to-xen: what each release restores (issue 15), then verify --xen
+"$GEN" --guest hvm --container xl --pages 300 --batch 64 --lapic 32 --rtc 24 \
+    --cpuid-config 2 -o "$T/x421.img"
+expect 1 "$XS" verify --xen 4.20 "$T/x421.img"
+grep -q "xen.hvm_length\|LAPIC of vCPU 0 is 32 bytes" "$T/err" && ok || bad "--xen 4.20: LAPIC"
+grep -q "to restore it on Xen 4.20: xenstream convert --to-xen 4.20 -o OUT" "$T/out" && ok || bad "--xen 4.20: remedy"
+expect 1 "$XS" verify --xen 4.17 "$T/x421.img"
+grep -q "object form" "$T/err" && ok || bad "--xen 4.17: the config's cpuid"
+for x in 4.6 4.13 4.17 4.20 4.22; do
+    d=; case $x in 4.6|4.13) d=--drop-cpu-policy;; esac
+    expect 0 "$XS" convert --to-xen $x $d -o "$T/x-$x.img" "$T/x421.img"
+    expect 0 "$XS" verify --xen $x "$T/x-$x.img"
+done
+expect 1 "$XS" convert --to-xen 4.13 -o "$T/x-no.img" "$T/x421.img"
+grep -q "convert.cpu_policy\|--drop-cpu-policy drops it" "$T/err" && ok || bad "--to-xen 4.13 without --drop-cpu-policy"
+[ ! -e "$T/x-no.img" ] && ok || bad "--to-xen refused: no output"
+"$GEN" --guest hvm --container xl --pages 300 --batch 64 --lapic 32 \
+    --pending-esr 0x40 --qemu-trad -o "$T/x-esr.img"
+expect 1 "$XS" convert --to-xen 4.20 -o "$T/x-no.img" "$T/x-esr.img"
+grep -q "pending_esr 0x40" "$T/err" && ok || bad "--to-xen 4.20: pending_esr refused"
+expect 1 "$XS" convert --to-xen 4.21 -o "$T/x-no.img" "$T/x-esr.img"
+grep -q "traditional.*Xen 4.21 removed" "$T/err" && ok || bad "--to-xen 4.21: qemu-traditional refused"
+expect 2 "$XS" convert --to-xen 4.5 "$T/x421.img"
+expect 2 "$XS" convert --to-xen 4.18 --to-version 3 "$T/x421.img"
+expect 2 "$XS" convert --to-xen 4.18 --drop-cpu-policy "$T/x421.img"
+expect 2 "$XS" upgrade --to-xen 4.18 "$T/x421.img"
 cp "$T/cv-xl-hvm.v3" "$T/inplace2.img"
 expect 0 "$XS" convert --in-place --to-version 2 --drop-cpu-policy "$T/inplace2.img"
 cmp -s "$T/inplace2.img" "$T/cv-xl-hvm.v2" && ok || bad "convert --in-place"
