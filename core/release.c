@@ -149,9 +149,19 @@ bool xs_release_hvm_fit(const struct xs_release *rel, uint16_t code,
     return hvm_accepts(h, len);
 }
 
-uint32_t xs_hvm_used_len(const uint8_t *p, uint32_t len)
+/* struct hvm_hw_cpu's flags (4.7, a3b6844d3b) at 1024: 4.6's
+ * hvm_load_cpu_ctxt() sets fpu_initialised for every vCPU it loads, so
+ * XEN_X86_FPU_INITIALISED is what 4.6 assumes, not state lost by the cut
+ * (RELEASE-4.6.0 xen/arch/x86/hvm/hvm.c). */
+#define HVM_CPU_FLAGS_AT 1024u
+#define XEN_X86_FPU_INITIALISED 1u
+
+uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len)
 {
-    while (len && p[len - 1] == 0)
+    while (len && (p[len - 1] &
+                   (code == 2 && len - 1 == HVM_CPU_FLAGS_AT
+                        ? (uint8_t)~XEN_X86_FPU_INITIALISED
+                        : 0xff)) == 0)
         len--;
     return len;
 }
@@ -323,7 +333,7 @@ void xs_release_observe(const struct xs_record *r, struct xs_summary *s)
         while (xs_hvm_desc_next(b, r->held, &at, &d)) {
             if (d.code >= XS_SUM_HVM_CODES)
                 continue;
-            uint32_t used = xs_hvm_used_len(d.data, d.length);
+            uint32_t used = xs_hvm_used_len(d.code, d.data, d.length);
             if (!s->hvm_len_max[d.code] || d.length < s->hvm_len_min[d.code])
                 s->hvm_len_min[d.code] = d.length;
             if (d.length > s->hvm_len_max[d.code])
@@ -579,7 +589,7 @@ void xs_release_convert_record(const struct xs_release *to_xen,
     while (xs_hvm_desc_next(r->body, r->held, &at, &d)) {
         uint32_t want;
         if (xs_release_hvm_fit(to_xen, d.code, d.length, &want) ||
-            xs_hvm_used_len(d.data, d.length) <= want)
+            xs_hvm_used_len(d.code, d.data, d.length) <= want)
             continue;
         uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at;
         const char *nm = xs_hvm_save_name(d.code);

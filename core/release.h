@@ -43,8 +43,9 @@ void xs_release_convert_record(const struct xs_release *to_xen,
                                const struct xs_record *r,
                                const struct xs_summary *sum,
                                struct xs_report *rep);
-/* len without its trailing zero bytes */
-uint32_t xs_hvm_used_len(const uint8_t *p, uint32_t len);
+/* The length of an HVM save descriptor's data without its trailing zero
+ * bytes (and, of CPU, without the flag 4.6 assumes set). */
+uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len);
 /* rel derives, for an image without CPU policy records, a policy that
  * refuses BHI_DIS_S (4.16.0 to 4.18.3 and 4.19.1). */
 bool xs_release_bhi_refused(const struct xs_release *rel);
