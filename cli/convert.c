@@ -1,6 +1,7 @@
 /* xenstream convert and its short form upgrade (= convert --to-version 3):
  * any supported stream in, the canonical v3 or v2 stream out.  One file for
  * both, as git keeps cmd_log and cmd_show together. */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@ static int run_upgrade(int argc, char **argv);
 static int run_convert(int argc, char **argv);
 
 #define OUTPUT_OPTIONS                                                       \
+    "      --config FILE  an xl image: write FILE (libxl JSON, or xl config\n"\
+    "                     text) as its domain config, checked as the image's\n"\
+    "                     own (as 'xl restore FILE IMG' would use it)\n"    \
     "  -o, --output OUT   write to OUT instead of standard output\n"         \
     "  -i, --in-place     replace IN (a file) by its conversion, atomically\n"\
     "  -z, --gzip[=LEVEL] compress the output with gzip (also when OUT ends\n"\
@@ -40,7 +44,7 @@ const struct xs_command xs_cmd_upgrade = {
     .summary = "rewrite a v2 or v3 stream as the canonical v3 stream",
     .usage =
         "usage: xenstream upgrade [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
-        "                         [-T N] [--fsync] [-v] [IN]\n"
+        "                         [--config FILE] [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical v3 stream (the\n"
         "short form of 'xenstream convert --to-version 3'): for a v2\n"
@@ -61,7 +65,7 @@ const struct xs_command xs_cmd_convert = {
         "usage: xenstream convert (--to-version 2|3 | --to-xen X.Y)\n"
         "                         [--drop-cpu-policy]\n"
         "                         [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
-        "                         [-T N] [--fsync] [-v] [IN]\n"
+        "                         [--config FILE] [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical stream of the\n"
         "given version.  --to-version 3 is 'xenstream upgrade'.\n"
@@ -98,8 +102,47 @@ struct convert_args {
     unsigned threads;    /* 0: the cores available */
     struct xs_convert_opts opts;
     struct xs_release to_xen;
+    struct xs_buf config;
     struct xs_progress_opts progress;
 };
+
+/* --config FILE, whole (at most what an xl header's config may hold). */
+static int read_config(const struct xs_command *cmd, const char *path,
+                       struct xs_buf *b)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "xenstream %s: %s: %s\n", cmd->name, path,
+                strerror(errno));
+        return XS_IO;
+    }
+    enum { MAX = (4 << 20) - 8 };
+    int rc = XS_OK;
+    b->len = 0;
+    for (;;) {
+        if (xs_buf_reserve(b, b->len + 65536) != XS_OK) {
+            rc = XS_IO;
+            break;
+        }
+        size_t n = fread(b->p + b->len, 1, 65536, fp);
+        b->len += n;
+        if (b->len > MAX) {
+            rc = xs_usage_error(cmd, "--config %s: larger than %u bytes",
+                                path, (unsigned)MAX);
+            break;
+        }
+        if (n < 65536) {
+            if (ferror(fp)) {
+                fprintf(stderr, "xenstream %s: %s: %s\n", cmd->name, path,
+                        strerror(errno));
+                rc = XS_IO;
+            }
+            break;
+        }
+    }
+    fclose(fp);
+    return rc;
+}
 
 /* A name longer than the suffix, ending in it. */
 static bool ends_with(const char *name, const char *suffix)
@@ -224,6 +267,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         {"to-version", required_argument, NULL, 't'},
         {"drop-cpu-policy", no_argument, NULL, 'P'},
         {"to-xen", required_argument, NULL, 'X'},
+        {"config", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -232,6 +276,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     struct convert_args a = {.out_path = "-", .opts = {.to_version = 3},
                              .progress = XS_PROGRESS_DEFAULT, .level = -1};
     bool to_given = false;
+    const char *config_path = NULL;
     int c;
 
     opterr = 0;
@@ -289,6 +334,9 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         case 'P':
             a.opts.drop_cpu_policy = true;
             break;
+        case 'C':
+            config_path = optarg;
+            break;
         case 'X':
             if (!optarg || xs_release_parse(optarg, &a.to_xen) != XS_OK)
                 return xs_usage_error(cmd, "--to-xen takes a Xen release as "
@@ -322,7 +370,18 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     if (argc - optind > 1)
         return xs_usage_error(cmd, "one input at most");
     a.in_path = optind < argc ? argv[optind] : "-";
-    return convert(cmd, &a);
+    if (config_path) {
+        int rc = read_config(cmd, config_path, &a.config);
+        if (rc != XS_OK) {
+            xs_buf_free(&a.config);
+            return rc;
+        }
+        a.opts.config = a.config.p;
+        a.opts.config_len = a.config.len;
+    }
+    int rc = convert(cmd, &a);
+    xs_buf_free(&a.config);
+    return rc;
 }
 
 static int run_upgrade(int argc, char **argv)

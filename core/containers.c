@@ -245,6 +245,8 @@ int job_container(struct job *j, const struct xs_layer *l)
         /* libxl_cpuid.c: 4.17 and older read only the array form */
         .cpuid_array = j->conv && j->conv->to_xen &&
                        !j->conv->to_xen->cpuid_object,
+        .config = j->conv ? j->conv->config : NULL,
+        .config_len = j->conv ? j->conv->config_len : 0,
     };
     int rc = l->walk(&io);
     facts_to_summary(j->sum, &c.facts);

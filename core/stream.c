@@ -95,6 +95,34 @@ static int libxc_records(struct job *j)
     }
 }
 
+/* libxl creates the domain its config's c_info.type says (PVH is an HVM
+ * domain), and libxc's restore refuses a stream of the other kind:
+ * xg_sr_restore_x86_pv.c x86_pv_setup() "Unable to restore %s domain
+ * into an x86_pv domain", xg_sr_restore_x86_hvm.c x86_hvm_setup() "...
+ * into an x86 HVM domain" (RELEASE-4.17.0). */
+static void config_guest(struct job *j, uint32_t guest, uint64_t at)
+{
+    const struct xs_summary *s = j->sum;
+    if (!s->have_config || !s->cfg_type[0] ||
+        (guest != XS_GUEST_X86_PV && guest != XS_GUEST_X86_HVM))
+        return;
+    bool pv = strcmp(s->cfg_type, "pv") == 0;
+    bool hvm = strcmp(s->cfg_type, "hvm") == 0 ||
+               strcmp(s->cfg_type, "pvh") == 0;
+    if ((guest == XS_GUEST_X86_PV && !pv) ||
+        (guest == XS_GUEST_X86_HVM && !hvm))
+        xs_report_add(j->rep, XS_SEV_ERROR, "config.guest_type",
+                      at + XS_LIBXC_IHDR_SIZE, -1,
+                      "libxc domain header",
+                      "the domain config's type is \"%s\", the stream's an "
+                      "%s guest: libxl creates the domain by the config and "
+                      "libxc refuses the stream (\"Unable to restore %s "
+                      "domain into an %s domain\")",
+                      s->cfg_type, xs_guest_name(guest),
+                      xs_guest_name(guest),
+                      guest == XS_GUEST_X86_PV ? "x86 HVM" : "x86_pv");
+}
+
 int job_libxc(struct job *j)
 {
     struct xs_libxc_ihdr ih;
@@ -120,6 +148,7 @@ int job_libxc(struct job *j)
     j->sum->xen_major = dh.xen_major;
     j->sum->xen_minor = dh.xen_minor;
     xs_release_check_header(j->xen, version, at, j->rep, j->sum);
+    config_guest(j, dh.type, at);
     xs_validate_init(&j->v, j->rep, j->sum, version, dh.type);
     xs_compat_init(&j->cp, version, dh.type);
     if (j->conv && j->conv->to_version < 3)

@@ -315,6 +315,69 @@ static int cpuid_array(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
     return rc;
 }
 
+/* upgrade/convert --config: the optional data with io->config in place
+ * of the image's config (what followed it kept), the header's JSON flag
+ * and optional data length to match, and the new config checked as the
+ * image's own is (its facts replace the old ones: the rules of the
+ * stream inside use them).  beyond: optional data not held. */
+static int replace_config(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
+                          struct xs_buf *opt, uint8_t h[XS_XL_HDR_SIZE],
+                          uint64_t beyond, uint64_t at)
+{
+    const char *w = "xl optional data";
+    const struct xs_xl_config *old = &io->facts->config;
+    size_t n = io->config_len, k = 0;
+    while (k < n && isspace(io->config[k]))
+        k++;
+    bool json = k < n && io->config[k] == '{';
+    if (memchr(io->config, 0, n)) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the new config holds a NUL byte: neither xl config "
+                      "text nor libxl JSON");
+        return XS_INVALID;
+    }
+    if (hdr->optional_data_len && !old->sized) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the image's optional data holds no config to replace");
+        return XS_INVALID;
+    }
+    size_t rest = old->sized ? opt->len - 4 - old->bytes : 0;
+    /* the saver counts a JSON config's NUL (xl_saverestore.c) */
+    size_t cfg = n + (json ? 1 : 0);
+    uint64_t total = 4 + (uint64_t)cfg + rest + beyond;
+    if (cfg > XS_XL_OPTDATA_HOLD - 4 || total > UINT32_MAX) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the new config (%zu bytes) is larger than the %u "
+                      "bytes xenstream holds", n, XS_XL_OPTDATA_HOLD - 4);
+        return XS_INVALID;
+    }
+    struct xs_buf out = {0};
+    if (xs_buf_reserve(&out, 4 + cfg + rest) != XS_OK)
+        return XS_IO;
+    xs_put_le32(out.p, (uint32_t)cfg);
+    memcpy(out.p + 4, io->config, n);
+    if (json)
+        out.p[4 + n] = 0;
+    if (rest)
+        memcpy(out.p + 4 + cfg, opt->p + 4 + old->bytes, rest);
+    out.len = 4 + cfg + rest;
+    hdr->mandatory_flags = json ? hdr->mandatory_flags | XS_XL_FLAG_JSON
+                                : hdr->mandatory_flags & ~XS_XL_FLAG_JSON;
+    hdr->optional_data_len = (uint32_t)total;
+    xs_xl_hdr_encode(hdr, h);
+    /* checked as the original: the same rules, the facts anew */
+    struct xs_xl_config c = {0};
+    unsigned errors = io->rep->errors;
+    xs_xl_check_optdata(hdr, out.p, out.len, at, io->rep, &c);
+    if (!c.parsed && io->rep->errors == errors)
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the new config could not be read");
+    io->facts->config = c;
+    xs_buf_free(opt);
+    *opt = out;
+    return io->rep->errors != errors ? XS_INVALID : XS_OK;
+}
+
 static int xl_walk(const struct xs_layer_io *io)
 {
     uint8_t h[XS_XL_HDR_SIZE];
@@ -354,6 +417,8 @@ static int xl_walk(const struct xs_layer_io *io)
                             &io->facts->config);
         io->header(io->run, "xl optional data", at, opt.p, got);
         rc = io->fault(io->run);
+        if (rc == XS_OK && io->config)
+            rc = replace_config(io, &hdr, &opt, h, len - got, at);
         if (rc == XS_OK && io->cpuid_array && io->facts->config.cpuid_object)
             rc = cpuid_array(io, &hdr, &opt, h);
         if (rc == XS_OK)

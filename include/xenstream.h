@@ -592,7 +592,23 @@ struct xs_convert_opts {
      * libxl cpuid in the array form of 4.17 and older; refused (rules
      * convert.*) where nothing helps. */
     const struct xs_release *to_xen;
+    /* upgrade/convert --config: the domain config written into the xl
+     * header instead of the image's (config_len bytes: libxl JSON when it
+     * starts with '{', after blanks, else xl config text), checked as the
+     * image's own is, and its guest type against the libxc domain
+     * header; refused for an image without an xl header. */
+    const uint8_t *config;
+    size_t config_len;
 };
+
+/* The domain config an xl save file carries, as stored: into cfg, without
+ * the NUL a JSON config ends in; *json when it is libxl JSON (the xl
+ * header's flag), else xl config text.  The image is verified on the
+ * way: the status is verify's (findings in rep), and cfg holds the config
+ * whenever it was read.  XS_INVALID with cfg empty when the image has
+ * none (rule config.none) or it is beyond what is held (config.too_large). */
+int xs_config_read(struct xs_in *in, struct xs_report *rep,
+                   struct xs_buf *cfg, bool *json);
 int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum,
                         const struct xs_convert_opts *o);
