@@ -163,7 +163,10 @@ static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
     if (json_is_object(cp)) {
         out->cpuid_object = true;
         json_t *msr = json_object_get(cp, "msr");
-        out->cpuid_msr = json_array_size(msr) > 0;
+        /* what xs_xl_config_cpuid_array() cannot write as the array */
+        out->cpuid_msr = json_array_size(msr) > 0 ||
+                         (msr && !json_is_array(msr)) ||
+                         !json_is_array(json_object_get(cp, "cpuid"));
     }
     json_t *v = json_object_get(bi, "max_vcpus");
     if (json_is_integer(v))

@@ -47,7 +47,8 @@ struct xs_xl_config {
     uint64_t at;        /* the config's offset (sized) */
     /* what Xen releases differ on (core/release.c) */
     bool cpuid_object;  /* JSON b_info.cpuid in libxl 4.18's object form */
-    bool cpuid_msr;     /* ... holding MSR entries */
+    bool cpuid_msr;     /* ... holding MSR entries (or else not what the
+                           array form can be written from) */
     bool qemu_trad;     /* device_model_version qemu-xen-traditional */
 };
 /* The optional data: a 4-byte config length, then the config.  held bytes

@@ -408,7 +408,8 @@ struct xs_summary {
     uint64_t cfg_offset;    /* where the config starts in the input */
     bool cfg_cpuid_object;  /* libxl JSON b_info.cpuid in 4.18's object
                                form ({"cpuid": [...], "msr": [...]}) */
-    bool cfg_cpuid_msr;     /* ... with MSR entries (no older form) */
+    bool cfg_cpuid_msr;     /* ... with MSR entries, or malformed: no
+                               older form */
     bool cfg_qemu_trad;     /* device_model_version qemu-xen-traditional */
     /* what releases differ on (core/release.c) */
     bool qemu_trad;         /* libxl emulator records of qemu-traditional */
