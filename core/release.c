@@ -32,6 +32,11 @@
  *   record, which it can when what is cut is zero (a zero-extending
  *   loader reads zeros there).  4.21's LAPIC record (b28b590d4a,
  *   pending_esr) is the newest of them.
+ * - HVM parameters: HVMOP_set_param refuses "a.index >= HVM_NR_PARAMS"
+ *   (xen/arch/x86/hvm/hvm.c at RELEASE-4.6.0; public/hvm/params.h: 36 on
+ *   4.6, 37 on 4.7, 38 on 4.9, 39 from 4.10 to 4.22), and later savers
+ *   send X87_FIP_WIDTH, VM86_TSS_SIZED and MCA_CAP when set
+ *   (xg_sr_save_x86_hvm.c write_hvm_params() at RELEASE-4.17.0).
  * - the libxl JSON config (xl's save header): libxl 4.18 (5b80cecb74,
  *   tools/libs/light/libxl_cpuid.c libxl__cpuid_policy_list_parse_json()
  *   at RELEASE-4.18.0) writes b_info.cpuid as an object {"cpuid": [...],
@@ -166,6 +171,15 @@ uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len)
     return len;
 }
 
+/* HVM_NR_PARAMS of public/hvm/params.h at each tag: HVMOP_set_param
+ * refuses an index at or above it, and the saver (xg_sr_save_x86_hvm.c
+ * write_hvm_params()) sends X87_FIP_WIDTH (36, 4.7), VM86_TSS_SIZED
+ * (37, 4.9) and MCA_CAP (38, 4.10) when they are not zero. */
+static unsigned hvm_nr_params(unsigned minor)
+{
+    return minor >= 10 ? 39 : minor >= 9 ? 38 : minor >= 7 ? 37 : 36;
+}
+
 /* 4.16.0 up to the fix (4.18.4, 4.19.2, 4.20.0): the derived policy hides
  * BHI_CTRL. */
 bool xs_release_bhi_refused(const struct xs_release *rel)
@@ -249,6 +263,8 @@ bool xs_release_restores(const struct xs_release *rel,
         (!conv || s->cfg_cpuid_msr))
         return false;
     if (!rel->qemu_trad && (s->qemu_trad || s->cfg_qemu_trad))
+        return false;
+    if (s->hvm_params_end > hvm_nr_params(rel->rules_minor))
         return false;
     /* no policy record reaches the target: it derives one */
     if (s->bhi_dis_s && xs_release_bhi_refused(rel) &&
@@ -344,6 +360,12 @@ void xs_release_observe(const struct xs_record *r, struct xs_summary *s)
         s->bhi_dis_s |= record_bhi(r);
     } else if (r->type == XS_REC_X86_PV_VCPU_MSRS) {
         s->bhi_dis_s |= record_bhi(r);
+    } else if (r->type == XS_REC_HVM_PARAMS) {
+        for (uint64_t at = 8; at <= r->held && r->held - at >= 16; at += 16) {
+            uint64_t i = xs_le64(b + at);
+            if (i < UINT32_MAX && i + 1 > s->hvm_params_end)
+                s->hvm_params_end = (uint32_t)i + 1;
+        }
     } else if (r->type == XS_REC_X86_CPUID_POLICY && !s->cpu_vendor[0]) {
         /* xen_cpuid_leaf_t: leaf, subleaf, a, b, c, d; leaf 0's b d c */
         for (uint64_t at = 0; r->held - at >= 24 && at <= r->held; at += 24)
@@ -433,6 +455,33 @@ static void hvm_lengths(const struct xs_release *rel,
     }
 }
 
+/* Each HVM parameter against the release's HVM_NR_PARAMS (a refusal for
+ * convert too: the saver sends only parameters that are set, so none can
+ * be left out without changing the guest). */
+static void hvm_params(const struct xs_release *rel, const struct xs_record *r,
+                       const char *rule, struct xs_report *rep,
+                       struct xs_summary *sum)
+{
+    unsigned nr = hvm_nr_params(rel->rules_minor);
+    for (uint64_t at = 8; at <= r->held && r->held - at >= 16; at += 16) {
+        uint64_t i = xs_le64(r->body + at);
+        if (i < nr || i >= XS_HVM_NR_PARAMS)
+            continue; /* the body rule reports the others */
+        const char *nm = xs_hvm_param_name(i);
+        xs_report_add(rep, XS_SEV_ERROR, rule, r->offset + XS_REC_HDR_SIZE + at,
+                      r->index, "HVM_PARAMS",
+                      "HVM parameter %s (%llu) is set: Xen %u.%u knows %u "
+                      "parameters and refuses it (HVMOP_set_param: index >= "
+                      "HVM_NR_PARAMS)%s",
+                      nm ? nm : "?", (unsigned long long)i, rel->major,
+                      rel->minor, nr,
+                      sum ? "" : "; no conversion can leave it out without "
+                                 "changing the guest");
+        if (sum)
+            sum->release_errors++;
+    }
+}
+
 void xs_release_check_record(const struct xs_release *rel,
                              const struct xs_record *r, struct xs_report *rep,
                              struct xs_summary *sum)
@@ -461,6 +510,8 @@ void xs_release_check_record(const struct xs_release *rel,
     }
     if (r->type == XS_REC_HVM_CONTEXT)
         hvm_lengths(rel, r, rep, sum);
+    if (r->type == XS_REC_HVM_PARAMS)
+        hvm_params(rel, r, "xen.hvm_param", rep, sum);
     if ((r->type == XS_REC_HVM_CONTEXT || r->type == XS_REC_X86_PV_VCPU_MSRS)
         && xs_release_bhi_refused(rel) && record_bhi(r) &&
         !sum->rec_count[XS_REC_X86_CPUID_POLICY]) {
@@ -582,6 +633,8 @@ void xs_release_convert_record(const struct xs_release *to_xen,
                       "it)",
                       to_xen->major, to_xen->minor, to_xen->patch);
     }
+    if (r->type == XS_REC_HVM_PARAMS)
+        hvm_params(to_xen, r, "convert.hvm_param", rep, NULL);
     if (r->type != XS_REC_HVM_CONTEXT)
         return;
     struct xs_hvm_desc d;

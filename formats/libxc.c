@@ -367,6 +367,20 @@ static void check_hvm_params(struct body_ctx *c)
         WARN(c, "libxc.erratum.empty", 0,
              "HVM_PARAMS with no parameters (spec erratum 1: tolerated and "
              "skipped by restore; upgrade drops it)");
+    /* xc_hvm_param_set() for each: Xen's HVMOP_set_param refuses "if (
+     * a.index >= HVM_NR_PARAMS )" (-EINVAL; public/hvm/params.h, 39 from
+     * 4.10 to 4.22; older releases: core/release.c) */
+    for (uint32_t i = 0; i < count && 8 + 16 * (uint64_t)i + 16 <= r->held;
+         i++) {
+        uint64_t index = xs_le64(r->body + 8 + 16 * (uint64_t)i);
+        if (index >= XS_HVM_NR_PARAMS) {
+            ERR(c, "libxc.hvm_params.index", BODY + 8 + 16 * (uint64_t)i,
+                "parameter %u has index %llu, at or above HVM_NR_PARAMS "
+                "(%u): Xen refuses to set it",
+                i, (unsigned long long)index, XS_HVM_NR_PARAMS);
+            return;
+        }
+    }
 }
 
 /* The HVM context blob is what Xen's hvm_load() reads

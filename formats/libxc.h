@@ -126,6 +126,7 @@ struct xs_hvm_desc {
     const uint8_t *data;  /* its length bytes */
 };
 #define XS_HVM_DESC_SIZE 8u
+#define XS_HVM_NR_PARAMS 39u /* public/hvm/params.h, 4.10-4.22 */
 #define XS_HVM_CODE_LAPIC 5u
 #define XS_HVM_CODE_CPU_MSR 20u
 /* The descriptor at *at of an HVM context body of n bytes, and *at moved

@@ -417,6 +417,7 @@ struct xs_summary {
     uint32_t hvm_len_max[XS_SUM_HVM_CODES]; /* typecode: shortest, longest */
     uint32_t hvm_len_used[XS_SUM_HVM_CODES];/* longest but trailing zeros */
     bool bhi_dis_s;         /* a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set */
+    uint32_t hvm_params_end;/* highest HVM_PARAMS index + 1, 0: none */
     char cpu_vendor[13];    /* the CPUID policy's vendor, "" none */
     /* after the outermost END */
     enum xs_trailer trailer;

@@ -310,6 +310,55 @@ START_TEST(rule_hvm_lengths)
 }
 END_TEST
 
+/* HVMOP_set_param refuses an index >= HVM_NR_PARAMS: 36 on 4.6, 37 on
+ * 4.7-4.8, 38 on 4.9, 39 from 4.10 (public/hvm/params.h). */
+START_TEST(rule_hvm_params)
+{
+    static const struct { uint64_t index; unsigned bad, good; } c[] = {
+        {36, 6, 7}, {37, 8, 9}, {38, 9, 10},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        memset(body, 0, sizeof(body));
+        xs_put_le32(body, 2);
+        xs_put_le64(body + 8, 1);          /* STORE_PFN */
+        xs_put_le64(body + 16, 0x100);
+        xs_put_le64(body + 24, c[k].index);
+        xs_put_le64(body + 32, 1);
+        struct xs_record r = {.type = XS_REC_HVM_PARAMS, .length = 40,
+                              .offset = AT, .index = 3, .body = body,
+                              .held = 40};
+        struct xs_release xb = rel(c[k].bad), xg = rel(c[k].good);
+        xs_release_check_record(&xb, &r, &rep, &sum);
+        const struct xs_finding *f = xs_report_find(&rep, "xen.hvm_param");
+        ck_assert_msg(f != NULL, "index %llu on 4.%u",
+                      (unsigned long long)c[k].index, c[k].bad);
+        ck_assert_uint_eq(f->offset, AT + 8 + 24); /* the parameter */
+        ck_assert_uint_eq(rep.errors, 1);
+        xs_release_check_record(&xg, &r, &rep, &sum);
+        ck_assert_uint_eq(rep.errors, 1);
+        memset(&sum, 0, sizeof(sum));
+        sum.version = 2;
+        xs_release_observe(&r, &sum);
+        struct xs_release x = rel(c[k].bad), y = rel(c[k].good);
+        ck_assert(!xs_release_restores(&x, &sum, true));
+        ck_assert(xs_release_restores(&y, &sum, false));
+        xs_release_convert_record(&x, &r, &sum, &rep);
+        ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.hvm_param"));
+        xs_report_free(&rep);
+        xs_report_init(&rep, "test");
+    }
+    /* at or above 39: no release sets it (the body rule) */
+    xs_put_le64(body + 24, 39);
+    struct xs_record r = {.type = XS_REC_HVM_PARAMS, .length = 40,
+                          .offset = AT, .body = body, .held = 40};
+    xs_libxc_check_body(&r, &rep);
+    const struct xs_finding *f = xs_report_find(&rep, "libxc.hvm_params.index");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, AT + 8 + 24);
+    memset(&sum, 0, sizeof(sum));
+}
+END_TEST
+
 START_TEST(rule_config)
 {
     /* libxl_cpuid.c: 4.17 reads only the array, 4.18 both */
@@ -560,6 +609,7 @@ int main(void)
     tcase_add_loop_test(t, streams, 0, 2);
     tcase_add_test(t, rule_hvm_lengths);
     tcase_add_test(t, rule_config);
+    tcase_add_test(t, rule_hvm_params);
     tcase_add_test(t, rule_emulator);
     tcase_add_test(t, rule_derived_policy);
     tcase_add_test(t, rule_vendor);

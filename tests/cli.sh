@@ -372,6 +372,10 @@ grep -q "does not parse" "$T/err" && ok || bad "--config: JSON that does not par
 expect 1 "$XS" upgrade --config "$T/new.cfg" -o "$T/x-no.img" "$T/pv64.v2"
 grep -q "not an xl save file" "$T/err" && ok || bad "--config: no xl header"
 expect 3 "$XS" upgrade --config "$T/nonexistent.cfg" "$T/x421.img"
+# the new config's facts rule the stream: max_vcpus 0 is one vCPU to libxl
+printf '{"c_info": {"type": "hvm", "name": "one"}, "b_info": {"max_vcpus": 0}}' >"$T/zero.json"
+expect 1 "$XS" upgrade --config "$T/zero.json" -o "$T/x-no.img" "$T/x421.img"
+grep -q "vCPU count is 0, which libxl makes 1" "$T/err" && ok || bad "--config: max_vcpus 0"
 cp "$T/cv-xl-hvm.v3" "$T/inplace2.img"
 expect 0 "$XS" convert --in-place --to-version 2 --drop-cpu-policy "$T/inplace2.img"
 cmp -s "$T/inplace2.img" "$T/cv-xl-hvm.v2" && ok || bad "convert --in-place"
