@@ -596,6 +596,70 @@ START_TEST(convert_refused)
 }
 END_TEST
 
+/* The config as stored, replaced (file and pipe), read back; refused
+ * for a guest of the other type and for an image without an xl header. */
+START_TEST(config_replace)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = XS_GEN_XL;
+    o.guest = XS_GUEST_X86_HVM;
+    o.pages = 300;
+    o.batch = 64;
+    tu_gen(&o, &a);
+    struct xs_buf cfg = {0}, back = {0};
+    bool json;
+    struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_config_read(in, &rep, &cfg, &json), XS_OK);
+    xs_in_close(in);
+    ck_assert(json);
+    ck_assert(cfg.len > 2 && cfg.p[0] == '{' && cfg.p[cfg.len - 1] != 0);
+    static const char text[] = "name = \"moved\"\ntype = \"hvm\"\nvcpus = 2\n";
+    struct xs_convert_opts c = {.to_version = 3,
+                                .config = (const uint8_t *)text,
+                                .config_len = sizeof(text) - 1};
+    for (int pipe = 0; pipe < 2; pipe++) {
+        xs_buf_free(&b);
+        ck_assert_int_eq(tu_convert(&a, &b, &rep, pipe, &c), XS_OK);
+        in = tu_in_mem(b.p, b.len, &rep);
+        ck_assert_int_eq(xs_config_read(in, &rep, &back, &json), XS_OK);
+        xs_in_close(in);
+        ck_assert(!json);
+        ck_assert_uint_eq(back.len, sizeof(text) - 1);
+        ck_assert(memcmp(back.p, text, back.len) == 0);
+        ck_assert_int_eq(tu_verify(&b, &rep), XS_OK);
+    }
+    /* the original back: the original bytes */
+    struct xs_buf orig = {0};
+    c.config = cfg.p;
+    c.config_len = cfg.len;
+    ck_assert_int_eq(tu_convert(&b, &orig, &rep, false, &c), XS_OK);
+    tu_assert_same(&orig, &a, "config back");
+    xs_buf_free(&orig);
+    /* the guest type against the stream */
+    static const char pv[] = "{\"c_info\": {\"type\": \"pv\"}}";
+    c.config = (const uint8_t *)pv;
+    c.config_len = sizeof(pv) - 1;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, true, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "config.guest_type"));
+    /* no xl header: nothing to replace, and no config to read */
+    o.container = XS_GEN_LIBXL;
+    tu_gen(&o, &a);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, false, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.config"));
+    in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_config_read(in, &rep, &back, &json), XS_INVALID);
+    xs_in_close(in);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "config.none"));
+    xs_buf_free(&cfg);
+    xs_buf_free(&back);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("release");
@@ -615,6 +679,7 @@ int main(void)
     tcase_add_test(t, rule_vendor);
     tcase_add_loop_test(t, convert_golden, 0, 2);
     tcase_add_test(t, convert_refused);
+    tcase_add_test(t, config_replace);
     suite_add_tcase(s, t);
     return tu_run(s);
 }
