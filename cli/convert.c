@@ -75,8 +75,9 @@ const struct xs_command xs_cmd_convert = {
         "cut to its length when what is cut is zero, refused when not; the\n"
         "xl config's libxl cpuid in the array form of libxl 4.17 and older\n"
         "(refused when it holds MSR entries).  Refused where nothing helps:\n"
-        "qemu-traditional for 4.21 and later.  Xen 4.22 also refuses a CPU\n"
-        "vendor other than the host's: 'verify --host-policy' checks that.\n"
+        "qemu-traditional for 4.21 and later; with --host-policy FILE (what\n"
+        "'xen-cpuid -p' printed on the target), a CPU vendor other than the\n"
+        "host's for 4.22 and later (without it, a note names the guest's).\n"
         "--to-version 2 writes what Xen 4.6-4.13 restore: STATIC_DATA_END\n"
         "is dropped (a v3 restore infers it again at the same place), and\n"
         "so are zero-content erratum records.  The CPU policy records\n"
@@ -88,6 +89,7 @@ const struct xs_command xs_cmd_convert = {
         "\n"
         "  -t, --to-version N the image version to write: 2 or 3\n"
         "      --to-xen X.Y   what Xen X.Y restores (a point release X.Y.Z too)\n"
+        "      --host-policy FILE  with --to-xen: the target host's policies\n"
         "      --drop-cpu-policy  to v2: drop the CPU policy records\n"
         OUTPUT_OPTIONS,
 };
@@ -268,6 +270,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         {"drop-cpu-policy", no_argument, NULL, 'P'},
         {"to-xen", required_argument, NULL, 'X'},
         {"config", required_argument, NULL, 'C'},
+        {"host-policy", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -276,14 +279,14 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     struct convert_args a = {.out_path = "-", .opts = {.to_version = 3},
                              .progress = XS_PROGRESS_DEFAULT, .level = -1};
     bool to_given = false;
-    const char *config_path = NULL;
+    const char *config_path = NULL, *host_path = NULL;
     int c;
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, is_convert ? "o:vzT:it:h" : "o:vzT:ih",
                             opts, NULL)) != -1) {
-        if (!is_convert && (c == 't' || c == 'P' || c == 'X'))
+        if (!is_convert && (c == 't' || c == 'P' || c == 'X' || c == 'H'))
             c = '?';
         switch (c) {
         case 'o':
@@ -337,6 +340,9 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         case 'C':
             config_path = optarg;
             break;
+        case 'H':
+            host_path = optarg;
+            break;
         case 'X':
             if (!optarg || xs_release_parse(optarg, &a.to_xen) != XS_OK)
                 return xs_usage_error(cmd, "--to-xen takes a Xen release as "
@@ -370,10 +376,25 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     if (argc - optind > 1)
         return xs_usage_error(cmd, "one input at most");
     a.in_path = optind < argc ? argv[optind] : "-";
+    if (host_path && !a.opts.to_xen)
+        return xs_usage_error(cmd, "--host-policy is about the host of "
+                                   "--to-xen: it needs --to-xen");
+    if (host_path) {
+        struct xs_report hrep;
+        xs_report_init(&hrep, host_path);
+        xs_cli_sink(&hrep, NULL);
+        struct xs_host_policy *hp = xs_host_policy_read(host_path, &hrep);
+        bool io = xs_report_find(&hrep, "io") != NULL;
+        xs_report_free(&hrep);
+        if (!hp)
+            return io ? XS_IO : XS_USAGE;
+        a.opts.host = hp;
+    }
     if (config_path) {
         int rc = read_config(cmd, config_path, &a.config);
         if (rc != XS_OK) {
             xs_buf_free(&a.config);
+            xs_host_policy_free((struct xs_host_policy *)a.opts.host);
             return rc;
         }
         a.opts.config = a.config.p;
@@ -381,6 +402,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     }
     int rc = convert(cmd, &a);
     xs_buf_free(&a.config);
+    xs_host_policy_free((struct xs_host_policy *)a.opts.host);
     return rc;
 }
 

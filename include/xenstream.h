@@ -594,6 +594,11 @@ struct xs_convert_opts {
      * libxl cpuid in the array form of 4.17 and older; refused (rules
      * convert.*) where nothing helps. */
     const struct xs_release *to_xen;
+    /* convert --to-xen --host-policy: the target host's policies (may be
+     * NULL), for what only the host tells: from 4.22 a CPU vendor other
+     * than the host's is refused (convert.cpu_vendor); without it, a note
+     * names the guest's vendor. */
+    const struct xs_host_policy *host;
     /* upgrade/convert --config: the domain config written into the xl
      * header instead of the image's (config_len bytes: libxl JSON when it
      * starts with '{', after blanks, else xl config text), checked as the
