@@ -114,22 +114,33 @@ static const struct {
  * (LAPIC), vrtc's rtc_load() (RTC), viridian.c viridian_load_vcpu_ctxt()
  * (VIRIDIAN_VCPU), vmce.c vmce_load_vcpu_ctxt() (VMCE_VCPU). */
 static const struct hvm_len {
-    uint16_t code;
     unsigned minor;
     uint32_t len;
+    uint16_t code;
     bool strict;
 } hvm_lens[] = {
-    {2, 6, 1024, true},   /* CPU: strict at 4.6 */
-    {2, 7, 1032, false},  /* + flags (a3b6844d3b), zero-extended */
-    {5, 6, 24, false},    /* LAPIC */
-    {5, 21, 32, false},   /* + pending_esr (b28b590d4a) */
-    {11, 6, 16, true},    /* RTC: strict to 4.13 */
-    {11, 14, 24, false},  /* + rtc_offset (105b06fc7e), zero-extended */
-    {17, 6, 8, true},     /* VIRIDIAN_VCPU: strict at 4.6 */
-    {17, 7, 16, false},   /* + vp_assist vector (78c5f59ebd) */
-    {17, 13, 216, false}, /* + synthetic timers and SINTs (26fba3c855, a85089d0ef) */
-    {18, 6, 24, false},   /* VMCE_VCPU */
-    {18, 10, 32, false},  /* + mcg_ext_ctl (e2fea563b9) */
+    /* CPU: strict at 4.6 */
+    {.code = 2, .minor = 6, .len = 1024, .strict = true},
+    /* + flags (a3b6844d3b), zero-extended */
+    {.code = 2, .minor = 7, .len = 1032, .strict = false},
+    /* LAPIC */
+    {.code = 5, .minor = 6, .len = 24, .strict = false},
+    /* + pending_esr (b28b590d4a) */
+    {.code = 5, .minor = 21, .len = 32, .strict = false},
+    /* RTC: strict to 4.13 */
+    {.code = 11, .minor = 6, .len = 16, .strict = true},
+    /* + rtc_offset (105b06fc7e), zero-extended */
+    {.code = 11, .minor = 14, .len = 24, .strict = false},
+    /* VIRIDIAN_VCPU: strict at 4.6 */
+    {.code = 17, .minor = 6, .len = 8, .strict = true},
+    /* + vp_assist vector (78c5f59ebd) */
+    {.code = 17, .minor = 7, .len = 16, .strict = false},
+    /* + synthetic timers and SINTs (26fba3c855, a85089d0ef) */
+    {.code = 17, .minor = 13, .len = 216, .strict = false},
+    /* VMCE_VCPU */
+    {.code = 18, .minor = 6, .len = 24, .strict = false},
+    /* + mcg_ext_ctl (e2fea563b9) */
+    {.code = 18, .minor = 10, .len = 32, .strict = false},
 };
 
 static const struct hvm_len *hvm_len_of(uint16_t code, unsigned minor)

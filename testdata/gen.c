@@ -418,7 +418,7 @@ static void hvm_tail(struct gen *g)
          * tdt_msr, and from 4.21 pending_esr */
         unsigned len = g->o->lapic > 32 ? 32 : g->o->lapic;
         xs_put_le64(p + 8, 0xfee00900);
-        if (len >= 28)
+        if (g->o->lapic >= 28)
             xs_put_le32(p + 8 + 24, g->o->pending_esr);
         p += hvm_desc(p, 5, (uint16_t)v, len);
     }
