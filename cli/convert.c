@@ -221,13 +221,18 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
         char counts[160];
+        int k;
         if (a->opts.to_version >= 3)
-            snprintf(counts, sizeof(counts), "STATIC_DATA_END inserted: %u",
-                     sum.sde_inserted);
+            k = snprintf(counts, sizeof(counts), "STATIC_DATA_END inserted: "
+                         "%u", sum.sde_inserted);
         else
-            snprintf(counts, sizeof(counts), "STATIC_DATA_END dropped: %u, "
-                     "CPU policy records dropped: %u",
-                     sum.sde_dropped, sum.policy_dropped);
+            k = snprintf(counts, sizeof(counts), "STATIC_DATA_END dropped: "
+                         "%u, CPU policy records dropped: %u",
+                         sum.sde_dropped, sum.policy_dropped);
+        if (a->opts.to_xen && k > 0 && (size_t)k < sizeof(counts))
+            snprintf(counts + k, sizeof(counts) - (size_t)k,
+                     ", HVM save records fitted to Xen %u.%u: %u",
+                     a->to_xen.major, a->to_xen.minor, sum.hvm_rewritten);
         /* the names may hold any bytes: shown safe for a terminal */
         xs_text_printf(stderr, "%s: %s: written as v%u to %s (%llu bytes); "
                        "%s, erratum records dropped: %u, warnings: %u\n",

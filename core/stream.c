@@ -179,6 +179,7 @@ out:
     j->sum->sde_dropped = j->cp.sde_dropped;
     j->sum->policy_dropped = j->cp.policy_dropped;
     j->sum->dropped = j->cp.dropped;
+    j->sum->hvm_rewritten = j->cp.hvm_rewritten;
     xs_compat_free(&j->cp);
     xs_rec_reader_free(&j->xc);
     return rc;

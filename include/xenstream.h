@@ -428,6 +428,7 @@ struct xs_summary {
     unsigned sde_dropped;   /* STATIC_DATA_END records dropped (to v2) */
     unsigned policy_dropped;/* CPU policy records dropped (to v2) */
     unsigned dropped;       /* erratum records dropped */
+    unsigned hvm_rewritten; /* HVM save records cut or extended (--to-xen) */
     unsigned release_errors;/* findings of verify --xen's release rules */
     uint64_t bytes_in;      /* logical (decoded) input size */
     uint64_t bytes_read;    /* bytes actually read (verify seeks over pages) */
