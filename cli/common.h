@@ -17,6 +17,7 @@ extern const struct xs_command xs_cmd_upgrade;
 extern const struct xs_command xs_cmd_convert;
 extern const struct xs_command xs_cmd_verify;
 extern const struct xs_command xs_cmd_info;
+extern const struct xs_command xs_cmd_config;
 extern const struct xs_command xs_cmd_dump;
 extern const struct xs_command xs_cmd_digest;
 extern const struct xs_command xs_cmd_diff;

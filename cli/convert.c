@@ -1,6 +1,7 @@
 /* xenstream convert and its short form upgrade (= convert --to-version 3):
  * any supported stream in, the canonical v3 or v2 stream out.  One file for
  * both, as git keeps cmd_log and cmd_show together. */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@ static int run_upgrade(int argc, char **argv);
 static int run_convert(int argc, char **argv);
 
 #define OUTPUT_OPTIONS                                                       \
+    "      --config FILE  an xl image: write FILE (libxl JSON, or xl config\n"\
+    "                     text) as its domain config, checked as the image's\n"\
+    "                     own (as 'xl restore FILE IMG' would use it)\n"    \
     "  -o, --output OUT   write to OUT instead of standard output\n"         \
     "  -i, --in-place     replace IN (a file) by its conversion, atomically\n"\
     "  -z, --gzip[=LEVEL] compress the output with gzip (also when OUT ends\n"\
@@ -40,7 +44,7 @@ const struct xs_command xs_cmd_upgrade = {
     .summary = "rewrite a v2 or v3 stream as the canonical v3 stream",
     .usage =
         "usage: xenstream upgrade [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
-        "                         [-T N] [--fsync] [-v] [IN]\n"
+        "                         [--config FILE] [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical v3 stream (the\n"
         "short form of 'xenstream convert --to-version 3'): for a v2\n"
@@ -56,14 +60,24 @@ const struct xs_command xs_cmd_upgrade = {
 const struct xs_command xs_cmd_convert = {
     .name = "convert",
     .run = run_convert,
-    .summary = "rewrite a stream as canonical v3, or as v2 for Xen 4.6-4.13",
+    .summary = "rewrite a stream as canonical v3, as v2, or for a Xen release",
     .usage =
-        "usage: xenstream convert --to-version 2|3 [--drop-cpu-policy]\n"
+        "usage: xenstream convert (--to-version 2|3 | --to-xen X.Y)\n"
+        "                         [--drop-cpu-policy]\n"
         "                         [-o OUT | --in-place] [--gzip[=L] | --zstd[=L]]\n"
-        "                         [-T N] [--fsync] [-v] [IN]\n"
+        "                         [--config FILE] [-T N] [--fsync] [-v] [IN]\n"
         "\n"
         "Rewrite a libxc v2 or v3 stream as the canonical stream of the\n"
         "given version.  --to-version 3 is 'xenstream upgrade'.\n"
+        "--to-xen X.Y (4.6-4.22) writes what that Xen release restores: v2\n"
+        "below 4.14 (as --to-version 2); HVM save records longer than that\n"
+        "release reads (LAPIC's pending_esr before 4.21, and older growths)\n"
+        "cut to its length when what is cut is zero, refused when not; the\n"
+        "xl config's libxl cpuid in the array form of libxl 4.17 and older\n"
+        "(refused when it holds MSR entries).  Refused where nothing helps:\n"
+        "qemu-traditional for 4.21 and later; with --host-policy FILE (what\n"
+        "'xen-cpuid -p' printed on the target), a CPU vendor other than the\n"
+        "host's for 4.22 and later (without it, a note names the guest's).\n"
         "--to-version 2 writes what Xen 4.6-4.13 restore: STATIC_DATA_END\n"
         "is dropped (a v3 restore infers it again at the same place), and\n"
         "so are zero-content erratum records.  The CPU policy records\n"
@@ -74,6 +88,8 @@ const struct xs_command xs_cmd_convert = {
         KEPT_AND_SAFE
         "\n"
         "  -t, --to-version N the image version to write: 2 or 3\n"
+        "      --to-xen X.Y   what Xen X.Y restores (a point release X.Y.Z too)\n"
+        "      --host-policy FILE  with --to-xen: the target host's policies\n"
         "      --drop-cpu-policy  to v2: drop the CPU policy records\n"
         OUTPUT_OPTIONS,
 };
@@ -87,8 +103,48 @@ struct convert_args {
     int level;           /* -1: the codec's default */
     unsigned threads;    /* 0: the cores available */
     struct xs_convert_opts opts;
+    struct xs_release to_xen;
+    struct xs_buf config;
     struct xs_progress_opts progress;
 };
+
+/* --config FILE, whole (at most what an xl header's config may hold). */
+static int read_config(const struct xs_command *cmd, const char *path,
+                       struct xs_buf *b)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        fprintf(stderr, "xenstream %s: %s: %s\n", cmd->name, path,
+                strerror(errno));
+        return XS_IO;
+    }
+    enum { MAX = (4 << 20) - 8 };
+    int rc = XS_OK;
+    b->len = 0;
+    for (;;) {
+        if (xs_buf_reserve(b, b->len + 65536) != XS_OK) {
+            rc = XS_IO;
+            break;
+        }
+        size_t n = fread(b->p + b->len, 1, 65536, fp);
+        b->len += n;
+        if (b->len > MAX) {
+            rc = xs_usage_error(cmd, "--config %s: larger than %u bytes",
+                                path, (unsigned)MAX);
+            break;
+        }
+        if (n < 65536) {
+            if (ferror(fp)) {
+                fprintf(stderr, "xenstream %s: %s: %s\n", cmd->name, path,
+                        strerror(errno));
+                rc = XS_IO;
+            }
+            break;
+        }
+    }
+    fclose(fp);
+    return rc;
+}
 
 /* A name longer than the suffix, ending in it. */
 static bool ends_with(const char *name, const char *suffix)
@@ -165,13 +221,18 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         char what[160];
         xs_describe_summary(&sum, what, sizeof(what));
         char counts[160];
+        int k;
         if (a->opts.to_version >= 3)
-            snprintf(counts, sizeof(counts), "STATIC_DATA_END inserted: %u",
-                     sum.sde_inserted);
+            k = snprintf(counts, sizeof(counts), "STATIC_DATA_END inserted: "
+                         "%u", sum.sde_inserted);
         else
-            snprintf(counts, sizeof(counts), "STATIC_DATA_END dropped: %u, "
-                     "CPU policy records dropped: %u",
-                     sum.sde_dropped, sum.policy_dropped);
+            k = snprintf(counts, sizeof(counts), "STATIC_DATA_END dropped: "
+                         "%u, CPU policy records dropped: %u",
+                         sum.sde_dropped, sum.policy_dropped);
+        if (a->opts.to_xen && k > 0 && (size_t)k < sizeof(counts))
+            snprintf(counts + k, sizeof(counts) - (size_t)k,
+                     ", HVM save records fitted to Xen %u.%u: %u",
+                     a->to_xen.major, a->to_xen.minor, sum.hvm_rewritten);
         /* the names may hold any bytes: shown safe for a terminal */
         xs_text_printf(stderr, "%s: %s: written as v%u to %s (%llu bytes); "
                        "%s, erratum records dropped: %u, warnings: %u\n",
@@ -212,6 +273,9 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         {"in-place", no_argument, NULL, 'i'},
         {"to-version", required_argument, NULL, 't'},
         {"drop-cpu-policy", no_argument, NULL, 'P'},
+        {"to-xen", required_argument, NULL, 'X'},
+        {"config", required_argument, NULL, 'C'},
+        {"host-policy", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -220,13 +284,14 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     struct convert_args a = {.out_path = "-", .opts = {.to_version = 3},
                              .progress = XS_PROGRESS_DEFAULT, .level = -1};
     bool to_given = false;
+    const char *config_path = NULL, *host_path = NULL;
     int c;
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, is_convert ? "o:vzT:it:h" : "o:vzT:ih",
                             opts, NULL)) != -1) {
-        if (!is_convert && (c == 't' || c == 'P'))
+        if (!is_convert && (c == 't' || c == 'P' || c == 'X' || c == 'H'))
             c = '?';
         switch (c) {
         case 'o':
@@ -277,6 +342,22 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         case 'P':
             a.opts.drop_cpu_policy = true;
             break;
+        case 'C':
+            config_path = optarg;
+            break;
+        case 'H':
+            host_path = optarg;
+            break;
+        case 'X':
+            if (!optarg || xs_release_parse(optarg, &a.to_xen) != XS_OK)
+                return xs_usage_error(cmd, "--to-xen takes a Xen release as "
+                                      "4.N, not '%s'", optarg ? optarg : "");
+            if (a.to_xen.max_version < 2)
+                return xs_usage_error(cmd, "Xen %s restores only the legacy "
+                                      "(pre-4.6) format: no conversion "
+                                      "writes it", optarg);
+            a.opts.to_xen = &a.to_xen;
+            break;
         XS_PROGRESS_CASES(a.progress);
         case 'h':
             xs_print_help(cmd);
@@ -286,15 +367,48 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
                                   argv[optind - 1]);
         }
     }
-    if (is_convert && !to_given)
-        return xs_usage_error(cmd, "--to-version 2 or 3 is required");
+    if (to_given && a.opts.to_xen)
+        return xs_usage_error(cmd, "--to-version or --to-xen, not both");
+    if (a.opts.to_xen)
+        a.opts.to_version = a.to_xen.max_version;
+    else if (is_convert && !to_given)
+        return xs_usage_error(cmd, "--to-version 2 or 3, or --to-xen X.Y, "
+                                   "is required");
     if (a.opts.drop_cpu_policy && a.opts.to_version != 2)
         return xs_usage_error(cmd, "--drop-cpu-policy goes with "
-                                   "--to-version 2");
+                                   "--to-version 2 (or --to-xen 4.13 and "
+                                   "older)");
     if (argc - optind > 1)
         return xs_usage_error(cmd, "one input at most");
     a.in_path = optind < argc ? argv[optind] : "-";
-    return convert(cmd, &a);
+    if (host_path && !a.opts.to_xen)
+        return xs_usage_error(cmd, "--host-policy is about the host of "
+                                   "--to-xen: it needs --to-xen");
+    if (host_path) {
+        struct xs_report hrep;
+        xs_report_init(&hrep, host_path);
+        xs_cli_sink(&hrep, NULL);
+        struct xs_host_policy *hp = xs_host_policy_read(host_path, &hrep);
+        bool io = xs_report_find(&hrep, "io") != NULL;
+        xs_report_free(&hrep);
+        if (!hp)
+            return io ? XS_IO : XS_USAGE;
+        a.opts.host = hp;
+    }
+    if (config_path) {
+        int rc = read_config(cmd, config_path, &a.config);
+        if (rc != XS_OK) {
+            xs_buf_free(&a.config);
+            xs_host_policy_free((struct xs_host_policy *)a.opts.host);
+            return rc;
+        }
+        a.opts.config = a.config.p;
+        a.opts.config_len = a.config.len;
+    }
+    int rc = convert(cmd, &a);
+    xs_buf_free(&a.config);
+    xs_host_policy_free((struct xs_host_policy *)a.opts.host);
+    return rc;
 }
 
 static int run_upgrade(int argc, char **argv)

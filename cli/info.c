@@ -20,7 +20,7 @@ const struct xs_command xs_cmd_info = {
         "guest type, width, vCPUs and memory, pages by type, records by\n"
         "type, checkpoints, the domain config of an xl file, and what\n"
         "follows the stream, and which Xen releases restore it (as it is, or\n"
-        "after 'convert --to-version 2').  Faults are reported on standard\n"
+        "after 'convert --to-xen X.Y').  Faults are reported on standard\n"
         "error as by verify; the exit status is verify's.  An input that is\n"
         "not an image gets the error and no report; of a truncated stream,\n"
         "only what was read is shown.  No IN: standard input (a terminal is\n"
@@ -97,6 +97,7 @@ static json_t *restores_on_json(int rc, const struct xs_summary *s)
 {
     json_t *o = json_object(), *as_is = json_array(), *as_v2 = json_array();
     const char *fix = NULL;
+    unsigned drop = 0, conv = 0;
     for (unsigned m = XS_RELEASE_FIRST; rc == XS_OK && m <= XS_RELEASE_LAST;
          m++) {
         struct xs_release rel;
@@ -106,9 +107,16 @@ static json_t *restores_on_json(int rc, const struct xs_summary *s)
             json_array_append_new(as_is, json_sprintf("4.%u", m));
         else if (f) {
             json_array_append_new(as_v2, json_sprintf("4.%u", m));
-            fix = f;
+            conv++;
+            drop += strstr(f, "--drop-cpu-policy") != NULL;
         }
     }
+    /* one command for them all: the release to restore on as X.Y */
+    if (conv)
+        fix = drop == conv ? "xenstream convert --to-xen X.Y --drop-cpu-policy"
+              : drop       ? "xenstream convert --to-xen X.Y (with "
+                             "--drop-cpu-policy below 4.14)"
+                           : "xenstream convert --to-xen X.Y";
     json_object_set_new(o, "as_is", as_is);
     json_object_set_new(o, "after_convert", as_v2);
     json_object_set_new(o, "convert_with", fix ? json_string(fix)

@@ -16,6 +16,7 @@ static const struct xs_command *const commands[] = {
     &xs_cmd_convert,
     &xs_cmd_verify,
     &xs_cmd_info,
+    &xs_cmd_config,
     &xs_cmd_dump,
     &xs_cmd_digest,
     &xs_cmd_diff,

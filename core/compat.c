@@ -15,7 +15,11 @@
  *
  * Any version: the erratum's zero-content records are dropped, as a current
  * saver never writes them (and Xen 4.6-4.8 refuse the vCPU ones). */
+#include <string.h>
+
+#include "endian.h"
 #include "libxc.h"
+#include "release.h"
 
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest)
 {
@@ -28,6 +32,66 @@ void xs_compat_to_v2(struct xs_compat *c, bool drop_policy)
     c->to_version = 2;
     c->drop_policy = drop_policy;
     c->sde_done = true; /* nothing to insert */
+}
+
+void xs_compat_to_xen(struct xs_compat *c, const struct xs_release *rel)
+{
+    c->to_xen = rel;
+}
+
+void xs_compat_free(struct xs_compat *c)
+{
+    xs_buf_free(&c->hvm_body);
+}
+
+/* convert --to-xen: r's HVM save descriptors each of the length the
+ * release reads, cut (what is cut is zero: xs_release_convert_record()
+ * refused the rest) or zero-extended; the END descriptor and what
+ * follows as they are.  r itself when nothing changes. */
+static int hvm_to_xen(struct xs_compat *c, const struct xs_record *r,
+                      struct xs_record *out)
+{
+    *out = *r;
+    if (!c->to_xen || r->type != XS_REC_HVM_CONTEXT || r->held != r->length)
+        return XS_OK;
+    struct xs_hvm_desc d;
+    uint64_t at = 0, from = 0;
+    unsigned changed = 0;
+    struct xs_buf *b = &c->hvm_body;
+    b->len = 0;
+    while (xs_hvm_desc_next(r->body, r->held, &at, &d)) {
+        uint32_t want;
+        if (xs_release_hvm_fit(c->to_xen, d.code, d.length, &want))
+            continue;
+        /* what came before this descriptor, as it is */
+        size_t keep = (size_t)(d.at - from);
+        if (xs_buf_reserve(b, b->len + keep + XS_HVM_DESC_SIZE + want) !=
+            XS_OK)
+            return XS_IO;
+        memcpy(b->p + b->len, r->body + from, keep);
+        b->len += keep;
+        memcpy(b->p + b->len, r->body + d.at, 4); /* typecode, instance */
+        xs_put_le32(b->p + b->len + 4, want);
+        b->len += XS_HVM_DESC_SIZE;
+        uint32_t n = d.length < want ? d.length : want;
+        memcpy(b->p + b->len, d.data, n);
+        memset(b->p + b->len + n, 0, want - n);
+        b->len += want;
+        from = at;
+        changed++;
+    }
+    if (!changed)
+        return XS_OK;
+    size_t rest = (size_t)(r->held - from);
+    if (b->len + rest > UINT32_MAX || xs_buf_reserve(b, b->len + rest) != XS_OK)
+        return XS_IO;
+    memcpy(b->p + b->len, r->body + from, rest);
+    b->len += rest;
+    out->body = b->p;
+    out->length = out->held = (uint32_t)b->len;
+    out->synthetic = true;
+    c->hvm_rewritten += changed;
+    return XS_OK;
 }
 
 static bool is_policy(uint32_t type)
@@ -65,6 +129,11 @@ int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
         c->dropped++;
         return XS_OK;
     }
+    struct xs_record conv;
+    int rc = hvm_to_xen(c, r, &conv);
+    if (rc != XS_OK)
+        return rc;
+    r = &conv;
     if (c->to_version < 3) {
         if (r->type == XS_REC_STATIC_DATA_END) {
             c->sde_dropped++;
@@ -87,7 +156,7 @@ int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
             .index = r->index,
             .synthetic = true,
         };
-        int rc = emit(&sde, ctx);
+        rc = emit(&sde, ctx);
         if (rc != XS_OK)
             return rc;
         c->sde_done = true;

@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "job.h"
 #include "libxl.h"
+#include "release.h"
 
 /* ------------------------------------------------------------------ */
 /* libxl                                                               */
@@ -36,6 +37,8 @@ static int libxl_records(struct job *j, uint32_t until)
         if (rc != XS_OK)
             return rc;
         xs_validate_libxl_record(&j->vl, r);
+        xs_release_libxl_record(j->xen, j->conv ? j->conv->to_xen : NULL,
+                                r, j->rep, j->sum);
         job_record(j, "libxl", r);
         if ((rc = job_fault(j)) != XS_OK)
             return rc;
@@ -147,6 +150,20 @@ static void facts_to_summary(struct xs_summary *s,
     memcpy(s->cfg_type, c->type, sizeof(s->cfg_type));
     s->cfg_memory_mib = c->memory_mib;
     s->cfg_vcpus = c->vcpus;
+    s->cfg_offset = c->at;
+    s->cfg_cpuid_object = c->cpuid_object;
+    s->cfg_cpuid_msr = c->cpuid_msr;
+    s->cfg_qemu_trad = c->qemu_trad;
+}
+
+/* The config against a release's rules, once, before the stream inside
+ * is read. */
+static void config_rules(struct job *j, const struct xs_layer_facts *f)
+{
+    facts_to_summary(j->sum, f);
+    if (f->xl)
+        xs_release_check_config(j->xen, j->conv ? j->conv->to_xen : NULL,
+                                j->sum, j->rep);
 }
 
 struct container_run {
@@ -196,14 +213,18 @@ static int io_fault(void *run)
 static int io_libxl(void *run, const char *container)
 {
     struct container_run *c = run;
-    facts_to_summary(c->j->sum, &c->facts);
+    config_rules(c->j, &c->facts);
+    if (job_fault(c->j) != XS_OK)
+        return XS_INVALID;
     return expect_libxl(c->j, container);
 }
 
 static int io_libxc(void *run)
 {
     struct container_run *c = run;
-    facts_to_summary(c->j->sum, &c->facts);
+    config_rules(c->j, &c->facts);
+    if (job_fault(c->j) != XS_OK)
+        return XS_INVALID;
     return job_libxc(c->j);
 }
 
@@ -221,6 +242,11 @@ int job_container(struct job *j, const struct xs_layer *l)
         .keep = io_keep, .keep_input = io_keep_input, .header = io_header,
         .fault = io_fault, .libxl = io_libxl, .libxc = io_libxc,
         .trailing = io_trailing,
+        /* libxl_cpuid.c: 4.17 and older read only the array form */
+        .cpuid_array = j->conv && j->conv->to_xen &&
+                       !j->conv->to_xen->cpuid_object,
+        .config = j->conv ? j->conv->config : NULL,
+        .config_len = j->conv ? j->conv->config_len : 0,
     };
     int rc = l->walk(&io);
     facts_to_summary(j->sum, &c.facts);

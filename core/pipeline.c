@@ -81,6 +81,14 @@ static int run_layers(struct job *j)
                       l->name, t->name);
         return XS_INVALID;
     }
+    if (j->conv && j->conv->config && (!l || strcmp(l->name, "xl") != 0)) {
+        /* only xl's header carries a domain config */
+        xs_report_add(j->rep, XS_SEV_ERROR, "convert.config", 0, -1, "input",
+                      "--config: the image is %s, not an xl save file: it "
+                      "has no domain config to replace",
+                      l ? l->name : "no image");
+        return XS_INVALID;
+    }
     switch (l ? l->kind : XS_LK_REFUSED) {
     case XS_LK_LIBXC:
         rc = job_libxc(j);

@@ -18,29 +18,187 @@
  *   sizeof(*vhdr)": "record truncated"); 4.9 skips it ("Tolerate empty
  *   records").  An empty HVM_PARAMS (count 0) passes everywhere.
  *
- * The libxl records (libxl_sr_stream_format.h: CHECKPOINT_STATE from 4.7)
- * and xl's header flags (JSON, STREAMv2 since 4.6) do not differ in what a
- * restore accepts, and the formats' own rules hold for every release. */
+ * - HVM save records: hvm_load() hands each descriptor to its handler,
+ *   which reads it with hvm_load_entry() (the length must equal the
+ *   release's struct) or hvm_load_entry_zeroextend() (at most that long,
+ *   zero-extended), xen/arch/x86/include/asm/hvm/save.h (earlier
+ *   xen/include/asm-x86/hvm/support.h) and xen/arch/x86/hvm/save.c
+ *   _hvm_check_entry().  The lengths, sizeof() of each struct of
+ *   xen/include/public/arch-x86/hvm/save.h compiled at each tag, and the
+ *   loader, grepped at each tag, are hvm_lens[] below: five structs grew
+ *   between 4.6 and 4.22 (CPU, VIRIDIAN_VCPU, VMCE_VCPU, RTC, LAPIC), so
+ *   an image saved by a newer Xen is refused by an older one ("HVM
+ *   restore: failed to load entry"), unless convert --to-xen cuts the
+ *   record, which it can when what is cut is zero (a zero-extending
+ *   loader reads zeros there).  4.21's LAPIC record (b28b590d4a,
+ *   pending_esr) is the newest of them.
+ * - HVM parameters: HVMOP_set_param refuses "a.index >= HVM_NR_PARAMS"
+ *   (xen/arch/x86/hvm/hvm.c at RELEASE-4.6.0; public/hvm/params.h: 36 on
+ *   4.6, 37 on 4.7, 38 on 4.9, 39 from 4.10 to 4.22), and later savers
+ *   send X87_FIP_WIDTH, VM86_TSS_SIZED and MCA_CAP when set
+ *   (xg_sr_save_x86_hvm.c write_hvm_params() at RELEASE-4.17.0).
+ * - the libxl JSON config (xl's save header): libxl 4.18 (5b80cecb74,
+ *   tools/libs/light/libxl_cpuid.c libxl__cpuid_policy_list_parse_json()
+ *   at RELEASE-4.18.0) writes b_info.cpuid as an object {"cpuid": [...],
+ *   "msr": [...]} and reads both forms; 4.17 and older read only the
+ *   array ("if (!libxl__json_object_is_array(o)) return ERROR_FAIL", at
+ *   RELEASE-4.17.0), so xl cannot load the config.
+ * - qemu-traditional: removed in 4.21 (19ab8356ab): xl_parse.c refuses
+ *   device_model_version "qemu-xen-traditional" ("Unknown
+ *   device_model_version"), libxl_create.c
+ *   libxl__domain_build_info_setdefault() knows only QEMU_XEN, and no
+ *   qemu-dm is there to load the EMULATOR_CONTEXT a qemu-traditional
+ *   guest's stream carries (libxl_sr_stream_format.h at RELEASE-4.21.0:
+ *   "EMULATOR_QEMU_TRADITIONAL ... Dropped in Xen 4.21").
+ * - the policy derived for an image without CPU policy records
+ *   (tools/libs/guest/xg_cpuid_x86.c xc_cpuid_apply_policy(), restore):
+ *   from 4.16.0 it clamps leaf 7's max subleaf to 0 and the max extended
+ *   leaf to 0x8000001c, which hides BHI_CTRL (leaf 7[2].edx), so a vCPU
+ *   whose MSR_SPEC_CTRL has BHI_DIS_S set (a guest of a security-patched
+ *   4.13) is refused ("HVM restore: failed to load entry 20/0"); 28301682f4
+ *   clamps to subleaf 2 and 0x80000021 instead: in 4.20.0, backported to
+ *   4.18.4 (60573721c5) and 4.19.2 (4306bf6a75); 4.16.x and 4.17.x never
+ *   got it (RELEASE-4.16.7, 4.17.7).  4.14 and 4.15 do not clamp.
+ * - the CPU vendor: from 4.22 (c520286a53, xen/arch/x86/lib/cpu-policy/
+ *   policy.c x86_cpu_policies_are_compatible()) a policy whose vendor is
+ *   not the host's is refused.  Which host is not in the image: with
+ *   --xen alone it is a note naming the vendor (core/target.c checks it
+ *   with --host-policy).
+ *
+ * Checked and found not to change what a restore accepts from the bytes:
+ * the libxl records (libxl_sr_stream_format.h: CHECKPOINT_STATE from 4.7)
+ * and xl's header flags (JSON, STREAMv2 since 4.6); libxl_stream_read.c
+ * and xg_sr_restore*.c from 4.14 to 4.22 (superpage allocation in 4.21,
+ * the page type helpers of 4.16 that only give invalid types a safer
+ * default, renames); HVM_SAVE_CODE_MAX (20 throughout).  Not encoded: the
+ * MSRs an HVM CPU_MSR record may carry grew (hvm.c msrs_to_send[]: 4.10
+ * MISC_FEATURES_ENABLES, 4.11 SPEC_CTRL, 4.12 the AMD DR masks, 4.13
+ * BNDCFGS and XSS, 4.17 VIRT_SPEC_CTRL, 4.18 PKRS), and whether an older
+ * release refuses one depends on the vendor hooks as well. */
 #include "release.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "endian.h"
 #include "libxc.h"
+#include "libxl.h"
 
 /* One row per release where a fact changed; a release takes the newest
  * row at or below it. */
 static const struct {
     unsigned minor, max_version;
     uint32_t libxc_types;
-    bool empty_blobs;
+    bool empty_blobs, cpuid_object, qemu_trad, vendor;
 } rows[] = {
-    {0, 0, 0, false},                                 /* legacy only */
-    {6, 2, XS_REC_CHECKPOINT + 1, false},             /* 4.6 */
-    {7, 2, XS_REC_CHECKPOINT_DIRTY_PFN_LIST + 1, false}, /* 4.7 */
-    {9, 2, XS_REC_CHECKPOINT_DIRTY_PFN_LIST + 1, true},  /* 4.9 */
-    {14, 3, XS_REC_X86_MSR_POLICY + 1, true},         /* 4.14 */
+    {0, 0, 0, false, false, true, false},             /* legacy only */
+    {6, 2, XS_REC_CHECKPOINT + 1, false, false, true, false}, /* 4.6 */
+    {7, 2, XS_REC_CHECKPOINT_DIRTY_PFN_LIST + 1, false, false, true,
+     false},                                          /* 4.7 */
+    {9, 2, XS_REC_CHECKPOINT_DIRTY_PFN_LIST + 1, true, false, true,
+     false},                                          /* 4.9 */
+    {14, 3, XS_REC_X86_MSR_POLICY + 1, true, false, true, false}, /* 4.14 */
+    /* libxl_cpuid.c, RELEASE-4.18.0 (5b80cecb74) */
+    {18, 3, XS_REC_X86_MSR_POLICY + 1, true, true, true, false},
+    /* 19ab8356ab, RELEASE-4.21.0 */
+    {21, 3, XS_REC_X86_MSR_POLICY + 1, true, true, false, false},
+    /* cpu-policy/policy.c, RELEASE-4.22.0 (c520286a53) */
+    {22, 3, XS_REC_X86_MSR_POLICY + 1, true, true, false, true},
 };
+
+/* What each release's HVM loaders read, per typecode: from the minor on,
+ * the length of its struct, and whether the loader wants it exactly
+ * (hvm_load_entry) or at most (hvm_load_entry_zeroextend).  Lengths are
+ * sizeof() of public/arch-x86/hvm/save.h at RELEASE-4.x.0 (x86_64); the
+ * loaders: hvm.c hvm_load_cpu_ctxt() (CPU), vlapic.c lapic_load_hidden()
+ * (LAPIC), vrtc's rtc_load() (RTC), viridian.c viridian_load_vcpu_ctxt()
+ * (VIRIDIAN_VCPU), vmce.c vmce_load_vcpu_ctxt() (VMCE_VCPU). */
+static const struct hvm_len {
+    unsigned minor;
+    uint32_t len;
+    uint16_t code;
+    bool strict;
+} hvm_lens[] = {
+    /* CPU: strict at 4.6 */
+    {.code = 2, .minor = 6, .len = 1024, .strict = true},
+    /* + flags (a3b6844d3b), zero-extended */
+    {.code = 2, .minor = 7, .len = 1032, .strict = false},
+    /* LAPIC */
+    {.code = 5, .minor = 6, .len = 24, .strict = false},
+    /* + pending_esr (b28b590d4a) */
+    {.code = 5, .minor = 21, .len = 32, .strict = false},
+    /* RTC: strict to 4.13 */
+    {.code = 11, .minor = 6, .len = 16, .strict = true},
+    /* + rtc_offset (105b06fc7e), zero-extended */
+    {.code = 11, .minor = 14, .len = 24, .strict = false},
+    /* VIRIDIAN_VCPU: strict at 4.6 */
+    {.code = 17, .minor = 6, .len = 8, .strict = true},
+    /* + vp_assist vector (78c5f59ebd) */
+    {.code = 17, .minor = 7, .len = 16, .strict = false},
+    /* + synthetic timers and SINTs (26fba3c855, a85089d0ef) */
+    {.code = 17, .minor = 13, .len = 216, .strict = false},
+    /* VMCE_VCPU */
+    {.code = 18, .minor = 6, .len = 24, .strict = false},
+    /* + mcg_ext_ctl (e2fea563b9) */
+    {.code = 18, .minor = 10, .len = 32, .strict = false},
+};
+
+static const struct hvm_len *hvm_len_of(uint16_t code, unsigned minor)
+{
+    const struct hvm_len *best = NULL;
+    for (size_t i = 0; i < sizeof(hvm_lens) / sizeof(hvm_lens[0]); i++)
+        if (hvm_lens[i].code == code && hvm_lens[i].minor <= minor)
+            best = &hvm_lens[i];
+    return best;
+}
+
+static bool hvm_accepts(const struct hvm_len *h, uint32_t len)
+{
+    return !h || (h->strict ? len == h->len : len <= h->len);
+}
+
+bool xs_release_hvm_fit(const struct xs_release *rel, uint16_t code,
+                        uint32_t len, uint32_t *want)
+{
+    const struct hvm_len *h = hvm_len_of(code, rel->rules_minor);
+    *want = h ? h->len : len;
+    return hvm_accepts(h, len);
+}
+
+/* struct hvm_hw_cpu's flags (4.7, a3b6844d3b) at 1024: 4.6's
+ * hvm_load_cpu_ctxt() sets fpu_initialised for every vCPU it loads, so
+ * XEN_X86_FPU_INITIALISED is what 4.6 assumes, not state lost by the cut
+ * (RELEASE-4.6.0 xen/arch/x86/hvm/hvm.c). */
+#define HVM_CPU_FLAGS_AT 1024u
+#define XEN_X86_FPU_INITIALISED 1u
+
+uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len)
+{
+    while (len && (p[len - 1] &
+                   (code == 2 && len - 1 == HVM_CPU_FLAGS_AT
+                        ? (uint8_t)~XEN_X86_FPU_INITIALISED
+                        : 0xff)) == 0)
+        len--;
+    return len;
+}
+
+/* HVM_NR_PARAMS of public/hvm/params.h at each tag: HVMOP_set_param
+ * refuses an index at or above it, and the saver (xg_sr_save_x86_hvm.c
+ * write_hvm_params()) sends X87_FIP_WIDTH (36, 4.7), VM86_TSS_SIZED
+ * (37, 4.9) and MCA_CAP (38, 4.10) when they are not zero. */
+static unsigned hvm_nr_params(unsigned minor)
+{
+    return minor >= 10 ? 39 : minor >= 9 ? 38 : minor >= 7 ? 37 : 36;
+}
+
+/* 4.16.0 up to the fix (4.18.4, 4.19.2, 4.20.0): the derived policy hides
+ * BHI_CTRL. */
+bool xs_release_bhi_refused(const struct xs_release *rel)
+{
+    unsigned m = rel->rules_minor;
+    return m >= 16 && (m <= 17 || (m == 18 && rel->patch < 4) ||
+                       (m == 19 && rel->patch < 2));
+}
 
 void xs_release_get(unsigned minor, struct xs_release *rel)
 {
@@ -54,6 +212,9 @@ void xs_release_get(unsigned minor, struct xs_release *rel)
         .max_version = rows[k].max_version,
         .libxc_types = rows[k].libxc_types,
         .empty_blobs = rows[k].empty_blobs,
+        .cpuid_object = rows[k].cpuid_object,
+        .qemu_trad = rows[k].qemu_trad,
+        .vendor_checked = rows[k].vendor,
     };
 }
 
@@ -62,13 +223,15 @@ int xs_release_parse(const char *s, struct xs_release *rel)
     char *end;
     if (strncmp(s, "4.", 2) != 0 || s[2] < '0' || s[2] > '9')
         return XS_USAGE;
-    unsigned long minor = strtoul(s + 2, &end, 10);
-    /* "4.17.3": a point release restores as its 4.x.0 does here */
+    unsigned long minor = strtoul(s + 2, &end, 10), patch = 0;
+    /* "4.19.2": a point release restores as its 4.x.0 does, but for the
+     * backports named in the rules (xs_release_bhi_refused()) */
     if (*end == '.' && end[1] >= '0' && end[1] <= '9')
-        (void)strtoul(end + 1, &end, 10);
-    if (*end || minor > 99)
+        patch = strtoul(end + 1, &end, 10);
+    if (*end || minor > 99 || patch > 999)
         return XS_USAGE;
     xs_release_get((unsigned)minor, rel);
+    rel->patch = (unsigned)patch;
     return XS_OK;
 }
 
@@ -79,29 +242,155 @@ static bool v3_only(uint32_t type)
            type == XS_REC_X86_CPUID_POLICY || type == XS_REC_X86_MSR_POLICY;
 }
 
+static bool has_policy(const struct xs_summary *s)
+{
+    return s->rec_count[XS_REC_X86_CPUID_POLICY] ||
+           s->rec_count[XS_REC_X86_MSR_POLICY];
+}
+
 bool xs_release_restores(const struct xs_release *rel,
                          const struct xs_summary *s, bool as_v2)
 {
-    unsigned version = as_v2 ? 2 : s->version;
+    /* as_v2: as convert --to-xen writes it, v2 below 4.14 */
+    bool conv = as_v2, to_v2 = conv && rel->max_version < 3;
+    unsigned version = to_v2 ? 2 : s->version;
     if (rel->max_version < 2 || version > rel->max_version)
         return false;
     for (uint32_t t = rel->libxc_types; t < XS_REC_NR_KNOWN; t++)
-        if (s->rec_count[t] && !(as_v2 && v3_only(t)))
+        if (s->rec_count[t] && !(to_v2 && v3_only(t)))
             return false;
-    return rel->empty_blobs || as_v2 || !s->empty_vcpu_blobs;
+    if (!rel->empty_blobs && !conv && s->empty_vcpu_blobs)
+        return false;
+    for (uint16_t c = 1; c < XS_SUM_HVM_CODES; c++) {
+        const struct hvm_len *h = hvm_len_of(c, rel->rules_minor);
+        if (!s->hvm_len_max[c] || !h)
+            continue;
+        if (conv ? s->hvm_len_used[c] > h->len
+                 : !hvm_accepts(h, s->hvm_len_max[c]) ||
+                       !hvm_accepts(h, s->hvm_len_min[c]))
+            return false;
+    }
+    if (!rel->cpuid_object && s->cfg_cpuid_object &&
+        (!conv || s->cfg_cpuid_msr))
+        return false;
+    if (!rel->qemu_trad && (s->qemu_trad || s->cfg_qemu_trad))
+        return false;
+    if (s->hvm_params_end > hvm_nr_params(rel->rules_minor))
+        return false;
+    /* no policy record reaches the target: it derives one */
+    if (s->bhi_dis_s && xs_release_bhi_refused(rel) &&
+        !s->rec_count[XS_REC_X86_CPUID_POLICY])
+        return false;
+    return true;
 }
+
+/* "xenstream convert --to-xen 4.N" for each N (literals: the callers keep
+ * the pointer), and with --drop-cpu-policy below 4.14. */
+#define TO_XEN(n) "xenstream convert --to-xen 4." #n
+static const char *const to_xen_cmd[][2] = {
+    [6] = {TO_XEN(6), TO_XEN(6) " --drop-cpu-policy"},
+    [7] = {TO_XEN(7), TO_XEN(7) " --drop-cpu-policy"},
+    [8] = {TO_XEN(8), TO_XEN(8) " --drop-cpu-policy"},
+    [9] = {TO_XEN(9), TO_XEN(9) " --drop-cpu-policy"},
+    [10] = {TO_XEN(10), TO_XEN(10) " --drop-cpu-policy"},
+    [11] = {TO_XEN(11), TO_XEN(11) " --drop-cpu-policy"},
+    [12] = {TO_XEN(12), TO_XEN(12) " --drop-cpu-policy"},
+    [13] = {TO_XEN(13), TO_XEN(13) " --drop-cpu-policy"},
+    [14] = {TO_XEN(14), TO_XEN(14)}, [15] = {TO_XEN(15), TO_XEN(15)},
+    [16] = {TO_XEN(16), TO_XEN(16)}, [17] = {TO_XEN(17), TO_XEN(17)},
+    [18] = {TO_XEN(18), TO_XEN(18)}, [19] = {TO_XEN(19), TO_XEN(19)},
+    [20] = {TO_XEN(20), TO_XEN(20)}, [21] = {TO_XEN(21), TO_XEN(21)},
+    [22] = {TO_XEN(22), TO_XEN(22)},
+};
+_Static_assert(sizeof(to_xen_cmd) / sizeof(to_xen_cmd[0]) ==
+                   XS_RELEASE_LAST + 1,
+               "a command per release read");
 
 const char *xs_release_remedy(const struct xs_release *rel,
                               const struct xs_summary *s)
 {
     if (xs_release_restores(rel, s, false))
         return "";
-    if (!xs_release_restores(rel, s, true))
+    if (!xs_release_restores(rel, s, true) || rel->rules_minor < 6)
         return NULL;
-    return s->rec_count[XS_REC_X86_CPUID_POLICY] ||
-                   s->rec_count[XS_REC_X86_MSR_POLICY]
-               ? "xenstream convert --to-version 2 --drop-cpu-policy"
-               : "xenstream convert --to-version 2";
+    bool drop = rel->max_version < 3 && has_policy(s);
+    return to_xen_cmd[rel->rules_minor][drop];
+}
+
+/* ---- what the stream says that releases differ on ---- */
+
+#define MSR_SPEC_CTRL 0x48u
+#define SPEC_CTRL_BHI_DIS_S (1ull << 10) /* msr-index.h */
+
+static bool msrs_bhi(const uint8_t *p, uint64_t n)
+{
+    /* index u32, reserved u32, value u64 (xen_domctl_vcpu_msr and
+     * hvm_one_msr alike) */
+    for (uint64_t at = 0; at <= n && n - at >= 16; at += 16)
+        if (xs_le32(p + at) == MSR_SPEC_CTRL &&
+            (xs_le64(p + at + 8) & SPEC_CTRL_BHI_DIS_S))
+            return true;
+    return false;
+}
+
+/* A vCPU's MSR_SPEC_CTRL in r has BHI_DIS_S set. */
+static bool record_bhi(const struct xs_record *r)
+{
+    if (r->type == XS_REC_X86_PV_VCPU_MSRS)
+        /* the vCPU header (id, reserved), then xen_domctl_vcpu_msr */
+        return r->held >= 8 && msrs_bhi(r->body + 8, r->held - 8);
+    if (r->type != XS_REC_HVM_CONTEXT)
+        return false;
+    struct xs_hvm_desc d;
+    uint64_t at = 0;
+    while (xs_hvm_desc_next(r->body, r->held, &at, &d))
+        /* struct hvm_msr: count u32, then hvm_one_msr at 8 */
+        if (d.code == XS_HVM_CODE_CPU_MSR && d.length >= 8 &&
+            msrs_bhi(d.data + 8, d.length - 8))
+            return true;
+    return false;
+}
+
+void xs_release_observe(const struct xs_record *r, struct xs_summary *s)
+{
+    const uint8_t *b = r->body;
+    if (r->type == XS_REC_HVM_CONTEXT) {
+        struct xs_hvm_desc d;
+        uint64_t at = 0;
+        while (xs_hvm_desc_next(b, r->held, &at, &d)) {
+            if (d.code >= XS_SUM_HVM_CODES)
+                continue;
+            uint32_t used = xs_hvm_used_len(d.code, d.data, d.length);
+            if (!s->hvm_len_max[d.code] || d.length < s->hvm_len_min[d.code])
+                s->hvm_len_min[d.code] = d.length;
+            if (d.length > s->hvm_len_max[d.code])
+                s->hvm_len_max[d.code] = d.length;
+            if (used > s->hvm_len_used[d.code])
+                s->hvm_len_used[d.code] = used;
+        }
+        s->bhi_dis_s |= record_bhi(r);
+    } else if (r->type == XS_REC_X86_PV_VCPU_MSRS) {
+        s->bhi_dis_s |= record_bhi(r);
+    } else if (r->type == XS_REC_HVM_PARAMS) {
+        for (uint64_t at = 8; at <= r->held && r->held - at >= 16; at += 16) {
+            uint64_t i = xs_le64(b + at);
+            if (i < UINT32_MAX && i + 1 > s->hvm_params_end)
+                s->hvm_params_end = (uint32_t)i + 1;
+        }
+    } else if (r->type == XS_REC_X86_CPUID_POLICY && !s->cpu_vendor[0]) {
+        /* xen_cpuid_leaf_t: leaf, subleaf, a, b, c, d; leaf 0's b d c */
+        for (uint64_t at = 0; r->held - at >= 24 && at <= r->held; at += 24)
+            if (xs_le32(b + at) == 0) {
+                memcpy(s->cpu_vendor, b + at + 12, 4);
+                memcpy(s->cpu_vendor + 4, b + at + 20, 4);
+                memcpy(s->cpu_vendor + 8, b + at + 16, 4);
+                for (int i = 0; i < 12; i++)
+                    if (s->cpu_vendor[i] < 0x20 || s->cpu_vendor[i] > 0x7e)
+                        s->cpu_vendor[i] = '?';
+                s->cpu_vendor[12] = '\0';
+                break;
+            }
+    }
 }
 
 void xs_release_note(const struct xs_release *rel, struct xs_report *rep)
@@ -139,6 +428,71 @@ void xs_release_check_header(const struct xs_release *rel, unsigned version,
     }
 }
 
+/* Each HVM save descriptor against the length the release's loader
+ * reads (hvm_lens[]). */
+static void hvm_lengths(const struct xs_release *rel,
+                        const struct xs_record *r, struct xs_report *rep,
+                        struct xs_summary *sum)
+{
+    struct xs_hvm_desc d;
+    uint64_t at = 0;
+    while (xs_hvm_desc_next(r->body, r->held, &at, &d)) {
+        const struct hvm_len *h = hvm_len_of(d.code, rel->rules_minor);
+        if (hvm_accepts(h, d.length))
+            continue;
+        const char *nm = xs_hvm_save_name(d.code);
+        uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at + 4;
+        if (d.code == XS_HVM_CODE_LAPIC)
+            xs_report_add(rep, XS_SEV_ERROR, "xen.hvm_length", off, r->index,
+                          "HVM_CONTEXT",
+                          "LAPIC of vCPU %u is %u bytes (with 4.21's "
+                          "pending_esr, b28b590d4a): Xen %u.%u reads at most "
+                          "%u (lapic_load_hidden(), "
+                          "hvm_load_entry_zeroextend) and refuses it",
+                          d.instance, d.length, rel->major, rel->minor,
+                          h->len);
+        else
+            xs_report_add(rep, XS_SEV_ERROR, "xen.hvm_length", off, r->index,
+                          "HVM_CONTEXT",
+                          "%s instance %u is %u bytes: Xen %u.%u reads %s%u "
+                          "(%s) and refuses it (\"HVM restore: failed to "
+                          "load entry\")",
+                          nm ? nm : "?", d.instance, d.length, rel->major,
+                          rel->minor, h->strict ? "exactly " : "at most ",
+                          h->len,
+                          h->strict ? "hvm_load_entry"
+                                    : "hvm_load_entry_zeroextend");
+        sum->release_errors++;
+    }
+}
+
+/* Each HVM parameter against the release's HVM_NR_PARAMS (a refusal for
+ * convert too: the saver sends only parameters that are set, so none can
+ * be left out without changing the guest). */
+static void hvm_params(const struct xs_release *rel, const struct xs_record *r,
+                       const char *rule, struct xs_report *rep,
+                       struct xs_summary *sum)
+{
+    unsigned nr = hvm_nr_params(rel->rules_minor);
+    for (uint64_t at = 8; at <= r->held && r->held - at >= 16; at += 16) {
+        uint64_t i = xs_le64(r->body + at);
+        if (i < nr || i >= XS_HVM_NR_PARAMS)
+            continue; /* the body rule reports the others */
+        const char *nm = xs_hvm_param_name(i);
+        xs_report_add(rep, XS_SEV_ERROR, rule, r->offset + XS_REC_HDR_SIZE + at,
+                      r->index, "HVM_PARAMS",
+                      "HVM parameter %s (%llu) is set: Xen %u.%u knows %u "
+                      "parameters and refuses it (HVMOP_set_param: index >= "
+                      "HVM_NR_PARAMS)%s",
+                      nm ? nm : "?", (unsigned long long)i, rel->major,
+                      rel->minor, nr,
+                      sum ? "" : "; no conversion can leave it out without "
+                                 "changing the guest");
+        if (sum)
+            sum->release_errors++;
+    }
+}
+
 void xs_release_check_record(const struct xs_release *rel,
                              const struct xs_record *r, struct xs_report *rep,
                              struct xs_summary *sum)
@@ -164,5 +518,163 @@ void xs_release_check_record(const struct xs_release *rel,
                       "erratum 1, tolerated from 4.9)",
                       rel->major, rel->minor, name);
         sum->release_errors++;
+    }
+    if (r->type == XS_REC_HVM_CONTEXT)
+        hvm_lengths(rel, r, rep, sum);
+    if (r->type == XS_REC_HVM_PARAMS)
+        hvm_params(rel, r, "xen.hvm_param", rep, sum);
+    if ((r->type == XS_REC_HVM_CONTEXT || r->type == XS_REC_X86_PV_VCPU_MSRS)
+        && xs_release_bhi_refused(rel) && record_bhi(r) &&
+        !sum->rec_count[XS_REC_X86_CPUID_POLICY]) {
+        xs_report_add(rep, XS_SEV_ERROR, "xen.derived_policy", r->offset,
+                      r->index, name,
+                      "a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set and the "
+                      "image has no CPU policy: the policy Xen %u.%u.%u "
+                      "derives hides BHI_CTRL (xc_cpuid_apply_policy(), "
+                      "leaf 7 max subleaf 0), so the MSR is refused (\"HVM "
+                      "restore: failed to load entry 20/0\"); fixed in "
+                      "4.18.4, 4.19.2 and 4.20 (28301682f4)",
+                      rel->major, rel->minor, rel->patch);
+        sum->release_errors++;
+    }
+}
+
+
+void xs_release_check_config(const struct xs_release *rel,
+                             const struct xs_release *to_xen,
+                             struct xs_summary *sum, struct xs_report *rep)
+{
+    const char *w = "xl optional data";
+    if (rel && rel->max_version >= 2 && !rel->cpuid_object &&
+        sum->cfg_cpuid_object) {
+        /* libxl_cpuid.c libxl__cpuid_policy_list_parse_json(), 4.17 */
+        xs_report_add(rep, XS_SEV_ERROR, "xen.config_cpuid", sum->cfg_offset,
+                      -1, w,
+                      "the libxl config's b_info.cpuid is in libxl 4.18's "
+                      "object form (5b80cecb74): libxl %u.%u reads only the "
+                      "array form and cannot load the config%s",
+                      rel->major, rel->minor,
+                      sum->cfg_cpuid_msr ? "; it holds MSR entries, which "
+                                           "that form cannot carry"
+                                         : "");
+        sum->release_errors++;
+    }
+    if (rel && rel->max_version >= 2 && !rel->qemu_trad &&
+        sum->cfg_qemu_trad) {
+        /* xl_parse.c, libxl_create.c at RELEASE-4.21.0 (19ab8356ab) */
+        xs_report_add(rep, XS_SEV_ERROR, "xen.qemu_traditional",
+                      sum->cfg_offset, -1, w,
+                      "the config's device model is qemu-xen-traditional, "
+                      "which Xen 4.21 removed (19ab8356ab): Xen %u.%u "
+                      "cannot restore this guest, and no conversion helps",
+                      rel->major, rel->minor);
+        sum->release_errors++;
+    }
+    if (to_xen && !to_xen->qemu_trad && sum->cfg_qemu_trad)
+        xs_report_add(rep, XS_SEV_ERROR, "convert.qemu_traditional",
+                      sum->cfg_offset, -1, w,
+                      "the config's device model is qemu-xen-traditional, "
+                      "which Xen 4.21 removed (19ab8356ab): no conversion "
+                      "makes this guest restorable on Xen %u.%u",
+                      to_xen->major, to_xen->minor);
+}
+
+void xs_release_libxl_record(const struct xs_release *rel,
+                             const struct xs_release *to_xen,
+                             const struct xs_record *r,
+                             struct xs_report *rep, struct xs_summary *sum)
+{
+    /* libxl_sr_stream_format.h: libxl__sr_emulator_hdr's id first */
+    if ((r->type != XS_LREC_EMULATOR_XENSTORE_DATA &&
+         r->type != XS_LREC_EMULATOR_CONTEXT) || r->held < 4 ||
+        xs_le32(r->body) != XS_EMU_QEMU_TRADITIONAL)
+        return;
+    sum->qemu_trad = true;
+    char nb[32];
+    const char *name = xs_libxl_rec_name(r->type, nb);
+    if (rel && rel->max_version >= 2 && !rel->qemu_trad) {
+        xs_report_add(rep, XS_SEV_ERROR, "xen.qemu_traditional", r->offset,
+                      r->index, name,
+                      "the emulator is qemu-traditional, which Xen 4.21 "
+                      "removed (19ab8356ab): Xen %u.%u cannot restore its "
+                      "state, and no conversion helps",
+                      rel->major, rel->minor);
+        sum->release_errors++;
+    }
+    if (to_xen && !to_xen->qemu_trad)
+        xs_report_add(rep, XS_SEV_ERROR, "convert.qemu_traditional",
+                      r->offset, r->index, name,
+                      "the emulator is qemu-traditional, which Xen 4.21 "
+                      "removed (19ab8356ab): no conversion makes this guest "
+                      "restorable on Xen %u.%u",
+                      to_xen->major, to_xen->minor);
+}
+
+void xs_release_note_vendor(const struct xs_release *rel,
+                            const struct xs_summary *sum,
+                            struct xs_report *rep)
+{
+    if (!rel || !rel->vendor_checked || !sum->cpu_vendor[0])
+        return;
+    xs_report_add(rep, XS_SEV_NOTE, "xen.cpu_vendor", 0, -1, "input",
+                  "Xen %u.%u refuses this image on a host whose CPU vendor "
+                  "is not the guest's, %s (c520286a53); --host-policy "
+                  "checks the host",
+                  rel->major, rel->minor, sum->cpu_vendor);
+}
+
+void xs_release_convert_record(const struct xs_release *to_xen,
+                               const struct xs_record *r,
+                               const struct xs_summary *sum,
+                               struct xs_report *rep)
+{
+    if (!to_xen)
+        return;
+    if ((r->type == XS_REC_HVM_CONTEXT ||
+         r->type == XS_REC_X86_PV_VCPU_MSRS) &&
+        xs_release_bhi_refused(to_xen) && record_bhi(r) &&
+        !sum->rec_count[XS_REC_X86_CPUID_POLICY]) {
+        char nb[32];
+        xs_report_add(rep, XS_SEV_ERROR, "convert.derived_policy", r->offset,
+                      r->index, xs_libxc_rec_name(r->type, nb),
+                      "a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set and the "
+                      "image has no CPU policy: Xen %u.%u.%u derives a "
+                      "policy without BHI_CTRL and refuses the MSR; no "
+                      "conversion helps (4.18.4, 4.19.2 and 4.20 restore "
+                      "it)",
+                      to_xen->major, to_xen->minor, to_xen->patch);
+    }
+    if (r->type == XS_REC_HVM_PARAMS)
+        hvm_params(to_xen, r, "convert.hvm_param", rep, NULL);
+    if (r->type != XS_REC_HVM_CONTEXT)
+        return;
+    struct xs_hvm_desc d;
+    uint64_t at = 0;
+    while (xs_hvm_desc_next(r->body, r->held, &at, &d)) {
+        uint32_t want;
+        if (xs_release_hvm_fit(to_xen, d.code, d.length, &want) ||
+            xs_hvm_used_len(d.code, d.data, d.length) <= want)
+            continue;
+        uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at;
+        const char *nm = xs_hvm_save_name(d.code);
+        if (d.code == XS_HVM_CODE_LAPIC && d.length >= 28)
+            /* struct hvm_hw_lapic: pending_esr at 24 (4.21) */
+            xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length",
+                          off + XS_HVM_DESC_SIZE + 24, r->index,
+                          "HVM_CONTEXT",
+                          "LAPIC of vCPU %u has pending_esr 0x%x: Xen %u.%u "
+                          "has no field for it (its LAPIC record is %u "
+                          "bytes), so cutting it would lose the guest's "
+                          "pending APIC errors",
+                          d.instance, xs_le32(d.data + 24), to_xen->major,
+                          to_xen->minor, want);
+        else
+            xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length", off,
+                          r->index, "HVM_CONTEXT",
+                          "%s instance %u is %u bytes and those past %u are "
+                          "not zero: Xen %u.%u reads %u, and cutting them "
+                          "would lose the guest's state",
+                          nm ? nm : "?", d.instance, d.length, want,
+                          to_xen->major, to_xen->minor, want);
     }
 }

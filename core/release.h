@@ -16,4 +16,38 @@ void xs_release_check_record(const struct xs_release *rel,
                              const struct xs_record *r, struct xs_report *rep,
                              struct xs_summary *sum);
 
+/* What releases differ on, into the summary (every run, for info). */
+void xs_release_observe(const struct xs_record *r, struct xs_summary *s);
+/* The xl config's facts in sum: against rel (verify --xen: xen.*) and
+ * what no conversion for to_xen helps (convert --to-xen: convert.*). */
+void xs_release_check_config(const struct xs_release *rel,
+                             const struct xs_release *to_xen,
+                             struct xs_summary *sum, struct xs_report *rep);
+/* A libxl record, the same two ways (the emulator). */
+void xs_release_libxl_record(const struct xs_release *rel,
+                             const struct xs_release *to_xen,
+                             const struct xs_record *r,
+                             struct xs_report *rep, struct xs_summary *sum);
+/* At END, without a host policy: what 4.22 refuses that only the host
+ * tells (a note). */
+void xs_release_note_vendor(const struct xs_release *rel,
+                            const struct xs_summary *sum,
+                            struct xs_report *rep);
+/* An HVM save descriptor of typecode code and length len: true when rel
+ * reads it as it is; *want the length rel reads. */
+bool xs_release_hvm_fit(const struct xs_release *rel, uint16_t code,
+                        uint32_t len, uint32_t *want);
+/* convert --to-xen: what of r no conversion for to_xen helps (rules
+ * convert.hvm_length, convert.derived_policy). */
+void xs_release_convert_record(const struct xs_release *to_xen,
+                               const struct xs_record *r,
+                               const struct xs_summary *sum,
+                               struct xs_report *rep);
+/* The length of an HVM save descriptor's data without its trailing zero
+ * bytes (and, of CPU, without the flag 4.6 assumes set). */
+uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len);
+/* rel derives, for an image without CPU policy records, a policy that
+ * refuses BHI_DIS_S (4.16.0 to 4.18.3 and 4.19.1). */
+bool xs_release_bhi_refused(const struct xs_release *rel);
+
 #endif

@@ -53,13 +53,20 @@ static int libxc_records(struct job *j)
         }
         j->xc.eof_ok = false;
         xs_validate_record(&j->v, r);
+        xs_release_observe(r, j->sum);
         xs_release_check_record(j->xen, r, j->rep, j->sum);
+        if (j->xen && !j->target && r->type == XS_REC_END)
+            xs_release_note_vendor(j->xen, j->sum, j->rep);
         if (j->target)
             xs_target_record(&j->gpol, r, j->rep);
         if (j->target && r->type == XS_REC_END)
             xs_target_check(j->target, &j->gpol, j->sum, j->rep);
-        if (j->conv)
+        if (j->conv) {
             xs_compat_refuse(&j->cp, r, j->rep);
+            xs_release_convert_record(j->conv->to_xen, r, j->sum, j->rep);
+            xs_target_convert_vendor(j->conv->to_xen, j->conv->host, j->sum,
+                                     r, j->rep);
+        }
         if (r->type == XS_REC_END && (rc = job_start_info(j)) != XS_OK)
             return rc;
         job_record(j, "libxc", r);
@@ -90,6 +97,34 @@ static int libxc_records(struct job *j)
     }
 }
 
+/* libxl creates the domain its config's c_info.type says (PVH is an HVM
+ * domain), and libxc's restore refuses a stream of the other kind:
+ * xg_sr_restore_x86_pv.c x86_pv_setup() "Unable to restore %s domain
+ * into an x86_pv domain", xg_sr_restore_x86_hvm.c x86_hvm_setup() "...
+ * into an x86 HVM domain" (RELEASE-4.17.0). */
+static void config_guest(struct job *j, uint32_t guest, uint64_t at)
+{
+    const struct xs_summary *s = j->sum;
+    if (!s->have_config || !s->cfg_type[0] ||
+        (guest != XS_GUEST_X86_PV && guest != XS_GUEST_X86_HVM))
+        return;
+    bool pv = strcmp(s->cfg_type, "pv") == 0;
+    bool hvm = strcmp(s->cfg_type, "hvm") == 0 ||
+               strcmp(s->cfg_type, "pvh") == 0;
+    if ((guest == XS_GUEST_X86_PV && !pv) ||
+        (guest == XS_GUEST_X86_HVM && !hvm))
+        xs_report_add(j->rep, XS_SEV_ERROR, "config.guest_type",
+                      at + XS_LIBXC_IHDR_SIZE, -1,
+                      "libxc domain header",
+                      "the domain config's type is \"%s\", the stream's an "
+                      "%s guest: libxl creates the domain by the config and "
+                      "libxc refuses the stream (\"Unable to restore %s "
+                      "domain into an %s domain\")",
+                      s->cfg_type, xs_guest_name(guest),
+                      xs_guest_name(guest),
+                      guest == XS_GUEST_X86_PV ? "x86 HVM" : "x86_pv");
+}
+
 int job_libxc(struct job *j)
 {
     struct xs_libxc_ihdr ih;
@@ -115,10 +150,13 @@ int job_libxc(struct job *j)
     j->sum->xen_major = dh.xen_major;
     j->sum->xen_minor = dh.xen_minor;
     xs_release_check_header(j->xen, version, at, j->rep, j->sum);
+    config_guest(j, dh.type, at);
     xs_validate_init(&j->v, j->rep, j->sum, version, dh.type);
     xs_compat_init(&j->cp, version, dh.type);
     if (j->conv && j->conv->to_version < 3)
         xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
+    if (j->conv && j->conv->to_xen)
+        xs_compat_to_xen(&j->cp, j->conv->to_xen);
     /* From a regular file to a regular file, a record already in canonical
      * form is copied as it stands, adjacent ones in one kernel copy; only
      * the headers, inserted records and records with something to clear
@@ -141,6 +179,8 @@ out:
     j->sum->sde_dropped = j->cp.sde_dropped;
     j->sum->policy_dropped = j->cp.policy_dropped;
     j->sum->dropped = j->cp.dropped;
+    j->sum->hvm_rewritten = j->cp.hvm_rewritten;
+    xs_compat_free(&j->cp);
     xs_rec_reader_free(&j->xc);
     return rc;
 }

@@ -353,3 +353,38 @@ void xs_target_check(const struct xs_target *t, const struct xs_guest_policy *gp
                                                   : " (--allow-feature-loss "
                                                     "accepts it)");
 }
+
+void xs_target_convert_vendor(const struct xs_release *rel,
+                              const struct xs_host_policy *host,
+                              const struct xs_summary *sum,
+                              const struct xs_record *r,
+                              struct xs_report *rep)
+{
+    if (!rel || !rel->vendor_checked || r->type != XS_REC_X86_CPUID_POLICY ||
+        !sum->cpu_vendor[0])
+        return;
+    if (!host) {
+        xs_report_add(rep, XS_SEV_NOTE, "convert.cpu_vendor", r->offset,
+                      r->index, "X86_CPUID_POLICY",
+                      "Xen %u.%u refuses this image on a host whose CPU "
+                      "vendor is not %s (c520286a53): --host-policy FILE "
+                      "checks the host",
+                      rel->major, rel->minor, sum->cpu_vendor);
+        return;
+    }
+    bool pv = sum->guest == XS_GUEST_X86_PV;
+    const struct xs_policy *m =
+        &host->p[pv ? XS_POLICY_PV_MAX : XS_POLICY_HVM_MAX];
+    if (!m->present || !has_leaf(m, 0, NA))
+        return; /* verify --host-policy says what is missing */
+    char hv[13];
+    vendor_of(m, hv);
+    if (strcmp(hv, sum->cpu_vendor) != 0)
+        /* x86_cpu_policies_are_compatible(), RELEASE-4.22.0 */
+        xs_report_add(rep, XS_SEV_ERROR, "convert.cpu_vendor", r->offset,
+                      r->index, "X86_CPUID_POLICY",
+                      "the guest's CPU vendor is %s, the host's %s: Xen %u.%u "
+                      "refuses it (c520286a53), and no conversion changes "
+                      "the guest's vendor",
+                      sum->cpu_vendor, hv, rel->major, rel->minor);
+}

@@ -20,5 +20,14 @@ void xs_target_record(struct xs_guest_policy *g, const struct xs_record *r,
 void xs_target_check(const struct xs_target *t, const struct xs_guest_policy *g,
                      const struct xs_summary *sum, struct xs_report *rep);
 void xs_guest_policy_free(struct xs_guest_policy *g);
+/* convert --to-xen for a release that checks the vendor (4.22): the
+ * guest's vendor (sum, from its X86_CPUID_POLICY record r) against the
+ * host's Max policy for the guest type, refused when they differ
+ * (convert.cpu_vendor); a note when host is NULL. */
+void xs_target_convert_vendor(const struct xs_release *rel,
+                              const struct xs_host_policy *host,
+                              const struct xs_summary *sum,
+                              const struct xs_record *r,
+                              struct xs_report *rep);
 
 #endif

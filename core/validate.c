@@ -289,15 +289,25 @@ static void check_vcpu_id(struct xs_validate *v, const struct xs_record *r,
                           const char *name, uint64_t id, uint64_t at)
 {
     const struct xs_summary *s = v->sum;
-    if (v->vcpu_id_reported || !s->have_config || s->cfg_vcpus <= 0 ||
-        id < (uint64_t)s->cfg_vcpus)
+    /* libxl_create.c libxl__domain_build_info_setdefault(): "if
+     * (!b_info->max_vcpus) b_info->max_vcpus = 1;" */
+    int64_t max = s->cfg_vcpus == 0 ? 1 : s->cfg_vcpus;
+    if (v->vcpu_id_reported || !s->have_config || s->cfg_vcpus < 0 ||
+        id < (uint64_t)max)
         return;
     v->vcpu_id_reported = true;
-    xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.id_range", at, r->index,
-                  name,
-                  "vcpu %llu, but the xl config gives the domain %lld vCPUs "
-                  "(max): the restore refuses it",
-                  (unsigned long long)id, (long long)s->cfg_vcpus);
+    if (s->cfg_vcpus == 0)
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.id_range", at,
+                      r->index, name,
+                      "vcpu %llu, but the xl config's vCPU count is 0, "
+                      "which libxl makes 1: the restore refuses it",
+                      (unsigned long long)id);
+    else
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.id_range", at,
+                      r->index, name,
+                      "vcpu %llu, but the xl config gives the domain %lld "
+                      "vCPUs (max): the restore refuses it",
+                      (unsigned long long)id, (long long)s->cfg_vcpus);
 }
 
 static void check_vcpu_basic(struct xs_validate *v, const struct xs_record *r,

@@ -55,6 +55,13 @@ struct xs_layer_io {
     int (*libxc)(void *run);
     /* The bytes after the outermost END. */
     int (*trailing)(void *run);
+    /* convert --to-xen 4.17 and older: the xl config's libxl cpuid
+     * written in the array form those read (xs_xl_config_cpuid_array()) */
+    bool cpuid_array;
+    /* upgrade/convert --config: the config written instead of the
+     * image's, checked as it is (xs_xl_check_optdata()) */
+    const uint8_t *config;
+    size_t config_len;
 };
 
 enum xs_layer_kind {

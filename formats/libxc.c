@@ -367,6 +367,20 @@ static void check_hvm_params(struct body_ctx *c)
         WARN(c, "libxc.erratum.empty", 0,
              "HVM_PARAMS with no parameters (spec erratum 1: tolerated and "
              "skipped by restore; upgrade drops it)");
+    /* xc_hvm_param_set() for each: Xen's HVMOP_set_param refuses "if (
+     * a.index >= HVM_NR_PARAMS )" (-EINVAL; public/hvm/params.h, 39 from
+     * 4.10 to 4.22; older releases: core/release.c) */
+    for (uint32_t i = 0; i < count && 8 + 16 * (uint64_t)i + 16 <= r->held;
+         i++) {
+        uint64_t index = xs_le64(r->body + 8 + 16 * (uint64_t)i);
+        if (index >= XS_HVM_NR_PARAMS) {
+            ERR(c, "libxc.hvm_params.index", BODY + 8 + 16 * (uint64_t)i,
+                "parameter %u has index %llu, at or above HVM_NR_PARAMS "
+                "(%u): Xen refuses to set it",
+                i, (unsigned long long)index, XS_HVM_NR_PARAMS);
+            return;
+        }
+    }
 }
 
 /* The HVM context blob is what Xen's hvm_load() reads
@@ -876,6 +890,22 @@ bool xs_libxc_is_erratum_empty(const struct xs_record *r)
 {
     return xs_libxc_rec_known(r->type) && rec_table[r->type].erratum_empty &&
            rec_table[r->type].erratum_empty(r);
+}
+
+bool xs_hvm_desc_next(const uint8_t *b, uint64_t n, uint64_t *at,
+                      struct xs_hvm_desc *d)
+{
+    if (*at > n || n - *at < XS_HVM_DESC_SIZE)
+        return false;
+    d->at = *at;
+    d->code = xs_le16(b + *at);
+    d->instance = xs_le16(b + *at + 2);
+    d->length = xs_le32(b + *at + 4);
+    if (d->code == 0 || d->length > n - *at - XS_HVM_DESC_SIZE)
+        return false;
+    d->data = b + *at + XS_HVM_DESC_SIZE;
+    *at += XS_HVM_DESC_SIZE + (uint64_t)d->length;
+    return true;
 }
 
 bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r)

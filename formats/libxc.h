@@ -117,6 +117,23 @@ bool xs_libxc_is_empty_vcpu_blob(const struct xs_record *r);
  * by typecode (public/hvm/save.h, arch-x86/hvm/save.h); NULL: unknown. */
 const char *xs_hvm_param_name(uint64_t index);
 const char *xs_hvm_save_name(uint16_t code);
+/* One save descriptor of an HVM context (public/arch-x86/hvm/save.h:
+ * typecode u16, instance u16, length u32, then the data). */
+struct xs_hvm_desc {
+    uint16_t code, instance;
+    uint32_t length;
+    uint64_t at;          /* the descriptor's offset in the body */
+    const uint8_t *data;  /* its length bytes */
+};
+#define XS_HVM_DESC_SIZE 8u
+#define XS_HVM_NR_PARAMS 39u /* public/hvm/params.h, 4.10-4.22 */
+#define XS_HVM_CODE_LAPIC 5u
+#define XS_HVM_CODE_CPU_MSR 20u
+/* The descriptor at *at of an HVM context body of n bytes, and *at moved
+ * past it: false at END or where a descriptor does not fit (the body
+ * rule says so). */
+bool xs_hvm_desc_next(const uint8_t *b, uint64_t n, uint64_t *at,
+                      struct xs_hvm_desc *d);
 
 /* "NOTAB", "L1TAB_PIN", ... or NULL for an unknown type. */
 const char *xs_pfinfo_name(unsigned t);

@@ -94,6 +94,7 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     }
     cfgs->sized = true;
     cfgs->bytes = cfg;
+    cfgs->at = at + 4;
     cfgs->json = (h->mandatory_flags & XS_XL_FLAG_JSON) != 0;
     if (cfg == 0)
         return;
@@ -152,6 +153,21 @@ static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
         copy_str(out->name, sizeof(out->name), s, strlen(s));
     if ((s = json_string_value(json_object_get(ci, "type"))))
         copy_str(out->type, sizeof(out->type), s, strlen(s));
+    /* libxl_types.idl: libxl_device_model_version's JSON names */
+    s = json_string_value(json_object_get(bi, "device_model_version"));
+    out->qemu_trad = s && strcmp(s, "qemu_xen_traditional") == 0;
+    /* libxl_cpuid.c libxl_cpuid_policy_list_gen_json(), RELEASE-4.18.0
+     * (5b80cecb74): an object with "cpuid" and "msr" arrays, where 4.17
+     * wrote the cpuid array alone */
+    json_t *cp = json_object_get(bi, "cpuid");
+    if (json_is_object(cp)) {
+        out->cpuid_object = true;
+        json_t *msr = json_object_get(cp, "msr");
+        /* what xs_xl_config_cpuid_array() cannot write as the array */
+        out->cpuid_msr = json_array_size(msr) > 0 ||
+                         (msr && !json_is_array(msr)) ||
+                         !json_is_array(json_object_get(cp, "cpuid"));
+    }
     json_t *v = json_object_get(bi, "max_vcpus");
     if (json_is_integer(v))
         out->vcpus = json_integer_value(v);
@@ -191,6 +207,10 @@ static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
         else if (strcmp(key, "type") == 0 || strcmp(key, "builder") == 0)
             copy_str(out->type, sizeof(out->type),
                      strcmp(v, "generic") == 0 ? "pv" : v, strlen(v));
+        else if (strcmp(key, "device_model_version") == 0)
+            /* xl_parse.c: the only text 4.20 and older map to
+             * LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL */
+            out->qemu_trad = strcmp(v, "qemu-xen-traditional") == 0;
         else if (strcmp(key, "memory") == 0)
             out->memory_mib = strtoll(v, NULL, 0);
         else if (strcmp(key, "vcpus") == 0 || strcmp(key, "maxvcpus") == 0) {
@@ -200,6 +220,51 @@ static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
                 out->vcpus = count;
         }
     }
+}
+
+int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,
+                             const char **why)
+{
+    *why = NULL;
+    if (n == 0 || cfg[n - 1] != '\0')
+        return *why = "the JSON config is not NUL-terminated", XS_INVALID;
+    json_t *doc = json_loadb(cfg, n - 1, 0, NULL);
+    json_t *bi = json_object_get(doc, "b_info");
+    json_t *cp = json_object_get(bi, "cpuid");
+    int rc = XS_OK;
+    if (!json_is_object(cp)) {
+        *why = "its b_info.cpuid is not libxl 4.18's object";
+        rc = XS_INVALID;
+    } else {
+        json_t *arr = json_object_get(cp, "cpuid");
+        json_t *msr = json_object_get(cp, "msr");
+        if (!json_is_array(arr) || (msr && !json_is_array(msr))) {
+            *why = "its b_info.cpuid object lacks the cpuid array";
+            rc = XS_INVALID;
+        } else if (json_array_size(msr) > 0) {
+            *why = "its b_info.cpuid holds MSR entries, which the array "
+                   "form of libxl 4.17 and older cannot carry";
+            rc = XS_INVALID;
+        } else if (json_object_set(bi, "cpuid", arr) != 0) {
+            rc = XS_IO;
+        }
+    }
+    char *text = rc == XS_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
+    if (rc == XS_OK && !text)
+        rc = XS_IO;
+    if (rc == XS_OK) {
+        size_t len = strlen(text) + 1;
+        out->len = 0;
+        if (xs_buf_reserve(out, len) != XS_OK) {
+            rc = XS_IO;
+        } else {
+            memcpy(out->p, text, len);
+            out->len = len;
+        }
+    }
+    free(text);
+    json_decref(doc);
+    return rc;
 }
 
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,
@@ -213,6 +278,108 @@ void xs_xl_parse_config(const char *cfg, size_t n, bool json,
 }
 
 /* ---- the layer: header, optional data, then the libxl stream ---- */
+
+/* convert --to-xen 4.17 and older: the optional data (held whole, its
+ * config first) with the config's cpuid in the array form, and the
+ * header's optional data length to match. */
+static int cpuid_array(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
+                       struct xs_buf *opt, uint8_t h[XS_XL_HDR_SIZE])
+{
+    const struct xs_xl_config *c = &io->facts->config;
+    struct xs_buf cfg = {0}, out = {0};
+    const char *why;
+    int rc = xs_xl_config_cpuid_array((const char *)opt->p + 4, c->bytes,
+                                      &cfg, &why);
+    if (rc == XS_INVALID)
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config_cpuid", c->at,
+                      -1, "xl optional data",
+                      "libxl 4.17 and older cannot read this config's cpuid "
+                      "(4.18's object form), and it cannot be rewritten: %s",
+                      why);
+    size_t rest = opt->len - 4 - c->bytes;
+    uint64_t len = (uint64_t)hdr->optional_data_len - c->bytes + cfg.len;
+    if (rc == XS_OK && (len > UINT32_MAX || cfg.len > UINT32_MAX))
+        rc = XS_INVALID; /* cannot happen: the compact form is shorter */
+    if (rc == XS_OK && xs_buf_reserve(&out, 4 + cfg.len + rest) != XS_OK)
+        rc = XS_IO;
+    if (rc == XS_OK) {
+        xs_put_le32(out.p, (uint32_t)cfg.len);
+        memcpy(out.p + 4, cfg.p, cfg.len);
+        memcpy(out.p + 4 + cfg.len, opt->p + 4 + c->bytes, rest);
+        out.len = 4 + cfg.len + rest;
+        hdr->optional_data_len = (uint32_t)len;
+        xs_xl_hdr_encode(hdr, h);
+        xs_buf_free(opt);
+        *opt = out;
+        out = (struct xs_buf){0};
+    }
+    xs_buf_free(&cfg);
+    xs_buf_free(&out);
+    return rc;
+}
+
+/* upgrade/convert --config: the optional data with io->config in place
+ * of the image's config (what followed it kept), the header's JSON flag
+ * and optional data length to match, and the new config checked as the
+ * image's own is (its facts replace the old ones: the rules of the
+ * stream inside use them).  beyond: optional data not held. */
+static int replace_config(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
+                          struct xs_buf *opt, uint8_t h[XS_XL_HDR_SIZE],
+                          uint64_t beyond, uint64_t at)
+{
+    const char *w = "xl optional data";
+    const struct xs_xl_config *old = &io->facts->config;
+    size_t n = io->config_len, k = 0;
+    while (k < n && isspace(io->config[k]))
+        k++;
+    bool json = k < n && io->config[k] == '{';
+    if (memchr(io->config, 0, n)) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the new config holds a NUL byte: neither xl config "
+                      "text nor libxl JSON");
+        return XS_INVALID;
+    }
+    if (hdr->optional_data_len && !old->sized) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the image's optional data holds no config to replace");
+        return XS_INVALID;
+    }
+    size_t rest = old->sized ? opt->len - 4 - old->bytes : 0;
+    /* the saver counts a JSON config's NUL (xl_saverestore.c) */
+    size_t cfg = n + (json ? 1 : 0);
+    uint64_t total = 4 + (uint64_t)cfg + rest + beyond;
+    if (cfg > XS_XL_OPTDATA_HOLD - 4 || total > UINT32_MAX) {
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the new config (%zu bytes) is larger than the %u "
+                      "bytes xenstream holds", n, XS_XL_OPTDATA_HOLD - 4);
+        return XS_INVALID;
+    }
+    struct xs_buf out = {0};
+    if (xs_buf_reserve(&out, 4 + cfg + rest) != XS_OK)
+        return XS_IO;
+    xs_put_le32(out.p, (uint32_t)cfg);
+    memcpy(out.p + 4, io->config, n);
+    if (json)
+        out.p[4 + n] = 0;
+    if (rest)
+        memcpy(out.p + 4 + cfg, opt->p + 4 + old->bytes, rest);
+    out.len = 4 + cfg + rest;
+    hdr->mandatory_flags = json ? hdr->mandatory_flags | XS_XL_FLAG_JSON
+                                : hdr->mandatory_flags & ~XS_XL_FLAG_JSON;
+    hdr->optional_data_len = (uint32_t)total;
+    xs_xl_hdr_encode(hdr, h);
+    /* checked as the original: the same rules, the facts anew */
+    struct xs_xl_config c = {0};
+    unsigned errors = io->rep->errors;
+    xs_xl_check_optdata(hdr, out.p, out.len, at, io->rep, &c);
+    if (!c.parsed && io->rep->errors == errors)
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the new config could not be read");
+    io->facts->config = c;
+    xs_buf_free(opt);
+    *opt = out;
+    return io->rep->errors != errors ? XS_INVALID : XS_OK;
+}
 
 static int xl_walk(const struct xs_layer_io *io)
 {
@@ -230,8 +397,6 @@ static int xl_walk(const struct xs_layer_io *io)
     if ((rc = xs_xl_check_hdr(&hdr, at, io->rep)) != XS_OK)
         return rc;
     io->header(io->run, "xl", at, h, sizeof(h));
-    if ((rc = io->keep(io->run, h, sizeof(h))) != XS_OK)
-        return rc;
 
     /* the optional data: held (for the config) up to a bound, the rest
      * kept unread */
@@ -255,8 +420,14 @@ static int xl_walk(const struct xs_layer_io *io)
                             &io->facts->config);
         io->header(io->run, "xl optional data", at, opt.p, got);
         rc = io->fault(io->run);
+        if (rc == XS_OK && io->config)
+            rc = replace_config(io, &hdr, &opt, h, len - got, at);
+        if (rc == XS_OK && io->cpuid_array && io->facts->config.cpuid_object)
+            rc = cpuid_array(io, &hdr, &opt, h);
         if (rc == XS_OK)
-            rc = io->keep(io->run, opt.p, got);
+            rc = io->keep(io->run, h, sizeof(h));
+        if (rc == XS_OK)
+            rc = io->keep(io->run, opt.p, opt.len);
         if (rc == XS_OK && len > hold)
             rc = io->keep_input(io->run, len - hold, "xl.truncated",
                                 "xl optional data", "the optional data");

@@ -44,6 +44,12 @@ struct xs_xl_config {
     char type[16];
     int64_t memory_mib; /* -1 unknown */
     int64_t vcpus;      /* -1 unknown */
+    uint64_t at;        /* the config's offset (sized) */
+    /* what Xen releases differ on (core/release.c) */
+    bool cpuid_object;  /* JSON b_info.cpuid in libxl 4.18's object form */
+    bool cpuid_msr;     /* ... holding MSR entries (or else not what the
+                           array form can be written from) */
+    bool qemu_trad;     /* device_model_version qemu-xen-traditional */
 };
 /* The optional data: a 4-byte config length, then the config.  held bytes
  * of len are in p. */
@@ -54,6 +60,14 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
  * config text). */
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,
                         struct xs_xl_config *out);
+/* A JSON config (n bytes, its NUL counted) with b_info.cpuid in the
+ * array form libxl 4.17 and older read (libxl_cpuid.c
+ * libxl__cpuid_policy_list_parse_json() at RELEASE-4.17.0): 4.18's
+ * {"cpuid": [...], "msr": [...]} becomes its cpuid array.  XS_OK with
+ * out holding the new config and its NUL; XS_INVALID with *why when it
+ * has no such form (MSR entries), XS_IO. */
+int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,
+                             const char **why);
 /* The fields of the header and of the optional data, n bytes at p as
  * xs_walk() passes them (xs_describe_header()). */
 void xs_xl_describe_hdr(const uint8_t *p, uint64_t n, xs_field_fn fn,

@@ -178,6 +178,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (in && out) {
         struct xs_convert_opts co = {.to_version = mode & 1 ? 2 : 3,
                                      .drop_cpu_policy = (mode & 2) != 0};
+        /* convert --to-xen 4.6-4.21 (its passes: HVM records cut, the
+         * xl config's cpuid rewritten) when verify had a release */
+        struct xs_release tx;
+        xs_release_get(6 + ((unsigned)(mode >> 3) & 15u), &tx);
+        if (mode & 4) {
+            co.to_xen = &tx;
+            co.to_version = tx.max_version;
+        }
         if (xs_convert_precheck(in, &rep, NULL, &co) == XS_OK &&
             xs_convert(in, out, &rep, NULL, &co) == XS_OK)
             xs_out_commit(out);

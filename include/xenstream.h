@@ -342,11 +342,21 @@ struct xs_compat {
     unsigned dropped;   /* erratum records dropped */
     unsigned sde_dropped;    /* to v2 */
     unsigned policy_dropped; /* to v2 */
+    /* convert --to-xen: the release written for (NULL: none); HVM save
+     * descriptors rewritten to its lengths (and the body that holds the
+     * rewritten HVM_CONTEXT, freed by xs_compat_free()) */
+    const struct xs_release *to_xen;
+    unsigned hvm_rewritten;
+    struct xs_buf hvm_body;
 };
 typedef int (*xs_emit_fn)(const struct xs_record *r, void *ctx);
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest);
 /* The pass towards v2 instead (call after xs_compat_init). */
 void xs_compat_to_v2(struct xs_compat *c, bool drop_policy);
+/* What release rel restores (convert --to-xen; after the two above):
+ * HVM save descriptors rewritten to the lengths rel reads. */
+void xs_compat_to_xen(struct xs_compat *c, const struct xs_release *rel);
+void xs_compat_free(struct xs_compat *c);
 /* A record the pass cannot carry to its target: reported, true. */
 bool xs_compat_refuse(const struct xs_compat *c, const struct xs_record *r,
                       struct xs_report *rep);
@@ -359,6 +369,7 @@ int xs_compat_apply(struct xs_compat *c, const struct xs_record_list *in,
 /* ---- whole-stream operations (core/pipeline.c) ---- */
 #define XS_SUM_LIBXC_TYPES 0x14 /* known libxc types, then "other" */
 #define XS_SUM_LIBXL_TYPES 7    /* known libxl types, then "other" */
+#define XS_SUM_HVM_CODES 21     /* HVM save typecodes 0..HVM_SAVE_CODE_MAX */
 enum xs_trailer { XS_TRAILER_NONE, XS_TRAILER_XL_MIGRATE, XS_TRAILER_OTHER };
 
 /* What a pass learnt about a stream: the facts `info` shows. */
@@ -394,6 +405,20 @@ struct xs_summary {
     char cfg_type[16];
     int64_t cfg_memory_mib; /* -1 unknown */
     int64_t cfg_vcpus;      /* -1 unknown */
+    uint64_t cfg_offset;    /* where the config starts in the input */
+    bool cfg_cpuid_object;  /* libxl JSON b_info.cpuid in 4.18's object
+                               form ({"cpuid": [...], "msr": [...]}) */
+    bool cfg_cpuid_msr;     /* ... with MSR entries, or malformed: no
+                               older form */
+    bool cfg_qemu_trad;     /* device_model_version qemu-xen-traditional */
+    /* what releases differ on (core/release.c) */
+    bool qemu_trad;         /* libxl emulator records of qemu-traditional */
+    uint32_t hvm_len_min[XS_SUM_HVM_CODES]; /* HVM save descriptors by */
+    uint32_t hvm_len_max[XS_SUM_HVM_CODES]; /* typecode: shortest, longest */
+    uint32_t hvm_len_used[XS_SUM_HVM_CODES];/* longest but trailing zeros */
+    bool bhi_dis_s;         /* a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set */
+    uint32_t hvm_params_end;/* highest HVM_PARAMS index + 1, 0: none */
+    char cpu_vendor[13];    /* the CPUID policy's vendor, "" none */
     /* after the outermost END */
     enum xs_trailer trailer;
     uint64_t trailer_bytes;
@@ -403,6 +428,7 @@ struct xs_summary {
     unsigned sde_dropped;   /* STATIC_DATA_END records dropped (to v2) */
     unsigned policy_dropped;/* CPU policy records dropped (to v2) */
     unsigned dropped;       /* erratum records dropped */
+    unsigned hvm_rewritten; /* HVM save records cut or extended (--to-xen) */
     unsigned release_errors;/* findings of verify --xen's release rules */
     uint64_t bytes_in;      /* logical (decoded) input size */
     uint64_t bytes_read;    /* bytes actually read (verify seeks over pages) */
@@ -422,16 +448,23 @@ struct xs_release {
     unsigned max_version;   /* highest libxc image version read; 0: none */
     uint32_t libxc_types;   /* first libxc record type it does not know */
     bool empty_blobs;       /* tolerates erratum 1's empty vCPU records */
+    unsigned patch;         /* the point release asked about (4.19.2: 2) */
+    bool cpuid_object;      /* libxl reads 4.18's JSON cpuid object */
+    bool qemu_trad;         /* libxl runs qemu-traditional (to 4.20) */
+    bool vendor_checked;    /* refuses a CPU vendor not the host's (4.22) */
 };
 /* "4.13" -> rel; XS_USAGE for anything but 4.N. */
 int xs_release_parse(const char *s, struct xs_release *rel);
 void xs_release_get(unsigned minor, struct xs_release *rel);
 /* Would this release restore the stream the summary describes?  as_v2:
- * judge the stream as `convert --to-version 2` would write it. */
+ * judge the stream as `convert --to-xen` for that release would write it
+ * (v2 below 4.14; HVM save records cut to its lengths; the config's
+ * cpuid in its form). */
 bool xs_release_restores(const struct xs_release *rel,
                          const struct xs_summary *s, bool as_v2);
 /* What makes the stream restorable there: "" nothing, a xenstream
- * command line (without IN/OUT), or NULL when no conversion can. */
+ * command line (without IN/OUT; X.Y stands for the release), or NULL
+ * when no conversion can. */
 const char *xs_release_remedy(const struct xs_release *rel,
                               const struct xs_summary *s);
 /* verify with the rules of one release's restore path on top. */
@@ -556,10 +589,37 @@ uint64_t xs_image_diff(const struct xs_image *a, const struct xs_image *b,
 struct xs_convert_opts {
     unsigned to_version;    /* 2 or 3 */
     bool drop_cpu_policy;
+    /* convert --to-xen: what that release restores (to_version 2 below
+     * 4.14, else 3): HVM save records cut to its lengths when what is cut
+     * is zero (LAPIC's pending_esr for 4.20 and older), the xl config's
+     * libxl cpuid in the array form of 4.17 and older; refused (rules
+     * convert.*) where nothing helps. */
+    const struct xs_release *to_xen;
+    /* convert --to-xen --host-policy: the target host's policies (may be
+     * NULL), for what only the host tells: from 4.22 a CPU vendor other
+     * than the host's is refused (convert.cpu_vendor); without it, a note
+     * names the guest's vendor. */
+    const struct xs_host_policy *host;
+    /* upgrade/convert --config: the domain config written into the xl
+     * header instead of the image's (config_len bytes: libxl JSON when it
+     * starts with '{', after blanks, else xl config text), checked as the
+     * image's own is, and its guest type against the libxc domain
+     * header; refused for an image without an xl header. */
+    const uint8_t *config;
+    size_t config_len;
     /* the host the output is for (xs_verify_target()'s rules; the live
      * backend's running host): NULL, or a fault like any other */
     const struct xs_target *target;
 };
+
+/* The domain config an xl save file carries, as stored: into cfg, without
+ * the NUL a JSON config ends in; *json when it is libxl JSON (the xl
+ * header's flag), else xl config text.  The image is verified on the
+ * way: the status is verify's (findings in rep), and cfg holds the config
+ * whenever it was read.  XS_INVALID with cfg empty when the image has
+ * none (rule config.none) or it is beyond what is held (config.too_large). */
+int xs_config_read(struct xs_in *in, struct xs_report *rep,
+                   struct xs_buf *cfg, bool *json);
 int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,
                         struct xs_summary *sum,
                         const struct xs_convert_opts *o);

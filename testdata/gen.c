@@ -390,7 +390,9 @@ static void pv_vcpus(struct gen *g)
         vcpu_hdr(g, b, v);
         xs_put_le32(b + 8, 0xc0000103); /* MSR_TSC_AUX */
         xs_put_le64(b + 16, v);
-        rec(g, XS_REC_X86_PV_VCPU_MSRS, b, 8 + 16);
+        xs_put_le32(b + 24, 0x48);      /* MSR_SPEC_CTRL: IBRS|BHI_DIS_S */
+        xs_put_le64(b + 32, 0x401);
+        rec(g, XS_REC_X86_PV_VCPU_MSRS, b, 8 + (g->o->bhi ? 32 : 16));
         if (g->o->erratum)
             rec(g, XS_REC_X86_PV_VCPU_MSRS, b, 8);
     }
@@ -431,7 +433,8 @@ static size_t hvm_desc(uint8_t *p, uint16_t code, uint16_t inst, uint32_t len)
 static void hvm_tail(struct gen *g)
 {
     tsc_info(g);
-    size_t sz = 8 + 24 + g->o->vcpus * (8 + 1024) + 8;
+    size_t sz = 8 + 24 + g->o->vcpus * (8 + 1024 + 8 + 32 + 8 + 24) +
+                8 + 24 + 8;
     uint8_t *c = calloc(1, sz), *p = c;
     if (!c) {
         g->rc = -1;
@@ -443,6 +446,27 @@ static void hvm_tail(struct gen *g)
     p += n;
     for (unsigned v = 0; v < g->o->vcpus; v++)
         p += hvm_desc(p, 2, (uint16_t)v, 1024); /* HVM_SAVE_CODE(CPU) */
+    for (unsigned v = 0; g->o->lapic && v < g->o->vcpus; v++) {
+        /* struct hvm_hw_lapic: apic_base_msr, disabled, timer_divisor,
+         * tdt_msr, and from 4.21 pending_esr */
+        unsigned len = g->o->lapic > 32 ? 32 : g->o->lapic;
+        xs_put_le64(p + 8, 0xfee00900);
+        if (g->o->lapic >= 28)
+            xs_put_le32(p + 8 + 24, g->o->pending_esr);
+        p += hvm_desc(p, 5, (uint16_t)v, len);
+    }
+    for (unsigned v = 0; g->o->bhi && v < g->o->vcpus; v++) {
+        /* HVM_SAVE_CODE(CPU_MSR): struct hvm_msr, one MSR_SPEC_CTRL */
+        xs_put_le32(p + 8, 1);
+        xs_put_le32(p + 16, 0x48);
+        xs_put_le64(p + 24, 0x401);
+        p += hvm_desc(p, 20, (uint16_t)v, 24);
+    }
+    if (g->o->rtc) {
+        unsigned len = g->o->rtc > 24 ? 24 : g->o->rtc;
+        p[8] = 0x26; /* a CMOS byte */
+        p += hvm_desc(p, 11, 0, len); /* HVM_SAVE_CODE(RTC) */
+    }
     p += hvm_desc(p, 0, 0, 0);                 /* HVM_SAVE_CODE(END) */
     rec(g, XS_REC_HVM_CONTEXT, c, (uint32_t)(p - c));
     free(c);
@@ -514,7 +538,9 @@ static void libxl_emulator(struct gen *g)
                                "physmap/f0000000/size\0800000\0"
                                "physmap/f0000000/name\0vga.vram";
     uint8_t b[8 + sizeof(keys)];
-    xs_put_le32(b, 2); /* EMULATOR_QEMU_UPSTREAM */
+    /* EMULATOR_QEMU_UPSTREAM, or EMULATOR_QEMU_TRADITIONAL */
+    uint32_t id = g->o->qemu_trad ? 1 : 2;
+    xs_put_le32(b, id);
     xs_put_le32(b + 4, 0);
     memcpy(b + 8, keys, sizeof(keys));
     libxl_rec(g, 2, b, sizeof(b));
@@ -526,7 +552,7 @@ static void libxl_emulator(struct gen *g)
         g->rc = -1;
         return;
     }
-    xs_put_le32(c, 2);
+    xs_put_le32(c, id);
     memcpy(c + 8, "QEVM", 4);
     for (uint32_t k = 12; k < n; k++)
         c[k] = (uint8_t)(k * 7 + g->o->seed);
@@ -550,20 +576,35 @@ static size_t config(struct gen *g, char *buf, size_t sz)
     const char *type = o->guest == XS_GUEST_X86_HVM ? "hvm" : "pv";
     unsigned long long mib = (unsigned long long)(o->pages / 256);
     int n;
+    /* libxl_cpuid.c's JSON forms: 4.17's array, 4.18's object */
+    static const char *const cpuid[] = {
+        "",
+        "        \"cpuid\": [{\"leaf\": 1, \"ecx\": "
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx0xxx\"}],\n",
+        "        \"cpuid\": {\"cpuid\": [{\"leaf\": 1, \"ecx\": "
+        "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx0xxx\"}], \"msr\": []},\n",
+        "        \"cpuid\": {\"cpuid\": [], \"msr\": [{\"index\": 266, "
+        "\"policy\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx0x\"}]},\n",
+    };
+    const char *cp = cpuid[o->cpuid_config < 4 ? o->cpuid_config : 0];
     if (o->text_config)
         n = snprintf(buf, sz,
                      "name = \"guest-%llu\"\ntype = \"%s\"\nmemory = %llu\n"
-                     "vcpus = %u\n",
-                     (unsigned long long)o->seed, type, mib, o->vcpus);
+                     "vcpus = %u\n%s",
+                     (unsigned long long)o->seed, type, mib, o->vcpus,
+                     o->qemu_trad ? "device_model_version = "
+                                    "\"qemu-xen-traditional\"\n" : "");
     else
         n = snprintf(buf, sz,
                      "{\n    \"c_info\": {\n        \"type\": \"%s\",\n"
                      "        \"name\": \"guest-%llu\"\n    },\n"
-                     "    \"b_info\": {\n        \"max_vcpus\": %u,\n"
+                     "    \"b_info\": {\n        \"max_vcpus\": %u,\n%s%s"
                      "        \"max_memkb\": %llu,\n"
                      "        \"target_memkb\": %llu\n    }\n}\n",
-                     type, (unsigned long long)o->seed, o->vcpus, mib * 1024,
-                     mib * 1024);
+                     type, (unsigned long long)o->seed, o->vcpus, cp,
+                     o->qemu_trad ? "        \"device_model_version\": "
+                                    "\"qemu_xen_traditional\",\n" : "",
+                     mib * 1024, mib * 1024);
     return (size_t)n + (o->text_config ? 0 : 1); /* JSON: with its NUL */
 }
 
@@ -572,7 +613,7 @@ static void container_head(struct gen *g)
     switch (g->o->container) {
     case XS_GEN_XL: {
         /* xl_saverestore.c save_domain_core_writeconfig() */
-        char cfg[512];
+        char cfg[1024];
         uint32_t n = (uint32_t)config(g, cfg, sizeof(cfg));
         uint8_t h[48];
         memcpy(h, "Xen saved domain, xl format\n \0 \r", 32);

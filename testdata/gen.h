@@ -43,6 +43,17 @@ struct xs_gen_opts {
     bool unterminated;  /* checkpointed libxl: stop after CHECKPOINT_END */
     bool migrate;       /* xl: xl migrate's handshake after the libxl END */
     bool text_config;   /* xl: config as xl.cfg text, not JSON */
+    /* what Xen releases differ on (core/release.c) */
+    unsigned lapic;     /* HVM: a LAPIC record per vCPU of this length (24
+                           to 4.20, 32 with 4.21's pending_esr); 0: none */
+    uint32_t pending_esr; /* its pending_esr (lapic 32) */
+    unsigned rtc;       /* HVM: an RTC record of this length (16, 24) */
+    bool bhi;           /* each vCPU's MSR_SPEC_CTRL = IBRS | BHI_DIS_S */
+    unsigned cpuid_config; /* xl JSON b_info.cpuid: 0 none, 1 the array
+                           (4.17), 2 4.18's object, 3 the object with an
+                           MSR entry */
+    bool qemu_trad;     /* HVM: qemu-traditional (emulator records, the
+                           config's device_model_version) */
 };
 
 typedef int (*xs_gen_write_fn)(void *ctx, const void *p, size_t n);

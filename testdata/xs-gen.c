@@ -39,6 +39,13 @@ static void usage(FILE *fp)
             "CHECKPOINT_END\n"
             "  --migrate               xl migrate's handshake after END\n"
             "  --text-config           xl: config as text, not JSON\n"
+            "  --lapic LEN [--pending-esr V]  HVM: LAPIC records (24, or 32\n"
+            "                          with 4.21's pending_esr)\n"
+            "  --rtc LEN               HVM: an RTC record (16, or 24 from 4.14)\n"
+            "  --bhi                   MSR_SPEC_CTRL with BHI_DIS_S per vCPU\n"
+            "  --cpuid-config N        xl JSON cpuid: 1 array, 2 4.18 object,\n"
+            "                          3 object with an MSR entry\n"
+            "  --qemu-trad             HVM: qemu-traditional\n"
             "  --gzip                  compress the output\n");
 }
 
@@ -72,6 +79,12 @@ int main(int argc, char **argv)
         {"migrate", no_argument, NULL, 'M'},
         {"text-config", no_argument, NULL, 'X'},
         {"gzip", no_argument, NULL, 'z'},
+        {"lapic", required_argument, NULL, 0x110},
+        {"pending-esr", required_argument, NULL, 0x111},
+        {"rtc", required_argument, NULL, 0x112},
+        {"bhi", no_argument, NULL, 0x113},
+        {"cpuid-config", required_argument, NULL, 0x114},
+        {"qemu-trad", no_argument, NULL, 0x115},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -141,6 +154,12 @@ int main(int argc, char **argv)
         case 'M': o.migrate = true; break;
         case 'X': o.text_config = true; break;
         case 'z': gz = true; break;
+        case 0x110: o.lapic = (unsigned)atoi(optarg); break;
+        case 0x111: o.pending_esr = (uint32_t)strtoul(optarg, NULL, 0); break;
+        case 0x112: o.rtc = (unsigned)atoi(optarg); break;
+        case 0x113: o.bhi = true; break;
+        case 0x114: o.cpuid_config = (unsigned)atoi(optarg); break;
+        case 0x115: o.qemu_trad = true; break;
         case 'o': out = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

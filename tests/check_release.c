@@ -146,17 +146,17 @@ START_TEST(restores_and_remedy)
     ck_assert(xs_release_restores(&x13, &sum, true));
     ck_assert_str_eq(xs_release_remedy(&x14, &sum), "");
     ck_assert_str_eq(xs_release_remedy(&x13, &sum),
-                     "xenstream convert --to-version 2");
+                     "xenstream convert --to-xen 4.13");
     sum.rec_count[XS_REC_X86_CPUID_POLICY] = 1;
     ck_assert_str_eq(xs_release_remedy(&x13, &sum),
-                     "xenstream convert --to-version 2 --drop-cpu-policy");
+                     "xenstream convert --to-xen 4.13 --drop-cpu-policy");
     ck_assert_ptr_null(xs_release_remedy(&x5, &sum));
     memset(&sum, 0, sizeof(sum));
     sum.version = 2;
     sum.empty_vcpu_blobs = 3;
     ck_assert(!xs_release_restores(&x8, &sum, false));
     ck_assert_str_eq(xs_release_remedy(&x8, &sum),
-                     "xenstream convert --to-version 2");
+                     "xenstream convert --to-xen 4.8");
     sum.rec_count[XS_REC_CHECKPOINT_DIRTY_PFN_LIST] = 1;
     struct xs_release x6 = rel(6);
     ck_assert_ptr_null(xs_release_remedy(&x6, &sum));
@@ -191,7 +191,7 @@ START_TEST(streams)
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(xs_le32(a.p + f->offset), XS_REC_X86_CPUID_POLICY);
     ck_assert_str_eq(xs_release_remedy(&x13, &sum),
-                     "xenstream convert --to-version 2 --drop-cpu-policy");
+                     "xenstream convert --to-xen 4.13 --drop-cpu-policy");
 
     xs_report_free(&rep);
     xs_report_init(&rep, "test");
@@ -213,6 +213,453 @@ START_TEST(streams)
 }
 END_TEST
 
+/* An HVM context body: HEADER, one descriptor (code, len, with the byte
+ * at `mark` of its data set to 1 unless mark is 0), END.  The
+ * descriptor's offset in the body is 32. */
+static uint32_t hvm_body(uint8_t *p, uint16_t code, uint32_t len,
+                         uint32_t mark)
+{
+    memset(p, 0, 32 + 8 + len + 8);
+    xs_put_le16(p, 1);
+    xs_put_le32(p + 4, 24);
+    xs_put_le32(p + 8, 0x54381286);
+    xs_put_le32(p + 12, 1);
+    xs_put_le16(p + 32, code);
+    xs_put_le32(p + 36, len);
+    if (mark)
+        p[40 + mark - 1] = 1;
+    return 32 + 8 + len + 8;
+}
+
+static uint8_t big[2048];
+
+/* The HVM descriptor breaks xen.hvm_length on 4.bad and not on 4.good. */
+static void hvm_rule(uint16_t code, uint32_t len, unsigned bad, unsigned good)
+{
+    uint32_t n = hvm_body(big, code, len, 0);
+    struct xs_record r = {.type = XS_REC_HVM_CONTEXT, .length = n,
+                          .offset = AT, .index = 3, .body = big, .held = n};
+    struct xs_release x = rel(bad);
+    xs_release_check_record(&x, &r, &rep, &sum);
+    const struct xs_finding *f = xs_report_find(&rep, "xen.hvm_length");
+    ck_assert_msg(f != NULL, "code %u len %u not refused on 4.%u", code, len,
+                  bad);
+    ck_assert_uint_eq(f->offset, AT + 8 + 32 + 4); /* its length field */
+    ck_assert_uint_eq(rep.errors, 1);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    x = rel(good);
+    xs_release_check_record(&x, &r, &rep, &sum);
+    ck_assert_msg(rep.errors == 0, "code %u len %u refused on 4.%u", code,
+                  len, good);
+    /* in the summary: as it is on good only; converted on both when
+     * what is cut is zero */
+    memset(&sum, 0, sizeof(sum));
+    sum.version = good >= 14 ? 3 : 2;
+    xs_release_observe(&r, &sum);
+    x = rel(bad);
+    struct xs_release y = rel(good);
+    ck_assert(!xs_release_restores(&x, &sum, false));
+    ck_assert_msg(xs_release_restores(&y, &sum, false), "code %u on 4.%u",
+                  code, good);
+    if (bad >= 14)
+        ck_assert(xs_release_restores(&x, &sum, true));
+    /* not when it is not zero: nothing helps */
+    n = hvm_body(big, code, len, len);
+    r.length = r.held = n;
+    memset(&sum, 0, sizeof(sum));
+    sum.version = good >= 14 ? 3 : 2;
+    xs_release_observe(&r, &sum);
+    ck_assert(!xs_release_restores(&x, &sum, true));
+    memset(&sum, 0, sizeof(sum));
+}
+
+START_TEST(rule_hvm_lengths)
+{
+    /* sizeof() of public/arch-x86/hvm/save.h at each tag, and its loader */
+    hvm_rule(5, 32, 20, 21);   /* LAPIC + pending_esr (b28b590d4a) */
+    hvm_rule(11, 24, 13, 14);  /* RTC, strict to 4.13 */
+    hvm_rule(11, 20, 13, 14);  /* strict: neither 16 nor shorter... */
+    hvm_rule(18, 32, 9, 10);   /* VMCE_VCPU + mcg_ext_ctl */
+    hvm_rule(17, 216, 12, 13); /* VIRIDIAN_VCPU + synthetic timers */
+    hvm_rule(17, 16, 6, 7);    /* + vp_assist */
+    hvm_rule(2, 1032, 6, 7);   /* CPU + flags */
+    /* XEN_X86_FPU_INITIALISED, which 4.6 assumes: cut for 4.6 too */
+    uint32_t k = hvm_body(big, 2, 1032, 1025);
+    struct xs_record c = {.type = XS_REC_HVM_CONTEXT, .length = k,
+                          .offset = AT, .body = big, .held = k};
+    xs_release_observe(&c, &sum);
+    struct xs_release x6 = rel(6);
+    sum.version = 2;
+    ck_assert(xs_release_restores(&x6, &sum, true));
+    big[40 + 1024] = 2; /* another flag: 4.7 refuses it anyway */
+    memset(&sum, 0, sizeof(sum));
+    sum.version = 2;
+    xs_release_observe(&c, &sum);
+    ck_assert(!xs_release_restores(&x6, &sum, true));
+    memset(&sum, 0, sizeof(sum));
+    /* the lengths every release reads pass everywhere */
+    uint32_t n = hvm_body(big, 5, 24, 0);
+    struct xs_record r = {.type = XS_REC_HVM_CONTEXT, .length = n,
+                          .offset = AT, .body = big, .held = n};
+    for (unsigned m = 6; m <= XS_RELEASE_LAST; m++) {
+        struct xs_release x = rel(m);
+        xs_release_check_record(&x, &r, &rep, &sum);
+    }
+    ck_assert_uint_eq(rep.errors, 0);
+}
+END_TEST
+
+/* HVMOP_set_param refuses an index >= HVM_NR_PARAMS: 36 on 4.6, 37 on
+ * 4.7-4.8, 38 on 4.9, 39 from 4.10 (public/hvm/params.h). */
+START_TEST(rule_hvm_params)
+{
+    static const struct { uint64_t index; unsigned bad, good; } c[] = {
+        {36, 6, 7}, {37, 8, 9}, {38, 9, 10},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        memset(body, 0, sizeof(body));
+        xs_put_le32(body, 2);
+        xs_put_le64(body + 8, 1);          /* STORE_PFN */
+        xs_put_le64(body + 16, 0x100);
+        xs_put_le64(body + 24, c[k].index);
+        xs_put_le64(body + 32, 1);
+        struct xs_record r = {.type = XS_REC_HVM_PARAMS, .length = 40,
+                              .offset = AT, .index = 3, .body = body,
+                              .held = 40};
+        struct xs_release xb = rel(c[k].bad), xg = rel(c[k].good);
+        xs_release_check_record(&xb, &r, &rep, &sum);
+        const struct xs_finding *f = xs_report_find(&rep, "xen.hvm_param");
+        ck_assert_msg(f != NULL, "index %llu on 4.%u",
+                      (unsigned long long)c[k].index, c[k].bad);
+        ck_assert_uint_eq(f->offset, AT + 8 + 24); /* the parameter */
+        ck_assert_uint_eq(rep.errors, 1);
+        xs_release_check_record(&xg, &r, &rep, &sum);
+        ck_assert_uint_eq(rep.errors, 1);
+        memset(&sum, 0, sizeof(sum));
+        sum.version = 2;
+        xs_release_observe(&r, &sum);
+        struct xs_release x = rel(c[k].bad), y = rel(c[k].good);
+        ck_assert(!xs_release_restores(&x, &sum, true));
+        ck_assert(xs_release_restores(&y, &sum, false));
+        xs_release_convert_record(&x, &r, &sum, &rep);
+        ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.hvm_param"));
+        xs_report_free(&rep);
+        xs_report_init(&rep, "test");
+    }
+    /* at or above 39: no release sets it (the body rule) */
+    xs_put_le64(body + 24, 39);
+    struct xs_record r = {.type = XS_REC_HVM_PARAMS, .length = 40,
+                          .offset = AT, .body = body, .held = 40};
+    xs_libxc_check_body(&r, &rep);
+    const struct xs_finding *f = xs_report_find(&rep, "libxc.hvm_params.index");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, AT + 8 + 24);
+    memset(&sum, 0, sizeof(sum));
+}
+END_TEST
+
+START_TEST(rule_config)
+{
+    /* libxl_cpuid.c: 4.17 reads only the array, 4.18 both */
+    struct xs_release x17 = rel(17), x18 = rel(18), x20 = rel(20),
+                      x21 = rel(21);
+    sum.version = 3;
+    sum.cfg_offset = 0x34;
+    sum.cfg_cpuid_object = true;
+    xs_release_check_config(&x17, NULL, &sum, &rep);
+    const struct xs_finding *f = xs_report_find(&rep, "xen.config_cpuid");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, 0x34);
+    xs_release_check_config(&x18, NULL, &sum, &rep);
+    ck_assert_uint_eq(rep.errors, 1);
+    ck_assert(!xs_release_restores(&x17, &sum, false));
+    ck_assert(xs_release_restores(&x17, &sum, true));
+    ck_assert(xs_release_restores(&x18, &sum, false));
+    ck_assert_str_eq(xs_release_remedy(&x17, &sum),
+                     "xenstream convert --to-xen 4.17");
+    sum.cfg_cpuid_msr = true; /* no array form holds it */
+    ck_assert_ptr_null(xs_release_remedy(&x17, &sum));
+    sum.cfg_cpuid_msr = sum.cfg_cpuid_object = false;
+    /* qemu-traditional in the config: 4.20 runs it, 4.21 not */
+    sum.cfg_qemu_trad = true;
+    xs_release_check_config(&x20, NULL, &sum, &rep);
+    ck_assert_uint_eq(rep.errors, 1);
+    xs_release_check_config(&x21, NULL, &sum, &rep);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xen.qemu_traditional"));
+    ck_assert_uint_eq(rep.errors, 2);
+    xs_release_check_config(NULL, &x21, &sum, &rep);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.qemu_traditional"));
+    ck_assert(xs_release_restores(&x20, &sum, false));
+    ck_assert_ptr_null(xs_release_remedy(&x21, &sum));
+}
+END_TEST
+
+START_TEST(rule_emulator)
+{
+    /* libxl_sr_stream_format.h: EMULATOR_QEMU_TRADITIONAL, dropped in
+     * 4.21 */
+    uint8_t e[16] = {1};
+    struct xs_record r = {.type = 3, .length = 16, .offset = AT, .index = 5,
+                          .body = e, .held = 16};
+    struct xs_release x20 = rel(20), x21 = rel(21);
+    xs_release_libxl_record(&x20, NULL, &r, &rep, &sum);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert(sum.qemu_trad);
+    xs_release_libxl_record(&x21, NULL, &r, &rep, &sum);
+    const struct xs_finding *f = xs_report_find(&rep, "xen.qemu_traditional");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, AT);
+    ck_assert_int_eq(f->index, 5);
+    ck_assert(!xs_release_restores(&x21, &sum, true));
+    e[0] = 2; /* qemu-upstream */
+    memset(&sum, 0, sizeof(sum));
+    xs_release_libxl_record(&x21, NULL, &r, &rep, &sum);
+    ck_assert_uint_eq(rep.errors, 1);
+    ck_assert(!sum.qemu_trad);
+}
+END_TEST
+
+/* The derived policy of an image without policy records: BHI_DIS_S in a
+ * vCPU's MSR_SPEC_CTRL, refused from 4.16.0 until 28301682f4 (4.18.4,
+ * 4.19.2, 4.20.0). */
+START_TEST(rule_derived_policy)
+{
+    uint8_t m[8 + 32] = {0};
+    xs_put_le32(m + 8, 0xc0000103);
+    xs_put_le32(m + 24, 0x48);
+    xs_put_le64(m + 32, 0x401);
+    struct xs_record r = {.type = XS_REC_X86_PV_VCPU_MSRS, .length = 40,
+                          .offset = AT, .index = 7, .body = m, .held = 40};
+    static const char *const bad[] = {"4.16", "4.17.7", "4.18.3", "4.19.1"};
+    static const char *const good[] = {"4.15", "4.18.4", "4.19.2", "4.20",
+                                       "4.13"};
+    sum.version = 2;
+    xs_release_observe(&r, &sum);
+    ck_assert(sum.bhi_dis_s);
+    for (size_t i = 0; i < 4; i++) {
+        struct xs_release x;
+        ck_assert_int_eq(xs_release_parse(bad[i], &x), XS_OK);
+        xs_release_check_record(&x, &r, &rep, &sum);
+        ck_assert_msg(rep.errors == i + 1, "%s", bad[i]);
+        ck_assert(!xs_release_restores(&x, &sum, true));
+    }
+    const struct xs_finding *f = xs_report_find(&rep, "xen.derived_policy");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, AT);
+    for (size_t i = 0; i < 5; i++) {
+        struct xs_release x;
+        ck_assert_int_eq(xs_release_parse(good[i], &x), XS_OK);
+        xs_release_check_record(&x, &r, &rep, &sum);
+        ck_assert_msg(rep.errors == 4, "%s", good[i]);
+    }
+    /* a policy record in the image: nothing is derived */
+    struct xs_release x;
+    xs_release_parse("4.16", &x);
+    sum.rec_count[XS_REC_X86_CPUID_POLICY] = 1;
+    xs_release_check_record(&x, &r, &rep, &sum);
+    ck_assert_uint_eq(rep.errors, 4);
+    /* the bit clear: nothing either */
+    xs_put_le64(m + 32, 0x1);
+    memset(&sum, 0, sizeof(sum));
+    xs_release_observe(&r, &sum);
+    ck_assert(!sum.bhi_dis_s);
+}
+END_TEST
+
+START_TEST(rule_vendor)
+{
+    struct xs_release x21 = rel(21), x22 = rel(22);
+    memcpy(sum.cpu_vendor, "AuthenticAMD", 13);
+    xs_release_note_vendor(&x21, &sum, &rep);
+    ck_assert_uint_eq(rep.notes, 0);
+    xs_release_note_vendor(&x22, &sum, &rep);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xen.cpu_vendor"));
+    ck_assert_uint_eq(rep.errors, 0);
+}
+END_TEST
+
+static int verify_on(const struct xs_buf *img, const char *xen)
+{
+    struct xs_release x;
+    ck_assert_int_eq(xs_release_parse(xen, &x), XS_OK);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    struct xs_in *in = tu_in_mem(img->p, img->len, &rep);
+    int rc = xs_verify_for(in, &rep, &sum, &x);
+    xs_in_close(in);
+    return rc;
+}
+
+static int convert_to(const struct xs_buf *img, struct xs_buf *out,
+                      const char *xen, bool drop, bool pipe)
+{
+    struct xs_release x;
+    ck_assert_int_eq(xs_release_parse(xen, &x), XS_OK);
+    struct xs_convert_opts o = {.to_version = x.max_version,
+                                .drop_cpu_policy = drop, .to_xen = &x};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    xs_buf_free(out);
+    return tu_convert(img, out, &rep, pipe, &o);
+}
+
+/* Golden: an HVM xl image of 4.21 (LAPIC with pending_esr 0, RTC of
+ * 4.14, the config's cpuid in 4.18's form) fails --xen for every release
+ * before 4.21 and passes once converted for it; the same for a PV one
+ * (the config alone).  From a file and from a pipe. */
+START_TEST(convert_golden)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = XS_GEN_XL;
+    o.guest = _i ? XS_GUEST_X86_HVM : XS_GUEST_X86_PV;
+    o.pages = 300;
+    o.batch = 64;
+    o.lapic = 32;
+    o.rtc = 24;
+    o.cpuid_config = 2;
+    tu_gen(&o, &a);
+    for (unsigned m = XS_RELEASE_FIRST; m <= XS_RELEASE_LAST; m++) {
+        char xen[8];
+        snprintf(xen, sizeof(xen), "4.%u", m);
+        int rc = verify_on(&a, xen);
+        ck_assert_msg(rc == (m >= (_i ? 21u : 18u) ? XS_OK : XS_INVALID),
+                      "%s as it is", xen);
+        ck_assert_int_eq(convert_to(&a, &b, xen, m < 14, m & 1), XS_OK);
+        ck_assert_msg(verify_on(&b, xen) == XS_OK, "%s converted: %s", xen,
+                      rep.nkept ? rep.kept[0].msg : "");
+        struct xs_release x = rel(m);
+        ck_assert(xs_release_restores(&x, &sum, false));
+        ck_assert_uint_eq(sum.version, m < 14 ? 2 : 3);
+        if (_i)
+            ck_assert_uint_eq(sum.hvm_len_max[5], m < 21 ? 24 : 32);
+        ck_assert(sum.cfg_cpuid_object == (m >= 18));
+    }
+}
+END_TEST
+
+/* Where nothing helps: refused with the reason, no output. */
+START_TEST(convert_refused)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = XS_GEN_XL;
+    o.guest = XS_GUEST_X86_HVM;
+    o.pages = 300;
+    o.batch = 64;
+    o.lapic = 32;
+    o.pending_esr = 0x40;
+    tu_gen(&o, &a);
+    ck_assert_int_eq(convert_to(&a, &b, "4.20", false, false), XS_INVALID);
+    const struct xs_finding *f = xs_report_find(&rep, "convert.hvm_length");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(xs_le32(a.p + f->offset), 0x40); /* pending_esr */
+    ck_assert_int_eq(convert_to(&a, &b, "4.21", false, true), XS_OK);
+
+    o.pending_esr = 0;
+    o.cpuid_config = 3; /* an MSR entry */
+    tu_gen(&o, &a);
+    ck_assert_int_eq(convert_to(&a, &b, "4.17", false, false), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.config_cpuid"));
+    ck_assert_int_eq(convert_to(&a, &b, "4.18", false, false), XS_OK);
+
+    o.cpuid_config = 0;
+    o.qemu_trad = true;
+    tu_gen(&o, &a);
+    ck_assert_int_eq(convert_to(&a, &b, "4.21", false, false), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.qemu_traditional"));
+    ck_assert_int_eq(verify_on(&a, "4.21"), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xen.qemu_traditional"));
+    ck_assert_int_eq(convert_to(&a, &b, "4.20", false, true), XS_OK);
+    ck_assert_int_eq(verify_on(&b, "4.20"), XS_OK); /* the LAPIC cut */
+    o.text_config = true; /* the config alone says it */
+    tu_gen(&o, &a);
+    ck_assert_int_eq(verify_on(&a, "4.22"), XS_INVALID);
+    ck_assert(sum.cfg_qemu_trad);
+
+    /* a v2 image of a patched 4.13 with BHI_DIS_S */
+    xs_gen_defaults(&o);
+    o.version = 2;
+    o.xen_minor = 13;
+    o.pages = 300;
+    o.batch = 64;
+    o.bhi = true;
+    o.guest = XS_GUEST_X86_HVM;
+    tu_gen(&o, &a);
+    ck_assert_int_eq(verify_on(&a, "4.19.1"), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xen.derived_policy"));
+    ck_assert_int_eq(verify_on(&a, "4.19.2"), XS_OK);
+    ck_assert_int_eq(convert_to(&a, &b, "4.18", false, false), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.derived_policy"));
+    ck_assert_int_eq(convert_to(&a, &b, "4.18.4", false, false), XS_OK);
+}
+END_TEST
+
+/* The config as stored, replaced (file and pipe), read back; refused
+ * for a guest of the other type and for an image without an xl header. */
+START_TEST(config_replace)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = XS_GEN_XL;
+    o.guest = XS_GUEST_X86_HVM;
+    o.pages = 300;
+    o.batch = 64;
+    tu_gen(&o, &a);
+    struct xs_buf cfg = {0}, back = {0};
+    bool json;
+    struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_config_read(in, &rep, &cfg, &json), XS_OK);
+    xs_in_close(in);
+    ck_assert(json);
+    ck_assert(cfg.len > 2 && cfg.p[0] == '{' && cfg.p[cfg.len - 1] != 0);
+    static const char text[] = "name = \"moved\"\ntype = \"hvm\"\nvcpus = 2\n";
+    struct xs_convert_opts c = {.to_version = 3,
+                                .config = (const uint8_t *)text,
+                                .config_len = sizeof(text) - 1};
+    for (int pipe = 0; pipe < 2; pipe++) {
+        xs_buf_free(&b);
+        ck_assert_int_eq(tu_convert(&a, &b, &rep, pipe, &c), XS_OK);
+        in = tu_in_mem(b.p, b.len, &rep);
+        ck_assert_int_eq(xs_config_read(in, &rep, &back, &json), XS_OK);
+        xs_in_close(in);
+        ck_assert(!json);
+        ck_assert_uint_eq(back.len, sizeof(text) - 1);
+        ck_assert(memcmp(back.p, text, back.len) == 0);
+        ck_assert_int_eq(tu_verify(&b, &rep), XS_OK);
+    }
+    /* the original back: the original bytes */
+    struct xs_buf orig = {0};
+    c.config = cfg.p;
+    c.config_len = cfg.len;
+    ck_assert_int_eq(tu_convert(&b, &orig, &rep, false, &c), XS_OK);
+    tu_assert_same(&orig, &a, "config back");
+    xs_buf_free(&orig);
+    /* the guest type against the stream */
+    static const char pv[] = "{\"c_info\": {\"type\": \"pv\"}}";
+    c.config = (const uint8_t *)pv;
+    c.config_len = sizeof(pv) - 1;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, true, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "config.guest_type"));
+    /* no xl header: nothing to replace, and no config to read */
+    o.container = XS_GEN_LIBXL;
+    tu_gen(&o, &a);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, false, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.config"));
+    in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_config_read(in, &rep, &back, &json), XS_INVALID);
+    xs_in_close(in);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "config.none"));
+    xs_buf_free(&cfg);
+    xs_buf_free(&back);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("release");
@@ -224,6 +671,15 @@ int main(void)
     tcase_add_test(t, rule_erratum);
     tcase_add_test(t, restores_and_remedy);
     tcase_add_loop_test(t, streams, 0, 2);
+    tcase_add_test(t, rule_hvm_lengths);
+    tcase_add_test(t, rule_config);
+    tcase_add_test(t, rule_hvm_params);
+    tcase_add_test(t, rule_emulator);
+    tcase_add_test(t, rule_derived_policy);
+    tcase_add_test(t, rule_vendor);
+    tcase_add_loop_test(t, convert_golden, 0, 2);
+    tcase_add_test(t, convert_refused);
+    tcase_add_test(t, config_replace);
     suite_add_tcase(s, t);
     return tu_run(s);
 }

@@ -299,10 +299,10 @@ done
 # verify --xen: the rules of one release, and what to run
 expect 1 "$XS" verify --xen 4.13 "$T/cv-xl-pv64.v3"
 grep -q "xen.version\|restores only v2" "$T/err" && ok || bad "--xen 4.13: version"
-grep -q "to restore it on Xen 4.13: xenstream convert --to-version 2 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.13: remedy"
+grep -q "to restore it on Xen 4.13: xenstream convert --to-xen 4.13 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.13: remedy"
 expect 0 "$XS" verify --xen 4.14 "$T/cv-xl-pv64.v3"
 expect 1 "$XS" verify --xen 4.8 "$T/pv64-erratum.v2"
-grep -q "xenstream convert --to-version 2 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
+grep -q "xenstream convert --to-xen 4.8 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
 expect 0 "$XS" verify --xen 4.9 "$T/pv64-erratum.v2"
 expect 1 "$XS" verify --xen 4.5 "$T/pv64.v2"
 grep -q "no conversion" "$T/out" && ok || bad "--xen 4.5: no remedy"
@@ -314,13 +314,68 @@ d = json.loads(open(sys.argv[1]).read())
 assert d["xen"] == "4.30" and d["valid"] and d["remedy"] is None, d
 PY
 expect 0 "$XS" info "$T/cv-xl-hvm.v3"
-grep -q "restores on: Xen 4.14-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-version 2 --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
+grep -q "restores on: Xen 4.14-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-xen X.Y --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
 expect 0 "$XS" info --json "$T/pv64-erratum.v2"
 python3 - "$T/out" <<'PY' && ok || bad "info --json restores_on"
 import json, sys
 d = json.load(open(sys.argv[1]))["restores_on"]
 assert d["as_is"][0] == "4.9" and d["after_convert"] == ["4.6", "4.7", "4.8"], d
 PY
+# convert --to-xen: what each release restores (issue 15), then verify --xen
+"$GEN" --guest hvm --container xl --pages 300 --batch 64 --lapic 32 --rtc 24 \
+    --cpuid-config 2 -o "$T/x421.img"
+expect 1 "$XS" verify --xen 4.20 "$T/x421.img"
+grep -q "xen.hvm_length\|LAPIC of vCPU 0 is 32 bytes" "$T/err" && ok || bad "--xen 4.20: LAPIC"
+grep -q "to restore it on Xen 4.20: xenstream convert --to-xen 4.20 -o OUT" "$T/out" && ok || bad "--xen 4.20: remedy"
+expect 1 "$XS" verify --xen 4.17 "$T/x421.img"
+grep -q "object form" "$T/err" && ok || bad "--xen 4.17: the config's cpuid"
+for x in 4.6 4.13 4.17 4.20 4.22; do
+    d=; case $x in 4.6|4.13) d=--drop-cpu-policy;; esac
+    expect 0 "$XS" convert --to-xen $x $d -o "$T/x-$x.img" "$T/x421.img"
+    expect 0 "$XS" verify --xen $x "$T/x-$x.img"
+done
+expect 1 "$XS" convert --to-xen 4.13 -o "$T/x-no.img" "$T/x421.img"
+grep -q "convert.cpu_policy\|--drop-cpu-policy drops it" "$T/err" && ok || bad "--to-xen 4.13 without --drop-cpu-policy"
+[ ! -e "$T/x-no.img" ] && ok || bad "--to-xen refused: no output"
+"$GEN" --guest hvm --container xl --pages 300 --batch 64 --lapic 32 \
+    --pending-esr 0x40 --qemu-trad -o "$T/x-esr.img"
+expect 1 "$XS" convert --to-xen 4.20 -o "$T/x-no.img" "$T/x-esr.img"
+grep -q "pending_esr 0x40" "$T/err" && ok || bad "--to-xen 4.20: pending_esr refused"
+expect 1 "$XS" convert --to-xen 4.21 -o "$T/x-no.img" "$T/x-esr.img"
+grep -q "traditional.*Xen 4.21 removed" "$T/err" && ok || bad "--to-xen 4.21: qemu-traditional refused"
+expect 2 "$XS" convert --to-xen 4.5 "$T/x421.img"
+expect 2 "$XS" convert --to-xen 4.18 --to-version 3 "$T/x421.img"
+expect 2 "$XS" convert --to-xen 4.18 --drop-cpu-policy "$T/x421.img"
+expect 2 "$XS" upgrade --to-xen 4.18 "$T/x421.img"
+# config: the embedded config as stored; --config replaces it (issue 15)
+expect 0 "$XS" config "$T/x421.img"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["c_info"]["name"] == "guest-1", d' "$T/out" && ok || bad "config: the JSON as stored"
+expect 1 "$XS" config "$T/pv64.v2"
+grep -q "config.none\|no domain config" "$T/err" && ok || bad "config: a bare libxc image has none"
+printf 'name = "moved"\ntype = "hvm"\nmemory = 1\nvcpus = 2\ndisk = ["/new/disk.img,raw,xvda,rw"]\n' >"$T/new.cfg"
+expect 0 "$XS" upgrade --config "$T/new.cfg" -o "$T/x-cfg.img" "$T/x421.img"
+expect 0 "$XS" config "$T/x-cfg.img"
+cmp -s "$T/out" "$T/new.cfg" && ok || bad "--config: the new text config as stored"
+expect 0 "$XS" info --json "$T/x-cfg.img"
+grep -q '"moved"' "$T/out" && ok || bad "--config: info shows the new name"
+expect 0 "$XS" config "$T/x421.img"
+cp "$T/out" "$T/orig.json"
+expect 0 "$XS" convert --to-version 3 --config "$T/orig.json" -o "$T/x-back.img" "$T/x-cfg.img"
+cmp -s "$T/x-back.img" "$T/x421.img" && ok || bad "--config: the original config back gives the original bytes"
+printf 'name = "moved"\ntype = "pv"\n' >"$T/pv.cfg"
+expect 1 "$XS" upgrade --config "$T/pv.cfg" -o "$T/x-no.img" "$T/x421.img"
+grep -q "config.guest_type\|Unable to restore x86 HVM domain" "$T/err" && ok || bad "--config: guest type against the stream"
+[ ! -e "$T/x-no.img" ] && ok || bad "--config refused: no output"
+printf '{"c_info": {"type": "hvm"' >"$T/bad.json"
+expect 1 "$XS" upgrade --config "$T/bad.json" -o "$T/x-no.img" "$T/x421.img"
+grep -q "does not parse" "$T/err" && ok || bad "--config: JSON that does not parse"
+expect 1 "$XS" upgrade --config "$T/new.cfg" -o "$T/x-no.img" "$T/pv64.v2"
+grep -q "not an xl save file" "$T/err" && ok || bad "--config: no xl header"
+expect 3 "$XS" upgrade --config "$T/nonexistent.cfg" "$T/x421.img"
+# the new config's facts rule the stream: max_vcpus 0 is one vCPU to libxl
+printf '{"c_info": {"type": "hvm", "name": "one"}, "b_info": {"max_vcpus": 0}}' >"$T/zero.json"
+expect 1 "$XS" upgrade --config "$T/zero.json" -o "$T/x-no.img" "$T/x421.img"
+grep -q "vCPU count is 0, which libxl makes 1" "$T/err" && ok || bad "--config: max_vcpus 0"
 cp "$T/cv-xl-hvm.v3" "$T/inplace2.img"
 expect 0 "$XS" convert --in-place --to-version 2 --drop-cpu-policy "$T/inplace2.img"
 cmp -s "$T/inplace2.img" "$T/cv-xl-hvm.v2" && ok || bad "convert --in-place"
@@ -498,7 +553,7 @@ else
     echo "SKIP: man pages not rendered: no man(1) on this machine"
 fi
 cmake --install "$B" --prefix "$T/inst" >/dev/null 2>&1 && ok || bad "cmake --install"
-for m in xenstream xenstream-upgrade xenstream-restore xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump; do
+for m in xenstream xenstream-upgrade xenstream-restore xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump xenstream-config; do
     [ -f "$T/inst/share/man/man1/$m.1" ] && ok || bad "$m.1 not installed"
 done
 [ -x "$T/inst/bin/xenstream" ] && ok || bad "xenstream not installed"

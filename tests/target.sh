@@ -156,5 +156,20 @@ mkdir "$T/store" && cp "$T/g.img" "$T/v2.img" "$T/leaf.img" "$T/store/"
 [ $? = 1 ] && grep -q "^xenstream verify: 3 files: 2 restore on the host of $T/same.txt, 1 does not, 0 unreadable, 0 skipped\$" "$T/out" && ok ||
     bad "store summary: $(tail -1 "$T/out")"
 
+# convert --to-xen 4.22 --host-policy: another vendor is refused (issue 15)
+host --vendor AuthenticAMD $ALL >"$T/amd.txt"
+"$XS" convert --to-xen 4.22 --host-policy "$T/amd.txt" -o "$T/c.img" "$T/g.img" >/dev/null 2>"$T/err"
+[ $? = 1 ] && grep -q "vendor is GenuineIntel, the host's AuthenticAMD" "$T/err" && [ ! -e "$T/c.img" ] && ok ||
+    bad "convert --to-xen 4.22 to another vendor: $(cat "$T/err")"
+"$XS" convert --to-xen 4.21 --host-policy "$T/amd.txt" -o "$T/c.img" "$T/g.img" >/dev/null 2>&1
+[ $? = 0 ] && ok || bad "convert --to-xen 4.21 to another vendor: 4.21 does not check it"
+"$XS" convert --to-xen 4.22 --host-policy "$T/same.txt" -o "$T/c.img" "$T/g.img" >/dev/null 2>&1
+[ $? = 0 ] && ok || bad "convert --to-xen 4.22 to the same vendor"
+"$XS" convert --to-xen 4.22 -o "$T/c.img" "$T/g.img" >/dev/null 2>"$T/err"
+[ $? = 0 ] && grep -q "note: Xen 4.22 refuses this image on a host whose CPU vendor is not GenuineIntel" "$T/err" && ok ||
+    bad "convert --to-xen 4.22 without a host: the note: $(cat "$T/err")"
+"$XS" convert --to-version 3 --host-policy "$T/same.txt" -o "$T/c.img" "$T/g.img" >/dev/null 2>&1
+[ $? = 2 ] && ok || bad "convert --host-policy without --to-xen"
+
 echo "target: $pass passed, $fail failed"
 [ $fail = 0 ]
