@@ -128,8 +128,213 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
         }
         json_decref(doc);
     }
+    unsigned line;
+    size_t off;
+    const char *why = cfgs->json ? NULL
+                                 : xs_xl_config_text_error(c, cfg, &line, &off);
+    if (why) {
+        xs_report_add(rep, XS_SEV_ERROR, "xl.config.syntax", at + 4 + off, -1,
+                      w, "xl cannot read the config text (line %u: %s): "
+                      "xl restore stops with \"Failed to parse config\"",
+                      line, why);
+        return;
+    }
     cfgs->parsed = true;
     xs_xl_parse_config(c, cfg, cfgs->json, cfgs);
+}
+
+/* ---- xl config text as libxlutil reads it ----
+ * xl restore gives a text config to parse_config_data(), which exits on
+ * any error of xlu_cfg_readdata() ("Failed to parse config", xl_parse.c
+ * at RELEASE-4.17.0).  Its lexer (tools/libs/util/libxlu_cfg_l.l) and
+ * grammar (libxlu_cfg_y.y) at that tag, unchanged in what they accept
+ * from 4.6 to 4.22:
+ *   IDENT [a-z][._0-9a-z]*   NUMBER [0-9][0-9a-fx]*   [ \t] skipped
+ *   , [ ] += = ;   NEWLINE: \n, or # to the end of a line WITH its \n
+ *   STRING '...' or "..." on one line, \ escaping one character, then
+ *   xlu__cfgl_dequote(): \" \' \\ \a \b \f \n \r \t \v pass; \x never does
+ *   (it skips a digit and wants three of two); an octal digit needs two
+ *   more decimal digits after it; anything else is an error
+ *   anything else is a lexical error (upper case, \r, NUL, '+' '-' '.')
+ *   file: (assignment? (NEWLINE | ';'))* assignment?
+ *   assignment: IDENT ('=' | '+=') value
+ *   value: STRING | NUMBER | '[' NEWLINE* (value NEWLINE* (',' NEWLINE*
+ *          value NEWLINE*)* (',' NEWLINE*)?)? ']'
+ * Lists nest on bison's stack (YYMAXDEPTH 10000, two entries a level). */
+enum { TK_END, TK_IDENT, TK_NUMBER, TK_STRING, TK_NL, TK_COMMA, TK_OPEN,
+       TK_CLOSE, TK_ASSIGN, TK_SEMI, TK_ERROR };
+#define XL_CFG_DEPTH_MAX 4990u
+
+struct cfg_lexer {
+    const char *p, *end, *tok;
+    unsigned line, tok_line;
+    const char *why;
+};
+
+static bool cfg_escape_ok(const char *q, const char *end)
+{
+    /* q: after the backslash, at the escaped character (before end) */
+    char c = *q++;
+    if (strchr("\"'\\abfnrtv", c))
+        return true;
+    if (c < '0' || c > '7')
+        return false; /* \x included: see above */
+    unsigned digits = 0;
+    while (digits < 3 && q + digits < end && isdigit((unsigned char)q[digits]))
+        digits++;
+    return digits >= 2;
+}
+
+static int cfg_token(struct cfg_lexer *lx)
+{
+    while (lx->p < lx->end && (*lx->p == ' ' || *lx->p == '\t'))
+        lx->p++;
+    lx->tok = lx->p;
+    lx->tok_line = lx->line;
+    if (lx->p == lx->end)
+        return TK_END;
+    char c = *lx->p;
+    if (c == '\n' || c == '#') {
+        const char *nl = memchr(lx->p, '\n', (size_t)(lx->end - lx->p));
+        if (!nl) {
+            lx->why = "a comment on the last line without its newline";
+            return TK_ERROR;
+        }
+        lx->p = nl + 1;
+        lx->line++;
+        return TK_NL;
+    }
+    if (c >= 'a' && c <= 'z') {
+        while (++lx->p < lx->end && (islower((unsigned char)*lx->p) ||
+                                     isdigit((unsigned char)*lx->p) ||
+                                     *lx->p == '.' || *lx->p == '_'))
+            ;
+        return TK_IDENT;
+    }
+    if (c >= '0' && c <= '9') {
+        while (++lx->p < lx->end && (isdigit((unsigned char)*lx->p) ||
+                                     (*lx->p >= 'a' && *lx->p <= 'f') ||
+                                     *lx->p == 'x'))
+            ;
+        return TK_NUMBER;
+    }
+    if (c == '\'' || c == '"') {
+        for (const char *q = lx->p + 1; q < lx->end && *q != '\n'; q++) {
+            if (*q == c) {
+                lx->p = q + 1;
+                return TK_STRING;
+            }
+            if (*q == '\0') {
+                /* the lexer takes it; dequote's strlen() then fails an
+                 * assertion: xl aborts */
+                lx->why = "a NUL byte in a string";
+                return TK_ERROR;
+            }
+            if (*q == '\\') {
+                if (q + 1 >= lx->end || q[1] == '\n')
+                    break;
+                if (!cfg_escape_ok(q + 1, lx->end)) {
+                    lx->why = "a backslash escape xl's reader refuses";
+                    return TK_ERROR;
+                }
+                q++;
+            }
+        }
+        lx->why = "a string not closed on its line";
+        return TK_ERROR;
+    }
+    lx->p++;
+    switch (c) {
+    case ',': return TK_COMMA;
+    case '[': return TK_OPEN;
+    case ']': return TK_CLOSE;
+    case '=': return TK_ASSIGN;
+    case ';': return TK_SEMI;
+    case '+':
+        if (lx->p < lx->end && *lx->p == '=') {
+            lx->p++;
+            return TK_ASSIGN;
+        }
+        break;
+    default:
+        break;
+    }
+    lx->why = c == '\r' ? "a carriage return (a DOS line end)"
+            : isupper((unsigned char)c) ? "an upper-case letter outside a string"
+            : "a character xl's reader does not take";
+    return TK_ERROR;
+}
+
+/* The next token that is not a NEWLINE (the grammar's nlok). */
+static int cfg_token_nl(struct cfg_lexer *lx)
+{
+    int t;
+    while ((t = cfg_token(lx)) == TK_NL)
+        ;
+    return t;
+}
+
+/* A value whose first token t was read; false with lx->why set. */
+static bool cfg_value(struct cfg_lexer *lx, int t)
+{
+    unsigned depth = 0;
+    for (;;) {
+        if (t == TK_OPEN) {
+            if (++depth > XL_CFG_DEPTH_MAX) {
+                lx->why = "lists nested deeper than xl's parser's stack";
+                return false;
+            }
+            t = cfg_token_nl(lx);
+            if (t == TK_CLOSE)
+                goto closed; /* an empty list */
+            continue;        /* its first value */
+        }
+        if (t != TK_STRING && t != TK_NUMBER) {
+            lx->why = t == TK_ERROR ? lx->why : "a value expected";
+            return false;
+        }
+        /* after a value: inside a list, ',' or ']' */
+        for (;;) {
+            if (depth == 0)
+                return true;
+            t = cfg_token_nl(lx);
+            if (t == TK_COMMA) {
+                t = cfg_token_nl(lx);
+                if (t != TK_CLOSE)
+                    break; /* the next value */
+            }
+            if (t != TK_CLOSE) {
+                lx->why = t == TK_ERROR ? lx->why : "',' or ']' expected";
+                return false;
+            }
+        closed:
+            depth--;
+        }
+    }
+}
+
+const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
+                                    size_t *at)
+{
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    for (;;) {
+        int t = cfg_token(&lx);
+        if (t == TK_END)
+            return NULL;
+        if (t == TK_NL || t == TK_SEMI)
+            continue;
+        if (t == TK_IDENT && cfg_token(&lx) == TK_ASSIGN &&
+            cfg_value(&lx, cfg_token(&lx))) {
+            t = cfg_token(&lx);
+            if (t == TK_END)
+                return NULL;
+            if (t == TK_NL || t == TK_SEMI)
+                continue;
+        }
+        *line = lx.tok_line;
+        *at = (size_t)(lx.tok - cfg);
+        return lx.why ? lx.why : "`key = value` expected, then a newline or ';'";
+    }
 }
 
 static void copy_str(char *dst, size_t sz, const char *s, size_t n)

@@ -56,6 +56,11 @@ struct xs_xl_config {
 void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
                          size_t held, uint64_t at, struct xs_report *rep,
                          struct xs_xl_config *cfg);
+/* Would xl restore read this config text (libxlutil's lexer and
+ * grammar)?  NULL, or what is wrong with the line and the offset of the
+ * token where it went wrong. */
+const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
+                                    size_t *at);
 /* Domain name, memory, vcpus and type from a config (libxl JSON, or xl
  * config text). */
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,

@@ -534,6 +534,73 @@ static void insert_libxl(size_t at, uint32_t type, const void *body,
     insert(at, r, 8 + len + xs_rec_padding(len));
 }
 
+/* xl config text as libxlutil's lexer and grammar take it (formats/xl.c
+ * cites them): what xl restore reads, and where it stops. */
+START_TEST(xl_config_text_syntax)
+{
+    static const struct {
+        const char *text;
+        unsigned line; /* 0: xl reads it */
+        const char *why;
+    } cases[] = {
+        {"name = \"x\"\nmemory = 128\n", 0, NULL},
+        {"name = 'x'; vcpus = 2", 0, NULL},
+        {"a = [1, 2,]\n", 0, NULL},
+        {"a = [ ]", 0, NULL},
+        {"a += [ [1], [\"x\", 2] ]", 0, NULL},
+        {"a = [\n 1,\n 2\n]\n", 0, NULL},
+        {"# c\na = 1", 0, NULL},
+        {"a.b_c9 = 0x1f\n;;\n", 0, NULL},
+        {"a = \"\\101 \\t \\\" \\\\\"", 0, NULL},
+        {"a = [,]", 1, "a value expected"},
+        {"a = [1 2]", 1, "',' or ']' expected"},
+        {"a = 1 b = 2", 1, "`key = value` expected"},
+        {"a = 1\n# c", 2, "a comment on the last line without its newline"},
+        {"a = 1\nName = 1\n", 2, "an upper-case letter"},
+        {"a = 1\r\n", 1, "a carriage return"},
+        {"a = \"\\x41\"", 1, "a backslash escape"},
+        {"a = \"\\q\"", 1, "a backslash escape"},
+        {"a = 1.5", 1, "a character xl's reader does not take"},
+        {"a = -1", 1, "a character xl's reader does not take"},
+        {"a =\n", 1, "a value expected"},
+        {"\n\n= 1", 3, "`key = value` expected"},
+        {"a = \"open\n\"", 1, "a string not closed on its line"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned line = 0;
+        size_t at = 0;
+        const char *why = xs_xl_config_text_error(
+            cases[i].text, strlen(cases[i].text), &line, &at);
+        if (!cases[i].why) {
+            ck_assert_msg(!why, "case %zu: %s", i, why);
+            continue;
+        }
+        ck_assert_msg(why && strncmp(why, cases[i].why, strlen(cases[i].why)) == 0,
+                      "case %zu: %s", i, why ? why : "accepted");
+        ck_assert_uint_eq(line, cases[i].line);
+    }
+    /* a NUL in a string (dequote's strlen() trips an assertion) */
+    unsigned line = 0;
+    size_t at = 0;
+    ck_assert_ptr_nonnull(xs_xl_config_text_error("a = \"x\0y\"", 9, &line, &at));
+    /* nesting: bison's stack ends near 5000 levels; an iterative reader */
+    size_t n = 3 + 2 * 6000;
+    char *deep = malloc(n + 1);
+    ck_assert_ptr_nonnull(deep);
+    memcpy(deep, "a=", 2);
+    memset(deep + 2, '[', 6000);
+    deep[2 + 6000] = '1';
+    memset(deep + 3 + 6000, ']', 6000);
+    deep[n] = '\0';
+    ck_assert_ptr_nonnull(xs_xl_config_text_error(deep, n, &line, &at));
+    /* 100 levels: fine */
+    memcpy(deep + 2 + 100, "1", 1);
+    memset(deep + 3 + 100, ']', 100);
+    ck_assert_ptr_null(xs_xl_config_text_error(deep, 3 + 200, &line, &at));
+    free(deep);
+}
+END_TEST
+
 START_TEST(xl_header_rules)
 {
     gen_xl(XS_GUEST_X86_PV, 3);
@@ -929,6 +996,7 @@ int main(void)
     tcase_add_test(t, zstd_faults);
     tcase_add_test(t, transport_twice);
     tcase_add_test(t, xl_header_rules);
+    tcase_add_test(t, xl_config_text_syntax);
     tcase_add_test(t, libxl_header_rules);
     tcase_add_test(t, libxl_record_rules);
     tcase_add_test(t, trailing_kinds);
