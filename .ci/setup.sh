@@ -92,7 +92,7 @@ test)
     setsid bash -c 'cd build-cov && ctest -L xen --output-on-failure \
                     >xen-test.log 2>&1; echo $? >xen-test.rc' </dev/null &
     xen_pid=$!
-    trap 'kill -- -$xen_pid 2>/dev/null || true' EXIT
+    trap 'kill -- -$xen_pid 2>/dev/null || kill $xen_pid 2>/dev/null || true' EXIT
     # 2. again under AddressSanitizer + UndefinedBehaviorSanitizer
     build build-asan -DXENSTREAM_SANITIZE=ON
     [ -d build-asan/xen-utils ] || cp -r build-cov/xen-utils build-asan/ 2>/dev/null || true
