@@ -540,6 +540,27 @@ void xs_release_check_record(const struct xs_release *rel,
 }
 
 
+/* qemu-traditional, which Xen 4.21 removed (19ab8356ab): verify --xen
+ * 4.21+ refuses it, convert --to-xen 4.21+ cannot help. */
+static void qemu_trad_refused(const struct xs_release *rel,
+                              const struct xs_release *to_xen, const char *what,
+                              uint64_t at, int64_t index, const char *where,
+                              struct xs_report *rep, struct xs_summary *sum)
+{
+    if (rel && rel->max_version >= 2 && !rel->qemu_trad) {
+        xs_report_add(rep, XS_SEV_ERROR, "xen.qemu_traditional", at, index,
+                      where, "%s, which Xen 4.21 removed (19ab8356ab): Xen "
+                      "%u.%u cannot restore this guest, and no conversion "
+                      "helps", what, rel->major, rel->minor);
+        sum->release_errors++;
+    }
+    if (to_xen && !to_xen->qemu_trad)
+        xs_report_add(rep, XS_SEV_ERROR, "convert.qemu_traditional", at,
+                      index, where, "%s, which Xen 4.21 removed (19ab8356ab): "
+                      "no conversion makes this guest restorable on Xen %u.%u",
+                      what, to_xen->major, to_xen->minor);
+}
+
 void xs_release_check_config(const struct xs_release *rel,
                              const struct xs_release *to_xen,
                              struct xs_summary *sum, struct xs_report *rep)
@@ -559,24 +580,11 @@ void xs_release_check_config(const struct xs_release *rel,
                                          : "");
         sum->release_errors++;
     }
-    if (rel && rel->max_version >= 2 && !rel->qemu_trad &&
-        sum->cfg_qemu_trad) {
-        /* xl_parse.c, libxl_create.c at RELEASE-4.21.0 (19ab8356ab) */
-        xs_report_add(rep, XS_SEV_ERROR, "xen.qemu_traditional",
-                      sum->cfg_offset, -1, w,
-                      "the config's device model is qemu-xen-traditional, "
-                      "which Xen 4.21 removed (19ab8356ab): Xen %u.%u "
-                      "cannot restore this guest, and no conversion helps",
-                      rel->major, rel->minor);
-        sum->release_errors++;
-    }
-    if (to_xen && !to_xen->qemu_trad && sum->cfg_qemu_trad)
-        xs_report_add(rep, XS_SEV_ERROR, "convert.qemu_traditional",
-                      sum->cfg_offset, -1, w,
-                      "the config's device model is qemu-xen-traditional, "
-                      "which Xen 4.21 removed (19ab8356ab): no conversion "
-                      "makes this guest restorable on Xen %u.%u",
-                      to_xen->major, to_xen->minor);
+    /* xl_parse.c, libxl_create.c at RELEASE-4.21.0 (19ab8356ab) */
+    if (sum->cfg_qemu_trad)
+        qemu_trad_refused(rel, to_xen, "the config's device model is "
+                          "qemu-xen-traditional", sum->cfg_offset, -1, w, rep,
+                          sum);
 }
 
 void xs_release_libxl_record(const struct xs_release *rel,
@@ -591,23 +599,9 @@ void xs_release_libxl_record(const struct xs_release *rel,
         return;
     sum->qemu_trad = true;
     char nb[32];
-    const char *name = xs_libxl_rec_name(r->type, nb);
-    if (rel && rel->max_version >= 2 && !rel->qemu_trad) {
-        xs_report_add(rep, XS_SEV_ERROR, "xen.qemu_traditional", r->offset,
-                      r->index, name,
-                      "the emulator is qemu-traditional, which Xen 4.21 "
-                      "removed (19ab8356ab): Xen %u.%u cannot restore its "
-                      "state, and no conversion helps",
-                      rel->major, rel->minor);
-        sum->release_errors++;
-    }
-    if (to_xen && !to_xen->qemu_trad)
-        xs_report_add(rep, XS_SEV_ERROR, "convert.qemu_traditional",
-                      r->offset, r->index, name,
-                      "the emulator is qemu-traditional, which Xen 4.21 "
-                      "removed (19ab8356ab): no conversion makes this guest "
-                      "restorable on Xen %u.%u",
-                      to_xen->major, to_xen->minor);
+    qemu_trad_refused(rel, to_xen, "the emulator is qemu-traditional",
+                      r->offset, r->index, xs_libxl_rec_name(r->type, nb),
+                      rep, sum);
 }
 
 void xs_release_note_vendor(const struct xs_release *rel,
