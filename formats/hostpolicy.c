@@ -284,10 +284,15 @@ bad:
     return XS_INVALID;
 }
 
+/* A repeated entry: the last one counts, as Xen's restore reads a
+ * policy (x86_cpuid_copy_from_buffer(), x86_msr_copy_from_buffer(),
+ * xen/lib/x86/cpuid.c and msr.c at RELEASE-4.17.0: "Detecting repeated
+ * entries is prohibitively complicated, so we don't bother": each entry
+ * overwrites its slot in turn). */
 uint32_t xs_policy_reg(const struct xs_policy *p, uint32_t leaf,
                        uint32_t subleaf, unsigned reg)
 {
-    for (size_t i = 0; i < p->nleaves; i++)
+    for (size_t i = p->nleaves; i-- > 0;)
         if (p->leaves[i].leaf == leaf && p->leaves[i].subleaf == subleaf)
             return p->leaves[i].reg[reg & 3];
     return 0;
@@ -295,7 +300,7 @@ uint32_t xs_policy_reg(const struct xs_policy *p, uint32_t leaf,
 
 uint64_t xs_policy_msr(const struct xs_policy *p, uint32_t idx)
 {
-    for (size_t i = 0; i < p->nmsrs; i++)
+    for (size_t i = p->nmsrs; i-- > 0;)
         if (p->msrs[i].idx == idx)
             return p->msrs[i].val;
     return 0;

@@ -114,7 +114,22 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
             return;
         }
         json_error_t e;
-        json_t *doc = json_loadb(c, cfg - 1, 0, &e);
+        json_t *doc = json_loadb(c, cfg - 1, JSON_REJECT_DUPLICATES, &e);
+        json_t *any = doc ? NULL : json_loadb(c, cfg - 1, 0, NULL);
+        if (any) {
+            /* libxl's libxl__json_map_get() takes the first of a repeated
+             * key, jansson the last: what xenstream read of it (guest
+             * type, vCPUs, device model) would not be what libxl reads */
+            json_decref(any);
+            xs_report_add(rep, XS_SEV_ERROR, "xl.config.duplicate_key",
+                          at + 4, -1, w,
+                          "the JSON config repeats a key (%s, line %d "
+                          "column %d): libxl reads the first value, "
+                          "xenstream's JSON reader the last, so it is not "
+                          "checked as libxl would read it",
+                          e.text, e.line, e.column);
+            return;
+        }
         if (!doc || !json_is_object(doc)) {
             if (doc)
                 snprintf(e.text, sizeof(e.text), "not a JSON object");
@@ -384,47 +399,112 @@ static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
     json_decref(doc);
 }
 
-/* xl config text: `key = value` lines (xl.cfg(5)); only the facts info
- * shows are read. */
+/* A STRING token's text without its quotes, its escapes undone as
+ * xlu__cfgl_dequote() does for the ones it takes (cfg_escape_ok()). */
+static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz)
+{
+    static const char from[] = "\"'\\abfnrtv", to[] = "\"'\\\a\b\f\n\r\t\v";
+    size_t k = 0;
+    for (size_t i = 1; i + 1 < len && k + 1 < outsz; i++) {
+        char c = tok[i];
+        if (c == '\\' && i + 2 < len) {
+            const char *e = strchr(from, tok[++i]);
+            if (e) {
+                c = to[e - from];
+            } else { /* an octal digit, then decimal digits (sic) */
+                unsigned v = 0, d = 0;
+                while (d < 3 && i + 1 < len - 1 && isdigit((unsigned char)tok[i + 1]))
+                    v = v * 10 + (unsigned)(tok[++i] - '0'), d++;
+                c = (char)v;
+            }
+        }
+        out[k++] = c;
+    }
+    out[k] = '\0';
+}
+
+/* xl_parse.c parse_config_data() (RELEASE-4.17.0): "type" and the
+ * deprecated "builder" match by prefix (strncmp(buf, "hvm", strlen(buf)):
+ * "h" is HVM, "p" PV); neither is PV on x86; two that contradict, or a
+ * type it does not know, stop xl ("Invalid domain type"): kept as said,
+ * which no stream matches. */
+static void text_type(const char *type, bool have_type, const char *builder,
+                      bool have_builder, char *out, size_t outsz)
+{
+    const char *t = "pv", *b = NULL;
+    size_t tl = strlen(type), bl = strlen(builder);
+    if (have_type)
+        t = !strncmp(type, "hvm", tl) ? "hvm"
+          : !strncmp(type, "pv", tl) ? "pv"
+          : !strncmp(type, "pvh", tl) ? "pvh" : NULL;
+    if (have_builder)
+        b = !strncmp(builder, "hvm", bl) ? "hvm"
+          : !strncmp(builder, "generic", bl) ? "pv" : NULL;
+    if (!t || (have_builder && (!b || (have_type && strcmp(t, b) != 0))))
+        copy_str(out, outsz, have_type && !t ? type : "invalid",
+                 strlen(have_type && !t ? type : "invalid"));
+    else
+        copy_str(out, outsz, have_builder ? b : t, strlen(have_builder ? b : t));
+}
+
+/* xl config text, read with the lexer above (the caller checked its
+ * syntax): the facts info shows.  A key set twice: the last wins, as in
+ * libxlu's settings list. */
 static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
 {
-    size_t i = 0;
-    while (i < n) {
-        size_t e = i;
-        while (e < n && cfg[e] != '\n')
-            e++;
-        char line[256];
-        copy_str(line, sizeof(line), cfg + i, e - i);
-        i = e + 1;
-        char key[32], val[200];
-        if (sscanf(line, " %31[A-Za-z_] = %199[^#\n]", key, val) != 2)
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    char type[16] = "", builder[16] = "";
+    bool have_type = false, have_builder = false;
+    int64_t vcpus = -1, maxvcpus = -1;
+    for (;;) {
+        int t = cfg_token(&lx);
+        if (t == TK_END || t == TK_ERROR)
+            break;
+        if (t != TK_IDENT)
             continue;
-        char *v = val;
-        size_t vl = strlen(v);
-        while (vl && isspace((unsigned char)v[vl - 1]))
-            v[--vl] = '\0';
-        if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
-            v[vl - 1] = '\0';
-            v++;
+        const char *key = lx.tok;
+        size_t klen = (size_t)(lx.p - lx.tok);
+        if (cfg_token(&lx) != TK_ASSIGN)
+            break;
+        t = cfg_token(&lx);
+        if (t == TK_OPEN) {
+            if (!cfg_value(&lx, t))
+                break;
+            continue; /* a list: no fact here */
         }
-        if (strcmp(key, "name") == 0)
+        if (t != TK_STRING && t != TK_NUMBER)
+            break;
+        char v[200];
+        if (t == TK_STRING)
+            cfg_dequote(lx.tok, (size_t)(lx.p - lx.tok), v, sizeof(v));
+        else
+            copy_str(v, sizeof(v), lx.tok, (size_t)(lx.p - lx.tok));
+#define KEY(k) (klen == sizeof(k) - 1 && memcmp(key, k, klen) == 0)
+        if (KEY("name")) {
             copy_str(out->name, sizeof(out->name), v, strlen(v));
-        else if (strcmp(key, "type") == 0 || strcmp(key, "builder") == 0)
-            copy_str(out->type, sizeof(out->type),
-                     strcmp(v, "generic") == 0 ? "pv" : v, strlen(v));
-        else if (strcmp(key, "device_model_version") == 0)
+        } else if (KEY("type")) {
+            copy_str(type, sizeof(type), v, strlen(v));
+            have_type = true;
+        } else if (KEY("builder")) {
+            copy_str(builder, sizeof(builder), v, strlen(v));
+            have_builder = true;
+        } else if (KEY("device_model_version")) {
             /* xl_parse.c: the only text 4.20 and older map to
              * LIBXL_DEVICE_MODEL_VERSION_QEMU_XEN_TRADITIONAL */
             out->qemu_trad = strcmp(v, "qemu-xen-traditional") == 0;
-        else if (strcmp(key, "memory") == 0)
+        } else if (KEY("memory")) {
             out->memory_mib = strtoll(v, NULL, 0);
-        else if (strcmp(key, "vcpus") == 0 || strcmp(key, "maxvcpus") == 0) {
-            /* the domain gets the larger: maxvcpus, else vcpus */
-            long long count = strtoll(v, NULL, 0);
-            if (count > out->vcpus)
-                out->vcpus = count;
+        } else if (KEY("vcpus")) {
+            vcpus = strtoll(v, NULL, 0);
+        } else if (KEY("maxvcpus")) {
+            maxvcpus = strtoll(v, NULL, 0);
         }
+#undef KEY
     }
+    /* the domain gets maxvcpus, else vcpus */
+    out->vcpus = maxvcpus >= 0 ? maxvcpus : vcpus;
+    text_type(type, have_type, builder, have_builder, out->type,
+              sizeof(out->type));
 }
 
 int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,
@@ -493,6 +573,9 @@ static int cpuid_array(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
     const struct xs_xl_config *c = &io->facts->config;
     struct xs_buf cfg = {0}, out = {0};
     const char *why;
+    /* only a config read whole has facts (xs_xl_check_optdata()) */
+    if (4 + (uint64_t)c->bytes > opt->len)
+        return XS_IO;
     int rc = xs_xl_config_cpuid_array((const char *)opt->p + 4, c->bytes,
                                       &cfg, &why);
     if (rc == XS_INVALID)
@@ -547,6 +630,14 @@ static int replace_config(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
     if (hdr->optional_data_len && !old->sized) {
         xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
                       "the image's optional data holds no config to replace");
+        return XS_INVALID;
+    }
+    if (old->sized && 4 + (uint64_t)old->bytes > opt->len) {
+        /* a config beyond what is held (xl.optdata.unchecked) */
+        xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
+                      "the image's config (%u bytes) is larger than the "
+                      "%zu bytes of it xenstream holds: it cannot be replaced",
+                      old->bytes, opt->len >= 4 ? opt->len - 4 : 0);
         return XS_INVALID;
     }
     size_t rest = old->sized ? opt->len - 4 - old->bytes : 0;

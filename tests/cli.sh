@@ -372,6 +372,39 @@ grep -q "does not parse" "$T/err" && ok || bad "--config: JSON that does not par
 expect 1 "$XS" upgrade --config "$T/new.cfg" -o "$T/x-no.img" "$T/pv64.v2"
 grep -q "not an xl save file" "$T/err" && ok || bad "--config: no xl header"
 expect 3 "$XS" upgrade --config "$T/nonexistent.cfg" "$T/x421.img"
+# JSON with a repeated key: libxl reads the first, jansson the last (a
+# red-team find: the name and device model libxl sees were not checked)
+printf '{"c_info":{"type":"hvm","name":"a","name":"b"},"b_info":{"max_vcpus":2}}' >"$T/dup.json"
+expect 1 "$XS" upgrade --config "$T/dup.json" -o "$T/x-no.img" "$T/x421.img"
+grep -q "repeats a key" "$T/err" && ok || bad "--config: a repeated JSON key"
+# xl text read as libxlutil does: ';' ends a statement, no type is PV,
+# a type matches by prefix, and what xl cannot parse is refused
+printf 'name = "x"; type = "pv"\nvcpus = 2\n' >"$T/semi.cfg"
+expect 1 "$XS" upgrade --config "$T/semi.cfg" -o "$T/x-no.img" "$T/x421.img"
+grep -q 'config.s type is "pv"' "$T/err" && ok || bad "--config: '; type = pv' on an HVM image"
+printf 'name = "x"\nvcpus = 2\n' >"$T/notype.cfg"
+expect 1 "$XS" upgrade --config "$T/notype.cfg" -o "$T/x-no.img" "$T/x421.img"
+printf 'name = "x"\ntype = "h";\nvcpus = 2\n' >"$T/h.cfg"
+expect 0 "$XS" upgrade --config "$T/h.cfg" -o "$T/x-h.img" "$T/x421.img"
+printf 'name = "x"\nType = "hvm"\n' >"$T/upper.cfg"
+expect 1 "$XS" upgrade --config "$T/upper.cfg" -o "$T/x-no.img" "$T/x421.img"
+grep -q "xl cannot read the config text (line 2: an upper-case letter" "$T/err" && ok ||
+    bad "--config: xl text xl cannot parse"
+# an image whose own config is beyond what xenstream holds (4 MiB): its
+# config cannot be replaced (it was a heap overflow: a red-team find)
+python3 - "$T/x421.img" "$T/bigcfg.img" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+mf, of, ol = struct.unpack_from("<III", d, 36)
+L, B = 4 * 1024 * 1024 + 100, 4 * 1024 * 1024
+cfg = (b'name = "big"\n' + b"#" * B)[:B - 1] + b"\n"
+opt = struct.pack("<I", B) + cfg
+opt += b"\0" * (L - len(opt))
+open(sys.argv[2], "wb").write(d[:36] + struct.pack("<III", mf & ~1, of, L) + opt + d[48 + ol:])
+PY
+expect 1 "$XS" upgrade --config "$T/new.cfg" -o "$T/x-no.img" "$T/bigcfg.img"
+grep -q "cannot be replaced" "$T/err" && ok || bad "--config over a config beyond what is held"
+[ ! -e "$T/x-no.img" ] && ok || bad "--config refused: no output"
 # the new config's facts rule the stream: max_vcpus 0 is one vCPU to libxl
 printf '{"c_info": {"type": "hvm", "name": "one"}, "b_info": {"max_vcpus": 0}}' >"$T/zero.json"
 expect 1 "$XS" upgrade --config "$T/zero.json" -o "$T/x-no.img" "$T/x421.img"

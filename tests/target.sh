@@ -107,6 +107,25 @@ struct.pack_into("<I", b, i + 20, struct.unpack_from("<I", b, i + 20)[0] | 0x018
 open(sys.argv[2], "wb").write(b)
 PY
 run 0 - --host-policy "$T/same.txt" "$T/e1d.img"
+# a leaf repeated in the guest's record: the last one counts, as Xen's
+# x86_cpuid_copy_from_buffer() reads it (here another vendor and a max
+# leaf above the host's, appended after the real leaf 0)
+python3 - "$T/g.img" "$T/dup.img" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+pos, out = 40, bytearray(d[:40])
+while pos < len(d):
+    t, l = struct.unpack_from("<II", d, pos)
+    body = bytes(d[pos + 8:pos + 8 + l]); pos += 8 + ((l + 7) & ~7)
+    if t == 0x11:
+        body += struct.pack("<6I", 0, 0xffffffff, 0x20, 0x68747541, 0x444d4163, 0x69746e65)
+    out += struct.pack("<II", t, len(body)) + body + b"\0" * ((-len(body)) % 8)
+    if t == 0:
+        break
+open(sys.argv[2], "wb").write(out + d[pos:])
+PY
+run 1 host.cpuid.max_leaf --xen 4.22 --host-policy "$T/same.txt" "$T/dup.img"
+grep -q '"rule":"host.cpu_vendor"' "$T/out" && ok || bad "a repeated leaf 0: the last one's vendor"
 # HVM against HVM Max; vmx is the config's (nested), not a loss
 host fpu avx2 >"$T/h.txt"
 run 0 - --host-policy "$T/h.txt" "$T/hvm.img"
