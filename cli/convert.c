@@ -381,6 +381,11 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     if (argc - optind > 1)
         return xs_usage_error(cmd, "one input at most");
     a.in_path = optind < argc ? argv[optind] : "-";
+    /* the files an option names are read first: standard input once */
+    char *named[3] = {(char *)a.in_path, (char *)(config_path ? config_path : ""),
+                      (char *)(host_path ? host_path : "")};
+    if (xs_cli_stdin_once(cmd, 3, named))
+        return XS_USAGE;
     if (host_path && !a.opts.to_xen)
         return xs_usage_error(cmd, "--host-policy is about the host of "
                                    "--to-xen: it needs --to-xen");

@@ -504,6 +504,14 @@ static int run_verify(int argc, char **argv)
         }
     }
     r.target.xen = r.xen;
+    /* --host-policy is read first: standard input once with the inputs
+     * (standard input itself when none is named) */
+    for (int i = optind; r.host_path && (i < argc || (i == optind && !from)); i++) {
+        char *named[2] = {(char *)r.host_path,
+                          i < argc ? argv[i] : (char *)"-"};
+        if (xs_cli_stdin_once(&xs_cmd_verify, 2, named))
+            return XS_USAGE;
+    }
     if (r.target.allow_feature_loss && !r.host_path)
         return xs_usage_error(&xs_cmd_verify, "--allow-feature-loss is about "
                               "the host of --host-policy: it needs "

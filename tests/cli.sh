@@ -372,6 +372,11 @@ grep -q "does not parse" "$T/err" && ok || bad "--config: JSON that does not par
 expect 1 "$XS" upgrade --config "$T/new.cfg" -o "$T/x-no.img" "$T/pv64.v2"
 grep -q "not an xl save file" "$T/err" && ok || bad "--config: no xl header"
 expect 3 "$XS" upgrade --config "$T/nonexistent.cfg" "$T/x421.img"
+# standard input named twice through an option's file: a usage error
+cat "$T/x421.img" | "$XS" upgrade --config /dev/stdin -o "$T/x-no.img" - 2>"$T/err"
+[ $? = 2 ] && grep -q "read once" "$T/err" && ok || bad "--config /dev/stdin with IN -: $(cat "$T/err")"
+cat "$T/x421.img" | "$XS" verify --host-policy /dev/stdin 2>"$T/err"
+[ $? = 2 ] && grep -q "read once" "$T/err" && ok || bad "--host-policy /dev/stdin with IN -: $(cat "$T/err")"
 # JSON with a repeated key: libxl reads the first, jansson the last (a
 # red-team find: the name and device model libxl sees were not checked)
 printf '{"c_info":{"type":"hvm","name":"a","name":"b"},"b_info":{"max_vcpus":2}}' >"$T/dup.json"
