@@ -39,7 +39,11 @@ struct dump {
                                  first entry (none for a non-image) */
     xs_finding_fn sink;       /* the report's own, dump_sink() forwards */
     unsigned n;               /* entries printed */
-    /* a run of PAGE_DATA records being folded */
+    /* what an export would hold: the pfns that carried data */
+    struct xs_pfn_set *pfns;
+    uint64_t max_pfn;
+    /* a run of PAGE_DATA records being folded (the last fields: cleared
+     * from here on) */
     unsigned fold_records;
     uint64_t fold_at, fold_len, fold_pfns, fold_data, fold_lo, fold_hi;
     uint64_t fold_types[16];
@@ -242,11 +246,24 @@ static void fold_add(struct dump *d, const struct xs_record *r,
         d->fold_types[t] += c->types[t];
 }
 
+static void data_pfns(void *ctx, uint64_t pfn, uint32_t n, unsigned type)
+{
+    struct dump *d = ctx;
+    if (!xs_page_type_has_data(type))
+        return;
+    if (d->pfns)
+        xs_pfn_set_add(d->pfns, pfn, pfn + n - 1);
+    if (pfn + n - 1 > d->max_pfn)
+        d->max_pfn = pfn + n - 1;
+}
+
 static void on_record(void *ctx, const char *layer, const struct xs_record *r)
 {
     struct dump *d = ctx;
     char nb[32];
     struct xs_page_counts c;
+    if (strcmp(layer, "libxc") == 0)
+        xs_page_data_runs(r, data_pfns, d);
     if (!d->pages && xs_page_data_counts(layer, r, &c)) {
         fold_add(d, r, &c);
         return;
@@ -329,11 +346,31 @@ static int run_dump(int argc, char **argv)
         d.file = rep.file;
         rep.sink = dump_sink;
         rep.sink_ctx = &d;
+        d.pfns = xs_pfn_set_new(1u << 16);
         rc = xs_walk(in, &rep, NULL, &v);
         fold_flush(&d);
-        if (d.json && d.n)
-            printf("\n], \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
-        else if (d.json) /* not an image: the error, no listing */
+        /* what export would write: each pfn with data once (a page sent
+         * again replaces its copy), the raw file up to the highest */
+        uint64_t np = 0;
+        bool counted = d.pfns && xs_pfn_set_count(d.pfns, &np);
+        if (d.json && d.n) {
+            printf("\n], \"export\": {\"pfns\": ");
+            if (counted)
+                printf("%llu, \"bytes\": %llu", (unsigned long long)np,
+                       (unsigned long long)np * 4096);
+            else
+                printf("null");
+            printf(", \"raw_size\": %llu}",
+                   np ? (unsigned long long)(d.max_pfn + 1) * 4096 : 0ull);
+            printf(", \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
+        } else if (!d.json && d.n && counted) {
+            xs_cli_printf("export: %llu pfns with data (%.1f MiB in an elf "
+                          "or xc-core export); raw: a %.1f MiB file\n",
+                          (unsigned long long)np, (double)np / 256,
+                          np ? (double)(d.max_pfn + 1) / 256 : 0.0);
+        }
+        xs_pfn_set_free(d.pfns);
+        if (d.json && !d.n) /* not an image: the error, no listing */
             xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
         xs_in_close(in);
     }

@@ -84,6 +84,27 @@ static bool page_is_zero(const uint8_t *p)
            memcmp(p, p + 16, XS_PAGE_SIZE - 16) == 0;
 }
 
+int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero)
+{
+    uint8_t *buf = malloc(XS_EXPORT_BUF);
+    int rc = buf ? XS_OK : XS_IO;
+    *zero = 0;
+    for (size_t i = 0; rc == XS_OK && i < m->nruns; i++) {
+        uint64_t off = m->runs[i].off, left = m->runs[i].n;
+        while (rc == XS_OK && left > 0) {
+            uint64_t t = left < XS_EXPORT_BUF / XS_PAGE_SIZE
+                             ? left : XS_EXPORT_BUF / XS_PAGE_SIZE;
+            rc = xs_mem_pread(m, off, buf, t * XS_PAGE_SIZE);
+            for (uint64_t p = 0; rc == XS_OK && p < t; p++)
+                *zero += page_is_zero(buf + p * XS_PAGE_SIZE);
+            off += t * XS_PAGE_SIZE;
+            left -= t;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
 /* ---- raw: file offset = guest-physical address --------------------- */
 
 static int export_raw(struct exp *e)

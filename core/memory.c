@@ -367,14 +367,13 @@ static void report_cut(struct xs_memory *m, struct xs_report *rep)
     }
     xs_report_add(rep, XS_SEV_WARNING, "export.partial", m->image_end, -1,
                   "end of input",
-                  "the image is truncated: %llu pfns were cut off (%s)%s%s, "
-                  "%llu of them exported from an earlier copy; any pfn the "
-                  "stream would have sent after offset 0x%llx is unknown",
+                  "the image is truncated: the last copy of %llu pfns was "
+                  "cut off (%s): %llu of them are missing from the output, "
+                  "%llu come from an earlier copy; the pfns the stream would "
+                  "have sent after this offset are unknown",
                   (unsigned long long)(m->missing + m->stale),
-                  m->ncut ? list : "none", m->missing ? ", missing: " : "",
-                  m->missing ? "not in the export" : "",
-                  (unsigned long long)m->stale,
-                  (unsigned long long)m->image_end);
+                  m->ncut ? list : "none", (unsigned long long)m->missing,
+                  (unsigned long long)m->stale);
 }
 
 void xs_memory_free(struct xs_memory *m)

@@ -598,6 +598,10 @@ bool xs_memory_locate(const struct xs_memory *m, uint64_t pfn,
 int xs_memory_read_at(struct xs_memory *m, uint64_t addr, void *dst,
                       size_t n);
 
+/* The final pages that are all zero (the holes of a sparse raw export):
+ * reads every page.  XS_OK, XS_IO. */
+int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero);
+
 /* export (docs/behaviour.md §10): Xen's dump-core ("xc-core", as
  * xl dump-core writes it), a plain ELF64 core (one PT_LOAD per run of
  * present pfns, NT_PRSTATUS per vCPU), or a raw file whose offsets are
