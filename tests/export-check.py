@@ -340,6 +340,23 @@ def main(args):
     except SystemExit as e:
         fail(f"{path}: {e}")
         return 1
+    if "--count" in opts:
+        # matches of HEX (overlapping ones too) in each run of
+        # consecutive present pfns, as search reports them
+        needle = bytes.fromhex(opts["--count"])
+        n, seg, prev = 0, b"", None
+        for pfn in img.pfns + [None]:
+            if pfn is None or (prev is not None and pfn != prev + 1):
+                i = seg.find(needle)
+                while i >= 0:
+                    n += 1
+                    i = seg.find(needle, i + 1)
+                seg = b""
+            if pfn is not None:
+                seg += img.page(pfn)
+            prev = pfn
+        print(n)
+        return 0
     if "--needle-across" in opts:
         for a, b in zip(img.pfns, img.pfns[1:]):
             if b == a + 1:

@@ -104,6 +104,13 @@ assert m and m[0]["offset"] == int(sys.argv[3], 0), d
 PY
 "$XS" search --hex "$new" -C 2 "$T/m.img" | grep -q " len 16  [0-9a-f]\{40\}$" && ok ||
     bad "search --context 2"
+# every match, overlapping ones too: short needles (the SIMD filter's
+# edge), a needle of zeros across zero pages
+for hx in 67 0000 00000000000000000000 01000000 "$needle"; do
+    want=$(check "$T/m.img" --count "$hx")
+    got=$("$XS" search --hex "$hx" "$T/m.img" | wc -l)
+    [ "$want" = "$got" ] && ok || bad "search --hex $hx: $got matches, expected $want"
+done
 "$GEN" --pages 64 -o "$T/s.img"
 "$XS" search --string "xen-3.0-x86_64" "$T/s.img" >"$T/out"
 grep -q "^0x5000  pfn 0x5  " "$T/out" && ok || bad "search --string: $(cat "$T/out")"
