@@ -174,7 +174,7 @@ static int export_elf(struct exp *e)
     uint64_t data = (notes_off + notes_size + XS_PAGE_SIZE - 1) &
                     ~(uint64_t)(XS_PAGE_SIZE - 1);
     /* registers in the x86_64 layout for every guest: a 32-bit PV
-     * guest's are zero-extended (docs/behaviour.md §10) */
+     * guest's are zero-extended (docs/behaviour.md §8.2) */
     struct xs_elf_ehdr eh = {.machine = XS_EM_X86_64, .phoff = phoff,
                              .shoff = shoff, .phnum = (uint32_t)(xnum ? XS_PN_XNUM : nph),
                              .shnum = xnum ? 1 : 0};

@@ -602,7 +602,7 @@ int xs_memory_read_at(struct xs_memory *m, uint64_t addr, void *dst,
  * reads every page.  XS_OK, XS_IO. */
 int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero);
 
-/* export (docs/behaviour.md §10): Xen's dump-core ("xc-core", as
+/* export (docs/behaviour.md §8.2): Xen's dump-core ("xc-core", as
  * xl dump-core writes it), a plain ELF64 core (one PT_LOAD per run of
  * present pfns, NT_PRSTATUS per vCPU), or a raw file whose offsets are
  * guest-physical addresses (zero and absent pages left as holes unless

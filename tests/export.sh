@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# export and search (docs/behaviour.md §10): every export of generated
+# export and search (docs/behaviour.md §8.2, §8.3): every export of generated
 # images of each container, version, guest type and width checked page by
 # page against the image by an independent reader (tests/export-check.py);
 # readelf -a (and eu-readelf -a when elfutils is installed) without a
