@@ -161,7 +161,13 @@ static int export_elf(struct exp *e)
 {
     const struct xs_memory *m = e->m;
     uint64_t nvcpus = m->nvcpus;
-    uint64_t nph = m->nruns + (nvcpus ? 1 : 0);
+    /* a segment per run of consecutive pfns (the map's runs also end
+     * where the pages' place in the input does) */
+    uint64_t nseg = 0;
+    for (size_t i = 0; i < m->nruns; i++)
+        nseg += i == 0 || m->runs[i].pfn != m->runs[i - 1].pfn +
+                                              m->runs[i - 1].n;
+    uint64_t nph = nseg + (nvcpus ? 1 : 0);
     bool xnum = nph >= XS_PN_XNUM;
     uint8_t b[XS_ELF_EHDR_SIZE + XS_ELF_SHDR_SIZE];
     size_t note1 = xs_elf_note(NULL, "CORE", XS_NT_PRSTATUS, NULL,
@@ -188,18 +194,20 @@ static int export_elf(struct exp *e)
         rc = xs_out_write(e->out, ph, sizeof(ph));
     }
     uint64_t at = data;
-    for (size_t i = 0; rc == XS_OK && i < m->nruns; i++) {
-        const struct xs_mem_run *r = &m->runs[i];
+    for (size_t i = 0; rc == XS_OK && i < m->nruns;) {
+        uint64_t pfn = m->runs[i].pfn, n = m->runs[i].n;
+        while (++i < m->nruns && m->runs[i].pfn == pfn + n)
+            n += m->runs[i].n;
         struct xs_elf_phdr p = {.type = XS_PT_LOAD,
                                 .flags = XS_PF_R | XS_PF_W | XS_PF_X,
-                                .offset = at, .vaddr = r->pfn * XS_PAGE_SIZE,
-                                .paddr = r->pfn * XS_PAGE_SIZE,
-                                .filesz = r->n * XS_PAGE_SIZE,
-                                .memsz = r->n * XS_PAGE_SIZE,
+                                .offset = at, .vaddr = pfn * XS_PAGE_SIZE,
+                                .paddr = pfn * XS_PAGE_SIZE,
+                                .filesz = n * XS_PAGE_SIZE,
+                                .memsz = n * XS_PAGE_SIZE,
                                 .align = XS_PAGE_SIZE};
         xs_elf_phdr_encode(&p, ph);
         rc = xs_out_write(e->out, ph, sizeof(ph));
-        at += r->n * XS_PAGE_SIZE;
+        at += n * XS_PAGE_SIZE;
     }
     if (rc == XS_OK && xnum) {
         /* PN_XNUM: section 0 holds the real count in sh_info */

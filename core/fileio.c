@@ -2383,7 +2383,10 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
 {
     if (n == 0)
         return XS_OK;
-    if (!out->e.is_reg || out->z || out->hash) {
+    /* a file opened for appending (>>) writes at its end whatever the
+     * offset: its holes are written */
+    int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
+    if (!out->e.is_reg || out->z || out->hash || fl < 0 || (fl & O_APPEND)) {
         static const uint8_t zero[64 << 10];
         while (n > 0) {
             size_t t = n < sizeof(zero) ? (size_t)n : sizeof(zero);

@@ -503,7 +503,9 @@ void xs_memory_get_info(const struct xs_memory *m, struct xs_memory_info *i)
 {
     memset(i, 0, sizeof(*i));
     i->pfns = m->pfns;
-    i->runs = m->nruns;
+    for (size_t k = 0; k < m->nruns; k++)
+        i->runs += k == 0 || m->runs[k].pfn != m->runs[k - 1].pfn +
+                                                m->runs[k - 1].n;
     i->max_pfn = m->nruns ? m->runs[m->nruns - 1].pfn +
                                 m->runs[m->nruns - 1].n - 1 : 0;
     i->sent = m->sent;

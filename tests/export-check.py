@@ -203,6 +203,11 @@ def check_elf(img, path):
         return
     covered = {}
     prstatus = []
+    loads = sorted((p[4], p[5]) for p in phdrs if p[0] == 1)
+    for (a, la), (b, _) in zip(loads, loads[1:]):
+        if a + la >= b:
+            fail(f"elf: PT_LOAD {a:#x} and {b:#x} touch or overlap: "
+                 "one run of pfns, one segment")
     for (ptype, flags, off, vaddr, paddr, filesz, memsz, align) in phdrs:
         if ptype == 4:
             prstatus = [n for n in notes(d, off, filesz) if n[1] == 1]

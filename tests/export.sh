@@ -182,6 +182,13 @@ echo previous >"$T/keep"
     "$XS" export -f raw -o "$T/sp.raw" "$T/i.img" && cmp -s "$T/ns.raw" "$T/sp.raw" &&
     [ "$(stat -c %b "$T/ns.raw")" -gt "$(stat -c %b "$T/sp.raw")" ] && ok ||
     bad "--no-sparse"
+# raw to standard output: a file (holes by seeking), one opened for
+# appending (>>: zeros written), a pipe: the same bytes
+: >"$T/ap.raw"
+"$XS" export -f raw "$T/i.img" >>"$T/ap.raw" && "$XS" export -f raw "$T/i.img" >"$T/st.raw" &&
+    "$XS" export -f raw "$T/i.img" | cat >"$T/pp.raw" &&
+    cmp -s "$T/ap.raw" "$T/sp.raw" && cmp -s "$T/st.raw" "$T/sp.raw" &&
+    cmp -s "$T/pp.raw" "$T/sp.raw" && ok || bad "raw to standard output"
 # a not-image
 head -c 4096 /dev/urandom >"$T/junk"
 "$XS" export -f raw -o "$T/x" "$T/junk" 2>/dev/null
