@@ -107,6 +107,13 @@ int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero)
 
 /* ---- raw: file offset = guest-physical address --------------------- */
 
+/* Zero pages become a hole from this many in a row: a hole costs the
+ * file system an extent, and a guest's scattered zero pages (a quarter
+ * of xs-gen's, one in four) as 4 KiB holes made the export twice as slow
+ * as cp on ext4, for a saving of a few percent of the disk; runs of
+ * free memory, the zero pages that matter, are longer. */
+#define XS_RAW_HOLE_MIN 16u
+
 static int export_raw(struct exp *e)
 {
     const struct xs_memory *m = e->m;
@@ -132,22 +139,30 @@ static int export_raw(struct exp *e)
             uint64_t t = left < XS_EXPORT_BUF / XS_PAGE_SIZE
                              ? left : XS_EXPORT_BUF / XS_PAGE_SIZE;
             rc = xs_mem_pread(e->m, off, e->buf, t * XS_PAGE_SIZE);
+            /* pages to write go out together, from w on; a long enough
+             * run of zero pages is a hole */
+            uint64_t w = 0;
             for (uint64_t p = 0; rc == XS_OK && p < t;) {
-                const uint8_t *pg = e->buf + p * XS_PAGE_SIZE;
                 uint64_t q = p + 1;
-                bool zero = page_is_zero(pg);
+                bool zero = page_is_zero(e->buf + p * XS_PAGE_SIZE);
                 while (q < t && page_is_zero(e->buf + q * XS_PAGE_SIZE) ==
                                     zero)
                     q++;
-                if (zero) {
+                if (zero)
                     e->res->zero_pages += q - p;
-                    rc = xs_out_hole(e->out, (q - p) * XS_PAGE_SIZE);
-                } else {
-                    rc = xs_out_write(e->out, pg, (q - p) * XS_PAGE_SIZE);
+                if (zero && q - p >= XS_RAW_HOLE_MIN) {
+                    rc = xs_out_write(e->out, e->buf + w * XS_PAGE_SIZE,
+                                      (p - w) * XS_PAGE_SIZE);
+                    if (rc == XS_OK)
+                        rc = xs_out_hole(e->out, (q - p) * XS_PAGE_SIZE);
+                    w = q;
                 }
-                e->res->pages += q - p;
                 p = q;
             }
+            if (rc == XS_OK)
+                rc = xs_out_write(e->out, e->buf + w * XS_PAGE_SIZE,
+                                  (t - w) * XS_PAGE_SIZE);
+            e->res->pages += t;
             off += t * XS_PAGE_SIZE;
             left -= t;
         }

@@ -77,7 +77,8 @@ done
 # VERIFY's second round), holes above the memory, pfns top down, reserved
 # bits set
 for opt in "--checkpoint" "--guest hvm --checkpoint --container xl" \
-           "--verify" "--holes 40" "--descending" "--dirty"; do
+           "--verify" "--holes 40" "--descending" "--dirty" "--zero-pages" \
+           "--guest hvm --zero-pages"; do
     # shellcheck disable=SC2086
     "$GEN" $opt --pages 200 -o "$T/i.img"
     export_all "$T/i.img"
