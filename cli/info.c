@@ -264,10 +264,10 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
             const struct xs_memory_info *mi = &w->mi;
             json_object_set_new(x, "pfns", json_integer((json_int_t)mi->pfns));
             json_object_set_new(x, "runs", json_integer((json_int_t)mi->runs));
-            json_object_set_new(x, "bytes",
-                                json_integer((json_int_t)(mi->pfns * 4096)));
-            json_object_set_new(x, "raw_size",
-                                json_integer(mi->pfns ? (json_int_t)((mi->max_pfn + 1) * 4096) : 0));
+            uint64_t bytes = mi->pfns * 4096;
+            uint64_t raw = mi->pfns ? (mi->max_pfn + 1) * 4096 : 0;
+            json_object_set_new(x, "bytes", json_integer((json_int_t)bytes));
+            json_object_set_new(x, "raw_size", json_integer((json_int_t)raw));
             json_object_set_new(x, "vcpus", json_integer(mi->vcpus));
             if (w->zero_counted)
                 json_object_set_new(x, "zero_pages",

@@ -49,7 +49,6 @@ struct out_ctx {
     struct xs_memory *m;
     unsigned context;
     json_t *matches;       /* --json */
-    int rc;
 };
 
 static int on_match(void *ctx, const struct xs_match *mt)
@@ -156,13 +155,16 @@ static int run_search(int argc, char **argv)
             if (!(needle = parse_hex(optarg, &so.needle_len)))
                 return xs_usage_error(&xs_cmd_search, "--hex takes pairs of "
                                       "hex digits, not '%s'", optarg);
+            /* the last of several patterns counts (then refused) */
             so.needle = needle;
             patterns++;
             break;
         case O_STRING:
-            if (!*optarg)
+            if (!*optarg) {
+                free(needle);
                 return xs_usage_error(&xs_cmd_search,
                                       "--string needs some text");
+            }
             so.needle = (const uint8_t *)optarg;
             so.needle_len = strlen(optarg);
             patterns++;
@@ -174,9 +176,11 @@ static int run_search(int argc, char **argv)
         case 'C': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
-            if (!*optarg || *end || v > XS_CONTEXT_MAX || optarg[0] == '-')
+            if (!*optarg || *end || v > XS_CONTEXT_MAX || optarg[0] == '-') {
+                free(needle);
                 return xs_usage_error(&xs_cmd_search, "--context takes 0-%d, "
                                       "not '%s'", XS_CONTEXT_MAX, optarg);
+            }
             oc.context = (unsigned)v;
             break;
         }

@@ -253,8 +253,8 @@ static bool emit(struct xs_memory *m, size_t *cap, uint64_t pfn, uint64_t n,
 
 static bool resolve(struct xs_memory *m, struct xs_mem_run *x, size_t nx)
 {
-    struct xs_mem_run **order = malloc((nx ? nx : 1) * sizeof(*order));
-    struct xs_mem_run **heap = malloc((nx ? nx : 1) * sizeof(*heap));
+    struct xs_mem_run **order = malloc((nx ? nx : 1) * sizeof(struct xs_mem_run *));
+    struct xs_mem_run **heap = malloc((nx ? nx : 1) * sizeof(struct xs_mem_run *));
     size_t nheap = 0, cap = 0, i = 0;
     bool ok = order && heap;
     size_t k = 0;
@@ -262,7 +262,7 @@ static bool resolve(struct xs_memory *m, struct xs_mem_run *x, size_t nx)
         if (x[t].n)
             order[k++] = &x[t];
     if (ok)
-        qsort(order, k, sizeof(*order), by_pfn);
+        qsort(order, k, sizeof(struct xs_mem_run *), by_pfn);
     uint64_t pos = 0;
     while (ok) {
         while (i < k && order[i]->pfn <= pos)
@@ -365,13 +365,14 @@ static void report_cut(struct xs_memory *m, struct xs_report *rep)
             at = sizeof(list);
         }
     }
+    uint64_t cut = m->missing + m->stale;
     xs_report_add(rep, XS_SEV_WARNING, "export.partial", m->image_end, -1,
                   "end of input",
                   "the image is truncated: the last copy of %llu pfns was "
                   "cut off (%s): %llu of them are missing from the output, "
                   "%llu come from an earlier copy; the pfns the stream would "
                   "have sent after this offset are unknown",
-                  (unsigned long long)(m->missing + m->stale),
+                  (unsigned long long)cut,
                   m->ncut ? list : "none", (unsigned long long)m->missing,
                   (unsigned long long)m->stale);
 }

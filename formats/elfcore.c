@@ -278,9 +278,9 @@ bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
     static const unsigned gpr[16] = {RAX, RBX, RCX, RDX, RBP, RSI, RDI, 99,
                                      R8, R9, R10, R11, R12, R13, R14, R15};
     uint8_t *r = vgc + VGC_REGS;
-    for (unsigned i = 0; i < 16; i++)
+    for (size_t i = 0; i < 16; i++)
         if (gpr[i] != 99)
-            xs_put_le64(r + 8 * gpr[i], xs_le64(cpu + 512 + 8 * i));
+            xs_put_le64(r + 8 * (size_t)gpr[i], xs_le64(cpu + 512 + 8 * i));
     xs_put_le64(r + REGS_RSP, xs_le64(cpu + 568));
     xs_put_le64(r + REGS_RIP, xs_le64(cpu + 640));
     xs_put_le64(r + REGS_RFLAGS, xs_le64(cpu + 648));
@@ -300,7 +300,7 @@ bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
     xs_put_le64(vgc + VGC_CTRLREG + 16, xs_le64(cpu + 664));
     xs_put_le64(vgc + VGC_CTRLREG + 24, xs_le64(cpu + 672));
     xs_put_le64(vgc + VGC_CTRLREG + 32, xs_le64(cpu + 680));
-    for (unsigned i = 0; i < 4; i++)
+    for (size_t i = 0; i < 4; i++)
         xs_put_le64(vgc + VGC_DEBUGREG + 8 * i, xs_le64(cpu + 688 + 8 * i));
     xs_put_le64(vgc + VGC_DEBUGREG + 48, xs_le64(cpu + 720));
     xs_put_le64(vgc + VGC_DEBUGREG + 56, xs_le64(cpu + 728));
@@ -332,7 +332,7 @@ void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, uint32_t vcpu,
     xs_put_le32(out + 32, vcpu);
     if (width == 8) {
         const uint8_t *r = vgc + VGC_REGS;
-        for (unsigned i = 0; i <= RDI; i++)
+        for (size_t i = 0; i <= RDI; i++)
             reg[i] = xs_le64(r + 8 * i); /* the same order */
         reg[P_RIP] = xs_le64(r + REGS_RIP);
         reg[P_CS] = xs_le16(r + REGS_CS);
@@ -372,7 +372,7 @@ void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, uint32_t vcpu,
         flags = xs_le32(vgc + 512);
     }
     reg[P_ORIG_RAX] = UINT64_MAX; /* not in a system call */
-    for (unsigned i = 0; i < P_NREG; i++)
+    for (size_t i = 0; i < P_NREG; i++)
         xs_put_le64(out + 112 + 8 * i, reg[i]);
     xs_put_le32(out + 328, (flags & VGCF_I387_VALID) ? 1 : 0);
 }
