@@ -12,7 +12,7 @@ const struct xs_command xs_cmd_dump = {
     .run = run_dump,
     .summary = "list every header and record of every layer, decoded",
     .usage =
-        "usage: xenstream dump [--json] [--pages] [IN]\n"
+        "usage: xenstream dump [--json] [--pages] [--zero-pages] [IN]\n"
         "\n"
         "List every header and record of every layer of IN in input order:\n"
         "offset, layer, type, length and the decoded fields (PV info, p2m\n"
@@ -23,17 +23,21 @@ const struct xs_command xs_cmd_dump = {
         "given.  Faults are reported on standard error as by verify; the\n"
         "exit status is verify's.  No IN: standard input (a terminal is\n"
         "refused).  xl's migration handshake after END is named in the\n"
-        "listing (handshake=xl-migrate), not as a note.\n"
+        "listing (handshake=xl-migrate), not as a note.  The last line says\n"
+        "what 'xenstream export' would write: the pfns with data, each once,\n"
+        "and the size of a raw export.\n"
         "\n"
         "  --json         one JSON document: {\"file\", \"records\": [...]}\n"
         "  --pages        one line per PAGE_DATA record\n"
+        "  --zero-pages   also count the exported pages that are all zero\n"
+        "                 (a regular uncompressed file: reads every page)\n"
         "  -h, --help     show this help\n",
 };
 
 /* ---- one entry: offset, layer, type, length, fields ---------------- */
 
 struct dump {
-    bool json, pages;
+    bool json, pages, zero;
     bool handshake;           /* the bytes after END are xl's handshake */
     const char *file;         /* --json: its head is printed with the
                                  first entry (none for a non-image) */
@@ -308,6 +312,7 @@ static int run_dump(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"pages", no_argument, NULL, 'p'},
+        {"zero-pages", no_argument, NULL, 'Z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -323,6 +328,9 @@ static int run_dump(int argc, char **argv)
             break;
         case 'p':
             d.pages = true;
+            break;
+        case 'Z':
+            d.zero = true;
             break;
         case 'h':
             xs_print_help(&xs_cmd_dump);
@@ -351,8 +359,20 @@ static int run_dump(int argc, char **argv)
         fold_flush(&d);
         /* what export would write: each pfn with data once (a page sent
          * again replaces its copy), the raw file up to the highest */
-        uint64_t np = 0;
+        uint64_t np = 0, zero = 0;
         bool counted = d.pfns && xs_pfn_set_count(d.pfns, &np);
+        bool zeros = false;
+        if (d.zero && rc == XS_OK && xs_in_seekable(in) &&
+            xs_in_rewind(in) == XS_OK) {
+            /* the final pages by offset, as export reads them (a second
+             * walk, quiet: its findings were said) */
+            struct xs_memory *m = NULL;
+            struct xs_memory_opts mo = {0};
+            rep.quiet = true;
+            zeros = xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK &&
+                    xs_memory_zero_pages(m, &zero) == XS_OK;
+            xs_memory_free(m);
+        }
         if (d.json && d.n) {
             printf("\n], \"export\": {\"pfns\": ");
             if (counted)
@@ -360,14 +380,20 @@ static int run_dump(int argc, char **argv)
                        (unsigned long long)np * 4096);
             else
                 printf("null");
-            printf(", \"raw_size\": %llu}",
+            printf(", \"raw_size\": %llu",
                    np ? (unsigned long long)(d.max_pfn + 1) * 4096 : 0ull);
+            if (zeros)
+                printf(", \"zero_pages\": %llu", (unsigned long long)zero);
+            printf("}");
             printf(", \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
         } else if (!d.json && d.n && counted) {
             xs_cli_printf("export: %llu pfns with data (%.1f MiB in an elf "
-                          "or xc-core export); raw: a %.1f MiB file\n",
+                          "or xc-core export); raw: a %.1f MiB file",
                           (unsigned long long)np, (double)np / 256,
                           np ? (double)(d.max_pfn + 1) / 256 : 0.0);
+            if (zeros)
+                xs_cli_printf(", %llu zero pages", (unsigned long long)zero);
+            xs_cli_printf("\n");
         }
         xs_pfn_set_free(d.pfns);
         if (d.json && !d.n) /* not an image: the error, no listing */

@@ -210,6 +210,11 @@ assert x["pfns"] == int(sys.argv[2]) and x["zero_pages"] > 0, x
 PY
 "$XS" dump "$T/i.img" | tail -1 | grep -q "^export: $n pfns with data" && ok ||
     bad "dump: $("$XS" dump "$T/i.img" | tail -1)"
+z=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["export"]["zero_pages"])' "$T/out")
+"$XS" dump --zero-pages "$T/i.img" | tail -1 | grep -q ", $z zero pages$" && ok ||
+    bad "dump --zero-pages: $("$XS" dump --zero-pages "$T/i.img" | tail -1), expected $z"
+"$XS" dump --json --zero-pages "$T/i.img" | grep -q "\"zero_pages\": $z}" && ok ||
+    bad "dump --json --zero-pages"
 
 echo "export: $pass passed, $fail failed"
 [ "$fail" = 0 ]
