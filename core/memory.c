@@ -179,7 +179,8 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
             break;
         }
         memset(m->shared_info, 0, XS_PAGE_SIZE);
-        memcpy(m->shared_info, p, n < XS_PAGE_SIZE ? n : XS_PAGE_SIZE);
+        if (n) /* an empty body may have no buffer at all */
+            memcpy(m->shared_info, p, n < XS_PAGE_SIZE ? n : XS_PAGE_SIZE);
         break;
     default:
         break;

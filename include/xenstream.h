@@ -604,9 +604,9 @@ int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero);
 
 /* export (docs/behaviour.md §8.2): Xen's dump-core ("xc-core", as
  * xl dump-core writes it), a plain ELF64 core (one PT_LOAD per run of
- * present pfns, NT_PRSTATUS per vCPU), or a raw file whose offsets are
- * guest-physical addresses (zero and absent pages left as holes unless
- * no_sparse). */
+ * consecutive present pfns, NT_PRSTATUS per vCPU), or a raw file whose
+ * offsets are guest-physical addresses (absent pages and runs of 16 or
+ * more zero pages left as holes unless no_sparse). */
 enum xs_export_format { XS_EXPORT_XC_CORE, XS_EXPORT_ELF, XS_EXPORT_RAW };
 struct xs_export_opts {
     enum xs_export_format format;
