@@ -167,6 +167,21 @@ while True:                      # the first PAGE_DATA's count, too high
     at += 8 + n + (-n % 8)
 open(p, "wb").write(b)
 PY
+# an empty SHARED_INFO body (a fuzzer's find: a record without a buffer)
+"$PY" - "$T/c.img" "$T/e.img" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+at = 40
+while True:
+    t, n = struct.unpack_from("<II", b, at)
+    if t == 7:
+        b[at:at + 8 + n] = struct.pack("<II", 7, 0)
+        break
+    at += 8 + n + (-n % 8)
+open(sys.argv[2], "wb").write(b)
+PY
+"$XS" export -f xc-core -o "$T/x" "$T/e.img" 2>/dev/null
+[ $? = 1 ] && [ ! -e "$T/x" ] && ok || bad "empty SHARED_INFO: exit 1"
 echo previous >"$T/keep"
 "$XS" export -f raw -o "$T/keep" "$T/c.img" 2>"$T/err"
 [ $? = 1 ] && [ "$(cat "$T/keep")" = previous ] && grep -q "offset 0x" "$T/err" &&
