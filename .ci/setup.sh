@@ -22,6 +22,9 @@ DEPS="build-essential cmake pkg-config zlib1g-dev libisal-dev libzstd-dev
 # the store test: verify's reports against their schemas (xmllint, Debian's
 # /usr/bin/python3 with jsonschema and yaml; TAP::Parser is perl's own)
 [ "$mode" = test ] && DEPS="$DEPS libxml2-utils python3-jsonschema python3-yaml perl"
+# the export test: readelf (binutils, in build-essential) and eu-readelf
+# read every ELF it writes without a warning
+[ "$mode" = test ] && DEPS="$DEPS elfutils"
 # the test command's checkers: libFuzzer (clang), valgrind, cppcheck,
 # clang-tidy
 [ "$mode" = test ] && DEPS="$DEPS clang libclang-rt-14-dev llvm valgrind

@@ -21,6 +21,8 @@ extern const struct xs_command xs_cmd_config;
 extern const struct xs_command xs_cmd_dump;
 extern const struct xs_command xs_cmd_digest;
 extern const struct xs_command xs_cmd_diff;
+extern const struct xs_command xs_cmd_export;
+extern const struct xs_command xs_cmd_search;
 extern const struct xs_command xs_cmd_restore;
 /* The live backend's helper executable, when this build has one and it is
  * found (beside xenstream, else where it is installed): its path. */

@@ -12,7 +12,7 @@ const struct xs_command xs_cmd_dump = {
     .run = run_dump,
     .summary = "list every header and record of every layer, decoded",
     .usage =
-        "usage: xenstream dump [--json] [--pages] [IN]\n"
+        "usage: xenstream dump [--json] [--pages] [--zero-pages] [IN]\n"
         "\n"
         "List every header and record of every layer of IN in input order:\n"
         "offset, layer, type, length and the decoded fields (PV info, p2m\n"
@@ -23,23 +23,31 @@ const struct xs_command xs_cmd_dump = {
         "given.  Faults are reported on standard error as by verify; the\n"
         "exit status is verify's.  No IN: standard input (a terminal is\n"
         "refused).  xl's migration handshake after END is named in the\n"
-        "listing (handshake=xl-migrate), not as a note.\n"
+        "listing (handshake=xl-migrate), not as a note.  The last line says\n"
+        "what 'xenstream export' would write: the pfns with data, each once,\n"
+        "and the size of a raw export.\n"
         "\n"
         "  --json         one JSON document: {\"file\", \"records\": [...]}\n"
         "  --pages        one line per PAGE_DATA record\n"
+        "  --zero-pages   also count the exported pages that are all zero\n"
+        "                 (a regular uncompressed file: reads every page)\n"
         "  -h, --help     show this help\n",
 };
 
 /* ---- one entry: offset, layer, type, length, fields ---------------- */
 
 struct dump {
-    bool json, pages;
+    bool json, pages, zero;
     bool handshake;           /* the bytes after END are xl's handshake */
     const char *file;         /* --json: its head is printed with the
                                  first entry (none for a non-image) */
     xs_finding_fn sink;       /* the report's own, dump_sink() forwards */
     unsigned n;               /* entries printed */
-    /* a run of PAGE_DATA records being folded */
+    /* what an export would hold: the pfns that carried data */
+    struct xs_pfn_set *pfns;
+    uint64_t max_pfn;
+    /* a run of PAGE_DATA records being folded (the last fields: cleared
+     * from here on) */
     unsigned fold_records;
     uint64_t fold_at, fold_len, fold_pfns, fold_data, fold_lo, fold_hi;
     uint64_t fold_types[16];
@@ -242,11 +250,24 @@ static void fold_add(struct dump *d, const struct xs_record *r,
         d->fold_types[t] += c->types[t];
 }
 
+static void data_pfns(void *ctx, uint64_t pfn, uint32_t n, unsigned type)
+{
+    struct dump *d = ctx;
+    if (!xs_page_type_has_data(type))
+        return;
+    if (d->pfns)
+        xs_pfn_set_add(d->pfns, pfn, pfn + n - 1);
+    if (pfn + n - 1 > d->max_pfn)
+        d->max_pfn = pfn + n - 1;
+}
+
 static void on_record(void *ctx, const char *layer, const struct xs_record *r)
 {
     struct dump *d = ctx;
     char nb[32];
     struct xs_page_counts c;
+    if (strcmp(layer, "libxc") == 0)
+        xs_page_data_runs(r, data_pfns, d);
     if (!d->pages && xs_page_data_counts(layer, r, &c)) {
         fold_add(d, r, &c);
         return;
@@ -291,6 +312,7 @@ static int run_dump(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"pages", no_argument, NULL, 'p'},
+        {"zero-pages", no_argument, NULL, 'Z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -306,6 +328,9 @@ static int run_dump(int argc, char **argv)
             break;
         case 'p':
             d.pages = true;
+            break;
+        case 'Z':
+            d.zero = true;
             break;
         case 'h':
             xs_print_help(&xs_cmd_dump);
@@ -329,11 +354,49 @@ static int run_dump(int argc, char **argv)
         d.file = rep.file;
         rep.sink = dump_sink;
         rep.sink_ctx = &d;
+        d.pfns = xs_pfn_set_new(1u << 16);
         rc = xs_walk(in, &rep, NULL, &v);
         fold_flush(&d);
-        if (d.json && d.n)
-            printf("\n], \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
-        else if (d.json) /* not an image: the error, no listing */
+        /* what export would write: each pfn with data once (a page sent
+         * again replaces its copy), the raw file up to the highest */
+        uint64_t np = 0, zero = 0;
+        bool counted = d.pfns && xs_pfn_set_count(d.pfns, &np);
+        bool zeros = false;
+        if (d.zero && rc == XS_OK && xs_in_seekable(in) &&
+            xs_in_rewind(in) == XS_OK) {
+            /* the final pages by offset, as export reads them (a second
+             * walk, quiet: its findings were said) */
+            struct xs_memory *m = NULL;
+            struct xs_memory_opts mo = {0};
+            rep.quiet = true;
+            zeros = xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK &&
+                    xs_memory_zero_pages(m, &zero) == XS_OK;
+            xs_memory_free(m);
+        }
+        if (d.json && d.n) {
+            printf("\n], \"export\": {\"pfns\": ");
+            if (counted)
+                printf("%llu, \"bytes\": %llu", (unsigned long long)np,
+                       (unsigned long long)np * 4096);
+            else
+                printf("null");
+            printf(", \"raw_size\": %llu",
+                   np ? (unsigned long long)(d.max_pfn + 1) * 4096 : 0ull);
+            if (zeros)
+                printf(", \"zero_pages\": %llu", (unsigned long long)zero);
+            printf("}");
+            printf(", \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
+        } else if (!d.json && d.n && counted) {
+            xs_cli_printf("export: %llu pfns with data (%.1f MiB in an elf "
+                          "or xc-core export); raw: a %.1f MiB file",
+                          (unsigned long long)np, (double)np / 256,
+                          np ? (double)(d.max_pfn + 1) / 256 : 0.0);
+            if (zeros)
+                xs_cli_printf(", %llu zero pages", (unsigned long long)zero);
+            xs_cli_printf("\n");
+        }
+        xs_pfn_set_free(d.pfns);
+        if (d.json && !d.n) /* not an image: the error, no listing */
             xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
         xs_in_close(in);
     }

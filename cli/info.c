@@ -13,7 +13,7 @@ const struct xs_command xs_cmd_info = {
     .run = run_info,
     .summary = "show what an image holds: layers, guest, memory, records",
     .usage =
-        "usage: xenstream info [--json] [--digest] [-q] [IN]\n"
+        "usage: xenstream info [--json] [--digest] [--zero-pages] [-q] [IN]\n"
         "\n"
         "Read IN (any container, any version, gzip or not) and show the\n"
         "layers found, the libxc version and the Xen that saved it, the\n"
@@ -33,6 +33,8 @@ const struct xs_command xs_cmd_info = {
         "  -q, --quiet    no notes on standard error\n"
         "  --digest       also the content digest (as 'xenstream digest'):\n"
         "                 reads every page\n"
+        "  --zero-pages   also count the pages an export holds that are all\n"
+        "                 zero (a raw export's holes): reads every page\n"
         "  --progress     a progress line on standard error (default: only\n"
         "                 when it is a terminal); --no-progress: never\n"
         "  -h, --help     show this help\n",
@@ -140,6 +142,10 @@ struct walk {
     json_t *policy;      /* the CPU policy records' facts, as describers
                             give them; NULL: none seen */
     bool in_features;    /* within a describer's "features" list */
+    /* what export would write (a regular file: read again by offset) */
+    bool have_export, zero_counted;
+    struct xs_memory_info mi;
+    uint64_t zero_pages;
 };
 
 /* A CPU policy record's fields (formats/libxc.c's describer): the vendor,
@@ -261,6 +267,24 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
                             distinct >= 0 ? json_integer(distinct * 4096)
                                           : json_null());
         json_object_set_new(d, "max_pfn", json_integer((json_int_t)s->max_pfn));
+        json_t *x = json_object();
+        if (w->have_export) {
+            const struct xs_memory_info *mi = &w->mi;
+            json_object_set_new(x, "pfns", json_integer((json_int_t)mi->pfns));
+            json_object_set_new(x, "runs", json_integer((json_int_t)mi->runs));
+            uint64_t bytes = mi->pfns * 4096;
+            uint64_t raw = mi->pfns ? (mi->max_pfn + 1) * 4096 : 0;
+            json_object_set_new(x, "bytes", json_integer((json_int_t)bytes));
+            json_object_set_new(x, "raw_size", json_integer((json_int_t)raw));
+            json_object_set_new(x, "vcpus", json_integer(mi->vcpus));
+            if (w->zero_counted)
+                json_object_set_new(x, "zero_pages",
+                                    json_integer((json_int_t)w->zero_pages));
+        } else {
+            json_object_set_new(x, "pfns", distinct >= 0 ? json_integer(distinct)
+                                                         : json_null());
+        }
+        json_object_set_new(d, "export", x);
         json_object_set_new(d, "page_types", page_types_json(s));
         json_object_set_new(d, "libxc_records", libxc_records_json(s));
     }
@@ -369,6 +393,29 @@ static void print_restores_on(const json_t *o)
     xs_cli_printf("\n");
 }
 
+/* What export would write: pfns, runs, sizes, zero pages. */
+static void print_export(const json_t *x)
+{
+    const json_t *p = json_object_get(x, "pfns");
+    if (!json_is_integer(p))
+        return;
+    uint64_t n = (uint64_t)json_integer_value(p);
+    xs_cli_printf("%-13s%llu pfns", "export:", (unsigned long long)n);
+    const json_t *r = json_object_get(x, "runs");
+    if (json_is_integer(r))
+        xs_cli_printf(" in %lld runs", (long long)json_integer_value(r));
+    xs_cli_printf(": %.1f MiB in an elf or xc-core export", (double)n / 256);
+    const json_t *raw = json_object_get(x, "raw_size");
+    if (json_is_integer(raw))
+        xs_cli_printf("; raw: a %.1f MiB file",
+                      (double)json_integer_value(raw) / (1 << 20));
+    const json_t *z = json_object_get(x, "zero_pages");
+    if (json_is_integer(z))
+        xs_cli_printf(", %lld zero pages as holes",
+                      (long long)json_integer_value(z));
+    xs_cli_printf("\n");
+}
+
 static void print_text(const char *file, const json_t *d,
                        const struct xs_summary *s)
 {
@@ -413,6 +460,7 @@ static void print_text(const char *file, const json_t *d,
                    "memory:", (unsigned long long)s->pages);
         }
         xs_cli_printf("), highest pfn 0x%llx\n", (unsigned long long)s->max_pfn);
+        print_export(json_object_get(d, "export"));
         print_counts("pages:", json_object_get(d, "page_types"));
         print_counts("records:", json_object_get(d, "libxc_records"));
     }
@@ -484,11 +532,12 @@ static int run_info(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"digest", no_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
+        {"zero-pages", no_argument, NULL, 'Z'},
         {"help", no_argument, NULL, 'h'},
         XS_PROGRESS_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    bool json = false, digest = false, quiet = false;
+    bool json = false, digest = false, quiet = false, zero = false;
     struct xs_progress_opts po = XS_PROGRESS_DEFAULT;
     struct xs_digest dg;
     int c;
@@ -505,6 +554,9 @@ static int run_info(int argc, char **argv)
             break;
         case 'd':
             digest = true;
+            break;
+        case 'Z':
+            zero = true;
             break;
         XS_PROGRESS_CASES(po);
         case 'h':
@@ -533,9 +585,29 @@ static int run_info(int argc, char **argv)
         xs_cli_progress(in, &po, &rep);
         /* the walk counts distinct pfns; --digest reads the input again,
          * which only a file allows (a pipe gets the digest alone) */
+        bool plain = false;
         if (!digest || xs_in_seekable(in)) {
             rc = xs_walk(in, &rep, &sum, &v);
             w.walked = true;
+            plain = xs_in_seekable(in); /* not through a transport */
+        }
+        if (rc == XS_OK && plain && xs_in_rewind(in) == XS_OK) {
+            /* the pages by offset, as export finds them (a second walk
+             * that seeks over them); --zero-pages reads every one */
+            struct xs_memory *m = NULL;
+            struct xs_memory_opts mo = {0};
+            rep.quiet = true;
+            if (xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK) {
+                xs_memory_get_info(m, &w.mi);
+                w.have_export = true;
+                if (zero)
+                    w.zero_counted =
+                        xs_memory_zero_pages(m, &w.zero_pages) == XS_OK;
+            }
+            xs_memory_free(m);
+            rep.quiet = false;
+            if (digest)
+                rc = xs_in_rewind(in);
         }
         if (digest && rc == XS_OK) {
             struct xs_summary again;

@@ -20,6 +20,8 @@ static const struct xs_command *const commands[] = {
     &xs_cmd_dump,
     &xs_cmd_digest,
     &xs_cmd_diff,
+    &xs_cmd_export,
+    &xs_cmd_search,
     &xs_cmd_restore,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

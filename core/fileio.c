@@ -160,6 +160,7 @@ struct xs_out {
     uint64_t pend_off, pend_len;
     uint8_t *copy_buf;   /* XS_COPY_BUF, for shifted file copies */
     bool no_cfr;         /* the kernel refused copy_file_range here */
+    bool hole_tail;      /* ends in a hole: extended at commit */
 };
 
 static void io_error(struct xs_report *rep, const char *what, const char *name,
@@ -659,6 +660,11 @@ const struct xs_layer *xs_in_transport(const struct xs_in *in)
     return in->t ? in->t->layer : NULL;
 }
 uint64_t xs_in_offset(const struct xs_in *in) { return in->off; }
+struct xs_report *xs_in_report(const struct xs_in *in) { return in->e.rep; }
+uint64_t xs_in_size(const struct xs_in *in)
+{
+    return in->e.is_reg ? in->size : 0;
+}
 uint64_t xs_in_bytes_read(const struct xs_in *in) { return in->bytes_read; }
 
 int xs_in_unchanged(struct xs_in *in)
@@ -2209,6 +2215,7 @@ static int z_finish(struct xs_out *out)
 
 static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
 {
+    out->hole_tail = false;
     if (out->hash) {
         hasher_write(out->hash, p, n);
         out->written += n;
@@ -2292,6 +2299,7 @@ static int pending_flush(struct xs_out *out)
     uint64_t left = out->pend_len;
     loff_t at = (loff_t)(in->start + out->pend_off);
     out->pend_len = 0;
+    out->hole_tail = false;
     while (left > 0) {
         ssize_t r = file_copy(in, out, &at, left);
         if (out->failed)
@@ -2367,6 +2375,47 @@ int xs_out_zeros(struct xs_out *out, size_t n)
         if (xs_out_write(out, zero, t) != XS_OK)
             return XS_IO;
         n -= t;
+    }
+    return XS_OK;
+}
+
+int xs_out_hole(struct xs_out *out, uint64_t n)
+{
+    if (n == 0)
+        return XS_OK;
+    /* a file opened for appending (>>) writes at its end whatever the
+     * offset: its holes are written */
+    int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
+    if (!out->e.is_reg || out->z || out->hash || fl < 0 || (fl & O_APPEND)) {
+        static const uint8_t zero[64 << 10];
+        while (n > 0) {
+            size_t t = n < sizeof(zero) ? (size_t)n : sizeof(zero);
+            if (xs_out_write(out, zero, t) != XS_OK)
+                return XS_IO;
+            n -= t;
+        }
+        return XS_OK;
+    }
+    if (xs_out_flush(out) != XS_OK)
+        return XS_IO;
+    if (n > (uint64_t)INT64_MAX || lseek(out->e.fd, (off_t)n, SEEK_CUR) < 0) {
+        io_error(out->e.rep, "cannot seek in", out->e.name,
+                 n > (uint64_t)INT64_MAX ? EFBIG : errno);
+        out->failed = true;
+        return XS_IO;
+    }
+    out->written += n;
+    out->hole_tail = true;
+    return XS_OK;
+}
+
+/* A file that ends in a hole gets its size (the seek alone sets none). */
+static int hole_tail(struct xs_out *out)
+{
+    off_t end = lseek(out->e.fd, 0, SEEK_CUR);
+    if (end < 0 || ftruncate(out->e.fd, end) < 0) {
+        io_error(out->e.rep, "cannot write", out->e.name, errno);
+        return XS_IO;
     }
     return XS_OK;
 }
@@ -2484,6 +2533,8 @@ static void drop_temp(struct xs_out *out)
 int xs_out_commit(struct xs_out *out)
 {
     int rc = xs_out_flush(out);
+    if (rc == XS_OK && out->hole_tail)
+        rc = hole_tail(out);
     if (rc == XS_OK && out->z)
         rc = z_finish(out);
     if (rc == XS_OK && out->tmp)

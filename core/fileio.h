@@ -71,7 +71,17 @@ int xs_out_copy_range(struct xs_out *out, struct xs_in *in, uint64_t off,
  * name no one can guess. */
 uint64_t xs_random_u64(void);
 
+/* A regular input's size at open (logical bytes from its start); 0 for
+ * any other input. */
+uint64_t xs_in_size(const struct xs_in *in);
+/* The report the input was opened with. */
+struct xs_report *xs_in_report(const struct xs_in *in);
+
 int xs_out_write(struct xs_out *out, const void *p, size_t n);
+/* n bytes of zeros that a regular uncompressed output leaves as a hole
+ * (a seek; the file is extended at commit when it ends in one), that
+ * any other output is written. */
+int xs_out_hole(struct xs_out *out, uint64_t n);
 int xs_out_zeros(struct xs_out *out, size_t n);
 int xs_out_flush(struct xs_out *out);
 

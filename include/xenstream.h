@@ -582,6 +582,106 @@ uint64_t xs_image_diff(const struct xs_image *a, const struct xs_image *b,
                        xs_difference_fn fn, void *ctx,
                        uint64_t counts[XS_DK_NR]);
 
+/* ---- guest memory (core/memory.c, core/export.c, core/search.c) ----
+ * The guest's memory as the image leaves it: the final state of every
+ * pfn, a later transmission of a pfn replacing an earlier one as a
+ * restore does (core/diff.c has Xen's rules), entries without data
+ * (XTAB, BROKEN, XALLOC) leaving a page as it was.  Held as runs of
+ * consecutive pfns -> the input offset of their final pages, never as
+ * page data: memory grows with the runs (about 24 bytes each; a save
+ * writes pfns in runs of up to 1024), the vCPU contexts (5 KiB each) and
+ * one shared info page.
+ *
+ * The pages are read by offset afterwards, so the input must be a
+ * regular file: an input that cannot be read twice (a pipe, gzip, zstd)
+ * is first decoded into an unlinked file in spool_dir (refused, XS_USAGE,
+ * without one).  An invalid image is refused (XS_INVALID, findings in
+ * rep); with partial, a truncated one (only *.truncated errors) gives the
+ * pages it holds, and its cut-off pfns are reported (rule
+ * export.partial, a warning). */
+struct xs_memory;
+struct xs_memory_opts {
+    bool partial;
+    const char *spool_dir;
+};
+int xs_memory_read(struct xs_in *in, struct xs_report *rep,
+                   struct xs_summary *sum, const struct xs_memory_opts *o,
+                   struct xs_memory **m);
+void xs_memory_free(struct xs_memory *m);
+struct xs_memory_info {
+    uint64_t pfns;        /* distinct pfns with data, final */
+    uint64_t runs;        /* runs of consecutive pfns (PT_LOAD segments) */
+    uint64_t max_pfn;     /* highest of them (0 when none) */
+    uint64_t sent;        /* pages with data the stream carries */
+    uint64_t missing;     /* partial: pfns cut off with no earlier copy */
+    uint64_t stale;       /* partial: cut off, an earlier copy exported */
+    unsigned vcpus;       /* vCPU contexts found */
+    bool shared_info;
+    bool spooled;         /* decoded into spool_dir first */
+    uint32_t guest;
+    unsigned width;       /* guest width in bytes */
+};
+void xs_memory_get_info(const struct xs_memory *m, struct xs_memory_info *i);
+/* Where pfn's final page is in the (decoded) image: true and *offset, or
+ * false for a pfn without data. */
+bool xs_memory_locate(const struct xs_memory *m, uint64_t pfn,
+                      uint64_t *offset);
+/* n bytes of guest-physical memory at addr; absent pages read as zeros.
+ * XS_OK, XS_IO. */
+int xs_memory_read_at(struct xs_memory *m, uint64_t addr, void *dst,
+                      size_t n);
+
+/* The final pages that are all zero (the holes of a sparse raw export):
+ * reads every page.  XS_OK, XS_IO. */
+int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero);
+
+/* export (docs/behaviour.md §8.2): Xen's dump-core ("xc-core", as
+ * xl dump-core writes it), a plain ELF64 core (one PT_LOAD per run of
+ * consecutive present pfns, NT_PRSTATUS per vCPU), or a raw file whose
+ * offsets are guest-physical addresses (absent pages and runs of 16 or
+ * more zero pages left as holes unless no_sparse). */
+enum xs_export_format { XS_EXPORT_XC_CORE, XS_EXPORT_ELF, XS_EXPORT_RAW };
+struct xs_export_opts {
+    enum xs_export_format format;
+    bool no_sparse;
+};
+struct xs_export_result {
+    uint64_t pages;       /* pages written */
+    uint64_t zero_pages;  /* raw: of them, all zero (holes when sparse) */
+    uint64_t bytes;       /* the output's size */
+};
+int xs_export(struct xs_memory *m, struct xs_out *out, struct xs_report *rep,
+              const struct xs_export_opts *o, struct xs_export_result *res);
+/* A format's name ("xc-core", "elf", "raw") -> XS_OK, else XS_USAGE. */
+int xs_export_format_parse(const char *s, enum xs_export_format *f);
+
+/* search: every match in the final state of memory, in address order.
+ * Bytes (needle) are found with memmem across the page boundaries of
+ * consecutive present pfns; a regex (POSIX extended, REG_NEWLINE unset,
+ * glibc's REG_STARTEND so that NUL bytes are data) is run on each run of
+ * consecutive pfns in windows of XS_SEARCH_REGEX_WINDOW bytes that
+ * overlap by XS_SEARCH_REGEX_OVERLAP: a regex match is found whole only
+ * up to that length.  Nothing matches across absent pfns. */
+#define XS_SEARCH_REGEX_WINDOW (1u << 20)
+#define XS_SEARCH_REGEX_OVERLAP 4096u
+struct xs_search_opts {
+    const uint8_t *needle; /* bytes, or NULL with regex */
+    size_t needle_len;
+    const char *regex;
+};
+struct xs_match {
+    uint64_t addr;        /* guest-physical */
+    uint64_t pfn;
+    uint64_t offset;      /* of its first byte in the (decoded) image */
+    uint64_t len;
+};
+/* fn returns XS_OK to go on; anything else stops the search and is
+ * returned. */
+typedef int (*xs_match_fn)(void *ctx, const struct xs_match *mt);
+int xs_search(struct xs_memory *m, struct xs_report *rep,
+              const struct xs_search_opts *o, xs_match_fn fn, void *ctx,
+              uint64_t *count);
+
 /* convert: upgrade generalised to either version.  To v2, STATIC_DATA_END
  * is dropped, and the CPU policy records are dropped with drop_cpu_policy
  * or else refused (rule convert.cpu_policy): a v2 restore cannot apply

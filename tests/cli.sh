@@ -591,7 +591,7 @@ else
     echo "SKIP: man pages not rendered: no man(1) on this machine"
 fi
 cmake --install "$B" --prefix "$T/inst" >/dev/null 2>&1 && ok || bad "cmake --install"
-for m in xenstream xenstream-upgrade xenstream-restore xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump xenstream-config; do
+for m in xenstream xenstream-upgrade xenstream-restore xenstream-convert xenstream-digest xenstream-diff xenstream-verify xenstream-info xenstream-dump xenstream-config xenstream-export xenstream-search; do
     [ -f "$T/inst/share/man/man1/$m.1" ] && ok || bad "$m.1 not installed"
 done
 [ -x "$T/inst/bin/xenstream" ] && ok || bad "xenstream not installed"

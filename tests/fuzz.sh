@@ -12,7 +12,7 @@ B=$(cd "$1" && pwd)
 SECS=${2:-40}
 C=$B/corpus
 GEN=$B/xs-gen
-TARGETS="stream libxc libxl xl libvirt xenserver gzip zstd host_policy"
+TARGETS="stream libxc libxl xl libvirt xenserver gzip zstd host_policy export"
 mkdir -p "$C/gen"
 
 # ---- seeds: generated streams, cut to each target's input form ----------
@@ -33,7 +33,11 @@ for c in libxc libxl xl libvirt xenserver; do
             seed stream "$c-$g-$v" 00 0 "$f"
             mode=$(( v == 3 ? 8 : 0 )); [ $g = hvm ] && mode=$((mode | 16))
             case $c in
-            libxc) seed libxc "$g-$v" "$(printf %02x $mode)" 40 "$f" ;;
+            libxc) seed libxc "$g-$v" "$(printf %02x $mode)" 40 "$f"
+                # export: the same records, each format and search
+                for k in 0 1 2 3; do
+                    seed export "$g-$v-$k" "$(printf %02x $((mode | k)))" 40 "$f"
+                done ;;
             libxl) seed libxl "$g-$v" 00 16 "$f" ;;
             xl) seed xl "$g-$v" 00 32 "$f" ;;
             libvirt) seed libvirt "$g-$v" 00 16 "$f" ;;
@@ -52,6 +56,8 @@ seed zstd raw-xl 00 4 "$C/gen/xl.zst"
 seed stream xl-zst 00 0 "$C/gen/xl.zst"
 seed stream xl-v3-xen 04 0 "$C/gen/xl-pv64-3"   # --xen 4.0 rules
 seed stream xl-v3-to2 03 0 "$C/gen/xl-hvm-3"    # to v2, drop policy
+seed export xl-gz-elf 21 0 "$C/gen/xl.gz"         # any container, spooled
+seed export xl-hvm-core 20 0 "$C/gen/xl-hvm-3"
 
 # host_policy: what xen-cpuid -p prints, as the tests write it
 SRC=$(cd "$(dirname "$0")/.." && pwd)

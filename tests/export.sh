@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# export and search (docs/behaviour.md §8.2, §8.3): every export of generated
+# images of each container, version, guest type and width checked page by
+# page against the image by an independent reader (tests/export-check.py);
+# readelf -a (and eu-readelf -a when elfutils is installed) without a
+# warning; pipes, gzip and zstd; truncation (--partial) and corruption;
+# the atomic output; search's matches in the final state of memory.
+#
+#   tests/export.sh XENSTREAM XS-GEN SRC_DIR
+set -uo pipefail
+XS=$1 GEN=$2 SRC=$3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export TMPDIR=$T
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# the interpreter itself, not a version manager's shim (0.3 s a call)
+PY=$(python3 -c 'import sys; print(sys.executable)')
+check() { "$PY" "$SRC/tests/export-check.py" "$@"; }
+EU=$(command -v eu-readelf || true)
+
+# readelf reads an ELF output without a word of warning
+elf_clean() {
+    local f=$1
+    readelf -a "$f" >"$T/re.out" 2>"$T/re.err"
+    if [ -s "$T/re.err" ] || grep -qi warning "$T/re.out"; then
+        bad "readelf -a $f: $(cat "$T/re.err"; grep -i warning "$T/re.out")"
+    else
+        ok
+    fi
+    if [ -n "$EU" ]; then
+        if ! "$EU" -a "$f" >"$T/re.out" 2>"$T/re.err" || [ -s "$T/re.err" ]; then
+            bad "eu-readelf -a $f: $(cat "$T/re.err")"
+        else
+            ok
+        fi
+    fi
+}
+
+# export_all IMAGE [CHECK-OPTIONS...]: the three formats, each checked
+export_all() {
+    local img=$1; shift
+    local f
+    for f in raw elf xc-core; do
+        if ! "$XS" export -f "$f" -o "$T/o.$f" "$img" 2>"$T/err"; then
+            bad "export -f $f $img: $(cat "$T/err")"
+            return
+        fi
+    done
+    # checked together at the end (one interpreter): kept apart
+    local n=$((nbatch += 1))
+    mv "$T/o.raw" "$T/b$n.raw"
+    mv "$T/o.elf" "$T/b$n.elf"
+    mv "$T/o.xc-core" "$T/b$n.xc-core"
+    cp "$img" "$T/b$n.img.${img##*.}"
+    local IFS=$'\t'
+    echo "$T/b$n.img.${img##*.}"$'\t'"--raw"$'\t'"$T/b$n.raw"$'\t'--sparse$'\t'--elf$'\t'"$T/b$n.elf"$'\t'--core$'\t'"$T/b$n.xc-core${*:+$'\t'}$*" >>"$T/batch"
+    elf_clean "$T/b$n.elf"
+    elf_clean "$T/b$n.xc-core"
+}
+nbatch=0
+
+# every container, version, guest type and width
+for g in pv64 pv32 hvm; do
+    for c in libxc libxl xl libvirt xenserver; do
+        v=3
+        [ "$c" = libxl ] || [ "$c" = xenserver ] && v=2
+        "$GEN" --guest "$g" --container "$c" --version "$v" --pages 200 \
+            -o "$T/i.img"
+        export_all "$T/i.img"
+    done
+    "$GEN" --guest "$g" --version 2 --pages 200 -o "$T/i.img"
+    export_all "$T/i.img"
+done
+# streams a save or a migration makes: pages sent again (a checkpoint,
+# VERIFY's second round), holes above the memory, pfns top down, reserved
+# bits set
+for opt in "--checkpoint" "--guest hvm --checkpoint --container xl" \
+           "--verify" "--holes 40" "--descending" "--dirty" "--zero-pages" \
+           "--guest hvm --zero-pages"; do
+    # shellcheck disable=SC2086
+    "$GEN" $opt --pages 200 -o "$T/i.img"
+    export_all "$T/i.img"
+done
+
+# the last copy of a page wins: the image's second copy of pfn 0x11 is
+# changed; the export holds it, search finds it and not the first copy's
+"$GEN" --guest hvm --verify --pages 200 -o "$T/m.img"
+read -r old new off < <(check "$T/m.img" --mutate 0x11)
+export_all "$T/m.img"
+"$XS" search --hex "$old" "$T/m.img" >"$T/out" 2>"$T/err"
+[ $? = 0 ] && [ ! -s "$T/out" ] && ok || bad "stale copy found: $(cat "$T/out" "$T/err")"
+"$XS" search --hex "$new" "$T/m.img" >"$T/out"
+grep -qx "0x11064  pfn 0x11  offset $off  len 16" "$T/out" && ok ||
+    bad "search --hex: $(cat "$T/out"), expected offset $off"
+# across the boundary of two consecutive pfns; JSON; context; a regex
+read -r needle addr ioff < <(check "$T/m.img" --needle-across)
+"$XS" search --hex "$needle" --json "$T/m.img" >"$T/out"
+"$PY" - "$T/out" "$addr" "$ioff" <<'PY' && ok || bad "search across pages: $(cat "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = [x for x in d["matches"] if x["address"] == int(sys.argv[2], 0)]
+assert m and m[0]["offset"] == int(sys.argv[3], 0), d
+PY
+"$XS" search --hex "$new" -C 2 "$T/m.img" | grep -q " len 16  [0-9a-f]\{40\}$" && ok ||
+    bad "search --context 2"
+# every match, overlapping ones too: short needles (the SIMD filter's
+# edge), a needle of zeros across zero pages
+for hx in 67 0000 00000000000000000000 01000000 "$needle"; do
+    want=$(check "$T/m.img" --count "$hx")
+    got=$("$XS" search --hex "$hx" "$T/m.img" | wc -l)
+    [ "$want" = "$got" ] && ok || bad "search --hex $hx: $got matches, expected $want"
+done
+"$GEN" --pages 64 -o "$T/s.img"
+"$XS" search --string "xen-3.0-x86_64" "$T/s.img" >"$T/out"
+grep -q "^0x5000  pfn 0x5  " "$T/out" && ok || bad "search --string: $(cat "$T/out")"
+"$XS" search --regex 'xen-[0-9]\.[0-9]-x86_(64|32)' "$T/s.img" >"$T/out"
+grep -q "^0x5000  pfn 0x5  .* len 14$" "$T/out" && ok || bad "search --regex: $(cat "$T/out")"
+"$XS" search --regex '(' "$T/s.img" >/dev/null 2>&1
+[ $? = 2 ] && ok || bad "a bad regex: exit 2"
+
+# pipes, gzip, zstd: decoded into $TMPDIR first, which is said
+"$GEN" --container xl --pages 200 -o "$T/i.img"
+"$XS" export -f elf "$T/i.img" 2>/dev/null <"$T/i.img" >/dev/null
+cat "$T/i.img" | "$XS" export -f xc-core >"$T/o.xc-core" 2>"$T/err"
+[ $? = 0 ] && grep -q "export.spool\|temporary file" "$T/err" && ok ||
+    bad "export from a pipe: $(cat "$T/err")"
+check "$T/i.img" --core "$T/o.xc-core" && ok || bad "check pipe"
+"$GEN" --container libvirt --pages 200 --gzip -o "$T/g.img.gz"
+export_all "$T/g.img.gz"
+if command -v zstd >/dev/null; then
+    zstd -q -f "$T/i.img" -o "$T/z.img.zst"
+    export_all "$T/z.img.zst"
+fi
+[ -z "$(ls "$T" | grep xenstream-spool)" ] && ok || bad "a spool file was left"
+
+# truncation: refused (nothing at OUT), exported with --partial, which
+# names the pfns cut off
+s=$(stat -c %s "$T/i.img")
+head -c $((s * 2 / 3)) "$T/i.img" >"$T/t.img"
+rm -f "$T/o.elf"
+"$XS" export -f elf -o "$T/o.elf" "$T/t.img" 2>"$T/err"
+[ $? = 1 ] && [ ! -e "$T/o.elf" ] && grep -q "libxc.truncated\|truncated" "$T/err" &&
+    ok || bad "truncated: exit 1, no OUT: $(cat "$T/err")"
+"$XS" export -f elf --partial -o "$T/o.elf" "$T/t.img" 2>"$T/err"
+[ $? = 0 ] && grep -q "cut off (0x[0-9a-f]*-0x[0-9a-f]*)" "$T/err" && ok ||
+    bad "--partial: $(cat "$T/err")"
+check "$T/t.img" --partial --elf "$T/o.elf" && ok || bad "check --partial"
+"$GEN" --pages 200 --gzip -o "$T/g.img.gz"
+s=$(stat -c %s "$T/g.img.gz")
+head -c $((s / 2)) "$T/g.img.gz" >"$T/tg.gz"
+"$XS" export -f raw --partial -o "$T/o.raw" "$T/tg.gz" 2>/dev/null &&
+    check "$T/tg.gz" --partial --raw "$T/o.raw" && ok || bad "--partial gzip"
+
+# corruption: refused, and what stood at OUT is left as it was
+"$GEN" --pages 200 -o "$T/c.img"
+"$PY" - "$T/c.img" <<'PY'
+import struct, sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+at = 40
+while True:                      # the first PAGE_DATA's count, too high
+    t, n = struct.unpack_from("<II", b, at)
+    if t == 1:
+        struct.pack_into("<I", b, at + 8, 5000)
+        break
+    at += 8 + n + (-n % 8)
+open(p, "wb").write(b)
+PY
+# an empty SHARED_INFO body (a fuzzer's find: a record without a buffer)
+"$PY" - "$T/c.img" "$T/e.img" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+at = 40
+while True:
+    t, n = struct.unpack_from("<II", b, at)
+    if t == 7:
+        b[at:at + 8 + n] = struct.pack("<II", 7, 0)
+        break
+    at += 8 + n + (-n % 8)
+open(sys.argv[2], "wb").write(b)
+PY
+"$XS" export -f xc-core -o "$T/x" "$T/e.img" 2>/dev/null
+[ $? = 1 ] && [ ! -e "$T/x" ] && ok || bad "empty SHARED_INFO: exit 1"
+echo previous >"$T/keep"
+"$XS" export -f raw -o "$T/keep" "$T/c.img" 2>"$T/err"
+[ $? = 1 ] && [ "$(cat "$T/keep")" = previous ] && grep -q "offset 0x" "$T/err" &&
+    ok || bad "corrupt: exit 1, OUT kept: $(cat "$T/err")"
+# the input as its own output, a terminal, usage
+"$XS" export -f raw -o "$T/i.img" "$T/i.img" 2>/dev/null
+[ $? = 2 ] && ok || bad "IN as OUT: exit 2"
+"$XS" export -o "$T/x" "$T/i.img" 2>/dev/null
+[ $? = 2 ] && ok || bad "no --format: exit 2"
+"$XS" export -f elf --no-sparse -o "$T/x" "$T/i.img" 2>/dev/null
+[ $? = 2 ] && ok || bad "--no-sparse with elf: exit 2"
+# raw --no-sparse: zeros written, the same bytes
+"$XS" export -f raw --no-sparse -o "$T/ns.raw" "$T/i.img" &&
+    "$XS" export -f raw -o "$T/sp.raw" "$T/i.img" && cmp -s "$T/ns.raw" "$T/sp.raw" &&
+    [ "$(stat -c %b "$T/ns.raw")" -gt "$(stat -c %b "$T/sp.raw")" ] && ok ||
+    bad "--no-sparse"
+# raw to standard output: a file (holes by seeking), one opened for
+# appending (>>: zeros written), a pipe: the same bytes
+: >"$T/ap.raw"
+"$XS" export -f raw "$T/i.img" >>"$T/ap.raw" && "$XS" export -f raw "$T/i.img" >"$T/st.raw" &&
+    "$XS" export -f raw "$T/i.img" | cat >"$T/pp.raw" &&
+    cmp -s "$T/ap.raw" "$T/sp.raw" && cmp -s "$T/st.raw" "$T/sp.raw" &&
+    cmp -s "$T/pp.raw" "$T/sp.raw" && ok || bad "raw to standard output"
+# a not-image
+head -c 4096 /dev/urandom >"$T/junk"
+"$XS" export -f raw -o "$T/x" "$T/junk" 2>/dev/null
+[ $? = 1 ] && [ ! -e "$T/x" ] && ok || bad "junk: exit 1"
+
+check --batch "$T/batch" && ok || bad "the exports differ from the images"
+
+# info and dump say what an export holds: the pfns export -v wrote
+"$XS" export -v -f raw -o "$T/o.raw" "$T/i.img" 2>"$T/err"
+n=$(sed -n 's/.* \([0-9]*\) pfns in.*/\1/p' "$T/err")
+"$XS" info "$T/i.img" | grep -q "^export: *$n pfns in [0-9]* runs: .*raw: a" && ok ||
+    bad "info: $("$XS" info "$T/i.img" | grep -i export), expected $n pfns"
+"$XS" info --json --zero-pages "$T/i.img" >"$T/out"
+"$PY" - "$T/out" "$n" "$T/i.img" <<'PY' && ok || bad "info --json: $(cat "$T/out")"
+import json, sys
+x = json.load(open(sys.argv[1]))["export"]
+assert x["pfns"] == int(sys.argv[2]) and x["zero_pages"] > 0, x
+PY
+"$XS" dump "$T/i.img" | tail -1 | grep -q "^export: $n pfns with data" && ok ||
+    bad "dump: $("$XS" dump "$T/i.img" | tail -1)"
+z=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["export"]["zero_pages"])' "$T/out")
+"$XS" dump --zero-pages "$T/i.img" | tail -1 | grep -q ", $z zero pages$" && ok ||
+    bad "dump --zero-pages: $("$XS" dump --zero-pages "$T/i.img" | tail -1), expected $z"
+"$XS" dump --json --zero-pages "$T/i.img" | grep -q "\"zero_pages\": $z}" && ok ||
+    bad "dump --json --zero-pages"
+
+echo "export: $pass passed, $fail failed"
+[ "$fail" = 0 ]
