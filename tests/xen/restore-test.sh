@@ -179,8 +179,25 @@ CFG
     rm -f "$(console $g)"
     check "$type: xl create" xl create /tmp/$g.cfg || continue
     check "$type: guest console counts" ticks_after $g 3 || continue
+    # xl dump-core of the running guest, then its save at once (a PV
+    # guest must run to answer the suspend request): xenstream export of
+    # the save must be the same dump-core file but for what the guest did
+    # in between (issue 17).  The PV guest only: xl dump-core of an HVM
+    # guest tries every pfn up to its highest (the special pages just
+    # under 4 GiB: a million pfns, a failed mapping each), which under
+    # QEMU's emulation took more than ten minutes
+    [ $type = pv ] && check "$type: xl dump-core" xl dump-core $g /tmp/$g.core
     check "$type: xl save" xl save $g /tmp/$g.v3 || continue
     saved=$(last_tick $g)
+    if [ $type = pv ] && check "$type: xenstream export --format xc-core of the save" \
+        xenstream export --format xc-core -o /tmp/$g.xscore /tmp/$g.v3; then
+        xs-core-compare /tmp/$g.core /tmp/$g.xscore 95 >/tmp/cmp.out 2>&1
+        rc=$?
+        sed 's/^/    /' /tmp/cmp.out
+        check "$type: export against xl dump-core: sections, notes, pfns, 95% of pages" \
+            test $rc -eq 0
+    fi
+    rm -f /tmp/$g.core /tmp/$g.xscore
     echo "$type: saved at tick $saved"
     check "$type: xenstream verify of xl's v3 save" xenstream verify /tmp/$g.v3
     host_checks $type $g "$saved"

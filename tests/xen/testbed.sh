@@ -125,8 +125,10 @@ GUEST
     install -m 755 "$(dirname "$xs")/xenstream-restore" "$root/bin/"
     # the test tool that edits a save's CPU policy (testdata/xs-policy-edit.c)
     install -m 755 "$(dirname "$xs")/xs-policy-edit" "$root/bin/"
+    # and the one that compares two dump-core files (xs-core-compare.c)
+    install -m 755 "$(dirname "$xs")/xs-core-compare" "$root/bin/"
     copy_with_libs "$root" "$root/bin/xenstream" "$root/bin/xenstream-restore" \
-        "$root/bin/xs-policy-edit" \
+        "$root/bin/xs-policy-edit" "$root/bin/xs-core-compare" \
         "$root"/usr/lib/xen-4.17/bin/* \
         "$root"/usr/bin/xenstore*
     # loaded at run time by glibc's pthread_cancel (xl daemonizes with it)
