@@ -66,18 +66,6 @@ static int copy_pages(struct exp *e, uint64_t off, uint64_t n)
     return rc;
 }
 
-static int write_zeros(struct xs_out *out, uint64_t n)
-{
-    static const uint8_t zero[64 << 10];
-    while (n > 0) {
-        size_t t = n < sizeof(zero) ? (size_t)n : sizeof(zero);
-        if (xs_out_write(out, zero, t) != XS_OK)
-            return XS_IO;
-        n -= t;
-    }
-    return XS_OK;
-}
-
 static bool page_is_zero(const uint8_t *p)
 {
     /* the first word settles most pages; memcmp with itself shifted by
@@ -127,7 +115,7 @@ static int export_raw(struct exp *e)
     for (size_t i = 0; rc == XS_OK && i < m->nruns; i++) {
         const struct xs_mem_run *r = &m->runs[i];
         uint64_t addr = r->pfn * XS_PAGE_SIZE;
-        rc = e->o->no_sparse ? write_zeros(e->out, addr - at)
+        rc = e->o->no_sparse ? xs_out_zeros(e->out, addr - at)
                              : xs_out_hole(e->out, addr - at);
         if (rc != XS_OK)
             break;
@@ -254,7 +242,7 @@ static int export_elf(struct exp *e)
         rc = xs_out_write(e->out, note, n);
     }
     if (rc == XS_OK)
-        rc = write_zeros(e->out, data - notes_off - notes_size);
+        rc = xs_out_zeros(e->out, data - notes_off - notes_size);
     for (size_t i = 0; rc == XS_OK && i < m->nruns; i++)
         rc = copy_pages(e, m->runs[i].off, m->runs[i].n);
     return rc;
@@ -320,7 +308,7 @@ static int export_xc_core(struct exp *e)
     if (rc == XS_OK && l.shared_info)
         rc = xs_out_write(e->out, m->shared_info, XS_PAGE_SIZE);
     if (rc == XS_OK)
-        rc = write_zeros(e->out, l.pad);
+        rc = xs_out_zeros(e->out, l.pad);
     /* .xen_pages, in pfn order */
     for (size_t i = 0; rc == XS_OK && i < m->nruns; i++) {
         const struct xs_mem_run *r = &m->runs[i];

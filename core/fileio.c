@@ -2367,11 +2367,11 @@ int xs_out_write(struct xs_out *out, const void *p, size_t n)
     return XS_OK;
 }
 
-int xs_out_zeros(struct xs_out *out, size_t n)
+int xs_out_zeros(struct xs_out *out, uint64_t n)
 {
-    static const uint8_t zero[64];
+    static const uint8_t zero[64 << 10];
     while (n > 0) {
-        size_t t = n < sizeof(zero) ? n : sizeof(zero);
+        size_t t = n < sizeof(zero) ? (size_t)n : sizeof(zero);
         if (xs_out_write(out, zero, t) != XS_OK)
             return XS_IO;
         n -= t;
@@ -2386,16 +2386,8 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
     /* a file opened for appending (>>) writes at its end whatever the
      * offset: its holes are written */
     int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
-    if (!out->e.is_reg || out->z || out->hash || fl < 0 || (fl & O_APPEND)) {
-        static const uint8_t zero[64 << 10];
-        while (n > 0) {
-            size_t t = n < sizeof(zero) ? (size_t)n : sizeof(zero);
-            if (xs_out_write(out, zero, t) != XS_OK)
-                return XS_IO;
-            n -= t;
-        }
-        return XS_OK;
-    }
+    if (!out->e.is_reg || out->z || out->hash || fl < 0 || (fl & O_APPEND))
+        return xs_out_zeros(out, n);
     if (xs_out_flush(out) != XS_OK)
         return XS_IO;
     if (n > (uint64_t)INT64_MAX || lseek(out->e.fd, (off_t)n, SEEK_CUR) < 0) {

@@ -82,7 +82,7 @@ int xs_out_write(struct xs_out *out, const void *p, size_t n);
  * (a seek; the file is extended at commit when it ends in one), that
  * any other output is written. */
 int xs_out_hole(struct xs_out *out, uint64_t n);
-int xs_out_zeros(struct xs_out *out, size_t n);
+int xs_out_zeros(struct xs_out *out, uint64_t n);
 int xs_out_flush(struct xs_out *out);
 
 #endif
