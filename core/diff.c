@@ -294,17 +294,13 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
             item(m, XS_DK_VCPU, r->type, xs_le32(b), 0, hash(b + 8, n - 8),
                  false);
         return;
-    case XS_REC_HVM_CONTEXT:
-        for (uint64_t at = 0; n - at >= 8;) {
-            uint16_t code = xs_le16(b + at), inst = xs_le16(b + at + 2);
-            uint32_t len = xs_le32(b + at + 4);
-            if (code == 0 || len > n - at - 8)
-                break;
-            item(m, XS_DK_HVM_CONTEXT, code, code, inst,
-                 hash(b + at + 8, len), false);
-            at += 8 + (uint64_t)len;
-        }
+    case XS_REC_HVM_CONTEXT: {
+        struct xs_hvm_desc d;
+        for (uint64_t at = 0; xs_hvm_desc_next(b, n, &at, &d);)
+            item(m, XS_DK_HVM_CONTEXT, d.code, d.code, d.instance,
+                 hash(d.data, d.length), false);
         return;
+    }
     case XS_REC_HVM_PARAMS: {
         uint32_t count = n >= 8 ? xs_le32(b) : 0;
         for (uint32_t i = 0; i < count && 24 + 16 * (uint64_t)i <= n; i++)

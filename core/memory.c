@@ -158,21 +158,17 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
         if (n > 8)
             vcpu_put(b, xs_le32(p), p + 8, n - 8);
         break;
-    case XS_REC_HVM_CONTEXT:
-        /* hvm_save_descriptor {u16 typecode, u16 instance, u32 length}
-         * and its data, up to the END descriptor (hvm/save.h) */
-        for (uint64_t at = 0; n - at >= 8;) {
-            uint16_t code = xs_le16(p + at), inst = xs_le16(p + at + 2);
-            uint32_t len = xs_le32(p + at + 4);
-            if (code == 0 || len > n - at - 8)
-                break;
+    case XS_REC_HVM_CONTEXT: {
+        /* its save descriptors, up to the END descriptor */
+        struct xs_hvm_desc d;
+        for (uint64_t at = 0; xs_hvm_desc_next(p, n, &at, &d);) {
             uint8_t vgc[XS_VGC_SIZE];
-            if (code == XS_HVM_SAVE_CPU &&
-                xs_vgc_from_hvm_cpu(p + at + 8, len, vgc))
-                vcpu_put(b, inst, vgc, sizeof(vgc));
-            at += 8 + (uint64_t)len;
+            if (d.code == XS_HVM_SAVE_CPU &&
+                xs_vgc_from_hvm_cpu(d.data, d.length, vgc))
+                vcpu_put(b, d.instance, vgc, sizeof(vgc));
         }
         break;
+    }
     case XS_REC_SHARED_INFO:
         if (!m->shared_info && !(m->shared_info = malloc(XS_PAGE_SIZE))) {
             note_failure(b);

@@ -14,22 +14,9 @@
 #include <unistd.h>
 
 #include "libxc.h"
+#include "fuzz_mem.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
-
-static int mem_fd(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
-{
-    int fd = memfd_create("fuzz", MFD_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if ((na && write(fd, a, na) != (ssize_t)na) ||
-        (nb && write(fd, b, nb) != (ssize_t)nb) ||
-        lseek(fd, 0, SEEK_SET) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 static int count_match(void *ctx, const struct xs_match *mt)
 {

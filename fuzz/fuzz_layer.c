@@ -30,25 +30,12 @@
 #include "layer.h"
 #include "libxc.h"
 #include "libxl.h"
+#include "fuzz_mem.h"
 
 /* FUZZ_LAYER names a layer of the table (formats/layer.c), or "stream" */
 #ifndef FUZZ_LAYER
 #define FUZZ_LAYER "stream"
 #endif
-
-static int mem_fd(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
-{
-    int fd = memfd_create("fuzz", MFD_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if ((na && write(fd, a, na) != (ssize_t)na) ||
-        (nb && write(fd, b, nb) != (ssize_t)nb) ||
-        lseek(fd, 0, SEEK_SET) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 /* The layer's fixed prefix for this mode, into p (64 bytes); its length:
  * a record stream's headers, a container's magic from its descriptor. */
