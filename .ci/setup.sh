@@ -58,9 +58,12 @@ install_missing "build and tests" $DEPS
     echo "== could not install $XEN_DEPS: the live backend or its Xen test will be skipped"
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# every "== stage" line says how long the script has run, the installs
+# included, so that a CI log shows where the time goes (budget: 20 min)
+say() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
 build() { # DIR [cmake args]
     local dir=$1; shift
-    echo "== building in $dir $*"
+    say "building in $dir $*"
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
     cmake --build "$dir" -j"$jobs" >"$dir.log" 2>&1 || { cat "$dir.log"; exit 1; }
 }
@@ -73,9 +76,9 @@ demo)
     build build
     sample=testdata/sample-pv64-v2.img
     out=build/sample-pv64-v3.img
-    echo "== xenstream upgrade -v $sample -o $out"
+    say "xenstream upgrade -v $sample -o $out"
     build/xenstream upgrade -v "$sample" -o "$out"
-    echo "== xenstream verify $out"
+    say "xenstream verify $out"
     build/xenstream verify "$out"
     ;;
 test)
@@ -84,14 +87,14 @@ test)
     build build-cov -DXENSTREAM_COVERAGE=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
     # The reference checker is fetched once and shared by the builds.
     bash tests/xen-verifier.sh build-cov/xen-utils || true
-    echo "== test suite"
+    say "test suite"
     (cd build-cov && ctest -LE xen --output-on-failure -j"$jobs")
     # 6 (started now, reported below). The live backend on a real Xen 4.17
     # under QEMU (ctest label xen) runs beside stages 2-5: its guests
     # mostly sleep between their console ticks, so it leaves most of the
     # two cores to them, and the whole run is minutes shorter.  Its own
     # process group, ended with this script whatever happens.
-    echo "== live backend: started in the background (reported after fuzzing)"
+    say "live backend: started in the background (reported after fuzzing)"
     setsid bash -c 'cd build-cov && ctest -L xen --output-on-failure \
                     >xen-test.log 2>&1; echo $? >xen-test.rc' </dev/null &
     xen_pid=$!
@@ -99,7 +102,7 @@ test)
     # 2. again under AddressSanitizer + UndefinedBehaviorSanitizer
     build build-asan -DXENSTREAM_SANITIZE=ON
     [ -d build-asan/xen-utils ] || cp -r build-cov/xen-utils build-asan/ 2>/dev/null || true
-    echo "== test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
+    say "test suite (AddressSanitizer + UndefinedBehaviorSanitizer)"
     (cd build-asan &&
         XS_CLI_QUICK=1 XS_TEST_SAMPLE=3 \
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -108,21 +111,21 @@ test)
     # 2b. the gzip codec's fallback: zlib where ISA-L is missing, the
     #     transport tests only (label transport, about a minute)
     build build-zlib -DXENSTREAM_ISAL=OFF -DXENSTREAM_BACKEND=OFF
-    echo "== transport tests on the zlib build"
+    say "transport tests on the zlib build"
     (cd build-zlib && ctest -L transport --output-on-failure -j"$jobs")
     # 3. valgrind memcheck over the suites and every command
-    echo "== valgrind memcheck"
+    say "valgrind memcheck"
     bash tests/valgrind.sh build-cov
     # 4. static analysis: cppcheck and clang-tidy
-    echo "== static analysis"
+    say "static analysis"
     bash tests/static.sh build-cov
-    # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each; 20 s
-    #    for the ten of them keeps the whole run near 20 minutes)
+    # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each; 15 s
+    #    for the ten of them, two at a time: under two minutes)
     CC=clang build build-fuzz -DXENSTREAM_FUZZ=ON -DXENSTREAM_TESTS=OFF
-    echo "== fuzzing"
-    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-20}"
+    say "fuzzing"
+    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-15}"
     # 6. the live backend on a real Xen 4.17 under QEMU (started above)
-    echo "== live backend: xenstream restore on a real Xen (QEMU)"
+    say "live backend: xenstream restore on a real Xen (QEMU)"
     wait "$xen_pid" || true
     trap - EXIT
     cat build-cov/xen-test.log
@@ -131,7 +134,7 @@ test)
     xen_rc=$(cat build-cov/xen-test.rc 2>/dev/null || echo 1)
     [ "$xen_rc" = 0 ] || exit "$xen_rc"
     # 7. line coverage of core/ and formats/
-    echo "== coverage (gcov)"
+    say "coverage (gcov)"
     bash tests/coverage.sh build-cov 90
     ;;
 *)

@@ -154,12 +154,23 @@ static bool quick(void)
     return q && *q && strcmp(q, "0") != 0;
 }
 
-size_t tu_stride(void) { return quick() ? 97 : 1; }
-
-int tu_sample(void)
+/* The number N of XS_TEST_SAMPLE=N, or 0. */
+static int sample_env(void)
 {
     const char *s = getenv("XS_TEST_SAMPLE");
     int n = s ? atoi(s) : 0;
+    return n > 0 ? n : 0;
+}
+
+size_t tu_stride(void)
+{
+    int n = sample_env();
+    return quick() ? 97 : n > 1 ? (size_t)n : 1;
+}
+
+int tu_sample(void)
+{
+    int n = sample_env();
     return n > 0 ? n : quick() ? 10 : 1;
 }
 

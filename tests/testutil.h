@@ -37,9 +37,9 @@ void tu_copy(struct xs_buf *dst, const struct xs_buf *src);
 void tu_assert_same(const struct xs_buf *x, const struct xs_buf *y,
                     const char *what);
 /* XS_TEST_QUICK=1 (the valgrind run): every-offset loops step by
- * tu_stride() bytes, and loop tests run one case in tu_sample() (ten, or
- * XS_TEST_SAMPLE=N: the sanitizer run takes one golden case in three and
- * every offset). */
+ * tu_stride() bytes (97), and loop tests run one case in tu_sample() (ten).
+ * XS_TEST_SAMPLE=N (the sanitizer run, N=3): one golden case in N, and
+ * every N-th offset (the plain run takes every one). */
 size_t tu_stride(void);
 int tu_sample(void);
 #define TU_SAMPLED(i)                                                        \

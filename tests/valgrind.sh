@@ -23,11 +23,10 @@ suite() { # NAME
 }
 export -f suite
 export B T VG
-# check_backend exists when the live backend is built
-printf '%s\n' check_pipeline check_containers check_libxc check_compat \
-    check_release check_digest $([ -x "$B/tests/check_backend" ] && echo check_backend) |
-    xargs -P 2 -I{} bash -c 'suite {}' || fail=1
-
+# every command, on valid, invalid and truncated images, runs beside the
+# suites (three valgrinds on two cores keep both busy to the end); the
+# body is not indented for its here-document
+commands() {
 # every command, on valid, invalid and truncated images
 X=$B/xenstream G=$B/xs-gen
 "$G" --container xl --guest pv64 --version 2 --pages 200 --checkpoint -o "$T/xl.img"
@@ -101,4 +100,15 @@ else
     vgrun 2 restore "$T/xl.img"
 fi
 echo "valgrind xenstream: $n runs"
+return $fail
+}
+commands >"$T/commands.log" 2>&1 &
+commands_pid=$!
+# check_backend exists when the live backend is built
+printf '%s\n' check_pipeline check_containers check_libxc check_compat \
+    check_release check_digest $([ -x "$B/tests/check_backend" ] && echo check_backend) |
+    xargs -P 2 -I{} bash -c 'suite {}' || fail=1
+
+wait $commands_pid || fail=1
+cat "$T/commands.log"
 exit $fail
