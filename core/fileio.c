@@ -556,6 +556,48 @@ static int open_beneath(int dfd, const char *rel, int flags)
     return openat(dfd, rel, flags | O_NOFOLLOW);
 }
 
+/* A walked path may be longer than PATH_MAX (a deep tree of short names),
+ * which no single open takes: it is opened a run of whole names at a time,
+ * each run below the directory the run before it opened, by the same rule
+ * (beneath and without links, or following them with -L). */
+static int open_walked(int dfd, const char *rel, int flags, bool follow)
+{
+    char part[PATH_MAX];
+    int cur = dfd, fd, err;
+    while (strlen(rel) >= sizeof(part)) {
+        size_t n = sizeof(part) - 1; /* the longest run that fits */
+        while (n > 0 && rel[n] != '/')
+            n--;
+        if (n == 0) { /* one name longer than PATH_MAX: none is */
+            fd = -1;
+            err = ENAMETOOLONG;
+            goto out;
+        }
+        memcpy(part, rel, n);
+        part[n] = '\0';
+        int dflags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+        int next = follow ? openat(cur, part, dflags)
+                          : open_beneath(cur, part, dflags);
+        err = errno;
+        if (cur != dfd)
+            close(cur);
+        if (next < 0) {
+            errno = err;
+            return -1;
+        }
+        cur = next;
+        for (rel += n; *rel == '/'; rel++)
+            ;
+    }
+    fd = follow ? openat(cur, rel, flags) : open_beneath(cur, rel, flags);
+    err = errno;
+out:
+    if (cur != dfd)
+        close(cur);
+    errno = err;
+    return fd;
+}
+
 struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
                                struct xs_report *rep)
 {
@@ -568,8 +610,7 @@ struct xs_in *xs_in_open_entry(const struct xs_entry *e, bool follow,
      * a FIFO does not wait); the file is opened for reading only once it
      * is known to be a regular file, through /proc/self/fd, which names
      * that inode and no path */
-    pfd = follow ? openat(e->root_fd, e->rel, O_PATH | O_CLOEXEC)
-                 : open_beneath(e->root_fd, e->rel, O_PATH | O_CLOEXEC);
+    pfd = open_walked(e->root_fd, e->rel, O_PATH | O_CLOEXEC, follow);
     if (pfd < 0 || fstat(pfd, &st) < 0) {
         io_error(rep, "cannot open", e->path, errno);
         goto out;

@@ -3,6 +3,7 @@
  * read, is refused (input.changed) and never read past its size at open. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,57 @@ START_TEST(open_entry_safely)
 }
 END_TEST
 
+/* A file 25 directories of 200-byte names deep: its path from the root
+ * (5 KiB) is longer than PATH_MAX, and it is opened all the same, by the
+ * walk's rules (beneath, no link). */
+START_TEST(open_entry_deep)
+{
+    char name[201];
+    memset(name, 'd', 200);
+    name[200] = '\0';
+    int rfd = open(store, O_RDONLY | O_DIRECTORY), dfd = dup(rfd);
+    ck_assert_int_ge(rfd, 0);
+    size_t cap = 26 * 201 + 8;
+    char *rel = calloc(1, cap);
+    ck_assert_ptr_nonnull(rel);
+    for (int i = 0; i < 25; i++) {
+        ck_assert_int_eq(mkdirat(dfd, name, 0700), 0);
+        int next = openat(dfd, name, O_RDONLY | O_DIRECTORY);
+        ck_assert_int_ge(next, 0);
+        close(dfd);
+        dfd = next;
+        strcat(rel, name);
+        strcat(rel, "/");
+    }
+    int f = openat(dfd, "z", O_WRONLY | O_CREAT, 0600);
+    ck_assert_int_ge(f, 0);
+    ck_assert_int_eq(write(f, "z", 1), 1);
+    close(f);
+    strcat(rel, "z");
+    ck_assert_uint_gt(strlen(rel), PATH_MAX);
+    struct xs_entry e = {.root = store, .root_fd = rfd, .rel = rel,
+                         .path = rel, .type = XS_ENTRY_FILE};
+    struct xs_report rep;
+    for (int follow = 0; follow < 2; follow++) {
+        xs_report_init(&rep, "deep");
+        struct xs_in *in = xs_in_open_entry(&e, follow, &rep);
+        ck_assert_msg(in != NULL, "follow %d: %u errors", follow, rep.errors);
+        xs_in_close(in);
+        xs_report_free(&rep);
+    }
+    /* the file becomes a link (to a file beside it): not followed */
+    ck_assert_int_eq(renameat(dfd, "z", dfd, "z2"), 0);
+    ck_assert_int_eq(symlinkat("z2", dfd, "z"), 0);
+    xs_report_init(&rep, "deep");
+    ck_assert_ptr_null(xs_in_open_entry(&e, false, &rep));
+    ck_assert_uint_eq(rep.errors, 1);
+    xs_report_free(&rep);
+    close(dfd);
+    close(rfd);
+    free(rel);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fileio");
@@ -315,6 +367,7 @@ int main(void)
     tcase_add_test(w, walk_follow);
     tcase_add_test(w, walk_stops);
     tcase_add_test(w, open_entry_safely);
+    tcase_add_test(w, open_entry_deep);
     suite_add_tcase(s, w);
     return tu_run(s);
 }
