@@ -1922,7 +1922,8 @@ struct tout {
     uint64_t fill_seq;   /* the block being filled */
     uint64_t write_seq;  /* the next block to write */
     uint64_t take_seq;   /* the next block a thread compresses */
-    bool inline_mode;    /* no thread could start: the caller compresses */
+    bool inline_mode;    /* -T 1, or no thread could start: the caller
+                          * compresses */
     struct gzcomp inline_comp;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
@@ -2049,8 +2050,9 @@ static int out_fail(struct xs_out *out, const char *what, int err)
 }
 
 /* The threads and 2 blocks per thread (one compressed while the next is
- * filled).  Even one thread is a thread of its own: the caller reads,
- * checks and writes the stream meanwhile. */
+ * filled); the caller reads, checks and writes the stream meanwhile.
+ * -T 1 starts none: the caller compresses each block itself, as
+ * `pigz -p 1` does, so that one thread is one core (the same bytes). */
 static int gz_start(struct xs_out *out)
 {
     struct tout *t = out->z;
@@ -2062,11 +2064,12 @@ static int gz_start(struct xs_out *out)
         if (!(t->slot[i].in = malloc(XS_GZ_BLOCK)) ||
             !(t->slot[i].out = malloc(XS_GZ_BLOCK_OUT)))
             return out_fail(out, "cannot compress", ENOMEM);
-    for (; t->nth < t->threads; t->nth++)
+    for (; t->threads > 1 && t->nth < t->threads; t->nth++)
         if (pthread_create(&t->th[t->nth], NULL, gz_worker, t) != 0)
             break;
-    /* fewer threads than asked (a limit): slower, the same bytes; none:
-     * the caller compresses each block as it is filled */
+    /* fewer threads than asked (a limit): slower, the same bytes; none
+     * (-T 1, or none could start): the caller compresses each block as
+     * it is filled */
     if (t->nth == 0) {
         t->inline_mode = true;
         if (!gzcomp_init(&t->inline_comp, t->level))
