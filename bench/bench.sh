@@ -165,6 +165,16 @@ if [ "${BENCH_TRANSPORTS:-1}" = 1 ]; then
             "zstd -dc >tmpfs" "zstd -q -dc $O/in.zst >$O/out"
         arow "upgrade --zstd" "$XS upgrade --zstd $O/in -o $O/out.zst" \
             "zstd -T0 -1 >tmpfs" "zstd -q -T0 -1 -c $O/in >$O/out.zst"
+        # item 4: a pipe through each transport, against its tool in the
+        # same place of the same pipeline (into /dev/null)
+        arow "gzip pipe->pipe" "cat $O/in.gz | $XS upgrade | cat >/dev/null" \
+            "| igzip -dc |" "cat $O/in.gz | igzip -dc | cat >/dev/null"
+        arow "zstd pipe->pipe" "cat $O/in.zst | $XS upgrade | cat >/dev/null" \
+            "| zstd -dc |" "cat $O/in.zst | zstd -q -dc | cat >/dev/null"
+        arow "pipe->pipe --gzip" "cat $O/in | $XS upgrade --gzip | cat >/dev/null" \
+            "| pigz -1 |" "cat $O/in | pigz -1 | cat >/dev/null"
+        arow "pipe->pipe --zstd" "cat $O/in | $XS upgrade --zstd | cat >/dev/null" \
+            "| zstd -T0 -1 |" "cat $O/in | zstd -q -T0 -1 | cat >/dev/null"
         # what each level costs in size, against gzip -6
         sizes="sizes (MiB):"
         for lv in 1 6 9; do

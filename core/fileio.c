@@ -65,6 +65,9 @@ struct tin {
     void *st;            /* the codec's state */
 };
 #define XS_TIN_RAW (128u << 10)
+/* xs_in_push_transport() moves what the window holds into the raw buffer */
+_Static_assert(XS_TIN_RAW >= XS_IN_WINDOW,
+               "the compressed input buffer holds a whole window");
 
 struct xs_in {
     struct endpoint e;
