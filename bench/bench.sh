@@ -57,66 +57,69 @@ cat "$IMG" >/dev/null # warm the cache
 echo "image: $IMG ($((SIZE / 1048576)) MiB, libxc v2, x86 PV 64-bit)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 printf '%-22s %9s %12s   %-22s %9s %8s\n' operation xenstream "peak RSS" anchor "anchor" ratio
-row "verify (file)" "$XS verify -q $IMG" \
-    "cat >/dev/null" "cat $IMG"
-row "verify (pipe)" "cat $IMG | $XS verify -q -" \
-    "cat | cat >/dev/null" "cat $IMG | cat >/dev/null"
-row "info (file)" "$XS info $IMG" \
-    "cat >/dev/null" "cat $IMG"
-row "digest (file)" "$XS digest $IMG" \
-    "cat >/dev/null" "cat $IMG"
-row "digest (pipe)" "cat $IMG | $XS digest -" \
-    "cat | cat >/dev/null" "cat $IMG | cat >/dev/null"
-row "diff (v2 vs itself)" "$XS diff $IMG $IMG" \
-    "cat A B >/dev/null" "cat $IMG $IMG"
-# the rows that write 1 GiB come last, so that their writeback does not
-# run under the read-only rows
-row "upgrade file->file" "$XS upgrade $IMG -o $W/out" \
-    "cp" "cp $IMG $W/out"
-# Issue 17: export writes about the image's size (elf, xc-core: the pages
-# and headers; raw: the same less its zero pages, left as holes): cp of
-# the image is the anchor, alternating with it (the goal: within 1.2x).
-# search reads every final page once: cat is its anchor.
-arow "export elf file->file" "$XS export -f elf $IMG -o $W/out" \
-    "cp" "cp $IMG $W/out"
-arow "export raw file->file" "$XS export -f raw $IMG -o $W/out" \
-    "cp" "cp $IMG $W/out"
-arow "export xc-core ->file" "$XS export -f xc-core $IMG -o $W/out" \
-    "cp" "cp $IMG $W/out"
-arow "search --hex (file)" "$XS search --hex 0123456789abcdef $IMG" \
-    "cat >/dev/null" "cat $IMG"
-arow "search --regex (file)" "$XS search --regex 'xen-3\\.0-x86_(64|32)' $IMG" \
-    "cat >/dev/null" "cat $IMG"
-# pipe->pipe ends in /dev/null: what is measured is the pipeline, not the
-# disk (a file's writeback swamped it; the file rows measure writing)
-row "upgrade pipe->pipe" "cat $IMG | $XS upgrade | cat >/dev/null" \
-    "cat | cat | cat" "cat $IMG | cat | cat >/dev/null"
-VSV2=$B/xen-utils/usr/lib/xen-4.17/bin/verify-stream-v2
-if [ -f "$VSV2" ] && [ "${BENCH_VSV2:-1}" = 1 ]; then
+# BENCH_BASE=0 leaves out these rows (the transport rows run alone)
+if [ "${BENCH_BASE:-1}" = 1 ]; then
     row "verify (file)" "$XS verify -q $IMG" \
-        "verify-stream-v2" "env PYTHONPATH=$B/xen-utils/usr/lib/xen-4.17/lib/python python3 $VSV2 -i $IMG"
+        "cat >/dev/null" "cat $IMG"
+    row "verify (pipe)" "cat $IMG | $XS verify -q -" \
+        "cat | cat >/dev/null" "cat $IMG | cat >/dev/null"
+    row "info (file)" "$XS info $IMG" \
+        "cat >/dev/null" "cat $IMG"
+    row "digest (file)" "$XS digest $IMG" \
+        "cat >/dev/null" "cat $IMG"
+    row "digest (pipe)" "cat $IMG | $XS digest -" \
+        "cat | cat >/dev/null" "cat $IMG | cat >/dev/null"
+    row "diff (v2 vs itself)" "$XS diff $IMG $IMG" \
+        "cat A B >/dev/null" "cat $IMG $IMG"
+    # the rows that write 1 GiB come last, so that their writeback does not
+    # run under the read-only rows
+    row "upgrade file->file" "$XS upgrade $IMG -o $W/out" \
+        "cp" "cp $IMG $W/out"
+    # Issue 17: export writes about the image's size (elf, xc-core: the pages
+    # and headers; raw: the same less its zero pages, left as holes): cp of
+    # the image is the anchor, alternating with it (the goal: within 1.2x).
+    # search reads every final page once: cat is its anchor.
+    arow "export elf file->file" "$XS export -f elf $IMG -o $W/out" \
+        "cp" "cp $IMG $W/out"
+    arow "export raw file->file" "$XS export -f raw $IMG -o $W/out" \
+        "cp" "cp $IMG $W/out"
+    arow "export xc-core ->file" "$XS export -f xc-core $IMG -o $W/out" \
+        "cp" "cp $IMG $W/out"
+    arow "search --hex (file)" "$XS search --hex 0123456789abcdef $IMG" \
+        "cat >/dev/null" "cat $IMG"
+    arow "search --regex (file)" "$XS search --regex 'xen-3\\.0-x86_(64|32)' $IMG" \
+        "cat >/dev/null" "cat $IMG"
+    # pipe->pipe ends in /dev/null: what is measured is the pipeline, not the
+    # disk (a file's writeback swamped it; the file rows measure writing)
+    row "upgrade pipe->pipe" "cat $IMG | $XS upgrade | cat >/dev/null" \
+        "cat | cat | cat" "cat $IMG | cat | cat >/dev/null"
+    VSV2=$B/xen-utils/usr/lib/xen-4.17/bin/verify-stream-v2
+    if [ -f "$VSV2" ] && [ "${BENCH_VSV2:-1}" = 1 ]; then
+        row "verify (file)" "$XS verify -q $IMG" \
+            "verify-stream-v2" "env PYTHONPATH=$B/xen-utils/usr/lib/xen-4.17/lib/python python3 $VSV2 -i $IMG"
+    fi
+    # Issue 3: the same on a real container (an xl save file of an HVM guest,
+    # with its emulator records), and gzip input against gzip -dc.
+    XL=$W/xl-hvm-${MIB}m.v2
+    if [ ! -s "$XL" ] || [ "$GEN" -nt "$XL" ]; then
+        echo "generating a ${MIB} MiB v2 xl image: $XL" >&2
+        "$GEN" --container xl --guest hvm --version 2 --mib "$MIB" --vcpus 4 -o "$XL"
+    fi
+    GZ=$XL.gz
+    { [ -s "$GZ" ] && [ "$GZ" -nt "$XL" ]; } || gzip -1 -c "$XL" >"$GZ"
+    cat "$XL" "$GZ" >/dev/null
+    echo "xl image: $XL ($(($(stat -c %s "$XL") / 1048576)) MiB); gzip -1 of it: $(($(stat -c %s "$GZ") / 1048576)) MiB"
+    row "xl upgrade file->file" "$XS upgrade $XL -o $W/out" \
+        "cp" "cp $XL $W/out"
+    row "xl upgrade pipe->pipe" "cat $XL | $XS upgrade | cat >/dev/null" \
+        "cat | cat | cat" "cat $XL | cat | cat >/dev/null"
+    row "xl verify (file)" "$XS verify -q $XL" \
+        "cat >/dev/null" "cat $XL"
+    row "gzip upgrade ->file" "$XS upgrade $GZ -o $W/out" \
+        "gzip -dc >file" "gzip -dc $GZ >$W/out"
+    row "gzip verify" "$XS verify -q $GZ" \
+        "gzip -dc >/dev/null" "gzip -dc $GZ"
 fi
-# Issue 3: the same on a real container (an xl save file of an HVM guest,
-# with its emulator records), and gzip input against gzip -dc.
-XL=$W/xl-hvm-${MIB}m.v2
-if [ ! -s "$XL" ] || [ "$GEN" -nt "$XL" ]; then
-    echo "generating a ${MIB} MiB v2 xl image: $XL" >&2
-    "$GEN" --container xl --guest hvm --version 2 --mib "$MIB" --vcpus 4 -o "$XL"
-fi
-GZ=$XL.gz
-{ [ -s "$GZ" ] && [ "$GZ" -nt "$XL" ]; } || gzip -1 -c "$XL" >"$GZ"
-cat "$XL" "$GZ" >/dev/null
-echo "xl image: $XL ($(($(stat -c %s "$XL") / 1048576)) MiB); gzip -1 of it: $(($(stat -c %s "$GZ") / 1048576)) MiB"
-row "xl upgrade file->file" "$XS upgrade $XL -o $W/out" \
-    "cp" "cp $XL $W/out"
-row "xl upgrade pipe->pipe" "cat $XL | $XS upgrade | cat >/dev/null" \
-    "cat | cat | cat" "cat $XL | cat | cat >/dev/null"
-row "xl verify (file)" "$XS verify -q $XL" \
-    "cat >/dev/null" "cat $XL"
-row "gzip upgrade ->file" "$XS upgrade $GZ -o $W/out" \
-    "gzip -dc >file" "gzip -dc $GZ >$W/out"
-row "gzip verify" "$XS verify -q $GZ" \
-    "gzip -dc >/dev/null" "gzip -dc $GZ"
 # Issue 16: the transports against the fastest tools, on the synthetic
 # image above (random pages: the hard case) and on a realistic one
 # (bench/realistic.py: mostly zero pages, code and text, as a real
