@@ -153,6 +153,8 @@ if [ "${BENCH_TRANSPORTS:-1}" = 1 ]; then
         arow "upgrade --gzip -T1" "$XS upgrade --gzip -T1 $O/in -o $O/out.gz" \
             "igzip -1 >tmpfs" "igzip -1 -c $O/in >$O/out.gz"
         arow "upgrade --gzip" "$XS upgrade --gzip $O/in -o $O/out.gz" \
+            "igzip -1 >tmpfs" "igzip -1 -c $O/in >$O/out.gz"
+        arow "upgrade --gzip" "$XS upgrade --gzip $O/in -o $O/out.gz" \
             "pigz -1 >tmpfs" "pigz -1 -c $O/in >$O/out.gz"
         arow "upgrade --gzip=6" "$XS upgrade --gzip=6 $O/in -o $O/out.gz" \
             "gzip -6 >tmpfs" "gzip -6 -c $O/in >$O/out.gz"
