@@ -428,6 +428,19 @@ void xs_release_check_header(const struct xs_release *rel, unsigned version,
     }
 }
 
+/* struct hvm_hw_lapic of RELEASE-4.21.0 public/arch-x86/hvm/save.h
+ * (b28b590d4a): 4.20's 24 bytes, then uint32_t pending_esr at 24 and the
+ * struct's 4 bytes of tail padding to 32; a record's bytes past 24 are
+ * "pending_esr" only when they are that field and nothing else. */
+#define LAPIC_ESR_AT 24u
+#define LAPIC_LEN_421 32u
+
+static bool lapic_esr_only(const struct xs_hvm_desc *d)
+{
+    return d->length >= LAPIC_ESR_AT + 4 && d->length <= LAPIC_LEN_421 &&
+           xs_hvm_used_len(d->code, d->data, d->length) <= LAPIC_ESR_AT + 4;
+}
+
 /* Each HVM save descriptor against the length the release's loader
  * reads (hvm_lens[]). */
 static void hvm_lengths(const struct xs_release *rel,
@@ -442,7 +455,7 @@ static void hvm_lengths(const struct xs_release *rel,
             continue;
         const char *nm = xs_hvm_save_name(d.code);
         uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at + 4;
-        if (d.code == XS_HVM_CODE_LAPIC)
+        if (d.code == XS_HVM_CODE_LAPIC && d.length == LAPIC_LEN_421)
             xs_report_add(rep, XS_SEV_ERROR, "xen.hvm_length", off, r->index,
                           "HVM_CONTEXT",
                           "LAPIC of vCPU %u is %u bytes (with 4.21's "
@@ -651,24 +664,29 @@ void xs_release_convert_record(const struct xs_release *to_xen,
             continue;
         uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at;
         const char *nm = xs_hvm_save_name(d.code);
-        if (d.code == XS_HVM_CODE_LAPIC && d.length >= 28)
-            /* struct hvm_hw_lapic: pending_esr at 24 (4.21) */
+        if (d.code == XS_HVM_CODE_LAPIC && lapic_esr_only(&d))
             xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length",
-                          off + XS_HVM_DESC_SIZE + 24, r->index,
+                          off + XS_HVM_DESC_SIZE + LAPIC_ESR_AT, r->index,
                           "HVM_CONTEXT",
                           "LAPIC of vCPU %u has pending_esr 0x%x: Xen %u.%u "
                           "has no field for it (its LAPIC record is %u "
                           "bytes), so cutting it would lose the guest's "
                           "pending APIC errors",
-                          d.instance, xs_le32(d.data + 24), to_xen->major,
+                          d.instance, xs_le32(d.data + LAPIC_ESR_AT),
+                          to_xen->major,
                           to_xen->minor, want);
-        else
-            xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length", off,
-                          r->index, "HVM_CONTEXT",
+        else {
+            uint32_t nz = want;
+            while (nz < d.length && !d.data[nz])
+                nz++;
+            xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length",
+                          off + XS_HVM_DESC_SIZE + nz, r->index,
+                          "HVM_CONTEXT",
                           "%s instance %u is %u bytes and those past %u are "
-                          "not zero: Xen %u.%u reads %u, and cutting them "
-                          "would lose the guest's state",
-                          nm ? nm : "?", d.instance, d.length, want,
+                          "not zero (the first at %u): Xen %u.%u reads %u, "
+                          "and cutting them would lose the guest's state",
+                          nm ? nm : "?", d.instance, d.length, want, nz,
                           to_xen->major, to_xen->minor, want);
+        }
     }
 }

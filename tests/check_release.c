@@ -555,7 +555,29 @@ START_TEST(convert_refused)
     const struct xs_finding *f = xs_report_find(&rep, "convert.hvm_length");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(xs_le32(a.p + f->offset), 0x40); /* pending_esr */
+    ck_assert_ptr_nonnull(strstr(f->msg, "pending_esr 0x40"));
+    uint64_t esr = f->offset;
     ck_assert_int_eq(convert_to(&a, &b, "4.21", false, true), XS_OK);
+    /* the non-zero byte in hvm_hw_lapic's tail padding (28-31), not in
+     * pending_esr: described as bytes, pending_esr not named */
+    o.pending_esr = 0;
+    tu_gen(&o, &a);
+    a.p[esr + 5] = 0x7;
+    ck_assert_int_eq(convert_to(&a, &b, "4.20", false, false), XS_INVALID);
+    f = xs_report_find(&rep, "convert.hvm_length");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, esr + 5);
+    ck_assert_ptr_null(strstr(f->msg, "pending_esr"));
+    ck_assert_ptr_nonnull(strstr(f->msg, "past 24 are not zero (the first "
+                                         "at 29)"));
+    /* both: still not only pending_esr */
+    o.pending_esr = 0x40;
+    tu_gen(&o, &a);
+    a.p[esr + 5] = 0x7;
+    ck_assert_int_eq(convert_to(&a, &b, "4.20", false, false), XS_INVALID);
+    f = xs_report_find(&rep, "convert.hvm_length");
+    ck_assert_ptr_null(strstr(f->msg, "pending_esr"));
+    ck_assert_uint_eq(f->offset, esr);
 
     o.pending_esr = 0;
     o.cpuid_config = 3; /* an MSR entry */
