@@ -356,6 +356,15 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
                 return xs_usage_error(cmd, "Xen %s restores only the legacy "
                                       "(pre-4.6) format: no conversion "
                                       "writes it", optarg);
+            /* an image written for a release whose sources were not read
+             * would be a promise made blind: refused, not guessed */
+            if (a.to_xen.minor > XS_RELEASE_LAST)
+                return xs_usage_error(cmd, "Xen %s is newer than the "
+                                      "releases xenstream knows (4.%u-4.%u): "
+                                      "--to-xen 4.%u writes what the newest "
+                                      "of them restores", optarg,
+                                      XS_RELEASE_FIRST, XS_RELEASE_LAST,
+                                      XS_RELEASE_LAST);
             a.opts.to_xen = &a.to_xen;
             break;
         XS_PROGRESS_CASES(a.progress);

@@ -396,9 +396,11 @@ void xs_release_observe(const struct xs_record *r, struct xs_summary *s)
 void xs_release_note(const struct xs_release *rel, struct xs_report *rep)
 {
     if (rel && rel->minor > XS_RELEASE_LAST)
-        xs_report_add(rep, XS_SEV_NOTE, "xen.newer", 0, -1, "input",
+        /* a warning, not a note: what that release refuses is unknown */
+        xs_report_add(rep, XS_SEV_WARNING, "xen.newer", 0, -1, "input",
                       "Xen %u.%u is newer than the releases xenstream knows "
-                      "(4.%u-4.%u): checked with the rules of 4.%u",
+                      "(4.%u-4.%u): checked with the rules of 4.%u, which "
+                      "may miss what it refuses",
                       rel->major, rel->minor, XS_RELEASE_FIRST,
                       XS_RELEASE_LAST, XS_RELEASE_LAST);
 }
