@@ -50,6 +50,9 @@ struct xs_xl_config {
     bool cpuid_msr;     /* ... holding MSR entries (or else not what the
                            array form can be written from) */
     bool qemu_trad;     /* device_model_version qemu-xen-traditional */
+    /* JSON: a number libxl keeps as text where the field's reader wants
+     * an integer it fits ("b_info.max_vcpus is 1e400: why"); "" none */
+    char json_refused[160];
 };
 /* The optional data: a 4-byte config length, then the config.  held bytes
  * of len are in p. */

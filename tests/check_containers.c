@@ -601,6 +601,86 @@ START_TEST(xl_config_text_syntax)
 }
 END_TEST
 
+/* The xl optional data around a config, checked as xl_vmcontrol.c
+ * reads it (json: libxl's JSON, else xl config text). */
+static void check_config(const char *cfg, bool json, struct xs_xl_config *cf)
+{
+    size_t n = strlen(cfg) + (json ? 1 : 0);
+    uint8_t *p = malloc(4 + n);
+    ck_assert_ptr_nonnull(p);
+    xs_put_le32(p, (uint32_t)n);
+    memcpy(p + 4, cfg, n);
+    struct xs_xl_hdr h = {.byteorder = 0x01020304,
+                          .mandatory_flags = json ? XS_XL_FLAG_JSON : 0,
+                          .optional_data_len = (uint32_t)(4 + n)};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    memset(cf, 0, sizeof(*cf));
+    xs_xl_check_optdata(&h, p, 4 + n, 48, &rep, cf);
+    free(p);
+}
+
+/* libxl_json.c json_callback_number(): a number beyond long long is kept
+ * as text, not refused; the field that reads it decides. */
+START_TEST(xl_config_json_numbers)
+{
+    struct xs_xl_config xc;
+    check_config("{\"c_info\":{\"type\":\"pv\",\"name\":\"g\"},\"b_info\":{"
+                 "\"max_vcpus\":2,\"target_memkb\":1048576,"
+                 "\"unknown\":123456789012345678901234567890}}", true, &xc);
+    ck_assert_msg(rep.errors == 0, "%s", rep.kept[0].msg);
+    ck_assert(xc.parsed);
+    ck_assert_int_eq(xc.vcpus, 2);
+    ck_assert_int_eq(xc.memory_mib, 1024);
+    /* a real that overflows a double: the same */
+    check_config("{\"b_info\":{\"x\":1.5e999,\"max_vcpus\":1}}", true, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_int_eq(xc.vcpus, 1);
+    /* MemKB is a uint64: up to ULLONG_MAX it is read */
+    check_config("{\"b_info\":{\"target_memkb\":18446744073709551615}}", true,
+                 &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_int_eq(xc.memory_mib, (int64_t)(18446744073709551615ull / 1024));
+    /* beyond it, refused by libxl__uint64_parse_json() */
+    check_config("{\"b_info\":{\"target_memkb\":18446744073709551616}}", true,
+                 &xc);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.json_number"));
+    ck_assert_ptr_null(xs_report_find(&rep, "xl.config.json"));
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "b_info.target_memkb is "
+                                                  "18446744073709551616"));
+    /* an integer field: only a JSON_INTEGER */
+    check_config("{\"b_info\":{\"max_vcpus\":99999999999999999999}}", true,
+                 &xc);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "b_info.max_vcpus"));
+    ck_assert_int_eq(xc.vcpus, -1);
+    /* no '.': libxl's strtoll() reads 1e999 as 1 */
+    check_config("{\"b_info\":{\"max_vcpus\":1e999}}", true, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_int_eq(xc.vcpus, 1);
+    /* the mark itself in a config string does not pass for a number */
+    check_config("{\"b_info\":{\"a\":\"\\u0001xs-number:1\",\"b\":"
+                 "99999999999999999999}}", true, &xc);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.json"));
+    /* still broken JSON: refused as before */
+    check_config("{\"b_info\":{\"a\":99999999999999999999,}}", true, &xc);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.json"));
+
+    /* --to-xen 4.17's rewrite keeps the numbers as they were written */
+    static const char cfg[] =
+        "{\"b_info\":{\"m\":-99999999999999999999,\"cpuid\":{\"cpuid\":"
+        "[],\"msr\":[]},\"r\":1.0e999}}";
+    struct xs_buf out = {0};
+    const char *why;
+    ck_assert_int_eq(xs_xl_config_cpuid_array(cfg, sizeof(cfg), &out, &why),
+                     XS_OK);
+    ck_assert_str_eq((const char *)out.p,
+                     "{\"b_info\":{\"m\":-99999999999999999999,\"cpuid\":[],"
+                     "\"r\":1.0e999}}");
+    ck_assert_uint_eq(out.len, strlen((const char *)out.p) + 1);
+    xs_buf_free(&out);
+}
+END_TEST
+
 START_TEST(xl_header_rules)
 {
     gen_xl(XS_GUEST_X86_PV, 3);
@@ -997,6 +1077,7 @@ int main(void)
     tcase_add_test(t, transport_twice);
     tcase_add_test(t, xl_header_rules);
     tcase_add_test(t, xl_config_text_syntax);
+    tcase_add_test(t, xl_config_json_numbers);
     tcase_add_test(t, libxl_header_rules);
     tcase_add_test(t, libxl_record_rules);
     tcase_add_test(t, trailing_kinds);
