@@ -356,6 +356,16 @@ expect 1 "$XS" verify --strict --xen 4.23 "$T/x421.img"
 expect 2 "$XS" convert --to-xen 4.18 --to-version 3 "$T/x421.img"
 expect 2 "$XS" convert --to-xen 4.18 --drop-cpu-policy "$T/x421.img"
 expect 2 "$XS" upgrade --to-xen 4.18 "$T/x421.img"
+# a CPU vendor that is not UTF-8: \xNN in text (5.6), U+FFFD in JSON
+"$GEN" --guest pv64 --pages 64 --policy --cpu-features fpu -o "$T/vend.img"
+at=$(grep -abo Genu "$T/vend.img" | head -1 | cut -d: -f1)
+printf '\xff\xc3' | dd of="$T/vend.img" bs=1 seek=$((at + 1)) conv=notrunc 2>/dev/null
+expect 0 "$XS" info "$T/vend.img"
+grep -q 'cpu policy:  G\\xff\\xc3uineIntel,' "$T/out" && ok || bad "info: the vendor's bytes as \\xNN"
+expect 0 "$XS" dump "$T/vend.img"
+grep -q 'vendor=G\\xff\\xc3uineIntel ' "$T/out" && ok || bad "dump: the vendor's bytes as \\xNN"
+expect 0 "$XS" dump --json "$T/vend.img"
+grep -q '"vendor":"G\\uFFFD\\uFFFDuineIntel"' "$T/out" && ok || bad "dump --json: U+FFFD"
 # config: the embedded config as stored; --config replaces it (issue 15)
 expect 0 "$XS" config "$T/x421.img"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["c_info"]["name"] == "guest-1", d' "$T/out" && ok || bad "config: the JSON as stored"
