@@ -104,6 +104,7 @@ struct convert_args {
     unsigned threads;    /* 0: the cores available */
     struct xs_convert_opts opts;
     struct xs_release to_xen;
+    struct xs_target target; /* --host-policy: the host of --to-xen */
     struct xs_buf config;
     struct xs_progress_opts progress;
 };
@@ -407,13 +408,15 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         xs_report_free(&hrep);
         if (!hp)
             return io ? XS_IO : XS_USAGE;
-        a.opts.host = hp;
+        a.target = (struct xs_target){.xen = &a.to_xen, .host = hp,
+                                      .vendor_only = true};
+        a.opts.target = &a.target;
     }
     if (config_path) {
         int rc = read_config(cmd, config_path, &a.config);
         if (rc != XS_OK) {
             xs_buf_free(&a.config);
-            xs_host_policy_free((struct xs_host_policy *)a.opts.host);
+            xs_host_policy_free((struct xs_host_policy *)a.target.host);
             return rc;
         }
         a.opts.config = a.config.p;
@@ -421,7 +424,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     }
     int rc = convert(cmd, &a);
     xs_buf_free(&a.config);
-    xs_host_policy_free((struct xs_host_policy *)a.opts.host);
+    xs_host_policy_free((struct xs_host_policy *)a.target.host);
     return rc;
 }
 

@@ -64,8 +64,10 @@ static int libxc_records(struct job *j)
         if (j->conv) {
             xs_compat_refuse(&j->cp, r, j->rep);
             xs_release_convert_record(j->conv->to_xen, r, j->sum, j->rep);
-            xs_target_convert_vendor(j->conv->to_xen, j->conv->host, j->sum,
-                                     r, j->rep);
+            xs_target_convert_vendor(j->conv->to_xen,
+                                     j->conv->target ? j->conv->target->host
+                                                     : NULL,
+                                     j->sum, r, j->rep);
         }
         if (r->type == XS_REC_END && (rc = job_start_info(j)) != XS_OK)
             return rc;

@@ -3,6 +3,9 @@
  * next, asserting rule and offset; and whole streams through
  * xs_verify_for(). */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "endian.h"
@@ -539,6 +542,106 @@ START_TEST(convert_golden)
 }
 END_TEST
 
+/* A host as xen-cpuid -p prints it (tests/hostpolicy.py's form): every
+ * system policy with the vendor and leaf 7[0].ebx given. */
+static struct xs_host_policy *host_file(const char *vendor, uint32_t l7b)
+{
+    char path[] = "/tmp/xs-host-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    uint32_t v[3];
+    memcpy(v, vendor, 12);
+    fprintf(f, "Xen reports there are maximum 117 leaves and 2 MSRs\n");
+    static const char *const names[] = {"Raw", "Host", "PV Max", "HVM Max",
+                                        "PV Default", "HVM Default"};
+    for (int i = 0; i < 6; i++) {
+        fprintf(f, "%s policy: 4 leaves, 2 MSRs\n CPUID:\n"
+                "  leaf     subleaf  -> eax      ebx      ecx      edx     \n"
+                "  00000000:ffffffff -> 0000000d:%08x:%08x:%08x\n"
+                "  00000001:ffffffff -> 00000000:00000000:14000000:00000001\n"
+                "  00000007:00000000 -> 00000000:%08x:00000000:00000000\n"
+                "  80000000:ffffffff -> 80000008:00000000:00000000:00000000\n"
+                " MSRs:\n  index    -> value           \n"
+                "  000000ce -> 0000000000000000\n"
+                "  0000010a -> 0000000000000000\n",
+                names[i], xs_le32((uint8_t *)&v[0]), xs_le32((uint8_t *)&v[2]),
+                xs_le32((uint8_t *)&v[1]), l7b);
+    }
+    fclose(f);
+    struct xs_report hr;
+    xs_report_init(&hr, path);
+    struct xs_host_policy *hp = xs_host_policy_read(path, &hr);
+    ck_assert_msg(hp, "%s", hr.nkept ? hr.kept[0].msg : "");
+    xs_report_free(&hr);
+    unlink(path);
+    return hp;
+}
+
+static int convert_for(const struct xs_target *t, const char *xen)
+{
+    struct xs_release x;
+    struct xs_convert_opts o = {.to_version = 3, .target = t};
+    if (xen) {
+        ck_assert_int_eq(xs_release_parse(xen, &x), XS_OK);
+        o.to_xen = &x;
+        o.to_version = x.max_version;
+    }
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    xs_buf_free(&b);
+    return tu_convert(&a, &b, &rep, false, &o);
+}
+
+/* xs_convert_opts names a host one way, .target: convert --to-xen
+ * --host-policy's (vendor_only: the vendor rule of 4.22 alone) and the
+ * live backend's (every host rule), the same facts as before they were
+ * one. */
+START_TEST(convert_target)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.pages = 64;
+    o.cpu_features = "fpu,avx2"; /* leaf 7[0].ebx bit 5 */
+    tu_gen(&o, &a);
+    struct xs_host_policy *amd = host_file("AuthenticAMD", 0x20);
+    struct xs_host_policy *older = host_file("GenuineIntel", 0);
+    struct xs_release r417 = rel(17), r422 = rel(22);
+
+    /* vendor_only: another vendor refused from 4.22 on, not before */
+    struct xs_target t = {.xen = &r422, .host = amd, .vendor_only = true};
+    ck_assert_int_eq(convert_for(&t, "4.22"), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.cpu_vendor"));
+    ck_assert_ptr_null(xs_report_find(&rep, "host.cpu_vendor"));
+    ck_assert_int_eq(convert_for(&t, "4.21"), XS_OK);
+    /* ... and nothing else of the host: the guest loses avx2 there */
+    t.host = older;
+    ck_assert_int_eq(convert_for(&t, "4.22"), XS_OK);
+    ck_assert_ptr_null(xs_report_find(&rep, "host.feature_loss"));
+    /* no host: the note naming the guest's vendor */
+    ck_assert_int_eq(convert_for(NULL, "4.22"), XS_OK);
+    const struct xs_finding *f = xs_report_find(&rep, "convert.cpu_vendor");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->sev, XS_SEV_NOTE);
+
+    /* the backend's: every host rule, feature loss allowed or not */
+    t = (struct xs_target){.xen = &r417, .host = older};
+    ck_assert_int_eq(convert_for(&t, NULL), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "host.feature_loss"));
+    t.allow_feature_loss = true;
+    ck_assert_int_eq(convert_for(&t, NULL), XS_OK);
+    f = xs_report_find(&rep, "host.feature_loss");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->sev, XS_SEV_WARNING);
+    t = (struct xs_target){.xen = &r422, .host = amd};
+    ck_assert_int_eq(convert_for(&t, NULL), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "host.cpu_vendor"));
+    xs_host_policy_free(amd);
+    xs_host_policy_free(older);
+}
+END_TEST
+
 /* Where nothing helps: refused with the reason, no output. */
 START_TEST(convert_refused)
 {
@@ -701,6 +804,7 @@ int main(void)
     tcase_add_test(t, rule_vendor);
     tcase_add_loop_test(t, convert_golden, 0, 2);
     tcase_add_test(t, convert_refused);
+    tcase_add_test(t, convert_target);
     tcase_add_test(t, config_replace);
     suite_add_tcase(s, t);
     return tu_run(s);
