@@ -347,7 +347,8 @@ struct xs_compat {
      * rewritten HVM_CONTEXT, freed by xs_compat_free()) */
     const struct xs_release *to_xen;
     unsigned hvm_rewritten;
-    struct xs_buf hvm_body;
+    unsigned msrs_left_out; /* MSR policy entries it has no field for */
+    struct xs_buf hvm_body;  /* (also the rewritten X86_MSR_POLICY's) */
 };
 typedef int (*xs_emit_fn)(const struct xs_record *r, void *ctx);
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest);
@@ -419,6 +420,10 @@ struct xs_summary {
     bool bhi_dis_s;         /* a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set */
     uint32_t hvm_params_end;/* highest HVM_PARAMS index + 1, 0: none */
     char cpu_vendor[13];    /* the CPUID policy's vendor, "" none */
+    uint32_t policy_refused;/* bit m: Xen 4.m's x86_cpuid/msr_copy_from_
+                               buffer() refuses a policy record (4.14+) */
+    uint32_t policy_refused_conv; /* ... as convert --to-xen 4.m writes it
+                               (MSRs it has no field for, 0, left out) */
     /* after the outermost END */
     enum xs_trailer trailer;
     uint64_t trailer_bytes;
