@@ -297,6 +297,16 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     }
     cfgs->parsed = true;
     xs_xl_parse_config(c, cfg, cfgs->json, cfgs);
+    const char *rule;
+    why = cfgs->json ? NULL
+                     : xs_xl_config_refusal(c, cfg, &rule, &line, &off);
+    if (why) {
+        xs_report_add(rep, XS_SEV_ERROR, rule, at + 4 + off, -1, w,
+                      "xl refuses the config (line %u: %s; xl_parse.c "
+                      "parse_config_data(), RELEASE-4.17.0)", line, why);
+        if (strcmp(rule, "xl.config.type") == 0)
+            cfgs->type[0] = '\0'; /* no domain of any type: said here */
+    }
     if (cfgs->json_refused[0])
         /* libxl_domain_config_from_json() fails; xl_vmcontrol.c
          * create_domain() (RELEASE-4.17.0) ignores its result */
@@ -500,6 +510,212 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
         *at = (size_t)(lx.tok - cfg);
         return lx.why ? lx.why : "`key = value` expected, then a newline or ';'";
     }
+}
+
+/* ---- what parse_config_data() refuses ----
+ * After the grammar, xl's parse_config_data() (tools/xl/xl_parse.c at
+ * RELEASE-4.17.0; compared at 4.6.0 (tools/libxl/xl_cmdimpl.c), 4.14.0
+ * and 4.22.0) exits on these, decided by the text alone, in this order:
+ * - type (4.10+) other than a prefix of "hvm", "pv", "pvh", builder
+ *   (deprecated in 4.10) other than a prefix of "hvm" or "generic", or
+ *   the two contradicting: "Invalid domain type", "Contradicting
+ *   \"builder\" and \"type\" options specified." (4.6-4.9 read builder
+ *   "hvm" alone and no type: nothing refused);
+ * - no name, or a list: "Domain name must be specified." (4.6-4.22);
+ * - a uuid libxl_uuid_from_string() cannot read (libxl_uuid.c: libuuid's
+ *   uuid_parse(), 36 characters, '-' at 8, 13, 18 and 23, hex digits
+ *   elsewhere): "Failed to parse UUID" (4.6-4.22);
+ * - vcpus negative as the int libxl_cpu_bitmap_alloc() gets ("Unable to
+ *   allocate cpumap"), or maxvcpus (0: vcpus) below vcpus ("xl: maxvcpus
+ *   < vcpus"), when no vnuma list sets them (4.6-4.22);
+ * - max_grant_frames, max_maptrack_frames (4.10+), max_grant_version
+ *   (4.17+) set but not a number from 0 to INT_MAX
+ *   (xlu_cfg_get_bounded_long(), "+=" and lists included): exit(1);
+ * - on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset (4.7+)
+ *   not one of action_on_shutdown_names[]: "Unknown on_... action".
+ * Numbers are read as xlu_cfg_get_bounded_long() does (libxlu_cfg.c):
+ * strtol(s, &end, 0), all of s, no ERANGE, no "+="; a value it cannot
+ * read is left at its default with a warning, not refused ("memory",
+ * "maxmem", "vcpus" included: xl 4.17 has no check of maxmem against
+ * memory either).  A key set twice counts with its last value. */
+static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
+
+enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
+       CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
+       CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_N };
+static const char *const ck_names[CK_N] = {
+    "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
+    "max_grant_frames", "max_maptrack_frames", "max_grant_version",
+    "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
+};
+
+struct cfg_setting {
+    bool set, list, add, whole; /* whole: v holds all of the value */
+    char v[128];
+    unsigned line;
+    size_t at;
+};
+
+/* xlu_cfg_get_bounded_long(): 0 and *l, or not a number */
+static bool cfg_long(const struct cfg_setting *s, long min, long max, long *l)
+{
+    if (!s->set || s->list || s->add || !s->whole)
+        return false;
+    char *end;
+    errno = 0;
+    *l = strtol(s->v, &end, 0);
+    return !errno && end != s->v && !*end && *l >= min && *l <= max;
+}
+
+/* libuuid's uuid_parse() */
+static bool uuid_ok(const char *u)
+{
+    if (strlen(u) != 36)
+        return false;
+    for (int i = 0; i < 36; i++)
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? u[i] != '-'
+                                                     : !isxdigit((unsigned char)u[i]))
+            return false;
+    return true;
+}
+
+static bool prefix_of(const char *s, const char *word)
+{
+    return strncmp(s, word, strlen(s)) == 0;
+}
+
+const char *xs_xl_config_refusal(const char *cfg, size_t n, const char **rule,
+                                 unsigned *line, size_t *at)
+{
+    static char why[256];
+    struct cfg_setting k[CK_N] = {{0}};
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    for (;;) {
+        int t = cfg_token(&lx);
+        if (t == TK_END || t == TK_ERROR)
+            break;
+        if (t != TK_IDENT)
+            continue;
+        const char *key = lx.tok;
+        size_t klen = (size_t)(lx.p - lx.tok);
+        unsigned kline = lx.tok_line;
+        if (cfg_token(&lx) != TK_ASSIGN)
+            break;
+        bool add = lx.tok[0] == '+';
+        t = cfg_token(&lx);
+        int c = 0;
+        while (c < CK_N && !(strlen(ck_names[c]) == klen &&
+                             memcmp(ck_names[c], key, klen) == 0))
+            c++;
+        struct cfg_setting s = {.set = true, .add = add, .line = kline,
+                                .at = (size_t)(key - cfg)};
+        if (t == TK_OPEN) {
+            if (!cfg_value(&lx, t))
+                break;
+            s.list = true;
+        } else if (t == TK_STRING) {
+            size_t len = (size_t)(lx.p - lx.tok);
+            cfg_dequote(lx.tok, len, s.v, sizeof(s.v));
+            s.whole = len - 2 < sizeof(s.v) - 1; /* dequoting only shrinks */
+        } else if (t == TK_NUMBER) {
+            size_t len = (size_t)(lx.p - lx.tok);
+            s.whole = len < sizeof(s.v);
+            memcpy(s.v, lx.tok, s.whole ? len : sizeof(s.v) - 1);
+        } else {
+            break;
+        }
+        if (c < CK_N)
+            k[c] = s;
+    }
+    *rule = NULL;
+#define REFUSE(r, c, ...)                                                   \
+    do {                                                                    \
+        *rule = r;                                                          \
+        *line = k[c].line;                                                  \
+        *at = k[c].at;                                                      \
+        snprintf(why, sizeof(why), __VA_ARGS__);                            \
+        return why;                                                         \
+    } while (0)
+    const struct cfg_setting *ty = &k[CK_TYPE], *bu = &k[CK_BUILDER];
+    int type = 0; /* 1 hvm, 2 pv, 3 pvh */
+    if (ty->set && !ty->list) {
+        type = ty->whole && prefix_of(ty->v, "hvm")  ? 1
+             : ty->whole && prefix_of(ty->v, "pv")   ? 2
+             : ty->whole && prefix_of(ty->v, "pvh")  ? 3 : 0;
+        if (!type)
+            REFUSE("xl.config.type", CK_TYPE, "type \"%.40s\" is not hvm, "
+                   "pv or pvh: xl stops with \"Invalid domain type\"", ty->v);
+    }
+    if (bu->set && !bu->list) {
+        int b = bu->whole && prefix_of(bu->v, "hvm")       ? 1
+              : bu->whole && prefix_of(bu->v, "generic")   ? 2 : 0;
+        if (!b)
+            REFUSE("xl.config.type", CK_BUILDER, "builder \"%.40s\" is not "
+                   "hvm or generic: xl stops with \"Invalid domain type\"",
+                   bu->v);
+        if (type && type != b)
+            REFUSE("xl.config.type", CK_BUILDER, "builder \"%.40s\" and type "
+                   "\"%.40s\" contradict: xl stops with \"Contradicting "
+                   "\\\"builder\\\" and \\\"type\\\" options specified.\"",
+                   bu->v, ty->v);
+    }
+    if (!k[CK_NAME].set || k[CK_NAME].list) {
+        if (!k[CK_NAME].set)
+            k[CK_NAME].line = 1;
+        REFUSE("xl.config.name", CK_NAME, "%s: xl stops with \"Domain name "
+               "must be specified.\"", k[CK_NAME].set ? "name is a list"
+                                                      : "no name");
+    }
+    if (k[CK_UUID].set && !k[CK_UUID].list &&
+        (!k[CK_UUID].whole || !uuid_ok(k[CK_UUID].v)))
+        REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
+               "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
+    long vcpus = 0, l;
+    if (!k[CK_VNUMA].list) {
+        if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l)) {
+            vcpus = l;
+            if ((int)l < 0) /* libxl_cpu_bitmap_alloc(ctx, map, int) */
+                REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
+                       "with \"Unable to allocate cpumap\"", l);
+        }
+        int max = 0; /* b_info->max_vcpus, an int */
+        if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
+            max = (int)l;
+        if (max == 0)
+            max = (int)vcpus;
+        if (max < vcpus)
+            REFUSE("xl.config.vcpus", k[CK_MAXVCPUS].set ? CK_MAXVCPUS
+                                                         : CK_VCPUS,
+                   "maxvcpus %d is below vcpus %ld: xl stops with \"xl: "
+                   "maxvcpus < vcpus\"", max, vcpus);
+    }
+    for (int c = CK_GRANT; c <= CK_GRANT_VERSION; c++)
+        if (k[c].set && !cfg_long(&k[c], 0, INT_MAX, &l))
+            REFUSE("xl.config.grant", c, "%s is not a number from 0 to "
+                   "%d: xl stops (xlu_cfg_get_bounded_long(), exit(1))%s",
+                   ck_names[c], INT_MAX,
+                   c == CK_GRANT_VERSION ? " (the key from 4.17)"
+                   : c == CK_MAPTRACK || c == CK_GRANT ? " (the key from 4.10)"
+                                                       : "");
+    /* action_on_shutdown_names[] */
+    static const char *const actions[] = {
+        "destroy", "restart", "rename-restart", "preserve",
+        "coredump-destroy", "coredump-restart", "soft-reset"};
+    for (int c = CK_POWEROFF; c <= CK_SOFT_RESET; c++) {
+        if (!k[c].set || k[c].list)
+            continue;
+        bool known = false;
+        for (size_t i = 0; k[c].whole && i < sizeof(actions) / sizeof(*actions);
+             i++)
+            known |= strcmp(k[c].v, actions[i]) == 0;
+        if (!known)
+            REFUSE("xl.config.action", c, "%s \"%.40s\" is not an action xl "
+                   "knows: xl stops with \"Unknown %s action\"%s",
+                   ck_names[c], k[c].v, ck_names[c],
+                   c == CK_SOFT_RESET ? " (the key from 4.7)" : "");
+    }
+#undef REFUSE
+    return NULL;
 }
 
 static void copy_str(char *dst, size_t sz, const char *s, size_t n)

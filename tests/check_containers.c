@@ -579,6 +579,87 @@ START_TEST(xl_config_text_syntax)
                       "case %zu: %s", i, why ? why : "accepted");
         ck_assert_uint_eq(line, cases[i].line);
     }
+    /* past the grammar: what parse_config_data() (xl_parse.c,
+     * RELEASE-4.17.0) exits on, the key's line and offset */
+    static const struct {
+        const char *text;
+        const char *rule; /* NULL: xl takes it */
+        unsigned line;
+        const char *why;
+    } refusals[] = {
+        {"name = \"g\"\n", NULL, 0, NULL},
+        {"name='g'\ntype = \"p\"\nbuilder = 'generic'\n", NULL, 0, NULL},
+        {"name='g'\ntype = \"h\"\n", NULL, 0, NULL},
+        {"name='g'\ntype = \"hvmx\"\n", "xl.config.type", 2,
+         "type \"hvmx\" is not hvm, pv or pvh"},
+        {"name='g'\nbuilder = \"linux\"\n", "xl.config.type", 2,
+         "builder \"linux\" is not hvm or generic"},
+        {"name='g'\ntype='pvh'\nbuilder = \"hvm\"\n", "xl.config.type", 3,
+         "builder \"hvm\" and type \"pvh\" contradict"},
+        {"type = 'pv'\nmemory = 512\n", "xl.config.name", 1, "no name"},
+        {"name = ['g']\n", "xl.config.name", 1, "name is a list"},
+        {"name='g'\nuuid='6c9a2d8b-3b1c-4f5e-9a7d-1e2f3a4b5c6d'\n", NULL, 0,
+         NULL},
+        {"name='g'\nuuid='6c9a2d8b3b1c4f5e9a7d1e2f3a4b5c6d'\n",
+         "xl.config.uuid", 2, "uuid \"6c9a2d8b3b1c4f5e9a7d1e2f3a4b5c6d\""},
+        {"name='g'\nuuid='6c9a2d8b-3b1c-4f5e-9a7d-1e2f3a4b5c6g'\n",
+         "xl.config.uuid", 2, "uuid "},
+        {"name='g'\nvcpus = 4\nmaxvcpus = 2\n", "xl.config.vcpus", 3,
+         "maxvcpus 2 is below vcpus 4"},
+        {"name='g'\nvcpus = 4\nmaxvcpus = 0\n", NULL, 0, NULL},
+        {"name='g'\nmaxvcpus = 8\nvcpus = 4\n", NULL, 0, NULL},
+        {"name='g'\nvcpus = '-1'\n", "xl.config.vcpus", 2,
+         "vcpus is -1: xl stops with \"Unable to allocate cpumap\""},
+        /* a number xl cannot read: default, with a warning (not refused) */
+        {"name='g'\nvcpus = 4\nmaxvcpus = '2x'\n", NULL, 0, NULL},
+        {"name='g'\nmemory = '1g'\nmaxmem = 08\n", NULL, 0, NULL},
+        {"name='g'\nmemory = 2048\nmaxmem = 1024\n", NULL, 0, NULL},
+        /* a vnuma list sets them instead */
+        {"name='g'\nvcpus = 4\nmaxvcpus = 2\nvnuma = [ [ 'pnode=0' ] ]\n",
+         NULL, 0, NULL},
+        {"name='g'\nmax_grant_frames = 64\nmax_grant_version = 0x2\n",
+         NULL, 0, NULL},
+        {"name='g'\nmax_grant_frames = 'lots'\n", "xl.config.grant", 2,
+         "max_grant_frames is not a number from 0 to 2147483647"},
+        {"name='g'\nmax_maptrack_frames = 0x80000000\n", "xl.config.grant",
+         2, "max_maptrack_frames"},
+        {"name='g'\nmax_grant_version += 1\n", "xl.config.grant", 2,
+         "max_grant_version"},
+        {"name='g'\non_crash = 'coredump-restart'\non_reboot='soft-reset'\n",
+         NULL, 0, NULL},
+        {"name='g'\non_crash = 'reboot'\n", "xl.config.action", 2,
+         "on_crash \"reboot\" is not an action xl knows"},
+        {"name='g'\non_crash = 'destroy'\non_crash = 'coredump'\n",
+         "xl.config.action", 3, "on_crash \"coredump\""},
+        /* the last setting counts */
+        {"name='g'\ntype='x'\ntype='hvm'\n", NULL, 0, NULL},
+        /* xl's order: the type before the name */
+        {"type='x'\n", "xl.config.type", 1, "type \"x\""},
+    };
+    for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+        const char *t = refusals[i].text, *rule = NULL;
+        unsigned rl = 0;
+        size_t ra = 0;
+        ck_assert_msg(!xs_xl_config_text_error(t, strlen(t), &rl, &ra),
+                      "refusal %zu: syntax", i);
+        const char *why = xs_xl_config_refusal(t, strlen(t), &rule, &rl, &ra);
+        if (!refusals[i].rule) {
+            ck_assert_msg(!why, "refusal %zu: %s", i, why);
+            continue;
+        }
+        ck_assert_msg(why && strstr(why, refusals[i].why), "refusal %zu: %s",
+                      i, why ? why : "accepted");
+        ck_assert_str_eq(rule, refusals[i].rule);
+        ck_assert_uint_eq(rl, refusals[i].line);
+    }
+    /* the key's offset */
+    const char *rule;
+    unsigned rl;
+    size_t ra;
+    ck_assert_ptr_nonnull(xs_xl_config_refusal("name='g'\non_crash='x'", 21,
+                                               &rule, &rl, &ra));
+    ck_assert_uint_eq(ra, 9);
+
     /* a NUL in a string (dequote's strlen() trips an assertion) */
     unsigned line = 0;
     size_t at = 0;
