@@ -157,7 +157,7 @@ static json_t *libxl_json_load(const char *c, size_t n, size_t flags,
                     j++;
             j = j < n ? j + 1 : n;
         } else if (c[i] == '-' || (c[i] >= '0' && c[i] <= '9')) {
-            while (j < n && strchr("0123456789+-.eE", c[j]))
+            while (j < n && c[j] && strchr("0123456789+-.eE", c[j]))
                 j++;
             if (json_num_overflows(c + i, j - i)) {
                 ok = buf_add(&b, "\"\\u0001xs-number:", 17) &&
@@ -298,8 +298,10 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     cfgs->parsed = true;
     xs_xl_parse_config(c, cfg, cfgs->json, cfgs);
     const char *rule;
+    char refusal[256];
     why = cfgs->json ? NULL
-                     : xs_xl_config_refusal(c, cfg, &rule, &line, &off);
+                     : xs_xl_config_refusal(c, cfg, refusal, sizeof(refusal),
+                                            &rule, &line, &off);
     if (why) {
         xs_report_add(rep, XS_SEV_ERROR, rule, at + 4 + off, -1, w,
                       "xl refuses the config (line %u: %s; xl_parse.c "
@@ -584,10 +586,10 @@ static bool prefix_of(const char *s, const char *word)
     return strncmp(s, word, strlen(s)) == 0;
 }
 
-const char *xs_xl_config_refusal(const char *cfg, size_t n, const char **rule,
+const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
+                                 size_t whysz, const char **rule,
                                  unsigned *line, size_t *at)
 {
-    static char why[256];
     struct cfg_setting k[CK_N] = {{0}};
     struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
     for (;;) {
@@ -633,7 +635,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, const char **rule,
         *rule = r;                                                          \
         *line = k[c].line;                                                  \
         *at = k[c].at;                                                      \
-        snprintf(why, sizeof(why), __VA_ARGS__);                            \
+        snprintf(why, whysz, __VA_ARGS__);                                  \
         return why;                                                         \
     } while (0)
     const struct cfg_setting *ty = &k[CK_TYPE], *bu = &k[CK_BUILDER];

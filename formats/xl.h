@@ -65,11 +65,12 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
 const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
                                     size_t *at);
 /* What xl's parse_config_data() refuses in config text that the grammar
- * reads (the caller checked): NULL, or what is wrong, its rule
- * (xl.config.type, .name, .uuid, .vcpus, .grant, .action), and the line
- * and offset of the key (line 1, offset 0 for a key that is missing).
- * The text is valid until the next call. */
-const char *xs_xl_config_refusal(const char *cfg, size_t n, const char **rule,
+ * reads (the caller checked): NULL, or what is wrong (written into why,
+ * whysz bytes), its rule (xl.config.type, .name, .uuid, .vcpus, .grant,
+ * .action), and the line and offset of the key (line 1, offset 0 for a
+ * key that is missing). */
+const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
+                                 size_t whysz, const char **rule,
                                  unsigned *line, size_t *at);
 /* Domain name, memory, vcpus and type from a config (libxl JSON, or xl
  * config text). */

@@ -642,7 +642,9 @@ START_TEST(xl_config_text_syntax)
         size_t ra = 0;
         ck_assert_msg(!xs_xl_config_text_error(t, strlen(t), &rl, &ra),
                       "refusal %zu: syntax", i);
-        const char *why = xs_xl_config_refusal(t, strlen(t), &rule, &rl, &ra);
+        char wb[256];
+        const char *why = xs_xl_config_refusal(t, strlen(t), wb, sizeof(wb),
+                                               &rule, &rl, &ra);
         if (!refusals[i].rule) {
             ck_assert_msg(!why, "refusal %zu: %s", i, why);
             continue;
@@ -656,8 +658,10 @@ START_TEST(xl_config_text_syntax)
     const char *rule;
     unsigned rl;
     size_t ra;
+    char wb[256];
     ck_assert_ptr_nonnull(xs_xl_config_refusal("name='g'\non_crash='x'", 21,
-                                               &rule, &rl, &ra));
+                                               wb, sizeof(wb), &rule, &rl,
+                                               &ra));
     ck_assert_uint_eq(ra, 9);
 
     /* a NUL in a string (dequote's strlen() trips an assertion) */
