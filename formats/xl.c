@@ -120,18 +120,23 @@ static bool json_num_overflows(const char *t, size_t n)
     return over;
 }
 
-static size_t count_marked(const json_t *v)
+/* Recursive over a document jansson parsed: its parser stops at
+ * JSON_PARSER_MAX_DEPTH (2048) levels. */
+static size_t count_marked(const json_t *v) // NOLINT(misc-no-recursion)
 {
-    size_t n = 0, i;
-    const char *k;
+    size_t n = 0;
     json_t *x;
     if (json_is_string(v))
         return json_string_length(v) > BIG_MARK_LEN &&
                memcmp(json_string_value(v), BIG_MARK, BIG_MARK_LEN) == 0;
-    if (json_is_array(v))
+    if (json_is_array(v)) {
+        size_t i;
         json_array_foreach(v, i, x) n += count_marked(x);
-    if (json_is_object(v))
+    }
+    if (json_is_object(v)) {
+        const char *k;
         json_object_foreach((json_t *)v, k, x) n += count_marked(x);
+    }
     return n;
 }
 
@@ -672,8 +677,9 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
         (!k[CK_UUID].whole || !uuid_ok(k[CK_UUID].v)))
         REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
                "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
-    long vcpus = 0, l;
+    long l;
     if (!k[CK_VNUMA].list) {
+        long vcpus = 0;
         if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l)) {
             vcpus = l;
             if ((int)l < 0) /* libxl_cpu_bitmap_alloc(ctx, map, int) */
