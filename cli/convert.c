@@ -104,6 +104,7 @@ struct convert_args {
     unsigned threads;    /* 0: the cores available */
     struct xs_convert_opts opts;
     struct xs_release to_xen;
+    struct xs_target target; /* --host-policy: the host of --to-xen */
     struct xs_buf config;
     struct xs_progress_opts progress;
 };
@@ -356,6 +357,15 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
                 return xs_usage_error(cmd, "Xen %s restores only the legacy "
                                       "(pre-4.6) format: no conversion "
                                       "writes it", optarg);
+            /* an image written for a release whose sources were not read
+             * would be a promise made blind: refused, not guessed */
+            if (a.to_xen.minor > XS_RELEASE_LAST)
+                return xs_usage_error(cmd, "Xen %s is newer than the "
+                                      "releases xenstream knows (4.%u-4.%u): "
+                                      "--to-xen 4.%u writes what the newest "
+                                      "of them restores", optarg,
+                                      XS_RELEASE_FIRST, XS_RELEASE_LAST,
+                                      XS_RELEASE_LAST);
             a.opts.to_xen = &a.to_xen;
             break;
         XS_PROGRESS_CASES(a.progress);
@@ -398,13 +408,15 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
         xs_report_free(&hrep);
         if (!hp)
             return io ? XS_IO : XS_USAGE;
-        a.opts.host = hp;
+        a.target = (struct xs_target){.xen = &a.to_xen, .host = hp,
+                                      .vendor_only = true};
+        a.opts.target = &a.target;
     }
     if (config_path) {
         int rc = read_config(cmd, config_path, &a.config);
         if (rc != XS_OK) {
             xs_buf_free(&a.config);
-            xs_host_policy_free((struct xs_host_policy *)a.opts.host);
+            xs_host_policy_free((struct xs_host_policy *)a.target.host);
             return rc;
         }
         a.opts.config = a.config.p;
@@ -412,7 +424,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     }
     int rc = convert(cmd, &a);
     xs_buf_free(&a.config);
-    xs_host_policy_free((struct xs_host_policy *)a.opts.host);
+    xs_host_policy_free((struct xs_host_policy *)a.target.host);
     return rc;
 }
 

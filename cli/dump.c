@@ -65,6 +65,8 @@ struct fields {
     json_t *stack[FIELDS_DEPTH];
     unsigned depth; /* stack[depth - 1] takes the next field */
     unsigned lost;  /* containers opened beyond FIELDS_DEPTH (dropped) */
+    bool text;      /* for the text output: bytes kept as they are (its
+                       xs_text_write() escapes them, 5.6), never dumped */
 };
 
 static void on_field(void *ctx, const struct xs_field *f)
@@ -93,7 +95,8 @@ static void on_field(void *ctx, const struct xs_field *f)
         v = json_stringn(f->s, f->n);
         break;
     case XS_FIELD_BYTES:
-        v = xs_json_textn(f->s, f->n);
+        v = b->text ? json_stringn_nocheck(f->s, f->n)
+                    : xs_json_textn(f->s, f->n);
         break;
     case XS_FIELD_TRUE:
         v = json_true();
@@ -120,9 +123,10 @@ static void on_field(void *ctx, const struct xs_field *f)
     }
 }
 
-static json_t *record_fields(const char *layer, const struct xs_record *r)
+static json_t *record_fields(const char *layer, const struct xs_record *r,
+                             bool text)
 {
-    struct fields b = {.stack = {json_object()}, .depth = 1};
+    struct fields b = {.stack = {json_object()}, .depth = 1, .text = text};
     xs_describe_record(layer, r, on_field, &b);
     return b.stack[0];
 }
@@ -274,7 +278,7 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
     }
     fold_flush(d);
     emit(d, r->offset, layer, xs_record_type_name(layer, r->type, nb),
-         r->length, record_fields(layer, r));
+         r->length, record_fields(layer, r, !d->json));
 }
 
 /* ---- headers --------------------------------------------------------- */
@@ -283,7 +287,7 @@ static void on_header(void *ctx, const char *layer, uint64_t at,
                       const uint8_t *p, uint64_t n)
 {
     struct dump *d = ctx;
-    struct fields b = {.stack = {json_object()}, .depth = 1};
+    struct fields b = {.stack = {json_object()}, .depth = 1, .text = !d->json};
     const char *shown;
     uint64_t length;
     fold_flush(d);

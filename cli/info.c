@@ -142,6 +142,10 @@ struct walk {
     json_t *policy;      /* the CPU policy records' facts, as describers
                             give them; NULL: none seen */
     bool in_features;    /* within a describer's "features" list */
+    /* the vendor's bytes as the image has them: the text output escapes
+     * them (docs/behaviour.md 5.6), the JSON cleans them */
+    char vendor[12];
+    size_t vendor_n;
     /* what export would write (a regular file: read again by offset) */
     bool have_export, zero_counted;
     struct xs_memory_info mi;
@@ -163,6 +167,8 @@ static void policy_field(void *ctx, const struct xs_field *f)
                               json_stringn(f->s, f->n));
     } else if (f->name && strcmp(f->name, "vendor") == 0) {
         json_object_set_new(p, "vendor", xs_json_textn(f->s, f->n));
+        w->vendor_n = f->n < sizeof(w->vendor) ? f->n : sizeof(w->vendor);
+        memcpy(w->vendor, f->s, w->vendor_n);
     } else if (f->name && (strcmp(f->name, "max_leaf") == 0 ||
                            strcmp(f->name, "max_ext_leaf") == 0)) {
         json_object_set_new(p, f->name, json_integer((json_int_t)f->u));
@@ -417,7 +423,7 @@ static void print_export(const json_t *x)
 }
 
 static void print_text(const char *file, const json_t *d,
-                       const struct xs_summary *s)
+                       const struct xs_summary *s, const struct walk *w)
 {
     bool whole = json_is_true(json_object_get(d, "complete"));
     xs_cli_printf("%-13s%s\n", "file:", file);
@@ -476,8 +482,11 @@ static void print_text(const char *file, const json_t *d,
         const json_t *ml = json_object_get(pol, "max_leaf");
         const json_t *me = json_object_get(pol, "max_ext_leaf");
         const json_t *fs = json_object_get(pol, "features");
-        xs_cli_printf("%-13s%s", "cpu policy:",
-                      json_is_string(v) ? json_string_value(v) : "vendor ?");
+        xs_cli_printf("%-13s", "cpu policy:");
+        if (json_is_string(v))
+            xs_text_write(stdout, w->vendor, w->vendor_n);
+        else
+            xs_cli_printf("vendor ?");
         if (ml)
             xs_cli_printf(", max leaf 0x%llx",
                           (unsigned long long)json_integer_value(ml));
@@ -638,7 +647,7 @@ static int run_info(int argc, char **argv)
         if (json) {
             xs_json_print(d, true);
         } else {
-            print_text(rep.file, d, &sum);
+            print_text(rep.file, d, &sum, &w);
             json_decref(d);
         }
     }

@@ -94,6 +94,42 @@ static int hvm_to_xen(struct xs_compat *c, const struct xs_record *r,
     return XS_OK;
 }
 
+/* convert --to-xen: the MSR policy entries the release has no field for,
+ * whose value is 0, left out (xs_release_msr_left_out()); r itself when
+ * none is. */
+static int msr_to_xen(struct xs_compat *c, const struct xs_record *r,
+                      struct xs_record *out)
+{
+    *out = *r;
+    if (!c->to_xen || r->type != XS_REC_X86_MSR_POLICY ||
+        r->held != r->length || c->to_xen->rules_minor < 14)
+        return XS_OK;
+    struct xs_buf *b = &c->hvm_body;
+    b->len = 0;
+    unsigned left = 0;
+    if (xs_buf_reserve(b, r->held ? r->held : 1) != XS_OK)
+        return XS_IO;
+    uint32_t at = 0;
+    for (; at + XS_MSR_ENTRY_SIZE <= r->held; at += XS_MSR_ENTRY_SIZE) {
+        if (xs_release_msr_left_out(c->to_xen, xs_le32(r->body + at),
+                                    xs_le64(r->body + at + 8))) {
+            left++;
+            continue;
+        }
+        memcpy(b->p + b->len, r->body + at, XS_MSR_ENTRY_SIZE);
+        b->len += XS_MSR_ENTRY_SIZE;
+    }
+    if (!left)
+        return XS_OK;
+    memcpy(b->p + b->len, r->body + at, r->held - at); /* a partial tail */
+    b->len += r->held - at;
+    out->body = b->p;
+    out->length = out->held = (uint32_t)b->len;
+    out->synthetic = true;
+    c->msrs_left_out += left;
+    return XS_OK;
+}
+
 static bool is_policy(uint32_t type)
 {
     return type == XS_REC_X86_CPUID_POLICY || type == XS_REC_X86_MSR_POLICY;
@@ -130,7 +166,8 @@ int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
         return XS_OK;
     }
     struct xs_record conv;
-    int rc = hvm_to_xen(c, r, &conv);
+    int rc = r->type == XS_REC_X86_MSR_POLICY ? msr_to_xen(c, r, &conv)
+                                             : hvm_to_xen(c, r, &conv);
     if (rc != XS_OK)
         return rc;
     r = &conv;

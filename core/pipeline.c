@@ -179,10 +179,13 @@ int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
 static const struct xs_convert_opts to_v3 = {.to_version = 3};
 
 /* A conversion for a host (the live backend's) checks the host's rules as
- * verify --host-policy does: the job sees them only with a host. */
+ * verify --host-policy does: the job sees them only with a host, and not
+ * for a target whose vendor alone is checked (stream.c). */
 static const struct xs_target *conv_target(const struct xs_convert_opts *o)
 {
-    return o && o->target && o->target->host ? o->target : NULL;
+    return o && o->target && o->target->host && !o->target->vendor_only
+               ? o->target
+               : NULL;
 }
 
 int xs_convert_precheck(struct xs_in *in, struct xs_report *rep,

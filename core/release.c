@@ -59,6 +59,9 @@
  *   clamps to subleaf 2 and 0x80000021 instead: in 4.20.0, backported to
  *   4.18.4 (60573721c5) and 4.19.2 (4306bf6a75); 4.16.x and 4.17.x never
  *   got it (RELEASE-4.16.7, 4.17.7).  4.14 and 4.15 do not clamp.
+ * - the CPU policy records' entries: what x86_cpuid_copy_from_buffer()
+ *   and x86_msr_copy_from_buffer() have room for, per release (see
+ *   pol_limits[] below).
  * - the CPU vendor: from 4.22 (c520286a53, xen/arch/x86/lib/cpu-policy/
  *   policy.c x86_cpu_policies_are_compatible()) a policy whose vendor is
  *   not the host's is refused.  Which host is not in the image: with
@@ -77,6 +80,7 @@
  * release refuses one depends on the vendor hooks as well. */
 #include "release.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,11 +281,261 @@ bool xs_release_restores(const struct xs_release *rel,
         return false;
     if (s->hvm_params_end > hvm_nr_params(rel->rules_minor))
         return false;
+    /* kept as they are from 4.14 on (x86_cpuid/msr_copy_from_buffer()) */
+    if (rel->rules_minor >= 14 &&
+        ((conv ? s->policy_refused_conv : s->policy_refused) >>
+             rel->rules_minor & 1))
+        return false;
     /* no policy record reaches the target: it derives one */
     if (s->bhi_dis_s && xs_release_bhi_refused(rel) &&
         !s->rec_count[XS_REC_X86_CPUID_POLICY])
         return false;
     return true;
+}
+
+/* ---- what Xen copies of a CPU policy record ----
+ * The restore hands the X86_CPUID_POLICY and X86_MSR_POLICY records
+ * unchanged (xg_sr_common_x86.c x86_static_data_complete()) to
+ * XEN_DOMCTL_set_cpu_policy, whose update_domain_cpu_policy() copies them
+ * with x86_cpuid_copy_from_buffer() and x86_msr_copy_from_buffer()
+ * (xen/lib/x86/cpuid.c and msr.c at RELEASE-4.14.0 to 4.21.0;
+ * xen/arch/x86/lib/cpu-policy/copy-from-buffer.c at RELEASE-4.22.0, the
+ * same code).  They refuse more entries than CPUID_MAX_SERIALISED_LEAVES
+ * or MSR_MAX_SERIALISED_ENTRIES (-E2BIG), and the first leaf/subleaf
+ * without a slot in struct cpuid_policy (cpu_policy from 4.18), or MSR
+ * other than the ones they copy (-ERANGE), or an MSR value wider than its
+ * field (-EOVERFLOW); xc reports "Failed to set CPUID policy: leaf %08x,
+ * subleaf %08x, msr %08x".  The slots: basic leaves 0 to
+ * CPUID_GUEST_NR_BASIC - 1 (0xd throughout) with no subleaf, but for
+ * leaves 4 (CPUID_GUEST_NR_CACHE 6 subleaves), 7 (CPUID_GUEST_NR_FEAT),
+ * 0xb (CPUID_GUEST_NR_TOPO 2) and 0xd (CPUID_GUEST_NR_XSTATE 63);
+ * 0x40000000 and 0x40000100 with no subleaf; extended leaves 0x80000000
+ * to 0x80000000 + CPUID_GUEST_NR_EXTD - 1 with no subleaf.  The sizes
+ * that changed, xen/include/xen/lib/x86/cpuid.h and msr.h (4.14-4.17),
+ * cpu-policy.h (4.18-4.22) at each tag: */
+#define POL_NA 0xffffffffu /* XEN_CPUID_NO_SUBLEAF */
+static const struct policy_limits {
+    unsigned minor;
+    uint32_t nr_feat, nr_extd, max_leaves, max_msrs;
+    bool arch_caps, arch_caps64;
+} pol_limits[] = {
+    /* 4.14: CPUID_GUEST_NR_FEAT 1u + 1, NR_EXTD MAX(0x8u + 1, 0x1cu + 1);
+     * MSR_MAX_SERIALISED_ENTRIES 1: MSR_INTEL_PLATFORM_INFO (uint32_t) */
+    {14, 2, 0x1d, 114, 1, false, false},
+    /* 4.15: MSR_MAX_SERIALISED_ENTRIES 2, + MSR_ARCH_CAPABILITIES
+     * (arch_caps.raw uint32_t) */
+    {15, 2, 0x1d, 114, 2, true, false},
+    /* 4.16: CPUID_GUEST_NR_EXTD_AMD 0x21u + 1 */
+    {16, 2, 0x22, 119, 2, true, false},
+    /* 4.17: CPUID_GUEST_NR_FEAT 2u + 1 */
+    {17, 3, 0x22, 120, 2, true, false},
+    /* 4.18: arch_caps.raw uint64_t (cpu-policy.h) */
+    {18, 3, 0x22, 120, 2, true, true},
+};
+#define POL_NR_BASIC 0xeu
+#define MSR_INTEL_PLATFORM_INFO 0xceu
+#define MSR_ARCH_CAPABILITIES 0x10au
+
+static const struct policy_limits *pol_limits_of(unsigned minor)
+{
+    const struct policy_limits *l = NULL;
+    for (size_t i = 0; i < sizeof(pol_limits) / sizeof(pol_limits[0]); i++)
+        if (pol_limits[i].minor <= minor)
+            l = &pol_limits[i];
+    return l;
+}
+
+static const char *pol_file(unsigned minor, bool msr)
+{
+    return minor >= 22 ? "xen/arch/x86/lib/cpu-policy/copy-from-buffer.c"
+           : msr       ? "xen/lib/x86/msr.c"
+                       : "xen/lib/x86/cpuid.c";
+}
+
+/* Does the copy take leaf/subleaf (x86_cpuid_copy_from_buffer()'s
+ * switch)?  *size: the array it overflows, for the message. */
+static bool cpuid_slot(const struct policy_limits *l, uint32_t leaf,
+                       uint32_t sub, const char **what)
+{
+    *what = NULL;
+    if (leaf < POL_NR_BASIC) {
+        uint32_t n = leaf == 4 ? 6 : leaf == 7 ? l->nr_feat
+                   : leaf == 0xb ? 2 : leaf == 0xd ? 63 : 0;
+        *what = leaf == 4 ? "CPUID_GUEST_NR_CACHE" : leaf == 7
+                ? "CPUID_GUEST_NR_FEAT" : leaf == 0xb ? "CPUID_GUEST_NR_TOPO"
+                : leaf == 0xd ? "CPUID_GUEST_NR_XSTATE" : NULL;
+        return n ? sub < n : sub == POL_NA;
+    }
+    if (leaf == 0x40000000u || leaf == 0x40000100u)
+        return sub == POL_NA;
+    if (leaf >= 0x80000000u && leaf - 0x80000000u < l->nr_extd)
+        return sub == POL_NA;
+    *what = leaf >= 0x80000000u ? "CPUID_GUEST_NR_EXTD" : NULL;
+    return false;
+}
+
+/* What of r l's copy refuses: 0, or -E2BIG (count), -ERANGE (entry *i),
+ * -EOVERFLOW (MSR *i's value). */
+#define POL_E2BIG 1
+#define POL_ERANGE 2
+#define POL_EOVERFLOW 3
+static int policy_refusal(const struct policy_limits *l,
+                          const struct xs_record *r, uint64_t *i)
+{
+    const uint8_t *b = r->body;
+    *i = 0;
+    if (r->held != r->length)
+        return 0; /* not all of it here: the length rule speaks */
+    if (r->type == XS_REC_X86_CPUID_POLICY) {
+        uint64_t n = r->held / XS_CPUID_LEAF_SIZE;
+        if (n > l->max_leaves)
+            return POL_E2BIG;
+        const char *what;
+        for (*i = 0; *i < n; ++*i)
+            if (!cpuid_slot(l, xs_le32(b + *i * XS_CPUID_LEAF_SIZE),
+                            xs_le32(b + *i * XS_CPUID_LEAF_SIZE + 4), &what))
+                return POL_ERANGE;
+        return 0;
+    }
+    if (r->type != XS_REC_X86_MSR_POLICY)
+        return 0;
+    uint64_t n = r->held / XS_MSR_ENTRY_SIZE;
+    if (n > l->max_msrs)
+        return POL_E2BIG;
+    for (*i = 0; *i < n; ++*i) {
+        /* xen_msr_entry_t: idx, flags (the reserved rule), val */
+        uint32_t idx = xs_le32(b + *i * XS_MSR_ENTRY_SIZE);
+        uint64_t val = xs_le64(b + *i * XS_MSR_ENTRY_SIZE + 8);
+        bool wide = idx == MSR_ARCH_CAPABILITIES && l->arch_caps64;
+        if (idx != MSR_INTEL_PLATFORM_INFO &&
+            !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps))
+            return POL_ERANGE;
+        if (!wide && val > UINT32_MAX)
+            return POL_EOVERFLOW; /* ASSIGN() */
+    }
+    return 0;
+}
+
+bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
+                             uint64_t val)
+{
+    const struct policy_limits *l = pol_limits_of(rel->rules_minor);
+    return l && val == 0 && idx != MSR_INTEL_PLATFORM_INFO &&
+           !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps);
+}
+
+static void policy_observe(const struct xs_record *r, struct xs_summary *s)
+{
+    if (r->type != XS_REC_X86_CPUID_POLICY && r->type != XS_REC_X86_MSR_POLICY)
+        return;
+    uint8_t *kept = r->type == XS_REC_X86_MSR_POLICY && r->held == r->length
+                        ? malloc(r->held ? r->held : 1)
+                        : NULL;
+    for (unsigned m = 14; m <= XS_RELEASE_LAST; m++) {
+        uint64_t i;
+        if (policy_refusal(pol_limits_of(m), r, &i))
+            s->policy_refused |= 1u << m;
+        struct xs_record w = *r;
+        if (kept) { /* as compat.c's msr_to_xen() writes it */
+            struct xs_release x;
+            xs_release_get(m, &x);
+            w.body = kept;
+            w.length = 0;
+            for (uint32_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
+                 at += XS_MSR_ENTRY_SIZE)
+                if (!xs_release_msr_left_out(&x, xs_le32(r->body + at),
+                                             xs_le64(r->body + at + 8))) {
+                    memcpy(kept + w.length, r->body + at, XS_MSR_ENTRY_SIZE);
+                    w.length += XS_MSR_ENTRY_SIZE;
+                }
+            w.held = w.length;
+        }
+        if (policy_refusal(pol_limits_of(m), &w, &i))
+            s->policy_refused_conv |= 1u << m;
+    }
+    free(kept);
+}
+
+void xs_release_check_policy(const struct xs_release *rel,
+                             const struct xs_record *r, struct xs_report *rep,
+                             struct xs_summary *sum)
+{
+    if (rel && rel->rules_minor < 14)
+        return; /* xen.record_unknown, or dropped by a conversion */
+    unsigned m = rel ? rel->rules_minor : XS_RELEASE_LAST;
+    const struct policy_limits *l = pol_limits_of(m);
+    uint64_t i;
+    int why = policy_refusal(l, r, &i);
+    if (!why)
+        return;
+    bool cpuid = r->type == XS_REC_X86_CPUID_POLICY;
+    char who[48];
+    if (rel)
+        snprintf(who, sizeof(who), "Xen %u.%u", rel->major, rel->minor);
+    else
+        snprintf(who, sizeof(who), "Xen 4.14 to 4.%u", XS_RELEASE_LAST);
+    char cite[96];
+    snprintf(cite, sizeof(cite), "%s at RELEASE-4.%u.0", pol_file(m, !cpuid),
+             m);
+    const char *name = cpuid ? "X86_CPUID_POLICY" : "X86_MSR_POLICY";
+    uint64_t at = r->offset + XS_REC_HDR_SIZE;
+    if (why == POL_E2BIG) {
+        uint64_t n = r->held / (cpuid ? XS_CPUID_LEAF_SIZE : XS_MSR_ENTRY_SIZE);
+        xs_report_add(rep, XS_SEV_ERROR,
+                      cpuid ? "policy.cpuid.count" : "policy.msr.count",
+                      r->offset, r->index, name,
+                      "%llu %s: %s copies at most %u (%s, %s: -E2BIG), so "
+                      "the restore fails (\"Failed to set CPUID policy\")",
+                      (unsigned long long)n, cpuid ? "CPUID leaves" : "MSRs",
+                      who, cpuid ? l->max_leaves : l->max_msrs,
+                      cpuid ? "CPUID_MAX_SERIALISED_LEAVES"
+                            : "MSR_MAX_SERIALISED_ENTRIES",
+                      cite);
+    } else if (cpuid) {
+        const uint8_t *e = r->body + i * XS_CPUID_LEAF_SIZE;
+        uint32_t leaf = xs_le32(e), sub = xs_le32(e + 4);
+        const char *what;
+        cpuid_slot(l, leaf, sub, &what);
+        char subs[24];
+        if (sub == POL_NA)
+            snprintf(subs, sizeof(subs), "no subleaf");
+        else
+            snprintf(subs, sizeof(subs), "subleaf 0x%x", sub);
+        xs_report_add(rep, XS_SEV_ERROR, "policy.cpuid.leaf",
+                      at + i * XS_CPUID_LEAF_SIZE, r->index, name,
+                      "CPUID leaf 0x%x %s (entry %llu): %s has no slot for it "
+                      "(x86_cpuid_copy_from_buffer(), %s%s%s: -ERANGE), so "
+                      "the restore fails (\"Failed to set CPUID policy: leaf "
+                      "%08x, subleaf %08x\")",
+                      leaf, subs, (unsigned long long)i, who, cite,
+                      what ? ", " : "", what ? what : "", leaf, sub);
+    } else {
+        const uint8_t *e = r->body + i * XS_MSR_ENTRY_SIZE;
+        uint32_t idx = xs_le32(e);
+        if (why == POL_ERANGE)
+            xs_report_add(rep, XS_SEV_ERROR, "policy.msr.index",
+                          at + i * XS_MSR_ENTRY_SIZE, r->index, name,
+                          "MSR 0x%08x (entry %llu): %s copies only %s "
+                          "(x86_msr_copy_from_buffer(), %s: -ERANGE), so "
+                          "the restore fails (\"Failed to set CPUID policy: "
+                          "... msr %08x\")",
+                          idx, (unsigned long long)i, who,
+                          l->arch_caps ? "MSR_INTEL_PLATFORM_INFO (0xce) "
+                                         "and MSR_ARCH_CAPABILITIES (0x10a)"
+                                       : "MSR_INTEL_PLATFORM_INFO (0xce)",
+                          cite, idx);
+        else
+            xs_report_add(rep, XS_SEV_ERROR, "policy.msr.overflow",
+                          at + i * XS_MSR_ENTRY_SIZE + 8, r->index, name,
+                          "MSR 0x%08x (entry %llu) is 0x%llx: %s keeps it in "
+                          "32 bits (x86_msr_copy_from_buffer(), %s: "
+                          "-EOVERFLOW), so the restore fails (\"Failed to "
+                          "set CPUID policy: ... msr %08x\")",
+                          idx, (unsigned long long)i,
+                          (unsigned long long)xs_le64(e + 8), who, cite, idx);
+    }
+    if (rel && sum)
+        sum->release_errors++;
 }
 
 /* "xenstream convert --to-xen 4.N" for each N (literals: the callers keep
@@ -354,6 +608,7 @@ static bool record_bhi(const struct xs_record *r)
 void xs_release_observe(const struct xs_record *r, struct xs_summary *s)
 {
     const uint8_t *b = r->body;
+    policy_observe(r, s);
     if (r->type == XS_REC_HVM_CONTEXT) {
         struct xs_hvm_desc d;
         uint64_t at = 0;
@@ -396,9 +651,11 @@ void xs_release_observe(const struct xs_record *r, struct xs_summary *s)
 void xs_release_note(const struct xs_release *rel, struct xs_report *rep)
 {
     if (rel && rel->minor > XS_RELEASE_LAST)
-        xs_report_add(rep, XS_SEV_NOTE, "xen.newer", 0, -1, "input",
+        /* a warning, not a note: what that release refuses is unknown */
+        xs_report_add(rep, XS_SEV_WARNING, "xen.newer", 0, -1, "input",
                       "Xen %u.%u is newer than the releases xenstream knows "
-                      "(4.%u-4.%u): checked with the rules of 4.%u",
+                      "(4.%u-4.%u): checked with the rules of 4.%u, which "
+                      "may miss what it refuses",
                       rel->major, rel->minor, XS_RELEASE_FIRST,
                       XS_RELEASE_LAST, XS_RELEASE_LAST);
 }
@@ -428,6 +685,19 @@ void xs_release_check_header(const struct xs_release *rel, unsigned version,
     }
 }
 
+/* struct hvm_hw_lapic of RELEASE-4.21.0 public/arch-x86/hvm/save.h
+ * (b28b590d4a): 4.20's 24 bytes, then uint32_t pending_esr at 24 and the
+ * struct's 4 bytes of tail padding to 32; a record's bytes past 24 are
+ * "pending_esr" only when they are that field and nothing else. */
+#define LAPIC_ESR_AT 24u
+#define LAPIC_LEN_421 32u
+
+static bool lapic_esr_only(const struct xs_hvm_desc *d)
+{
+    return d->length >= LAPIC_ESR_AT + 4 && d->length <= LAPIC_LEN_421 &&
+           xs_hvm_used_len(d->code, d->data, d->length) <= LAPIC_ESR_AT + 4;
+}
+
 /* Each HVM save descriptor against the length the release's loader
  * reads (hvm_lens[]). */
 static void hvm_lengths(const struct xs_release *rel,
@@ -442,7 +712,7 @@ static void hvm_lengths(const struct xs_release *rel,
             continue;
         const char *nm = xs_hvm_save_name(d.code);
         uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at + 4;
-        if (d.code == XS_HVM_CODE_LAPIC)
+        if (d.code == XS_HVM_CODE_LAPIC && d.length == LAPIC_LEN_421)
             xs_report_add(rep, XS_SEV_ERROR, "xen.hvm_length", off, r->index,
                           "HVM_CONTEXT",
                           "LAPIC of vCPU %u is %u bytes (with 4.21's "
@@ -640,6 +910,41 @@ void xs_release_convert_record(const struct xs_release *to_xen,
     }
     if (r->type == XS_REC_HVM_PARAMS)
         hvm_params(to_xen, r, "convert.hvm_param", rep, NULL);
+    if (r->type == XS_REC_X86_CPUID_POLICY)
+        xs_release_check_policy(to_xen, r, rep, NULL);
+    if (r->type == XS_REC_X86_MSR_POLICY && to_xen->rules_minor >= 14 &&
+        r->held == r->length) {
+        /* the record as compat.c writes it: the entries left out gone */
+        uint8_t *kept = malloc(r->held ? r->held : 1);
+        uint32_t n = 0;
+        if (!kept)
+            return; /* the writer's own allocation reports it */
+        for (uint32_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
+             at += XS_MSR_ENTRY_SIZE) {
+            uint32_t idx = xs_le32(r->body + at);
+            uint64_t val = xs_le64(r->body + at + 8);
+            if (!xs_release_msr_left_out(to_xen, idx, val)) {
+                memcpy(kept + n, r->body + at, XS_MSR_ENTRY_SIZE);
+                n += XS_MSR_ENTRY_SIZE;
+            } else {
+                xs_report_add(rep, XS_SEV_NOTE, "convert.msr_left_out",
+                              r->offset + XS_REC_HDR_SIZE + at, r->index,
+                              "X86_MSR_POLICY",
+                              "MSR 0x%08x (value 0) left out: Xen %u.%u "
+                              "has no field for it (x86_msr_copy_from_"
+                              "buffer(), %s at RELEASE-4.%u.0), and 0 is "
+                              "what the guest sees without it",
+                              idx, to_xen->major, to_xen->minor,
+                              pol_file(to_xen->rules_minor, true),
+                              to_xen->rules_minor);
+            }
+        }
+        struct xs_record w = *r;
+        w.body = kept;
+        w.length = w.held = n;
+        xs_release_check_policy(to_xen, &w, rep, NULL);
+        free(kept);
+    }
     if (r->type != XS_REC_HVM_CONTEXT)
         return;
     struct xs_hvm_desc d;
@@ -651,24 +956,29 @@ void xs_release_convert_record(const struct xs_release *to_xen,
             continue;
         uint64_t off = r->offset + XS_REC_HDR_SIZE + d.at;
         const char *nm = xs_hvm_save_name(d.code);
-        if (d.code == XS_HVM_CODE_LAPIC && d.length >= 28)
-            /* struct hvm_hw_lapic: pending_esr at 24 (4.21) */
+        if (d.code == XS_HVM_CODE_LAPIC && lapic_esr_only(&d))
             xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length",
-                          off + XS_HVM_DESC_SIZE + 24, r->index,
+                          off + XS_HVM_DESC_SIZE + LAPIC_ESR_AT, r->index,
                           "HVM_CONTEXT",
                           "LAPIC of vCPU %u has pending_esr 0x%x: Xen %u.%u "
                           "has no field for it (its LAPIC record is %u "
                           "bytes), so cutting it would lose the guest's "
                           "pending APIC errors",
-                          d.instance, xs_le32(d.data + 24), to_xen->major,
+                          d.instance, xs_le32(d.data + LAPIC_ESR_AT),
+                          to_xen->major,
                           to_xen->minor, want);
-        else
-            xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length", off,
-                          r->index, "HVM_CONTEXT",
+        else {
+            uint32_t nz = want;
+            while (nz < d.length && !d.data[nz])
+                nz++;
+            xs_report_add(rep, XS_SEV_ERROR, "convert.hvm_length",
+                          off + XS_HVM_DESC_SIZE + nz, r->index,
+                          "HVM_CONTEXT",
                           "%s instance %u is %u bytes and those past %u are "
-                          "not zero: Xen %u.%u reads %u, and cutting them "
-                          "would lose the guest's state",
-                          nm ? nm : "?", d.instance, d.length, want,
+                          "not zero (the first at %u): Xen %u.%u reads %u, "
+                          "and cutting them would lose the guest's state",
+                          nm ? nm : "?", d.instance, d.length, want, nz,
                           to_xen->major, to_xen->minor, want);
+        }
     }
 }

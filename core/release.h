@@ -49,5 +49,18 @@ uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len);
 /* rel derives, for an image without CPU policy records, a policy that
  * refuses BHI_DIS_S (4.16.0 to 4.18.3 and 4.19.1). */
 bool xs_release_bhi_refused(const struct xs_release *rel);
+/* A CPU policy record against what x86_cpuid_copy_from_buffer() and
+ * x86_msr_copy_from_buffer() of rel (NULL: every release from 4.14, by
+ * the newest one's limits, which every older one's are within) have
+ * room for: the errors Xen's restore stops with (policy.*). */
+/* convert --to-xen: an MSR policy entry rel has no field for, whose value
+ * is 0 (what the guest sees there without it), is left out (4.14 copies
+ * only MSR_INTEL_PLATFORM_INFO, 4.15+ savers send MSR_ARCH_CAPABILITIES
+ * too). */
+bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
+                             uint64_t val);
+void xs_release_check_policy(const struct xs_release *rel,
+                             const struct xs_record *r, struct xs_report *rep,
+                             struct xs_summary *sum /* NULL: convert's */);
 
 #endif

@@ -55,6 +55,12 @@ static int libxc_records(struct job *j)
         xs_validate_record(&j->v, r);
         xs_release_observe(r, j->sum);
         xs_release_check_record(j->xen, r, j->rep, j->sum);
+        if ((r->type == XS_REC_X86_CPUID_POLICY ||
+             r->type == XS_REC_X86_MSR_POLICY) &&
+            !(j->conv && j->conv->to_xen))
+            /* verify --xen's release, else every release from 4.14
+             * (convert --to-xen's: xs_release_convert_record()) */
+            xs_release_check_policy(j->xen, r, j->rep, j->sum);
         if (j->xen && !j->target && r->type == XS_REC_END)
             xs_release_note_vendor(j->xen, j->sum, j->rep);
         if (j->target)
@@ -64,8 +70,10 @@ static int libxc_records(struct job *j)
         if (j->conv) {
             xs_compat_refuse(&j->cp, r, j->rep);
             xs_release_convert_record(j->conv->to_xen, r, j->sum, j->rep);
-            xs_target_convert_vendor(j->conv->to_xen, j->conv->host, j->sum,
-                                     r, j->rep);
+            xs_target_convert_vendor(j->conv->to_xen,
+                                     j->conv->target ? j->conv->target->host
+                                                     : NULL,
+                                     j->sum, r, j->rep);
         }
         if (r->type == XS_REC_END && (rc = job_start_info(j)) != XS_OK)
             return rc;

@@ -2,7 +2,10 @@
 #include "xl.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +71,147 @@ int xs_xl_check_hdr(const struct xs_xl_hdr *h, uint64_t at,
     return XS_OK;
 }
 
+/* ---- libxl's JSON numbers ----
+ * libxl reads the config with yajl, and json_callback_number()
+ * (tools/libs/light/libxl_json.c at RELEASE-4.17.0; the same from 4.6's
+ * tools/libxl/libxl_json.c to 4.22) keeps a number strtoll() cannot hold
+ * (no '.' in it: is_decimal()), or a decimal strtod() overflows, as a
+ * JSON_NUMBER holding its text: the document parses.  Only the field that
+ * reads it may refuse it: libxl__uint64_parse_json() takes such a number
+ * up to ULLONG_MAX, libxl__int_parse_json() and the uint8/16/32 parsers
+ * only a JSON_INTEGER.  jansson refuses the document instead ("too big
+ * integer", "real number overflow"), so these numbers are read as strings
+ * that start with BIG_MARK (a control byte no config string holds: their
+ * count is checked against the numbers marked). */
+#define BIG_MARK "\001xs-number:"
+#define BIG_MARK_LEN (sizeof(BIG_MARK) - 1)
+
+static bool buf_add(struct xs_buf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap &&
+        xs_buf_reserve(b, (b->len + n + 1) * 2) != XS_OK)
+        return false;
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return true;
+}
+
+/* A number token jansson cannot load: an integer beyond long long, or a
+ * real (a '.', 'e' or 'E') that overflows a double. */
+static bool json_num_overflows(const char *t, size_t n)
+{
+    char small[64], *c = n < sizeof(small) ? small : malloc(n + 1);
+    if (!c)
+        return false;
+    memcpy(c, t, n);
+    c[n] = '\0';
+    bool real = strpbrk(c, ".eE") != NULL, over;
+    errno = 0;
+    if (real) {
+        double d = strtod(c, NULL);
+        over = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+    } else {
+        long long i = strtoll(c, NULL, 10);
+        over = errno == ERANGE && (i == LLONG_MAX || i == LLONG_MIN);
+    }
+    if (c != small)
+        free(c);
+    return over;
+}
+
+/* Recursive over a document jansson parsed: its parser stops at
+ * JSON_PARSER_MAX_DEPTH (2048) levels. */
+static size_t count_marked(const json_t *v) // NOLINT(misc-no-recursion)
+{
+    size_t n = 0;
+    json_t *x;
+    if (json_is_string(v))
+        return json_string_length(v) > BIG_MARK_LEN &&
+               memcmp(json_string_value(v), BIG_MARK, BIG_MARK_LEN) == 0;
+    if (json_is_array(v)) {
+        size_t i;
+        json_array_foreach(v, i, x) n += count_marked(x);
+    }
+    if (json_is_object(v)) {
+        const char *k;
+        json_object_foreach((json_t *)v, k, x) n += count_marked(x);
+    }
+    return n;
+}
+
+/* json_loadb() as libxl reads numbers: on jansson's numeric overflow,
+ * again with those numbers marked (*marked of them). */
+static json_t *libxl_json_load(const char *c, size_t n, size_t flags,
+                               json_error_t *e, size_t *marked)
+{
+    json_error_t mine;
+    if (!e)
+        e = &mine;
+    *marked = 0;
+    json_t *doc = json_loadb(c, n, flags, e);
+    if (doc || json_error_code(e) != json_error_numeric_overflow)
+        return doc;
+    struct xs_buf b = {0};
+    bool ok = true;
+    for (size_t i = 0; ok && i < n;) {
+        size_t j = i;
+        if (c[i] == '"') {
+            for (j = i + 1; j < n && c[j] != '"'; j++)
+                if (c[j] == '\\')
+                    j++;
+            j = j < n ? j + 1 : n;
+        } else if (c[i] == '-' || (c[i] >= '0' && c[i] <= '9')) {
+            while (j < n && c[j] && strchr("0123456789+-.eE", c[j]))
+                j++;
+            if (json_num_overflows(c + i, j - i)) {
+                ok = buf_add(&b, "\"\\u0001xs-number:", 17) &&
+                     buf_add(&b, c + i, j - i) && buf_add(&b, "\"", 1);
+                ++*marked;
+                i = j;
+                continue;
+            }
+        } else {
+            j = i + 1;
+        }
+        ok = buf_add(&b, c + i, j - i);
+        i = j;
+    }
+    json_error_t e2;
+    doc = ok ? json_loadb((const char *)b.p, b.len, flags, &e2) : NULL;
+    xs_buf_free(&b);
+    if (!doc || count_marked(doc) != *marked) {
+        json_decref(doc); /* the first error stands */
+        *marked = 0;
+        return NULL;
+    }
+    return doc;
+}
+
+/* What libxl makes of the JSON value v where it wants a number: a
+ * JSON_INTEGER (*i), a JSON_NUMBER kept as text (*text), or neither. */
+enum libxl_num { LN_NONE, LN_INTEGER, LN_NUMBER };
+
+static enum libxl_num libxl_json_num(const json_t *v, long long *i,
+                                     const char **text)
+{
+    if (json_is_integer(v)) {
+        *i = json_integer_value(v);
+        return LN_INTEGER;
+    }
+    const char *s = json_string_value(v);
+    if (!s || strncmp(s, BIG_MARK, BIG_MARK_LEN) != 0)
+        return LN_NONE;
+    *text = s + BIG_MARK_LEN;
+    if (strchr(*text, '.'))
+        return LN_NUMBER; /* strtod() overflowed */
+    /* no '.': strtoll() of what jansson saw as a real ("1e999") stops at
+     * the 'e' and gives an integer */
+    errno = 0;
+    *i = strtoll(*text, NULL, 10);
+    return errno == ERANGE ? LN_NUMBER : LN_INTEGER;
+}
+
 void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
                          size_t held, uint64_t at, struct xs_report *rep,
                          struct xs_xl_config *cfgs)
@@ -114,8 +258,10 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
             return;
         }
         json_error_t e;
-        json_t *doc = json_loadb(c, cfg - 1, JSON_REJECT_DUPLICATES, &e);
-        json_t *any = doc ? NULL : json_loadb(c, cfg - 1, 0, NULL);
+        size_t big;
+        json_t *doc = libxl_json_load(c, cfg - 1, JSON_REJECT_DUPLICATES, &e,
+                                      &big);
+        json_t *any = doc ? NULL : libxl_json_load(c, cfg - 1, 0, NULL, &big);
         if (any) {
             /* libxl's libxl__json_map_get() takes the first of a repeated
              * key, jansson the last: what xenstream read of it (guest
@@ -156,6 +302,27 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     }
     cfgs->parsed = true;
     xs_xl_parse_config(c, cfg, cfgs->json, cfgs);
+    const char *rule;
+    char refusal[256];
+    why = cfgs->json ? NULL
+                     : xs_xl_config_refusal(c, cfg, refusal, sizeof(refusal),
+                                            &rule, &line, &off);
+    if (why) {
+        xs_report_add(rep, XS_SEV_ERROR, rule, at + 4 + off, -1, w,
+                      "xl refuses the config (line %u: %s; xl_parse.c "
+                      "parse_config_data(), RELEASE-4.17.0)", line, why);
+        if (strcmp(rule, "xl.config.type") == 0)
+            cfgs->type[0] = '\0'; /* no domain of any type: said here */
+    }
+    if (cfgs->json_refused[0])
+        /* libxl_domain_config_from_json() fails; xl_vmcontrol.c
+         * create_domain() (RELEASE-4.17.0) ignores its result */
+        xs_report_add(rep, XS_SEV_ERROR, "xl.config.json_number", at + 4, -1,
+                      w, "the JSON config's %s: libxl keeps the number as "
+                      "text (json_callback_number()) and that field's reader "
+                      "refuses it, so libxl stops reading the config there "
+                      "and xl restores with what it read so far",
+                      cfgs->json_refused);
 }
 
 /* ---- xl config text as libxlutil reads it ----
@@ -352,6 +519,213 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
     }
 }
 
+/* ---- what parse_config_data() refuses ----
+ * After the grammar, xl's parse_config_data() (tools/xl/xl_parse.c at
+ * RELEASE-4.17.0; compared at 4.6.0 (tools/libxl/xl_cmdimpl.c), 4.14.0
+ * and 4.22.0) exits on these, decided by the text alone, in this order:
+ * - type (4.10+) other than a prefix of "hvm", "pv", "pvh", builder
+ *   (deprecated in 4.10) other than a prefix of "hvm" or "generic", or
+ *   the two contradicting: "Invalid domain type", "Contradicting
+ *   \"builder\" and \"type\" options specified." (4.6-4.9 read builder
+ *   "hvm" alone and no type: nothing refused);
+ * - no name, or a list: "Domain name must be specified." (4.6-4.22);
+ * - a uuid libxl_uuid_from_string() cannot read (libxl_uuid.c: libuuid's
+ *   uuid_parse(), 36 characters, '-' at 8, 13, 18 and 23, hex digits
+ *   elsewhere): "Failed to parse UUID" (4.6-4.22);
+ * - vcpus negative as the int libxl_cpu_bitmap_alloc() gets ("Unable to
+ *   allocate cpumap"), or maxvcpus (0: vcpus) below vcpus ("xl: maxvcpus
+ *   < vcpus"), when no vnuma list sets them (4.6-4.22);
+ * - max_grant_frames, max_maptrack_frames (4.10+), max_grant_version
+ *   (4.17+) set but not a number from 0 to INT_MAX
+ *   (xlu_cfg_get_bounded_long(), "+=" and lists included): exit(1);
+ * - on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset (4.7+)
+ *   not one of action_on_shutdown_names[]: "Unknown on_... action".
+ * Numbers are read as xlu_cfg_get_bounded_long() does (libxlu_cfg.c):
+ * strtol(s, &end, 0), all of s, no ERANGE, no "+="; a value it cannot
+ * read is left at its default with a warning, not refused ("memory",
+ * "maxmem", "vcpus" included: xl 4.17 has no check of maxmem against
+ * memory either).  A key set twice counts with its last value. */
+static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
+
+enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
+       CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
+       CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_N };
+static const char *const ck_names[CK_N] = {
+    "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
+    "max_grant_frames", "max_maptrack_frames", "max_grant_version",
+    "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
+};
+
+struct cfg_setting {
+    bool set, list, add, whole; /* whole: v holds all of the value */
+    char v[128];
+    unsigned line;
+    size_t at;
+};
+
+/* xlu_cfg_get_bounded_long(): 0 and *l, or not a number */
+static bool cfg_long(const struct cfg_setting *s, long min, long max, long *l)
+{
+    if (!s->set || s->list || s->add || !s->whole)
+        return false;
+    char *end;
+    errno = 0;
+    *l = strtol(s->v, &end, 0);
+    return !errno && end != s->v && !*end && *l >= min && *l <= max;
+}
+
+/* libuuid's uuid_parse() */
+static bool uuid_ok(const char *u)
+{
+    if (strlen(u) != 36)
+        return false;
+    for (int i = 0; i < 36; i++)
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? u[i] != '-'
+                                                     : !isxdigit((unsigned char)u[i]))
+            return false;
+    return true;
+}
+
+static bool prefix_of(const char *s, const char *word)
+{
+    return strncmp(s, word, strlen(s)) == 0;
+}
+
+const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
+                                 size_t whysz, const char **rule,
+                                 unsigned *line, size_t *at)
+{
+    struct cfg_setting k[CK_N] = {{0}};
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    for (;;) {
+        int t = cfg_token(&lx);
+        if (t == TK_END || t == TK_ERROR)
+            break;
+        if (t != TK_IDENT)
+            continue;
+        const char *key = lx.tok;
+        size_t klen = (size_t)(lx.p - lx.tok);
+        unsigned kline = lx.tok_line;
+        if (cfg_token(&lx) != TK_ASSIGN)
+            break;
+        bool add = lx.tok[0] == '+';
+        t = cfg_token(&lx);
+        int c = 0;
+        while (c < CK_N && !(strlen(ck_names[c]) == klen &&
+                             memcmp(ck_names[c], key, klen) == 0))
+            c++;
+        struct cfg_setting s = {.set = true, .add = add, .line = kline,
+                                .at = (size_t)(key - cfg)};
+        if (t == TK_OPEN) {
+            if (!cfg_value(&lx, t))
+                break;
+            s.list = true;
+        } else if (t == TK_STRING) {
+            size_t len = (size_t)(lx.p - lx.tok);
+            cfg_dequote(lx.tok, len, s.v, sizeof(s.v));
+            s.whole = len - 2 < sizeof(s.v) - 1; /* dequoting only shrinks */
+        } else if (t == TK_NUMBER) {
+            size_t len = (size_t)(lx.p - lx.tok);
+            s.whole = len < sizeof(s.v);
+            memcpy(s.v, lx.tok, s.whole ? len : sizeof(s.v) - 1);
+        } else {
+            break;
+        }
+        if (c < CK_N)
+            k[c] = s;
+    }
+    *rule = NULL;
+#define REFUSE(r, c, ...)                                                   \
+    do {                                                                    \
+        *rule = r;                                                          \
+        *line = k[c].line;                                                  \
+        *at = k[c].at;                                                      \
+        snprintf(why, whysz, __VA_ARGS__);                                  \
+        return why;                                                         \
+    } while (0)
+    const struct cfg_setting *ty = &k[CK_TYPE], *bu = &k[CK_BUILDER];
+    int type = 0; /* 1 hvm, 2 pv, 3 pvh */
+    if (ty->set && !ty->list) {
+        type = ty->whole && prefix_of(ty->v, "hvm")  ? 1
+             : ty->whole && prefix_of(ty->v, "pv")   ? 2
+             : ty->whole && prefix_of(ty->v, "pvh")  ? 3 : 0;
+        if (!type)
+            REFUSE("xl.config.type", CK_TYPE, "type \"%.40s\" is not hvm, "
+                   "pv or pvh: xl stops with \"Invalid domain type\"", ty->v);
+    }
+    if (bu->set && !bu->list) {
+        int b = bu->whole && prefix_of(bu->v, "hvm")       ? 1
+              : bu->whole && prefix_of(bu->v, "generic")   ? 2 : 0;
+        if (!b)
+            REFUSE("xl.config.type", CK_BUILDER, "builder \"%.40s\" is not "
+                   "hvm or generic: xl stops with \"Invalid domain type\"",
+                   bu->v);
+        if (type && type != b)
+            REFUSE("xl.config.type", CK_BUILDER, "builder \"%.40s\" and type "
+                   "\"%.40s\" contradict: xl stops with \"Contradicting "
+                   "\\\"builder\\\" and \\\"type\\\" options specified.\"",
+                   bu->v, ty->v);
+    }
+    if (!k[CK_NAME].set || k[CK_NAME].list) {
+        if (!k[CK_NAME].set)
+            k[CK_NAME].line = 1;
+        REFUSE("xl.config.name", CK_NAME, "%s: xl stops with \"Domain name "
+               "must be specified.\"", k[CK_NAME].set ? "name is a list"
+                                                      : "no name");
+    }
+    if (k[CK_UUID].set && !k[CK_UUID].list &&
+        (!k[CK_UUID].whole || !uuid_ok(k[CK_UUID].v)))
+        REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
+               "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
+    long l;
+    if (!k[CK_VNUMA].list) {
+        long vcpus = 0;
+        if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l)) {
+            vcpus = l;
+            if ((int)l < 0) /* libxl_cpu_bitmap_alloc(ctx, map, int) */
+                REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
+                       "with \"Unable to allocate cpumap\"", l);
+        }
+        int max = 0; /* b_info->max_vcpus, an int */
+        if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
+            max = (int)l;
+        if (max == 0)
+            max = (int)vcpus;
+        if (max < vcpus)
+            REFUSE("xl.config.vcpus", k[CK_MAXVCPUS].set ? CK_MAXVCPUS
+                                                         : CK_VCPUS,
+                   "maxvcpus %d is below vcpus %ld: xl stops with \"xl: "
+                   "maxvcpus < vcpus\"", max, vcpus);
+    }
+    for (int c = CK_GRANT; c <= CK_GRANT_VERSION; c++)
+        if (k[c].set && !cfg_long(&k[c], 0, INT_MAX, &l))
+            REFUSE("xl.config.grant", c, "%s is not a number from 0 to "
+                   "%d: xl stops (xlu_cfg_get_bounded_long(), exit(1))%s",
+                   ck_names[c], INT_MAX,
+                   c == CK_GRANT_VERSION ? " (the key from 4.17)"
+                   : c == CK_MAPTRACK || c == CK_GRANT ? " (the key from 4.10)"
+                                                       : "");
+    /* action_on_shutdown_names[] */
+    static const char *const actions[] = {
+        "destroy", "restart", "rename-restart", "preserve",
+        "coredump-destroy", "coredump-restart", "soft-reset"};
+    for (int c = CK_POWEROFF; c <= CK_SOFT_RESET; c++) {
+        if (!k[c].set || k[c].list)
+            continue;
+        bool known = false;
+        for (size_t i = 0; k[c].whole && i < sizeof(actions) / sizeof(*actions);
+             i++)
+            known |= strcmp(k[c].v, actions[i]) == 0;
+        if (!known)
+            REFUSE("xl.config.action", c, "%s \"%.40s\" is not an action xl "
+                   "knows: xl stops with \"Unknown %s action\"%s",
+                   ck_names[c], k[c].v, ck_names[c],
+                   c == CK_SOFT_RESET ? " (the key from 4.7)" : "");
+    }
+#undef REFUSE
+    return NULL;
+}
+
 static void copy_str(char *dst, size_t sz, const char *s, size_t n)
 {
     size_t k = 0;
@@ -360,9 +734,21 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
+static void json_refused(struct xs_xl_config *out, const char *field,
+                         const char *text, const char *why)
+{
+    if (out->json_refused[0])
+        return; /* libxl stops at the first */
+    snprintf(out->json_refused, sizeof(out->json_refused),
+             "%s is %.40s%s: %s", field, text, strlen(text) > 40 ? "..." : "",
+             why);
+}
+
 static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
 {
-    json_t *doc = json_loadb(cfg, strnlen(cfg, n), 0, NULL);
+    json_error_t e;
+    size_t big;
+    json_t *doc = libxl_json_load(cfg, strnlen(cfg, n), 0, &e, &big);
     if (!doc)
         return;
     /* libxl_domain_config_to_json(): c_info and b_info */
@@ -388,14 +774,37 @@ static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
                          (msr && !json_is_array(msr)) ||
                          !json_is_array(json_object_get(cp, "cpuid"));
     }
+    /* libxl_types.idl: max_vcpus is an integer (libxl__int_parse_json),
+     * target_memkb and max_memkb MemKB, a uint64 */
+    long long i;
+    const char *t = NULL;
     json_t *v = json_object_get(bi, "max_vcpus");
-    if (json_is_integer(v))
-        out->vcpus = json_integer_value(v);
-    v = json_object_get(bi, "target_memkb");
-    if (!json_is_integer(v))
-        v = json_object_get(bi, "max_memkb");
-    if (json_is_integer(v))
-        out->memory_mib = json_integer_value(v) / 1024;
+    enum libxl_num k = libxl_json_num(v, &i, &t);
+    if (k == LN_INTEGER)
+        out->vcpus = i;
+    else if (k == LN_NUMBER)
+        json_refused(out, "b_info.max_vcpus", t, "libxl__int_parse_json() "
+                     "takes only a JSON_INTEGER");
+    static const char *const mem[] = {"target_memkb", "max_memkb"};
+    for (int m = 0; m < 2; m++) {
+        k = libxl_json_num(json_object_get(bi, mem[m]), &i, &t);
+        unsigned long long u = 0;
+        if (k == LN_NUMBER && !strchr(t, '.')) {
+            /* libxl__uint64_parse_json(): strtoull() of the text */
+            errno = 0;
+            u = strtoull(t, NULL, 10);
+            if (errno != ERANGE) {
+                k = LN_INTEGER;
+                i = -1; /* above LLONG_MAX */
+            }
+        }
+        if (k == LN_NUMBER)
+            json_refused(out, m ? "b_info.max_memkb" : "b_info.target_memkb",
+                         t, "libxl__uint64_parse_json() takes at most "
+                         "ULLONG_MAX");
+        else if (k == LN_INTEGER && out->memory_mib < 0)
+            out->memory_mib = i >= 0 ? i / 1024 : (long long)(u / 1024);
+    }
     json_decref(doc);
 }
 
@@ -513,7 +922,9 @@ int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,
     *why = NULL;
     if (n == 0 || cfg[n - 1] != '\0')
         return *why = "the JSON config is not NUL-terminated", XS_INVALID;
-    json_t *doc = json_loadb(cfg, n - 1, 0, NULL);
+    json_error_t e;
+    size_t big;
+    json_t *doc = libxl_json_load(cfg, n - 1, 0, &e, &big);
     json_t *bi = json_object_get(doc, "b_info");
     json_t *cp = json_object_get(bi, "cpuid");
     int rc = XS_OK;
@@ -538,14 +949,32 @@ int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,
     if (rc == XS_OK && !text)
         rc = XS_IO;
     if (rc == XS_OK) {
-        size_t len = strlen(text) + 1;
+        /* the numbers marked back as they were (json_dumps() writes the
+         * mark's control byte as \u0001) */
+        static const char mark[] = "\"\\u0001xs-number:";
+        size_t found = 0;
         out->len = 0;
-        if (xs_buf_reserve(out, len) != XS_OK) {
-            rc = XS_IO;
-        } else {
-            memcpy(out->p, text, len);
-            out->len = len;
+        for (const char *q = text; rc == XS_OK && *q;) {
+            const char *m = strstr(q, mark);
+            const char *end = m ? strchr(m + sizeof(mark) - 1, '"') : NULL;
+            if (!m || !end) {
+                if (!buf_add(out, q, strlen(q)))
+                    rc = XS_IO;
+                break;
+            }
+            if (!buf_add(out, q, (size_t)(m - q)) ||
+                !buf_add(out, m + sizeof(mark) - 1,
+                         (size_t)(end - m) - (sizeof(mark) - 1)))
+                rc = XS_IO;
+            found++;
+            q = end + 1;
         }
+        if (rc == XS_OK && found != big) {
+            *why = "its numbers could not be written back as they were";
+            rc = XS_INVALID;
+        }
+        if (rc == XS_OK)
+            out->len++; /* the NUL libxl's reader gets (buf_add wrote it) */
     }
     free(text);
     json_decref(doc);

@@ -50,6 +50,9 @@ struct xs_xl_config {
     bool cpuid_msr;     /* ... holding MSR entries (or else not what the
                            array form can be written from) */
     bool qemu_trad;     /* device_model_version qemu-xen-traditional */
+    /* JSON: a number libxl keeps as text where the field's reader wants
+     * an integer it fits ("b_info.max_vcpus is 1e400: why"); "" none */
+    char json_refused[160];
 };
 /* The optional data: a 4-byte config length, then the config.  held bytes
  * of len are in p. */
@@ -61,6 +64,14 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
  * token where it went wrong. */
 const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
                                     size_t *at);
+/* What xl's parse_config_data() refuses in config text that the grammar
+ * reads (the caller checked): NULL, or what is wrong (written into why,
+ * whysz bytes), its rule (xl.config.type, .name, .uuid, .vcpus, .grant,
+ * .action), and the line and offset of the key (line 1, offset 0 for a
+ * key that is missing). */
+const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
+                                 size_t whysz, const char **rule,
+                                 unsigned *line, size_t *at);
 /* Domain name, memory, vcpus and type from a config (libxl JSON, or xl
  * config text). */
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,

@@ -347,7 +347,8 @@ struct xs_compat {
      * rewritten HVM_CONTEXT, freed by xs_compat_free()) */
     const struct xs_release *to_xen;
     unsigned hvm_rewritten;
-    struct xs_buf hvm_body;
+    unsigned msrs_left_out; /* MSR policy entries it has no field for */
+    struct xs_buf hvm_body;  /* (also the rewritten X86_MSR_POLICY's) */
 };
 typedef int (*xs_emit_fn)(const struct xs_record *r, void *ctx);
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest);
@@ -419,6 +420,10 @@ struct xs_summary {
     bool bhi_dis_s;         /* a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set */
     uint32_t hvm_params_end;/* highest HVM_PARAMS index + 1, 0: none */
     char cpu_vendor[13];    /* the CPUID policy's vendor, "" none */
+    uint32_t policy_refused;/* bit m: Xen 4.m's x86_cpuid/msr_copy_from_
+                               buffer() refuses a policy record (4.14+) */
+    uint32_t policy_refused_conv; /* ... as convert --to-xen 4.m writes it
+                               (MSRs it has no field for, 0, left out) */
     /* after the outermost END */
     enum xs_trailer trailer;
     uint64_t trailer_bytes;
@@ -489,6 +494,8 @@ struct xs_target {
     const struct xs_release *xen;
     const struct xs_host_policy *host;
     bool allow_feature_loss;
+    /* a conversion's target (xs_convert_opts): only the vendor rule */
+    bool vendor_only;
 };
 int xs_verify_target(struct xs_in *in, struct xs_report *rep,
                      struct xs_summary *sum, const struct xs_target *t);
@@ -695,11 +702,6 @@ struct xs_convert_opts {
      * libxl cpuid in the array form of 4.17 and older; refused (rules
      * convert.*) where nothing helps. */
     const struct xs_release *to_xen;
-    /* convert --to-xen --host-policy: the target host's policies (may be
-     * NULL), for what only the host tells: from 4.22 a CPU vendor other
-     * than the host's is refused (convert.cpu_vendor); without it, a note
-     * names the guest's vendor. */
-    const struct xs_host_policy *host;
     /* upgrade/convert --config: the domain config written into the xl
      * header instead of the image's (config_len bytes: libxl JSON when it
      * starts with '{', after blanks, else xl config text), checked as the
@@ -707,8 +709,12 @@ struct xs_convert_opts {
      * header; refused for an image without an xl header. */
     const uint8_t *config;
     size_t config_len;
-    /* the host the output is for (xs_verify_target()'s rules; the live
-     * backend's running host): NULL, or a fault like any other */
+    /* the host the output is for, the one way to name it (NULL: none):
+     * with vendor_only (convert --to-xen --host-policy), what no
+     * conversion changes: from 4.22 (to_xen) a CPU vendor other than the
+     * host's is refused (convert.cpu_vendor; without a host, a note names
+     * the guest's vendor); else every rule of xs_verify_target() (the live
+     * backend's running host), a fault like any other. */
     const struct xs_target *target;
 };
 

@@ -579,6 +579,91 @@ START_TEST(xl_config_text_syntax)
                       "case %zu: %s", i, why ? why : "accepted");
         ck_assert_uint_eq(line, cases[i].line);
     }
+    /* past the grammar: what parse_config_data() (xl_parse.c,
+     * RELEASE-4.17.0) exits on, the key's line and offset */
+    static const struct {
+        const char *text;
+        const char *rule; /* NULL: xl takes it */
+        unsigned line;
+        const char *why;
+    } refusals[] = {
+        {"name = \"g\"\n", NULL, 0, NULL},
+        {"name='g'\ntype = \"p\"\nbuilder = 'generic'\n", NULL, 0, NULL},
+        {"name='g'\ntype = \"h\"\n", NULL, 0, NULL},
+        {"name='g'\ntype = \"hvmx\"\n", "xl.config.type", 2,
+         "type \"hvmx\" is not hvm, pv or pvh"},
+        {"name='g'\nbuilder = \"linux\"\n", "xl.config.type", 2,
+         "builder \"linux\" is not hvm or generic"},
+        {"name='g'\ntype='pvh'\nbuilder = \"hvm\"\n", "xl.config.type", 3,
+         "builder \"hvm\" and type \"pvh\" contradict"},
+        {"type = 'pv'\nmemory = 512\n", "xl.config.name", 1, "no name"},
+        {"name = ['g']\n", "xl.config.name", 1, "name is a list"},
+        {"name='g'\nuuid='6c9a2d8b-3b1c-4f5e-9a7d-1e2f3a4b5c6d'\n", NULL, 0,
+         NULL},
+        {"name='g'\nuuid='6c9a2d8b3b1c4f5e9a7d1e2f3a4b5c6d'\n",
+         "xl.config.uuid", 2, "uuid \"6c9a2d8b3b1c4f5e9a7d1e2f3a4b5c6d\""},
+        {"name='g'\nuuid='6c9a2d8b-3b1c-4f5e-9a7d-1e2f3a4b5c6g'\n",
+         "xl.config.uuid", 2, "uuid "},
+        {"name='g'\nvcpus = 4\nmaxvcpus = 2\n", "xl.config.vcpus", 3,
+         "maxvcpus 2 is below vcpus 4"},
+        {"name='g'\nvcpus = 4\nmaxvcpus = 0\n", NULL, 0, NULL},
+        {"name='g'\nmaxvcpus = 8\nvcpus = 4\n", NULL, 0, NULL},
+        {"name='g'\nvcpus = '-1'\n", "xl.config.vcpus", 2,
+         "vcpus is -1: xl stops with \"Unable to allocate cpumap\""},
+        /* a number xl cannot read: default, with a warning (not refused) */
+        {"name='g'\nvcpus = 4\nmaxvcpus = '2x'\n", NULL, 0, NULL},
+        {"name='g'\nmemory = '1g'\nmaxmem = 08\n", NULL, 0, NULL},
+        {"name='g'\nmemory = 2048\nmaxmem = 1024\n", NULL, 0, NULL},
+        /* a vnuma list sets them instead */
+        {"name='g'\nvcpus = 4\nmaxvcpus = 2\nvnuma = [ [ 'pnode=0' ] ]\n",
+         NULL, 0, NULL},
+        {"name='g'\nmax_grant_frames = 64\nmax_grant_version = 0x2\n",
+         NULL, 0, NULL},
+        {"name='g'\nmax_grant_frames = 'lots'\n", "xl.config.grant", 2,
+         "max_grant_frames is not a number from 0 to 2147483647"},
+        {"name='g'\nmax_maptrack_frames = 0x80000000\n", "xl.config.grant",
+         2, "max_maptrack_frames"},
+        {"name='g'\nmax_grant_version += 1\n", "xl.config.grant", 2,
+         "max_grant_version"},
+        {"name='g'\non_crash = 'coredump-restart'\non_reboot='soft-reset'\n",
+         NULL, 0, NULL},
+        {"name='g'\non_crash = 'reboot'\n", "xl.config.action", 2,
+         "on_crash \"reboot\" is not an action xl knows"},
+        {"name='g'\non_crash = 'destroy'\non_crash = 'coredump'\n",
+         "xl.config.action", 3, "on_crash \"coredump\""},
+        /* the last setting counts */
+        {"name='g'\ntype='x'\ntype='hvm'\n", NULL, 0, NULL},
+        /* xl's order: the type before the name */
+        {"type='x'\n", "xl.config.type", 1, "type \"x\""},
+    };
+    for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+        const char *t = refusals[i].text, *rule = NULL;
+        unsigned rl = 0;
+        size_t ra = 0;
+        ck_assert_msg(!xs_xl_config_text_error(t, strlen(t), &rl, &ra),
+                      "refusal %zu: syntax", i);
+        char wb[256];
+        const char *why = xs_xl_config_refusal(t, strlen(t), wb, sizeof(wb),
+                                               &rule, &rl, &ra);
+        if (!refusals[i].rule) {
+            ck_assert_msg(!why, "refusal %zu: %s", i, why);
+            continue;
+        }
+        ck_assert_msg(why && strstr(why, refusals[i].why), "refusal %zu: %s",
+                      i, why ? why : "accepted");
+        ck_assert_str_eq(rule, refusals[i].rule);
+        ck_assert_uint_eq(rl, refusals[i].line);
+    }
+    /* the key's offset */
+    const char *rule;
+    unsigned rl;
+    size_t ra;
+    char wb[256];
+    ck_assert_ptr_nonnull(xs_xl_config_refusal("name='g'\non_crash='x'", 21,
+                                               wb, sizeof(wb), &rule, &rl,
+                                               &ra));
+    ck_assert_uint_eq(ra, 9);
+
     /* a NUL in a string (dequote's strlen() trips an assertion) */
     unsigned line = 0;
     size_t at = 0;
@@ -598,6 +683,86 @@ START_TEST(xl_config_text_syntax)
     memset(deep + 3 + 100, ']', 100);
     ck_assert_ptr_null(xs_xl_config_text_error(deep, 3 + 200, &line, &at));
     free(deep);
+}
+END_TEST
+
+/* The xl optional data around a config, checked as xl_vmcontrol.c
+ * reads it (json: libxl's JSON, else xl config text). */
+static void check_config(const char *cfg, bool json, struct xs_xl_config *cf)
+{
+    size_t n = strlen(cfg) + (json ? 1 : 0);
+    uint8_t *p = malloc(4 + n);
+    ck_assert_ptr_nonnull(p);
+    xs_put_le32(p, (uint32_t)n);
+    memcpy(p + 4, cfg, n);
+    struct xs_xl_hdr h = {.byteorder = 0x01020304,
+                          .mandatory_flags = json ? XS_XL_FLAG_JSON : 0,
+                          .optional_data_len = (uint32_t)(4 + n)};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    memset(cf, 0, sizeof(*cf));
+    xs_xl_check_optdata(&h, p, 4 + n, 48, &rep, cf);
+    free(p);
+}
+
+/* libxl_json.c json_callback_number(): a number beyond long long is kept
+ * as text, not refused; the field that reads it decides. */
+START_TEST(xl_config_json_numbers)
+{
+    struct xs_xl_config xc;
+    check_config("{\"c_info\":{\"type\":\"pv\",\"name\":\"g\"},\"b_info\":{"
+                 "\"max_vcpus\":2,\"target_memkb\":1048576,"
+                 "\"unknown\":123456789012345678901234567890}}", true, &xc);
+    ck_assert_msg(rep.errors == 0, "%s", rep.kept[0].msg);
+    ck_assert(xc.parsed);
+    ck_assert_int_eq(xc.vcpus, 2);
+    ck_assert_int_eq(xc.memory_mib, 1024);
+    /* a real that overflows a double: the same */
+    check_config("{\"b_info\":{\"x\":1.5e999,\"max_vcpus\":1}}", true, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_int_eq(xc.vcpus, 1);
+    /* MemKB is a uint64: up to ULLONG_MAX it is read */
+    check_config("{\"b_info\":{\"target_memkb\":18446744073709551615}}", true,
+                 &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_int_eq(xc.memory_mib, (int64_t)(18446744073709551615ull / 1024));
+    /* beyond it, refused by libxl__uint64_parse_json() */
+    check_config("{\"b_info\":{\"target_memkb\":18446744073709551616}}", true,
+                 &xc);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.json_number"));
+    ck_assert_ptr_null(xs_report_find(&rep, "xl.config.json"));
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "b_info.target_memkb is "
+                                                  "18446744073709551616"));
+    /* an integer field: only a JSON_INTEGER */
+    check_config("{\"b_info\":{\"max_vcpus\":99999999999999999999}}", true,
+                 &xc);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "b_info.max_vcpus"));
+    ck_assert_int_eq(xc.vcpus, -1);
+    /* no '.': libxl's strtoll() reads 1e999 as 1 */
+    check_config("{\"b_info\":{\"max_vcpus\":1e999}}", true, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_int_eq(xc.vcpus, 1);
+    /* the mark itself in a config string does not pass for a number */
+    check_config("{\"b_info\":{\"a\":\"\\u0001xs-number:1\",\"b\":"
+                 "99999999999999999999}}", true, &xc);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.json"));
+    /* still broken JSON: refused as before */
+    check_config("{\"b_info\":{\"a\":99999999999999999999,}}", true, &xc);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.json"));
+
+    /* --to-xen 4.17's rewrite keeps the numbers as they were written */
+    static const char cfg[] =
+        "{\"b_info\":{\"m\":-99999999999999999999,\"cpuid\":{\"cpuid\":"
+        "[],\"msr\":[]},\"r\":1.0e999}}";
+    struct xs_buf out = {0};
+    const char *why;
+    ck_assert_int_eq(xs_xl_config_cpuid_array(cfg, sizeof(cfg), &out, &why),
+                     XS_OK);
+    ck_assert_str_eq((const char *)out.p,
+                     "{\"b_info\":{\"m\":-99999999999999999999,\"cpuid\":[],"
+                     "\"r\":1.0e999}}");
+    ck_assert_uint_eq(out.len, strlen((const char *)out.p) + 1);
+    xs_buf_free(&out);
 }
 END_TEST
 
@@ -997,6 +1162,7 @@ int main(void)
     tcase_add_test(t, transport_twice);
     tcase_add_test(t, xl_header_rules);
     tcase_add_test(t, xl_config_text_syntax);
+    tcase_add_test(t, xl_config_json_numbers);
     tcase_add_test(t, libxl_header_rules);
     tcase_add_test(t, libxl_record_rules);
     tcase_add_test(t, trailing_kinds);

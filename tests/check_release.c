@@ -3,6 +3,9 @@
  * next, asserting rule and offset; and whole streams through
  * xs_verify_for(). */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "endian.h"
@@ -196,7 +199,17 @@ START_TEST(streams)
     xs_report_free(&rep);
     xs_report_init(&rep, "test");
     in = tu_in_mem(a.p, a.len, &rep);
-    ck_assert_int_eq(xs_verify_for(in, &rep, &sum, &x14), XS_OK);
+    /* its two MSRs (4.15+ savers send MSR_ARCH_CAPABILITIES, here not 0):
+     * 4.14 copies one (msr.c, MSR_MAX_SERIALISED_ENTRIES 1) */
+    ck_assert_int_eq(xs_verify_for(in, &rep, &sum, &x14), XS_INVALID);
+    xs_in_close(in);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
+    ck_assert_ptr_null(xs_release_remedy(&x14, &sum));
+    struct xs_release x15 = rel(15);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    in = tu_in_mem(a.p, a.len, &rep);
+    ck_assert_int_eq(xs_verify_for(in, &rep, &sum, &x15), XS_OK);
     xs_in_close(in);
 
     static const struct xs_convert_opts to2 = {.to_version = 2,
@@ -526,6 +539,12 @@ START_TEST(convert_golden)
         int rc = verify_on(&a, xen);
         ck_assert_msg(rc == (m >= (_i ? 21u : 18u) ? XS_OK : XS_INVALID),
                       "%s as it is", xen);
+        if (m == 14) { /* MSR_ARCH_CAPABILITIES, not 0: see streams */
+            ck_assert_int_eq(convert_to(&a, &b, xen, false, m & 1),
+                             XS_INVALID);
+            ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
+            continue;
+        }
         ck_assert_int_eq(convert_to(&a, &b, xen, m < 14, m & 1), XS_OK);
         ck_assert_msg(verify_on(&b, xen) == XS_OK, "%s converted: %s", xen,
                       rep.nkept ? rep.kept[0].msg : "");
@@ -536,6 +555,257 @@ START_TEST(convert_golden)
             ck_assert_uint_eq(sum.hvm_len_max[5], m < 21 ? 24 : 32);
         ck_assert(sum.cfg_cpuid_object == (m >= 18));
     }
+}
+END_TEST
+
+/* x86_cpuid_copy_from_buffer() / x86_msr_copy_from_buffer(): each limit
+ * broken for the release before it changed, fine from it on; without a
+ * release, what every release from 4.14 refuses. */
+static uint8_t pol[130 * XS_CPUID_LEAF_SIZE];
+
+static const char *policy_rule(uint32_t type, uint32_t n, const char *xen)
+{
+    struct xs_record r = {.type = type, .body = pol, .index = 1,
+                          .offset = 0x100, .length = n, .held = n};
+    struct xs_release x;
+    if (xen)
+        ck_assert_int_eq(xs_release_parse(xen, &x), XS_OK);
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    memset(&sum, 0, sizeof(sum));
+    xs_release_check_policy(xen ? &x : NULL, &r, &rep, &sum);
+    xs_release_observe(&r, &sum);
+    if (xen) /* the summary's mask says the same */
+        ck_assert(!!(sum.policy_refused >> x.rules_minor & 1) ==
+                  (rep.errors > 0));
+    return rep.nkept ? rep.kept[0].rule : NULL;
+}
+
+static uint32_t leaves(const uint32_t (*l)[2], unsigned n)
+{
+    memset(pol, 0, sizeof(pol));
+    for (unsigned i = 0; i < n; i++) {
+        xs_put_le32(pol + i * XS_CPUID_LEAF_SIZE, l[i][0]);
+        xs_put_le32(pol + i * XS_CPUID_LEAF_SIZE + 4, l[i][1]);
+    }
+    return n * XS_CPUID_LEAF_SIZE;
+}
+
+static uint32_t msrs(const uint64_t (*m)[2], unsigned n)
+{
+    memset(pol, 0, sizeof(pol));
+    for (unsigned i = 0; i < n; i++) {
+        xs_put_le32(pol + i * XS_MSR_ENTRY_SIZE, (uint32_t)m[i][0]);
+        xs_put_le64(pol + i * XS_MSR_ENTRY_SIZE + 8, m[i][1]);
+    }
+    return n * XS_MSR_ENTRY_SIZE;
+}
+
+#define NA 0xffffffffu
+START_TEST(policy_copy)
+{
+    const uint32_t C = XS_REC_X86_CPUID_POLICY, M = XS_REC_X86_MSR_POLICY;
+    /* leaf 7 subleaf 2: CPUID_GUEST_NR_FEAT 2 -> 3 in 4.17 */
+    static const uint32_t f72[][2] = {{0, NA}, {7, 0}, {7, 2}};
+    uint32_t n = leaves(f72, 3);
+    ck_assert_str_eq(policy_rule(C, n, "4.16"), "policy.cpuid.leaf");
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 2 * 24);
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "CPUID leaf 0x7 subleaf 0x2"));
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "RELEASE-4.16.0"));
+    ck_assert_uint_eq(sum.release_errors, 1);
+    ck_assert_ptr_null(policy_rule(C, n, "4.17"));
+    ck_assert_ptr_null(policy_rule(C, n, NULL));
+    /* 0x80000021: CPUID_GUEST_NR_EXTD_AMD 0x1c + 1 -> 0x21 + 1 in 4.16 */
+    static const uint32_t e21[][2] = {{0x80000021u, NA}};
+    n = leaves(e21, 1);
+    ck_assert_str_eq(policy_rule(C, n, "4.15"), "policy.cpuid.leaf");
+    ck_assert_ptr_null(policy_rule(C, n, "4.16"));
+    /* no release has these */
+    static const uint32_t none[][4][2] = {
+        {{0x80000022u, NA}}, {{1, 0}}, {{0xd, 63}}, {{0xe, NA}},
+        {{0x40000001u, NA}}, {{4, 6}}, {{0xb, 2}},
+    };
+    for (unsigned i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        n = leaves(none[i], 1);
+        const char *rule = policy_rule(C, n, NULL);
+        ck_assert_msg(rule && !strcmp(rule, "policy.cpuid.leaf"), "case %u", i);
+        ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "Xen 4.14 to 4.22"));
+        ck_assert_uint_eq(sum.release_errors, 0);
+    }
+    static const uint32_t fine[][2] = {{0xd, 62}, {4, 5}, {0xb, 1},
+                                       {0x40000000u, NA}, {0x40000100u, NA},
+                                       {0xc, NA}, {0x80000008u, NA}};
+    ck_assert_ptr_null(policy_rule(C, leaves(fine, 7), "4.14"));
+    /* CPUID_MAX_SERIALISED_LEAVES: 114 (4.14, 4.15), 119 (4.16), 120 */
+    static uint32_t many[121][2];
+    for (unsigned i = 0; i < 121; i++)
+        many[i][0] = 0, many[i][1] = NA;
+    ck_assert_str_eq(policy_rule(C, leaves(many, 115), "4.15"),
+                     "policy.cpuid.count");
+    ck_assert_ptr_null(policy_rule(C, leaves(many, 115), "4.16"));
+    ck_assert_str_eq(policy_rule(C, leaves(many, 120), "4.16"),
+                     "policy.cpuid.count");
+    ck_assert_ptr_null(policy_rule(C, leaves(many, 120), "4.17"));
+    ck_assert_str_eq(policy_rule(C, leaves(many, 121), NULL),
+                     "policy.cpuid.count");
+
+    /* MSRs: 4.14 copies MSR_INTEL_PLATFORM_INFO alone (at most 1) */
+    static const uint64_t pi_ac[][2] = {{0xce, 0}, {0x10a, 0}};
+    ck_assert_str_eq(policy_rule(M, msrs(pi_ac, 2), "4.14"),
+                     "policy.msr.count");
+    ck_assert_str_eq(policy_rule(M, msrs(pi_ac + 1, 1), "4.14"),
+                     "policy.msr.index");
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "MSR 0x0000010a"));
+    ck_assert_ptr_null(policy_rule(M, msrs(pi_ac, 2), "4.15"));
+    /* arch_caps.raw: uint32_t to 4.17, uint64_t from 4.18 */
+    static const uint64_t wide[][2] = {{0x10a, 1ull << 40}};
+    ck_assert_str_eq(policy_rule(M, msrs(wide, 1), "4.17"),
+                     "policy.msr.overflow");
+    ck_assert_ptr_null(policy_rule(M, msrs(wide, 1), "4.18"));
+    static const uint64_t pi_wide[][2] = {{0xce, 1ull << 32}};
+    ck_assert_str_eq(policy_rule(M, msrs(pi_wide, 1), NULL),
+                     "policy.msr.overflow");
+    static const uint64_t other[][2] = {{0xce, 0}, {0x48, 0}};
+    ck_assert_str_eq(policy_rule(M, msrs(other, 2), NULL),
+                     "policy.msr.index");
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 16);
+    static const uint64_t three[][2] = {{0xce, 0}, {0x10a, 0}, {0xce, 0}};
+    ck_assert_str_eq(policy_rule(M, msrs(three, 3), NULL), "policy.msr.count");
+}
+END_TEST
+
+/* convert --to-xen 4.14: MSR_ARCH_CAPABILITIES left out when it is 0
+ * (4.14 has no field for it), and the result passes --xen 4.14. */
+START_TEST(convert_msr_left_out)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.pages = 64;
+    tu_gen(&o, &a);
+    /* the generator's MSR_ARCH_CAPABILITIES entry: 0x10a, flags, value */
+    static const uint8_t ac[8] = {0x0a, 0x01, 0, 0, 0, 0, 0, 0};
+    uint8_t *e = memmem(a.p, a.len, ac, sizeof(ac));
+    ck_assert_ptr_nonnull(e);
+    xs_put_le64(e + 8, 0);
+    ck_assert_int_eq(verify_on(&a, "4.14"), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
+    struct xs_release x14 = rel(14);
+    ck_assert_str_eq(xs_release_remedy(&x14, &sum),
+                     "xenstream convert --to-xen 4.14");
+    ck_assert_int_eq(convert_to(&a, &b, "4.14", false, false), XS_OK);
+    const struct xs_finding *f = xs_report_find(&rep, "convert.msr_left_out");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, (uint64_t)(e - a.p));
+    ck_assert_int_eq(verify_on(&b, "4.14"), XS_OK);
+    ck_assert_ptr_null(memmem(b.p, b.len, ac, sizeof(ac)));
+    ck_assert_uint_eq(b.len, a.len - 16);
+    /* for 4.15 it stays */
+    ck_assert_int_eq(convert_to(&a, &b, "4.15", false, false), XS_OK);
+    ck_assert_ptr_nonnull(memmem(b.p, b.len, ac, sizeof(ac)));
+    /* not 0: refused, as verify says */
+    xs_put_le64(e + 8, 2);
+    ck_assert_int_eq(convert_to(&a, &b, "4.14", false, false), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
+}
+END_TEST
+
+/* A host as xen-cpuid -p prints it (tests/hostpolicy.py's form): every
+ * system policy with the vendor and leaf 7[0].ebx given. */
+static struct xs_host_policy *host_file(const char *vendor, uint32_t l7b)
+{
+    char path[] = "/tmp/xs-host-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    uint32_t v[3];
+    memcpy(v, vendor, 12);
+    fprintf(f, "Xen reports there are maximum 117 leaves and 2 MSRs\n");
+    static const char *const names[] = {"Raw", "Host", "PV Max", "HVM Max",
+                                        "PV Default", "HVM Default"};
+    for (int i = 0; i < 6; i++) {
+        fprintf(f, "%s policy: 4 leaves, 2 MSRs\n CPUID:\n"
+                "  leaf     subleaf  -> eax      ebx      ecx      edx     \n"
+                "  00000000:ffffffff -> 0000000d:%08x:%08x:%08x\n"
+                "  00000001:ffffffff -> 00000000:00000000:14000000:00000001\n"
+                "  00000007:00000000 -> 00000000:%08x:00000000:00000000\n"
+                "  80000000:ffffffff -> 80000008:00000000:00000000:00000000\n"
+                " MSRs:\n  index    -> value           \n"
+                "  000000ce -> 0000000000000000\n"
+                "  0000010a -> 0000000000000000\n",
+                names[i], xs_le32((uint8_t *)&v[0]), xs_le32((uint8_t *)&v[2]),
+                xs_le32((uint8_t *)&v[1]), l7b);
+    }
+    fclose(f);
+    struct xs_report hr;
+    xs_report_init(&hr, path);
+    struct xs_host_policy *hp = xs_host_policy_read(path, &hr);
+    ck_assert_msg(hp, "%s", hr.nkept ? hr.kept[0].msg : "");
+    xs_report_free(&hr);
+    unlink(path);
+    return hp;
+}
+
+static int convert_for(const struct xs_target *t, const char *xen)
+{
+    struct xs_release x;
+    struct xs_convert_opts o = {.to_version = 3, .target = t};
+    if (xen) {
+        ck_assert_int_eq(xs_release_parse(xen, &x), XS_OK);
+        o.to_xen = &x;
+        o.to_version = x.max_version;
+    }
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    xs_buf_free(&b);
+    return tu_convert(&a, &b, &rep, false, &o);
+}
+
+/* xs_convert_opts names a host one way, .target: convert --to-xen
+ * --host-policy's (vendor_only: the vendor rule of 4.22 alone) and the
+ * live backend's (every host rule), the same facts as before they were
+ * one. */
+START_TEST(convert_target)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.pages = 64;
+    o.cpu_features = "fpu,avx2"; /* leaf 7[0].ebx bit 5 */
+    tu_gen(&o, &a);
+    struct xs_host_policy *amd = host_file("AuthenticAMD", 0x20);
+    struct xs_host_policy *older = host_file("GenuineIntel", 0);
+    struct xs_release r417 = rel(17), r422 = rel(22);
+
+    /* vendor_only: another vendor refused from 4.22 on, not before */
+    struct xs_target t = {.xen = &r422, .host = amd, .vendor_only = true};
+    ck_assert_int_eq(convert_for(&t, "4.22"), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.cpu_vendor"));
+    ck_assert_ptr_null(xs_report_find(&rep, "host.cpu_vendor"));
+    ck_assert_int_eq(convert_for(&t, "4.21"), XS_OK);
+    /* ... and nothing else of the host: the guest loses avx2 there */
+    t.host = older;
+    ck_assert_int_eq(convert_for(&t, "4.22"), XS_OK);
+    ck_assert_ptr_null(xs_report_find(&rep, "host.feature_loss"));
+    /* no host: the note naming the guest's vendor */
+    ck_assert_int_eq(convert_for(NULL, "4.22"), XS_OK);
+    const struct xs_finding *f = xs_report_find(&rep, "convert.cpu_vendor");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->sev, XS_SEV_NOTE);
+
+    /* the backend's: every host rule, feature loss allowed or not */
+    t = (struct xs_target){.xen = &r417, .host = older};
+    ck_assert_int_eq(convert_for(&t, NULL), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "host.feature_loss"));
+    t.allow_feature_loss = true;
+    ck_assert_int_eq(convert_for(&t, NULL), XS_OK);
+    f = xs_report_find(&rep, "host.feature_loss");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->sev, XS_SEV_WARNING);
+    t = (struct xs_target){.xen = &r422, .host = amd};
+    ck_assert_int_eq(convert_for(&t, NULL), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "host.cpu_vendor"));
+    xs_host_policy_free(amd);
+    xs_host_policy_free(older);
 }
 END_TEST
 
@@ -555,7 +825,29 @@ START_TEST(convert_refused)
     const struct xs_finding *f = xs_report_find(&rep, "convert.hvm_length");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(xs_le32(a.p + f->offset), 0x40); /* pending_esr */
+    ck_assert_ptr_nonnull(strstr(f->msg, "pending_esr 0x40"));
+    uint64_t esr = f->offset;
     ck_assert_int_eq(convert_to(&a, &b, "4.21", false, true), XS_OK);
+    /* the non-zero byte in hvm_hw_lapic's tail padding (28-31), not in
+     * pending_esr: described as bytes, pending_esr not named */
+    o.pending_esr = 0;
+    tu_gen(&o, &a);
+    a.p[esr + 5] = 0x7;
+    ck_assert_int_eq(convert_to(&a, &b, "4.20", false, false), XS_INVALID);
+    f = xs_report_find(&rep, "convert.hvm_length");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, esr + 5);
+    ck_assert_ptr_null(strstr(f->msg, "pending_esr"));
+    ck_assert_ptr_nonnull(strstr(f->msg, "past 24 are not zero (the first "
+                                         "at 29)"));
+    /* both: still not only pending_esr */
+    o.pending_esr = 0x40;
+    tu_gen(&o, &a);
+    a.p[esr + 5] = 0x7;
+    ck_assert_int_eq(convert_to(&a, &b, "4.20", false, false), XS_INVALID);
+    f = xs_report_find(&rep, "convert.hvm_length");
+    ck_assert_ptr_null(strstr(f->msg, "pending_esr"));
+    ck_assert_uint_eq(f->offset, esr);
 
     o.pending_esr = 0;
     o.cpuid_config = 3; /* an MSR entry */
@@ -679,6 +971,9 @@ int main(void)
     tcase_add_test(t, rule_vendor);
     tcase_add_loop_test(t, convert_golden, 0, 2);
     tcase_add_test(t, convert_refused);
+    tcase_add_test(t, convert_target);
+    tcase_add_test(t, policy_copy);
+    tcase_add_test(t, convert_msr_left_out);
     tcase_add_test(t, config_replace);
     suite_add_tcase(s, t);
     return tu_run(s);

@@ -300,7 +300,10 @@ done
 expect 1 "$XS" verify --xen 4.13 "$T/cv-xl-pv64.v3"
 grep -q "xen.version\|restores only v2" "$T/err" && ok || bad "--xen 4.13: version"
 grep -q "to restore it on Xen 4.13: xenstream convert --to-xen 4.13 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.13: remedy"
-expect 0 "$XS" verify --xen 4.14 "$T/cv-xl-pv64.v3"
+# (its MSR_ARCH_CAPABILITIES is not 0: 4.14 copies one MSR)
+expect 1 "$XS" verify --xen 4.14 "$T/cv-xl-pv64.v3"
+grep -q "X86_MSR_POLICY: 2 MSRs: Xen 4.14 copies at most 1 (MSR_MAX_SERIALISED_ENTRIES, xen/lib/x86/msr.c at RELEASE-4.14.0: -E2BIG)" "$T/err" && ok || bad "--xen 4.14: the MSR count"
+expect 0 "$XS" verify --xen 4.15 "$T/cv-xl-pv64.v3"
 expect 1 "$XS" verify --xen 4.8 "$T/pv64-erratum.v2"
 grep -q "xenstream convert --to-xen 4.8 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
 expect 0 "$XS" verify --xen 4.9 "$T/pv64-erratum.v2"
@@ -314,7 +317,7 @@ d = json.loads(open(sys.argv[1]).read())
 assert d["xen"] == "4.30" and d["valid"] and d["remedy"] is None, d
 PY
 expect 0 "$XS" info "$T/cv-xl-hvm.v3"
-grep -q "restores on: Xen 4.14-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-xen X.Y --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
+grep -q "restores on: Xen 4.15-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-xen X.Y --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
 expect 0 "$XS" info --json "$T/pv64-erratum.v2"
 python3 - "$T/out" <<'PY' && ok || bad "info --json restores_on"
 import json, sys
@@ -344,9 +347,28 @@ grep -q "pending_esr 0x40" "$T/err" && ok || bad "--to-xen 4.20: pending_esr ref
 expect 1 "$XS" convert --to-xen 4.21 -o "$T/x-no.img" "$T/x-esr.img"
 grep -q "traditional.*Xen 4.21 removed" "$T/err" && ok || bad "--to-xen 4.21: qemu-traditional refused"
 expect 2 "$XS" convert --to-xen 4.5 "$T/x421.img"
+# a release newer than the rules read: convert refuses it, verify warns
+rm -f "$T/x-no.img"
+expect 2 "$XS" convert --to-xen 4.23 -o "$T/x-no.img" "$T/x421.img"
+grep -q "Xen 4.23 is newer than the releases xenstream knows (4.6-4.22): --to-xen 4.22" "$T/err" && ok || bad "--to-xen 4.23 refused"
+[ ! -e "$T/x-no.img" ] && ok || bad "--to-xen 4.23: no output"
+expect 0 "$XS" convert --to-xen 4.22.1 -o "$T/x-4221.img" "$T/x421.img"
+expect 0 "$XS" verify --xen 4.23 "$T/x421.img"
+grep -q "warning: Xen 4.23 is newer than the releases xenstream knows" "$T/err" && ok || bad "--xen 4.23: a warning"
+expect 1 "$XS" verify --strict --xen 4.23 "$T/x421.img"
 expect 2 "$XS" convert --to-xen 4.18 --to-version 3 "$T/x421.img"
 expect 2 "$XS" convert --to-xen 4.18 --drop-cpu-policy "$T/x421.img"
 expect 2 "$XS" upgrade --to-xen 4.18 "$T/x421.img"
+# a CPU vendor that is not UTF-8: \xNN in text (5.6), U+FFFD in JSON
+"$GEN" --guest pv64 --pages 64 --policy --cpu-features fpu -o "$T/vend.img"
+at=$(grep -abo Genu "$T/vend.img" | head -1 | cut -d: -f1)
+printf '\xff\xc3' | dd of="$T/vend.img" bs=1 seek=$((at + 1)) conv=notrunc 2>/dev/null
+expect 0 "$XS" info "$T/vend.img"
+grep -q 'cpu policy:  G\\xff\\xc3uineIntel,' "$T/out" && ok || bad "info: the vendor's bytes as \\xNN"
+expect 0 "$XS" dump "$T/vend.img"
+grep -q 'vendor=G\\xff\\xc3uineIntel ' "$T/out" && ok || bad "dump: the vendor's bytes as \\xNN"
+expect 0 "$XS" dump --json "$T/vend.img"
+grep -q '"vendor":"G\\uFFFD\\uFFFDuineIntel"' "$T/out" && ok || bad "dump --json: U+FFFD"
 # config: the embedded config as stored; --config replaces it (issue 15)
 expect 0 "$XS" config "$T/x421.img"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["c_info"]["name"] == "guest-1", d' "$T/out" && ok || bad "config: the JSON as stored"
@@ -366,6 +388,14 @@ printf 'name = "moved"\ntype = "pv"\n' >"$T/pv.cfg"
 expect 1 "$XS" upgrade --config "$T/pv.cfg" -o "$T/x-no.img" "$T/x421.img"
 grep -q "config.guest_type\|Unable to restore x86 HVM domain" "$T/err" && ok || bad "--config: guest type against the stream"
 [ ! -e "$T/x-no.img" ] && ok || bad "--config refused: no output"
+# what xl's parse_config_data() refuses: the rule, line and key named
+printf 'name = "moved"\ntype = "hvm"\nvcpus = 4\nmaxvcpus = 2\n' >"$T/vc.cfg"
+expect 1 "$XS" upgrade --config "$T/vc.cfg" -o "$T/x-no.img" "$T/x421.img"
+grep -q "xl optional data: xl refuses the config (line 4: maxvcpus 2 is below vcpus 4: xl stops with \"xl: maxvcpus < vcpus\"" "$T/err" && ok || bad "--config: maxvcpus < vcpus: $(cat "$T/err")"
+[ ! -e "$T/x-no.img" ] && ok || bad "--config refused (vcpus): no output"
+printf 'type = "hvm"\non_crash = "reboot"\n' >"$T/nn.cfg"
+expect 1 "$XS" upgrade --config "$T/nn.cfg" -o "$T/x-no.img" "$T/x421.img"
+grep -q "no name: xl stops with" "$T/err" && ok || bad "--config: no name"
 printf '{"c_info": {"type": "hvm"' >"$T/bad.json"
 expect 1 "$XS" upgrade --config "$T/bad.json" -o "$T/x-no.img" "$T/x421.img"
 grep -q "does not parse" "$T/err" && ok || bad "--config: JSON that does not parse"

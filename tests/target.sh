@@ -184,6 +184,9 @@ host --vendor AuthenticAMD $ALL >"$T/amd.txt"
 [ $? = 0 ] && ok || bad "convert --to-xen 4.21 to another vendor: 4.21 does not check it"
 "$XS" convert --to-xen 4.22 --host-policy "$T/same.txt" -o "$T/c.img" "$T/g.img" >/dev/null 2>&1
 [ $? = 0 ] && ok || bad "convert --to-xen 4.22 to the same vendor"
+# only the vendor: features the host lacks are verify's to report
+"$XS" convert --to-xen 4.22 --host-policy "$T/older.txt" -o "$T/c.img" "$T/g.img" >/dev/null 2>"$T/err"
+[ $? = 0 ] && ! grep -q "host\." "$T/err" && ok || bad "convert --to-xen --host-policy checks the vendor alone: $(cat "$T/err")"
 "$XS" convert --to-xen 4.22 -o "$T/c.img" "$T/g.img" >/dev/null 2>"$T/err"
 [ $? = 0 ] && grep -q "note: Xen 4.22 refuses this image on a host whose CPU vendor is not GenuineIntel" "$T/err" && ok ||
     bad "convert --to-xen 4.22 without a host: the note: $(cat "$T/err")"
