@@ -198,6 +198,20 @@ echo previous >"$T/keep"
     "$XS" export -f raw -o "$T/sp.raw" "$T/i.img" && cmp -s "$T/ns.raw" "$T/sp.raw" &&
     [ "$(stat -c %b "$T/ns.raw")" -gt "$(stat -c %b "$T/sp.raw")" ] && ok ||
     bad "--no-sparse"
+# raw: a single zero page between data pages is a hole (xs-gen: pfn 100
+# of this HVM guest is zero, 99 and 101 hold data)
+"$PY" - "$T/sp.raw" <<'PY' && ok || bad "raw: a lone zero page is not a hole"
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+def data_at(pfn):
+    return os.lseek(fd, pfn * 4096, os.SEEK_DATA) == pfn * 4096
+def page(pfn):
+    return os.pread(fd, 4096, pfn * 4096)
+assert page(100) == bytes(4096) and page(99) != bytes(4096) != page(101)
+assert data_at(99) and not data_at(100) and data_at(101)
+assert os.lseek(fd, 100 * 4096, os.SEEK_DATA) == 101 * 4096
+assert os.lseek(fd, 99 * 4096, os.SEEK_HOLE) == 100 * 4096
+PY
 # raw to standard output: a file (holes by seeking), one opened for
 # appending (>>: zeros written), a pipe: the same bytes
 : >"$T/ap.raw"
