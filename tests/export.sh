@@ -117,6 +117,12 @@ done
 grep -q "^0x5000  pfn 0x5  " "$T/out" && ok || bad "search --string: $(cat "$T/out")"
 "$XS" search --regex 'xen-[0-9]\.[0-9]-x86_(64|32)' "$T/s.img" >"$T/out"
 grep -q "^0x5000  pfn 0x5  .* len 14$" "$T/out" && ok || bad "search --regex: $(cat "$T/out")"
+# PCRE2 syntax (\d, (?:), lazy ?); alternatives leftmost-first (Perl),
+# not POSIX's leftmost-longest
+"$XS" search --regex 'xen-\d\.\d-x86_(?:64|32)' "$T/s.img" >"$T/out"
+grep -q "^0x5000  pfn 0x5  .* len 14$" "$T/out" && ok || bad "search --regex PCRE: $(cat "$T/out")"
+"$XS" search --regex 'xen|xen-3\.0' "$T/s.img" >"$T/out"
+grep -q "^0x5000  pfn 0x5  .* len 3$" "$T/out" && ok || bad "search --regex leftmost-first: $(cat "$T/out")"
 "$XS" search --regex '(' "$T/s.img" >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "a bad regex: exit 2"
 
