@@ -217,10 +217,11 @@ static int search_regex(struct srch *s, pcre2_code *re, uint8_t *buf,
                     /* a match or depth limit: a pattern that backtracks
                      * without end on these bytes */
                     PCRE2_UCHAR why[256];
+                    uint64_t where = w + at;
                     pcre2_get_error_message(r, why, sizeof(why));
                     xs_report_add(rep, XS_SEV_ERROR, "search.regex", 0, -1,
                                   "search", "the regex failed at 0x%llx: %s",
-                                  (unsigned long long)(w + at),
+                                  (unsigned long long)where,
                                   (const char *)why);
                     rc = XS_USAGE;
                     break;

@@ -123,6 +123,11 @@ grep -q "^0x5000  pfn 0x5  .* len 14$" "$T/out" && ok || bad "search --regex: $(
 grep -q "^0x5000  pfn 0x5  .* len 14$" "$T/out" && ok || bad "search --regex PCRE: $(cat "$T/out")"
 "$XS" search --regex 'xen|xen-3\.0' "$T/s.img" >"$T/out"
 grep -q "^0x5000  pfn 0x5  .* len 3$" "$T/out" && ok || bad "search --regex leftmost-first: $(cat "$T/out")"
+# a pattern that backtracks without end on a zero page stops at PCRE2's
+# match limit: exit 2, said
+"$XS" search --regex '(\x00+\x00+)+y' "$T/s.img" >/dev/null 2>"$T/err"
+[ $? = 2 ] && grep -q "the regex failed at 0x0: match limit exceeded" "$T/err" && ok ||
+    bad "a runaway regex: $(cat "$T/err")"
 "$XS" search --regex '(' "$T/s.img" >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "a bad regex: exit 2"
 
