@@ -1,6 +1,7 @@
 /* search: bytes or a regex in the guest's final memory (memory.c), run
- * by run of consecutive present pfns, read in 1 MiB windows at the speed
- * of reading the file.  Bytes by find() (memmem past its filter), with
+ * by run of consecutive present pfns, read in windows (bytes: 128 KiB, a
+ * regex: 1 MiB) at about the speed of reading the file.  Bytes by find()
+ * (memmem past its filter), with
  * the last needle_len - 1 bytes of a window carried into the next, so
  * that a match across any page or window boundary of consecutive pfns is
  * found once (find() filters candidates with AVX2 or SSE2 first).  A
