@@ -15,7 +15,7 @@ mode=${1:-build}
 # gzip through ISA-L (zlib is the fallback and the tests' own), zstd, and
 # the zstd tool the transport tests compare with
 DEPS="build-essential cmake pkg-config zlib1g-dev libisal-dev libzstd-dev
-      zstd libxxhash-dev check libjansson-dev python3 ca-certificates man-db
+      zstd libxxhash-dev check libjansson-dev libpcre2-dev python3 ca-certificates man-db
       time"
 # the file-handling tests: ACLs and extended attributes of a replaced file
 [ "$mode" = test ] && DEPS="$DEPS acl attr"

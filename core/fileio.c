@@ -164,6 +164,8 @@ struct xs_out {
     uint8_t *copy_buf;   /* XS_COPY_BUF, for shifted file copies */
     bool no_cfr;         /* the kernel refused copy_file_range here */
     bool hole_tail;      /* ends in a hole: extended at commit */
+    signed char seekable; /* holes are seeks: 1, written zeros: -1, 0 not
+                             yet asked (xs_out_hole) */
 };
 
 static void io_error(struct xs_report *rep, const char *what, const char *name,
@@ -2431,9 +2433,16 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
     if (n == 0)
         return XS_OK;
     /* a file opened for appending (>>) writes at its end whatever the
-     * offset: its holes are written */
-    int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
-    if (!out->e.is_reg || out->z || out->hash || fl < 0 || (fl & O_APPEND))
+     * offset: its holes are written.  Asked once: a raw export makes a
+     * hole of every zero page. */
+    if (out->seekable == 0) {
+        int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
+        out->seekable = !out->e.is_reg || out->z || out->hash || fl < 0 ||
+                                (fl & O_APPEND)
+                            ? -1
+                            : 1;
+    }
+    if (out->seekable < 0)
         return xs_out_zeros(out, n);
     if (xs_out_flush(out) != XS_OK)
         return XS_IO;
@@ -2446,6 +2455,17 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
     out->written += n;
     out->hole_tail = true;
     return XS_OK;
+}
+
+int xs_out_write_direct(struct xs_out *out, const void *p, size_t n)
+{
+    /* small blocks between holes that are seeks go out as they are: the
+     * buffer would only hold them until the next hole's flush */
+    if (n == 0 || (n < XS_OUT_BUF / 2 && !(out->seekable > 0 && !out->len)))
+        return xs_out_write(out, p, n);
+    if (xs_out_flush(out) != XS_OK)
+        return XS_IO;
+    return write_all(out, p, n);
 }
 
 /* A file that ends in a hole gets its size (the seek alone sets none). */

@@ -83,6 +83,11 @@ int xs_out_write(struct xs_out *out, const void *p, size_t n);
  * any other output is written. */
 int xs_out_hole(struct xs_out *out, uint64_t n);
 int xs_out_zeros(struct xs_out *out, uint64_t n);
+/* xs_out_write() of a block the caller holds anyway (an export's runs
+ * of pages): written at once, after what the buffer held, rather than
+ * copied into the buffer, from half the buffer's size up, or of any size
+ * right after a hole that was a seek. */
+int xs_out_write_direct(struct xs_out *out, const void *p, size_t n);
 int xs_out_flush(struct xs_out *out);
 
 #endif

@@ -664,8 +664,8 @@ int xs_export_format_parse(const char *s, enum xs_export_format *f);
 
 /* search: every match in the final state of memory, in address order.
  * Bytes (needle) are found with memmem across the page boundaries of
- * consecutive present pfns; a regex (POSIX extended, REG_NEWLINE unset,
- * glibc's REG_STARTEND so that NUL bytes are data) is run on each run of
+ * consecutive present pfns; a regex (PCRE2's syntax, on bytes: no UTF,
+ * DOTALL, DOLLAR_ENDONLY; NUL bytes are data) is run on each run of
  * consecutive pfns in windows of XS_SEARCH_REGEX_WINDOW bytes that
  * overlap by XS_SEARCH_REGEX_OVERLAP: a regex match is found whole only
  * up to that length.  Nothing matches across absent pfns. */

@@ -111,6 +111,8 @@ static unsigned pfn_type(const struct gen *g, uint64_t pfn)
             return XS_PF_XALLOC;
         return XS_PF_NOTAB;
     }
+    if (g->o->every_other && pfn % 2)
+        return XS_PF_XTAB; /* --every-other: a run per present pfn */
     if (pfn >= 0xa0 && pfn < 0xc0)
         return XS_PF_XTAB; /* the VGA hole */
     if (pfn % 1009 == 7)

@@ -35,6 +35,8 @@ struct xs_gen_opts {
                            (XTAB and XALLOC alternating pfn by pfn: each
                            entry a run of its own); the p2m covers them */
     bool descending;    /* PAGE_DATA records and their pfns top down */
+    bool every_other;   /* HVM: odd pfns without data (XTAB), so that every
+                           present pfn is a run of its own (ELF PN_XNUM) */
     /* containers around the libxc stream (docs/behaviour.md §1) */
     enum xs_gen_container {
         XS_GEN_LIBXC, XS_GEN_LIBXL, XS_GEN_XL, XS_GEN_LIBVIRT,

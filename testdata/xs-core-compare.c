@@ -7,6 +7,11 @@
  * agree, the pfn sets are equal and at least MIN_PERCENT (95) of the
  * pages are identical; 1 otherwise; 2 on a file it cannot read.
  *
+ * Of two PV dumps it also compares the vCPU contexts (.xen_prstatus, the
+ * x86_64 layout: a 64-bit PV guest's) field by field: the fields a save
+ * cannot change must be equal (the exit status says so), the others are
+ * listed with why they may differ.  Untested on the testbed so far.
+ *
  *   xs-core-compare A B [MIN_PERCENT] */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -30,6 +35,11 @@ struct core {
     const uint8_t *strtab;
     size_t strsz;
     uint64_t *pfn;      /* per page of .xen_pages, in file order */
+    uint64_t *gmfn;     /* its frame (.xen_p2m), or the pfn (.xen_pfn) */
+    size_t *by_gmfn;    /* page indexes in gmfn order */
+    const uint8_t *prstatus; /* .xen_prstatus */
+    size_t prsz;
+    uint64_t magic, nr_vcpus; /* the header note's (0 when none) */
     size_t npages;
     const uint8_t *pages;
 };
@@ -98,15 +108,34 @@ static int load(struct core *c, const char *path)
             map = d, mapsz = sz, entsz = 16; /* {pfn, gmfn} */
         } else if (strcmp(nm, ".xen_pfn") == 0) {
             map = d, mapsz = sz, entsz = 8;
+        } else if (strcmp(nm, ".xen_prstatus") == 0) {
+            c->prstatus = d, c->prsz = sz;
+        } else if (strcmp(nm, ".note.Xen") == 0) {
+            /* XEN_ELFNOTE_DUMPCORE_HEADER (public/elfnote.h): xch_magic,
+             * xch_nr_vcpus, xch_nr_pages, xch_page_size, 8 bytes each */
+            for (size_t at = 0; sz - at >= 12;) {
+                uint32_t nn = xs_le32(d + at), dn = xs_le32(d + at + 4);
+                uint64_t desc = at + 12 + ((nn + 3ull) & ~3ull);
+                if (desc > sz || dn > sz - desc)
+                    break;
+                if (xs_le32(d + at + 8) == 0x2000001 && dn >= 16) {
+                    c->magic = xs_le64(d + desc);
+                    c->nr_vcpus = xs_le64(d + desc + 8);
+                }
+                at = (size_t)(desc + ((dn + 3ull) & ~3ull));
+            }
         }
     }
     if (!c->pages || !map || mapsz / entsz < c->npages)
         return fail(path, "no .xen_pages with its .xen_p2m or .xen_pfn");
     c->pfn = calloc(c->npages ? c->npages : 1, sizeof(*c->pfn));
-    if (!c->pfn)
+    c->gmfn = calloc(c->npages ? c->npages : 1, sizeof(*c->gmfn));
+    if (!c->pfn || !c->gmfn)
         return fail(path, "out of memory");
-    for (size_t i = 0; i < c->npages; i++)
+    for (size_t i = 0; i < c->npages; i++) {
         c->pfn[i] = xs_le64(map + i * entsz);
+        c->gmfn[i] = entsz == 16 ? xs_le64(map + i * entsz + 8) : c->pfn[i];
+    }
     return 0;
 }
 
@@ -154,6 +183,167 @@ static size_t *sorted(const struct core *c)
     if (ix)
         qsort_r(ix, c->npages, sizeof(*ix), by_pfn, c->pfn);
     return ix;
+}
+
+/* ---- vCPU contexts ------------------------------------------------ */
+
+/* struct vcpu_guest_context, x86_64 (public/arch-x86/xen.h and
+ * xen-x86_64.h, RELEASE-4.17.0): sizeof(vcpu_guest_context_any_t), which
+ * xc_domain_dumpcore_via_callback() (xg_core.c) writes per vCPU whose
+ * xc_vcpu_getcontext() succeeds. */
+#define VGC_SIZE 5168u
+#define XC_CORE_MAGIC 0xF00FEBEDull /* PV; 0xF00FEBEE: HVM (xg_core.h) */
+#define VGCF_ONLINE (1ull << 5)
+
+enum kind {
+    SAME,    /* must be equal */
+    FRAMES,  /* gdt_frames: machine frames in xl's dump, pfns in a save
+                (write_one_vcpu_basic(), xg_sr_save_x86_pv.c): equal as
+                pfns, through each file's own .xen_p2m */
+    MAY,     /* may differ: why */
+    MAYCR,   /* a page table's frame (value >> 12), compared as pfns, and
+                may differ: why */
+};
+
+static const struct field {
+    const char *name;
+    uint32_t off, len;
+    enum kind kind;
+    const char *why;
+} fields[] = {
+    {"fpu_ctxt", 0, 512, MAY, "the guest ran between the dump and the save"},
+    {"flags (VGCF_online)", 512, 8, SAME, NULL},
+    {"flags (the others)", 512, 8, MAY,
+     "VGCF_in_kernel: the mode the vCPU was stopped in; i387_valid"},
+    {"user_regs", 520, 200, MAY,
+     "the guest ran its suspend code in between: vCPU 0 of a save is in "
+     "the suspend hypercall, its edx the start info pfn "
+     "(write_one_vcpu_basic())"},
+    {"trap_ctxt", 720, 4096, SAME, NULL},
+    {"ldt_base", 4816, 8, MAY, "the LDT of the task running"},
+    {"ldt_ents", 4824, 8, MAY, "the LDT of the task running"},
+    {"gdt_frames", 4832, 128, FRAMES, NULL},
+    {"gdt_ents", 4960, 8, SAME, NULL},
+    {"kernel_ss", 4968, 8, SAME, NULL},
+    {"kernel_sp", 4976, 8, MAY,
+     "the kernel stack of the task running (stack_switch at each task "
+     "switch; the suspend runs in another task)"},
+    {"ctrlreg[0]", 4984, 8, SAME, NULL},
+    {"ctrlreg[1]", 4992, 8, MAYCR,
+     "the user page table of the task running; an mfn in xl's dump, a "
+     "pfn in a save"},
+    {"ctrlreg[2]", 5000, 8, MAY, "the address of the last page fault"},
+    {"ctrlreg[3]", 5008, 8, MAYCR,
+     "the page table of the task running; an mfn in xl's dump, a pfn in "
+     "a save"},
+    {"ctrlreg[4-7]", 5016, 32, SAME, NULL},
+    {"debugreg", 5048, 64, SAME, NULL},
+    {"event_callback_eip", 5112, 8, SAME, NULL},
+    {"failsafe_callback_eip", 5120, 8, SAME, NULL},
+    {"syscall_callback_eip", 5128, 8, SAME, NULL},
+    {"vm_assist", 5136, 8, SAME, NULL},
+    {"fs_base", 5144, 8, MAY, "the TLS of the task running"},
+    {"gs_base_kernel", 5152, 8, MAY,
+     "Xen swaps the two GS bases on a guest mode switch: which one holds "
+     "the kernel's depends on the mode the vCPU was stopped in"},
+    {"gs_base_user", 5160, 8, MAY, "as gs_base_kernel"},
+};
+
+static int by_gmfn(const void *a, const void *b, void *ctx)
+{
+    const uint64_t *g = ctx;
+    uint64_t x = g[*(const size_t *)a], y = g[*(const size_t *)b];
+    return x < y ? -1 : x > y;
+}
+
+/* The pfn whose frame is mfn in c, or UINT64_MAX. */
+static uint64_t to_pfn(const struct core *c, uint64_t mfn)
+{
+    size_t lo = 0, hi = c->by_gmfn ? c->npages : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t g = c->gmfn[c->by_gmfn[mid]];
+        if (g == mfn)
+            return c->pfn[c->by_gmfn[mid]];
+        if (g < mfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return UINT64_MAX;
+}
+
+/* Fields of vCPU v that must be equal and are not: their count. */
+static unsigned vcpu_fields(const struct core *a, const struct core *b,
+                            size_t v)
+{
+    const uint8_t *x = a->prstatus + v * VGC_SIZE;
+    const uint8_t *y = b->prstatus + v * VGC_SIZE;
+    unsigned bad = 0;
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+        const struct field *fd = &fields[f];
+        bool eq;
+        if (strcmp(fd->name, "flags (VGCF_online)") == 0) {
+            eq = ((xs_le64(x + fd->off) ^ xs_le64(y + fd->off)) &
+                  VGCF_ONLINE) == 0;
+        } else if (strcmp(fd->name, "flags (the others)") == 0) {
+            eq = ((xs_le64(x + fd->off) ^ xs_le64(y + fd->off)) &
+                  ~VGCF_ONLINE) == 0;
+        } else if (fd->kind == FRAMES) {
+            /* the frames gdt_ents uses, 512 entries a frame */
+            uint64_t ents = xs_le64(x + 4960);
+            size_t n = ents > 16 * 512 ? 16 : (size_t)((ents + 511) / 512);
+            eq = true;
+            for (size_t i = 0; i < n; i++)
+                eq &= to_pfn(a, xs_le64(x + fd->off + 8 * i)) ==
+                      to_pfn(b, xs_le64(y + fd->off + 8 * i));
+        } else if (fd->kind == MAYCR) {
+            uint64_t p = xs_le64(x + fd->off), q = xs_le64(y + fd->off);
+            eq = (p == 0 && q == 0) ||
+                 (to_pfn(a, p >> 12) == to_pfn(b, q >> 12) &&
+                  to_pfn(a, p >> 12) != UINT64_MAX);
+        } else {
+            eq = memcmp(x + fd->off, y + fd->off, fd->len) == 0;
+        }
+        bool must = fd->kind == SAME || fd->kind == FRAMES;
+        printf("vcpu %zu %-22s %s%s%s\n", v, fd->name,
+               eq ? "equal" : must ? "DIFFER" : "differ",
+               !eq && fd->why ? ": " : "", !eq && fd->why ? fd->why : "");
+        bad += must && !eq;
+    }
+    return bad;
+}
+
+/* The vCPU contexts of two PV dumps; false when a field that must be
+ * equal is not, or the vCPU counts differ. */
+static bool vcpus(struct core *a, struct core *b)
+{
+    if (a->magic != XC_CORE_MAGIC || b->magic != XC_CORE_MAGIC) {
+        printf("vcpus: not compared (not two PV dumps)\n");
+        return true;
+    }
+    size_t na = a->prsz / VGC_SIZE, nb = b->prsz / VGC_SIZE;
+    if (na != nb || na != a->nr_vcpus || nb != b->nr_vcpus) {
+        printf("vcpus: %zu (header %llu) in A, %zu (header %llu) in B: "
+               "DIFFER\n", na, (unsigned long long)a->nr_vcpus, nb,
+               (unsigned long long)b->nr_vcpus);
+        return false;
+    }
+    struct core *cs[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        struct core *c = cs[k];
+        c->by_gmfn = calloc(c->npages ? c->npages : 1, sizeof(size_t));
+        if (!c->by_gmfn)
+            return false;
+        for (size_t i = 0; i < c->npages; i++)
+            c->by_gmfn[i] = i;
+        qsort_r(c->by_gmfn, c->npages, sizeof(size_t), by_gmfn, c->gmfn);
+    }
+    unsigned bad = 0;
+    for (size_t v = 0; v < na; v++)
+        bad += vcpu_fields(a, b, v);
+    printf("vcpus: %zu, fields that must be equal and differ: %u\n", na, bad);
+    return bad == 0;
 }
 
 int main(int argc, char **argv)
@@ -204,5 +394,6 @@ int main(int argc, char **argv)
            only_b, same, common, pct, min);
     free(ia);
     free(ib);
-    return same_layout && !only_a && !only_b && pct >= min ? 0 : 1;
+    bool vcpus_ok = vcpus(&a, &b);
+    return same_layout && vcpus_ok && !only_a && !only_b && pct >= min ? 0 : 1;
 }

@@ -31,6 +31,7 @@ static void usage(FILE *fp)
             "  --cpu-vendor V --cpu-max-leaf N   its vendor, max basic leaf\n"
             "  --optional --erratum --verify --checkpoint --dirty\n"
             "  --zero-pages --trailing N\n"
+            "  --every-other           HVM: odd pfns without data (XTAB)\n"
             "  --holes N               N pfns without data above the pages,\n"
             "                          types alternating (XTAB, XALLOC)\n"
             "  --descending            PAGE_DATA and its pfns top down\n"
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
         {"zero-pages", no_argument, NULL, 'Z'},
         {"trailing", required_argument, NULL, 'T'},
         {"holes", required_argument, NULL, 'H'},
+        {"every-other", no_argument, NULL, 'A'},
         {"descending", no_argument, NULL, 'd'},
         {"container", required_argument, NULL, 'K'},
         {"unterminated", no_argument, NULL, 'U'},
@@ -136,6 +138,7 @@ int main(int argc, char **argv)
         case 'Z': o.zero_pages = true; break;
         case 'T': o.trailing = strtoul(optarg, NULL, 0); break;
         case 'H': o.holes = strtoull(optarg, NULL, 0); break;
+        case 'A': o.every_other = true; break;
         case 'd': o.descending = true; break;
         case 'K': {
             static const char *const names[] = {"libxc", "libxl", "xl",

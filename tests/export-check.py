@@ -160,21 +160,46 @@ def check_raw(img, path, sparse):
                 fail(f"raw: absent pfn {pfn:#x} is not zero")
                 return
     if sparse:
-        # a run of 16 or more zero pages is a hole (core/export.c
-        # XS_RAW_HOLE_MIN; a run may be cut where a read of 1 MiB ends)
-        written, zrun, prev = 0, 0, None
-        for p in img.pfns + [None]:
-            z = p is not None and img.page(p) == bytes(PAGE)
-            if p is not None and prev is not None and p != prev + 1:
-                written += zrun if zrun < 16 else 0
-                zrun = 0
-            if z:
-                zrun += 1
+        # every all-zero page is a hole, a single one between data pages
+        # too (core/export.c export_raw), and so is every absent pfn:
+        # SEEK_DATA from the page's start lands past it.  The blocks
+        # allocated are those of the data pages (and some metadata).
+        zero, data, lone = [], [], 0
+        for p in img.pfns:
+            if img.page(p) == bytes(PAGE):
+                zero.append(p)
             else:
-                written += zrun if zrun < 16 else 0
-                zrun = 0
-                written += p is not None
-            prev = p
+                data.append(p)
+        written = len(data)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            def hole(pfn):
+                try:
+                    return os.lseek(fd, pfn * PAGE, os.SEEK_DATA) >= \
+                        (pfn + 1) * PAGE
+                except OSError:  # ENXIO: only a hole up to the end
+                    return True
+            for pfn in sample(zero):
+                if not hole(pfn):
+                    fail(f"raw: zero pfn {pfn:#x} is not a hole")
+                    return
+            for pfn in zero:
+                if (pfn - 1 in present and pfn + 1 in present and
+                        img.page(pfn - 1) != bytes(PAGE) and
+                        img.page(pfn + 1) != bytes(PAGE)):
+                    lone += 1
+                    if not hole(pfn) or hole(pfn - 1) or hole(pfn + 1):
+                        fail(f"raw: lone zero pfn {pfn:#x}: not a hole "
+                             "between data")
+                        return
+                    if lone >= 64:
+                        break
+            for pfn in sample(data):
+                if hole(pfn):
+                    fail(f"raw: data pfn {pfn:#x} is a hole")
+                    return
+        finally:
+            os.close(fd)
         used = st.st_blocks * 512
         if used > written * PAGE + (256 << 10):
             fail(f"raw: {used} bytes allocated for {written} pages to write")

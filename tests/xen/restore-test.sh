@@ -194,7 +194,7 @@ CFG
         xs-core-compare /tmp/$g.core /tmp/$g.xscore 95 >/tmp/cmp.out 2>&1
         rc=$?
         sed 's/^/    /' /tmp/cmp.out
-        check "$type: export against xl dump-core: sections, notes, pfns, 95% of pages" \
+        check "$type: export against xl dump-core: sections, notes, pfns, 95% of pages, vCPU fields" \
             test $rc -eq 0
     fi
     rm -f /tmp/$g.core /tmp/$g.xscore
