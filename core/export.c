@@ -104,9 +104,10 @@ int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero)
  * straight from the read buffer and a run of zero pages one seek (the
  * size comes at commit when the file ends in one).  Measured on the
  * bench's 1 GiB image, a quarter of whose pages are single zero pages:
- * as fast as cp (README, bench/bench.sh).  What such a file costs is
- * its extents (one per data run) when it is deleted or overwritten on a
- * file system mounted with discard. */
+ * 1.07 s against 0.96 s with runs of 16 or more only, and 2.3x cp, whose
+ * copy_file_range never brings the pages into user space (README).  What
+ * such a file costs is its extents (one per data run) when it is deleted
+ * or overwritten on a file system mounted with discard. */
 static int export_raw(struct exp *e)
 {
     const struct xs_memory *m = e->m;

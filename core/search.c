@@ -138,12 +138,9 @@ static const uint8_t *find(const uint8_t *h, size_t n, const uint8_t *needle,
     if (len == 1)
         return memchr(h, needle[0], n);
 #if XS_SEARCH_AVX2
-    static int avx2 = -1;
-    if (avx2 < 0) {
-        __builtin_cpu_init();
-        avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    }
-    if (avx2)
+    /* libgcc reads the CPU's features in a constructor: no static of our
+     * own, which two threads searching at once would race on */
+    if (__builtin_cpu_supports("avx2"))
         return find_avx2(h, n, needle, len);
 #endif
     return find_sse2(h, n, needle, len);
