@@ -586,6 +586,25 @@ static bool uuid_ok(const char *u)
     return true;
 }
 
+/* The next `key =` of the text (*key, *klen, its line), the lexer then
+ * at its value; false at the end, at a lexer error, or at a name that no
+ * '=' follows (where xl's grammar stops too). */
+static bool cfg_next_setting(struct cfg_lexer *lx, const char **key,
+                             size_t *klen, unsigned *kline)
+{
+    for (;;) {
+        int t = cfg_token(lx);
+        if (t == TK_END || t == TK_ERROR)
+            return false;
+        if (t != TK_IDENT)
+            continue;
+        *key = lx->tok;
+        *klen = (size_t)(lx->p - lx->tok);
+        *kline = lx->tok_line;
+        return cfg_token(lx) == TK_ASSIGN;
+    }
+}
+
 static bool prefix_of(const char *s, const char *word)
 {
     return strncmp(s, word, strlen(s)) == 0;
@@ -597,19 +616,12 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
 {
     struct cfg_setting k[CK_N] = {{0}};
     struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
-    for (;;) {
-        int t = cfg_token(&lx);
-        if (t == TK_END || t == TK_ERROR)
-            break;
-        if (t != TK_IDENT)
-            continue;
-        const char *key = lx.tok;
-        size_t klen = (size_t)(lx.p - lx.tok);
-        unsigned kline = lx.tok_line;
-        if (cfg_token(&lx) != TK_ASSIGN)
-            break;
+    const char *key;
+    size_t klen;
+    unsigned kline;
+    while (cfg_next_setting(&lx, &key, &klen, &kline)) {
         bool add = lx.tok[0] == '+';
-        t = cfg_token(&lx);
+        int t = cfg_token(&lx);
         int c = 0;
         while (c < CK_N && !(strlen(ck_names[c]) == klen &&
                              memcmp(ck_names[c], key, klen) == 0))
@@ -865,17 +877,11 @@ static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
     char type[16] = "", builder[16] = "";
     bool have_type = false, have_builder = false;
     int64_t vcpus = -1, maxvcpus = -1;
-    for (;;) {
+    const char *key;
+    size_t klen;
+    unsigned kline;
+    while (cfg_next_setting(&lx, &key, &klen, &kline)) {
         int t = cfg_token(&lx);
-        if (t == TK_END || t == TK_ERROR)
-            break;
-        if (t != TK_IDENT)
-            continue;
-        const char *key = lx.tok;
-        size_t klen = (size_t)(lx.p - lx.tok);
-        if (cfg_token(&lx) != TK_ASSIGN)
-            break;
-        t = cfg_token(&lx);
         if (t == TK_OPEN) {
             if (!cfg_value(&lx, t))
                 break;
