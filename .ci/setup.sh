@@ -119,11 +119,11 @@ test)
     # 4. static analysis: cppcheck and clang-tidy
     say "static analysis"
     bash tests/static.sh build-cov
-    # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each; 15 s
-    #    for the ten of them, two at a time: under two minutes)
+    # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each; 12 s
+    #    for the ten of them, two at a time: about a minute)
     CC=clang build build-fuzz -DXENSTREAM_FUZZ=ON -DXENSTREAM_TESTS=OFF
     say "fuzzing"
-    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-15}"
+    bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-12}"
     # 6. the live backend on a real Xen 4.17 under QEMU (started above)
     say "live backend: xenstream restore on a real Xen (QEMU)"
     wait "$xen_pid" || true

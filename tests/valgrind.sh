@@ -49,7 +49,7 @@ vgrun() { # WANT ARGS...
     fi
 }
 for img in xl.img lv.img xs.img z.img.gz; do
-    vgrun 0 verify --xen 4.14 "$T/$img"
+    vgrun 0 verify --xen 4.17 "$T/$img"
     vgrun 0 upgrade "$T/$img" -o "$T/up.img"
     vgrun 0 convert --to-version 2 --drop-cpu-policy "$T/$img" -o "$T/down.img"
     vgrun 0 info --json --digest "$T/$img"

@@ -215,23 +215,31 @@ CFG
     xl destroy $g 2>/dev/null
     rm -f /tmp/$g.up
 
-    # (2) xenstream restore of the v2 image, from the file, then a pipe
-    m=$(mark $g)
-    check "$type: xenstream restore v2 file" xenstream restore -e /tmp/$g.v2 &&
-    check "$type: runs after xenstream restore (file)" runs_on $g "$saved" "$m"
-    xl destroy $g 2>/dev/null
+    # (2) xenstream restore of the v2 image, from the file (PV), then a
+    # pipe.  The PVH guest takes only what differs by guest type (its
+    # records, a half-made HVM domain destroyed): a file, gzip and
+    # --check-first read the same for both, and each restore under QEMU's
+    # emulation costs the CI run a core for tens of seconds
+    if [ $type = pv ]; then
+        m=$(mark $g)
+        check "$type: xenstream restore v2 file" xenstream restore -e /tmp/$g.v2 &&
+        check "$type: runs after xenstream restore (file)" runs_on $g "$saved" "$m"
+        xl destroy $g 2>/dev/null
+    fi
     m=$(mark $g)
     check "$type: xenstream restore v2 from a pipe" sh -c \
         "cat /tmp/$g.v2 | xenstream restore -e -" &&
     check "$type: runs after xenstream restore (pipe)" runs_on $g "$saved" "$m"
     xl destroy $g 2>/dev/null
 
-    # a gzip-compressed image through a pipe, saved and checked first
-    m=$(mark $g)
-    check "$type: xenstream restore --check-first of gzip'd v2 from a pipe" sh -c \
-        "gzip -1 -c /tmp/$g.v2 | xenstream restore -e --check-first -" &&
-    check "$type: runs after xenstream restore (gzip)" runs_on $g "$saved" "$m"
-    xl destroy $g 2>/dev/null
+    # a gzip-compressed image through a pipe, saved and checked first (PV)
+    if [ $type = pv ]; then
+        m=$(mark $g)
+        check "$type: xenstream restore --check-first of gzip'd v2 from a pipe" sh -c \
+            "gzip -1 -c /tmp/$g.v2 | xenstream restore -e --check-first -" &&
+        check "$type: runs after xenstream restore (gzip)" runs_on $g "$saved" "$m"
+        xl destroy $g 2>/dev/null
+    fi
 
     # the bare libxl stream inside the xl file, with the xl config text
     # given by --config (read by xenstream's own config reader)
@@ -272,10 +280,12 @@ CFG
     check "$type: corrupted pipe refused (exit 1)" sh -c \
         "cat /tmp/$g.bad | xenstream restore -e -; test \$? -eq 1"
     check "$type: no domain left (pipe)" no_domain $g
-    check "$type: corrupted pipe with --check-first: refused before any domain" sh -c \
-        "cat /tmp/$g.bad | xenstream restore -e --check-first - >/tmp/out 2>&1
-         rc=\$?; cat /tmp/out; [ \$rc -eq 1 ] && ! grep -q half-made /tmp/out"
-    check "$type: no domain left (--check-first)" no_domain $g
+    if [ $type = pv ]; then
+        check "$type: corrupted pipe with --check-first: refused before any domain" sh -c \
+            "cat /tmp/$g.bad | xenstream restore -e --check-first - >/tmp/out 2>&1
+             rc=\$?; cat /tmp/out; [ \$rc -eq 1 ] && ! grep -q half-made /tmp/out"
+        check "$type: no domain left (--check-first)" no_domain $g
+    fi
     rm -f /tmp/$g.bad
 done
 xl list
