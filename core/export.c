@@ -132,11 +132,13 @@ static int export_raw(struct exp *e)
         while (rc == XS_OK && left > 0) {
             uint64_t t = left < XS_EXPORT_PAGES ? left : XS_EXPORT_PAGES;
             rc = xs_mem_pread(e->m, off, e->buf, t * XS_PAGE_SIZE);
-            /* alternating runs of data and zero pages [p, q) */
+            /* alternating runs of data and zero pages [p, q): a run ends
+             * at a page of the other kind, which starts the next run, so
+             * each page is looked at once */
+            bool zero = t > 0 && page_is_zero(e->buf);
             /* cppcheck-suppress knownConditionTrueFalse */
-            for (uint64_t p = 0; rc == XS_OK && p < t;) {
+            for (uint64_t p = 0; rc == XS_OK && p < t; zero = !zero) {
                 uint64_t q = p + 1;
-                bool zero = page_is_zero(e->buf + p * XS_PAGE_SIZE);
                 /* cppcheck-suppress knownConditionTrueFalse */
                 while (q < t && page_is_zero(e->buf + q * XS_PAGE_SIZE) ==
                                     zero)
