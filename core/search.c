@@ -1,16 +1,17 @@
 /* search: bytes or a regex in the guest's final memory (memory.c), run
- * by run of consecutive present pfns, read in windows (bytes: 128 KiB, a
- * regex: 1 MiB) at about the speed of reading the file.  Bytes by find()
- * (memmem past its filter), with
- * the last needle_len - 1 bytes of a window carried into the next, so
- * that a match across any page or window boundary of consecutive pfns is
- * found once (find() filters candidates with AVX2 or SSE2 first).  A
- * regex by PCRE2 (its JIT; NUL bytes are data) on windows that overlap by
+ * by run of consecutive present pfns, in windows of 1 MiB that a thread
+ * of their own reads while the last is scanned (feeder below).  Bytes by
+ * find() (AVX2 or SSE2 filter, then memcmp), each window repeating the
+ * last needle_len - 1 bytes of the one before, so that a match across any
+ * page or window boundary of consecutive pfns is found once.  A regex by
+ * PCRE2 (its JIT; NUL bytes are data) on windows that overlap by
  * XS_SEARCH_REGEX_OVERLAP bytes: a match is reported from the window it
  * starts in, before the overlap (include/xenstream.h says what that
  * limits). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -26,11 +27,6 @@
 #include "fileio.h"
 #include "libxc.h"
 #include "memory.h"
-
-/* bytes are looked for in windows of 128 KiB (or twice the needle): still
- * in the cache from the read when they are scanned */
-#define XS_SEARCH_BYTES_WINDOW(len) \
-    ((len) * 2 > (128u << 10) ? (size_t)(len) * 2 : (size_t)(128u << 10))
 
 struct srch {
     struct xs_memory *m;
@@ -146,96 +142,225 @@ static const uint8_t *find(const uint8_t *h, size_t n, const uint8_t *needle,
     return find_sse2(h, n, needle, len);
 }
 
-static int search_bytes(struct srch *s, const uint8_t *needle, size_t len,
-                        uint8_t *buf, size_t cap)
+/* ------------------------------------------------------------------ */
+/* Windows of memory read on a thread of their own: the copy out of the
+ * page cache (or the spool) is most of a search's time, and with the
+ * scan beside it instead of after it, a search takes about as long as
+ * reading the image (bench/bench.sh: search against cat). */
+
+/* windows: the one scanned, and two read ahead of it (the one read
+ * copies its start from the one before, which is never rewritten then) */
+#define XS_SEARCH_RING 3u
+
+/* guest-physical [base, base + have) of one run of consecutive pfns; its
+ * first bytes repeat the last window's tail (carry) */
+struct window {
+    uint8_t *buf;
+    uint64_t base;
+    uint64_t seg;   /* where its run of pfns starts */
+    size_t have;
+    bool last;      /* the run's last window */
+    bool end;       /* no window follows: all runs are read */
+    int rc;         /* the read's status */
+};
+
+struct feeder {
+    struct xs_memory *m;
+    size_t cap, carry;
+    struct window ring[XS_SEARCH_RING];
+    uint64_t head, tail;    /* windows read, windows scanned */
+    size_t run;             /* the next run of m->runs */
+    uint64_t addr, end, seg;
+    bool in_seg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, threaded;
+    pthread_t th;
+};
+
+/* Window number f->head: the last window's tail (f->carry bytes, in the
+ * same run of pfns), then what follows it, up to f->cap bytes. */
+static void read_window(struct feeder *f)
 {
-    struct xs_memory *m = s->m;
-    int rc = XS_OK;
-    for (size_t i = 0; rc == XS_OK && i < m->nruns;) {
-        uint64_t pfn, n;
-        i = segment(m, i, &pfn, &n);
-        uint64_t addr = pfn * XS_PAGE_SIZE, end = addr + n * XS_PAGE_SIZE;
-        size_t keep = 0;        /* bytes carried from the last window */
-        uint64_t base = addr;   /* address of buf[0] */
-        while (rc == XS_OK && addr < end) {
-            size_t t = cap - keep;
-            if (t > end - addr)
-                t = (size_t)(end - addr);
-            rc = xs_memory_read_at(m, addr, buf + keep, t);
-            size_t have = keep + t;
-            for (size_t at = 0; rc == XS_OK && have - at >= len;) {
-                const uint8_t *hit = find(buf + at, have - at, needle, len);
-                if (!hit)
-                    break;
-                size_t pos = (size_t)(hit - buf);
-                rc = report(s, base + pos, len);
-                at = pos + 1;
-            }
-            addr += t;
-            /* the tail that could start a match ending in the next window */
-            keep = have < len - 1 ? have : len - 1;
-            memmove(buf, buf + have - keep, keep);
-            base = addr - keep;
+    struct window *w = &f->ring[f->head % XS_SEARCH_RING];
+    const struct window *prev = &f->ring[(f->head + XS_SEARCH_RING - 1) %
+                                         XS_SEARCH_RING];
+    size_t keep = 0;
+    if (!f->in_seg) {
+        if (f->run >= f->m->nruns) {
+            w->end = true;
+            w->rc = XS_OK;
+            return;
         }
+        uint64_t pfn, n;
+        f->run = segment(f->m, f->run, &pfn, &n);
+        f->seg = f->addr = pfn * XS_PAGE_SIZE;
+        f->end = f->addr + n * XS_PAGE_SIZE;
+        f->in_seg = true;
+    } else {
+        keep = prev->have < f->carry ? prev->have : f->carry;
+        memcpy(w->buf, prev->buf + prev->have - keep, keep);
+    }
+    size_t t = f->cap - keep;
+    if (t > f->end - f->addr)
+        t = (size_t)(f->end - f->addr);
+    w->rc = xs_memory_read_at(f->m, f->addr, w->buf + keep, t);
+    w->base = f->addr - keep;
+    w->seg = f->seg;
+    w->have = keep + t;
+    w->end = false;
+    f->addr += t;
+    w->last = f->addr >= f->end;
+    f->in_seg = !w->last;
+}
+
+static void *feeder_main(void *arg)
+{
+    struct feeder *f = arg;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        while (!f->stop && f->head - f->tail >= XS_SEARCH_RING)
+            pthread_cond_wait(&f->cv, &f->mu);
+        if (f->stop)
+            break;
+        pthread_mutex_unlock(&f->mu);
+        read_window(f);
+        pthread_mutex_lock(&f->mu);
+        const struct window *w = &f->ring[f->head % XS_SEARCH_RING];
+        f->head++;
+        pthread_cond_broadcast(&f->cv);
+        if (w->end || w->rc != XS_OK)
+            break;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+static bool feeder_start(struct feeder *f, struct xs_memory *m, size_t cap,
+                         size_t carry)
+{
+    *f = (struct feeder){.m = m, .cap = cap, .carry = carry};
+    for (unsigned i = 0; i < XS_SEARCH_RING; i++)
+        if (!(f->ring[i].buf = malloc(cap))) {
+            while (i--)
+                free(f->ring[i].buf);
+            return false;
+        }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    /* no thread (a limit): read each window when it is wanted */
+    f->threaded = pthread_create(&f->th, NULL, feeder_main, f) == 0;
+    return true;
+}
+
+/* The next window, or NULL when the runs end or a read failed (*rc). */
+static const struct window *feeder_next(struct feeder *f, int *rc)
+{
+    const struct window *w = &f->ring[f->tail % XS_SEARCH_RING];
+    if (f->threaded) {
+        pthread_mutex_lock(&f->mu);
+        while (f->head == f->tail)
+            pthread_cond_wait(&f->cv, &f->mu);
+        pthread_mutex_unlock(&f->mu);
+    } else {
+        read_window(f);
+        f->head++;
+    }
+    if (w->rc != XS_OK)
+        *rc = w->rc;
+    return w->end || w->rc != XS_OK ? NULL : w;
+}
+
+/* The window feeder_next() gave is scanned: its slot may be read into. */
+static void feeder_done(struct feeder *f)
+{
+    if (f->threaded) {
+        pthread_mutex_lock(&f->mu);
+        f->tail++;
+        pthread_cond_broadcast(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+    } else {
+        f->tail++;
+    }
+}
+
+static void feeder_stop(struct feeder *f)
+{
+    if (f->threaded) {
+        pthread_mutex_lock(&f->mu);
+        f->stop = true;
+        pthread_cond_broadcast(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->th, NULL);
+    }
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
+    for (unsigned i = 0; i < XS_SEARCH_RING; i++)
+        free(f->ring[i].buf);
+}
+
+/* Every window repeats the last needle_len - 1 bytes of the one before,
+ * so that a match across any page or window boundary of consecutive pfns
+ * is found once. */
+static int search_bytes(struct srch *s, struct feeder *f,
+                        const uint8_t *needle, size_t len)
+{
+    int rc = XS_OK;
+    const struct window *w;
+    while (rc == XS_OK && (w = feeder_next(f, &rc))) {
+        for (size_t at = 0; rc == XS_OK && w->have - at >= len;) {
+            const uint8_t *hit = find(w->buf + at, w->have - at, needle, len);
+            if (!hit)
+                break;
+            size_t pos = (size_t)(hit - w->buf);
+            rc = report(s, w->base + pos, len);
+            at = pos + 1;
+        }
+        feeder_done(f);
     }
     return rc;
 }
 
-static int search_regex(struct srch *s, pcre2_code *re, uint8_t *buf,
-                        size_t cap, struct xs_report *rep)
+/* Windows overlap by XS_SEARCH_REGEX_OVERLAP bytes; a match is reported
+ * from the window it starts in, before the overlap.  A regex that fails
+ * is described in why (reported by the caller, once no thread reads). */
+static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
+                        pcre2_match_data *md, char *why, size_t whylen)
 {
-    struct xs_memory *m = s->m;
-    const size_t step = cap - XS_SEARCH_REGEX_OVERLAP;
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    int rc = XS_OK;
-    if (!md) {
-        xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "search",
-                      "out of memory");
-        return XS_IO;
-    }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    for (size_t i = 0; rc == XS_OK && i < m->nruns;) {
-        uint64_t pfn, n;
-        i = segment(m, i, &pfn, &n);
-        uint64_t seg = pfn * XS_PAGE_SIZE, end = seg + n * XS_PAGE_SIZE;
-        for (uint64_t w = seg; rc == XS_OK && w < end; w += step) {
-            size_t have = end - w < cap ? (size_t)(end - w) : cap;
-            bool last = w + have >= end;
-            /* matches that start in the overlap come from the next window */
-            size_t report_below = last ? have : step;
-            rc = xs_memory_read_at(m, w, buf, have);
-            /* ^ only at the start of a run of pfns, $ only at its end */
-            uint32_t fl = (w > seg ? PCRE2_NOTBOL : 0) |
-                          (last ? 0 : PCRE2_NOTEOL);
-            for (size_t at = 0; rc == XS_OK && at < report_below;) {
-                int r = pcre2_match(re, buf, have, at, fl, md, NULL);
-                if (r == PCRE2_ERROR_NOMATCH)
-                    break;
-                if (r < 0) {
-                    /* a match or depth limit: a pattern that backtracks
-                     * without end on these bytes */
-                    PCRE2_UCHAR why[256];
-                    uint64_t where = w + at;
-                    pcre2_get_error_message(r, why, sizeof(why));
-                    xs_report_add(rep, XS_SEV_ERROR, "search.regex", 0, -1,
-                                  "search", "the regex failed at 0x%llx: %s",
-                                  (unsigned long long)where,
-                                  (const char *)why);
-                    rc = XS_USAGE;
-                    break;
-                }
-                size_t so = ov[0], eo = ov[1];
-                if (so >= report_below)
-                    break;
-                if (eo > so)
-                    rc = report(s, w + so, eo - so);
-                at = eo > so ? eo : so + 1;
-            }
-            if (last)
+    int rc = XS_OK;
+    const struct window *w;
+    while (rc == XS_OK && (w = feeder_next(f, &rc))) {
+        /* matches that start in the overlap come from the next window */
+        size_t report_below = w->last ? w->have
+                                      : w->have - XS_SEARCH_REGEX_OVERLAP;
+        /* ^ only at the start of a run of pfns, $ only at its end */
+        uint32_t fl = (w->base > w->seg ? PCRE2_NOTBOL : 0) |
+                      (w->last ? 0 : PCRE2_NOTEOL);
+        for (size_t at = 0; rc == XS_OK && at < report_below;) {
+            int r = pcre2_match(re, w->buf, w->have, at, fl, md, NULL);
+            if (r == PCRE2_ERROR_NOMATCH)
                 break;
+            if (r < 0) {
+                /* a match or depth limit: a pattern that backtracks
+                 * without end on these bytes */
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(r, msg, sizeof(msg));
+                snprintf(why, whylen, "the regex failed at 0x%llx: %s",
+                         (unsigned long long)(w->base + at),
+                         (const char *)msg);
+                rc = XS_USAGE;
+                break;
+            }
+            size_t so = ov[0], eo = ov[1];
+            if (so >= report_below)
+                break;
+            if (eo > so)
+                rc = report(s, w->base + so, eo - so);
+            at = eo > so ? eo : so + 1;
         }
+        feeder_done(f);
     }
-    pcre2_match_data_free(md);
     return rc;
 }
 
@@ -274,19 +399,25 @@ int xs_search(struct xs_memory *m, struct xs_report *rep,
                       XS_SEARCH_REGEX_WINDOW / 2);
         return XS_USAGE;
     }
-    uint8_t *buf = malloc(XS_SEARCH_REGEX_WINDOW);
-    if (!buf) {
+    struct feeder f;
+    pcre2_match_data *md = re ? pcre2_match_data_create(1, NULL) : NULL;
+    char why[400] = "";
+    if ((re && !md) ||
+        !feeder_start(&f, m, XS_SEARCH_REGEX_WINDOW,
+                      re ? XS_SEARCH_REGEX_OVERLAP : o->needle_len - 1)) {
         xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "search",
                       "out of memory");
         rc = XS_IO;
-    } else if (o->regex) {
-        rc = search_regex(&s, re, buf, XS_SEARCH_REGEX_WINDOW, rep);
     } else {
-        rc = search_bytes(&s, o->needle, o->needle_len, buf,
-                          XS_SEARCH_BYTES_WINDOW(o->needle_len));
+        rc = re ? search_regex(&s, &f, re, md, why, sizeof(why))
+                : search_bytes(&s, &f, o->needle, o->needle_len);
+        feeder_stop(&f); /* no thread reads (or reports) from here */
+        if (*why)
+            xs_report_add(rep, XS_SEV_ERROR, "search.regex", 0, -1,
+                          "search", "%s", why);
     }
+    pcre2_match_data_free(md);
     pcre2_code_free(re);
-    free(buf);
     if (count)
         *count = s.count;
     return rc;
