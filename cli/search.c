@@ -49,7 +49,12 @@ const struct xs_command xs_cmd_search = {
 struct out_ctx {
     struct xs_memory *m;
     unsigned context;
-    json_t *matches;       /* --json */
+    /* --json: the matches' objects, comma-separated, held in a spool (in
+     * memory up to 1 MiB, then in an unlinked file) until the count is
+     * known and the document is printed: a million matches cost disk,
+     * not memory */
+    struct xs_spool *matches;
+    bool first;
 };
 
 static int on_match(void *ctx, const struct xs_match *mt)
@@ -72,14 +77,16 @@ static int on_match(void *ctx, const struct xs_match *mt)
         free(b);
     }
     if (o->matches) {
-        json_t *j = json_object();
-        json_object_set_new(j, "address", json_integer((json_int_t)mt->addr));
-        json_object_set_new(j, "pfn", json_integer((json_int_t)mt->pfn));
-        json_object_set_new(j, "offset", json_integer((json_int_t)mt->offset));
-        json_object_set_new(j, "length", json_integer((json_int_t)mt->len));
-        if (hex)
-            json_object_set_new(j, "context", json_string(hex));
-        json_array_append_new(o->matches, j);
+        /* the object jansson's compact form would print, by hand: a
+         * million matches are a million objects built and freed else */
+        fprintf(xs_cli_spool_file(o->matches),
+                "%s{\"address\":%llu,\"pfn\":%llu,\"offset\":%llu,"
+                "\"length\":%llu%s%s%s}", o->first ? "" : ",",
+                (unsigned long long)mt->addr, (unsigned long long)mt->pfn,
+                (unsigned long long)mt->offset, (unsigned long long)mt->len,
+                hex ? ",\"context\":\"" : "", hex ? hex : "",
+                hex ? "\"" : "");
+        o->first = false;
     } else {
         xs_cli_printf("0x%llx  pfn 0x%llx  offset 0x%llx  len %llu%s%s\n",
                       (unsigned long long)mt->addr,
@@ -91,6 +98,12 @@ static int on_match(void *ctx, const struct xs_match *mt)
     free(hex);
     /* a reader gone away (| head): stop reading */
     return xs_cli_stdout_failed() ? XS_IO : XS_OK;
+}
+
+static int search_io_error(struct xs_report *rep, const char *what)
+{
+    xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "search", "%s", what);
+    return XS_IO;
 }
 
 /* "deadbeef", "de ad be ef", "DE:AD": pairs of hex digits. */
@@ -222,17 +235,34 @@ static int run_search(int argc, char **argv)
     rc = xs_memory_read(in, &rep, NULL, &mo, &m);
     if (rc == XS_OK) {
         oc.m = m;
-        oc.matches = json ? json_array() : NULL;
-        rc = xs_search(m, &rep, &so, on_match, &oc, &count);
+        oc.first = true;
+        if (json && !(oc.matches = xs_cli_spool_open()))
+            rc = search_io_error(&rep, "out of memory");
+        if (rc == XS_OK)
+            rc = xs_search(m, &rep, &so, on_match, &oc, &count);
         if (json && rc == XS_OK) {
+            /* {"file":...,"count":N,"matches":[...]}: the head without
+             * its closing brace, then the spooled matches */
             json_t *doc = json_object();
             xs_json_set_name(doc, "file", rep.file);
             json_object_set_new(doc, "count", json_integer((json_int_t)count));
-            json_object_set_new(doc, "matches", oc.matches);
-            xs_json_print(doc, false);
-        } else if (json) {
-            json_decref(oc.matches);
+            char *head = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+            json_decref(doc);
+            size_t hl = head ? strlen(head) : 0;
+            if (hl < 2) {
+                rc = search_io_error(&rep, "out of memory");
+            } else {
+                xs_cli_printf("%.*s,\"matches\":[", (int)(hl - 1), head);
+                fflush(stdout);
+                if (!xs_cli_spool_drain(oc.matches, stdout))
+                    rc = search_io_error(&rep, "cannot spool the matches "
+                                                "(memory or $TMPDIR full)");
+                oc.matches = NULL;
+                xs_cli_printf("]}\n");
+            }
+            free(head);
         }
+        xs_cli_spool_drain(oc.matches, NULL);
     }
     if (rc != XS_OK && json)
         xs_json_print(xs_json_failure(rep.file, rc, &rep), false);

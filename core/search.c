@@ -33,6 +33,10 @@ struct srch {
     xs_match_fn fn;
     void *ctx;
     uint64_t count;
+    /* held while the feeder thread reads: fn may read the memory too
+     * (search --context), and the input's counters and findings are
+     * one thread's at a time */
+    pthread_mutex_t *io;
 };
 
 static int report(struct srch *s, uint64_t addr, uint64_t len)
@@ -43,7 +47,14 @@ static int report(struct srch *s, uint64_t addr, uint64_t len)
     xs_memory_locate(s->m, mt.pfn, &off);
     mt.offset = off + addr % XS_PAGE_SIZE;
     s->count++;
-    return s->fn ? s->fn(s->ctx, &mt) : XS_OK;
+    if (!s->fn)
+        return XS_OK;
+    if (s->io)
+        pthread_mutex_lock(s->io);
+    int rc = s->fn(s->ctx, &mt);
+    if (s->io)
+        pthread_mutex_unlock(s->io);
+    return rc;
 }
 
 /* Consecutive pfns [*pfn, *pfn + *n) from run i on (runs that follow
@@ -174,6 +185,7 @@ struct feeder {
     bool in_seg;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_mutex_t io; /* struct srch's */
     bool stop, threaded;
     pthread_t th;
 };
@@ -204,7 +216,11 @@ static void read_window(struct feeder *f)
     size_t t = f->cap - keep;
     if (t > f->end - f->addr)
         t = (size_t)(f->end - f->addr);
+    if (f->threaded)
+        pthread_mutex_lock(&f->io);
     w->rc = xs_memory_read_at(f->m, f->addr, w->buf + keep, t);
+    if (f->threaded)
+        pthread_mutex_unlock(&f->io);
     w->base = f->addr - keep;
     w->seg = f->seg;
     w->have = keep + t;
@@ -248,8 +264,12 @@ static bool feeder_start(struct feeder *f, struct xs_memory *m, size_t cap,
         }
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
-    /* no thread (a limit): read each window when it is wanted */
-    f->threaded = pthread_create(&f->th, NULL, feeder_main, f) == 0;
+    pthread_mutex_init(&f->io, NULL);
+    /* no thread (a limit): read each window when it is wanted (set
+     * before the thread starts: it reads it) */
+    f->threaded = true;
+    if (pthread_create(&f->th, NULL, feeder_main, f) != 0)
+        f->threaded = false;
     return true;
 }
 
@@ -295,6 +315,7 @@ static void feeder_stop(struct feeder *f)
     }
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
+    pthread_mutex_destroy(&f->io);
     for (unsigned i = 0; i < XS_SEARCH_RING; i++)
         free(f->ring[i].buf);
 }
@@ -409,6 +430,7 @@ int xs_search(struct xs_memory *m, struct xs_report *rep,
                       "out of memory");
         rc = XS_IO;
     } else {
+        s.io = f.threaded ? &f.io : NULL;
         rc = re ? search_regex(&s, &f, re, md, why, sizeof(why))
                 : search_bytes(&s, &f, o->needle, o->needle_len);
         feeder_stop(&f); /* no thread reads (or reports) from here */

@@ -130,6 +130,23 @@ grep -q "^0x5000  pfn 0x5  .* len 3$" "$T/out" && ok || bad "search --regex left
     bad "a runaway regex: $(cat "$T/err")"
 "$XS" search --regex '(' "$T/s.img" >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "a bad regex: exit 2"
+# --json holds its matches on disk, not in memory, until the count is
+# known: a zero byte in 1.25 MiB of mostly zero pages (1.3 million
+# matches, 70 MB of JSON; 850 MiB of jansson objects before) in a few
+# MiB; the document is whole and its count is its matches
+"$GEN" --pages 320 --zero-pages -o "$T/z.img"
+"$PY" - "$XS" "$T/z.img" "$T/z.json" <<'PY' && ok || bad "search --json of many matches"
+import json, resource, subprocess, sys
+xs, img, out = sys.argv[1:4]
+with open(out, "wb") as f:
+    subprocess.run([xs, "search", "--hex", "00", "--json", img], stdout=f,
+                   check=True)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB
+d = json.load(open(out))
+print(f"search --json: {d['count']} matches, peak RSS {rss} KiB")
+sys.exit(0 if d["count"] == len(d["matches"]) > 1000000 and rss < 32768
+         else 1)
+PY
 
 # pipes, gzip, zstd: decoded into $TMPDIR first, which is said
 "$GEN" --container xl --pages 200 -o "$T/i.img"

@@ -104,7 +104,7 @@ PY
 }
 hgrun 1 verify -r -j 4 --format junit "$T/store"
 "$G" --guest pv64 --version 3 --pages 1200 -o "$T/big.img"
-hgrun 0 search --hex 0000 "$T/big.img"
+hgrun 0 search --hex 0000 -C 4 "$T/big.img"
 hgrun 0 search --regex '\x00\x00' "$T/big.img"
 hgrun 0 upgrade --gzip -T 3 "$T/big.img" -o "$T/big.gz"
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
