@@ -7,10 +7,11 @@
  * agree, the pfn sets are equal and at least MIN_PERCENT (95) of the
  * pages are identical; 1 otherwise; 2 on a file it cannot read.
  *
- * Of two PV dumps it also compares the vCPU contexts (.xen_prstatus, the
- * x86_64 layout: a 64-bit PV guest's) field by field: the fields a save
+ * Of two PV dumps, or two HVM (PVH) dumps, it also compares the vCPU
+ * contexts (.xen_prstatus, the x86_64 layout) field by field, by what
+ * arch_get_info_guest() fills in for that guest type: the fields a save
  * cannot change must be equal (the exit status says so), the others are
- * listed with why they may differ.  Untested on the testbed so far.
+ * listed with why they may differ.
  *
  *   xs-core-compare A B [MIN_PERCENT] */
 #include <fcntl.h>
@@ -192,7 +193,8 @@ static size_t *sorted(const struct core *c)
  * xc_domain_dumpcore_via_callback() (xg_core.c) writes per vCPU whose
  * xc_vcpu_getcontext() succeeds. */
 #define VGC_SIZE 5168u
-#define XC_CORE_MAGIC 0xF00FEBEDull /* PV; 0xF00FEBEE: HVM (xg_core.h) */
+#define XC_CORE_MAGIC 0xF00FEBEDull     /* PV (xg_core.h) */
+#define XC_CORE_MAGIC_HVM 0xF00FEBEEull /* HVM and PVH */
 #define VGCF_ONLINE (1ull << 5)
 
 enum kind {
@@ -203,6 +205,7 @@ enum kind {
     MAY,     /* may differ: why */
     MAYCR,   /* a page table's frame (value >> 12), compared as pfns, and
                 may differ: why */
+    SAMEMASK, /* equal but for the bits in mask */
 };
 
 static const struct field {
@@ -210,43 +213,72 @@ static const struct field {
     uint32_t off, len;
     enum kind kind;
     const char *why;
-} fields[] = {
-    {"fpu_ctxt", 0, 512, MAY, "the guest ran between the dump and the save"},
-    {"flags (VGCF_online)", 512, 8, SAME, NULL},
+    uint64_t mask; /* SAMEMASK: the bits that may differ */
+} pv_fields[] = {
+    {"fpu_ctxt", 0, 512, MAY, "the guest ran between the dump and the save", 0},
+    {"flags (VGCF_online)", 512, 8, SAME, NULL, 0},
     {"flags (the others)", 512, 8, MAY,
-     "VGCF_in_kernel: the mode the vCPU was stopped in; i387_valid"},
+     "VGCF_in_kernel: the mode the vCPU was stopped in; i387_valid", 0},
     {"user_regs", 520, 200, MAY,
      "the guest ran its suspend code in between: vCPU 0 of a save is in "
      "the suspend hypercall, its edx the start info pfn "
-     "(write_one_vcpu_basic())"},
-    {"trap_ctxt", 720, 4096, SAME, NULL},
-    {"ldt_base", 4816, 8, MAY, "the LDT of the task running"},
-    {"ldt_ents", 4824, 8, MAY, "the LDT of the task running"},
-    {"gdt_frames", 4832, 128, FRAMES, NULL},
-    {"gdt_ents", 4960, 8, SAME, NULL},
-    {"kernel_ss", 4968, 8, SAME, NULL},
+     "(write_one_vcpu_basic())", 0},
+    {"trap_ctxt", 720, 4096, SAME, NULL, 0},
+    {"ldt_base", 4816, 8, MAY, "the LDT of the task running", 0},
+    {"ldt_ents", 4824, 8, MAY, "the LDT of the task running", 0},
+    {"gdt_frames", 4832, 128, FRAMES, NULL, 0},
+    {"gdt_ents", 4960, 8, SAME, NULL, 0},
+    {"kernel_ss", 4968, 8, SAME, NULL, 0},
     {"kernel_sp", 4976, 8, MAY,
      "the kernel stack of the task running (stack_switch at each task "
-     "switch; the suspend runs in another task)"},
-    {"ctrlreg[0]", 4984, 8, SAME, NULL},
+     "switch; the suspend runs in another task)", 0},
+    {"ctrlreg[0]", 4984, 8, SAME, NULL, 0},
     {"ctrlreg[1]", 4992, 8, MAYCR,
      "the user page table of the task running; an mfn in xl's dump, a "
-     "pfn in a save"},
-    {"ctrlreg[2]", 5000, 8, MAY, "the address of the last page fault"},
+     "pfn in a save", 0},
+    {"ctrlreg[2]", 5000, 8, MAY, "the address of the last page fault", 0},
     {"ctrlreg[3]", 5008, 8, MAYCR,
      "the page table of the task running; an mfn in xl's dump, a pfn in "
-     "a save"},
-    {"ctrlreg[4-7]", 5016, 32, SAME, NULL},
-    {"debugreg", 5048, 64, SAME, NULL},
-    {"event_callback_eip", 5112, 8, SAME, NULL},
-    {"failsafe_callback_eip", 5120, 8, SAME, NULL},
-    {"syscall_callback_eip", 5128, 8, SAME, NULL},
-    {"vm_assist", 5136, 8, SAME, NULL},
-    {"fs_base", 5144, 8, MAY, "the TLS of the task running"},
+     "a save", 0},
+    {"ctrlreg[4-7]", 5016, 32, SAME, NULL, 0},
+    {"debugreg", 5048, 64, SAME, NULL, 0},
+    {"event_callback_eip", 5112, 8, SAME, NULL, 0},
+    {"failsafe_callback_eip", 5120, 8, SAME, NULL, 0},
+    {"syscall_callback_eip", 5128, 8, SAME, NULL, 0},
+    {"vm_assist", 5136, 8, SAME, NULL, 0},
+    {"fs_base", 5144, 8, MAY, "the TLS of the task running", 0},
     {"gs_base_kernel", 5152, 8, MAY,
      "Xen swaps the two GS bases on a guest mode switch: which one holds "
-     "the kernel's depends on the mode the vCPU was stopped in"},
-    {"gs_base_user", 5160, 8, MAY, "as gs_base_kernel"},
+     "the kernel's depends on the mode the vCPU was stopped in", 0},
+    {"gs_base_user", 5160, 8, MAY, "as gs_base_kernel", 0},
+};
+
+/* An HVM guest's context as arch_get_info_guest() (xen/arch/x86/domctl.c,
+ * RELEASE-4.17.0) fills it in: FPU, registers, selectors, CR0/2/3/4,
+ * debug registers, fs_base and the two GS bases from the VMCB/VMCS; the
+ * PV-only fields are zero.  A save carries the same in its HVM CPU
+ * record, from which xenstream's export derives them. */
+static const struct field hvm_fields[] = {
+    {"fpu_ctxt", 0, 512, MAY, "the guest ran between the dump and the save", 0},
+    {"flags", 512, 8, SAMEMASK, "VGCF_i387_valid: the FPU used by then", 1},
+    {"user_regs", 520, 200, MAY,
+     "the guest ran its suspend code in between (the save is taken in "
+     "its SCHEDOP_shutdown)", 0},
+    {"trap_ctxt .. kernel_sp", 720, 4264, SAME, NULL, 0},
+    {"ctrlreg[0]", 4984, 8, SAMEMASK, "CR0.TS: lazy FPU state", 1u << 3},
+    {"ctrlreg[1]", 4992, 8, SAME, NULL, 0},
+    {"ctrlreg[2]", 5000, 8, MAY, "the address of the last page fault", 0},
+    {"ctrlreg[3]", 5008, 8, MAY,
+     "the page table of the task running (a guest-physical address in "
+     "both)", 0},
+    {"ctrlreg[4-7]", 5016, 32, SAME, NULL, 0},
+    {"debugreg", 5048, 64, SAME, NULL, 0},
+    {"callbacks", 5112, 24, SAME, NULL, 0},
+    {"vm_assist", 5136, 8, MAY,
+     "d->vm_assist: not in a save; the export writes 0", 0},
+    {"fs_base", 5144, 8, MAY, "the TLS of the task running", 0},
+    {"gs_base_kernel", 5152, 8, SAME, NULL, 0},
+    {"gs_base_user", 5160, 8, MAY, "the TLS of the task running", 0},
 };
 
 static int by_gmfn(const void *a, const void *b, void *ctx)
@@ -275,15 +307,18 @@ static uint64_t to_pfn(const struct core *c, uint64_t mfn)
 
 /* Fields of vCPU v that must be equal and are not: their count. */
 static unsigned vcpu_fields(const struct core *a, const struct core *b,
-                            size_t v)
+                            size_t v, const struct field *fields, size_t nf)
 {
     const uint8_t *x = a->prstatus + v * VGC_SIZE;
     const uint8_t *y = b->prstatus + v * VGC_SIZE;
     unsigned bad = 0;
-    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+    for (size_t f = 0; f < nf; f++) {
         const struct field *fd = &fields[f];
         bool eq;
-        if (strcmp(fd->name, "flags (VGCF_online)") == 0) {
+        if (fd->kind == SAMEMASK) {
+            eq = ((xs_le64(x + fd->off) ^ xs_le64(y + fd->off)) &
+                  ~fd->mask) == 0;
+        } else if (strcmp(fd->name, "flags (VGCF_online)") == 0) {
             eq = ((xs_le64(x + fd->off) ^ xs_le64(y + fd->off)) &
                   VGCF_ONLINE) == 0;
         } else if (strcmp(fd->name, "flags (the others)") == 0) {
@@ -305,23 +340,35 @@ static unsigned vcpu_fields(const struct core *a, const struct core *b,
         } else {
             eq = memcmp(x + fd->off, y + fd->off, fd->len) == 0;
         }
-        bool must = fd->kind == SAME || fd->kind == FRAMES;
+        bool must = fd->kind == SAME || fd->kind == FRAMES ||
+                    fd->kind == SAMEMASK;
+        /* SAMEMASK: the bits that may differ, named when they do */
+        bool masked = fd->kind == SAMEMASK && eq &&
+                      xs_le64(x + fd->off) != xs_le64(y + fd->off);
         printf("vcpu %zu %-22s %s%s%s\n", v, fd->name,
-               eq ? "equal" : must ? "DIFFER" : "differ",
-               !eq && fd->why ? ": " : "", !eq && fd->why ? fd->why : "");
+               masked ? "equal but for" : eq ? "equal"
+                                             : must ? "DIFFER" : "differ",
+               (!eq || masked) && fd->why ? masked ? " " : ": " : "",
+               (!eq || masked) && fd->why ? fd->why : "");
         bad += must && !eq;
     }
     return bad;
 }
 
-/* The vCPU contexts of two PV dumps; false when a field that must be
- * equal is not, or the vCPU counts differ. */
+/* The vCPU contexts of two PV or two HVM dumps; false when a field that
+ * must be equal is not, the vCPU counts differ, or the guest types. */
 static bool vcpus(struct core *a, struct core *b)
 {
-    if (a->magic != XC_CORE_MAGIC || b->magic != XC_CORE_MAGIC) {
-        printf("vcpus: not compared (not two PV dumps)\n");
-        return true;
+    if (a->magic != b->magic ||
+        (a->magic != XC_CORE_MAGIC && a->magic != XC_CORE_MAGIC_HVM)) {
+        printf("vcpus: header magic 0x%llx in A, 0x%llx in B: DIFFER\n",
+               (unsigned long long)a->magic, (unsigned long long)b->magic);
+        return false;
     }
+    bool hvm = a->magic == XC_CORE_MAGIC_HVM;
+    const struct field *fields = hvm ? hvm_fields : pv_fields;
+    size_t nf = hvm ? sizeof(hvm_fields) / sizeof(hvm_fields[0])
+                    : sizeof(pv_fields) / sizeof(pv_fields[0]);
     size_t na = a->prsz / VGC_SIZE, nb = b->prsz / VGC_SIZE;
     if (na != nb || na != a->nr_vcpus || nb != b->nr_vcpus) {
         printf("vcpus: %zu (header %llu) in A, %zu (header %llu) in B: "
@@ -341,7 +388,7 @@ static bool vcpus(struct core *a, struct core *b)
     }
     unsigned bad = 0;
     for (size_t v = 0; v < na; v++)
-        bad += vcpu_fields(a, b, v);
+        bad += vcpu_fields(a, b, v, fields, nf);
     printf("vcpus: %zu, fields that must be equal and differ: %u\n", na, bad);
     return bad == 0;
 }

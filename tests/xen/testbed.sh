@@ -155,6 +155,8 @@ run_testbed() {
     mkdir -p "$tb/run"
     cp -a "$tb/dom0/." "$tb/run/"
     install -m 755 "$script" "$tb/run/test.sh"
+    # XS_TESTBED_SLOW=1: the checks that take many minutes under QEMU too
+    [ -n "${XS_TESTBED_SLOW:-}" ] && touch "$tb/run/xs-slow"
     make_cpio "$tb/run" "$tb/dom0.cpio"
     rm -rf "$tb/run"
     # Xen as the multiboot kernel; dom0's kernel and initramfs as modules.
