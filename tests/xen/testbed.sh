@@ -193,6 +193,8 @@ fetch_debs414() {
         skip "bullseye's Packages.xz does not match InRelease"
     xz -dc Packages.xz >Packages
     for p in $XEN414_PKGS; do
+        # (split on purpose: the pool path and its SHA256)
+        # shellcheck disable=SC2046
         set -- $(awk -v p="$p" -v RS= -F '\n' '{
                     ok = 0; f = ""; s = ""
                     for (i = 1; i <= NF; i++) {
@@ -224,10 +226,10 @@ build_testbed414() {
     for d in "$tb"/debs414/*.deb; do dpkg -x "$d" "$x"; done
     gunzip -c "$x"/boot/xen-4.14-amd64.gz >"$tb/xen414"
     cp -a "$tb/dom0" "$root"
-    rm -rf "$root/usr" "$root/etc/xen" "$root"/lib/x86_64-linux-gnu/libxen* \
+    rm -rf "${root:?}/usr" "$root/etc/xen" "$root"/lib/x86_64-linux-gnu/libxen* \
            "$root/bin/xenstream-restore" "$root/bin/xs-policy-edit" \
            "$root/bin/xs-core-compare"
-    rm -rf "$x/usr/lib/debug" "$x/usr/share" "$x/boot"
+    rm -rf "${x:?}/usr/lib/debug" "${x:?}/usr/share" "${x:?}/boot"
     cp -a "$x/usr" "$root/"
     cp -a "$x/etc/xen" "$root/etc/"
     echo "autoballoon=\"off\"" >"$root/etc/xen/xl.conf"
