@@ -312,37 +312,69 @@ bool xs_release_restores(const struct xs_release *rel,
  * 0x40000000 and 0x40000100 with no subleaf; extended leaves 0x80000000
  * to 0x80000000 + CPUID_GUEST_NR_EXTD - 1 with no subleaf.  The sizes
  * that changed, xen/include/xen/lib/x86/cpuid.h and msr.h (4.14-4.17),
- * cpu-policy.h (4.18-4.22) at each tag: */
+ * cpu-policy.h (4.18-4.22, and the stable releases the cpu_policy rework
+ * was backported to) at each tag.  Stable releases raised them too: a
+ * row with a patch level holds for that branch from that release on
+ * (4.14.5 raises 4.14's limits, not 4.15.0's), found by reading the same
+ * headers at every RELEASE-4.1x.y tag; the Xen testbed restored a 4.17
+ * save with 2 MSRs and leaf 0x8000001d on Debian 11's 4.14.6, which
+ * 4.14.0's limits refuse. */
 #define POL_NA 0xffffffffu /* XEN_CPUID_NO_SUBLEAF */
 static const struct policy_limits {
-    unsigned minor;
+    unsigned minor, patch;
     uint32_t nr_feat, nr_extd, max_leaves, max_msrs;
     bool arch_caps, arch_caps64;
 } pol_limits[] = {
     /* 4.14: CPUID_GUEST_NR_FEAT 1u + 1, NR_EXTD MAX(0x8u + 1, 0x1cu + 1);
      * MSR_MAX_SERIALISED_ENTRIES 1: MSR_INTEL_PLATFORM_INFO (uint32_t) */
-    {14, 2, 0x1d, 114, 1, false, false},
+    {14, 0, 2, 0x1d, 114, 1, false, false},
+    /* 4.14.1: MSR_MAX_SERIALISED_ENTRIES 2, + MSR_ARCH_CAPABILITIES */
+    {14, 1, 2, 0x1d, 114, 2, true, false},
+    /* 4.14.5: CPUID_GUEST_NR_FEAT 2u + 1, NR_EXTD_AMD 0x21u + 1 */
+    {14, 5, 3, 0x22, 120, 2, true, false},
+    /* 4.14.6: cpu-policy.h, arch_caps.raw uint64_t */
+    {14, 6, 3, 0x22, 120, 2, true, true},
     /* 4.15: MSR_MAX_SERIALISED_ENTRIES 2, + MSR_ARCH_CAPABILITIES
      * (arch_caps.raw uint32_t) */
-    {15, 2, 0x1d, 114, 2, true, false},
+    {15, 0, 2, 0x1d, 114, 2, true, false},
+    /* 4.15.3: NR_FEAT 2u + 1, NR_EXTD_AMD 0x21u + 1; 4.15.5: uint64_t */
+    {15, 3, 3, 0x22, 120, 2, true, false},
+    {15, 5, 3, 0x22, 120, 2, true, true},
     /* 4.16: CPUID_GUEST_NR_EXTD_AMD 0x21u + 1 */
-    {16, 2, 0x22, 119, 2, true, false},
-    /* 4.17: CPUID_GUEST_NR_FEAT 2u + 1 */
-    {17, 3, 0x22, 120, 2, true, false},
+    {16, 0, 2, 0x22, 119, 2, true, false},
+    /* 4.16.1: NR_FEAT 2u + 1; 4.16.5: uint64_t */
+    {16, 1, 3, 0x22, 120, 2, true, false},
+    {16, 5, 3, 0x22, 120, 2, true, true},
+    /* 4.17: CPUID_GUEST_NR_FEAT 2u + 1; 4.17.2: uint64_t */
+    {17, 0, 3, 0x22, 120, 2, true, false},
+    {17, 2, 3, 0x22, 120, 2, true, true},
     /* 4.18: arch_caps.raw uint64_t (cpu-policy.h) */
-    {18, 3, 0x22, 120, 2, true, true},
+    {18, 0, 3, 0x22, 120, 2, true, true},
 };
 #define POL_NR_BASIC 0xeu
 #define MSR_INTEL_PLATFORM_INFO 0xceu
 #define MSR_ARCH_CAPABILITIES 0x10au
 
-static const struct policy_limits *pol_limits_of(unsigned minor)
+#define POL_ROWS (sizeof(pol_limits) / sizeof(pol_limits[0]))
+
+/* Release 4.minor.patch's limits: the last .0 row at or below it, then
+ * its own branch's point releases up to patch (none of another's). */
+static const struct policy_limits *pol_limits_of(unsigned minor,
+                                                 unsigned patch)
 {
     const struct policy_limits *l = NULL;
-    for (size_t i = 0; i < sizeof(pol_limits) / sizeof(pol_limits[0]); i++)
-        if (pol_limits[i].minor <= minor)
+    for (size_t i = 0; i < POL_ROWS; i++)
+        if ((pol_limits[i].patch == 0 && pol_limits[i].minor <= minor) ||
+            (pol_limits[i].minor == minor && pol_limits[i].patch <= patch))
             l = &pol_limits[i];
     return l;
+}
+
+/* The limits --xen gave: a point release's own, 4.x's for 4.x (its .0). */
+static const struct policy_limits *pol_limits_rel(const struct xs_release *rel)
+{
+    return pol_limits_of(rel->rules_minor,
+                         rel->minor == rel->rules_minor ? rel->patch : 0);
 }
 
 static const char *pol_file(unsigned minor, bool msr)
@@ -419,7 +451,7 @@ static int policy_refusal(const struct policy_limits *l,
 bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
                              uint64_t val)
 {
-    const struct policy_limits *l = pol_limits_of(rel->rules_minor);
+    const struct policy_limits *l = pol_limits_rel(rel);
     return l && val == 0 && idx != MSR_INTEL_PLATFORM_INFO &&
            !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps);
 }
@@ -433,7 +465,7 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                         : NULL;
     for (unsigned m = 14; m <= XS_RELEASE_LAST; m++) {
         uint64_t i;
-        if (policy_refusal(pol_limits_of(m), r, &i))
+        if (policy_refusal(pol_limits_of(m, 0), r, &i))
             s->policy_refused |= 1u << m;
         struct xs_record w = *r;
         if (kept) { /* as compat.c's msr_to_xen() writes it */
@@ -450,7 +482,7 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                 }
             w.held = w.length;
         }
-        if (policy_refusal(pol_limits_of(m), &w, &i))
+        if (policy_refusal(pol_limits_of(m, 0), &w, &i))
             s->policy_refused_conv |= 1u << m;
     }
     free(kept);
@@ -463,20 +495,36 @@ void xs_release_check_policy(const struct xs_release *rel,
     if (rel && rel->rules_minor < 14)
         return; /* xen.record_unknown, or dropped by a conversion */
     unsigned m = rel ? rel->rules_minor : XS_RELEASE_LAST;
-    const struct policy_limits *l = pol_limits_of(m);
+    const struct policy_limits *l = rel ? pol_limits_rel(rel)
+                                        : pol_limits_of(m, 0);
     uint64_t i;
     int why = policy_refusal(l, r, &i);
     if (!why)
         return;
     bool cpuid = r->type == XS_REC_X86_CPUID_POLICY;
     char who[48];
-    if (rel)
+    if (rel && rel->patch)
+        snprintf(who, sizeof(who), "Xen %u.%u.%u", rel->major, rel->minor,
+                 rel->patch);
+    else if (rel)
         snprintf(who, sizeof(who), "Xen %u.%u", rel->major, rel->minor);
     else
         snprintf(who, sizeof(who), "Xen 4.14 to 4.%u", XS_RELEASE_LAST);
-    char cite[96];
-    snprintf(cite, sizeof(cite), "%s at RELEASE-4.%u.0", pol_file(m, !cpuid),
-             m);
+    char cite[128], hint[128] = "";
+    snprintf(cite, sizeof(cite), "%s at RELEASE-4.%u.%u", pol_file(m, !cpuid),
+             l->minor, l->patch);
+    /* 4.x (its .0) refuses it; a later 4.x.y of the branch may not */
+    for (size_t k = 0; rel && !rel->patch && rel->minor == m && k < POL_ROWS;
+         k++) {
+        uint64_t j;
+        if (pol_limits[k].minor == m && pol_limits[k].patch &&
+            !policy_refusal(&pol_limits[k], r, &j)) {
+            snprintf(hint, sizeof(hint), "; Xen 4.%u.%u and later 4.%u "
+                     "releases take it (--xen 4.%u.%u)", m,
+                     pol_limits[k].patch, m, m, pol_limits[k].patch);
+            break;
+        }
+    }
     const char *name = cpuid ? "X86_CPUID_POLICY" : "X86_MSR_POLICY";
     uint64_t at = r->offset + XS_REC_HDR_SIZE;
     if (why == POL_E2BIG) {
@@ -485,12 +533,12 @@ void xs_release_check_policy(const struct xs_release *rel,
                       cpuid ? "policy.cpuid.count" : "policy.msr.count",
                       r->offset, r->index, name,
                       "%llu %s: %s copies at most %u (%s, %s: -E2BIG), so "
-                      "the restore fails (\"Failed to set CPUID policy\")",
+                      "the restore fails (\"Failed to set CPUID policy\")%s",
                       (unsigned long long)n, cpuid ? "CPUID leaves" : "MSRs",
                       who, cpuid ? l->max_leaves : l->max_msrs,
                       cpuid ? "CPUID_MAX_SERIALISED_LEAVES"
                             : "MSR_MAX_SERIALISED_ENTRIES",
-                      cite);
+                      cite, hint);
     } else if (cpuid) {
         const uint8_t *e = r->body + i * XS_CPUID_LEAF_SIZE;
         uint32_t leaf = xs_le32(e), sub = xs_le32(e + 4);
@@ -506,9 +554,9 @@ void xs_release_check_policy(const struct xs_release *rel,
                       "CPUID leaf 0x%x %s (entry %llu): %s has no slot for it "
                       "(x86_cpuid_copy_from_buffer(), %s%s%s: -ERANGE), so "
                       "the restore fails (\"Failed to set CPUID policy: leaf "
-                      "%08x, subleaf %08x\")",
+                      "%08x, subleaf %08x\")%s",
                       leaf, subs, (unsigned long long)i, who, cite,
-                      what ? ", " : "", what ? what : "", leaf, sub);
+                      what ? ", " : "", what ? what : "", leaf, sub, hint);
     } else {
         const uint8_t *e = r->body + i * XS_MSR_ENTRY_SIZE;
         uint32_t idx = xs_le32(e);
@@ -518,21 +566,22 @@ void xs_release_check_policy(const struct xs_release *rel,
                           "MSR 0x%08x (entry %llu): %s copies only %s "
                           "(x86_msr_copy_from_buffer(), %s: -ERANGE), so "
                           "the restore fails (\"Failed to set CPUID policy: "
-                          "... msr %08x\")",
+                          "... msr %08x\")%s",
                           idx, (unsigned long long)i, who,
                           l->arch_caps ? "MSR_INTEL_PLATFORM_INFO (0xce) "
                                          "and MSR_ARCH_CAPABILITIES (0x10a)"
                                        : "MSR_INTEL_PLATFORM_INFO (0xce)",
-                          cite, idx);
+                          cite, idx, hint);
         else
             xs_report_add(rep, XS_SEV_ERROR, "policy.msr.overflow",
                           at + i * XS_MSR_ENTRY_SIZE + 8, r->index, name,
                           "MSR 0x%08x (entry %llu) is 0x%llx: %s keeps it in "
                           "32 bits (x86_msr_copy_from_buffer(), %s: "
                           "-EOVERFLOW), so the restore fails (\"Failed to "
-                          "set CPUID policy: ... msr %08x\")",
+                          "set CPUID policy: ... msr %08x\")%s",
                           idx, (unsigned long long)i,
-                          (unsigned long long)xs_le64(e + 8), who, cite, idx);
+                          (unsigned long long)xs_le64(e + 8), who, cite, idx,
+                          hint);
     }
     if (rel && sum)
         sum->release_errors++;
