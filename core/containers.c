@@ -154,6 +154,7 @@ static void facts_to_summary(struct xs_summary *s,
     s->cfg_cpuid_object = c->cpuid_object;
     s->cfg_cpuid_msr = c->cpuid_msr;
     s->cfg_qemu_trad = c->qemu_trad;
+    s->cfg_refused = c->refused;
 }
 
 /* The config against a release's rules, once, before the stream inside
@@ -247,6 +248,10 @@ int job_container(struct job *j, const struct xs_layer *l)
                        !j->conv->to_xen->cpuid_object,
         .config = j->conv ? j->conv->config : NULL,
         .config_len = j->conv ? j->conv->config_len : 0,
+        /* the config is read as that release's xl reads it */
+        .xl_minor = j->xen ? j->xen->rules_minor
+                    : j->conv && j->conv->to_xen ? j->conv->to_xen->rules_minor
+                                                 : 0,
     };
     int rc = l->walk(&io);
     facts_to_summary(j->sum, &c.facts);

@@ -279,6 +279,11 @@ bool xs_release_restores(const struct xs_release *rel,
         return false;
     if (!rel->qemu_trad && (s->qemu_trad || s->cfg_qemu_trad))
         return false;
+    /* xl's grammar and parse_config_data() at that tag (formats/xl.c):
+     * no conversion changes the text */
+    if (rel->rules_minor <= XS_RELEASE_LAST &&
+        (s->cfg_refused >> rel->rules_minor & 1))
+        return false;
     if (s->hvm_params_end > hvm_nr_params(rel->rules_minor))
         return false;
     /* kept as they are from 4.14 on (x86_cpuid/msr_copy_from_buffer()) */

@@ -212,10 +212,33 @@ static enum libxl_num libxl_json_num(const json_t *v, long long *i,
     return errno == ERANGE ? LN_NUMBER : LN_INTEGER;
 }
 
-void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
-                         size_t held, uint64_t at, struct xs_report *rep,
-                         struct xs_xl_config *cfgs)
+static unsigned xl_minor(unsigned minor);
+
+/* The file parse_config_data() is in at 4.m. */
+static const char *xl_parse_file(unsigned m)
 {
+    return m < 9 ? "tools/libxl/xl_cmdimpl.c" : "tools/xl/xl_parse.c";
+}
+
+/* Who refuses it: "xl 4.m", or with no release asked about, the releases
+ * of the newest's run in `refused` ("xl 4.13 to 4.22"). */
+static void xl_who(char *out, size_t sz, unsigned minor, uint32_t refused)
+{
+    unsigned m = xl_minor(minor), lo = m;
+    while (minor == 0 && lo > XS_RELEASE_FIRST && (refused >> (lo - 1) & 1))
+        lo--;
+    if (lo == m)
+        snprintf(out, sz, "xl 4.%u", m);
+    else
+        snprintf(out, sz, "xl 4.%u to 4.%u", lo, m);
+}
+
+void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
+                         size_t held, uint64_t at, unsigned minor,
+                         struct xs_report *rep, struct xs_xl_config *cfgs)
+{
+    const unsigned m = xl_minor(minor);
+    char who[32];
     const char *w = "xl optional data";
     uint64_t len = h->optional_data_len;
     if (len == 0)
@@ -291,13 +314,18 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     }
     unsigned line;
     size_t off;
+    if (!cfgs->json)
+        cfgs->refused = xs_xl_config_refused(c, cfg);
     const char *why = cfgs->json ? NULL
-                                 : xs_xl_config_text_error(c, cfg, &line, &off);
+                      : xs_xl_config_text_error(c, cfg, m, &line, &off);
     if (why) {
+        xl_who(who, sizeof(who), minor, cfgs->refused);
         xs_report_add(rep, XS_SEV_ERROR, "xl.config.syntax", at + 4 + off, -1,
                       w, "xl cannot read the config text (line %u: %s): "
-                      "xl restore stops with \"Failed to parse config\"",
-                      line, why);
+                      "%s restore stops with \"Failed to parse config\" "
+                      "(libxlutil's libxlu_cfg_l.l, libxlu_cfg_y.y, "
+                      "libxlu_cfg.c at RELEASE-4.%u.0)",
+                      line, why, who, m);
         return;
     }
     cfgs->parsed = true;
@@ -305,12 +333,15 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     const char *rule;
     char refusal[256];
     why = cfgs->json ? NULL
-                     : xs_xl_config_refusal(c, cfg, refusal, sizeof(refusal),
-                                            &rule, &line, &off);
+                     : xs_xl_config_refusal(c, cfg, m, refusal,
+                                            sizeof(refusal), &rule, &line,
+                                            &off);
     if (why) {
+        xl_who(who, sizeof(who), minor, cfgs->refused);
         xs_report_add(rep, XS_SEV_ERROR, rule, at + 4 + off, -1, w,
-                      "xl refuses the config (line %u: %s; xl_parse.c "
-                      "parse_config_data(), RELEASE-4.17.0)", line, why);
+                      "%s refuses the config (line %u: %s; %s "
+                      "parse_config_data() at RELEASE-4.%u.0)", who, line,
+                      why, xl_parse_file(m), m);
         if (strcmp(rule, "xl.config.type") == 0)
             cfgs->type[0] = '\0'; /* no domain of any type: said here */
     }
@@ -329,8 +360,14 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
  * xl restore gives a text config to parse_config_data(), which exits on
  * any error of xlu_cfg_readdata() ("Failed to parse config", xl_parse.c
  * at RELEASE-4.17.0).  Its lexer (tools/libs/util/libxlu_cfg_l.l) and
- * grammar (libxlu_cfg_y.y) at that tag, unchanged in what they accept
- * from 4.6 to 4.22:
+ * grammar (libxlu_cfg_y.y) at that tag, the same files at RELEASE-4.13.0
+ * to 4.22.0 (tools/libxl/ to 4.14); what older ones accept differs in two
+ * ways (xs_xl_config_text_error()'s minor): "+=" is not a token before
+ * 4.13 (a30910bfd7 "libxlu: Handle += in config files": libxlu_cfg_l.l
+ * and libxlu_cfg_y.y at RELEASE-4.12.0 have '=' alone), and
+ * xlu__cfgl_dequote() (tools/libxl/libxlu_cfg.c) at RELEASE-4.6.0 drops
+ * an escape it does not know where 4.7 on refuse it ("invalid character
+ * after backlash in quoted string").  At 4.13.0 to 4.22.0:
  *   IDENT [a-z][._0-9a-z]*   NUMBER [0-9][0-9a-fx]*   [ \t] skipped
  *   , [ ] += = ;   NEWLINE: \n, or # to the end of a line WITH its \n
  *   STRING '...' or "..." on one line, \ escaping one character, then
@@ -351,16 +388,21 @@ struct cfg_lexer {
     const char *p, *end, *tok;
     unsigned line, tok_line;
     const char *why;
+    /* libxlutil before 4.13 (the zero values are the newest's): */
+    bool no_add;      /* no "+=" token (libxlu_cfg_l.l, a30910bfd7) */
+    bool lax_escapes; /* 4.6 drops an unknown escape (libxlu_cfg.c) */
 };
 
-static bool cfg_escape_ok(const char *q, const char *end)
+static bool cfg_escape_ok(const char *q, const char *end, bool lax)
 {
     /* q: after the backslash, at the escaped character (before end) */
     char c = *q++;
     if (strchr("\"'\\abfnrtv", c))
         return true;
+    if (c != 'x' && (c < '0' || c > '7'))
+        return lax; /* 4.7+: "invalid character after backlash" */
     if (c < '0' || c > '7')
-        return false; /* \x included: see above */
+        return false; /* \x: see above */
     unsigned digits = 0;
     while (digits < 3 && q + digits < end && isdigit((unsigned char)q[digits]))
         digits++;
@@ -415,7 +457,7 @@ static int cfg_token(struct cfg_lexer *lx)
             if (*q == '\\') {
                 if (q + 1 >= lx->end || q[1] == '\n')
                     break;
-                if (!cfg_escape_ok(q + 1, lx->end)) {
+                if (!cfg_escape_ok(q + 1, lx->end, lx->lax_escapes)) {
                     lx->why = "a backslash escape xl's reader refuses";
                     return TK_ERROR;
                 }
@@ -433,7 +475,7 @@ static int cfg_token(struct cfg_lexer *lx)
     case '=': return TK_ASSIGN;
     case ';': return TK_SEMI;
     case '+':
-        if (lx->p < lx->end && *lx->p == '=') {
+        if (!lx->no_add && lx->p < lx->end && *lx->p == '=') {
             lx->p++;
             return TK_ASSIGN;
         }
@@ -495,10 +537,21 @@ static bool cfg_value(struct cfg_lexer *lx, int t)
     }
 }
 
-const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
-                                    size_t *at)
+/* The release whose xl is asked about: 0 the newest read; the oldest
+ * read for anything older (4.6: none older restores a v2 stream). */
+static unsigned xl_minor(unsigned minor)
 {
-    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    return minor == 0 || minor > XS_RELEASE_LAST ? XS_RELEASE_LAST
+           : minor < XS_RELEASE_FIRST            ? XS_RELEASE_FIRST
+                                                 : minor;
+}
+
+const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
+                                    unsigned *line, size_t *at)
+{
+    minor = xl_minor(minor);
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1,
+                           .no_add = minor < 13, .lax_escapes = minor < 7};
     for (;;) {
         int t = cfg_token(&lx);
         if (t == TK_END)
@@ -520,31 +573,47 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
 }
 
 /* ---- what parse_config_data() refuses ----
- * After the grammar, xl's parse_config_data() (tools/xl/xl_parse.c at
- * RELEASE-4.17.0; compared at 4.6.0 (tools/libxl/xl_cmdimpl.c), 4.14.0
- * and 4.22.0) exits on these, decided by the text alone, in this order:
- * - type (4.10+) other than a prefix of "hvm", "pv", "pvh", builder
- *   (deprecated in 4.10) other than a prefix of "hvm" or "generic", or
- *   the two contradicting: "Invalid domain type", "Contradicting
- *   \"builder\" and \"type\" options specified." (4.6-4.9 read builder
- *   "hvm" alone and no type: nothing refused);
+ * After the grammar, xl's parse_config_data() exits on these, decided by
+ * the text alone, in this order; each was read at every tag
+ * RELEASE-4.6.0 to 4.22.0 (tools/libxl/xl_cmdimpl.c to 4.8, then
+ * tools/xl/xl_parse.c), and the release that changed it is named:
+ * - type other than a prefix of "hvm", "pv", "pvh", builder other than a
+ *   prefix of "hvm" or "generic", or the two contradicting: "Invalid
+ *   domain type", "Contradicting \"builder\" and \"type\" options
+ *   specified." -- from 4.10 (c7dfe4ac58 "xl: introduce a domain type
+ *   option"); 4.6 to 4.9 read no type and take any builder ("hvm" by
+ *   prefix is HVM, anything else PV): nothing refused;
  * - no name, or a list: "Domain name must be specified." (4.6-4.22);
  * - a uuid libxl_uuid_from_string() cannot read (libxl_uuid.c: libuuid's
- *   uuid_parse(), 36 characters, '-' at 8, 13, 18 and 23, hex digits
- *   elsewhere): "Failed to parse UUID" (4.6-4.22);
- * - vcpus negative as the int libxl_cpu_bitmap_alloc() gets ("Unable to
- *   allocate cpumap"), or maxvcpus (0: vcpus) below vcpus ("xl: maxvcpus
- *   < vcpus"), when no vnuma list sets them (4.6-4.22);
- * - max_grant_frames, max_maptrack_frames (4.10+), max_grant_version
- *   (4.17+) set but not a number from 0 to INT_MAX
- *   (xlu_cfg_get_bounded_long(), "+=" and lists included): exit(1);
- * - on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset (4.7+)
- *   not one of action_on_shutdown_names[]: "Unknown on_... action".
- * Numbers are read as xlu_cfg_get_bounded_long() does (libxlu_cfg.c):
- * strtol(s, &end, 0), all of s, no ERANGE, no "+="; a value it cannot
- * read is left at its default with a warning, not refused ("memory",
- * "maxmem", "vcpus" included: xl 4.17 has no check of maxmem against
- * memory either).  A key set twice counts with its last value. */
+ *   uuid_parse() on Linux at every tag, 36 characters, '-' at 8, 13, 18
+ *   and 23, hex digits elsewhere): "Failed to parse UUID" (4.6-4.22);
+ * - vcpus whose int libxl_cpu_bitmap_alloc() gets is negative: "Unable to
+ *   allocate cpumap" (before vnuma is read: a vnuma list does not help).
+ *   4.22 (4b71a86eaa "tools/xl: Fix when config "cpus" is set, but
+ *   "vcpus" is missing") takes vcpus below 1 as 1 first, so "-1" passes
+ *   there and 0x80000000 is still refused;
+ * - maxvcpus (0: vcpus) below vcpus, when no non-empty vnuma list sets
+ *   them: "xl: maxvcpus < vcpus" (4.6-4.22, vcpus as above);
+ * - max_grant_frames, max_maptrack_frames set but not a number from 0 to
+ *   INT_MAX (xlu_cfg_get_bounded_long(), "+=" and lists included):
+ *   exit(1), from 4.13 (7a0e35f823); 4.10 (8b46c4ffdc) to 4.12 read them
+ *   with xlu_cfg_get_long(), a bad value warned about and left at its
+ *   default; max_grant_version the same from 4.16 (7379f9e10a);
+ * - on_poweroff, on_reboot, on_watchdog, on_crash, and on_soft_reset
+ *   from 4.7, not one of action_on_shutdown_names[]: "Unknown on_...
+ *   action"; 4.6's names lack "soft-reset" and it reads no on_soft_reset
+ *   (both from 4.7).
+ * Numbers are read as xlu_cfg_get_long() does (libxlu_cfg.c at each tag;
+ * xlu_cfg_get_bounded_long() from 4.13): strtol(s, &end, 0), all of s,
+ * no ERANGE, no "+=" (from 4.13; before it no "+=" parses); a value it
+ * cannot read is left at its default with a warning, not refused
+ * ("memory", "maxmem", "vcpus" included: no release checks maxmem against
+ * memory either).  A key set twice counts with its last value.
+ *
+ * The releases where what is refused changes, oldest first: each rule
+ * below at one of them holds up to the next (xs_xl_config_refused()). */
+static const unsigned xl_rule_minors[] = {6, 7, 10, 13, 16, 22};
+
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
@@ -558,6 +627,7 @@ static const char *const ck_names[CK_N] = {
 
 struct cfg_setting {
     bool set, list, add, whole; /* whole: v holds all of the value */
+    bool empty;                 /* an empty list */
     char v[128];
     unsigned line;
     size_t at;
@@ -610,10 +680,11 @@ static bool prefix_of(const char *s, const char *word)
     return strncmp(s, word, strlen(s)) == 0;
 }
 
-const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
-                                 size_t whysz, const char **rule,
+const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
+                                 char *why, size_t whysz, const char **rule,
                                  unsigned *line, size_t *at)
 {
+    const unsigned m = xl_minor(minor);
     struct cfg_setting k[CK_N] = {{0}};
     struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
     const char *key;
@@ -629,6 +700,8 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
         struct cfg_setting s = {.set = true, .add = add, .line = kline,
                                 .at = (size_t)(key - cfg)};
         if (t == TK_OPEN) {
+            struct cfg_lexer peek = lx;
+            s.empty = cfg_token_nl(&peek) == TK_CLOSE;
             if (!cfg_value(&lx, t))
                 break;
             s.list = true;
@@ -657,7 +730,8 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
     } while (0)
     const struct cfg_setting *ty = &k[CK_TYPE], *bu = &k[CK_BUILDER];
     int type = 0; /* 1 hvm, 2 pv, 3 pvh */
-    if (ty->set && !ty->list) {
+    /* c7dfe4ac58, RELEASE-4.10.0: type read, builder checked */
+    if (m >= 10 && ty->set && !ty->list) {
         type = ty->whole && prefix_of(ty->v, "hvm")  ? 1
              : ty->whole && prefix_of(ty->v, "pv")   ? 2
              : ty->whole && prefix_of(ty->v, "pvh")  ? 3 : 0;
@@ -665,7 +739,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
             REFUSE("xl.config.type", CK_TYPE, "type \"%.40s\" is not hvm, "
                    "pv or pvh: xl stops with \"Invalid domain type\"", ty->v);
     }
-    if (bu->set && !bu->list) {
+    if (m >= 10 && bu->set && !bu->list) {
         int b = bu->whole && prefix_of(bu->v, "hvm")       ? 1
               : bu->whole && prefix_of(bu->v, "generic")   ? 2 : 0;
         if (!b)
@@ -690,14 +764,18 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
         REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
                "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
     long l;
-    if (!k[CK_VNUMA].list) {
-        long vcpus = 0;
-        if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l)) {
-            vcpus = l;
-            if ((int)l < 0) /* libxl_cpu_bitmap_alloc(ctx, map, int) */
-                REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
-                       "with \"Unable to allocate cpumap\"", l);
-        }
+    long vcpus = 0;
+    if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l))
+        vcpus = l;
+    if (m >= 22 && vcpus < 1)
+        vcpus = 1; /* 4b71a86eaa, RELEASE-4.22.0 */
+    /* libxl_cpu_bitmap_alloc(ctx, map, int): 4.6-4.21 only when vcpus is
+     * read, 4.22 always (with at least 1) */
+    if ((m >= 22 || k[CK_VCPUS].set) && (int)vcpus < 0)
+        REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
+               "with \"Unable to allocate cpumap\"%s", vcpus,
+               m >= 22 ? "" : " (4.22 takes a negative vcpus as 1)");
+    if (!(k[CK_VNUMA].list && !k[CK_VNUMA].empty)) {
         int max = 0; /* b_info->max_vcpus, an int */
         if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
             max = (int)l;
@@ -709,33 +787,55 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
                    "maxvcpus %d is below vcpus %ld: xl stops with \"xl: "
                    "maxvcpus < vcpus\"", max, vcpus);
     }
+    /* 7a0e35f823 (RELEASE-4.13.0), 7379f9e10a (RELEASE-4.16.0) */
     for (int c = CK_GRANT; c <= CK_GRANT_VERSION; c++)
-        if (k[c].set && !cfg_long(&k[c], 0, INT_MAX, &l))
+        if (m >= (c == CK_GRANT_VERSION ? 16u : 13u) && k[c].set &&
+            !cfg_long(&k[c], 0, INT_MAX, &l))
             REFUSE("xl.config.grant", c, "%s is not a number from 0 to "
-                   "%d: xl stops (xlu_cfg_get_bounded_long(), exit(1))%s",
-                   ck_names[c], INT_MAX,
-                   c == CK_GRANT_VERSION ? " (the key from 4.17)"
-                   : c == CK_MAPTRACK || c == CK_GRANT ? " (the key from 4.10)"
-                                                       : "");
-    /* action_on_shutdown_names[] */
+                   "%d: xl stops (xlu_cfg_get_bounded_long(), exit(1); "
+                   "refused from 4.%u)", ck_names[c], INT_MAX,
+                   c == CK_GRANT_VERSION ? 16u : 13u);
+    /* action_on_shutdown_names[]: "soft-reset" and on_soft_reset from
+     * RELEASE-4.7.0 */
     static const char *const actions[] = {
         "destroy", "restart", "rename-restart", "preserve",
         "coredump-destroy", "coredump-restart", "soft-reset"};
-    for (int c = CK_POWEROFF; c <= CK_SOFT_RESET; c++) {
+    size_t nact = sizeof(actions) / sizeof(*actions) - (m < 7);
+    for (int c = CK_POWEROFF; c <= (m < 7 ? CK_CRASH : CK_SOFT_RESET); c++) {
         if (!k[c].set || k[c].list)
             continue;
         bool known = false;
-        for (size_t i = 0; k[c].whole && i < sizeof(actions) / sizeof(*actions);
-             i++)
+        for (size_t i = 0; k[c].whole && i < nact; i++)
             known |= strcmp(k[c].v, actions[i]) == 0;
         if (!known)
             REFUSE("xl.config.action", c, "%s \"%.40s\" is not an action xl "
                    "knows: xl stops with \"Unknown %s action\"%s",
                    ck_names[c], k[c].v, ck_names[c],
-                   c == CK_SOFT_RESET ? " (the key from 4.7)" : "");
+                   m < 7 && strcmp(k[c].v, "soft-reset") == 0
+                       ? " (soft-reset is an action from 4.7)" : "");
     }
 #undef REFUSE
     return NULL;
+}
+
+uint32_t xs_xl_config_refused(const char *cfg, size_t n)
+{
+    uint32_t bits = 0;
+    size_t nr = sizeof(xl_rule_minors) / sizeof(xl_rule_minors[0]);
+    for (size_t i = 0; i < nr; i++) {
+        unsigned m = xl_rule_minors[i], line;
+        size_t at;
+        char why[256];
+        const char *rule;
+        if (!xs_xl_config_text_error(cfg, n, m, &line, &at) &&
+            !xs_xl_config_refusal(cfg, n, m, why, sizeof(why), &rule, &line,
+                                  &at))
+            continue;
+        unsigned next = i + 1 < nr ? xl_rule_minors[i + 1] : XS_RELEASE_LAST + 1;
+        for (unsigned k = m; k < next; k++)
+            bits |= 1u << k;
+    }
+    return bits;
 }
 
 static void copy_str(char *dst, size_t sz, const char *s, size_t n)
@@ -832,6 +932,8 @@ static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz)
             const char *e = strchr(from, tok[++i]);
             if (e) {
                 c = to[e - from];
+            } else if (tok[i] < '0' || tok[i] > '7') {
+                continue; /* dropped, as 4.6 does (4.7 on refuse it) */
             } else { /* an octal digit, then decimal digits (sic) */
                 unsigned v = 0, d = 0;
                 while (d < 3 && i + 1 < len - 1 && isdigit((unsigned char)tok[i + 1]))
@@ -1102,7 +1204,7 @@ static int replace_config(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
     /* checked as the original: the same rules, the facts anew */
     struct xs_xl_config c = {0};
     unsigned errors = io->rep->errors;
-    xs_xl_check_optdata(hdr, out.p, out.len, at, io->rep, &c);
+    xs_xl_check_optdata(hdr, out.p, out.len, at, io->xl_minor, io->rep, &c);
     if (!c.parsed && io->rep->errors == errors)
         xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
                       "the new config could not be read");
@@ -1147,7 +1249,7 @@ static int xl_walk(const struct xs_layer_io *io)
                       (unsigned long long)len, got);
         rc = XS_INVALID;
     } else {
-        xs_xl_check_optdata(&hdr, opt.p, got, at, io->rep,
+        xs_xl_check_optdata(&hdr, opt.p, got, at, io->xl_minor, io->rep,
                             &io->facts->config);
         io->header(io->run, "xl optional data", at, opt.p, got);
         rc = io->fault(io->run);

@@ -412,6 +412,8 @@ struct xs_summary {
     bool cfg_cpuid_msr;     /* ... with MSR entries, or malformed: no
                                older form */
     bool cfg_qemu_trad;     /* device_model_version qemu-xen-traditional */
+    uint32_t cfg_refused;   /* bit m: xl 4.m does not take the config
+                               text (its grammar or parse_config_data()) */
     /* what releases differ on (core/release.c) */
     bool qemu_trad;         /* libxl emulator records of qemu-traditional */
     uint32_t hvm_len_min[XS_SUM_HVM_CODES]; /* HVM save descriptors by */

@@ -405,6 +405,14 @@ START_TEST(rule_config)
     ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.qemu_traditional"));
     ck_assert(xs_release_restores(&x20, &sum, false));
     ck_assert_ptr_null(xs_release_remedy(&x21, &sum));
+    sum.cfg_qemu_trad = false;
+    /* xl text that 4.12's xl takes and 4.13's refuses (formats/xl.c):
+     * no conversion changes it */
+    struct xs_release x12 = rel(12), x13 = rel(13);
+    sum.cfg_refused = (2u << 22) - (1u << 13);
+    ck_assert(xs_release_restores(&x12, &sum, true));
+    ck_assert(!xs_release_restores(&x13, &sum, true));
+    ck_assert_ptr_null(xs_release_remedy(&x13, &sum));
 }
 END_TEST
 
@@ -952,6 +960,62 @@ START_TEST(config_replace)
 }
 END_TEST
 
+/* The xl config text as the release's xl reads it: verify --xen and
+ * convert --to-xen (with --config) apply that release's rules, verify
+ * alone the newest's (formats/xl.c, xl_parse.c at each tag). */
+START_TEST(config_per_release)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.container = XS_GEN_XL;
+    o.guest = XS_GUEST_X86_HVM;
+    o.pages = 300;
+    o.batch = 64;
+    tu_gen(&o, &a);
+    /* 4.12 reads max_grant_frames with xlu_cfg_get_long() (a warning),
+     * 4.13 with xlu_cfg_get_bounded_long() (exit(1)) */
+    static const char text[] = "name = \"g\"\ntype = \"hvm\"\n"
+                               "max_grant_frames = \"lots\"\n";
+    struct xs_release x12;
+    ck_assert_int_eq(xs_release_parse("4.12", &x12), XS_OK);
+    struct xs_convert_opts c = {.to_version = 3,
+                                .config = (const uint8_t *)text,
+                                .config_len = sizeof(text) - 1};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, false, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.grant"));
+    c.to_version = 2;
+    c.to_xen = &x12;
+    c.drop_cpu_policy = true;
+    struct xs_buf out = {0};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    int rc = tu_convert(&a, &out, &rep, false, &c);
+    ck_assert_msg(rc == XS_OK, "%s: %s", rep.nkept ? rep.kept[0].rule : "-",
+                  rep.nkept ? rep.kept[0].msg : "-");
+    ck_assert_int_eq(verify_on(&out, "4.12"), XS_OK);
+    ck_assert_int_eq(verify_on(&out, "4.13"), XS_INVALID);
+    const struct xs_finding *f = xs_report_find(&rep, "xl.config.grant");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->msg, "xl 4.13 refuses"));
+    ck_assert_ptr_nonnull(strstr(f->msg, "at RELEASE-4.13.0"));
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_verify(&out, &rep), XS_INVALID);
+    f = xs_report_find(&rep, "xl.config.grant");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->msg, "xl 4.13 to 4.22 refuses"));
+    ck_assert_int_eq(verify_on(&out, "4.12"), XS_OK);
+    ck_assert_uint_eq(sum.cfg_refused, (2u << 22) - (1u << 13));
+    struct xs_release x13;
+    ck_assert_int_eq(xs_release_parse("4.13", &x13), XS_OK);
+    ck_assert(xs_release_restores(&x12, &sum, false));
+    ck_assert(!xs_release_restores(&x13, &sum, true));
+    xs_buf_free(&out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("release");
@@ -975,6 +1039,7 @@ int main(void)
     tcase_add_test(t, policy_copy);
     tcase_add_test(t, convert_msr_left_out);
     tcase_add_test(t, config_replace);
+    tcase_add_test(t, config_per_release);
     suite_add_tcase(s, t);
     return tu_run(s);
 }
