@@ -380,12 +380,19 @@ static bool cpuid_slot(const struct policy_limits *l, uint32_t leaf,
 }
 
 /* What of r l's copy refuses: 0, or -E2BIG (count), -ERANGE (entry *i),
- * -EOVERFLOW (MSR *i's value). */
+ * -EOVERFLOW (MSR *i's value), -EINVAL (MSR *i's flags: "if ( data.flags )
+ * /\* .flags MBZ *\/", checked before the index, in x86_msr_copy_from_
+ * buffer() at every tag RELEASE-4.14.0 to 4.22.0; libxenguest's
+ * handle_x86_msr_policy() (xc_sr_common_x86.c at 4.14, xg_sr_common_x86.c
+ * from 4.15) checks the length only and hands the entries over as they
+ * are).  written: r as upgrade and convert write it, its reserved flags
+ * cleared (xs_libxc_canonicalise()). */
 #define POL_E2BIG 1
 #define POL_ERANGE 2
 #define POL_EOVERFLOW 3
+#define POL_EINVAL 4
 static int policy_refusal(const struct policy_limits *l,
-                          const struct xs_record *r, uint64_t *i)
+                          const struct xs_record *r, uint64_t *i, bool written)
 {
     const uint8_t *b = r->body;
     *i = 0;
@@ -411,6 +418,8 @@ static int policy_refusal(const struct policy_limits *l,
         /* xen_msr_entry_t: idx, flags (the reserved rule), val */
         uint32_t idx = xs_le32(b + *i * XS_MSR_ENTRY_SIZE);
         uint64_t val = xs_le64(b + *i * XS_MSR_ENTRY_SIZE + 8);
+        if (!written && xs_le32(b + *i * XS_MSR_ENTRY_SIZE + 4))
+            return POL_EINVAL;
         bool wide = idx == MSR_ARCH_CAPABILITIES && l->arch_caps64;
         if (idx != MSR_INTEL_PLATFORM_INFO &&
             !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps))
@@ -438,7 +447,7 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                         : NULL;
     for (unsigned m = 14; m <= XS_RELEASE_LAST; m++) {
         uint64_t i;
-        if (policy_refusal(pol_limits_of(m), r, &i))
+        if (policy_refusal(pol_limits_of(m), r, &i, false))
             s->policy_refused |= 1u << m;
         struct xs_record w = *r;
         if (kept) { /* as compat.c's msr_to_xen() writes it */
@@ -455,22 +464,39 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                 }
             w.held = w.length;
         }
-        if (policy_refusal(pol_limits_of(m), &w, &i))
+        if (policy_refusal(pol_limits_of(m), &w, &i, true))
             s->policy_refused_conv |= 1u << m;
     }
     free(kept);
 }
 
 void xs_release_check_policy(const struct xs_release *rel,
-                             const struct xs_record *r, struct xs_report *rep,
-                             struct xs_summary *sum)
+                             const struct xs_record *r, bool written,
+                             struct xs_report *rep, struct xs_summary *sum)
 {
     if (rel && rel->rules_minor < 14)
         return; /* xen.record_unknown, or dropped by a conversion */
     unsigned m = rel ? rel->rules_minor : XS_RELEASE_LAST;
     const struct policy_limits *l = pol_limits_of(m);
+    for (uint32_t at = 0; written && r->type == XS_REC_X86_MSR_POLICY &&
+                          at + XS_MSR_ENTRY_SIZE <= r->held;
+         at += XS_MSR_ENTRY_SIZE)
+        if (xs_le32(r->body + at + 4)) {
+            /* what every release reading the record refuses as it is
+             * (policy.msr.flags), cleared on the way */
+            xs_report_add(rep, XS_SEV_WARNING, "libxc.reserved",
+                          r->offset + XS_REC_HDR_SIZE + at + 4, r->index,
+                          "X86_MSR_POLICY",
+                          "MSR 0x%08x entry has reserved flags 0x%08x "
+                          "(must be zero): cleared in the output, as Xen "
+                          "4.14 to 4.%u refuse them (x86_msr_copy_from_"
+                          "buffer(): -EINVAL)",
+                          xs_le32(r->body + at), xs_le32(r->body + at + 4),
+                          XS_RELEASE_LAST);
+            break;
+        }
     uint64_t i;
-    int why = policy_refusal(l, r, &i);
+    int why = policy_refusal(l, r, &i, written);
     if (!why)
         return;
     bool cpuid = r->type == XS_REC_X86_CPUID_POLICY;
@@ -517,7 +543,17 @@ void xs_release_check_policy(const struct xs_release *rel,
     } else {
         const uint8_t *e = r->body + i * XS_MSR_ENTRY_SIZE;
         uint32_t idx = xs_le32(e);
-        if (why == POL_ERANGE)
+        if (why == POL_EINVAL)
+            xs_report_add(rep, XS_SEV_ERROR, "policy.msr.flags",
+                          at + i * XS_MSR_ENTRY_SIZE + 4, r->index, name,
+                          "MSR 0x%08x (entry %llu) has flags 0x%x: %s "
+                          "refuses an entry whose flags are not zero "
+                          "(x86_msr_copy_from_buffer(), %s: \".flags MBZ\", "
+                          "-EINVAL), so the restore fails (\"Failed to set "
+                          "CPUID policy: ... msr %08x\"); upgrade clears them",
+                          idx, (unsigned long long)i, xs_le32(e + 4), who,
+                          cite, idx);
+        else if (why == POL_ERANGE)
             xs_report_add(rep, XS_SEV_ERROR, "policy.msr.index",
                           at + i * XS_MSR_ENTRY_SIZE, r->index, name,
                           "MSR 0x%08x (entry %llu): %s copies only %s "
@@ -916,7 +952,7 @@ void xs_release_convert_record(const struct xs_release *to_xen,
     if (r->type == XS_REC_HVM_PARAMS)
         hvm_params(to_xen, r, "convert.hvm_param", rep, NULL);
     if (r->type == XS_REC_X86_CPUID_POLICY)
-        xs_release_check_policy(to_xen, r, rep, NULL);
+        xs_release_check_policy(to_xen, r, true, rep, NULL);
     if (r->type == XS_REC_X86_MSR_POLICY && to_xen->rules_minor >= 14 &&
         r->held == r->length) {
         /* the record as compat.c writes it: the entries left out gone */
@@ -947,7 +983,7 @@ void xs_release_convert_record(const struct xs_release *to_xen,
         struct xs_record w = *r;
         w.body = kept;
         w.length = w.held = n;
-        xs_release_check_policy(to_xen, &w, rep, NULL);
+        xs_release_check_policy(to_xen, &w, true, rep, NULL);
         free(kept);
     }
     if (r->type != XS_REC_HVM_CONTEXT)

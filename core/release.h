@@ -59,8 +59,12 @@ bool xs_release_bhi_refused(const struct xs_release *rel);
  * too). */
 bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
                              uint64_t val);
+/* written: r as upgrade and convert write it (an MSR entry's reserved
+ * flags cleared: a warning, libxc.reserved); else as it is (flags not
+ * zero: policy.msr.flags, refused by every release from 4.14). */
 void xs_release_check_policy(const struct xs_release *rel,
-                             const struct xs_record *r, struct xs_report *rep,
+                             const struct xs_record *r, bool written,
+                             struct xs_report *rep,
                              struct xs_summary *sum /* NULL: convert's */);
 
 #endif

@@ -60,7 +60,8 @@ static int libxc_records(struct job *j)
             !(j->conv && j->conv->to_xen))
             /* verify --xen's release, else every release from 4.14
              * (convert --to-xen's: xs_release_convert_record()) */
-            xs_release_check_policy(j->xen, r, j->rep, j->sum);
+            xs_release_check_policy(j->xen, r, j->conv != NULL, j->rep,
+                                    j->sum);
         if (j->xen && !j->target && r->type == XS_REC_END)
             xs_release_note_vendor(j->xen, j->sum, j->rep);
         if (j->target)

@@ -581,7 +581,7 @@ static const char *policy_rule(uint32_t type, uint32_t n, const char *xen)
     xs_report_free(&rep);
     xs_report_init(&rep, "test");
     memset(&sum, 0, sizeof(sum));
-    xs_release_check_policy(xen ? &x : NULL, &r, &rep, &sum);
+    xs_release_check_policy(xen ? &x : NULL, &r, false, &rep, &sum);
     xs_release_observe(&r, &sum);
     if (xen) /* the summary's mask says the same */
         ck_assert(!!(sum.policy_refused >> x.rules_minor & 1) ==
@@ -679,6 +679,83 @@ START_TEST(policy_copy)
     ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 16);
     static const uint64_t three[][2] = {{0xce, 0}, {0x10a, 0}, {0xce, 0}};
     ck_assert_str_eq(policy_rule(M, msrs(three, 3), NULL), "policy.msr.count");
+
+    /* flags: ".flags MBZ", -EINVAL, at every release from 4.14, before
+     * the index is looked at */
+    n = msrs(pi_ac, 2);
+    xs_put_le32(pol + XS_MSR_ENTRY_SIZE + 4, 0x80);
+    ck_assert_str_eq(policy_rule(M, n, NULL), "policy.msr.flags");
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 16 + 4);
+    ck_assert_msg(strstr(rep.kept[0].msg, "MSR 0x0000010a (entry 1) has "
+                         "flags 0x80: Xen 4.14 to 4.22 refuses") &&
+                      strstr(rep.kept[0].msg, "xen/arch/x86/lib/cpu-policy/"
+                             "copy-from-buffer.c at RELEASE-4.22.0"),
+                  "%s", rep.kept[0].msg);
+    ck_assert_uint_eq(sum.policy_refused, (2u << 22) - (1u << 14));
+    /* as convert writes it: cleared (and for 4.14 the 0 it has no field
+     * for left out) */
+    ck_assert_uint_eq(sum.policy_refused_conv, 0);
+    ck_assert_str_eq(policy_rule(M, n, "4.15"), "policy.msr.flags");
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "Xen 4.15 refuses"));
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "xen/lib/x86/msr.c at "
+                                 "RELEASE-4.15.0"));
+    ck_assert_uint_eq(sum.release_errors, 1);
+    /* 4.14: the count first */
+    ck_assert_str_eq(policy_rule(M, n, "4.14"), "policy.msr.count");
+    /* an MSR 4.21 has no field for, flags set: the flags first */
+    xs_put_le32(pol + 4, 1);
+    xs_put_le32(pol, 0x48);
+    ck_assert_str_eq(policy_rule(M, n, "4.21"), "policy.msr.flags");
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 4);
+    /* as upgrade writes it: cleared, a warning */
+    n = msrs(pi_ac, 2);
+    xs_put_le32(pol + 4, 1);
+    struct xs_record r = {.type = M, .body = pol, .index = 1, .offset = 0x100,
+                          .length = n, .held = n};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    xs_release_check_policy(NULL, &r, true, &rep, NULL);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(rep.nkept, 1);
+    ck_assert_str_eq(rep.kept[0].rule, "libxc.reserved");
+    ck_assert_int_eq(rep.kept[0].sev, XS_SEV_WARNING);
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 4);
+}
+END_TEST
+
+/* An MSR policy entry with flags set: verify refuses it for every
+ * release, upgrade and convert --to-xen clear them, and the result
+ * passes. */
+START_TEST(msr_flags)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.pages = 64;
+    tu_gen(&o, &a);
+    static const uint8_t ac[8] = {0x0a, 0x01, 0, 0, 0, 0, 0, 0};
+    uint8_t *e = memmem(a.p, a.len, ac, sizeof(ac));
+    ck_assert_ptr_nonnull(e);
+    xs_put_le32(e + 4, 2);
+    uint64_t at = (uint64_t)(e - a.p) + 4;
+    ck_assert_int_eq(verify_on(&a, "4.22"), XS_INVALID);
+    const struct xs_finding *f = xs_report_find(&rep, "policy.msr.flags");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, at);
+    struct xs_release x18 = rel(18);
+    ck_assert(!xs_release_restores(&x18, &sum, false));
+    ck_assert_str_eq(xs_release_remedy(&x18, &sum),
+                     "xenstream convert --to-xen 4.18");
+    /* upgrade and convert --to-xen: cleared, with the warning */
+    struct xs_report r2;
+    xs_report_init(&r2, "test");
+    ck_assert_int_eq(tu_upgrade(&a, &b, &r2, false), XS_OK);
+    ck_assert_ptr_nonnull(xs_report_find(&r2, "libxc.reserved"));
+    ck_assert_ptr_null(xs_report_find(&r2, "policy.msr.flags"));
+    xs_report_free(&r2);
+    ck_assert_int_eq(verify_on(&b, "4.22"), XS_OK);
+    ck_assert_int_eq(convert_to(&a, &b, "4.18", false, false), XS_OK);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "libxc.reserved"));
+    ck_assert_int_eq(verify_on(&b, "4.18"), XS_OK);
 }
 END_TEST
 
@@ -1040,6 +1117,7 @@ int main(void)
     tcase_add_test(t, convert_msr_left_out);
     tcase_add_test(t, config_replace);
     tcase_add_test(t, config_per_release);
+    tcase_add_test(t, msr_flags);
     suite_add_tcase(s, t);
     return tu_run(s);
 }
