@@ -148,6 +148,7 @@ static void facts_to_summary(struct xs_summary *s,
     s->have_config = true;
     memcpy(s->cfg_name, c->name, sizeof(s->cfg_name));
     memcpy(s->cfg_type, c->type, sizeof(s->cfg_type));
+    memcpy(s->cfg_type_old, c->type_old, sizeof(s->cfg_type_old));
     s->cfg_memory_mib = c->memory_mib;
     s->cfg_vcpus = c->vcpus;
     s->cfg_offset = c->at;

@@ -252,6 +252,26 @@ static bool has_policy(const struct xs_summary *s)
            s->rec_count[XS_REC_X86_MSR_POLICY];
 }
 
+/* libxl creates the domain its config's c_info.type says (PVH is an HVM
+ * domain), and libxc's restore refuses a stream of the other kind:
+ * xg_sr_restore_x86_pv.c x86_pv_setup() "Unable to restore %s domain
+ * into an x86_pv domain", xg_sr_restore_x86_hvm.c x86_hvm_setup() "...
+ * into an x86 HVM domain" (RELEASE-4.17.0).  xl 4.6 to 4.9 read no type=
+ * (c7dfe4ac58 is 4.10's), only builder= (formats/xl.c). */
+const char *xs_release_cfg_type_refused(const struct xs_release *rel,
+                                        const struct xs_summary *s,
+                                        uint32_t guest, bool *old)
+{
+    *old = rel && rel->rules_minor < 10;
+    const char *type = *old ? s->cfg_type_old : s->cfg_type;
+    if (!s->have_config || !type[0] ||
+        (guest != XS_GUEST_X86_PV && guest != XS_GUEST_X86_HVM))
+        return NULL;
+    bool pv = strcmp(type, "pv") == 0;
+    bool hvm = strcmp(type, "hvm") == 0 || strcmp(type, "pvh") == 0;
+    return (guest == XS_GUEST_X86_PV ? pv : hvm) ? NULL : type;
+}
+
 bool xs_release_restores(const struct xs_release *rel,
                          const struct xs_summary *s, bool as_v2)
 {
@@ -278,6 +298,9 @@ bool xs_release_restores(const struct xs_release *rel,
         (!conv || s->cfg_cpuid_msr))
         return false;
     if (!rel->qemu_trad && (s->qemu_trad || s->cfg_qemu_trad))
+        return false;
+    bool old;
+    if (xs_release_cfg_type_refused(rel, s, s->guest, &old))
         return false;
     /* xl's grammar and parse_config_data() at that tag (formats/xl.c):
      * no conversion changes the text */

@@ -869,8 +869,10 @@ static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
     const char *s;
     if ((s = json_string_value(json_object_get(ci, "name"))))
         copy_str(out->name, sizeof(out->name), s, strlen(s));
-    if ((s = json_string_value(json_object_get(ci, "type"))))
+    if ((s = json_string_value(json_object_get(ci, "type")))) {
         copy_str(out->type, sizeof(out->type), s, strlen(s));
+        copy_str(out->type_old, sizeof(out->type_old), s, strlen(s));
+    }
     /* libxl_types.idl: libxl_device_model_version's JSON names */
     s = json_string_value(json_object_get(bi, "device_model_version"));
     out->qemu_trad = s && strcmp(s, "qemu_xen_traditional") == 0;
@@ -1022,6 +1024,11 @@ static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
     out->vcpus = maxvcpus >= 0 ? maxvcpus : vcpus;
     text_type(type, have_type, builder, have_builder, out->type,
               sizeof(out->type));
+    /* xl_cmdimpl.c at RELEASE-4.6.0 to 4.8.0, xl_parse.c at 4.9.0: no
+     * type; builder by prefix of "hvm" is HVM, anything else PV */
+    const char *old = have_builder && !strncmp(builder, "hvm", strlen(builder))
+                          ? "hvm" : "pv";
+    copy_str(out->type_old, sizeof(out->type_old), old, strlen(old));
 }
 
 int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,

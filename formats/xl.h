@@ -42,6 +42,8 @@ struct xs_xl_config {
     bool parsed;        /* the config was read: the facts below */
     char name[64];      /* printable, '?' for anything else */
     char type[16];
+    char type_old[16];  /* the type xl 4.6 to 4.9 create (text: builder
+                           alone, type= not read; JSON: type) */
     int64_t memory_mib; /* -1 unknown */
     int64_t vcpus;      /* -1 unknown */
     uint64_t at;        /* the config's offset (sized) */

@@ -404,6 +404,8 @@ struct xs_summary {
     bool have_config;
     char cfg_name[64];
     char cfg_type[16];
+    char cfg_type_old[16];  /* the type xl 4.6 to 4.9 create (they read
+                               builder= alone, no type=) */
     int64_t cfg_memory_mib; /* -1 unknown */
     int64_t cfg_vcpus;      /* -1 unknown */
     uint64_t cfg_offset;    /* where the config starts in the input */

@@ -1090,6 +1090,43 @@ START_TEST(config_per_release)
     ck_assert(xs_release_restores(&x12, &sum, false));
     ck_assert(!xs_release_restores(&x13, &sum, true));
     xs_buf_free(&out);
+
+    /* the guest type: xl 4.6 to 4.9 read builder= alone, so a config
+     * that says type = "hvm" makes a PV domain there, which libxc
+     * refuses an HVM stream for */
+    o.text_config = true;
+    tu_gen(&o, &a);
+    ck_assert_int_eq(verify_on(&a, "4.10"), XS_INVALID);
+    for (size_t k = 0; k < rep.nkept; k++)
+        ck_assert_msg(rep.kept[k].sev != XS_SEV_ERROR ||
+                          strncmp(rep.kept[k].rule, "config.", 7) != 0,
+                      "%s: %s", rep.kept[k].rule, rep.kept[k].msg);
+    ck_assert_int_eq(verify_on(&a, "4.9"), XS_INVALID);
+    f = xs_report_find(&rep, "config.guest_type");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->msg, "\"pv\" as xl 4.6 to 4.9 read it"));
+    struct xs_release x9;
+    ck_assert_int_eq(xs_release_parse("4.9", &x9), XS_OK);
+    ck_assert(!xs_release_restores(&x9, &sum, true));
+    ck_assert_ptr_null(xs_release_remedy(&x9, &sum));
+    static const char both[] = "name = \"g\"\ntype = \"hvm\"\n"
+                               "builder = \"hvm\"\n";
+    c = (struct xs_convert_opts){.to_version = 2, .to_xen = &x9,
+                                 .drop_cpu_policy = true,
+                                 .config = (const uint8_t *)both,
+                                 .config_len = sizeof(both) - 1};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &out, &rep, false, &c), XS_OK);
+    ck_assert_int_eq(verify_on(&out, "4.9"), XS_OK);
+    ck_assert_int_eq(verify_on(&out, "4.22"), XS_OK);
+    c.config = (const uint8_t *)text;
+    c.config_len = sizeof(text) - 1;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &out, &rep, false, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "config.guest_type"));
+    xs_buf_free(&out);
 }
 END_TEST
 
