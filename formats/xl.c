@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "endian.h"
 #include "field.h"
@@ -594,6 +595,16 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   there and 0x80000000 is still refused;
  * - maxvcpus (0: vcpus) below vcpus, when no non-empty vnuma list sets
  *   them: "xl: maxvcpus < vcpus" (4.6-4.22, vcpus as above);
+ * - vuart (from 4.10, 088fb827ee; read on x86 too) not a name of
+ *   libxl_vuart_type ("unknown", "sbsa_uart" to 4.22, any case): "ERROR:
+ *   invalid value \"%s\" for \"vuart\"";
+ * - cpus, then cpus_soft: a word of the string (or of a list item, items
+ *   read up to max_vcpus) that parse_cpurange() does not take: "^all"
+ *   ("Can't combine \"^\" and \"all\"."), or after an optional '^' and
+ *   "node:"/"nodes:" not "all", N or N-M (strtoul() base 10, M >= N,
+ *   nothing after): "Invalid pcpu range: %s." (the same code at every
+ *   tag, parse_vcpu_affinity(), update_cpumap_range(), parse_range());
+ *   node numbers are the host's, and not checked;
  * - max_grant_frames, max_maptrack_frames set but not a number from 0 to
  *   INT_MAX (xlu_cfg_get_bounded_long(), "+=" and lists included):
  *   exit(1), from 4.13 (7a0e35f823); 4.10 (8b46c4ffdc) to 4.12 read them
@@ -618,16 +629,20 @@ static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
-       CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_N };
+       CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
+       CK_CPUS_SOFT, CK_VUART, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
+    "cpus", "cpus_soft", "vuart",
 };
 
 struct cfg_setting {
     bool set, list, add, whole; /* whole: v holds all of the value */
     bool empty;                 /* an empty list */
+    const char *val;            /* the value's text in the config */
+    size_t vlen;
     char v[128];
     unsigned line;
     size_t at;
@@ -675,6 +690,111 @@ static bool cfg_next_setting(struct cfg_lexer *lx, const char **key,
     }
 }
 
+/* xl_parse.c update_cpumap_range() and parse_range() (xl_cmdimpl.c to
+ * 4.8; the same code from RELEASE-4.6.0 to 4.22.0) on one of the
+ * ','-separated words of a cpus string: NULL, or what xl says before it
+ * exits.  "node:"/"nodes:" numbers are looked up on the host
+ * (libxl_node_to_cpumap()), so only their syntax is checked. */
+static const char *cpu_word_bad(const char *str)
+{
+    bool is_not = *str == '^';
+    str += is_not;
+    if (!strncmp(str, "node:", 5))
+        str += 5;
+    else if (!strncmp(str, "nodes:", 6))
+        str += 6;
+    if (strcmp(str, "all") == 0)
+        return is_not ? "Can't combine \"^\" and \"all\"." : NULL;
+    char *end;
+    unsigned long a = strtoul(str, &end, 10), b;
+    if (end == str || a == ULONG_MAX)
+        return "Invalid pcpu range";
+    if (*end == '-') {
+        const char *nstr = end + 1;
+        b = strtoul(nstr, &end, 10);
+        if (end == nstr || b == ULONG_MAX || b < a)
+            return "Invalid pcpu range";
+    }
+    return *end ? "Invalid pcpu range" : NULL;
+}
+
+/* parse_cpurange(): the words of a cpus string (strtok_r() on ',', so
+ * empty words are skipped); NULL, or why, the word in word[wsz]. */
+static const char *cpus_bad(const char *s, char *word, size_t wsz)
+{
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        if (n) {
+            char w[256];
+            if (n >= sizeof(w))
+                return NULL; /* beyond what is looked at: not judged */
+            memcpy(w, s, n);
+            w[n] = '\0';
+            const char *why = cpu_word_bad(w);
+            if (why) {
+                size_t k = n < wsz - 1 ? n : wsz - 1;
+                memcpy(word, w, k); /* cut to wsz - 1 for the message */
+                word[k] = '\0';
+                return why;
+            }
+        }
+        s += n + (s[n] == ',');
+    }
+    return NULL;
+}
+
+/* A string or number token as xlu_cfg_get_string() gives it, into out;
+ * false when longer than outsz (not judged). */
+static bool cfg_atom(const char *tok, size_t len, int t, char *out,
+                     size_t outsz)
+{
+    if (len >= outsz)
+        return false;
+    if (t == TK_STRING) {
+        cfg_dequote(tok, len, out, outsz);
+    } else {
+        memcpy(out, tok, len);
+        out[len] = '\0';
+    }
+    return true;
+}
+
+/* parse_vcpu_affinity() for cpus or cpus_soft set as s: a string is
+ * parsed once, a list item by item up to max_vcpus (items past the
+ * first that is not a string are not reached: xlu_cfg_get_listitem()).
+ * max_vcpus < 0: not known (a vnuma list), the list not judged.  NULL,
+ * or why (the word in word), *item the list item (-1: a string). */
+static const char *cpus_setting_bad(const struct cfg_setting *s,
+                                    long max_vcpus, char *word, size_t wsz,
+                                    long *item)
+{
+    char v[4096];
+    struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
+    int t = cfg_token(&lx);
+    *item = -1;
+    if (s->add)
+        return NULL; /* "+=": joined to what came before; not judged */
+    if (t != TK_OPEN)
+        return cfg_atom(lx.tok, (size_t)(lx.p - lx.tok), t, v, sizeof(v))
+                   ? cpus_bad(v, word, wsz)
+                   : NULL;
+    for (long j = 0; j < max_vcpus; j++) {
+        t = cfg_token_nl(&lx);
+        if (t == TK_COMMA)
+            t = cfg_token_nl(&lx);
+        if (t != TK_STRING && t != TK_NUMBER)
+            return NULL; /* the end, or a list: xl stops looking */
+        if (!cfg_atom(lx.tok, (size_t)(lx.p - lx.tok), t, v, sizeof(v)))
+            continue;
+        const char *why = cpus_bad(v, word, wsz);
+        if (why) {
+            *item = j;
+            return why;
+        }
+    }
+    return NULL;
+}
+
 static bool prefix_of(const char *s, const char *word)
 {
     return strncmp(s, word, strlen(s)) == 0;
@@ -698,7 +818,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                              memcmp(ck_names[c], key, klen) == 0))
             c++;
         struct cfg_setting s = {.set = true, .add = add, .line = kline,
-                                .at = (size_t)(key - cfg)};
+                                .at = (size_t)(key - cfg), .val = lx.tok};
         if (t == TK_OPEN) {
             struct cfg_lexer peek = lx;
             s.empty = cfg_token_nl(&peek) == TK_CLOSE;
@@ -716,6 +836,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         } else {
             break;
         }
+        s.vlen = (size_t)(lx.p - s.val);
         if (c < CK_N)
             k[c] = s;
     }
@@ -775,6 +896,18 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
                "with \"Unable to allocate cpumap\"%s", vcpus,
                m >= 22 ? "" : " (4.22 takes a negative vcpus as 1)");
+    /* 088fb827ee, RELEASE-4.10.0: libxl_vuart_type_from_string()
+     * (libxl__enum_from_string(), strcasecmp() against libxl_types.idl's
+     * vuart_type names, "unknown" and "sbsa_uart" at every tag to 4.22),
+     * on x86 too, before vnuma is read */
+    const struct cfg_setting *vu = &k[CK_VUART];
+    if (m >= 10 && vu->set && !vu->list &&
+        !(vu->whole && (!strcasecmp(vu->v, "unknown") ||
+                        !strcasecmp(vu->v, "sbsa_uart"))))
+        REFUSE("xl.config.vuart", CK_VUART, "vuart \"%.40s\" is not unknown "
+               "or sbsa_uart: xl stops with ERROR: invalid value \"%.40s\" "
+               "for \"vuart\" (from 4.10)", vu->v, vu->v);
+    long max_vcpus = -1; /* not known: what a vnuma list says */
     if (!(k[CK_VNUMA].list && !k[CK_VNUMA].empty)) {
         int max = 0; /* b_info->max_vcpus, an int */
         if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
@@ -786,6 +919,24 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                                                          : CK_VCPUS,
                    "maxvcpus %d is below vcpus %ld: xl stops with \"xl: "
                    "maxvcpus < vcpus\"", max, vcpus);
+        max_vcpus = max;
+    }
+    /* parse_vcpu_affinity(): cpus, then cpus_soft (4.6-4.22) */
+    for (int c = CK_CPUS; c <= CK_CPUS_SOFT; c++) {
+        char word[64];
+        long item = -1;
+        const char *bad = k[c].set ? cpus_setting_bad(&k[c], max_vcpus, word,
+                                                      sizeof(word), &item)
+                                   : NULL;
+        char where[32] = "";
+        if (item >= 0)
+            snprintf(where, sizeof(where), " (item %ld)", item);
+        if (bad && bad[0] == 'I')
+            REFUSE("xl.config.cpus", c, "%s%s has \"%s\": xl stops with "
+                   "\"%s: %s.\"", ck_names[c], where, word, bad, word);
+        if (bad)
+            REFUSE("xl.config.cpus", c, "%s%s has \"%s\": xl stops with "
+                   "\"%s\"", ck_names[c], where, word, bad);
     }
     /* 7a0e35f823 (RELEASE-4.13.0), 7379f9e10a (RELEASE-4.16.0) */
     for (int c = CK_GRANT; c <= CK_GRANT_VERSION; c++)

@@ -634,6 +634,30 @@ START_TEST(xl_config_text_syntax)
          "on_crash \"reboot\" is not an action xl knows"},
         {"name='g'\non_crash = 'destroy'\non_crash = 'coredump'\n",
          "xl.config.action", 3, "on_crash \"coredump\""},
+        /* cpus, cpus_soft: parse_vcpu_affinity(), parse_cpurange() */
+        {"name='g'\ncpus = '0-3,^1'\ncpus_soft = 'nodes:0-1,^node:1'\n",
+         NULL, 0, NULL},
+        {"name='g'\ncpus = 'all'\ncpus_soft = ',,1,'\n", NULL, 0, NULL},
+        {"name='g'\ncpus = '^all'\n", "xl.config.cpus", 2,
+         "cpus has \"^all\": xl stops with \"Can't combine \"^\" and "
+         "\"all\".\""},
+        {"name='g'\ncpus = '3-1'\n", "xl.config.cpus", 2,
+         "cpus has \"3-1\": xl stops with \"Invalid pcpu range: 3-1.\""},
+        {"name='g'\ncpus = 0x3\n", "xl.config.cpus", 2, "\"0x3\""},
+        {"name='g'\ncpus = '1-'\n", "xl.config.cpus", 2, "\"1-\""},
+        {"name='g'\ncpus_soft = '1,x'\n", "xl.config.cpus", 2,
+         "cpus_soft has \"x\""},
+        {"name='g'\nvcpus = 2\ncpus = ['0', '1', 'x']\n", NULL, 0, NULL},
+        {"name='g'\nvcpus = 3\ncpus = ['0', '1', 'x']\n", "xl.config.cpus",
+         3, "cpus (item 2) has \"x\""},
+        {"name='g'\nvcpus = 3\ncpus = ['0', ['1'], 'x']\n", NULL, 0, NULL},
+        {"name='g'\nvcpus = 3\ncpus = ['x']\nvnuma = [ [ 'pnode=0' ] ]\n",
+         NULL, 0, NULL},
+        {"name='g'\ncpus = 'x'\nvnuma = [ [ 'pnode=0' ] ]\n",
+         "xl.config.cpus", 2, "cpus has \"x\""},
+        {"name='g'\ncpus = 'x'\nmax_grant_frames = 'y'\n", "xl.config.cpus",
+         2, "cpus has"}, /* xl's order */
+        {"name='g'\ncpus = \"0\"\ncpus += \"-x\"\n", NULL, 0, NULL},
         /* the last setting counts */
         {"name='g'\ntype='x'\ntype='hvm'\n", NULL, 0, NULL},
         /* xl's order: the type before the name */
@@ -682,6 +706,13 @@ START_TEST(xl_config_text_syntax)
         {"name='g'\nbuilder = 'linux'\n", 10, "xl.config.type", 2,
          "builder \"linux\""},
         {"name='g'\ntype='pvh'\nbuilder = 'hvm'\n", 9, NULL, 0, NULL},
+        /* vuart from 4.10 (088fb827ee), any case */
+        {"name='g'\nvuart = 'pl011'\n", 9, NULL, 0, NULL},
+        {"name='g'\nvuart = 'pl011'\n", 10, "xl.config.vuart", 2,
+         "vuart \"pl011\" is not unknown or sbsa_uart"},
+        {"name='g'\nvuart = 'SBSA_UART'\n", 22, NULL, 0, NULL},
+        {"name='g'\nvuart = 'x'\nmaxvcpus = 1\nvcpus = 2\n", 22,
+         "xl.config.vuart", 2, "vuart"}, /* before maxvcpus < vcpus */
         /* grant limits refused from 4.13 (7a0e35f823), the version from
          * 4.16 (7379f9e10a) */
         {"name='g'\nmax_grant_frames = 'lots'\n", 12, NULL, 0, NULL},
@@ -712,6 +743,11 @@ START_TEST(xl_config_text_syntax)
         /* the cpumap comes before vnuma is read */
         {"name='g'\nvcpus = '-1'\nvnuma = [ [ 'pnode=0' ] ]\n", 6,
          "xl.config.vcpus", 2, "vcpus is -1"},
+        /* a cpus list is read up to max_vcpus: 0 with no vcpus before
+         * 4.22, at least 1 from 4.22 */
+        {"name='g'\ncpus = ['x']\n", 21, NULL, 0, NULL},
+        {"name='g'\ncpus = ['x']\n", 22, "xl.config.cpus", 2,
+         "cpus (item 0) has \"x\""},
         {"name='g'\nvcpus = '-1'\nmaxvcpus = '-2'\n", 22,
          "xl.config.vcpus", 3, "maxvcpus -2 is below vcpus 1"},
     };

@@ -723,10 +723,9 @@ START_TEST(policy_copy)
 }
 END_TEST
 
-/* An MSR policy entry with flags set: verify refuses it for every
- * release, upgrade and convert --to-xen clear them, and the result
- * passes. */
-START_TEST(msr_flags)
+/* A generated image in a: its MSR_ARCH_CAPABILITIES entry (0x10a,
+ * flags, value) */
+static uint8_t *gen_arch_caps(void)
 {
     struct xs_gen_opts o;
     xs_gen_defaults(&o);
@@ -735,6 +734,15 @@ START_TEST(msr_flags)
     static const uint8_t ac[8] = {0x0a, 0x01, 0, 0, 0, 0, 0, 0};
     uint8_t *e = memmem(a.p, a.len, ac, sizeof(ac));
     ck_assert_ptr_nonnull(e);
+    return e;
+}
+
+/* An MSR policy entry with flags set: verify refuses it for every
+ * release, upgrade and convert --to-xen clear them, and the result
+ * passes. */
+START_TEST(msr_flags)
+{
+    uint8_t *e = gen_arch_caps();
     xs_put_le32(e + 4, 2);
     uint64_t at = (uint64_t)(e - a.p) + 4;
     ck_assert_int_eq(verify_on(&a, "4.22"), XS_INVALID);
@@ -763,14 +771,8 @@ END_TEST
  * (4.14 has no field for it), and the result passes --xen 4.14. */
 START_TEST(convert_msr_left_out)
 {
-    struct xs_gen_opts o;
-    xs_gen_defaults(&o);
-    o.pages = 64;
-    tu_gen(&o, &a);
-    /* the generator's MSR_ARCH_CAPABILITIES entry: 0x10a, flags, value */
     static const uint8_t ac[8] = {0x0a, 0x01, 0, 0, 0, 0, 0, 0};
-    uint8_t *e = memmem(a.p, a.len, ac, sizeof(ac));
-    ck_assert_ptr_nonnull(e);
+    uint8_t *e = gen_arch_caps();
     xs_put_le64(e + 8, 0);
     ck_assert_int_eq(verify_on(&a, "4.14"), XS_INVALID);
     ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
@@ -973,17 +975,23 @@ START_TEST(convert_refused)
 }
 END_TEST
 
+/* An HVM xl image in a (o: how it was made). */
+static void gen_xl_hvm(struct xs_gen_opts *o)
+{
+    xs_gen_defaults(o);
+    o->container = XS_GEN_XL;
+    o->guest = XS_GUEST_X86_HVM;
+    o->pages = 300;
+    o->batch = 64;
+    tu_gen(o, &a);
+}
+
 /* The config as stored, replaced (file and pipe), read back; refused
  * for a guest of the other type and for an image without an xl header. */
 START_TEST(config_replace)
 {
     struct xs_gen_opts o;
-    xs_gen_defaults(&o);
-    o.container = XS_GEN_XL;
-    o.guest = XS_GUEST_X86_HVM;
-    o.pages = 300;
-    o.batch = 64;
-    tu_gen(&o, &a);
+    gen_xl_hvm(&o);
     struct xs_buf cfg = {0}, back = {0};
     bool json;
     struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
@@ -1043,12 +1051,7 @@ END_TEST
 START_TEST(config_per_release)
 {
     struct xs_gen_opts o;
-    xs_gen_defaults(&o);
-    o.container = XS_GEN_XL;
-    o.guest = XS_GUEST_X86_HVM;
-    o.pages = 300;
-    o.batch = 64;
-    tu_gen(&o, &a);
+    gen_xl_hvm(&o);
     /* 4.12 reads max_grant_frames with xlu_cfg_get_long() (a warning),
      * 4.13 with xlu_cfg_get_bounded_long() (exit(1)) */
     static const char text[] = "name = \"g\"\ntype = \"hvm\"\n"
