@@ -706,12 +706,12 @@ static const char *cpu_word_bad(const char *str)
     if (strcmp(str, "all") == 0)
         return is_not ? "Can't combine \"^\" and \"all\"." : NULL;
     char *end;
-    unsigned long a = strtoul(str, &end, 10), b;
+    unsigned long a = strtoul(str, &end, 10);
     if (end == str || a == ULONG_MAX)
         return "Invalid pcpu range";
     if (*end == '-') {
         const char *nstr = end + 1;
-        b = strtoul(nstr, &end, 10);
+        unsigned long b = strtoul(nstr, &end, 10);
         if (end == nstr || b == ULONG_MAX || b < a)
             return "Invalid pcpu range";
     }
