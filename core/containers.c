@@ -148,12 +148,14 @@ static void facts_to_summary(struct xs_summary *s,
     s->have_config = true;
     memcpy(s->cfg_name, c->name, sizeof(s->cfg_name));
     memcpy(s->cfg_type, c->type, sizeof(s->cfg_type));
+    memcpy(s->cfg_type_old, c->type_old, sizeof(s->cfg_type_old));
     s->cfg_memory_mib = c->memory_mib;
     s->cfg_vcpus = c->vcpus;
     s->cfg_offset = c->at;
     s->cfg_cpuid_object = c->cpuid_object;
     s->cfg_cpuid_msr = c->cpuid_msr;
     s->cfg_qemu_trad = c->qemu_trad;
+    s->cfg_refused = c->refused;
 }
 
 /* The config against a release's rules, once, before the stream inside
@@ -247,6 +249,10 @@ int job_container(struct job *j, const struct xs_layer *l)
                        !j->conv->to_xen->cpuid_object,
         .config = j->conv ? j->conv->config : NULL,
         .config_len = j->conv ? j->conv->config_len : 0,
+        /* the config is read as that release's xl reads it */
+        .xl_minor = j->xen ? j->xen->rules_minor
+                    : j->conv && j->conv->to_xen ? j->conv->to_xen->rules_minor
+                                                 : 0,
     };
     int rc = l->walk(&io);
     facts_to_summary(j->sum, &c.facts);

@@ -252,6 +252,26 @@ static bool has_policy(const struct xs_summary *s)
            s->rec_count[XS_REC_X86_MSR_POLICY];
 }
 
+/* libxl creates the domain its config's c_info.type says (PVH is an HVM
+ * domain), and libxc's restore refuses a stream of the other kind:
+ * xg_sr_restore_x86_pv.c x86_pv_setup() "Unable to restore %s domain
+ * into an x86_pv domain", xg_sr_restore_x86_hvm.c x86_hvm_setup() "...
+ * into an x86 HVM domain" (RELEASE-4.17.0).  xl 4.6 to 4.9 read no type=
+ * (c7dfe4ac58 is 4.10's), only builder= (formats/xl.c). */
+const char *xs_release_cfg_type_refused(const struct xs_release *rel,
+                                        const struct xs_summary *s,
+                                        uint32_t guest, bool *old)
+{
+    *old = rel && rel->rules_minor < 10;
+    const char *type = *old ? s->cfg_type_old : s->cfg_type;
+    if (!s->have_config || !type[0] ||
+        (guest != XS_GUEST_X86_PV && guest != XS_GUEST_X86_HVM))
+        return NULL;
+    bool pv = strcmp(type, "pv") == 0;
+    bool hvm = strcmp(type, "hvm") == 0 || strcmp(type, "pvh") == 0;
+    return (guest == XS_GUEST_X86_PV ? pv : hvm) ? NULL : type;
+}
+
 bool xs_release_restores(const struct xs_release *rel,
                          const struct xs_summary *s, bool as_v2)
 {
@@ -278,6 +298,14 @@ bool xs_release_restores(const struct xs_release *rel,
         (!conv || s->cfg_cpuid_msr))
         return false;
     if (!rel->qemu_trad && (s->qemu_trad || s->cfg_qemu_trad))
+        return false;
+    bool old;
+    if (xs_release_cfg_type_refused(rel, s, s->guest, &old))
+        return false;
+    /* xl's grammar and parse_config_data() at that tag (formats/xl.c):
+     * no conversion changes the text */
+    if (rel->rules_minor <= XS_RELEASE_LAST &&
+        (s->cfg_refused >> rel->rules_minor & 1))
         return false;
     if (s->hvm_params_end > hvm_nr_params(rel->rules_minor))
         return false;
@@ -407,12 +435,19 @@ static bool cpuid_slot(const struct policy_limits *l, uint32_t leaf,
 }
 
 /* What of r l's copy refuses: 0, or -E2BIG (count), -ERANGE (entry *i),
- * -EOVERFLOW (MSR *i's value). */
+ * -EOVERFLOW (MSR *i's value), -EINVAL (MSR *i's flags: "if ( data.flags )
+ * /\* .flags MBZ *\/", checked before the index, in x86_msr_copy_from_
+ * buffer() at every tag RELEASE-4.14.0 to 4.22.0; libxenguest's
+ * handle_x86_msr_policy() (xc_sr_common_x86.c at 4.14, xg_sr_common_x86.c
+ * from 4.15) checks the length only and hands the entries over as they
+ * are).  written: r as upgrade and convert write it, its reserved flags
+ * cleared (xs_libxc_canonicalise()). */
 #define POL_E2BIG 1
 #define POL_ERANGE 2
 #define POL_EOVERFLOW 3
+#define POL_EINVAL 4
 static int policy_refusal(const struct policy_limits *l,
-                          const struct xs_record *r, uint64_t *i)
+                          const struct xs_record *r, uint64_t *i, bool written)
 {
     const uint8_t *b = r->body;
     *i = 0;
@@ -438,6 +473,8 @@ static int policy_refusal(const struct policy_limits *l,
         /* xen_msr_entry_t: idx, flags (the reserved rule), val */
         uint32_t idx = xs_le32(b + *i * XS_MSR_ENTRY_SIZE);
         uint64_t val = xs_le64(b + *i * XS_MSR_ENTRY_SIZE + 8);
+        if (!written && xs_le32(b + *i * XS_MSR_ENTRY_SIZE + 4))
+            return POL_EINVAL;
         bool wide = idx == MSR_ARCH_CAPABILITIES && l->arch_caps64;
         if (idx != MSR_INTEL_PLATFORM_INFO &&
             !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps))
@@ -465,7 +502,7 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                         : NULL;
     for (unsigned m = 14; m <= XS_RELEASE_LAST; m++) {
         uint64_t i;
-        if (policy_refusal(pol_limits_of(m, 0), r, &i))
+        if (policy_refusal(pol_limits_of(m, 0), r, &i, false))
             s->policy_refused |= 1u << m;
         struct xs_record w = *r;
         if (kept) { /* as compat.c's msr_to_xen() writes it */
@@ -482,23 +519,40 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                 }
             w.held = w.length;
         }
-        if (policy_refusal(pol_limits_of(m, 0), &w, &i))
+        if (policy_refusal(pol_limits_of(m, 0), &w, &i, true))
             s->policy_refused_conv |= 1u << m;
     }
     free(kept);
 }
 
 void xs_release_check_policy(const struct xs_release *rel,
-                             const struct xs_record *r, struct xs_report *rep,
-                             struct xs_summary *sum)
+                             const struct xs_record *r, bool written,
+                             struct xs_report *rep, struct xs_summary *sum)
 {
     if (rel && rel->rules_minor < 14)
         return; /* xen.record_unknown, or dropped by a conversion */
     unsigned m = rel ? rel->rules_minor : XS_RELEASE_LAST;
     const struct policy_limits *l = rel ? pol_limits_rel(rel)
                                         : pol_limits_of(m, 0);
+    for (uint32_t at = 0; written && r->type == XS_REC_X86_MSR_POLICY &&
+                          at + XS_MSR_ENTRY_SIZE <= r->held;
+         at += XS_MSR_ENTRY_SIZE)
+        if (xs_le32(r->body + at + 4)) {
+            /* what every release reading the record refuses as it is
+             * (policy.msr.flags), cleared on the way */
+            xs_report_add(rep, XS_SEV_WARNING, "libxc.reserved",
+                          r->offset + XS_REC_HDR_SIZE + at + 4, r->index,
+                          "X86_MSR_POLICY",
+                          "MSR 0x%08x entry has reserved flags 0x%08x "
+                          "(must be zero): cleared in the output, as Xen "
+                          "4.14 to 4.%u refuse them (x86_msr_copy_from_"
+                          "buffer(): -EINVAL)",
+                          xs_le32(r->body + at), xs_le32(r->body + at + 4),
+                          XS_RELEASE_LAST);
+            break;
+        }
     uint64_t i;
-    int why = policy_refusal(l, r, &i);
+    int why = policy_refusal(l, r, &i, written);
     if (!why)
         return;
     bool cpuid = r->type == XS_REC_X86_CPUID_POLICY;
@@ -518,7 +572,7 @@ void xs_release_check_policy(const struct xs_release *rel,
          k++) {
         uint64_t j;
         if (pol_limits[k].minor == m && pol_limits[k].patch &&
-            !policy_refusal(&pol_limits[k], r, &j)) {
+            !policy_refusal(&pol_limits[k], r, &j, written)) {
             snprintf(hint, sizeof(hint), "; Xen 4.%u.%u and later 4.%u "
                      "releases take it (--xen 4.%u.%u)", m,
                      pol_limits[k].patch, m, m, pol_limits[k].patch);
@@ -560,7 +614,17 @@ void xs_release_check_policy(const struct xs_release *rel,
     } else {
         const uint8_t *e = r->body + i * XS_MSR_ENTRY_SIZE;
         uint32_t idx = xs_le32(e);
-        if (why == POL_ERANGE)
+        if (why == POL_EINVAL)
+            xs_report_add(rep, XS_SEV_ERROR, "policy.msr.flags",
+                          at + i * XS_MSR_ENTRY_SIZE + 4, r->index, name,
+                          "MSR 0x%08x (entry %llu) has flags 0x%x: %s "
+                          "refuses an entry whose flags are not zero "
+                          "(x86_msr_copy_from_buffer(), %s: \".flags MBZ\", "
+                          "-EINVAL), so the restore fails (\"Failed to set "
+                          "CPUID policy: ... msr %08x\"); upgrade clears them",
+                          idx, (unsigned long long)i, xs_le32(e + 4), who,
+                          cite, idx);
+        else if (why == POL_ERANGE)
             xs_report_add(rep, XS_SEV_ERROR, "policy.msr.index",
                           at + i * XS_MSR_ENTRY_SIZE, r->index, name,
                           "MSR 0x%08x (entry %llu): %s copies only %s "
@@ -960,7 +1024,7 @@ void xs_release_convert_record(const struct xs_release *to_xen,
     if (r->type == XS_REC_HVM_PARAMS)
         hvm_params(to_xen, r, "convert.hvm_param", rep, NULL);
     if (r->type == XS_REC_X86_CPUID_POLICY)
-        xs_release_check_policy(to_xen, r, rep, NULL);
+        xs_release_check_policy(to_xen, r, true, rep, NULL);
     if (r->type == XS_REC_X86_MSR_POLICY && to_xen->rules_minor >= 14 &&
         r->held == r->length) {
         /* the record as compat.c writes it: the entries left out gone */
@@ -991,7 +1055,7 @@ void xs_release_convert_record(const struct xs_release *to_xen,
         struct xs_record w = *r;
         w.body = kept;
         w.length = w.held = n;
-        xs_release_check_policy(to_xen, &w, rep, NULL);
+        xs_release_check_policy(to_xen, &w, true, rep, NULL);
         free(kept);
     }
     if (r->type != XS_REC_HVM_CONTEXT)

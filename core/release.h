@@ -59,8 +59,19 @@ bool xs_release_bhi_refused(const struct xs_release *rel);
  * too). */
 bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
                              uint64_t val);
+/* The config's guest type against the stream's guest (the summary's
+ * config, guest: the libxc domain header's type), as rel's xl reads it
+ * (NULL: the newest): NULL when libxl creates a domain that libxc
+ * restores it into, else the type (*old: as 4.6 to 4.9 read it). */
+const char *xs_release_cfg_type_refused(const struct xs_release *rel,
+                                        const struct xs_summary *s,
+                                        uint32_t guest, bool *old);
+/* written: r as upgrade and convert write it (an MSR entry's reserved
+ * flags cleared: a warning, libxc.reserved); else as it is (flags not
+ * zero: policy.msr.flags, refused by every release from 4.14). */
 void xs_release_check_policy(const struct xs_release *rel,
-                             const struct xs_record *r, struct xs_report *rep,
+                             const struct xs_record *r, bool written,
+                             struct xs_report *rep,
                              struct xs_summary *sum /* NULL: convert's */);
 
 #endif

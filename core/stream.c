@@ -60,7 +60,8 @@ static int libxc_records(struct job *j)
             !(j->conv && j->conv->to_xen))
             /* verify --xen's release, else every release from 4.14
              * (convert --to-xen's: xs_release_convert_record()) */
-            xs_release_check_policy(j->xen, r, j->rep, j->sum);
+            xs_release_check_policy(j->xen, r, j->conv != NULL, j->rep,
+                                    j->sum);
         if (j->xen && !j->target && r->type == XS_REC_END)
             xs_release_note_vendor(j->xen, j->sum, j->rep);
         if (j->target)
@@ -112,24 +113,24 @@ static int libxc_records(struct job *j)
  * into an x86 HVM domain" (RELEASE-4.17.0). */
 static void config_guest(struct job *j, uint32_t guest, uint64_t at)
 {
-    const struct xs_summary *s = j->sum;
-    if (!s->have_config || !s->cfg_type[0] ||
-        (guest != XS_GUEST_X86_PV && guest != XS_GUEST_X86_HVM))
-        return;
-    bool pv = strcmp(s->cfg_type, "pv") == 0;
-    bool hvm = strcmp(s->cfg_type, "hvm") == 0 ||
-               strcmp(s->cfg_type, "pvh") == 0;
-    if ((guest == XS_GUEST_X86_PV && !pv) ||
-        (guest == XS_GUEST_X86_HVM && !hvm))
+    /* the release whose xl reads the config (verify --xen, convert
+     * --to-xen), else the newest */
+    const struct xs_release *rel =
+        j->xen ? j->xen : j->conv ? j->conv->to_xen : NULL;
+    bool old;
+    const char *type = xs_release_cfg_type_refused(rel, j->sum, guest, &old);
+    if (type)
         xs_report_add(j->rep, XS_SEV_ERROR, "config.guest_type",
                       at + XS_LIBXC_IHDR_SIZE, -1,
                       "libxc domain header",
-                      "the domain config's type is \"%s\", the stream's an "
-                      "%s guest: libxl creates the domain by the config and "
-                      "libxc refuses the stream (\"Unable to restore %s "
+                      "the domain config's type is \"%s\"%s, the stream's "
+                      "an %s guest: libxl creates the domain by the config "
+                      "and libxc refuses the stream (\"Unable to restore %s "
                       "domain into an %s domain\")",
-                      s->cfg_type, xs_guest_name(guest),
-                      xs_guest_name(guest),
+                      type, old ? " as xl 4.6 to 4.9 read it (builder= "
+                                  "alone: type= is read from 4.10)"
+                                : "",
+                      xs_guest_name(guest), xs_guest_name(guest),
                       guest == XS_GUEST_X86_PV ? "x86 HVM" : "x86_pv");
 }
 

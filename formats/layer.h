@@ -62,6 +62,9 @@ struct xs_layer_io {
      * image's, checked as it is (xs_xl_check_optdata()) */
     const uint8_t *config;
     size_t config_len;
+    /* the Xen 4.x whose xl reads the config (verify --xen, convert
+     * --to-xen), 0 for the newest (xs_xl_check_optdata()) */
+    unsigned xl_minor;
 };
 
 enum xs_layer_kind {

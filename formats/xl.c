@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "endian.h"
 #include "field.h"
@@ -212,10 +213,33 @@ static enum libxl_num libxl_json_num(const json_t *v, long long *i,
     return errno == ERANGE ? LN_NUMBER : LN_INTEGER;
 }
 
-void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
-                         size_t held, uint64_t at, struct xs_report *rep,
-                         struct xs_xl_config *cfgs)
+static unsigned xl_minor(unsigned minor);
+
+/* The file parse_config_data() is in at 4.m. */
+static const char *xl_parse_file(unsigned m)
 {
+    return m < 9 ? "tools/libxl/xl_cmdimpl.c" : "tools/xl/xl_parse.c";
+}
+
+/* Who refuses it: "xl 4.m", or with no release asked about, the releases
+ * of the newest's run in `refused` ("xl 4.13 to 4.22"). */
+static void xl_who(char *out, size_t sz, unsigned minor, uint32_t refused)
+{
+    unsigned m = xl_minor(minor), lo = m;
+    while (minor == 0 && lo > XS_RELEASE_FIRST && (refused >> (lo - 1) & 1))
+        lo--;
+    if (lo == m)
+        snprintf(out, sz, "xl 4.%u", m);
+    else
+        snprintf(out, sz, "xl 4.%u to 4.%u", lo, m);
+}
+
+void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
+                         size_t held, uint64_t at, unsigned minor,
+                         struct xs_report *rep, struct xs_xl_config *cfgs)
+{
+    const unsigned m = xl_minor(minor);
+    char who[32];
     const char *w = "xl optional data";
     uint64_t len = h->optional_data_len;
     if (len == 0)
@@ -291,13 +315,18 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     }
     unsigned line;
     size_t off;
+    if (!cfgs->json)
+        cfgs->refused = xs_xl_config_refused(c, cfg);
     const char *why = cfgs->json ? NULL
-                                 : xs_xl_config_text_error(c, cfg, &line, &off);
+                      : xs_xl_config_text_error(c, cfg, m, &line, &off);
     if (why) {
+        xl_who(who, sizeof(who), minor, cfgs->refused);
         xs_report_add(rep, XS_SEV_ERROR, "xl.config.syntax", at + 4 + off, -1,
                       w, "xl cannot read the config text (line %u: %s): "
-                      "xl restore stops with \"Failed to parse config\"",
-                      line, why);
+                      "%s restore stops with \"Failed to parse config\" "
+                      "(libxlutil's libxlu_cfg_l.l, libxlu_cfg_y.y, "
+                      "libxlu_cfg.c at RELEASE-4.%u.0)",
+                      line, why, who, m);
         return;
     }
     cfgs->parsed = true;
@@ -305,12 +334,15 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
     const char *rule;
     char refusal[256];
     why = cfgs->json ? NULL
-                     : xs_xl_config_refusal(c, cfg, refusal, sizeof(refusal),
-                                            &rule, &line, &off);
+                     : xs_xl_config_refusal(c, cfg, m, refusal,
+                                            sizeof(refusal), &rule, &line,
+                                            &off);
     if (why) {
+        xl_who(who, sizeof(who), minor, cfgs->refused);
         xs_report_add(rep, XS_SEV_ERROR, rule, at + 4 + off, -1, w,
-                      "xl refuses the config (line %u: %s; xl_parse.c "
-                      "parse_config_data(), RELEASE-4.17.0)", line, why);
+                      "%s refuses the config (line %u: %s; %s "
+                      "parse_config_data() at RELEASE-4.%u.0)", who, line,
+                      why, xl_parse_file(m), m);
         if (strcmp(rule, "xl.config.type") == 0)
             cfgs->type[0] = '\0'; /* no domain of any type: said here */
     }
@@ -329,8 +361,14 @@ void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
  * xl restore gives a text config to parse_config_data(), which exits on
  * any error of xlu_cfg_readdata() ("Failed to parse config", xl_parse.c
  * at RELEASE-4.17.0).  Its lexer (tools/libs/util/libxlu_cfg_l.l) and
- * grammar (libxlu_cfg_y.y) at that tag, unchanged in what they accept
- * from 4.6 to 4.22:
+ * grammar (libxlu_cfg_y.y) at that tag, the same files at RELEASE-4.13.0
+ * to 4.22.0 (tools/libxl/ to 4.14); what older ones accept differs in two
+ * ways (xs_xl_config_text_error()'s minor): "+=" is not a token before
+ * 4.13 (a30910bfd7 "libxlu: Handle += in config files": libxlu_cfg_l.l
+ * and libxlu_cfg_y.y at RELEASE-4.12.0 have '=' alone), and
+ * xlu__cfgl_dequote() (tools/libxl/libxlu_cfg.c) at RELEASE-4.6.0 drops
+ * an escape it does not know where 4.7 on refuse it ("invalid character
+ * after backlash in quoted string").  At 4.13.0 to 4.22.0:
  *   IDENT [a-z][._0-9a-z]*   NUMBER [0-9][0-9a-fx]*   [ \t] skipped
  *   , [ ] += = ;   NEWLINE: \n, or # to the end of a line WITH its \n
  *   STRING '...' or "..." on one line, \ escaping one character, then
@@ -351,16 +389,21 @@ struct cfg_lexer {
     const char *p, *end, *tok;
     unsigned line, tok_line;
     const char *why;
+    /* libxlutil before 4.13 (the zero values are the newest's): */
+    bool no_add;      /* no "+=" token (libxlu_cfg_l.l, a30910bfd7) */
+    bool lax_escapes; /* 4.6 drops an unknown escape (libxlu_cfg.c) */
 };
 
-static bool cfg_escape_ok(const char *q, const char *end)
+static bool cfg_escape_ok(const char *q, const char *end, bool lax)
 {
     /* q: after the backslash, at the escaped character (before end) */
     char c = *q++;
     if (strchr("\"'\\abfnrtv", c))
         return true;
+    if (c != 'x' && (c < '0' || c > '7'))
+        return lax; /* 4.7+: "invalid character after backlash" */
     if (c < '0' || c > '7')
-        return false; /* \x included: see above */
+        return false; /* \x: see above */
     unsigned digits = 0;
     while (digits < 3 && q + digits < end && isdigit((unsigned char)q[digits]))
         digits++;
@@ -415,7 +458,7 @@ static int cfg_token(struct cfg_lexer *lx)
             if (*q == '\\') {
                 if (q + 1 >= lx->end || q[1] == '\n')
                     break;
-                if (!cfg_escape_ok(q + 1, lx->end)) {
+                if (!cfg_escape_ok(q + 1, lx->end, lx->lax_escapes)) {
                     lx->why = "a backslash escape xl's reader refuses";
                     return TK_ERROR;
                 }
@@ -433,7 +476,7 @@ static int cfg_token(struct cfg_lexer *lx)
     case '=': return TK_ASSIGN;
     case ';': return TK_SEMI;
     case '+':
-        if (lx->p < lx->end && *lx->p == '=') {
+        if (!lx->no_add && lx->p < lx->end && *lx->p == '=') {
             lx->p++;
             return TK_ASSIGN;
         }
@@ -495,10 +538,21 @@ static bool cfg_value(struct cfg_lexer *lx, int t)
     }
 }
 
-const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
-                                    size_t *at)
+/* The release whose xl is asked about: 0 the newest read; the oldest
+ * read for anything older (4.6: none older restores a v2 stream). */
+static unsigned xl_minor(unsigned minor)
 {
-    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    return minor == 0 || minor > XS_RELEASE_LAST ? XS_RELEASE_LAST
+           : minor < XS_RELEASE_FIRST            ? XS_RELEASE_FIRST
+                                                 : minor;
+}
+
+const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
+                                    unsigned *line, size_t *at)
+{
+    minor = xl_minor(minor);
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1,
+                           .no_add = minor < 13, .lax_escapes = minor < 7};
     for (;;) {
         int t = cfg_token(&lx);
         if (t == TK_END)
@@ -520,44 +574,75 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
 }
 
 /* ---- what parse_config_data() refuses ----
- * After the grammar, xl's parse_config_data() (tools/xl/xl_parse.c at
- * RELEASE-4.17.0; compared at 4.6.0 (tools/libxl/xl_cmdimpl.c), 4.14.0
- * and 4.22.0) exits on these, decided by the text alone, in this order:
- * - type (4.10+) other than a prefix of "hvm", "pv", "pvh", builder
- *   (deprecated in 4.10) other than a prefix of "hvm" or "generic", or
- *   the two contradicting: "Invalid domain type", "Contradicting
- *   \"builder\" and \"type\" options specified." (4.6-4.9 read builder
- *   "hvm" alone and no type: nothing refused);
+ * After the grammar, xl's parse_config_data() exits on these, decided by
+ * the text alone, in this order; each was read at every tag
+ * RELEASE-4.6.0 to 4.22.0 (tools/libxl/xl_cmdimpl.c to 4.8, then
+ * tools/xl/xl_parse.c), and the release that changed it is named:
+ * - type other than a prefix of "hvm", "pv", "pvh", builder other than a
+ *   prefix of "hvm" or "generic", or the two contradicting: "Invalid
+ *   domain type", "Contradicting \"builder\" and \"type\" options
+ *   specified." -- from 4.10 (c7dfe4ac58 "xl: introduce a domain type
+ *   option"); 4.6 to 4.9 read no type and take any builder ("hvm" by
+ *   prefix is HVM, anything else PV): nothing refused;
  * - no name, or a list: "Domain name must be specified." (4.6-4.22);
  * - a uuid libxl_uuid_from_string() cannot read (libxl_uuid.c: libuuid's
- *   uuid_parse(), 36 characters, '-' at 8, 13, 18 and 23, hex digits
- *   elsewhere): "Failed to parse UUID" (4.6-4.22);
- * - vcpus negative as the int libxl_cpu_bitmap_alloc() gets ("Unable to
- *   allocate cpumap"), or maxvcpus (0: vcpus) below vcpus ("xl: maxvcpus
- *   < vcpus"), when no vnuma list sets them (4.6-4.22);
- * - max_grant_frames, max_maptrack_frames (4.10+), max_grant_version
- *   (4.17+) set but not a number from 0 to INT_MAX
- *   (xlu_cfg_get_bounded_long(), "+=" and lists included): exit(1);
- * - on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset (4.7+)
- *   not one of action_on_shutdown_names[]: "Unknown on_... action".
- * Numbers are read as xlu_cfg_get_bounded_long() does (libxlu_cfg.c):
- * strtol(s, &end, 0), all of s, no ERANGE, no "+="; a value it cannot
- * read is left at its default with a warning, not refused ("memory",
- * "maxmem", "vcpus" included: xl 4.17 has no check of maxmem against
- * memory either).  A key set twice counts with its last value. */
+ *   uuid_parse() on Linux at every tag, 36 characters, '-' at 8, 13, 18
+ *   and 23, hex digits elsewhere): "Failed to parse UUID" (4.6-4.22);
+ * - vcpus whose int libxl_cpu_bitmap_alloc() gets is negative: "Unable to
+ *   allocate cpumap" (before vnuma is read: a vnuma list does not help).
+ *   4.22 (4b71a86eaa "tools/xl: Fix when config "cpus" is set, but
+ *   "vcpus" is missing") takes vcpus below 1 as 1 first, so "-1" passes
+ *   there and 0x80000000 is still refused;
+ * - maxvcpus (0: vcpus) below vcpus, when no non-empty vnuma list sets
+ *   them: "xl: maxvcpus < vcpus" (4.6-4.22, vcpus as above);
+ * - vuart (from 4.10, 088fb827ee; read on x86 too) not a name of
+ *   libxl_vuart_type ("unknown", "sbsa_uart" to 4.22, any case): "ERROR:
+ *   invalid value \"%s\" for \"vuart\"";
+ * - cpus, then cpus_soft: a word of the string (or of a list item, items
+ *   read up to max_vcpus) that parse_cpurange() does not take: "^all"
+ *   ("Can't combine \"^\" and \"all\"."), or after an optional '^' and
+ *   "node:"/"nodes:" not "all", N or N-M (strtoul() base 10, M >= N,
+ *   nothing after): "Invalid pcpu range: %s." (the same code at every
+ *   tag, parse_vcpu_affinity(), update_cpumap_range(), parse_range());
+ *   node numbers are the host's, and not checked;
+ * - max_grant_frames, max_maptrack_frames set but not a number from 0 to
+ *   INT_MAX (xlu_cfg_get_bounded_long(), "+=" and lists included):
+ *   exit(1), from 4.13 (7a0e35f823); 4.10 (8b46c4ffdc) to 4.12 read them
+ *   with xlu_cfg_get_long(), a bad value warned about and left at its
+ *   default; max_grant_version the same from 4.16 (7379f9e10a);
+ * - on_poweroff, on_reboot, on_watchdog, on_crash, and on_soft_reset
+ *   from 4.7, not one of action_on_shutdown_names[]: "Unknown on_...
+ *   action"; 4.6's names lack "soft-reset" and it reads no on_soft_reset
+ *   (both from 4.7).
+ * Numbers are read as xlu_cfg_get_long() does (libxlu_cfg.c at each tag;
+ * xlu_cfg_get_bounded_long() from 4.13): strtol(s, &end, 0), all of s,
+ * no ERANGE, no "+=" (from 4.13; before it no "+=" parses); a value it
+ * cannot read is left at its default with a warning, not refused
+ * ("memory", "maxmem", "vcpus" included: no release checks maxmem against
+ * memory either).  A key set twice counts with its last value.
+ *
+ * The releases where what is refused changes, oldest first: each rule
+ * below at one of them holds up to the next (xs_xl_config_refused()). */
+static const unsigned xl_rule_minors[] = {6, 7, 10, 13, 16, 22};
+
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
-       CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_N };
+       CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
+       CK_CPUS_SOFT, CK_VUART, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
+    "cpus", "cpus_soft", "vuart",
 };
 
 struct cfg_setting {
     bool set, list, add, whole; /* whole: v holds all of the value */
+    bool empty;                 /* an empty list */
+    const char *val;            /* the value's text in the config */
+    size_t vlen;
     char v[128];
     unsigned line;
     size_t at;
@@ -605,15 +690,121 @@ static bool cfg_next_setting(struct cfg_lexer *lx, const char **key,
     }
 }
 
+/* xl_parse.c update_cpumap_range() and parse_range() (xl_cmdimpl.c to
+ * 4.8; the same code from RELEASE-4.6.0 to 4.22.0) on one of the
+ * ','-separated words of a cpus string: NULL, or what xl says before it
+ * exits.  "node:"/"nodes:" numbers are looked up on the host
+ * (libxl_node_to_cpumap()), so only their syntax is checked. */
+static const char *cpu_word_bad(const char *str)
+{
+    bool is_not = *str == '^';
+    str += is_not;
+    if (!strncmp(str, "node:", 5))
+        str += 5;
+    else if (!strncmp(str, "nodes:", 6))
+        str += 6;
+    if (strcmp(str, "all") == 0)
+        return is_not ? "Can't combine \"^\" and \"all\"." : NULL;
+    char *end;
+    unsigned long a = strtoul(str, &end, 10);
+    if (end == str || a == ULONG_MAX)
+        return "Invalid pcpu range";
+    if (*end == '-') {
+        const char *nstr = end + 1;
+        unsigned long b = strtoul(nstr, &end, 10);
+        if (end == nstr || b == ULONG_MAX || b < a)
+            return "Invalid pcpu range";
+    }
+    return *end ? "Invalid pcpu range" : NULL;
+}
+
+/* parse_cpurange(): the words of a cpus string (strtok_r() on ',', so
+ * empty words are skipped); NULL, or why, the word in word[wsz]. */
+static const char *cpus_bad(const char *s, char *word, size_t wsz)
+{
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        if (n) {
+            char w[256];
+            if (n >= sizeof(w))
+                return NULL; /* beyond what is looked at: not judged */
+            memcpy(w, s, n);
+            w[n] = '\0';
+            const char *why = cpu_word_bad(w);
+            if (why) {
+                size_t k = n < wsz - 1 ? n : wsz - 1;
+                memcpy(word, w, k); /* cut to wsz - 1 for the message */
+                word[k] = '\0';
+                return why;
+            }
+        }
+        s += n + (s[n] == ',');
+    }
+    return NULL;
+}
+
+/* A string or number token as xlu_cfg_get_string() gives it, into out;
+ * false when longer than outsz (not judged). */
+static bool cfg_atom(const char *tok, size_t len, int t, char *out,
+                     size_t outsz)
+{
+    if (len >= outsz)
+        return false;
+    if (t == TK_STRING) {
+        cfg_dequote(tok, len, out, outsz);
+    } else {
+        memcpy(out, tok, len);
+        out[len] = '\0';
+    }
+    return true;
+}
+
+/* parse_vcpu_affinity() for cpus or cpus_soft set as s: a string is
+ * parsed once, a list item by item up to max_vcpus (items past the
+ * first that is not a string are not reached: xlu_cfg_get_listitem()).
+ * max_vcpus < 0: not known (a vnuma list), the list not judged.  NULL,
+ * or why (the word in word), *item the list item (-1: a string). */
+static const char *cpus_setting_bad(const struct cfg_setting *s,
+                                    long max_vcpus, char *word, size_t wsz,
+                                    long *item)
+{
+    char v[4096];
+    struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
+    int t = cfg_token(&lx);
+    *item = -1;
+    if (s->add)
+        return NULL; /* "+=": joined to what came before; not judged */
+    if (t != TK_OPEN)
+        return cfg_atom(lx.tok, (size_t)(lx.p - lx.tok), t, v, sizeof(v))
+                   ? cpus_bad(v, word, wsz)
+                   : NULL;
+    for (long j = 0; j < max_vcpus; j++) {
+        t = cfg_token_nl(&lx);
+        if (t == TK_COMMA)
+            t = cfg_token_nl(&lx);
+        if (t != TK_STRING && t != TK_NUMBER)
+            return NULL; /* the end, or a list: xl stops looking */
+        if (!cfg_atom(lx.tok, (size_t)(lx.p - lx.tok), t, v, sizeof(v)))
+            continue;
+        const char *why = cpus_bad(v, word, wsz);
+        if (why) {
+            *item = j;
+            return why;
+        }
+    }
+    return NULL;
+}
+
 static bool prefix_of(const char *s, const char *word)
 {
     return strncmp(s, word, strlen(s)) == 0;
 }
 
-const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
-                                 size_t whysz, const char **rule,
+const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
+                                 char *why, size_t whysz, const char **rule,
                                  unsigned *line, size_t *at)
 {
+    const unsigned m = xl_minor(minor);
     struct cfg_setting k[CK_N] = {{0}};
     struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
     const char *key;
@@ -627,8 +818,10 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
                              memcmp(ck_names[c], key, klen) == 0))
             c++;
         struct cfg_setting s = {.set = true, .add = add, .line = kline,
-                                .at = (size_t)(key - cfg)};
+                                .at = (size_t)(key - cfg), .val = lx.tok};
         if (t == TK_OPEN) {
+            struct cfg_lexer peek = lx;
+            s.empty = cfg_token_nl(&peek) == TK_CLOSE;
             if (!cfg_value(&lx, t))
                 break;
             s.list = true;
@@ -643,6 +836,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
         } else {
             break;
         }
+        s.vlen = (size_t)(lx.p - s.val);
         if (c < CK_N)
             k[c] = s;
     }
@@ -657,7 +851,8 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
     } while (0)
     const struct cfg_setting *ty = &k[CK_TYPE], *bu = &k[CK_BUILDER];
     int type = 0; /* 1 hvm, 2 pv, 3 pvh */
-    if (ty->set && !ty->list) {
+    /* c7dfe4ac58, RELEASE-4.10.0: type read, builder checked */
+    if (m >= 10 && ty->set && !ty->list) {
         type = ty->whole && prefix_of(ty->v, "hvm")  ? 1
              : ty->whole && prefix_of(ty->v, "pv")   ? 2
              : ty->whole && prefix_of(ty->v, "pvh")  ? 3 : 0;
@@ -665,7 +860,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
             REFUSE("xl.config.type", CK_TYPE, "type \"%.40s\" is not hvm, "
                    "pv or pvh: xl stops with \"Invalid domain type\"", ty->v);
     }
-    if (bu->set && !bu->list) {
+    if (m >= 10 && bu->set && !bu->list) {
         int b = bu->whole && prefix_of(bu->v, "hvm")       ? 1
               : bu->whole && prefix_of(bu->v, "generic")   ? 2 : 0;
         if (!b)
@@ -690,14 +885,30 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
         REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
                "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
     long l;
-    if (!k[CK_VNUMA].list) {
-        long vcpus = 0;
-        if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l)) {
-            vcpus = l;
-            if ((int)l < 0) /* libxl_cpu_bitmap_alloc(ctx, map, int) */
-                REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
-                       "with \"Unable to allocate cpumap\"", l);
-        }
+    long vcpus = 0;
+    if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l))
+        vcpus = l;
+    if (m >= 22 && vcpus < 1)
+        vcpus = 1; /* 4b71a86eaa, RELEASE-4.22.0 */
+    /* libxl_cpu_bitmap_alloc(ctx, map, int): 4.6-4.21 only when vcpus is
+     * read, 4.22 always (with at least 1) */
+    if ((m >= 22 || k[CK_VCPUS].set) && (int)vcpus < 0)
+        REFUSE("xl.config.vcpus", CK_VCPUS, "vcpus is %ld: xl stops "
+               "with \"Unable to allocate cpumap\"%s", vcpus,
+               m >= 22 ? "" : " (4.22 takes a negative vcpus as 1)");
+    /* 088fb827ee, RELEASE-4.10.0: libxl_vuart_type_from_string()
+     * (libxl__enum_from_string(), strcasecmp() against libxl_types.idl's
+     * vuart_type names, "unknown" and "sbsa_uart" at every tag to 4.22),
+     * on x86 too, before vnuma is read */
+    const struct cfg_setting *vu = &k[CK_VUART];
+    if (m >= 10 && vu->set && !vu->list &&
+        !(vu->whole && (!strcasecmp(vu->v, "unknown") ||
+                        !strcasecmp(vu->v, "sbsa_uart"))))
+        REFUSE("xl.config.vuart", CK_VUART, "vuart \"%.40s\" is not unknown "
+               "or sbsa_uart: xl stops with ERROR: invalid value \"%.40s\" "
+               "for \"vuart\" (from 4.10)", vu->v, vu->v);
+    long max_vcpus = -1; /* not known: what a vnuma list says */
+    if (!(k[CK_VNUMA].list && !k[CK_VNUMA].empty)) {
         int max = 0; /* b_info->max_vcpus, an int */
         if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
             max = (int)l;
@@ -708,34 +919,74 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
                                                          : CK_VCPUS,
                    "maxvcpus %d is below vcpus %ld: xl stops with \"xl: "
                    "maxvcpus < vcpus\"", max, vcpus);
+        max_vcpus = max;
     }
+    /* parse_vcpu_affinity(): cpus, then cpus_soft (4.6-4.22) */
+    for (int c = CK_CPUS; c <= CK_CPUS_SOFT; c++) {
+        char word[64];
+        long item = -1;
+        const char *bad = k[c].set ? cpus_setting_bad(&k[c], max_vcpus, word,
+                                                      sizeof(word), &item)
+                                   : NULL;
+        char where[32] = "";
+        if (item >= 0)
+            snprintf(where, sizeof(where), " (item %ld)", item);
+        if (bad && bad[0] == 'I')
+            REFUSE("xl.config.cpus", c, "%s%s has \"%s\": xl stops with "
+                   "\"%s: %s.\"", ck_names[c], where, word, bad, word);
+        if (bad)
+            REFUSE("xl.config.cpus", c, "%s%s has \"%s\": xl stops with "
+                   "\"%s\"", ck_names[c], where, word, bad);
+    }
+    /* 7a0e35f823 (RELEASE-4.13.0), 7379f9e10a (RELEASE-4.16.0) */
     for (int c = CK_GRANT; c <= CK_GRANT_VERSION; c++)
-        if (k[c].set && !cfg_long(&k[c], 0, INT_MAX, &l))
+        if (m >= (c == CK_GRANT_VERSION ? 16u : 13u) && k[c].set &&
+            !cfg_long(&k[c], 0, INT_MAX, &l))
             REFUSE("xl.config.grant", c, "%s is not a number from 0 to "
-                   "%d: xl stops (xlu_cfg_get_bounded_long(), exit(1))%s",
-                   ck_names[c], INT_MAX,
-                   c == CK_GRANT_VERSION ? " (the key from 4.17)"
-                   : c == CK_MAPTRACK || c == CK_GRANT ? " (the key from 4.10)"
-                                                       : "");
-    /* action_on_shutdown_names[] */
+                   "%d: xl stops (xlu_cfg_get_bounded_long(), exit(1); "
+                   "refused from 4.%u)", ck_names[c], INT_MAX,
+                   c == CK_GRANT_VERSION ? 16u : 13u);
+    /* action_on_shutdown_names[]: "soft-reset" and on_soft_reset from
+     * RELEASE-4.7.0 */
     static const char *const actions[] = {
         "destroy", "restart", "rename-restart", "preserve",
         "coredump-destroy", "coredump-restart", "soft-reset"};
-    for (int c = CK_POWEROFF; c <= CK_SOFT_RESET; c++) {
+    size_t nact = sizeof(actions) / sizeof(*actions) - (m < 7);
+    for (int c = CK_POWEROFF; c <= (m < 7 ? CK_CRASH : CK_SOFT_RESET); c++) {
         if (!k[c].set || k[c].list)
             continue;
         bool known = false;
-        for (size_t i = 0; k[c].whole && i < sizeof(actions) / sizeof(*actions);
-             i++)
+        for (size_t i = 0; k[c].whole && i < nact; i++)
             known |= strcmp(k[c].v, actions[i]) == 0;
         if (!known)
             REFUSE("xl.config.action", c, "%s \"%.40s\" is not an action xl "
                    "knows: xl stops with \"Unknown %s action\"%s",
                    ck_names[c], k[c].v, ck_names[c],
-                   c == CK_SOFT_RESET ? " (the key from 4.7)" : "");
+                   m < 7 && strcmp(k[c].v, "soft-reset") == 0
+                       ? " (soft-reset is an action from 4.7)" : "");
     }
 #undef REFUSE
     return NULL;
+}
+
+uint32_t xs_xl_config_refused(const char *cfg, size_t n)
+{
+    uint32_t bits = 0;
+    size_t nr = sizeof(xl_rule_minors) / sizeof(xl_rule_minors[0]);
+    for (size_t i = 0; i < nr; i++) {
+        unsigned m = xl_rule_minors[i], line;
+        size_t at;
+        char why[256];
+        const char *rule;
+        if (!xs_xl_config_text_error(cfg, n, m, &line, &at) &&
+            !xs_xl_config_refusal(cfg, n, m, why, sizeof(why), &rule, &line,
+                                  &at))
+            continue;
+        unsigned next = i + 1 < nr ? xl_rule_minors[i + 1] : XS_RELEASE_LAST + 1;
+        for (unsigned k = m; k < next; k++)
+            bits |= 1u << k;
+    }
+    return bits;
 }
 
 static void copy_str(char *dst, size_t sz, const char *s, size_t n)
@@ -769,8 +1020,10 @@ static void parse_json(const char *cfg, size_t n, struct xs_xl_config *out)
     const char *s;
     if ((s = json_string_value(json_object_get(ci, "name"))))
         copy_str(out->name, sizeof(out->name), s, strlen(s));
-    if ((s = json_string_value(json_object_get(ci, "type"))))
+    if ((s = json_string_value(json_object_get(ci, "type")))) {
         copy_str(out->type, sizeof(out->type), s, strlen(s));
+        copy_str(out->type_old, sizeof(out->type_old), s, strlen(s));
+    }
     /* libxl_types.idl: libxl_device_model_version's JSON names */
     s = json_string_value(json_object_get(bi, "device_model_version"));
     out->qemu_trad = s && strcmp(s, "qemu_xen_traditional") == 0;
@@ -832,6 +1085,8 @@ static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz)
             const char *e = strchr(from, tok[++i]);
             if (e) {
                 c = to[e - from];
+            } else if (tok[i] < '0' || tok[i] > '7') {
+                continue; /* dropped, as 4.6 does (4.7 on refuse it) */
             } else { /* an octal digit, then decimal digits (sic) */
                 unsigned v = 0, d = 0;
                 while (d < 3 && i + 1 < len - 1 && isdigit((unsigned char)tok[i + 1]))
@@ -920,6 +1175,11 @@ static void parse_text(const char *cfg, size_t n, struct xs_xl_config *out)
     out->vcpus = maxvcpus >= 0 ? maxvcpus : vcpus;
     text_type(type, have_type, builder, have_builder, out->type,
               sizeof(out->type));
+    /* xl_cmdimpl.c at RELEASE-4.6.0 to 4.8.0, xl_parse.c at 4.9.0: no
+     * type; builder by prefix of "hvm" is HVM, anything else PV */
+    const char *old = have_builder && !strncmp(builder, "hvm", strlen(builder))
+                          ? "hvm" : "pv";
+    copy_str(out->type_old, sizeof(out->type_old), old, strlen(old));
 }
 
 int xs_xl_config_cpuid_array(const char *cfg, size_t n, struct xs_buf *out,
@@ -1102,7 +1362,7 @@ static int replace_config(const struct xs_layer_io *io, struct xs_xl_hdr *hdr,
     /* checked as the original: the same rules, the facts anew */
     struct xs_xl_config c = {0};
     unsigned errors = io->rep->errors;
-    xs_xl_check_optdata(hdr, out.p, out.len, at, io->rep, &c);
+    xs_xl_check_optdata(hdr, out.p, out.len, at, io->xl_minor, io->rep, &c);
     if (!c.parsed && io->rep->errors == errors)
         xs_report_add(io->rep, XS_SEV_ERROR, "convert.config", at, -1, w,
                       "the new config could not be read");
@@ -1147,7 +1407,7 @@ static int xl_walk(const struct xs_layer_io *io)
                       (unsigned long long)len, got);
         rc = XS_INVALID;
     } else {
-        xs_xl_check_optdata(&hdr, opt.p, got, at, io->rep,
+        xs_xl_check_optdata(&hdr, opt.p, got, at, io->xl_minor, io->rep,
                             &io->facts->config);
         io->header(io->run, "xl optional data", at, opt.p, got);
         rc = io->fault(io->run);

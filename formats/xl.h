@@ -42,6 +42,8 @@ struct xs_xl_config {
     bool parsed;        /* the config was read: the facts below */
     char name[64];      /* printable, '?' for anything else */
     char type[16];
+    char type_old[16];  /* the type xl 4.6 to 4.9 create (text: builder
+                           alone, type= not read; JSON: type) */
     int64_t memory_mib; /* -1 unknown */
     int64_t vcpus;      /* -1 unknown */
     uint64_t at;        /* the config's offset (sized) */
@@ -53,25 +55,33 @@ struct xs_xl_config {
     /* JSON: a number libxl keeps as text where the field's reader wants
      * an integer it fits ("b_info.max_vcpus is 1e400: why"); "" none */
     char json_refused[160];
+    /* xl text: bit m when xl 4.m would not take it (its grammar, or
+     * parse_config_data(): xs_xl_config_refused()) */
+    uint32_t refused;
 };
 /* The optional data: a 4-byte config length, then the config.  held bytes
  * of len are in p. */
+/* minor: the Xen 4.x whose xl reads the config (verify --xen, convert
+ * --to-xen), 0 for the newest read (XS_RELEASE_LAST); below 4.6, 4.6's. */
 void xs_xl_check_optdata(const struct xs_xl_hdr *h, const uint8_t *p,
-                         size_t held, uint64_t at, struct xs_report *rep,
-                         struct xs_xl_config *cfg);
-/* Would xl restore read this config text (libxlutil's lexer and
+                         size_t held, uint64_t at, unsigned minor,
+                         struct xs_report *rep, struct xs_xl_config *cfg);
+/* Would xl 4.minor restore read this config text (libxlutil's lexer and
  * grammar)?  NULL, or what is wrong with the line and the offset of the
  * token where it went wrong. */
-const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned *line,
-                                    size_t *at);
-/* What xl's parse_config_data() refuses in config text that the grammar
- * reads (the caller checked): NULL, or what is wrong (written into why,
- * whysz bytes), its rule (xl.config.type, .name, .uuid, .vcpus, .grant,
- * .action), and the line and offset of the key (line 1, offset 0 for a
- * key that is missing). */
-const char *xs_xl_config_refusal(const char *cfg, size_t n, char *why,
-                                 size_t whysz, const char **rule,
+const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
+                                    unsigned *line, size_t *at);
+/* What xl 4.minor's parse_config_data() refuses in config text that the
+ * grammar reads (the caller checked): NULL, or what is wrong (written
+ * into why, whysz bytes), its rule (xl.config.type, .name, .uuid, .vcpus,
+ * .cpus, .grant, .action), and the line and offset of the key (line 1,
+ * offset 0 for a key that is missing). */
+const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
+                                 char *why, size_t whysz, const char **rule,
                                  unsigned *line, size_t *at);
+/* Bit m for each release 4.m (XS_RELEASE_FIRST to XS_RELEASE_LAST) whose
+ * xl would not take this config text (either of the two above). */
+uint32_t xs_xl_config_refused(const char *cfg, size_t n);
 /* Domain name, memory, vcpus and type from a config (libxl JSON, or xl
  * config text). */
 void xs_xl_parse_config(const char *cfg, size_t n, bool json,

@@ -404,6 +404,8 @@ struct xs_summary {
     bool have_config;
     char cfg_name[64];
     char cfg_type[16];
+    char cfg_type_old[16];  /* the type xl 4.6 to 4.9 create (they read
+                               builder= alone, no type=) */
     int64_t cfg_memory_mib; /* -1 unknown */
     int64_t cfg_vcpus;      /* -1 unknown */
     uint64_t cfg_offset;    /* where the config starts in the input */
@@ -412,6 +414,8 @@ struct xs_summary {
     bool cfg_cpuid_msr;     /* ... with MSR entries, or malformed: no
                                older form */
     bool cfg_qemu_trad;     /* device_model_version qemu-xen-traditional */
+    uint32_t cfg_refused;   /* bit m: xl 4.m does not take the config
+                               text (its grammar or parse_config_data()) */
     /* what releases differ on (core/release.c) */
     bool qemu_trad;         /* libxl emulator records of qemu-traditional */
     uint32_t hvm_len_min[XS_SUM_HVM_CODES]; /* HVM save descriptors by */

@@ -333,8 +333,8 @@ static void policy(struct gen *g)
     xs_put_le64(msr + 8, 0x80000000ULL);
     xs_put_le32(msr + 16, 0x10a);  /* MSR_ARCH_CAPABILITIES */
     xs_put_le64(msr + 24, 0x1ULL);
-    if (g->o->dirty)
-        xs_put_le32(msr + 4, 1);
+    /* not --dirty's: an entry's flags are refused, not ignored
+     * (x86_msr_copy_from_buffer(): policy.msr.flags) */
     rec(g, XS_REC_X86_MSR_POLICY, msr, sizeof(msr));
 }
 

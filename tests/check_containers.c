@@ -570,7 +570,7 @@ START_TEST(xl_config_text_syntax)
         unsigned line = 0;
         size_t at = 0;
         const char *why = xs_xl_config_text_error(
-            cases[i].text, strlen(cases[i].text), &line, &at);
+            cases[i].text, strlen(cases[i].text), 0, &line, &at);
         if (!cases[i].why) {
             ck_assert_msg(!why, "case %zu: %s", i, why);
             continue;
@@ -608,8 +608,11 @@ START_TEST(xl_config_text_syntax)
          "maxvcpus 2 is below vcpus 4"},
         {"name='g'\nvcpus = 4\nmaxvcpus = 0\n", NULL, 0, NULL},
         {"name='g'\nmaxvcpus = 8\nvcpus = 4\n", NULL, 0, NULL},
-        {"name='g'\nvcpus = '-1'\n", "xl.config.vcpus", 2,
-         "vcpus is -1: xl stops with \"Unable to allocate cpumap\""},
+        {"name='g'\nvcpus = 0x80000000\n", "xl.config.vcpus", 2,
+         "vcpus is 2147483648: xl stops with \"Unable to allocate cpumap\""},
+        /* an empty vnuma list sets nothing (parse_vnuma_config()) */
+        {"name='g'\nvcpus = 4\nmaxvcpus = 2\nvnuma = [ ]\n",
+         "xl.config.vcpus", 3, "maxvcpus 2 is below vcpus 4"},
         /* a number xl cannot read: default, with a warning (not refused) */
         {"name='g'\nvcpus = 4\nmaxvcpus = '2x'\n", NULL, 0, NULL},
         {"name='g'\nmemory = '1g'\nmaxmem = 08\n", NULL, 0, NULL},
@@ -631,6 +634,30 @@ START_TEST(xl_config_text_syntax)
          "on_crash \"reboot\" is not an action xl knows"},
         {"name='g'\non_crash = 'destroy'\non_crash = 'coredump'\n",
          "xl.config.action", 3, "on_crash \"coredump\""},
+        /* cpus, cpus_soft: parse_vcpu_affinity(), parse_cpurange() */
+        {"name='g'\ncpus = '0-3,^1'\ncpus_soft = 'nodes:0-1,^node:1'\n",
+         NULL, 0, NULL},
+        {"name='g'\ncpus = 'all'\ncpus_soft = ',,1,'\n", NULL, 0, NULL},
+        {"name='g'\ncpus = '^all'\n", "xl.config.cpus", 2,
+         "cpus has \"^all\": xl stops with \"Can't combine \"^\" and "
+         "\"all\".\""},
+        {"name='g'\ncpus = '3-1'\n", "xl.config.cpus", 2,
+         "cpus has \"3-1\": xl stops with \"Invalid pcpu range: 3-1.\""},
+        {"name='g'\ncpus = 0x3\n", "xl.config.cpus", 2, "\"0x3\""},
+        {"name='g'\ncpus = '1-'\n", "xl.config.cpus", 2, "\"1-\""},
+        {"name='g'\ncpus_soft = '1,x'\n", "xl.config.cpus", 2,
+         "cpus_soft has \"x\""},
+        {"name='g'\nvcpus = 2\ncpus = ['0', '1', 'x']\n", NULL, 0, NULL},
+        {"name='g'\nvcpus = 3\ncpus = ['0', '1', 'x']\n", "xl.config.cpus",
+         3, "cpus (item 2) has \"x\""},
+        {"name='g'\nvcpus = 3\ncpus = ['0', ['1'], 'x']\n", NULL, 0, NULL},
+        {"name='g'\nvcpus = 3\ncpus = ['x']\nvnuma = [ [ 'pnode=0' ] ]\n",
+         NULL, 0, NULL},
+        {"name='g'\ncpus = 'x'\nvnuma = [ [ 'pnode=0' ] ]\n",
+         "xl.config.cpus", 2, "cpus has \"x\""},
+        {"name='g'\ncpus = 'x'\nmax_grant_frames = 'y'\n", "xl.config.cpus",
+         2, "cpus has"}, /* xl's order */
+        {"name='g'\ncpus = \"0\"\ncpus += \"-x\"\n", NULL, 0, NULL},
         /* the last setting counts */
         {"name='g'\ntype='x'\ntype='hvm'\n", NULL, 0, NULL},
         /* xl's order: the type before the name */
@@ -640,11 +667,11 @@ START_TEST(xl_config_text_syntax)
         const char *t = refusals[i].text, *rule = NULL;
         unsigned rl = 0;
         size_t ra = 0;
-        ck_assert_msg(!xs_xl_config_text_error(t, strlen(t), &rl, &ra),
+        ck_assert_msg(!xs_xl_config_text_error(t, strlen(t), 0, &rl, &ra),
                       "refusal %zu: syntax", i);
         char wb[256];
-        const char *why = xs_xl_config_refusal(t, strlen(t), wb, sizeof(wb),
-                                               &rule, &rl, &ra);
+        const char *why = xs_xl_config_refusal(t, strlen(t), 0, wb,
+                                               sizeof(wb), &rule, &rl, &ra);
         if (!refusals[i].rule) {
             ck_assert_msg(!why, "refusal %zu: %s", i, why);
             continue;
@@ -654,20 +681,126 @@ START_TEST(xl_config_text_syntax)
         ck_assert_str_eq(rule, refusals[i].rule);
         ck_assert_uint_eq(rl, refusals[i].line);
     }
+    /* per release: each difference broken for one release and fine for
+     * the next (or the other way round), at the tags formats/xl.c names */
+    static const struct {
+        const char *text;
+        unsigned minor;
+        const char *rule; /* NULL: xl 4.minor takes it; "syntax": its
+                             grammar refuses it */
+        unsigned line;
+        const char *why;
+    } per_release[] = {
+        /* "+=" from 4.13 (a30910bfd7) */
+        {"name='g'\nextra += 'x'\n", 12, "syntax", 2,
+         "a character xl's reader does not take"},
+        {"name='g'\nextra += 'x'\n", 13, NULL, 0, NULL},
+        /* an unknown escape: dropped by 4.6, refused from 4.7 */
+        {"name='g'\nextra = \"a\\qb\"\n", 6, NULL, 0, NULL},
+        {"name='g'\nextra = \"a\\qb\"\n", 7, "syntax", 2,
+         "a backslash escape"},
+        /* type and builder checked from 4.10 (c7dfe4ac58) */
+        {"name='g'\ntype = 'hvmx'\n", 9, NULL, 0, NULL},
+        {"name='g'\ntype = 'hvmx'\n", 10, "xl.config.type", 2, "type \"hvmx\""},
+        {"name='g'\nbuilder = 'linux'\n", 9, NULL, 0, NULL},
+        {"name='g'\nbuilder = 'linux'\n", 10, "xl.config.type", 2,
+         "builder \"linux\""},
+        {"name='g'\ntype='pvh'\nbuilder = 'hvm'\n", 9, NULL, 0, NULL},
+        /* vuart from 4.10 (088fb827ee), any case */
+        {"name='g'\nvuart = 'pl011'\n", 9, NULL, 0, NULL},
+        {"name='g'\nvuart = 'pl011'\n", 10, "xl.config.vuart", 2,
+         "vuart \"pl011\" is not unknown or sbsa_uart"},
+        {"name='g'\nvuart = 'SBSA_UART'\n", 22, NULL, 0, NULL},
+        {"name='g'\nvuart = 'x'\nmaxvcpus = 1\nvcpus = 2\n", 22,
+         "xl.config.vuart", 2, "vuart"}, /* before maxvcpus < vcpus */
+        /* grant limits refused from 4.13 (7a0e35f823), the version from
+         * 4.16 (7379f9e10a) */
+        {"name='g'\nmax_grant_frames = 'lots'\n", 12, NULL, 0, NULL},
+        {"name='g'\nmax_grant_frames = 'lots'\n", 13, "xl.config.grant", 2,
+         "refused from 4.13"},
+        {"name='g'\nmax_maptrack_frames = -1\n", 12, "syntax", 2, "a character"},
+        {"name='g'\nmax_maptrack_frames = '-1'\n", 12, NULL, 0, NULL},
+        {"name='g'\nmax_maptrack_frames = '-1'\n", 13, "xl.config.grant", 2,
+         "max_maptrack_frames"},
+        {"name='g'\nmax_grant_version = 'two'\n", 15, NULL, 0, NULL},
+        {"name='g'\nmax_grant_version = 'two'\n", 16, "xl.config.grant", 2,
+         "refused from 4.16"},
+        /* soft-reset and on_soft_reset from 4.7 */
+        {"name='g'\non_crash = 'soft-reset'\n", 6, "xl.config.action", 2,
+         "(soft-reset is an action from 4.7)"},
+        {"name='g'\non_crash = 'soft-reset'\n", 7, NULL, 0, NULL},
+        {"name='g'\non_crash = 'soft-reset'\n", 5, "xl.config.action", 2,
+         "on_crash"}, /* older than 4.6: 4.6's rules */
+        {"name='g'\non_soft_reset = 'x'\n", 6, NULL, 0, NULL},
+        {"name='g'\non_soft_reset = 'x'\n", 7, "xl.config.action", 2,
+         "on_soft_reset \"x\""},
+        /* vcpus below 1 is 1 from 4.22 (4b71a86eaa) */
+        {"name='g'\nvcpus = '-1'\n", 21, "xl.config.vcpus", 2,
+         "vcpus is -1: xl stops with \"Unable to allocate cpumap\" (4.22 "
+         "takes a negative vcpus as 1)"},
+        {"name='g'\nvcpus = '-1'\n", 22, NULL, 0, NULL},
+        {"name='g'\nvcpus = '-1'\n", 0, NULL, 0, NULL},
+        /* the cpumap comes before vnuma is read */
+        {"name='g'\nvcpus = '-1'\nvnuma = [ [ 'pnode=0' ] ]\n", 6,
+         "xl.config.vcpus", 2, "vcpus is -1"},
+        /* a cpus list is read up to max_vcpus: 0 with no vcpus before
+         * 4.22, at least 1 from 4.22 */
+        {"name='g'\ncpus = ['x']\n", 21, NULL, 0, NULL},
+        {"name='g'\ncpus = ['x']\n", 22, "xl.config.cpus", 2,
+         "cpus (item 0) has \"x\""},
+        {"name='g'\nvcpus = '-1'\nmaxvcpus = '-2'\n", 22,
+         "xl.config.vcpus", 3, "maxvcpus -2 is below vcpus 1"},
+    };
+    for (size_t i = 0; i < sizeof(per_release) / sizeof(per_release[0]); i++) {
+        const char *t = per_release[i].text, *r = per_release[i].rule;
+        const char *rule = NULL;
+        unsigned m = per_release[i].minor, rl = 0;
+        size_t ra = 0;
+        char wb[256];
+        const char *why = xs_xl_config_text_error(t, strlen(t), m, &rl, &ra);
+        if (!why)
+            why = xs_xl_config_refusal(t, strlen(t), m, wb, sizeof(wb), &rule,
+                                       &rl, &ra);
+        else
+            rule = "syntax";
+        if (!r) {
+            ck_assert_msg(!why, "per_release %zu (4.%u): %s", i, m, why);
+            continue;
+        }
+        ck_assert_msg(why && strstr(why, per_release[i].why),
+                      "per_release %zu (4.%u): %s", i, m,
+                      why ? why : "accepted");
+        ck_assert_str_eq(rule, r);
+        ck_assert_uint_eq(rl, per_release[i].line);
+    }
+    /* which releases refuse it, as a mask of bits 4.m */
+#define FROM_TO(a, b) ((2u << (b)) - (1u << (a)))
+    static const char gf[] = "name='g'\nmax_grant_frames = 'lots'\n";
+    ck_assert_uint_eq(xs_xl_config_refused(gf, strlen(gf)), FROM_TO(13, 22));
+    static const char nv[] = "name='g'\nvcpus = '-1'\n";
+    ck_assert_uint_eq(xs_xl_config_refused(nv, strlen(nv)), FROM_TO(6, 21));
+    static const char sr[] = "name='g'\non_reboot = 'soft-reset'\n";
+    ck_assert_uint_eq(xs_xl_config_refused(sr, strlen(sr)), FROM_TO(6, 6));
+    static const char pe[] = "name='g'\nextra += 'x'\n";
+    ck_assert_uint_eq(xs_xl_config_refused(pe, strlen(pe)), FROM_TO(6, 12));
+    static const char ok[] = "name='g'\n";
+    ck_assert_uint_eq(xs_xl_config_refused(ok, strlen(ok)), 0);
+#undef FROM_TO
+
     /* the key's offset */
     const char *rule;
     unsigned rl;
     size_t ra;
     char wb[256];
     ck_assert_ptr_nonnull(xs_xl_config_refusal("name='g'\non_crash='x'", 21,
-                                               wb, sizeof(wb), &rule, &rl,
+                                               0, wb, sizeof(wb), &rule, &rl,
                                                &ra));
     ck_assert_uint_eq(ra, 9);
 
     /* a NUL in a string (dequote's strlen() trips an assertion) */
     unsigned line = 0;
     size_t at = 0;
-    ck_assert_ptr_nonnull(xs_xl_config_text_error("a = \"x\0y\"", 9, &line, &at));
+    ck_assert_ptr_nonnull(xs_xl_config_text_error("a = \"x\0y\"", 9, 0, &line, &at));
     /* nesting: bison's stack ends near 5000 levels; an iterative reader */
     size_t n = 3 + 2 * 6000;
     char *deep = malloc(n + 1);
@@ -677,18 +810,27 @@ START_TEST(xl_config_text_syntax)
     deep[2 + 6000] = '1';
     memset(deep + 3 + 6000, ']', 6000);
     deep[n] = '\0';
-    ck_assert_ptr_nonnull(xs_xl_config_text_error(deep, n, &line, &at));
+    ck_assert_ptr_nonnull(xs_xl_config_text_error(deep, n, 0, &line, &at));
     /* 100 levels: fine */
     memcpy(deep + 2 + 100, "1", 1);
     memset(deep + 3 + 100, ']', 100);
-    ck_assert_ptr_null(xs_xl_config_text_error(deep, 3 + 200, &line, &at));
+    ck_assert_ptr_null(xs_xl_config_text_error(deep, 3 + 200, 0, &line, &at));
     free(deep);
 }
 END_TEST
 
 /* The xl optional data around a config, checked as xl_vmcontrol.c
  * reads it (json: libxl's JSON, else xl config text). */
+static void check_config_for(const char *cfg, bool json, unsigned minor,
+                             struct xs_xl_config *cf);
 static void check_config(const char *cfg, bool json, struct xs_xl_config *cf)
+{
+    check_config_for(cfg, json, 0, cf);
+}
+
+/* ... as xl 4.minor reads it (0: the newest) */
+static void check_config_for(const char *cfg, bool json, unsigned minor,
+                             struct xs_xl_config *cf)
 {
     size_t n = strlen(cfg) + (json ? 1 : 0);
     uint8_t *p = malloc(4 + n);
@@ -701,9 +843,66 @@ static void check_config(const char *cfg, bool json, struct xs_xl_config *cf)
     xs_report_free(&rep);
     xs_report_init(&rep, "test");
     memset(cf, 0, sizeof(*cf));
-    xs_xl_check_optdata(&h, p, 4 + n, 48, &rep, cf);
+    xs_xl_check_optdata(&h, p, 4 + n, 48, minor, &rep, cf);
     free(p);
 }
+
+/* The config's rules per release: the release asked about, or the
+ * newest with the releases that refuse it named; the file and tag. */
+START_TEST(xl_config_per_release)
+{
+    struct xs_xl_config xc;
+    const char *gf = "name='g'\nmax_grant_frames = 'lots'\n";
+    check_config_for(gf, false, 0, &xc);
+    ck_assert_uint_eq(rep.errors, 1);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.grant");
+    ck_assert_uint_eq(rep.kept[0].offset, 48 + 4 + 9);
+    ck_assert_msg(strstr(rep.kept[0].msg, "xl 4.13 to 4.22 refuses") &&
+                      strstr(rep.kept[0].msg, "tools/xl/xl_parse.c "
+                             "parse_config_data() at RELEASE-4.22.0"),
+                  "%s", rep.kept[0].msg);
+    ck_assert_uint_eq(xc.refused, (2u << 22) - (1u << 13));
+    check_config_for(gf, false, 12, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    check_config_for(gf, false, 13, &xc);
+    ck_assert_uint_eq(rep.errors, 1);
+    ck_assert_msg(strstr(rep.kept[0].msg, "xl 4.13 refuses") &&
+                      strstr(rep.kept[0].msg, "at RELEASE-4.13.0"),
+                  "%s", rep.kept[0].msg);
+
+    const char *sr = "name='g'\non_crash = 'soft-reset'\n";
+    check_config_for(sr, false, 6, &xc);
+    ck_assert_uint_eq(rep.errors, 1);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.action");
+    ck_assert_msg(strstr(rep.kept[0].msg, "xl 4.6 refuses") &&
+                      strstr(rep.kept[0].msg, "tools/libxl/xl_cmdimpl.c "
+                             "parse_config_data() at RELEASE-4.6.0"),
+                  "%s", rep.kept[0].msg);
+    check_config_for(sr, false, 7, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    check_config_for(sr, false, 0, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(xc.refused, 1u << 6);
+
+    const char *pe = "name='g'\nextra += 'x'\n";
+    check_config_for(pe, false, 12, &xc);
+    ck_assert_uint_eq(rep.errors, 1);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.syntax");
+    ck_assert_uint_eq(rep.kept[0].offset, 48 + 4 + 15);
+    ck_assert_msg(strstr(rep.kept[0].msg, "xl 4.12 restore stops") &&
+                      strstr(rep.kept[0].msg, "at RELEASE-4.12.0"),
+                  "%s", rep.kept[0].msg);
+    ck_assert(!xc.parsed);
+    check_config_for(pe, false, 13, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert(xc.parsed);
+
+    /* JSON: none of these */
+    check_config_for("{\"c_info\":{\"name\":\"g\"}}", true, 6, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(xc.refused, 0);
+}
+END_TEST
 
 /* libxl_json.c json_callback_number(): a number beyond long long is kept
  * as text, not refused; the field that reads it decides. */
@@ -1163,6 +1362,7 @@ int main(void)
     tcase_add_test(t, xl_header_rules);
     tcase_add_test(t, xl_config_text_syntax);
     tcase_add_test(t, xl_config_json_numbers);
+    tcase_add_test(t, xl_config_per_release);
     tcase_add_test(t, libxl_header_rules);
     tcase_add_test(t, libxl_record_rules);
     tcase_add_test(t, trailing_kinds);

@@ -405,6 +405,14 @@ START_TEST(rule_config)
     ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.qemu_traditional"));
     ck_assert(xs_release_restores(&x20, &sum, false));
     ck_assert_ptr_null(xs_release_remedy(&x21, &sum));
+    sum.cfg_qemu_trad = false;
+    /* xl text that 4.12's xl takes and 4.13's refuses (formats/xl.c):
+     * no conversion changes it */
+    struct xs_release x12 = rel(12), x13 = rel(13);
+    sum.cfg_refused = (2u << 22) - (1u << 13);
+    ck_assert(xs_release_restores(&x12, &sum, true));
+    ck_assert(!xs_release_restores(&x13, &sum, true));
+    ck_assert_ptr_null(xs_release_remedy(&x13, &sum));
 }
 END_TEST
 
@@ -573,7 +581,7 @@ static const char *policy_rule(uint32_t type, uint32_t n, const char *xen)
     xs_report_free(&rep);
     xs_report_init(&rep, "test");
     memset(&sum, 0, sizeof(sum));
-    xs_release_check_policy(xen ? &x : NULL, &r, &rep, &sum);
+    xs_release_check_policy(xen ? &x : NULL, &r, false, &rep, &sum);
     xs_release_observe(&r, &sum);
     if (xen) /* the summary's mask says the same */
         ck_assert(!!(sum.policy_refused >> x.rules_minor & 1) ==
@@ -671,6 +679,91 @@ START_TEST(policy_copy)
     ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 16);
     static const uint64_t three[][2] = {{0xce, 0}, {0x10a, 0}, {0xce, 0}};
     ck_assert_str_eq(policy_rule(M, msrs(three, 3), NULL), "policy.msr.count");
+
+    /* flags: ".flags MBZ", -EINVAL, at every release from 4.14, before
+     * the index is looked at */
+    n = msrs(pi_ac, 2);
+    xs_put_le32(pol + XS_MSR_ENTRY_SIZE + 4, 0x80);
+    ck_assert_str_eq(policy_rule(M, n, NULL), "policy.msr.flags");
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 16 + 4);
+    ck_assert_msg(strstr(rep.kept[0].msg, "MSR 0x0000010a (entry 1) has "
+                         "flags 0x80: Xen 4.14 to 4.22 refuses") &&
+                      strstr(rep.kept[0].msg, "xen/arch/x86/lib/cpu-policy/"
+                             "copy-from-buffer.c at RELEASE-4.22.0"),
+                  "%s", rep.kept[0].msg);
+    ck_assert_uint_eq(sum.policy_refused, (2u << 22) - (1u << 14));
+    /* as convert writes it: cleared (and for 4.14 the 0 it has no field
+     * for left out) */
+    ck_assert_uint_eq(sum.policy_refused_conv, 0);
+    ck_assert_str_eq(policy_rule(M, n, "4.15"), "policy.msr.flags");
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "Xen 4.15 refuses"));
+    ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "xen/lib/x86/msr.c at "
+                                 "RELEASE-4.15.0"));
+    ck_assert_uint_eq(sum.release_errors, 1);
+    /* 4.14: the count first */
+    ck_assert_str_eq(policy_rule(M, n, "4.14"), "policy.msr.count");
+    /* an MSR 4.21 has no field for, flags set: the flags first */
+    xs_put_le32(pol + 4, 1);
+    xs_put_le32(pol, 0x48);
+    ck_assert_str_eq(policy_rule(M, n, "4.21"), "policy.msr.flags");
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 4);
+    /* as upgrade writes it: cleared, a warning */
+    n = msrs(pi_ac, 2);
+    xs_put_le32(pol + 4, 1);
+    struct xs_record r = {.type = M, .body = pol, .index = 1, .offset = 0x100,
+                          .length = n, .held = n};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    xs_release_check_policy(NULL, &r, true, &rep, NULL);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(rep.nkept, 1);
+    ck_assert_str_eq(rep.kept[0].rule, "libxc.reserved");
+    ck_assert_int_eq(rep.kept[0].sev, XS_SEV_WARNING);
+    ck_assert_uint_eq(rep.kept[0].offset, 0x100 + 8 + 4);
+}
+END_TEST
+
+/* A generated image in a: its MSR_ARCH_CAPABILITIES entry (0x10a,
+ * flags, value) */
+static uint8_t *gen_arch_caps(void)
+{
+    struct xs_gen_opts o;
+    xs_gen_defaults(&o);
+    o.pages = 64;
+    tu_gen(&o, &a);
+    static const uint8_t ac[8] = {0x0a, 0x01, 0, 0, 0, 0, 0, 0};
+    uint8_t *e = memmem(a.p, a.len, ac, sizeof(ac));
+    ck_assert_ptr_nonnull(e);
+    return e;
+}
+
+/* An MSR policy entry with flags set: verify refuses it for every
+ * release, upgrade and convert --to-xen clear them, and the result
+ * passes. */
+START_TEST(msr_flags)
+{
+    uint8_t *e = gen_arch_caps();
+    xs_put_le32(e + 4, 2);
+    uint64_t at = (uint64_t)(e - a.p) + 4;
+    ck_assert_int_eq(verify_on(&a, "4.22"), XS_INVALID);
+    const struct xs_finding *f = xs_report_find(&rep, "policy.msr.flags");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->offset, at);
+    struct xs_release x18 = rel(18);
+    ck_assert(!xs_release_restores(&x18, &sum, false));
+    ck_assert_str_eq(xs_release_remedy(&x18, &sum),
+                     "xenstream convert --to-xen 4.18");
+    /* upgrade and convert --to-xen: cleared, with the warning */
+    struct xs_report r2;
+    xs_report_init(&r2, "test");
+    ck_assert_int_eq(tu_upgrade(&a, &b, &r2, false), XS_OK);
+    ck_assert_ptr_nonnull(xs_report_find(&r2, "libxc.reserved"));
+    ck_assert_ptr_null(xs_report_find(&r2, "policy.msr.flags"));
+    xs_report_free(&r2);
+    ck_assert_int_eq(verify_on(&b, "4.22"), XS_OK);
+    ck_assert_int_eq(convert_to(&a, &b, "4.18", false, false), XS_OK);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "libxc.reserved"));
+    ck_assert_int_eq(verify_on(&b, "4.18"), XS_OK);
 }
 END_TEST
 
@@ -678,14 +771,8 @@ END_TEST
  * (4.14 has no field for it), and the result passes --xen 4.14. */
 START_TEST(convert_msr_left_out)
 {
-    struct xs_gen_opts o;
-    xs_gen_defaults(&o);
-    o.pages = 64;
-    tu_gen(&o, &a);
-    /* the generator's MSR_ARCH_CAPABILITIES entry: 0x10a, flags, value */
     static const uint8_t ac[8] = {0x0a, 0x01, 0, 0, 0, 0, 0, 0};
-    uint8_t *e = memmem(a.p, a.len, ac, sizeof(ac));
-    ck_assert_ptr_nonnull(e);
+    uint8_t *e = gen_arch_caps();
     xs_put_le64(e + 8, 0);
     ck_assert_int_eq(verify_on(&a, "4.14"), XS_INVALID);
     ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
@@ -888,17 +975,23 @@ START_TEST(convert_refused)
 }
 END_TEST
 
+/* An HVM xl image in a (o: how it was made). */
+static void gen_xl_hvm(struct xs_gen_opts *o)
+{
+    xs_gen_defaults(o);
+    o->container = XS_GEN_XL;
+    o->guest = XS_GUEST_X86_HVM;
+    o->pages = 300;
+    o->batch = 64;
+    tu_gen(o, &a);
+}
+
 /* The config as stored, replaced (file and pipe), read back; refused
  * for a guest of the other type and for an image without an xl header. */
 START_TEST(config_replace)
 {
     struct xs_gen_opts o;
-    xs_gen_defaults(&o);
-    o.container = XS_GEN_XL;
-    o.guest = XS_GUEST_X86_HVM;
-    o.pages = 300;
-    o.batch = 64;
-    tu_gen(&o, &a);
+    gen_xl_hvm(&o);
     struct xs_buf cfg = {0}, back = {0};
     bool json;
     struct xs_in *in = tu_in_mem(a.p, a.len, &rep);
@@ -952,6 +1045,94 @@ START_TEST(config_replace)
 }
 END_TEST
 
+/* The xl config text as the release's xl reads it: verify --xen and
+ * convert --to-xen (with --config) apply that release's rules, verify
+ * alone the newest's (formats/xl.c, xl_parse.c at each tag). */
+START_TEST(config_per_release)
+{
+    struct xs_gen_opts o;
+    gen_xl_hvm(&o);
+    /* 4.12 reads max_grant_frames with xlu_cfg_get_long() (a warning),
+     * 4.13 with xlu_cfg_get_bounded_long() (exit(1)) */
+    static const char text[] = "name = \"g\"\ntype = \"hvm\"\n"
+                               "max_grant_frames = \"lots\"\n";
+    struct xs_release x12;
+    ck_assert_int_eq(xs_release_parse("4.12", &x12), XS_OK);
+    struct xs_convert_opts c = {.to_version = 3,
+                                .config = (const uint8_t *)text,
+                                .config_len = sizeof(text) - 1};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &b, &rep, false, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "xl.config.grant"));
+    c.to_version = 2;
+    c.to_xen = &x12;
+    c.drop_cpu_policy = true;
+    struct xs_buf out = {0};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    int rc = tu_convert(&a, &out, &rep, false, &c);
+    ck_assert_msg(rc == XS_OK, "%s: %s", rep.nkept ? rep.kept[0].rule : "-",
+                  rep.nkept ? rep.kept[0].msg : "-");
+    ck_assert_int_eq(verify_on(&out, "4.12"), XS_OK);
+    ck_assert_int_eq(verify_on(&out, "4.13"), XS_INVALID);
+    const struct xs_finding *f = xs_report_find(&rep, "xl.config.grant");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->msg, "xl 4.13 refuses"));
+    ck_assert_ptr_nonnull(strstr(f->msg, "at RELEASE-4.13.0"));
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_verify(&out, &rep), XS_INVALID);
+    f = xs_report_find(&rep, "xl.config.grant");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->msg, "xl 4.13 to 4.22 refuses"));
+    ck_assert_int_eq(verify_on(&out, "4.12"), XS_OK);
+    ck_assert_uint_eq(sum.cfg_refused, (2u << 22) - (1u << 13));
+    struct xs_release x13;
+    ck_assert_int_eq(xs_release_parse("4.13", &x13), XS_OK);
+    ck_assert(xs_release_restores(&x12, &sum, false));
+    ck_assert(!xs_release_restores(&x13, &sum, true));
+    xs_buf_free(&out);
+
+    /* the guest type: xl 4.6 to 4.9 read builder= alone, so a config
+     * that says type = "hvm" makes a PV domain there, which libxc
+     * refuses an HVM stream for */
+    o.text_config = true;
+    tu_gen(&o, &a);
+    ck_assert_int_eq(verify_on(&a, "4.10"), XS_INVALID);
+    for (size_t k = 0; k < rep.nkept; k++)
+        ck_assert_msg(rep.kept[k].sev != XS_SEV_ERROR ||
+                          strncmp(rep.kept[k].rule, "config.", 7) != 0,
+                      "%s: %s", rep.kept[k].rule, rep.kept[k].msg);
+    ck_assert_int_eq(verify_on(&a, "4.9"), XS_INVALID);
+    f = xs_report_find(&rep, "config.guest_type");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->msg, "\"pv\" as xl 4.6 to 4.9 read it"));
+    struct xs_release x9;
+    ck_assert_int_eq(xs_release_parse("4.9", &x9), XS_OK);
+    ck_assert(!xs_release_restores(&x9, &sum, true));
+    ck_assert_ptr_null(xs_release_remedy(&x9, &sum));
+    static const char both[] = "name = \"g\"\ntype = \"hvm\"\n"
+                               "builder = \"hvm\"\n";
+    c = (struct xs_convert_opts){.to_version = 2, .to_xen = &x9,
+                                 .drop_cpu_policy = true,
+                                 .config = (const uint8_t *)both,
+                                 .config_len = sizeof(both) - 1};
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &out, &rep, false, &c), XS_OK);
+    ck_assert_int_eq(verify_on(&out, "4.9"), XS_OK);
+    ck_assert_int_eq(verify_on(&out, "4.22"), XS_OK);
+    c.config = (const uint8_t *)text;
+    c.config_len = sizeof(text) - 1;
+    xs_report_free(&rep);
+    xs_report_init(&rep, "test");
+    ck_assert_int_eq(tu_convert(&a, &out, &rep, false, &c), XS_INVALID);
+    ck_assert_ptr_nonnull(xs_report_find(&rep, "config.guest_type"));
+    xs_buf_free(&out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("release");
@@ -975,6 +1156,8 @@ int main(void)
     tcase_add_test(t, policy_copy);
     tcase_add_test(t, convert_msr_left_out);
     tcase_add_test(t, config_replace);
+    tcase_add_test(t, config_per_release);
+    tcase_add_test(t, msr_flags);
     suite_add_tcase(s, t);
     return tu_run(s);
 }

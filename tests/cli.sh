@@ -391,8 +391,17 @@ grep -q "config.guest_type\|Unable to restore x86 HVM domain" "$T/err" && ok || 
 # what xl's parse_config_data() refuses: the rule, line and key named
 printf 'name = "moved"\ntype = "hvm"\nvcpus = 4\nmaxvcpus = 2\n' >"$T/vc.cfg"
 expect 1 "$XS" upgrade --config "$T/vc.cfg" -o "$T/x-no.img" "$T/x421.img"
-grep -q "xl optional data: xl refuses the config (line 4: maxvcpus 2 is below vcpus 4: xl stops with \"xl: maxvcpus < vcpus\"" "$T/err" && ok || bad "--config: maxvcpus < vcpus: $(cat "$T/err")"
+grep -q "xl optional data: xl 4.6 to 4.22 refuses the config (line 4: maxvcpus 2 is below vcpus 4: xl stops with \"xl: maxvcpus < vcpus\"; tools/xl/xl_parse.c parse_config_data() at RELEASE-4.22.0)" "$T/err" && ok || bad "--config: maxvcpus < vcpus: $(cat "$T/err")"
 [ ! -e "$T/x-no.img" ] && ok || bad "--config refused (vcpus): no output"
+# the config as the release's xl reads it: 4.12 keeps a bad
+# max_grant_frames at its default, 4.13 refuses it (7a0e35f823)
+printf 'name = "moved"\ntype = "hvm"\nmax_grant_frames = "lots"\n' >"$T/gf.cfg"
+expect 0 "$XS" convert --to-xen 4.12 --drop-cpu-policy --config "$T/gf.cfg" -o "$T/x-gf.img" "$T/x421.img"
+expect 0 "$XS" verify --xen 4.12 "$T/x-gf.img"
+expect 1 "$XS" verify --xen 4.13 "$T/x-gf.img"
+grep -q "xl 4.13 refuses the config (line 3: max_grant_frames is not a number.*; tools/xl/xl_parse.c parse_config_data() at RELEASE-4.13.0)" "$T/err" && ok || bad "--xen 4.13: max_grant_frames: $(cat "$T/err")"
+expect 1 "$XS" verify "$T/x-gf.img"
+grep -q "xl.config.grant\|xl 4.13 to 4.22 refuses" "$T/err" && ok || bad "verify: max_grant_frames, the newest xl"
 printf 'type = "hvm"\non_crash = "reboot"\n' >"$T/nn.cfg"
 expect 1 "$XS" upgrade --config "$T/nn.cfg" -o "$T/x-no.img" "$T/x421.img"
 grep -q "no name: xl stops with" "$T/err" && ok || bad "--config: no name"
