@@ -415,17 +415,28 @@ int main(int argc, char **argv)
     size_t *ia = sorted(&a), *ib = sorted(&b);
     if (!ia || !ib)
         return fail("memory", "out of memory");
+    /* xg_core.c pads a dump whose guest gave fewer pages than nr_pages
+     * with zero pages of pfn XC_CORE_INVALID_PFN (~0): not pfns, left
+     * out (sorted last) */
+    size_t pa_n = a.npages, pb_n = b.npages;
+    while (pa_n && a.pfn[ia[pa_n - 1]] == UINT64_MAX)
+        pa_n--;
+    while (pb_n && b.pfn[ib[pb_n - 1]] == UINT64_MAX)
+        pb_n--;
+    if (pa_n < a.npages || pb_n < b.npages)
+        printf("padding pages (pfn ~0): %zu in %s, %zu in %s\n",
+               a.npages - pa_n, a.path, b.npages - pb_n, b.path);
     size_t i = 0, j = 0, common = 0, same = 0, only_a = 0, only_b = 0;
-    while (i < a.npages || j < b.npages) {
-        uint64_t pa = i < a.npages ? a.pfn[ia[i]] : UINT64_MAX;
-        uint64_t pb = j < b.npages ? b.pfn[ib[j]] : UINT64_MAX;
-        if (pa < pb) {
+    while (i < pa_n || j < pb_n) {
+        if (j >= pb_n || (i < pa_n && a.pfn[ia[i]] < b.pfn[ib[j]])) {
             if (only_a++ < 5)
-                printf("pfn 0x%llx only in %s\n", (unsigned long long)pa, a.path);
+                printf("pfn 0x%llx only in %s\n",
+                       (unsigned long long)a.pfn[ia[i]], a.path);
             i++;
-        } else if (pb < pa) {
+        } else if (i >= pa_n || b.pfn[ib[j]] < a.pfn[ia[i]]) {
             if (only_b++ < 5)
-                printf("pfn 0x%llx only in %s\n", (unsigned long long)pb, b.path);
+                printf("pfn 0x%llx only in %s\n",
+                       (unsigned long long)b.pfn[ib[j]], b.path);
             j++;
         } else {
             common++;
@@ -437,7 +448,7 @@ int main(int argc, char **argv)
     double pct = common ? 100.0 * (double)same / (double)common : 0.0;
     printf("pfns: %zu in %s, %zu in %s, %zu in both, %zu only in A, %zu "
            "only in B\npages identical: %zu of %zu (%.2f%%, at least %g%% "
-           "wanted)\n", a.npages, a.path, b.npages, b.path, common, only_a,
+           "wanted)\n", pa_n, a.path, pb_n, b.path, common, only_a,
            only_b, same, common, pct, min);
     free(ia);
     free(ib);
