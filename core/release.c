@@ -566,7 +566,7 @@ void xs_release_check_policy(const struct xs_release *rel,
         snprintf(who, sizeof(who), "Xen 4.14 to 4.%u", XS_RELEASE_LAST);
     char cite[128], hint[128] = "";
     snprintf(cite, sizeof(cite), "%s at RELEASE-4.%u.%u", pol_file(m, !cpuid),
-             l->minor, l->patch);
+             m, rel && rel->minor == m ? rel->patch : 0);
     /* 4.x (its .0) refuses it; a later 4.x.y of the branch may not */
     for (size_t k = 0; rel && !rel->patch && rel->minor == m && k < POL_ROWS;
          k++) {
