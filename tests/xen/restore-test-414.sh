@@ -10,43 +10,7 @@
 # on from where it was saved; where verify refuses, xl restore must
 # refuse it and leave no domain (issue 15).  One "XS-TEST PASS|FAIL"
 # line per check; exit 1 on a failure.
-fails=0
-passes=0
-log() { echo "XS-TEST $*"; }
-pass() { passes=$((passes + 1)); log "PASS $*"; }
-fail() { fails=$((fails + 1)); log "FAIL $*"; }
-check() { # NAME COMMAND...
-    name=$1; shift
-    out=$("$@" 2>&1)
-    rc=$?
-    [ -n "$out" ] && echo "$out" | tail -8 | sed 's/^/    /'
-    if [ $rc -eq 0 ]; then pass "$name"; else fail "$name"; return 1; fi
-}
-console() { echo "/var/log/xen/console/guest-$1.log"; }
-no_domain() { # NAME
-    if xl domid "$1" >/dev/null 2>&1; then
-        echo "domain $1 was left behind:"; xl list; return 1
-    fi
-}
-mark() { if [ -f "$(console "$1")" ]; then wc -l <"$(console "$1")"; else echo 0; fi; }
-runs_on() { # NAME SAVED_TICK MARK (as restore-test.sh's)
-    i=0
-    while [ $i -lt 120 ]; do
-        new=$(tail -n +$(($3 + 1)) "$(console "$1")" 2>/dev/null |
-              sed -n 's/.*xs-guest tick \([0-9]*\).*/\1/p')
-        first=$(echo "$new" | head -1)
-        last=$(echo "$new" | tail -1)
-        if [ -n "$last" ] && [ "$last" -gt $(($2 + 2)) ]; then
-            echo "$1: saved at tick $2, counted on from tick $first to $last"
-            [ "$first" -ge "$2" ]
-            return
-        fi
-        sleep 1
-        i=$((i + 1))
-    done
-    echo "$1: console stopped (ticks after the restore: '$first'..'$last')"
-    return 1
-}
+. /lib.sh
 
 echo "xl info: $(xl info | grep -E '^xen_(version|extra)' | tr -s ' ' | tr '\n' ' ')"
 # this Xen's release as verify --xen takes it: "4.14.6" (xen_version is

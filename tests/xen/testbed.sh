@@ -252,6 +252,7 @@ run_testbed() {
     mkdir -p "$tb/run"
     cp -a "$dom0/." "$tb/run/"
     install -m 755 "$script" "$tb/run/test.sh"
+    install -m 644 "$here/lib.sh" "$tb/run/lib.sh"
     # XS_TESTBED_SLOW=1: the checks that take many minutes under QEMU too
     [ -n "${XS_TESTBED_SLOW:-}" ] && touch "$tb/run/xs-slow"
     make_cpio "$tb/run" "$tb/dom0.cpio"
