@@ -138,7 +138,7 @@ bool xs_cli_parallel(size_t n, unsigned workers,
 struct xs_spool {
     FILE *fp;     /* what the worker prints to (fopencookie over this) */
     char *mem;
-    size_t len;
+    size_t len, cap;
     FILE *disk;
     bool failed;
 };
@@ -179,18 +179,26 @@ static ssize_t spool_write(void *c, const char *p, size_t n)
         }
         free(s->mem);
         s->mem = NULL;
-        s->len = 0;
+        s->len = s->cap = 0;
     }
     if (s->disk) {
         if (fwrite(p, 1, n, s->disk) != n)
             goto fail;
         return (ssize_t)n;
     }
-    char *m = realloc(s->mem, s->len + n);
-    if (!m)
-        goto fail;
-    memcpy(m + s->len, p, n);
-    s->mem = m;
+    if (s->len + n > s->cap) {
+        /* doubled (not grown by each write: a 1 MiB spool was 128
+         * reallocations of up to 1 MiB each) */
+        size_t cap = s->cap ? 2 * s->cap : 8192;
+        if (cap < s->len + n)
+            cap = s->len + n;
+        char *m = realloc(s->mem, cap);
+        if (!m)
+            goto fail;
+        s->mem = m;
+        s->cap = cap;
+    }
+    memcpy(s->mem + s->len, p, n);
     s->len += n;
     return (ssize_t)n;
 fail:
