@@ -368,7 +368,7 @@ static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(r, msg, sizeof(msg));
                 snprintf(why, whylen, "the regex failed at 0x%llx: %s",
-                         (unsigned long long)(w->base + at),
+                         (unsigned long long)w->base + at,
                          (const char *)msg);
                 rc = XS_USAGE;
                 break;
