@@ -238,6 +238,7 @@ static int io_trailing(void *run)
 int job_container(struct job *j, const struct xs_layer *l)
 {
     struct container_run c = {.j = j};
+    const struct xs_release *xl_rel = job_config_release(j);
     const struct xs_layer_io io = {
         .run = &c, .rep = j->rep, .facts = &c.facts,
         .offset = io_offset, .read = io_read, .read_buf = io_read_buf,
@@ -250,9 +251,7 @@ int job_container(struct job *j, const struct xs_layer *l)
         .config = j->conv ? j->conv->config : NULL,
         .config_len = j->conv ? j->conv->config_len : 0,
         /* the config is read as that release's xl reads it */
-        .xl_minor = j->xen ? j->xen->rules_minor
-                    : j->conv && j->conv->to_xen ? j->conv->to_xen->rules_minor
-                                                 : 0,
+        .xl_minor = xl_rel ? xl_rel->rules_minor : 0,
     };
     int rc = l->walk(&io);
     facts_to_summary(j->sum, &c.facts);

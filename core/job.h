@@ -66,6 +66,13 @@ struct job {
     bool in_libxl;
 };
 
+/* The release whose xl reads the domain config: verify --xen's, else
+ * convert --to-xen's; NULL for the newest. */
+static inline const struct xs_release *job_config_release(const struct job *j)
+{
+    return j->xen ? j->xen : j->conv ? j->conv->to_xen : NULL;
+}
+
 /* XS_INVALID once a fault must end the run (upgrade), else XS_OK. */
 static inline int job_fault(const struct job *j)
 {

@@ -113,12 +113,9 @@ static int libxc_records(struct job *j)
  * into an x86 HVM domain" (RELEASE-4.17.0). */
 static void config_guest(struct job *j, uint32_t guest, uint64_t at)
 {
-    /* the release whose xl reads the config (verify --xen, convert
-     * --to-xen), else the newest */
-    const struct xs_release *rel =
-        j->xen ? j->xen : j->conv ? j->conv->to_xen : NULL;
     bool old;
-    const char *type = xs_release_cfg_type_refused(rel, j->sum, guest, &old);
+    const char *type = xs_release_cfg_type_refused(job_config_release(j),
+                                                   j->sum, guest, &old);
     if (type)
         xs_report_add(j->rep, XS_SEV_ERROR, "config.guest_type",
                       at + XS_LIBXC_IHDR_SIZE, -1,
