@@ -398,11 +398,11 @@ static const struct policy_limits *pol_limits_of(unsigned minor,
     return l;
 }
 
-/* The limits --xen gave: a point release's own, 4.x's for 4.x (its .0). */
-static const struct policy_limits *pol_limits_rel(const struct xs_release *rel)
+/* The patch level whose limits rel takes: a point release's own; 4.x
+ * is 4.x.0, and so is a release past the last read (ruled as it). */
+static unsigned pol_patch(const struct xs_release *rel)
 {
-    return pol_limits_of(rel->rules_minor,
-                         rel->minor == rel->rules_minor ? rel->patch : 0);
+    return rel && rel->minor == rel->rules_minor ? rel->patch : 0;
 }
 
 static const char *pol_file(unsigned minor, bool msr)
@@ -488,7 +488,8 @@ static int policy_refusal(const struct policy_limits *l,
 bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
                              uint64_t val)
 {
-    const struct policy_limits *l = pol_limits_rel(rel);
+    const struct policy_limits *l = pol_limits_of(rel->rules_minor,
+                                                  pol_patch(rel));
     return l && val == 0 && idx != MSR_INTEL_PLATFORM_INFO &&
            !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps);
 }
@@ -532,8 +533,8 @@ void xs_release_check_policy(const struct xs_release *rel,
     if (rel && rel->rules_minor < 14)
         return; /* xen.record_unknown, or dropped by a conversion */
     unsigned m = rel ? rel->rules_minor : XS_RELEASE_LAST;
-    const struct policy_limits *l = rel ? pol_limits_rel(rel)
-                                        : pol_limits_of(m, 0);
+    unsigned patch = pol_patch(rel);
+    const struct policy_limits *l = pol_limits_of(m, patch);
     for (uint32_t at = 0; written && r->type == XS_REC_X86_MSR_POLICY &&
                           at + XS_MSR_ENTRY_SIZE <= r->held;
          at += XS_MSR_ENTRY_SIZE)
@@ -566,7 +567,7 @@ void xs_release_check_policy(const struct xs_release *rel,
         snprintf(who, sizeof(who), "Xen 4.14 to 4.%u", XS_RELEASE_LAST);
     char cite[128], hint[128] = "";
     snprintf(cite, sizeof(cite), "%s at RELEASE-4.%u.%u", pol_file(m, !cpuid),
-             m, rel && rel->minor == m ? rel->patch : 0);
+             m, patch);
     /* 4.x (its .0) refuses it; a later 4.x.y of the branch may not */
     for (size_t k = 0; rel && !rel->patch && rel->minor == m && k < POL_ROWS;
          k++) {
