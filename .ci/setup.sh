@@ -89,8 +89,8 @@ test)
     bash tests/xen-verifier.sh build-cov/xen-utils || true
     say "test suite"
     (cd build-cov && ctest -LE xen --output-on-failure -j"$jobs")
-    # 6 (started now, reported below). The live backend on a real Xen 4.17
-    # under QEMU (ctest label xen) runs beside stages 2-5.  QEMU keeps
+    # 6 (started now, reported below). The live backend on a real Xen 4.17,
+    # then 4.14.6, under QEMU (ctest label xen) runs beside stages 2-5.  QEMU keeps
     # about one core busy for the whole test (emulation is not idle), so
     # the stages beside it run on the other; side by side the run is still
     # minutes shorter than one after the other.  Its own process group,
@@ -129,7 +129,8 @@ test)
     CC=clang build build-fuzz -DXENSTREAM_FUZZ=ON -DXENSTREAM_TESTS=OFF
     say "fuzzing"
     bash tests/fuzz.sh build-fuzz "${FUZZ_SECONDS:-8}"
-    # 6. the live backend on a real Xen 4.17 under QEMU (started above)
+    # 6. the live backend on a real Xen 4.17 and 4.14.6 under QEMU (started
+    #    above)
     say "live backend: xenstream restore on a real Xen (QEMU)"
     wait "$xen_pid" || true
     trap - EXIT
