@@ -82,9 +82,9 @@ for fmt in text json junit tap sarif; do
 done
 # Under helgrind, which reports data races and lock misuse between
 # threads: the store's workers, search's reading thread, and gzip's
-# compressing threads.  (A coverage build's gcov counters are shared by
-# the threads without a lock, by design: reports on them are left out,
-# every other one fails.)
+# compressing threads.  (A coverage build counts with atomic updates,
+# -fprofile-update=atomic, which helgrind does not report; gcov's own
+# runtime functions are left out; every other report fails.)
 hgrun() { # WANT ARGS...
     local want=$1; shift
     valgrind -q --tool=helgrind "$X" "$@" >"$T/out" 2>"$T/err" </dev/null
