@@ -2069,6 +2069,25 @@ static int gz_start(struct xs_out *out)
         if (!(t->slot[i].in = malloc(XS_GZ_BLOCK)) ||
             !(t->slot[i].out = malloc(XS_GZ_BLOCK_OUT)))
             return out_fail(out, "cannot compress", ENOMEM);
+#ifdef XS_HAVE_ISAL
+    /* ISA-L picks each of its functions for this CPU at the first call
+     * and writes the choice into its data segment (its multibinary
+     * dispatch): a block of 64 KiB compressed here first, so that the
+     * threads only read the choices (helgrind saw two of them write one
+     * at once).  The slot is empty again after it. */
+    if (t->threads > 1) {
+        struct gzcomp warm = {0};
+        struct gzslot *b = &t->slot[0];
+        for (size_t k = 0; k < 65536; k++)
+            b->in[k] = (uint8_t)(k * 2654435761u >> 13);
+        b->n = 65536;
+        bool ok = gzcomp_init(&warm, t->level) && gz_block(&warm, t->level, b);
+        gzcomp_end(&warm);
+        b->n = b->outlen = 0;
+        if (!ok)
+            return out_fail(out, "cannot compress", ENOMEM);
+    }
+#endif
     for (; t->threads > 1 && t->nth < t->threads; t->nth++)
         if (pthread_create(&t->th[t->nth], NULL, gz_worker, t) != 0)
             break;
