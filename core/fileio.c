@@ -2023,9 +2023,37 @@ static bool gz_block(struct gzcomp *c, int level, struct gzslot *b)
 #endif
 }
 
+#ifdef XS_HAVE_ISAL
+/* ISA-L picks each of its functions for this CPU at the first call and
+ * writes the choice into its data segment (its multibinary dispatch):
+ * helgrind saw two compressing threads write one at once.  So the first
+ * thread compresses a block at every level once while the others wait
+ * (pthread_once), and after it they only read the choices. */
+static pthread_once_t isal_chosen = PTHREAD_ONCE_INIT;
+
+static void isal_choose(void)
+{
+    struct gzslot b = {.in = malloc(65536), .out = malloc(XS_GZ_BLOCK_OUT),
+                       .n = 65536};
+    for (size_t k = 0; b.in && k < b.n; k++)
+        b.in[k] = (uint8_t)(k * 2654435761u >> 13);
+    for (int level = 0; b.in && b.out && level <= 3; level++) {
+        struct gzcomp c = {0};
+        if (gzcomp_init(&c, level))
+            (void)gz_block(&c, level, &b);
+        gzcomp_end(&c);
+    }
+    free(b.in);
+    free(b.out);
+}
+#endif
+
 static void *gz_worker(void *arg)
 {
     struct tout *t = arg;
+#ifdef XS_HAVE_ISAL
+    pthread_once(&isal_chosen, isal_choose);
+#endif
     struct gzcomp c = {0};
     bool ok = gzcomp_init(&c, t->level);
     pthread_mutex_lock(&t->mu);
@@ -2069,25 +2097,6 @@ static int gz_start(struct xs_out *out)
         if (!(t->slot[i].in = malloc(XS_GZ_BLOCK)) ||
             !(t->slot[i].out = malloc(XS_GZ_BLOCK_OUT)))
             return out_fail(out, "cannot compress", ENOMEM);
-#ifdef XS_HAVE_ISAL
-    /* ISA-L picks each of its functions for this CPU at the first call
-     * and writes the choice into its data segment (its multibinary
-     * dispatch): a block of 64 KiB compressed here first, so that the
-     * threads only read the choices (helgrind saw two of them write one
-     * at once).  The slot is empty again after it. */
-    if (t->threads > 1) {
-        struct gzcomp warm = {0};
-        struct gzslot *b = &t->slot[0];
-        for (size_t k = 0; k < 65536; k++)
-            b->in[k] = (uint8_t)(k * 2654435761u >> 13);
-        b->n = 65536;
-        bool ok = gzcomp_init(&warm, t->level) && gz_block(&warm, t->level, b);
-        gzcomp_end(&warm);
-        b->n = b->outlen = 0;
-        if (!ok)
-            return out_fail(out, "cannot compress", ENOMEM);
-    }
-#endif
     for (; t->threads > 1 && t->nth < t->threads; t->nth++)
         if (pthread_create(&t->th[t->nth], NULL, gz_worker, t) != 0)
             break;
