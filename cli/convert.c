@@ -84,13 +84,16 @@ const struct xs_command xs_cmd_convert = {
         "(X86_CPUID_POLICY, X86_MSR_POLICY) have no v2 form: the input is\n"
         "refused unless --drop-cpu-policy is given, because the receiving\n"
         "host then derives the guest's CPU policy itself and the guest may\n"
-        "see other CPU features after the restore.\n"
+        "see other CPU features after the restore.  With v3 (--to-version\n"
+        "3, --to-xen 4.14 and later) --drop-cpu-policy drops them too, and\n"
+        "Xen 4.14+ derives the policy the same way: the remedy for a policy\n"
+        "that release refuses (verify --xen names it).\n"
         KEPT_AND_SAFE
         "\n"
         "  -t, --to-version N the image version to write: 2 or 3\n"
         "      --to-xen X.Y   what Xen X.Y restores (a point release X.Y.Z too)\n"
         "      --host-policy FILE  with --to-xen: the target host's policies\n"
-        "      --drop-cpu-policy  to v2: drop the CPU policy records\n"
+        "      --drop-cpu-policy  drop the CPU policy records (the target derives one)\n"
         OUTPUT_OPTIONS,
 };
 
@@ -225,7 +228,8 @@ static int convert(const struct xs_command *cmd, const struct convert_args *a)
         int k;
         if (a->opts.to_version >= 3)
             k = snprintf(counts, sizeof(counts), "STATIC_DATA_END inserted: "
-                         "%u", sum.sde_inserted);
+                         "%u, CPU policy records dropped: %u",
+                         sum.sde_inserted, sum.policy_dropped);
         else
             k = snprintf(counts, sizeof(counts), "STATIC_DATA_END dropped: "
                          "%u, CPU policy records dropped: %u",
@@ -384,10 +388,6 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     else if (is_convert && !to_given)
         return xs_usage_error(cmd, "--to-version 2 or 3, or --to-xen X.Y, "
                                    "is required");
-    if (a.opts.drop_cpu_policy && a.opts.to_version != 2)
-        return xs_usage_error(cmd, "--drop-cpu-policy goes with "
-                                   "--to-version 2 (or --to-xen 4.13 and "
-                                   "older)");
     if (argc - optind > 1)
         return xs_usage_error(cmd, "one input at most");
     a.in_path = optind < argc ? argv[optind] : "-";

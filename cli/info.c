@@ -93,13 +93,15 @@ static const char *trailer_name(enum xs_trailer t)
                                       : "nothing";
 }
 
-/* Which releases restore the stream, as it is or as convert --to-version
- * 2 writes it: two arrays of "4.N" (none for an invalid stream). */
+/* Which releases restore the stream, as it is or as convert --to-xen
+ * writes it: arrays of "4.N" (none for an invalid stream); of the second,
+ * those that need --drop-cpu-policy again in a third; and "4.N.P" where
+ * 4.N.0 does not restore it as it is but its stable releases from 4.N.P
+ * do (they raised the CPU policy limits). */
 static json_t *restores_on_json(int rc, const struct xs_summary *s)
 {
-    json_t *o = json_object(), *as_is = json_array(), *as_v2 = json_array();
-    const char *fix = NULL;
-    unsigned drop = 0, conv = 0;
+    json_t *o = json_object(), *as_is = json_array(), *conv = json_array(),
+           *drop = json_array(), *from = json_array();
     for (unsigned m = XS_RELEASE_FIRST; rc == XS_OK && m <= XS_RELEASE_LAST;
          m++) {
         struct xs_release rel;
@@ -108,21 +110,20 @@ static json_t *restores_on_json(int rc, const struct xs_summary *s)
         if (f && !*f)
             json_array_append_new(as_is, json_sprintf("4.%u", m));
         else if (f) {
-            json_array_append_new(as_v2, json_sprintf("4.%u", m));
-            conv++;
-            drop += strstr(f, "--drop-cpu-policy") != NULL;
+            json_array_append_new(conv, json_sprintf("4.%u", m));
+            if (strstr(f, "--drop-cpu-policy"))
+                json_array_append_new(drop, json_sprintf("4.%u", m));
         }
+        rel.patch = s->policy_patch[m];
+        if (f && *f && rel.patch && rel.patch != XS_PATCH_NONE &&
+            xs_release_restores(&rel, s, XS_AS_IS))
+            json_array_append_new(from, json_sprintf("4.%u.%u", m,
+                                                     rel.patch));
     }
-    /* one command for them all: the release to restore on as X.Y */
-    if (conv)
-        fix = drop == conv ? "xenstream convert --to-xen X.Y --drop-cpu-policy"
-              : drop       ? "xenstream convert --to-xen X.Y (with "
-                             "--drop-cpu-policy below 4.14)"
-                           : "xenstream convert --to-xen X.Y";
     json_object_set_new(o, "as_is", as_is);
-    json_object_set_new(o, "after_convert", as_v2);
-    json_object_set_new(o, "convert_with", fix ? json_string(fix)
-                                               : json_null());
+    json_object_set_new(o, "as_is_from", from);
+    json_object_set_new(o, "after_convert", conv);
+    json_object_set_new(o, "drop_cpu_policy", drop);
     return o;
 }
 
@@ -375,26 +376,64 @@ static void print_releases(const json_t *a)
     }
 }
 
+/* The releases of conv that are (drop) or are not (!drop) in drops. */
+static json_t *releases_split(const json_t *conv, const json_t *drops,
+                              bool drop)
+{
+    json_t *a = json_array();
+    size_t i, j;
+    json_t *v, *w;
+    json_array_foreach(conv, i, v) {
+        bool in = false;
+        json_array_foreach(drops, j, w)
+            in = in || json_equal(v, w);
+        if (in == drop)
+            json_array_append(a, v);
+    }
+    return a;
+}
+
 static void print_restores_on(const json_t *o)
 {
     const json_t *as_is = json_object_get(o, "as_is");
     const json_t *conv = json_object_get(o, "after_convert");
+    const json_t *drops = json_object_get(o, "drop_cpu_policy");
     xs_cli_printf("%-13s", "restores on:");
     if (!json_array_size(as_is) && !json_array_size(conv)) {
         xs_cli_printf("no Xen release (4.%u-4.%u checked)\n", XS_RELEASE_FIRST,
                XS_RELEASE_LAST);
         return;
     }
+    const char *sep = "";
     if (json_array_size(as_is)) {
         xs_cli_printf("Xen ");
         print_releases(as_is);
         xs_cli_printf(" as it is");
+        sep = "; ";
     }
-    if (json_array_size(conv)) {
-        xs_cli_printf("%sXen ", json_array_size(as_is) ? "; " : "");
-        print_releases(conv);
-        xs_cli_printf(" after %s",
-               json_string_value(json_object_get(o, "convert_with")));
+    /* "4.14 from 4.14.1": a stable release took what its .0 refuses */
+    const json_t *from = json_object_get(o, "as_is_from");
+    size_t i;
+    const json_t *v;
+    json_array_foreach(from, i, v) {
+        const char *r = json_string_value(v); /* "4.N.P" */
+        const char *dot = r ? strrchr(r, '.') : NULL;
+        if (!dot)
+            continue;
+        xs_cli_printf("%s%.*s from %s", *sep ? ", " : "Xen ",
+                      (int)(dot - r), r, r);
+        sep = "; ";
+    }
+    for (int drop = 0; drop < 2; drop++) {
+        json_t *a = releases_split(conv, drops, drop);
+        if (json_array_size(a)) {
+            xs_cli_printf("%sXen ", sep);
+            print_releases(a);
+            xs_cli_printf(" after xenstream convert --to-xen X.Y%s",
+                          drop ? " --drop-cpu-policy" : "");
+            sep = "; ";
+        }
+        json_decref(a);
     }
     xs_cli_printf("\n");
 }

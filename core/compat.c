@@ -12,6 +12,10 @@
  * restore (Xen 4.6-4.13) does not know it and a v3 restore infers it again
  * at the same place; the CPU policy records go only when asked, because
  * the receiving host then derives the guest's CPU policy itself.
+ * --drop-cpu-policy drops them from a v3 output as well: a 4.14+ restore
+ * that meets STATIC_DATA_END without them derives the policy the same way
+ * (libxl_create.c libxl__srm_callout_callback_static_data_done(),
+ * RELEASE-4.14.0), which is what a policy too new for the target needs.
  *
  * Any version: the erratum's zero-content records are dropped, as a current
  * saver never writes them (and Xen 4.6-4.8 refuse the vCPU ones). */
@@ -32,6 +36,11 @@ void xs_compat_to_v2(struct xs_compat *c, bool drop_policy)
     c->to_version = 2;
     c->drop_policy = drop_policy;
     c->sde_done = true; /* nothing to insert */
+}
+
+void xs_compat_drop_policy(struct xs_compat *c)
+{
+    c->drop_policy = true;
 }
 
 void xs_compat_to_xen(struct xs_compat *c, const struct xs_release *rel)
@@ -165,6 +174,10 @@ int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
         c->dropped++;
         return XS_OK;
     }
+    if (is_policy(r->type) && c->drop_policy) {
+        c->policy_dropped++;
+        return XS_OK;
+    }
     struct xs_record conv;
     int rc = r->type == XS_REC_X86_MSR_POLICY ? msr_to_xen(c, r, &conv)
                                              : hvm_to_xen(c, r, &conv);
@@ -176,12 +189,8 @@ int xs_compat_push(struct xs_compat *c, const struct xs_record *r,
             c->sde_dropped++;
             return XS_OK;
         }
-        if (is_policy(r->type)) {
-            if (!c->drop_policy)
-                return XS_INVALID; /* xs_compat_refuse() said why */
-            c->policy_dropped++;
-            return XS_OK;
-        }
+        if (is_policy(r->type))
+            return XS_INVALID; /* xs_compat_refuse() said why */
         return emit(r, ctx);
     }
     if (r->type == XS_REC_STATIC_DATA_END) {

@@ -272,11 +272,20 @@ const char *xs_release_cfg_type_refused(const struct xs_release *rel,
     return (guest == XS_GUEST_X86_PV ? pv : hvm) ? NULL : type;
 }
 
-bool xs_release_restores(const struct xs_release *rel,
-                         const struct xs_summary *s, bool as_v2)
+/* The patch level whose limits rel takes: a point release's own; 4.x
+ * is 4.x.0, and so is a release past the last read (ruled as it). */
+static unsigned pol_patch(const struct xs_release *rel)
 {
-    /* as_v2: as convert --to-xen writes it, v2 below 4.14 */
-    bool conv = as_v2, to_v2 = conv && rel->max_version < 3;
+    return rel && rel->minor == rel->rules_minor ? rel->patch : 0;
+}
+
+bool xs_release_restores(const struct xs_release *rel,
+                         const struct xs_summary *s, enum xs_restore_as as)
+{
+    /* as convert --to-xen writes it: v2 below 4.14, which has no policy
+     * records; from 4.14 without them only with --drop-cpu-policy */
+    bool conv = as != XS_AS_IS, to_v2 = conv && rel->max_version < 3;
+    bool no_policy = to_v2 || as == XS_AS_CONVERTED_NO_POLICY;
     unsigned version = to_v2 ? 2 : s->version;
     if (rel->max_version < 2 || version > rel->max_version)
         return false;
@@ -310,13 +319,13 @@ bool xs_release_restores(const struct xs_release *rel,
     if (s->hvm_params_end > hvm_nr_params(rel->rules_minor))
         return false;
     /* kept as they are from 4.14 on (x86_cpuid/msr_copy_from_buffer()) */
-    if (rel->rules_minor >= 14 &&
-        ((conv ? s->policy_refused_conv : s->policy_refused) >>
-             rel->rules_minor & 1))
+    if (rel->rules_minor >= 14 && !no_policy &&
+        (conv ? s->policy_refused_conv >> rel->rules_minor & 1
+              : pol_patch(rel) < s->policy_patch[rel->rules_minor]))
         return false;
     /* no policy record reaches the target: it derives one */
     if (s->bhi_dis_s && xs_release_bhi_refused(rel) &&
-        !s->rec_count[XS_REC_X86_CPUID_POLICY])
+        (no_policy || !s->rec_count[XS_REC_X86_CPUID_POLICY]))
         return false;
     return true;
 }
@@ -396,13 +405,6 @@ static const struct policy_limits *pol_limits_of(unsigned minor,
             (pol_limits[i].minor == minor && pol_limits[i].patch <= patch))
             l = &pol_limits[i];
     return l;
-}
-
-/* The patch level whose limits rel takes: a point release's own; 4.x
- * is 4.x.0, and so is a release past the last read (ruled as it). */
-static unsigned pol_patch(const struct xs_release *rel)
-{
-    return rel && rel->minor == rel->rules_minor ? rel->patch : 0;
 }
 
 static const char *pol_file(unsigned minor, bool msr)
@@ -494,6 +496,21 @@ bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
            !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps);
 }
 
+/* The first 4.m.y (0: 4.m.0) whose limits take r, XS_PATCH_NONE if none
+ * known: a branch's limits only rise, so the first row that takes it. */
+static unsigned pol_first_patch(unsigned m, const struct xs_record *r,
+                                bool written)
+{
+    uint64_t i;
+    if (!policy_refusal(pol_limits_of(m, 0), r, &i, written))
+        return 0;
+    for (size_t k = 0; k < POL_ROWS; k++)
+        if (pol_limits[k].minor == m && pol_limits[k].patch &&
+            !policy_refusal(&pol_limits[k], r, &i, written))
+            return pol_limits[k].patch;
+    return XS_PATCH_NONE;
+}
+
 static void policy_observe(const struct xs_record *r, struct xs_summary *s)
 {
     if (r->type != XS_REC_X86_CPUID_POLICY && r->type != XS_REC_X86_MSR_POLICY)
@@ -503,8 +520,9 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                         : NULL;
     for (unsigned m = 14; m <= XS_RELEASE_LAST; m++) {
         uint64_t i;
-        if (policy_refusal(pol_limits_of(m, 0), r, &i, false))
-            s->policy_refused |= 1u << m;
+        unsigned p = pol_first_patch(m, r, false);
+        if (p > s->policy_patch[m]) /* the later of the two records' */
+            s->policy_patch[m] = (uint8_t)p;
         struct xs_record w = *r;
         if (kept) { /* as compat.c's msr_to_xen() writes it */
             struct xs_release x;
@@ -565,21 +583,22 @@ void xs_release_check_policy(const struct xs_release *rel,
         snprintf(who, sizeof(who), "Xen %u.%u", rel->major, rel->minor);
     else
         snprintf(who, sizeof(who), "Xen 4.14 to 4.%u", XS_RELEASE_LAST);
-    char cite[128], hint[128] = "";
+    char cite[128], hint[192] = "";
     snprintf(cite, sizeof(cite), "%s at RELEASE-4.%u.%u", pol_file(m, !cpuid),
              m, patch);
     /* 4.x (its .0) refuses it; a later 4.x.y of the branch may not */
-    for (size_t k = 0; rel && !rel->patch && rel->minor == m && k < POL_ROWS;
-         k++) {
-        uint64_t j;
-        if (pol_limits[k].minor == m && pol_limits[k].patch &&
-            !policy_refusal(&pol_limits[k], r, &j, written)) {
-            snprintf(hint, sizeof(hint), "; Xen 4.%u.%u and later 4.%u "
-                     "releases take it (--xen 4.%u.%u)", m,
-                     pol_limits[k].patch, m, m, pol_limits[k].patch);
-            break;
-        }
-    }
+    unsigned later = rel && !rel->patch && rel->minor == m
+                         ? pol_first_patch(m, r, written)
+                         : XS_PATCH_NONE;
+    if (later != XS_PATCH_NONE)
+        snprintf(hint, sizeof(hint), "; Xen 4.%u.%u and later 4.%u releases "
+                 "take it (--%s 4.%u.%u)", m, later, m,
+                 written ? "to-xen" : "xen", m, later);
+    /* convert's refusal names its way out: the records dropped */
+    size_t hl = strlen(hint);
+    if (written && hl < sizeof(hint))
+        snprintf(hint + hl, sizeof(hint) - hl, "; --drop-cpu-policy "
+                 "drops the policy records and the target derives one");
     const char *name = cpuid ? "X86_CPUID_POLICY" : "X86_MSR_POLICY";
     uint64_t at = r->offset + XS_REC_HDR_SIZE;
     if (why == POL_E2BIG) {
@@ -653,7 +672,7 @@ void xs_release_check_policy(const struct xs_release *rel,
 }
 
 /* "xenstream convert --to-xen 4.N" for each N (literals: the callers keep
- * the pointer), and with --drop-cpu-policy below 4.14. */
+ * the pointer), and with --drop-cpu-policy. */
 #define TO_XEN(n) "xenstream convert --to-xen 4." #n
 static const char *const to_xen_cmd[][2] = {
     [6] = {TO_XEN(6), TO_XEN(6) " --drop-cpu-policy"},
@@ -664,11 +683,15 @@ static const char *const to_xen_cmd[][2] = {
     [11] = {TO_XEN(11), TO_XEN(11) " --drop-cpu-policy"},
     [12] = {TO_XEN(12), TO_XEN(12) " --drop-cpu-policy"},
     [13] = {TO_XEN(13), TO_XEN(13) " --drop-cpu-policy"},
-    [14] = {TO_XEN(14), TO_XEN(14)}, [15] = {TO_XEN(15), TO_XEN(15)},
-    [16] = {TO_XEN(16), TO_XEN(16)}, [17] = {TO_XEN(17), TO_XEN(17)},
-    [18] = {TO_XEN(18), TO_XEN(18)}, [19] = {TO_XEN(19), TO_XEN(19)},
-    [20] = {TO_XEN(20), TO_XEN(20)}, [21] = {TO_XEN(21), TO_XEN(21)},
-    [22] = {TO_XEN(22), TO_XEN(22)},
+    [14] = {TO_XEN(14), TO_XEN(14) " --drop-cpu-policy"},
+    [15] = {TO_XEN(15), TO_XEN(15) " --drop-cpu-policy"},
+    [16] = {TO_XEN(16), TO_XEN(16) " --drop-cpu-policy"},
+    [17] = {TO_XEN(17), TO_XEN(17) " --drop-cpu-policy"},
+    [18] = {TO_XEN(18), TO_XEN(18) " --drop-cpu-policy"},
+    [19] = {TO_XEN(19), TO_XEN(19) " --drop-cpu-policy"},
+    [20] = {TO_XEN(20), TO_XEN(20) " --drop-cpu-policy"},
+    [21] = {TO_XEN(21), TO_XEN(21) " --drop-cpu-policy"},
+    [22] = {TO_XEN(22), TO_XEN(22) " --drop-cpu-policy"},
 };
 _Static_assert(sizeof(to_xen_cmd) / sizeof(to_xen_cmd[0]) ==
                    XS_RELEASE_LAST + 1,
@@ -677,12 +700,18 @@ _Static_assert(sizeof(to_xen_cmd) / sizeof(to_xen_cmd[0]) ==
 const char *xs_release_remedy(const struct xs_release *rel,
                               const struct xs_summary *s)
 {
-    if (xs_release_restores(rel, s, false))
+    if (xs_release_restores(rel, s, XS_AS_IS))
         return "";
-    if (!xs_release_restores(rel, s, true) || rel->rules_minor < 6)
+    if (rel->rules_minor < 6)
         return NULL;
-    bool drop = rel->max_version < 3 && has_policy(s);
-    return to_xen_cmd[rel->rules_minor][drop];
+    /* the policy kept where it can be: a v2 has none, and from 4.14 it
+     * goes only when that release refuses it */
+    if (xs_release_restores(rel, s, XS_AS_CONVERTED))
+        return to_xen_cmd[rel->rules_minor]
+                         [rel->max_version < 3 && has_policy(s)];
+    if (has_policy(s) && xs_release_restores(rel, s, XS_AS_CONVERTED_NO_POLICY))
+        return to_xen_cmd[rel->rules_minor][1];
+    return NULL;
 }
 
 /* ---- what the stream says that releases differ on ---- */
@@ -1002,7 +1031,7 @@ void xs_release_note_vendor(const struct xs_release *rel,
 }
 
 void xs_release_convert_record(const struct xs_release *to_xen,
-                               const struct xs_record *r,
+                               bool drop_policy, const struct xs_record *r,
                                const struct xs_summary *sum,
                                struct xs_report *rep)
 {
@@ -1011,23 +1040,29 @@ void xs_release_convert_record(const struct xs_release *to_xen,
     if ((r->type == XS_REC_HVM_CONTEXT ||
          r->type == XS_REC_X86_PV_VCPU_MSRS) &&
         xs_release_bhi_refused(to_xen) && record_bhi(r) &&
-        !sum->rec_count[XS_REC_X86_CPUID_POLICY]) {
+        (drop_policy || !sum->rec_count[XS_REC_X86_CPUID_POLICY])) {
         char nb[32];
         xs_report_add(rep, XS_SEV_ERROR, "convert.derived_policy", r->offset,
                       r->index, xs_libxc_rec_name(r->type, nb),
                       "a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set and the "
-                      "image has no CPU policy: Xen %u.%u.%u derives a "
-                      "policy without BHI_CTRL and refuses the MSR; no "
-                      "conversion helps (4.18.4, 4.19.2 and 4.20 restore "
-                      "it)",
-                      to_xen->major, to_xen->minor, to_xen->patch);
+                      "image %s: Xen %u.%u.%u derives a policy without "
+                      "BHI_CTRL and refuses the MSR; %s (4.18.4, 4.19.2 "
+                      "and 4.20 restore it)",
+                      sum->rec_count[XS_REC_X86_CPUID_POLICY]
+                          ? "goes without its CPU policy (--drop-cpu-policy)"
+                          : "has no CPU policy",
+                      to_xen->major, to_xen->minor, to_xen->patch,
+                      sum->rec_count[XS_REC_X86_CPUID_POLICY]
+                          ? "keep the policy"
+                          : "no conversion helps");
     }
     if (r->type == XS_REC_HVM_PARAMS)
         hvm_params(to_xen, r, "convert.hvm_param", rep, NULL);
-    if (r->type == XS_REC_X86_CPUID_POLICY)
+    /* dropped records: what Xen would make of them is moot */
+    if (!drop_policy && r->type == XS_REC_X86_CPUID_POLICY)
         xs_release_check_policy(to_xen, r, true, rep, NULL);
-    if (r->type == XS_REC_X86_MSR_POLICY && to_xen->rules_minor >= 14 &&
-        r->held == r->length) {
+    if (!drop_policy && r->type == XS_REC_X86_MSR_POLICY &&
+        to_xen->rules_minor >= 14 && r->held == r->length) {
         /* the record as compat.c writes it: the entries left out gone */
         uint8_t *kept = malloc(r->held ? r->held : 1);
         uint32_t n = 0;

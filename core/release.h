@@ -40,7 +40,7 @@ bool xs_release_hvm_fit(const struct xs_release *rel, uint16_t code,
 /* convert --to-xen: what of r no conversion for to_xen helps (rules
  * convert.hvm_length, convert.derived_policy). */
 void xs_release_convert_record(const struct xs_release *to_xen,
-                               const struct xs_record *r,
+                               bool drop_policy, const struct xs_record *r,
                                const struct xs_summary *sum,
                                struct xs_report *rep);
 /* The length of an HVM save descriptor's data without its trailing zero

@@ -57,9 +57,10 @@ static int libxc_records(struct job *j)
         xs_release_check_record(j->xen, r, j->rep, j->sum);
         if ((r->type == XS_REC_X86_CPUID_POLICY ||
              r->type == XS_REC_X86_MSR_POLICY) &&
-            !(j->conv && j->conv->to_xen))
+            !(j->conv && (j->conv->to_xen || j->conv->drop_cpu_policy)))
             /* verify --xen's release, else every release from 4.14
-             * (convert --to-xen's: xs_release_convert_record()) */
+             * (convert --to-xen's: xs_release_convert_record(); dropped
+             * ones: none) */
             xs_release_check_policy(j->xen, r, j->conv != NULL, j->rep,
                                     j->sum);
         if (j->xen && !j->target && r->type == XS_REC_END)
@@ -70,7 +71,9 @@ static int libxc_records(struct job *j)
             xs_target_check(j->target, &j->gpol, j->sum, j->rep);
         if (j->conv) {
             xs_compat_refuse(&j->cp, r, j->rep);
-            xs_release_convert_record(j->conv->to_xen, r, j->sum, j->rep);
+            xs_release_convert_record(j->conv->to_xen,
+                                      j->conv->drop_cpu_policy, r, j->sum,
+                                      j->rep);
             xs_target_convert_vendor(j->conv->to_xen,
                                      j->conv->target ? j->conv->target->host
                                                      : NULL,
@@ -161,6 +164,8 @@ int job_libxc(struct job *j)
     xs_compat_init(&j->cp, version, dh.type);
     if (j->conv && j->conv->to_version < 3)
         xs_compat_to_v2(&j->cp, j->conv->drop_cpu_policy);
+    else if (j->conv && j->conv->drop_cpu_policy)
+        xs_compat_drop_policy(&j->cp);
     if (j->conv && j->conv->to_xen)
         xs_compat_to_xen(&j->cp, j->conv->to_xen);
     /* From a regular file to a regular file, a record already in canonical

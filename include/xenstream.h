@@ -336,12 +336,12 @@ struct xs_compat {
     unsigned version;   /* input image version */
     uint32_t guest;     /* domain header type */
     unsigned to_version;/* 3 (upgrade) or 2 (downgrade) */
-    bool drop_policy;   /* to v2: drop the CPU policy records */
+    bool drop_policy;   /* drop the CPU policy records (either way) */
     bool sde_done;      /* STATIC_DATA_END seen or inserted */
     unsigned inserted;  /* records inserted */
     unsigned dropped;   /* erratum records dropped */
     unsigned sde_dropped;    /* to v2 */
-    unsigned policy_dropped; /* to v2 */
+    unsigned policy_dropped; /* drop_policy */
     /* convert --to-xen: the release written for (NULL: none); HVM save
      * descriptors rewritten to its lengths (and the body that holds the
      * rewritten HVM_CONTEXT, freed by xs_compat_free()) */
@@ -354,6 +354,11 @@ typedef int (*xs_emit_fn)(const struct xs_record *r, void *ctx);
 void xs_compat_init(struct xs_compat *c, unsigned version, uint32_t guest);
 /* The pass towards v2 instead (call after xs_compat_init). */
 void xs_compat_to_v2(struct xs_compat *c, bool drop_policy);
+/* The CPU policy records dropped in a v3 output too: Xen 4.14+ restores
+ * a v3 stream without them, deriving the policy as for a v2 one
+ * (libxl_create.c libxl__srm_callout_callback_static_data_done(),
+ * RELEASE-4.14.0). */
+void xs_compat_drop_policy(struct xs_compat *c);
 /* What release rel restores (convert --to-xen; after the two above):
  * HVM save descriptors rewritten to the lengths rel reads. */
 void xs_compat_to_xen(struct xs_compat *c, const struct xs_release *rel);
@@ -372,6 +377,11 @@ int xs_compat_apply(struct xs_compat *c, const struct xs_record_list *in,
 #define XS_SUM_LIBXL_TYPES 7    /* known libxl types, then "other" */
 #define XS_SUM_HVM_CODES 21     /* HVM save typecodes 0..HVM_SAVE_CODE_MAX */
 enum xs_trailer { XS_TRAILER_NONE, XS_TRAILER_XL_MIGRATE, XS_TRAILER_OTHER };
+
+/* The Xen releases xenstream knows (core/release.c, below) */
+#define XS_RELEASE_FIRST 6u /* 4.6: the first release with the v2 format */
+#define XS_RELEASE_LAST 22u /* the newest release whose sources were read */
+#define XS_PATCH_NONE 0xffu /* no point release of a branch (policy_patch) */
 
 /* What a pass learnt about a stream: the facts `info` shows. */
 struct xs_summary {
@@ -424,8 +434,10 @@ struct xs_summary {
     bool bhi_dis_s;         /* a vCPU's MSR_SPEC_CTRL has BHI_DIS_S set */
     uint32_t hvm_params_end;/* highest HVM_PARAMS index + 1, 0: none */
     char cpu_vendor[13];    /* the CPUID policy's vendor, "" none */
-    uint32_t policy_refused;/* bit m: Xen 4.m's x86_cpuid/msr_copy_from_
-                               buffer() refuses a policy record (4.14+) */
+    /* [m] (4.14+): the first 4.m.y whose x86_cpuid/msr_copy_from_buffer()
+     * takes every policy record as it is: 0 for 4.m.0, XS_PATCH_NONE for
+     * none xenstream knows (stable releases raised the limits) */
+    uint8_t policy_patch[XS_RELEASE_LAST + 1];
     uint32_t policy_refused_conv; /* ... as convert --to-xen 4.m writes it
                                (MSRs it has no field for, 0, left out) */
     /* after the outermost END */
@@ -449,8 +461,6 @@ int xs_verify(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum);
 /* ---- Xen releases (core/release.c) ----
  * What one release's restore path reads, taken from that release's own
  * sources (git tags RELEASE-4.x.0 of xen-project/xen). */
-#define XS_RELEASE_FIRST 6u /* 4.6: the first release with the v2 format */
-#define XS_RELEASE_LAST 22u /* the newest release whose sources were read */
 struct xs_release {
     unsigned major, minor;  /* the release asked about */
     unsigned rules_minor;   /* the 4.x whose rules apply (newest <= minor) */
@@ -465,12 +475,17 @@ struct xs_release {
 /* "4.13" -> rel; XS_USAGE for anything but 4.N. */
 int xs_release_parse(const char *s, struct xs_release *rel);
 void xs_release_get(unsigned minor, struct xs_release *rel);
-/* Would this release restore the stream the summary describes?  as_v2:
- * judge the stream as `convert --to-xen` for that release would write it
- * (v2 below 4.14; HVM save records cut to its lengths; the config's
- * cpuid in its form). */
+/* Would this release restore the stream the summary describes?  As it
+ * is, or as `convert --to-xen` for that release would write it (v2 below
+ * 4.14; HVM save records cut to its lengths; the config's cpuid in its
+ * form), or that without the CPU policy records (--drop-cpu-policy). */
+enum xs_restore_as {
+    XS_AS_IS,
+    XS_AS_CONVERTED,
+    XS_AS_CONVERTED_NO_POLICY,
+};
 bool xs_release_restores(const struct xs_release *rel,
-                         const struct xs_summary *s, bool as_v2);
+                         const struct xs_summary *s, enum xs_restore_as as);
 /* What makes the stream restorable there: "" nothing, a xenstream
  * command line (without IN/OUT; X.Y stands for the release), or NULL
  * when no conversion can. */

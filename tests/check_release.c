@@ -204,7 +204,8 @@ START_TEST(streams)
     ck_assert_int_eq(xs_verify_for(in, &rep, &sum, &x14), XS_INVALID);
     xs_in_close(in);
     ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
-    ck_assert_ptr_null(xs_release_remedy(&x14, &sum));
+    ck_assert_str_eq(xs_release_remedy(&x14, &sum),
+                     "xenstream convert --to-xen 4.14 --drop-cpu-policy");
     struct xs_release x15 = rel(15);
     xs_report_free(&rep);
     xs_report_init(&rep, "test");
@@ -355,7 +356,7 @@ START_TEST(rule_hvm_params)
         struct xs_release x = rel(c[k].bad), y = rel(c[k].good);
         ck_assert(!xs_release_restores(&x, &sum, true));
         ck_assert(xs_release_restores(&y, &sum, false));
-        xs_release_convert_record(&x, &r, &sum, &rep);
+        xs_release_convert_record(&x, false, &r, &sum, &rep);
         ck_assert_ptr_nonnull(xs_report_find(&rep, "convert.hvm_param"));
         xs_report_free(&rep);
         xs_report_init(&rep, "test");
@@ -583,8 +584,9 @@ static const char *policy_rule(uint32_t type, uint32_t n, const char *xen)
     memset(&sum, 0, sizeof(sum));
     xs_release_check_policy(xen ? &x : NULL, &r, false, &rep, &sum);
     xs_release_observe(&r, &sum);
-    if (xen && !x.patch) /* the summary's mask (4.x.0's) says the same */
-        ck_assert(!!(sum.policy_refused >> x.rules_minor & 1) ==
+    if (xen) /* the summary's first point release that takes it agrees */
+        ck_assert((sum.policy_patch[x.rules_minor] >
+                   (x.minor == x.rules_minor ? x.patch : 0)) ==
                   (rep.errors > 0));
     return rep.nkept ? rep.kept[0].rule : NULL;
 }
@@ -691,7 +693,8 @@ START_TEST(policy_copy)
                       strstr(rep.kept[0].msg, "xen/arch/x86/lib/cpu-policy/"
                              "copy-from-buffer.c at RELEASE-4.22.0"),
                   "%s", rep.kept[0].msg);
-    ck_assert_uint_eq(sum.policy_refused, (2u << 22) - (1u << 14));
+    for (unsigned m = 14; m <= XS_RELEASE_LAST; m++)
+        ck_assert_uint_eq(sum.policy_patch[m], XS_PATCH_NONE);
     /* as convert writes it: cleared (and for 4.14 the 0 it has no field
      * for left out) */
     ck_assert_uint_eq(sum.policy_refused_conv, 0);
@@ -852,6 +855,25 @@ START_TEST(convert_msr_left_out)
     xs_put_le64(e + 8, 2);
     ck_assert_int_eq(convert_to(&a, &b, "4.14", false, false), XS_INVALID);
     ck_assert_ptr_nonnull(xs_report_find(&rep, "policy.msr.count"));
+    /* the way out: v3 without the policy records, which 4.14 restores
+     * (the host derives the policy); verify names it */
+    ck_assert_int_eq(verify_on(&a, "4.14"), XS_INVALID);
+    struct xs_release x13 = rel(13);
+    ck_assert(!xs_release_restores(&x14, &sum, XS_AS_CONVERTED));
+    ck_assert(xs_release_restores(&x14, &sum, XS_AS_CONVERTED_NO_POLICY));
+    ck_assert_str_eq(xs_release_remedy(&x14, &sum),
+                     "xenstream convert --to-xen 4.14 --drop-cpu-policy");
+    ck_assert_str_eq(xs_release_remedy(&x13, &sum),
+                     "xenstream convert --to-xen 4.13 --drop-cpu-policy");
+    for (int pipe = 0; pipe < 2; pipe++) {
+        ck_assert_int_eq(convert_to(&a, &b, "4.14", true, pipe), XS_OK);
+        ck_assert_ptr_null(memmem(b.p, b.len, ac, sizeof(ac)));
+        ck_assert_int_eq(verify_on(&b, "4.14"), XS_OK);
+        ck_assert_uint_eq(sum.version, 3);
+        ck_assert_uint_eq(sum.rec_count[XS_REC_X86_CPUID_POLICY], 0);
+        ck_assert_uint_eq(sum.rec_count[XS_REC_X86_MSR_POLICY], 0);
+        ck_assert_uint_eq(sum.rec_count[XS_REC_STATIC_DATA_END], 1);
+    }
 }
 END_TEST
 

@@ -272,7 +272,6 @@ expect 0 "$XS" convert --help
 grep -q -- "--drop-cpu-policy" "$T/out" && ok || bad "convert --help"
 expect 2 "$XS" convert "$T/pv64.v2"                  # --to-version is needed
 expect 2 "$XS" convert --to-version 4 "$T/pv64.v2"
-expect 2 "$XS" convert --to-version 3 --drop-cpu-policy "$T/pv64.v2"
 expect 2 "$XS" upgrade --drop-cpu-policy "$T/pv64.v2"
 for c in libxc xl libvirt; do
     for g in pv64 hvm; do
@@ -286,6 +285,10 @@ for c in libxc xl libvirt; do
         [ ! -e "$T/$n.out" ] && ok || bad "$n: refused convert left an output"
         expect 0 "$XS" convert --to-version 2 --drop-cpu-policy "$T/$n.v3" -o "$T/$n.out"
         cmp -s "$T/$n.out" "$T/$n.v2" && ok || bad "$n: v3 -> v2"
+        # v3 without the policy: the generator's own stream without it
+        expect 0 "$XS" convert --to-version 3 --drop-cpu-policy "$T/$n.v3" -o "$T/$n.np"
+        grep -q "2 CPU policy records dropped: the receiving host derives" "$T/err" && ok || bad "$n: v3 --drop-cpu-policy says so"
+        cmp -s "$T/$n.np" "$T/$n.v3np" && ok || bad "$n: v3 -> v3 without the policy"
         cat "$T/$n.v3" | "$XS" convert -t 2 --drop-cpu-policy | "$XS" upgrade >"$T/$n.rt"
         cmp -s "$T/$n.rt" "$T/$n.v3np" && ok || bad "$n: v3 -> v2 -> v3 through pipes"
         "$XS" upgrade "$T/$n.v2" | "$XS" convert --to-version 2 >"$T/$n.rt2"
@@ -303,6 +306,13 @@ grep -q "to restore it on Xen 4.13: xenstream convert --to-xen 4.13 --drop-cpu-p
 # (its MSR_ARCH_CAPABILITIES is not 0: 4.14 copies one MSR)
 expect 1 "$XS" verify --xen 4.14 "$T/cv-xl-pv64.v3"
 grep -q "X86_MSR_POLICY: 2 MSRs: Xen 4.14 copies at most 1 (MSR_MAX_SERIALISED_ENTRIES, xen/lib/x86/msr.c at RELEASE-4.14.0: -E2BIG)" "$T/err" && ok || bad "--xen 4.14: the MSR count"
+grep -q "to restore it on Xen 4.14: xenstream convert --to-xen 4.14 --drop-cpu-policy -o OUT" "$T/out" && ok || bad "--xen 4.14: the remedy drops the policy"
+expect 1 "$XS" convert --to-xen 4.14 -o "$T/x14.img" "$T/cv-xl-pv64.v3"
+grep -q "copies at most 1 .*; --drop-cpu-policy drops the policy records" "$T/err" && ok || bad "--to-xen 4.14 keeps the policy 4.14 refuses"
+[ ! -e "$T/x14.img" ] && ok || bad "--to-xen 4.14 refused: no output"
+expect 0 "$XS" convert --to-xen 4.14 --drop-cpu-policy -o "$T/x14.img" "$T/cv-xl-pv64.v3"
+cmp -s "$T/x14.img" "$T/cv-xl-pv64.v3np" && ok || bad "--to-xen 4.14 --drop-cpu-policy: v3 without the policy"
+expect 0 "$XS" verify --xen 4.14 "$T/x14.img"
 expect 0 "$XS" verify --xen 4.15 "$T/cv-xl-pv64.v3"
 expect 1 "$XS" verify --xen 4.8 "$T/pv64-erratum.v2"
 grep -q "xenstream convert --to-xen 4.8 -o OUT" "$T/out" && ok || bad "--xen 4.8: remedy for erratum records"
@@ -317,12 +327,20 @@ d = json.loads(open(sys.argv[1]).read())
 assert d["xen"] == "4.30" and d["valid"] and d["remedy"] is None, d
 PY
 expect 0 "$XS" info "$T/cv-xl-hvm.v3"
-grep -q "restores on: Xen 4.15-4.22 as it is; Xen 4.6-4.13 after xenstream convert --to-xen X.Y --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
+grep -q "restores on: Xen 4.15-4.22 as it is, 4.14 from 4.14.1; Xen 4.6-4.14 after xenstream convert --to-xen X.Y --drop-cpu-policy" "$T/out" && ok || bad "info: restores on"
+expect 0 "$XS" info --json "$T/cv-xl-hvm.v3"
+python3 - "$T/out" <<'PY' && ok || bad "info --json: restores_on of a policy 4.14.0 refuses"
+import json, sys
+d = json.load(open(sys.argv[1]))["restores_on"]
+assert d["as_is_from"] == ["4.14.1"] and d["after_convert"][-1] == "4.14", d
+assert d["drop_cpu_policy"] == d["after_convert"], d
+PY
 expect 0 "$XS" info --json "$T/pv64-erratum.v2"
 python3 - "$T/out" <<'PY' && ok || bad "info --json restores_on"
 import json, sys
 d = json.load(open(sys.argv[1]))["restores_on"]
 assert d["as_is"][0] == "4.9" and d["after_convert"] == ["4.6", "4.7", "4.8"], d
+assert d["drop_cpu_policy"] == [] and d["as_is_from"] == [], d
 PY
 # convert --to-xen: what each release restores (issue 15), then verify --xen
 "$GEN" --guest hvm --container xl --pages 300 --batch 64 --lapic 32 --rtc 24 \
@@ -357,7 +375,10 @@ expect 0 "$XS" verify --xen 4.23 "$T/x421.img"
 grep -q "warning: Xen 4.23 is newer than the releases xenstream knows" "$T/err" && ok || bad "--xen 4.23: a warning"
 expect 1 "$XS" verify --strict --xen 4.23 "$T/x421.img"
 expect 2 "$XS" convert --to-xen 4.18 --to-version 3 "$T/x421.img"
-expect 2 "$XS" convert --to-xen 4.18 --drop-cpu-policy "$T/x421.img"
+expect 0 "$XS" convert --to-xen 4.18 --drop-cpu-policy -o "$T/x-418np.img" "$T/x421.img"
+expect 0 "$XS" verify --xen 4.18 "$T/x-418np.img"
+expect 0 "$XS" info "$T/x-418np.img"
+grep -q "^cpu policy: *none" "$T/out" && ok || bad "--to-xen 4.18 --drop-cpu-policy: no policy left"
 expect 2 "$XS" upgrade --to-xen 4.18 "$T/x421.img"
 # a CPU vendor that is not UTF-8: \xNN in text (5.6), U+FFFD in JSON
 "$GEN" --guest pv64 --pages 64 --policy --cpu-features fpu -o "$T/vend.img"

@@ -30,7 +30,9 @@ corrupted() { # IMAGE OFF
 # as the v2 stream without CPU policy records (`convert --to-xen 4.13
 # --drop-cpu-policy`: 4.14 reads v2 too).  RELEASE-4.14.0's own limits
 # (one MSR) refuse the save; verify --xen 4.14 must say so and name the
-# point release that takes it.  The PV guest only: each restore under
+# point release that takes it, and the conversion that 4.14.0 takes too:
+# `convert --to-xen 4.14 --drop-cpu-policy`, v3 without the policy
+# records, which goes to the 4.14 boot as well.  The PV guest only: each restore under
 # QEMU's emulation costs the CI run tens of seconds (the PVH guest's v2
 # restored and ran on 4.14 the same way when tried).  At MiB offsets,
 # named by the index in the first MiB: one "NAME MIB BYTES SAVED_TICK"
@@ -54,6 +56,14 @@ carry_save() { # TYPE NAME SAVED_TICK
     sed 's/^/    /' /tmp/v414.out
     check "$t: verify --xen 4.14 (4.14.0's limits) refuses it, naming the 4.14.y that takes it" \
         sh -c "[ $rc -eq 1 ] && grep -q 'later 4.14 releases take it' /tmp/v414.out"
+    # and the conversion 4.14.0 itself takes: v3 without the policy records
+    # (4.14's libxl derives the policy, as for a v2 stream)
+    check "$t: ... and names convert --to-xen 4.14 --drop-cpu-policy" \
+        grep -q 'convert --to-xen 4.14 --drop-cpu-policy' /tmp/v414.out &&
+    check "$t: convert --to-xen 4.14 --drop-cpu-policy" xenstream convert \
+        --to-xen 4.14 --drop-cpu-policy -o /tmp/$g.np /tmp/$g.v3 &&
+    check "$t: verify --xen 4.14 passes on it" xenstream verify --xen 4.14 /tmp/$g.np &&
+    check "$t: ... to the 4.14 boot" carry $g.np /tmp/$g.np "$3"
     xenstream convert --to-xen $X414 -o /tmp/$g.414 /tmp/$g.v3 >/tmp/conv.out 2>&1
     rc=$?
     sed 's/^/    /' /tmp/conv.out
@@ -66,7 +76,7 @@ carry_save() { # TYPE NAME SAVED_TICK
             --to-xen 4.13 --drop-cpu-policy -o /tmp/$g.v2 /tmp/$g.v3 &&
         check "$t: ... to the 4.14 boot" carry $g.v2 /tmp/$g.v2 "$3"
     fi
-    rm -f /tmp/$g.414 /tmp/$g.v2
+    rm -f /tmp/$g.414 /tmp/$g.v2 /tmp/$g.np
 }
 
 # Will it restore on THIS host (issue 15): the host's policies as
