@@ -13,6 +13,7 @@
 #include "endian.h"
 #include "field.h"
 #include "layer.h"
+#include "xldisk.h"
 
 const char xs_xl_magic[XS_XL_MAGIC_SIZE] = "Xen saved domain, xl format\n \0 \r";
 
@@ -613,7 +614,11 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  * - on_poweroff, on_reboot, on_watchdog, on_crash, and on_soft_reset
  *   from 4.7, not one of action_on_shutdown_names[]: "Unknown on_...
  *   action"; 4.6's names lack "soft-reset" and it reads no on_soft_reset
- *   (both from 4.7).
+ *   (both from 4.7);
+ * - disk: each item of the list up to the first that is not a string,
+ *   as xlu_disk_parse() reads it (formats/xldisk.c, whose rules change
+ *   at 4.8, 4.9, 4.17 and 4.19): "config parsing error in disk
+ *   specification: ...", exit(EXIT_FAILURE).
  * Numbers are read as xlu_cfg_get_long() does (libxlu_cfg.c at each tag;
  * xlu_cfg_get_bounded_long() from 4.13): strtol(s, &end, 0), all of s,
  * no ERANGE, no "+=" (from 4.13; before it no "+=" parses); a value it
@@ -623,19 +628,20 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *
  * The releases where what is refused changes, oldest first: each rule
  * below at one of them holds up to the next (xs_xl_config_refused()). */
-static const unsigned xl_rule_minors[] = {6, 7, 10, 13, 16, 22};
+static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 13, 16, 17, 19,
+                                          22};
 
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
        CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
-       CK_CPUS_SOFT, CK_VUART, CK_N };
+       CK_CPUS_SOFT, CK_VUART, CK_DISK, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
-    "cpus", "cpus_soft", "vuart",
+    "cpus", "cpus_soft", "vuart", "disk",
 };
 
 struct cfg_setting {
@@ -793,6 +799,42 @@ static const char *cpus_setting_bad(const struct cfg_setting *s,
         }
     }
     return NULL;
+}
+
+static void copy_str(char *dst, size_t sz, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < sz && s[i]; i++)
+        dst[k++] = isprint((unsigned char)s[i]) ? s[i] : '?';
+    dst[k] = '\0';
+}
+
+/* xl's `disk` list (xl_parse.c, the same loop at every tag): each item
+ * up to the first that is not a string, a disk specification (a list
+ * set with "+=" is not judged).  NULL, or why (in why), the item's
+ * text cut to specsz - 1 in spec and its index in *item. */
+static const char *disk_setting_bad(const struct cfg_setting *s,
+                                    unsigned minor, char *why, size_t whysz,
+                                    char *spec, size_t specsz, long *item)
+{
+    char v[4096];
+    struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
+    if (!s->set || s->add || !s->list || cfg_token(&lx) != TK_OPEN)
+        return NULL; /* not a list: xl warns and goes on */
+    for (*item = 0;; ++*item) {
+        int t = cfg_token_nl(&lx);
+        if (t == TK_COMMA)
+            t = cfg_token_nl(&lx);
+        if (t != TK_STRING && t != TK_NUMBER)
+            return NULL;
+        size_t len = (size_t)(lx.p - lx.tok);
+        if (!cfg_atom(lx.tok, len, t, v, sizeof(v)))
+            continue; /* beyond what is looked at: not judged */
+        if (xs_xl_disk_refusal(v, strlen(v), minor, why, whysz)) {
+            copy_str(spec, specsz, v, strlen(v));
+            return why;
+        }
+    }
 }
 
 static bool prefix_of(const char *s, const char *word)
@@ -965,6 +1007,17 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                    m < 7 && strcmp(k[c].v, "soft-reset") == 0
                        ? " (soft-reset is an action from 4.7)" : "");
     }
+    char spec[48];
+    long item;
+    const char *bad = disk_setting_bad(&k[CK_DISK], m, why, whysz, spec,
+                                       sizeof(spec), &item);
+    if (bad) {
+        char msg[192];
+        snprintf(msg, sizeof(msg), "%s", bad); /* why is written again */
+        REFUSE("xl.config.disk", CK_DISK, "disk item %ld \"%s\": xl stops "
+               "with \"config parsing error in disk specification: %s\"",
+               item, spec, msg);
+    }
 #undef REFUSE
     return NULL;
 }
@@ -987,14 +1040,6 @@ uint32_t xs_xl_config_refused(const char *cfg, size_t n)
             bits |= 1u << k;
     }
     return bits;
-}
-
-static void copy_str(char *dst, size_t sz, const char *s, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 1 < sz && s[i]; i++)
-        dst[k++] = isprint((unsigned char)s[i]) ? s[i] : '?';
-    dst[k] = '\0';
 }
 
 static void json_refused(struct xs_xl_config *out, const char *field,

@@ -750,6 +750,27 @@ START_TEST(xl_config_text_syntax)
          "cpus (item 0) has \"x\""},
         {"name='g'\nvcpus = '-1'\nmaxvcpus = '-2'\n", 22,
          "xl.config.vcpus", 3, "maxvcpus -2 is below vcpus 1"},
+        /* disk items as xlu_disk_parse() reads them (formats/xldisk.c;
+         * tests/check_xl_disk.c holds it against libxlutil) */
+        {"name='g'\ndisk = ['phy:/dev/vg/g,xvda,w', '/x,raw,hdc,ro']\n", 22,
+         NULL, 0, NULL},
+        {"name='g'\ndisk = ['phy:/dev/vg/g,xvda,w',\n  '/x,qcow3,xvdb']\n",
+         22, "xl.config.disk", 2, "disk item 1 \"/x,qcow3,xvdb\": xl stops "
+         "with \"config parsing error in disk specification: unknown value "
+         "for format: near `qcow3'\""},
+        {"name='g'\ndisk = ['vdev=xvda, format=qed, target=/x']\n", 8,
+         "xl.config.disk", 2, "near `qed'"},
+        {"name='g'\ndisk = ['vdev=xvda, format=qed, target=/x']\n", 9, NULL,
+         0, NULL},
+        {"name='g'\ndisk = ['xvda']\n", 22, "xl.config.disk", 2,
+         "no vdev specified"},
+        {"name='g'\ndisk = 'xvda'\n", 22, NULL, 0, NULL}, /* not a list */
+        {"name='g'\ndisk = [['xvda'], 'xvda']\n", 22, NULL, 0, NULL},
+        {"name='g'\ndisk = ['/x,,xvda', 7]\n", 22, "xl.config.disk", 2,
+         "disk item 1 \"7\""},
+        /* after the actions, as parse_config_data() reads them */
+        {"name='g'\non_crash = 'x'\ndisk = ['xvda']\n", 22,
+         "xl.config.action", 2, "on_crash"},
     };
     for (size_t i = 0; i < sizeof(per_release) / sizeof(per_release[0]); i++) {
         const char *t = per_release[i].text, *r = per_release[i].rule;

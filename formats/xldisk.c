@@ -1,0 +1,470 @@
+/* An xl disk specification, read as xl's xlu_disk_parse() reads it:
+ * libxlu's flex scanner (tools/libxl/libxlu_disk_l.l to 4.14, then
+ * tools/libs/util/libxlu_disk_l.l) and the checks after it
+ * (libxlu_disk.c, the same code at every tag RELEASE-4.6.0 to 4.22.0).
+ * xl exits on any error it reports (xl_parse.c
+ * parse_disk_config_multistring(): EINVAL -> exit(EXIT_FAILURE)), before
+ * the restore reads a page.
+ *
+ * The scanner takes, at each position, the rule matching the most text,
+ * trailing context included (so `phy:/.*` outweighs a positional
+ * parameter), the first rule listed on a tie.  What builds is the
+ * scanner generated from the .l and committed beside it
+ * (libxlu_disk_l.c), and at some tags it lags the .l: the rules below
+ * are those of the committed .c at each RELEASE-4.x.0, in the scanner's
+ * order, with the release whose .c has each first (the rest are at every
+ * tag from 4.6): colo, no-colo, colo-host=, colo-port=, colo-export=,
+ * active-disk=, hidden-disk=: 4.8 (the .l has them from 4.7); format
+ * qed: 4.9; backendtype standalone, specification=: 4.17; trusted,
+ * untrusted: 4.19 (the .l from 4.17, 54d8f27d04); grant_usage=0/1: 4.19.
+ * Checked against Debian 12's libxlutil 4.17 by tests/check_xl_disk.c:
+ * it takes no `trusted`, as its committed scanner says. */
+#include "xldisk.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind {
+    K_WS,        /* [ \t\n]+/([^ \t\n].*)? */
+    K_KV,        /* text[^,]*,? */
+    K_LIT,       /* text,? */
+    K_TARGET,    /* target=.* */
+    K_UNKNOWN,   /* [a-z][-a-z0-9]*=[^,],? */
+    K_PREFIX,    /* text/.*  (text ends in ':') */
+    K_BADPREFIX, /* [a-z][a-z0-9]*:/([^a-z0-9].*)? */
+    K_POS,       /* [^=,]*,|[^=,]+,? */
+    K_DOT,       /* . */
+};
+
+enum act {
+    A_SKIP, A_FORMAT, A_CDROM, A_DISK, A_BADTYPE, A_ACCESS, A_BACKEND,
+    A_BACKENDTYPE, A_SPEC, A_VDEV, A_SCRIPT, A_FLAG, A_COLO_HOST,
+    A_COLO_PORT, A_COLO_EXPORT, A_ACTIVE_DISK, A_HIDDEN_DISK, A_TARGET,
+    A_UNKNOWN, A_DEPR_FORMAT, A_DEPR_SCRIPT, A_DEPR, A_BADPREFIX, A_POS,
+    A_DOT,
+};
+
+#define T(s) s, sizeof(s) - 1
+static const struct rule {
+    enum kind kind;
+    const char *text;
+    size_t len;
+    enum act act;
+    unsigned from; /* the first 4.x that has it */
+} rules[] = {
+    {K_WS, NULL, 0, A_SKIP, 6},
+    {K_KV, T("format="), A_FORMAT, 6},
+    {K_LIT, T("cdrom"), A_CDROM, 6},
+    {K_LIT, T("devtype=cdrom"), A_CDROM, 6},
+    {K_LIT, T("devtype=disk"), A_DISK, 6},
+    {K_KV, T("devtype="), A_BADTYPE, 6},
+    {K_KV, T("access="), A_ACCESS, 6},
+    {K_KV, T("backend="), A_BACKEND, 6},
+    {K_KV, T("backendtype="), A_BACKENDTYPE, 6},
+    {K_KV, T("specification="), A_SPEC, 17},
+    {K_KV, T("vdev="), A_VDEV, 6},
+    {K_KV, T("script="), A_SCRIPT, 6},
+    {K_LIT, T("direct-io-safe"), A_FLAG, 6},
+    {K_LIT, T("discard"), A_FLAG, 6},
+    {K_LIT, T("no-discard"), A_FLAG, 6},
+    {K_LIT, T("colo"), A_FLAG, 8},
+    {K_LIT, T("no-colo"), A_FLAG, 8},
+    {K_KV, T("colo-host="), A_COLO_HOST, 8},
+    {K_KV, T("colo-port="), A_COLO_PORT, 8},
+    {K_KV, T("colo-export="), A_COLO_EXPORT, 8},
+    {K_KV, T("active-disk="), A_ACTIVE_DISK, 8},
+    {K_KV, T("hidden-disk="), A_HIDDEN_DISK, 8},
+    {K_LIT, T("trusted"), A_FLAG, 19},
+    {K_LIT, T("untrusted"), A_FLAG, 19},
+    {K_LIT, T("grant_usage=1"), A_FLAG, 19},
+    {K_LIT, T("grant_usage=0"), A_FLAG, 19},
+    {K_TARGET, T("target="), A_TARGET, 6},
+    {K_UNKNOWN, NULL, 0, A_UNKNOWN, 6},
+    /* (raw|qcow2?|vhd):, (iscsi|e?nbd|drbd):, then the others */
+    {K_PREFIX, T("raw:"), A_DEPR_FORMAT, 6},
+    {K_PREFIX, T("qcow:"), A_DEPR_FORMAT, 6},
+    {K_PREFIX, T("qcow2:"), A_DEPR_FORMAT, 6},
+    {K_PREFIX, T("vhd:"), A_DEPR_FORMAT, 6},
+    {K_PREFIX, T("iscsi:"), A_DEPR_SCRIPT, 6},
+    {K_PREFIX, T("nbd:"), A_DEPR_SCRIPT, 6},
+    {K_PREFIX, T("enbd:"), A_DEPR_SCRIPT, 6},
+    {K_PREFIX, T("drbd:"), A_DEPR_SCRIPT, 6},
+    {K_PREFIX, T("tapdisk:"), A_DEPR, 6},
+    {K_PREFIX, T("tap:"), A_DEPR, 6},
+    {K_PREFIX, T("tap2:"), A_DEPR, 6},
+    {K_PREFIX, T("aio:"), A_DEPR, 6},
+    {K_PREFIX, T("ioemu:"), A_DEPR, 6},
+    {K_PREFIX, T("file:"), A_DEPR, 6},
+    {K_PREFIX, T("phy:"), A_DEPR, 6},
+    {K_BADPREFIX, NULL, 0, A_BADPREFIX, 6},
+    {K_POS, NULL, 0, A_POS, 6},
+    {K_DOT, NULL, 0, A_DOT, 6},
+};
+#undef T
+
+static bool lower(char c) { return c >= 'a' && c <= 'z'; }
+static bool alnum(char c) { return lower(c) || (c >= '0' && c <= '9'); }
+static bool ws(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+/* For each position of the spec, where the next newline, ',' and '=' or
+ * ',' are (n: none): a match's end found in one step, not by scanning
+ * ahead from every position (which a spec of "phy:" repeated makes
+ * quadratic). */
+struct ahead {
+    uint16_t nl[XS_XL_DISK_MAX + 1], comma[XS_XL_DISK_MAX + 1],
+        eq_comma[XS_XL_DISK_MAX + 1];
+};
+
+static void ahead_init(struct ahead *a, const char *s, size_t n)
+{
+    a->nl[n] = a->comma[n] = a->eq_comma[n] = (uint16_t)n;
+    for (size_t i = n; i-- > 0;) {
+        a->nl[i] = s[i] == '\n' ? (uint16_t)i : a->nl[i + 1];
+        a->comma[i] = s[i] == ',' ? (uint16_t)i : a->comma[i + 1];
+        a->eq_comma[i] = s[i] == ',' || s[i] == '=' ? (uint16_t)i
+                                                     : a->eq_comma[i + 1];
+    }
+}
+
+/* The text rule r matches at s[at] (of s[n]): the length with trailing
+ * context (what decides between rules), 0 for none; *took: what it
+ * consumes.  `.*` runs to the next newline. */
+static size_t match(const struct rule *r, const char *s, size_t n,
+                    size_t at, const struct ahead *a, size_t *took)
+{
+    const char *p = s + at;
+    size_t k = r->len, left = n - at, i = 0;
+    if (k && (left < k || p[0] != r->text[0] || memcmp(p, r->text, k) != 0))
+        return 0;
+    switch (r->kind) {
+    case K_WS:
+        while (i < left && ws(p[i]))
+            i++;
+        *took = i;
+        if (i && i < left) /* the context starts with a non-blank */
+            return a->nl[at + i + 1] - at;
+        return i;
+    case K_KV:
+        i = a->comma[at + k] - at;
+        break;
+    case K_LIT:
+        i = k;
+        break;
+    case K_TARGET:
+        return *took = a->nl[at + k] - at;
+    case K_UNKNOWN:
+        if (!left || !lower(p[0]))
+            return 0;
+        for (i = 1; i < left && (alnum(p[i]) || p[i] == '-'); i++)
+            ;
+        if (i + 1 >= left || p[i] != '=' || p[i + 1] == ',')
+            return 0;
+        i += 2;
+        break;
+    case K_PREFIX:
+        *took = k;
+        return a->nl[at + k] - at;
+    case K_BADPREFIX:
+        if (!left || !lower(p[0]))
+            return 0;
+        for (i = 1; i < left && alnum(p[i]); i++)
+            ;
+        if (i >= left || p[i] != ':')
+            return 0;
+        *took = ++i;
+        if (i < left && !alnum(p[i]))
+            return a->nl[at + i + 1] - at;
+        return i;
+    case K_POS:
+        i = a->eq_comma[at] - at;
+        if (i < left && p[i] == ',')
+            return *took = i + 1;
+        return *took = i;
+    case K_DOT:
+        return *took = left && p[0] != '\n';
+    }
+    if (i < left && p[i] == ',')
+        i++;
+    return *took = i;
+}
+
+/* libxl_device_disk's fields as far as the parse looks at them */
+enum str { S_UNSET, S_EMPTY, S_SET };
+enum { F_UNKNOWN, F_QCOW, F_QCOW2, F_VHD, F_RAW, F_EMPTY, F_QED };
+struct disk {
+    unsigned minor;
+    int format, backend, specification;
+    enum str pdev_path, vdev, script, backend_domname, colo_host,
+        colo_export, active_disk, hidden_disk;
+    bool is_cdrom, removable, had_depr_prefix, access_set;
+    bool err;
+    char *why;
+    size_t whysz;
+};
+
+/* xlu__disk_err(): the first is what xl prints first */
+static void err(struct disk *d, const char *near, size_t nlen,
+                const char *msg)
+{
+    if (d->err)
+        return;
+    d->err = true;
+    if (near)
+        snprintf(d->why, d->whysz, "%s: near `%.*s'", msg,
+                 (int)(nlen > 100 ? 100 : nlen), near);
+    else
+        snprintf(d->why, d->whysz, "%s", msg);
+}
+
+static bool is(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+/* savestring(): a string already set and not empty is "respecified" */
+static void save(struct disk *d, enum str *f, const char *what,
+                 const char *v, size_t n)
+{
+    if (*f == S_SET) {
+        char m[48];
+        snprintf(m, sizeof(m), "%s respecified", what);
+        err(d, v, n, m);
+        return;
+    }
+    *f = n ? S_SET : S_EMPTY;
+}
+
+/* DSET(): an enum set once, or again to the same value */
+static void dset(struct disk *d, int *f, int val, const char *member,
+                 const char *v, size_t n)
+{
+    if (*f && *f != val) {
+        char m[48];
+        snprintf(m, sizeof(m), "%s respecified", member);
+        err(d, v, n, m);
+    } else {
+        *f = val;
+    }
+}
+
+static void setformat(struct disk *d, const char *s, size_t n)
+{
+    int f = !n || is(s, n, "raw") ? F_RAW
+          : is(s, n, "qcow")      ? F_QCOW
+          : is(s, n, "qcow2")     ? F_QCOW2
+          : is(s, n, "vhd")       ? F_VHD
+          : is(s, n, "empty")     ? F_EMPTY
+          : is(s, n, "qed") && d->minor >= 9 ? F_QED : 0;
+    if (f)
+        dset(d, &d->format, f, "format", s, n);
+    else
+        err(d, s, n, "unknown value for format");
+}
+
+static void setaccess(struct disk *d, const char *s, size_t n)
+{
+    if (!(is(s, n, "r") || is(s, n, "ro") || is(s, n, "rw") ||
+          is(s, n, "w") || !n))
+        err(d, s, n, "unknown value for access");
+}
+
+static void setbackendtype(struct disk *d, const char *s, size_t n)
+{
+    int b = is(s, n, "phy") ? 1 : is(s, n, "tap") ? 2
+          : is(s, n, "qdisk") ? 3
+          : is(s, n, "standalone") && d->minor >= 17 ? 4 : 0;
+    if (b)
+        dset(d, &d->backend, b, "backend", s, n);
+    else
+        err(d, s, n, "unknown value for backendtype");
+}
+
+static void setspecification(struct disk *d, const char *s, size_t n)
+{
+    int v = is(s, n, "xen") ? 1 : is(s, n, "virtio") ? 2 : 0;
+    if (v)
+        dset(d, &d->specification, v, "specification", s, n);
+    else
+        err(d, s, n, "unknown value for specification");
+}
+
+/* vdev_and_devtype(): "<vdev>:<devtype>", the last ':' */
+static bool vdev_and_devtype(struct disk *d, const char *s, size_t n)
+{
+    const char *colon = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ':')
+            colon = s + i;
+    if (!colon)
+        return false;
+    save(d, &d->vdev, "vdev", s, (size_t)(colon - s));
+    const char *t = colon + 1;
+    size_t tn = n - (size_t)(t - s);
+    if (is(t, tn, "cdrom"))
+        d->is_cdrom = true;
+    else if (is(t, tn, "disk"))
+        d->is_cdrom = false;
+    else
+        err(d, t, tn, "unknown deprecated type");
+    return true;
+}
+
+/* false: "too many positional parameters", where the scanner stops */
+static bool positional(struct disk *d, const char *s, size_t n)
+{
+    if (d->err) {
+        /* previous errors may just lead to subsequent ones */
+    } else if (d->pdev_path == S_UNSET) {
+        save(d, &d->pdev_path, "target", s, n);
+    } else if (!d->had_depr_prefix && d->format == F_UNKNOWN) {
+        if (d->pdev_path == S_EMPTY && vdev_and_devtype(d, s, n))
+            d->format = F_EMPTY;
+        else
+            setformat(d, s, n);
+    } else if (d->vdev == S_UNSET) {
+        if (!vdev_and_devtype(d, s, n))
+            save(d, &d->vdev, "vdev", s, n);
+    } else if (!d->access_set) {
+        d->access_set = true;
+        setaccess(d, s, n);
+    } else {
+        err(d, s, n, "too many positional parameters");
+        return false;
+    }
+    return true;
+}
+
+/* One rule's action on yytext t[n]; false: the scanner stops there. */
+static bool act(struct disk *d, enum act a, const char *t, size_t n)
+{
+    /* STRIP(','), and the value after the '=' (FROMEQUALS) */
+    size_t sn = n && t[n - 1] == ',' ? n - 1 : n;
+    const char *eq = memchr(t, '=', sn);
+    const char *v = eq ? eq + 1 : t;
+    size_t vn = eq ? sn - (size_t)(v - t) : sn;
+    switch (a) {
+    case A_SKIP:
+    case A_FLAG:
+    case A_DEPR:
+        d->had_depr_prefix |= a == A_DEPR;
+        return true;
+    case A_FORMAT: setformat(d, v, vn); return true;
+    case A_CDROM: d->is_cdrom = true; return true;
+    case A_DISK: d->is_cdrom = false; return true;
+    case A_BADTYPE: err(d, t, n, "unknown value for type"); return true;
+    case A_ACCESS: setaccess(d, v, vn); return true;
+    case A_BACKEND: save(d, &d->backend_domname, "backend", v, vn); return true;
+    case A_BACKENDTYPE: setbackendtype(d, v, vn); return true;
+    case A_SPEC: setspecification(d, v, vn); return true;
+    case A_VDEV: save(d, &d->vdev, "vdev", v, vn); return true;
+    case A_SCRIPT: save(d, &d->script, "script", v, vn); return true;
+    case A_COLO_HOST: save(d, &d->colo_host, "colo-host", v, vn); return true;
+    case A_COLO_EXPORT:
+        save(d, &d->colo_export, "colo-export", v, vn);
+        return true;
+    case A_ACTIVE_DISK:
+        save(d, &d->active_disk, "active-disk", v, vn);
+        return true;
+    case A_HIDDEN_DISK:
+        save(d, &d->hidden_disk, "hidden-disk", v, vn);
+        return true;
+    case A_COLO_PORT: {
+        /* atoi(), which glibc makes (int)strtol(): all of it */
+        char *num = malloc(vn + 1);
+        if (!num)
+            return true; /* not judged */
+        memcpy(num, v, vn);
+        num[vn] = '\0';
+        if (!(int)strtol(num, NULL, 10))
+            err(d, v, vn, "unknown value for colo_port");
+        free(num);
+        return true;
+    }
+    case A_TARGET: save(d, &d->pdev_path, "target", v, vn); return true;
+    case A_UNKNOWN: err(d, t, n, "unknown parameter"); return true;
+    case A_DEPR_FORMAT:
+        d->had_depr_prefix = true;
+        setformat(d, t, n - 1); /* STRIP(':') */
+        return true;
+    case A_DEPR_SCRIPT: {
+        d->had_depr_prefix = true;
+        char s[16]; /* "block-" and the name */
+        int k = snprintf(s, sizeof(s), "block-%.*s", (int)(n - 1), t);
+        save(d, &d->script, "script", s, (size_t)k);
+        return true;
+    }
+    case A_BADPREFIX:
+        err(d, t, n, "unknown deprecated disk prefix");
+        return false;
+    case A_POS:
+        return positional(d, t, sn);
+    case A_DOT:
+        return false; /* the LEXERR state: see below */
+    }
+    return true;
+}
+
+const char *xs_xl_disk_refusal(const char *spec, size_t len, unsigned minor,
+                               char *why, size_t whysz)
+{
+    struct disk d = {.minor = minor, .why = why, .whysz = whysz};
+    const char *nul = memchr(spec, '\0', len);
+    size_t n = nul ? (size_t)(nul - spec) : len; /* yy_scan_bytes(strlen) */
+    why[0] = '\0';
+    if (n > XS_XL_DISK_MAX)
+        return NULL;
+    struct ahead *a = malloc(sizeof(*a));
+    if (!a)
+        return NULL; /* not judged */
+    ahead_init(a, spec, n);
+    size_t at = 0;
+    while (at < n) {
+        const struct rule *best = NULL;
+        size_t best_len = 0, took = 0;
+        for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+            size_t t = 0, l;
+            if (rules[i].from > minor)
+                continue;
+            l = match(&rules[i], spec, n, at, a, &t);
+            if (l > best_len) {
+                best = &rules[i];
+                best_len = l;
+                took = t;
+            }
+        }
+        if (!best)
+            break; /* nothing matches: only `.` at a newline, never */
+        if (best->act == A_DOT) {
+            /* `.`, then <LEXERR>.* to the end of the line: "bad disk
+             * syntax" near both; at the end of the spec the scanner
+             * meets its end-of-file first and says nothing; at a newline
+             * nothing matches and flex exits ("flex scanner jammed",
+             * status 2: %option nodefault) */
+            size_t rest = a->nl[at + 1] - (at + 1);
+            if (rest)
+                err(&d, spec + at, 1 + rest, "bad disk syntax");
+            else if (at + 1 < n)
+                err(&d, NULL, 0, "flex scanner jammed");
+            break;
+        }
+        if (!act(&d, best->act, spec + at, took))
+            break;
+        at += took;
+    }
+    free(a);
+    if (d.err)
+        return why;
+    /* xlu_disk_parse() after the scan */
+    if (d.format == F_UNKNOWN)
+        d.format = F_RAW;
+    if (d.is_cdrom)
+        d.removable = true;
+    if (d.vdev == S_UNSET)
+        err(&d, NULL, 0, "no vdev specified");
+    else if (d.pdev_path == S_UNSET && !d.removable)
+        err(&d, NULL, 0, "no target specified (and device not removable)");
+    return d.err ? why : NULL;
+}

@@ -1,0 +1,18 @@
+/* An xl disk specification as libxlu's scanner reads it (xl's `disk`
+ * list items; tools/libs/util/libxlu_disk_l.l and libxlu_disk.c). */
+#ifndef XS_FORMATS_XLDISK_H
+#define XS_FORMATS_XLDISK_H
+
+#include <stddef.h>
+
+/* The longest spec judged (its indexes are 16 bits). */
+#define XS_XL_DISK_MAX 4096u
+
+/* xlu_disk_parse() of spec[len] by xl 4.minor (4.6-4.22): NULL when it
+ * takes it (or when len > XS_XL_DISK_MAX: not judged), else what it
+ * prints first ("unknown value for format: near `qcow3'"), in
+ * why[whysz].  Linear in len. */
+const char *xs_xl_disk_refusal(const char *spec, size_t len, unsigned minor,
+                               char *why, size_t whysz);
+
+#endif

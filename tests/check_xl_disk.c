@@ -1,0 +1,287 @@
+/* formats/xldisk.c against the real thing: Debian 12's libxlutil 4.17
+ * (xlu_disk_parse(), what xl calls for each `disk` item), on the specs
+ * of docs/misc/xl-disk-configuration.txt, on hand-made bad ones, and on
+ * thousands made at random from the scanner's own words.  The verdict
+ * and the first message xl prints must be the same. */
+#include <check.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <libxl.h>
+#include <libxlutil.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xldisk.h"
+
+/* xlu_disk_parse()'s verdict: NULL, or its first message without the
+ * "SOURCE: config parsing error in disk specification: " before it and
+ * the " in `SPEC'" after it. */
+static const char *real_here(const char *spec, char *msg, size_t sz);
+
+/* With a newline in it, the scanner may jam, and flex then exits the
+ * process ("flex scanner jammed", status 2): such a spec is parsed in a
+ * child. */
+static const char *real(const char *spec, char *msg, size_t sz)
+{
+    if (!strchr(spec, '\n'))
+        return real_here(spec, msg, sz);
+    int fd[2];
+    ck_assert_int_eq(pipe(fd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fd[0]);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 2); /* flex's own line */
+        const char *m = real_here(spec, msg, sz);
+        ssize_t w = write(fd[1], m ? m : "", m ? strlen(m) : 0);
+        _exit(w < 0);
+    }
+    close(fd[1]);
+    ssize_t n = read(fd[0], msg, sz - 1);
+    close(fd[0]);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    msg[n > 0 ? n : 0] = '\0';
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+        snprintf(msg, sz, "flex scanner jammed");
+        return msg;
+    }
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+    return n > 0 ? msg : NULL;
+}
+
+static const char *real_here(const char *spec, char *msg, size_t sz)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *rep = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(rep);
+    XLU_Config *cfg = xlu_cfg_init(rep, "t");
+    ck_assert_ptr_nonnull(cfg);
+    libxl_device_disk disk;
+    libxl_device_disk_init(&disk);
+    int e = xlu_disk_parse(cfg, 1, &spec, &disk);
+    libxl_device_disk_dispose(&disk);
+    xlu_cfg_destroy(cfg);
+    fclose(rep);
+    const char *lead = "t: config parsing error in disk specification: ";
+    msg[0] = '\0';
+    if (buf && strncmp(buf, lead, strlen(lead)) == 0) {
+        const char *m = buf + strlen(lead);
+        const char *end = strstr(m, " in `");
+        size_t n = end ? (size_t)(end - m) : strcspn(m, "\n");
+        snprintf(msg, sz, "%.*s", (int)n, m);
+    }
+    free(buf);
+    ck_assert_msg(!e || msg[0], "'%s': error %d and no message", spec, e);
+    return e ? msg : NULL;
+}
+
+static unsigned mismatches;
+
+static void same(const char *spec)
+{
+    char a[512], b[512];
+    const char *ours = xs_xl_disk_refusal(spec, strlen(spec), 17, a,
+                                          sizeof(a));
+    const char *theirs = real(spec, b, sizeof(b));
+    /* a jam after an earlier error: xl printed that one first */
+    bool jam = theirs && strcmp(theirs, "flex scanner jammed") == 0;
+    if (!ours != !theirs ||
+        (ours && strcmp(ours, theirs) != 0 && !(jam && strstr(spec, "=\n")))) {
+        if (mismatches++ < 20)
+            fprintf(stderr, "'%s': xenstream %s%s%s, libxlutil %s%s%s\n",
+                    spec, ours ? "refuses (" : "takes it", ours ? ours : "",
+                    ours ? ")" : "", theirs ? "refuses (" : "takes it",
+                    theirs ? theirs : "", theirs ? ")" : "");
+    }
+}
+
+/* docs/misc/xl-disk-configuration.txt's examples (RELEASE-4.17.0), and
+ * what the old configs have */
+static const char *const good[] = {
+    "/dev/vg/guest-volume,,hda",
+    "/dev/vg/guest-volume,raw,hda,rw",
+    "format=raw, vdev=hda, access=rw, target=/dev/vg/guest-volume",
+    "raw:/dev/vg/guest-volume,hda,w",
+    "/root/image.iso,,hdc,cdrom",
+    "/root/image.iso,,hdc,devtype=cdrom",
+    "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/root/image.iso",
+    "raw:/root/image.iso,hdc:cdrom,ro",
+    ",,hdc:cdrom,r",
+    "phy:/dev/vg/guest,xvda,w",
+    "file:/srv/xen/guest.img,xvda1,w",
+    "tap:aio:/srv/xen/guest.img,xvda,w",
+    "tap2:tapdisk:aio:/srv/guest.img,xvda,w",
+    "vdev=xvda, target=/dev/sda, backendtype=phy",
+    "vdev=xvdb, format=qcow2, target=/srv/b.qcow2, backendtype=qdisk",
+    "format=qed, vdev=xvdc, target=/x.qed",
+    "vdev=xvdd, script=block-iscsi, target=iqn.2001-05.com:x",
+    "iscsi:iqn.2001-05.com.equallogic:0-8a0906-23fe93404-c82797962054a96d-examplehost,xvda,w",
+    "drbd:resource,xvda,w",
+    "vdev=xvda, direct-io-safe, discard, target=/dev/x",
+    "vdev=xvda, no-discard, backend=dom0, target=/dev/x",
+    "vdev=xvda, colo, colo-host=10.0.0.1, colo-port=9000, colo-export=e, "
+    "active-disk=/a, hidden-disk=/h, target=/dev/x",
+    "vdev=xvda, specification=virtio, target=/x",
+    "backendtype=standalone, vdev=xvda, target=/x",
+    "/dev/sda,raw,xvda,w",
+    "/dev/sda,,xvda",
+    "cdrom,vdev=hdc",
+    "devtype=cdrom,vdev=hdc",
+    "/x,,xvda,",
+    "/a:b,,xvda",
+    "vdev=,target=x",
+};
+
+static const char *const bad[] = {
+    "",
+    "/dev/sda",
+    "/dev/sda,qcow3,xvda",
+    "/dev/sda,xvda,w",
+    "/dev/sda,raw,xvda,w,extra",
+    "format=qcow3,vdev=xvda,target=/x",
+    "vdev=xvda,access=rx,target=/x",
+    "vdev=xvda,devtype=floppy,target=/x",
+    "vdev=xvda,backendtype=nfs,target=/x",
+    "vdev=xvda,specification=scsi,target=/x",
+    "vdev=xvda,vdev=xvdb,target=/x",
+    "vdev=xvda,target=/x,target=/y",
+    "vdev=xvda,foo=b,target=/x",
+    "vdev=xvda,foo=bar,target=/x",
+    "bogus:/x,xvda,w",
+    "xvda=",
+    "/x,raw,xvda,w=",
+    "=x",
+    "/x,,hdc:floppy",
+    "vdev=xvda,colo-port=abc,target=/x",
+    "vdev=xvda,colo-port=4294967296,target=/x",
+    "vdev=xvda,colo-port= \t 00000000000000000000000000000007,target=/x",
+    "vdev=xvda,format=raw,format=qcow2,target=/x",
+    "raw:/x,raw,xvda",
+    "raw:/x,format=qcow,xvda",
+    "phy:/x,xvda,w,extra",
+    "vdev=xvda,grant_usage=1,target=/x",
+    "vdev=xvda,backendtype=phy,backendtype=tap,target=/x",
+    "vdev=xvda,script=a,iscsi:x",
+    "a\nb=c",
+    "vdev=xvda,\ttarget=/x",
+    "vdev=xvda\n,target=/x",
+    "/x,,xvda=\nw", /* flex jams */
+    ",,",
+    "vdev=xvda",
+    "target=/x,y,z, vdev=xvda", /* target= eats the rest */
+    " /dev/sda , raw , xvda , w", /* blanks only before a parameter */
+};
+
+START_TEST(documented_and_bad)
+{
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char w[256];
+        ck_assert_msg(!xs_xl_disk_refusal(good[i], strlen(good[i]), 17, w,
+                                          sizeof(w)),
+                      "'%s': %s", good[i], w);
+        same(good[i]);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        same(bad[i]);
+    ck_assert_uint_eq(mismatches, 0);
+}
+END_TEST
+
+/* Specs put together from the scanner's words, separators and stray
+ * characters: each verdict and first message as libxlutil's. */
+START_TEST(random_specs)
+{
+    static const char *const words[] = {
+        "/dev/sda", "/x", "raw", "qcow2", "qed", "xvda", "hdc", "w", "r",
+        "ro", "rw", "cdrom", "hdc:cdrom", "hdc:disk", "x:y", "format=",
+        "format=raw", "vdev=", "vdev=xvda", "access=", "access=w",
+        "target=", "target=/y", "devtype=", "devtype=disk",
+        "devtype=cdrom", "backend=", "backendtype=", "backendtype=phy",
+        "script=", "script=s", "specification=xen", "discard",
+        "no-discard", "direct-io-safe", "colo", "colo-port=", "colo-port=1",
+        "colo-host=h", "trusted", "untrusted", "grant_usage=1", "phy:",
+        "file:", "raw:", "nbd:", "tap:", "aio:", "ab:", "x1:", "q=", "q=1",
+        "a-b=cd", "", "=", ":", " ", "\t", "emptyy", "empty"};
+    static const char *const seps[] = {",", ",", ",", ", ", "", " ,", ",,"};
+    /* XS_DISK_SPECS: fewer under valgrind (tests/valgrind.sh) */
+    const char *e = getenv("XS_DISK_SPECS");
+    int total = e ? atoi(e) : 20000;
+    unsigned seed = 12345;
+    for (int n = 0; n < total; n++) {
+        char spec[101] = ""; /* the message's `near' text is cut at 100 */
+        int k = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 6;
+        for (int i = 0; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *w = words[(seed >> 16) % (sizeof(words) /
+                                                  sizeof(words[0]))];
+            seed = seed * 1103515245u + 12345u;
+            const char *s = seps[(seed >> 16) % (sizeof(seps) /
+                                                 sizeof(seps[0]))];
+            size_t l = strlen(spec);
+            snprintf(spec + l, sizeof(spec) - l, "%s%s", w,
+                     i + 1 < k ? s : "");
+        }
+        if (n % 16 == 0) { /* a newline somewhere: blank, or a jam */
+            size_t l = strlen(spec);
+            seed = seed * 1103515245u + 12345u;
+            spec[l ? (seed >> 16) % l : 0] = '\n';
+        }
+        same(spec);
+    }
+    ck_assert_uint_eq(mismatches, 0);
+}
+END_TEST
+
+/* The releases' own words: what 4.17 takes and 4.16 refuses, and so on
+ * (libxlutil 4.17 cannot tell; the rule table's from column can). */
+START_TEST(per_release)
+{
+    char w[256];
+#define TAKES(s, m) ck_assert_msg(!xs_xl_disk_refusal(s, strlen(s), m, w, \
+                                                      sizeof(w)),          \
+                                  "4.%d '%s': %s", m, s, w)
+#define REFUSES(s, m, why)                                                 \
+    ck_assert_msg(xs_xl_disk_refusal(s, strlen(s), m, w, sizeof(w)) &&     \
+                      strstr(w, why),                                      \
+                  "4.%d '%s': %s", m, s, w)
+    TAKES("vdev=xvda,colo-port=9,target=/x", 8);
+    REFUSES("vdev=xvda,colo-port=9,target=/x", 7, "unknown parameter");
+    TAKES("vdev=xvda,format=qed,target=/x", 9);
+    REFUSES("vdev=xvda,format=qed,target=/x", 8,
+            "unknown value for format: near `qed'");
+    TAKES("vdev=xvda,specification=xen,target=/x", 17);
+    REFUSES("vdev=xvda,specification=xen,target=/x", 16, "unknown parameter");
+    TAKES("vdev=xvda,backendtype=standalone,target=/x", 17);
+    REFUSES("vdev=xvda,backendtype=standalone,target=/x", 16,
+            "unknown value for backendtype");
+    TAKES("/x,raw,xvda,w,trusted", 19);
+    REFUSES("/x,raw,xvda,w,trusted", 18, "too many positional parameters");
+    TAKES("vdev=xvda,grant_usage=0,target=/x", 19);
+    REFUSES("vdev=xvda,grant_usage=0,target=/x", 18, "bad disk syntax");
+#undef TAKES
+#undef REFUSES
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("xl_disk");
+    TCase *t = tcase_create("core");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, documented_and_bad);
+    tcase_add_test(t, random_specs);
+    tcase_add_test(t, per_release);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
