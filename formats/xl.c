@@ -818,9 +818,11 @@ static const char *disk_setting_bad(const struct cfg_setting *s,
                                     char *spec, size_t specsz, long *item)
 {
     char v[4096];
-    struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
-    if (!s->set || s->add || !s->list || cfg_token(&lx) != TK_OPEN)
+    if (!s->set || s->add || !s->list)
         return NULL; /* not a list: xl warns and goes on */
+    struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
+    if (cfg_token(&lx) != TK_OPEN)
+        return NULL;
     for (*item = 0;; ++*item) {
         int t = cfg_token_nl(&lx);
         if (t == TK_COMMA)

@@ -12,7 +12,7 @@ B=$(cd "$1" && pwd)
 SECS=${2:-40}
 C=$B/corpus
 GEN=$B/xs-gen
-TARGETS="stream libxc libxl xl libvirt xenserver gzip zstd host_policy export"
+TARGETS="stream libxc libxl xl libvirt xenserver gzip zstd host_policy export xl_config"
 mkdir -p "$C/gen"
 
 # ---- seeds: generated streams, cut to each target's input form ----------
@@ -66,6 +66,13 @@ python3 "$SRC/tests/hostpolicy.py" "$SRC" fpu sse2 avx2 lm rdcl-no \
     >"$C/seed-host_policy/intel"
 python3 "$SRC/tests/hostpolicy.py" "$SRC" --vendor AuthenticAMD --no-pv \
     --platform-info 0x80000000 fpu avx512f >"$C/seed-host_policy/amd"
+
+# xl_config: the release's minor in the first byte, then xl text
+mkdir -p "$C/seed-xl_config"
+printf '\x11name = "g"\ntype = "pvh"\nvcpus = 2\ncpus = "0-1,^1"\nmemory = 128\ndisk = [ "phy:/dev/vg/g,xvda,w", "format=qcow2, vdev=xvdb, access=ro, target=/srv/b.qcow2", ",,hdc:cdrom,r" ]\non_crash = "preserve"\n' \
+    >"$C/seed-xl_config/pvh"
+printf '\x08name = "g"\nbuilder = "hvm"\ndisk = [ "vdev=xvda, colo, colo-port=9, format=qed, target=/x", "tap:aio:/x,xvdb,w" ]\n' \
+    >"$C/seed-xl_config/old"
 
 # ---- the runs ---------------------------------------------------------------
 run() { # TARGET

@@ -1,0 +1,32 @@
+/* libFuzzer target for xl config text: the grammar, what
+ * parse_config_data() refuses (formats/xl.c) and each `disk` item as
+ * libxlu's scanner reads it (formats/xldisk.c), for the release in the
+ * first byte (4.6-4.22, and the rest as the newest).  Nothing may crash,
+ * leak, read out of bounds or take more than linear time a disk item. */
+#include <stdint.h>
+#include <string.h>
+
+#include "xl.h"
+#include "xldisk.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
+{
+    if (!n)
+        return 0;
+    unsigned minor = data[0] % 24u;
+    const char *cfg = (const char *)data + 1;
+    size_t len = n - 1;
+    unsigned line;
+    size_t at;
+    char why[256];
+    const char *rule;
+    if (!xs_xl_config_text_error(cfg, len, minor, &line, &at))
+        xs_xl_config_refusal(cfg, len, minor, why, sizeof(why), &rule, &line,
+                             &at);
+    xs_xl_config_refused(cfg, len);
+    /* the text as one disk specification too */
+    xs_xl_disk_refusal(cfg, len, minor, why, sizeof(why));
+    return 0;
+}
