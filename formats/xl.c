@@ -13,7 +13,7 @@
 #include "endian.h"
 #include "field.h"
 #include "layer.h"
-#include "xldisk.h"
+#include "xlu.h"
 
 const char xs_xl_magic[XS_XL_MAGIC_SIZE] = "Xen saved domain, xl format\n \0 \r";
 
@@ -616,9 +616,14 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   action"; 4.6's names lack "soft-reset" and it reads no on_soft_reset
  *   (both from 4.7);
  * - disk: each item of the list up to the first that is not a string,
- *   as xlu_disk_parse() reads it (formats/xldisk.c, whose rules change
+ *   as xlu_disk_parse() reads it (formats/xlu.c, whose rules change
  *   at 4.8, 4.9, 4.17 and 4.19): "config parsing error in disk
- *   specification: ...", exit(EXIT_FAILURE).
+ *   specification: ...", exit(EXIT_FAILURE);
+ * - vif: in each item (the same loop), split at ',' (strtok()) and
+ *   each part's leading blanks skipped, a `rate=` that
+ *   xlu_vif_parse_rate() refuses (formats/xlu.c): "config parsing
+ *   error in vif: ...", exit(EXIT_FAILURE); nothing else of a vif
+ *   makes xl exit (a bad mac or type is a message, then ignored).
  * Numbers are read as xlu_cfg_get_long() does (libxlu_cfg.c at each tag;
  * xlu_cfg_get_bounded_long() from 4.13): strtol(s, &end, 0), all of s,
  * no ERANGE, no "+=" (from 4.13; before it no "+=" parses); a value it
@@ -636,12 +641,12 @@ static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
        CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
-       CK_CPUS_SOFT, CK_VUART, CK_DISK, CK_N };
+       CK_CPUS_SOFT, CK_VUART, CK_DISK, CK_VIF, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
-    "cpus", "cpus_soft", "vuart", "disk",
+    "cpus", "cpus_soft", "vuart", "disk", "vif",
 };
 
 struct cfg_setting {
@@ -809,13 +814,38 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
-/* xl's `disk` list (xl_parse.c, the same loop at every tag): each item
- * up to the first that is not a string, a disk specification (a list
- * set with "+=" is not judged).  NULL, or why (in why), the item's
- * text cut to specsz - 1 in spec and its index in *item. */
-static const char *disk_setting_bad(const struct cfg_setting *s,
+/* A vif item's `rate=` parts, as parse_nic_config() reaches them. */
+static const char *vif_bad(const char *v, unsigned minor, char *why,
+                           size_t whysz)
+{
+    (void)minor; /* libxlu_vif.c is the same at every tag */
+    char part[4096];
+    while (*v) {
+        size_t n = strcspn(v, ","); /* strtok(): empty parts skipped */
+        if (n && n < sizeof(part)) {
+            memcpy(part, v, n);
+            part[n] = '\0';
+            const char *t = part + strspn(part, " ");
+            if (!strncmp(t, "rate=", 5) &&
+                xs_xlu_vif_rate_refusal(t + 5, why, whysz))
+                return why;
+        }
+        v += n + (v[n] == ',');
+    }
+    return NULL;
+}
+
+/* The disk or vif list (xl_parse.c, the same loops at every tag): each
+ * item up to the first that is not a string, judged by bad() (a list set
+ * with "+=" is not judged).  NULL, or why (in why), the item's text cut
+ * to specsz - 1 in spec and its index in *item. */
+static const char *list_setting_bad(const struct cfg_setting *s,
                                     unsigned minor, char *why, size_t whysz,
-                                    char *spec, size_t specsz, long *item)
+                                    char *spec, size_t specsz, long *item,
+                                    const char *(*bad)(const char *v,
+                                                       unsigned minor,
+                                                       char *why,
+                                                       size_t whysz))
 {
     char v[4096];
     if (!s->set || s->add || !s->list)
@@ -832,11 +862,17 @@ static const char *disk_setting_bad(const struct cfg_setting *s,
         size_t len = (size_t)(lx.p - lx.tok);
         if (!cfg_atom(lx.tok, len, t, v, sizeof(v)))
             continue; /* beyond what is looked at: not judged */
-        if (xs_xl_disk_refusal(v, strlen(v), minor, why, whysz)) {
+        if (bad(v, minor, why, whysz)) {
             copy_str(spec, specsz, v, strlen(v));
             return why;
         }
     }
+}
+
+static const char *disk_bad(const char *v, unsigned minor, char *why,
+                            size_t whysz)
+{
+    return xs_xlu_disk_refusal(v, strlen(v), minor, why, whysz);
 }
 
 static bool prefix_of(const char *s, const char *word)
@@ -1009,16 +1045,21 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                    m < 7 && strcmp(k[c].v, "soft-reset") == 0
                        ? " (soft-reset is an action from 4.7)" : "");
     }
-    char spec[48];
-    long item;
-    const char *bad = disk_setting_bad(&k[CK_DISK], m, why, whysz, spec,
-                                       sizeof(spec), &item);
-    if (bad) {
+    /* the disk list, then the vif list, as xl parses them */
+    for (int c = CK_DISK; c <= CK_VIF; c++) {
+        char spec[48];
+        long item;
+        const char *bad = list_setting_bad(&k[c], m, why, whysz, spec,
+                                           sizeof(spec), &item,
+                                           c == CK_DISK ? disk_bad : vif_bad);
+        if (!bad)
+            continue;
         char msg[192];
         snprintf(msg, sizeof(msg), "%s", bad); /* why is written again */
-        REFUSE("xl.config.disk", CK_DISK, "disk item %ld \"%s\": xl stops "
-               "with \"config parsing error in disk specification: %s\"",
-               item, spec, msg);
+        REFUSE(c == CK_DISK ? "xl.config.disk" : "xl.config.vif", c,
+               "%s item %ld \"%s\": xl stops with \"config parsing error "
+               "in %s: %s\"", ck_names[c], item, spec,
+               c == CK_DISK ? "disk specification" : "vif", msg);
     }
 #undef REFUSE
     return NULL;

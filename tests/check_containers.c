@@ -750,8 +750,8 @@ START_TEST(xl_config_text_syntax)
          "cpus (item 0) has \"x\""},
         {"name='g'\nvcpus = '-1'\nmaxvcpus = '-2'\n", 22,
          "xl.config.vcpus", 3, "maxvcpus -2 is below vcpus 1"},
-        /* disk items as xlu_disk_parse() reads them (formats/xldisk.c;
-         * tests/check_xl_disk.c holds it against libxlutil) */
+        /* disk items as xlu_disk_parse() reads them (formats/xlu.c;
+         * tests/check_xlu.c holds it against libxlutil) */
         {"name='g'\ndisk = ['phy:/dev/vg/g,xvda,w', '/x,raw,hdc,ro']\n", 22,
          NULL, 0, NULL},
         {"name='g'\ndisk = ['phy:/dev/vg/g,xvda,w',\n  '/x,qcow3,xvdb']\n",
@@ -768,6 +768,18 @@ START_TEST(xl_config_text_syntax)
         {"name='g'\ndisk = [['xvda'], 'xvda']\n", 22, NULL, 0, NULL},
         {"name='g'\ndisk = ['/x,,xvda', 7]\n", 22, "xl.config.disk", 2,
          "disk item 1 \"7\""},
+        /* a vif's rate= (xlu_vif_parse_rate()); nothing else of a vif */
+        {"name='g'\nvif = ['mac=00:16:3e:00:00:01,bridge=xenbr0,"
+         "rate=10Mb/s@20ms']\n", 22, NULL, 0, NULL},
+        {"name='g'\nvif = ['mac=zz, type=x']\n", 6, NULL, 0, NULL},
+        {"name='g'\nvif = ['bridge=xenbr0', 'bridge=b1,  rate=10Mbit/s']\n",
+         22, "xl.config.vif", 2, "vif item 1 \"bridge=b1,  rate=10Mbit/s\": "
+         "xl stops with \"config parsing error in vif: invalid rate in "
+         "`10Mbit/s'\""},
+        {"name='g'\nvif = ['rate=08MB/s']\n", 6, "xl.config.vif", 2,
+         "rate overflow in `08MB/s'"},
+        {"name='g'\ndisk = ['xvda']\nvif = ['rate=x']\n", 22,
+         "xl.config.disk", 2, "no vdev"},
         /* after the actions, as parse_config_data() reads them */
         {"name='g'\non_crash = 'x'\ndisk = ['xvda']\n", 22,
          "xl.config.action", 2, "on_crash"},

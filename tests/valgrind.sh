@@ -122,11 +122,11 @@ return $fail
 }
 commands >"$T/commands.log" 2>&1 &
 commands_pid=$!
-# check_backend and check_xl_disk exist when the live backend is built
-export XS_DISK_SPECS=1000
+# check_backend and check_xlu exist when the live backend is built
+export XS_XLU_CASES=1000
 printf '%s\n' check_pipeline check_containers check_libxc check_compat \
     check_release check_digest \
-    $([ -x "$B/tests/check_backend" ] && echo check_backend check_xl_disk) |
+    $([ -x "$B/tests/check_backend" ] && echo check_backend check_xlu) |
     xargs -P 2 -I{} bash -c 'suite {}' || fail=1
 
 wait $commands_pid || fail=1

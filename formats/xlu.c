@@ -1,4 +1,7 @@
-/* An xl disk specification, read as xl's xlu_disk_parse() reads it:
+/* What libxlutil's parsers refuse of xl's device lists, by which xl
+ * exits before the restore reads a page.
+ *
+ * An xl disk specification, read as xl's xlu_disk_parse() reads it:
  * libxlu's flex scanner (tools/libxl/libxlu_disk_l.l to 4.14, then
  * tools/libs/util/libxlu_disk_l.l) and the checks after it
  * (libxlu_disk.c, the same code at every tag RELEASE-4.6.0 to 4.22.0).
@@ -17,9 +20,9 @@
  * active-disk=, hidden-disk=: 4.8 (the .l has them from 4.7); format
  * qed: 4.9; backendtype standalone, specification=: 4.17; trusted,
  * untrusted: 4.19 (the .l from 4.17, 54d8f27d04); grant_usage=0/1: 4.19.
- * Checked against Debian 12's libxlutil 4.17 by tests/check_xl_disk.c:
+ * Checked against Debian 12's libxlutil 4.17 by tests/check_xlu.c:
  * it takes no `trusted`, as its committed scanner says. */
-#include "xldisk.h"
+#include "xlu.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -114,8 +117,8 @@ static bool ws(char c) { return c == ' ' || c == '\t' || c == '\n'; }
  * ahead from every position (which a spec of "phy:" repeated makes
  * quadratic). */
 struct ahead {
-    uint16_t nl[XS_XL_DISK_MAX + 1], comma[XS_XL_DISK_MAX + 1],
-        eq_comma[XS_XL_DISK_MAX + 1];
+    uint16_t nl[XS_XLU_DISK_MAX + 1], comma[XS_XLU_DISK_MAX + 1],
+        eq_comma[XS_XLU_DISK_MAX + 1];
 };
 
 static void ahead_init(struct ahead *a, const char *s, size_t n)
@@ -407,14 +410,14 @@ static bool act(struct disk *d, enum act a, const char *t, size_t n)
     return true;
 }
 
-const char *xs_xl_disk_refusal(const char *spec, size_t len, unsigned minor,
+const char *xs_xlu_disk_refusal(const char *spec, size_t len, unsigned minor,
                                char *why, size_t whysz)
 {
     struct disk d = {.minor = minor, .why = why, .whysz = whysz};
     const char *nul = memchr(spec, '\0', len);
     size_t n = nul ? (size_t)(nul - spec) : len; /* yy_scan_bytes(strlen) */
     why[0] = '\0';
-    if (n > XS_XL_DISK_MAX)
+    if (n > XS_XLU_DISK_MAX)
         return NULL;
     struct ahead *a = malloc(sizeof(*a));
     if (!a)
@@ -467,4 +470,94 @@ const char *xs_xl_disk_refusal(const char *spec, size_t len, unsigned minor,
     else if (d.pdev_path == S_UNSET && !d.removable)
         err(&d, NULL, 0, "no target specified (and device not removable)");
     return d.err ? why : NULL;
+}
+
+/* ---- a vif's rate ----
+ * xl_parse.c parse_nic_config() hands `rate=` to xlu_vif_parse_rate()
+ * (libxlu_vif.c, the same code at every tag RELEASE-4.6.0 to 4.22.0) and
+ * exits on its EINVAL or EOVERFLOW (parse_vif_rate()): RATE[@INTERVAL],
+ * RATE matching ^[0-9]+[GMK]?[Bb]/s$ and INTERVAL ^[0-9]+[mu]?s?$, each
+ * number read by strtoull(base 0: a leading 0 is octal, and stops at an 8
+ * or 9) and refused when 0 or above UINT32_MAX; the interval in us above
+ * UINT32_MAX, or bytes per second times it above UINT64_MAX, overflow. */
+
+static size_t digits(const char *s)
+{
+    size_t i = 0;
+    while (s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
+/* strtoull(s, &end, 0) of a string of digits (the regex saw to that):
+ * UINT64_MAX on overflow, as ERANGE gives */
+static uint64_t number0(const char *s, const char **end)
+{
+    unsigned base = s[0] == '0' ? 8 : 10;
+    uint64_t v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p < (base == 8 ? '8' : ':'); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        v = v > (UINT64_MAX - d) / base ? UINT64_MAX : v * base + d;
+    }
+    *end = p;
+    return v;
+}
+
+static const char *vif_err(char *why, size_t whysz, const char *msg,
+                           const char *what, size_t n)
+{
+    snprintf(why, whysz, "%s in `%.*s'", msg, (int)(n > 100 ? 100 : n),
+             what);
+    return why;
+}
+
+const char *xs_xlu_vif_rate_refusal(const char *rate, char *why,
+                                    size_t whysz)
+{
+    const char *at = strchr(rate, '@');
+    size_t rn = at ? (size_t)(at - rate) : strlen(rate);
+    if (!rn)
+        return vif_err(why, whysz, "no rate specified", rate, strlen(rate));
+    /* ^[0-9]+[GMK]?[Bb]/s$ */
+    size_t i = digits(rate);
+    if (i && i < rn && (rate[i] == 'G' || rate[i] == 'M' || rate[i] == 'K'))
+        i++;
+    if (!digits(rate) || i + 3 != rn ||
+        (rate[i] != 'B' && rate[i] != 'b') || rate[i + 1] != '/' ||
+        rate[i + 2] != 's')
+        return vif_err(why, whysz, "invalid rate", rate, rn);
+    const char *p;
+    uint64_t bps = number0(rate, &p);
+    if (bps == 0 || bps > UINT32_MAX)
+        return vif_err(why, whysz, "rate overflow", rate, rn);
+    bps *= *p == 'G' ? 1000000000u : *p == 'M' ? 1000000u : *p == 'K' ? 1000u
+                                                                      : 1u;
+    if (*p == 'b' || p[1] == 'b')
+        bps /= 8;
+    uint64_t usecs = 50000; /* the default, 50 ms */
+    if (at) {
+        const char *iv = at + 1;
+        size_t in = strlen(iv);
+        /* ^[0-9]+[mu]?s?$ */
+        size_t j = digits(iv);
+        if (j && j < in && (iv[j] == 'm' || iv[j] == 'u'))
+            j++;
+        if (j && j < in && iv[j] == 's')
+            j++;
+        if (!digits(iv) || j != in)
+            return vif_err(why, whysz, "invalid replenishment interval", iv,
+                           in);
+        usecs = number0(iv, &p);
+        if (usecs == 0 || usecs > UINT32_MAX)
+            return vif_err(why, whysz, "replenishment interval overflow", iv,
+                           in);
+        usecs *= *p == 's' || !*p ? 1000000u : *p == 'm' ? 1000u : 1u;
+        if (usecs > UINT32_MAX)
+            return vif_err(why, whysz, "replenishment interval overflow", iv,
+                           in);
+    }
+    if (usecs && bps > UINT64_MAX / usecs)
+        return vif_err(why, whysz, "rate overflow", rate, strlen(rate));
+    return NULL;
 }

@@ -1,9 +1,11 @@
-/* formats/xldisk.c against the real thing: Debian 12's libxlutil 4.17
- * (xlu_disk_parse(), what xl calls for each `disk` item), on the specs
+/* formats/xlu.c against the real thing: Debian 12's libxlutil 4.17
+ * (xlu_disk_parse(), what xl calls for each `disk` item, on the specs
  * of docs/misc/xl-disk-configuration.txt, on hand-made bad ones, and on
- * thousands made at random from the scanner's own words.  The verdict
- * and the first message xl prints must be the same. */
+ * thousands made at random from the scanner's own words; and
+ * xlu_vif_parse_rate() on a vif's rate=).  The verdict and the first
+ * message xl prints must be the same. */
 #include <check.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <libxl.h>
@@ -14,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "xldisk.h"
+#include "xlu.h"
 
 /* xlu_disk_parse()'s verdict: NULL, or its first message without the
  * "SOURCE: config parsing error in disk specification: " before it and
@@ -84,10 +86,18 @@ static const char *real_here(const char *spec, char *msg, size_t sz)
 
 static unsigned mismatches;
 
+/* How many random cases a test makes: XS_XLU_CASES, fewer under
+ * valgrind (tests/valgrind.sh) */
+static int cases(void)
+{
+    const char *e = getenv("XS_XLU_CASES");
+    return e ? atoi(e) : 20000;
+}
+
 static void same(const char *spec)
 {
     char a[512], b[512];
-    const char *ours = xs_xl_disk_refusal(spec, strlen(spec), 17, a,
+    const char *ours = xs_xlu_disk_refusal(spec, strlen(spec), 17, a,
                                           sizeof(a));
     const char *theirs = real(spec, b, sizeof(b));
     /* a jam after an earlier error: xl printed that one first */
@@ -183,7 +193,7 @@ START_TEST(documented_and_bad)
 {
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         char w[256];
-        ck_assert_msg(!xs_xl_disk_refusal(good[i], strlen(good[i]), 17, w,
+        ck_assert_msg(!xs_xlu_disk_refusal(good[i], strlen(good[i]), 17, w,
                                           sizeof(w)),
                       "'%s': %s", good[i], w);
         same(good[i]);
@@ -210,9 +220,7 @@ START_TEST(random_specs)
         "file:", "raw:", "nbd:", "tap:", "aio:", "ab:", "x1:", "q=", "q=1",
         "a-b=cd", "", "=", ":", " ", "\t", "emptyy", "empty"};
     static const char *const seps[] = {",", ",", ",", ", ", "", " ,", ",,"};
-    /* XS_DISK_SPECS: fewer under valgrind (tests/valgrind.sh) */
-    const char *e = getenv("XS_DISK_SPECS");
-    int total = e ? atoi(e) : 20000;
+    int total = cases();
     unsigned seed = 12345;
     for (int n = 0; n < total; n++) {
         char spec[101] = ""; /* the message's `near' text is cut at 100 */
@@ -239,16 +247,85 @@ START_TEST(random_specs)
 }
 END_TEST
 
+/* xlu_vif_parse_rate()'s verdict and message (without the "SOURCE:
+ * config parsing error in vif: " before it). */
+static const char *real_rate(const char *rate, char *msg, size_t sz)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *rep = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(rep);
+    XLU_Config *cfg = xlu_cfg_init(rep, "t");
+    ck_assert_ptr_nonnull(cfg);
+    libxl_device_nic nic;
+    libxl_device_nic_init(&nic);
+    errno = 0; /* it reads errno without setting it first */
+    int e = xlu_vif_parse_rate(cfg, rate, &nic);
+    libxl_device_nic_dispose(&nic);
+    xlu_cfg_destroy(cfg);
+    fclose(rep);
+    const char *lead = "t: config parsing error in vif: ";
+    msg[0] = '\0';
+    if (buf && strncmp(buf, lead, strlen(lead)) == 0)
+        snprintf(msg, sz, "%.*s", (int)strcspn(buf + strlen(lead), "\n"),
+                 buf + strlen(lead));
+    free(buf);
+    return e ? msg : NULL;
+}
+
+static void same_rate(const char *rate)
+{
+    char a[512], b[512];
+    const char *ours = xs_xlu_vif_rate_refusal(rate, a, sizeof(a));
+    const char *theirs = real_rate(rate, b, sizeof(b));
+    if (!ours != !theirs || (ours && strcmp(ours, theirs) != 0))
+        if (mismatches++ < 20)
+            fprintf(stderr, "rate '%s': xenstream %s, libxlutil %s\n", rate,
+                    ours ? ours : "takes it", theirs ? theirs : "takes it");
+}
+
+/* vif rates, documented (xl-network-configuration.5) and not, and made
+ * at random from their pieces */
+START_TEST(vif_rates)
+{
+    static const char *const rates[] = {
+        "10MB/s", "10Mb/s@20ms", "1GB/s@5us", "100KB/s@1s", "5B/s", "7b/s@3",
+        "", "@20ms", "10Mbit/s", "10MB/s@", "10MB/s@20", "10MB/s@20xs",
+        "0MB/s", "08MB/s", "010MB/s", "4294967295GB/s",
+        "4294967296B/s", "99999999999999999999B/s", "10MB/s@4295s",
+        "4294967295GB/s@4294967295us", "10 MB/s", "10MB/s@@1",
+        "1GB/s@0", "1GB/s@09ms", "1Mb/s@1m", "1Mb/s@1u", "1Mb/s@1ms@"};
+    for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+        same_rate(rates[i]);
+    static const char *const parts[] = {"0", "1", "08", "010", "9", "42",
+        "4294967295", "4294967296", "G", "M", "K", "B", "b", "/s", "/",
+        "s", "@", "m", "u", "ms", "us", "x", " "};
+    unsigned seed = 777;
+    for (int n = 0, total = cases(); n < total; n++) {
+        char r[64] = "";
+        int k = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 7;
+        for (int i = 0; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t l = strlen(r);
+            snprintf(r + l, sizeof(r) - l, "%s",
+                     parts[(seed >> 16) % (sizeof(parts) / sizeof(parts[0]))]);
+        }
+        same_rate(r);
+    }
+    ck_assert_uint_eq(mismatches, 0);
+}
+END_TEST
+
 /* The releases' own words: what 4.17 takes and 4.16 refuses, and so on
  * (libxlutil 4.17 cannot tell; the rule table's from column can). */
 START_TEST(per_release)
 {
     char w[256];
-#define TAKES(s, m) ck_assert_msg(!xs_xl_disk_refusal(s, strlen(s), m, w, \
+#define TAKES(s, m) ck_assert_msg(!xs_xlu_disk_refusal(s, strlen(s), m, w, \
                                                       sizeof(w)),          \
                                   "4.%d '%s': %s", m, s, w)
 #define REFUSES(s, m, why)                                                 \
-    ck_assert_msg(xs_xl_disk_refusal(s, strlen(s), m, w, sizeof(w)) &&     \
+    ck_assert_msg(xs_xlu_disk_refusal(s, strlen(s), m, w, sizeof(w)) &&     \
                       strstr(w, why),                                      \
                   "4.%d '%s': %s", m, s, w)
     TAKES("vdev=xvda,colo-port=9,target=/x", 8);
@@ -272,12 +349,13 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("xl_disk");
+    Suite *s = suite_create("xlu");
     TCase *t = tcase_create("core");
     tcase_set_timeout(t, 120);
     tcase_add_test(t, documented_and_bad);
     tcase_add_test(t, random_specs);
     tcase_add_test(t, per_release);
+    tcase_add_test(t, vif_rates);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
