@@ -40,6 +40,8 @@ struct core {
     size_t *by_gmfn;    /* page indexes in gmfn order */
     const uint8_t *prstatus; /* .xen_prstatus */
     size_t prsz;
+    const uint8_t *shinfo;   /* .xen_shared_info (PV, or xl's HVM dump) */
+    size_t shsz;
     uint64_t magic, nr_vcpus; /* the header note's (0 when none) */
     size_t npages;
     const uint8_t *pages;
@@ -111,6 +113,8 @@ static int load(struct core *c, const char *path)
             map = d, mapsz = sz, entsz = 8;
         } else if (strcmp(nm, ".xen_prstatus") == 0) {
             c->prstatus = d, c->prsz = sz;
+        } else if (strcmp(nm, ".xen_shared_info") == 0) {
+            c->shinfo = d, c->shsz = sz;
         } else if (strcmp(nm, ".note.Xen") == 0) {
             /* XEN_ELFNOTE_DUMPCORE_HEADER (public/elfnote.h): xch_magic,
              * xch_nr_vcpus, xch_nr_pages, xch_page_size, 8 bytes each */
@@ -393,6 +397,50 @@ static bool vcpus(struct core *a, struct core *b)
     return bad == 0;
 }
 
+/* What a page that only one dump holds looks like: the shared info
+ * frame (the same bytes as .xen_shared_info, but for the time fields
+ * that move between the two reads), a grant table v1 frame (8-byte
+ * grant_entry_v1 {flags, domid, frame}, the used ones granting to
+ * dom0), all zero, or its first bytes.  For the testbed's log: a frame
+ * of Xen's that the guest mapped into its physmap is in xl dump-core,
+ * which maps every gfn it can, and not in a save (issue 17). */
+static void describe(const struct core *c, size_t page)
+{
+    const uint8_t *p = c->pages + page * (size_t)PAGE;
+    if (c->shinfo && c->shsz >= PAGE) {
+        /* of the bytes not zero in either, most the same */
+        size_t eq = 0, nz = 0;
+        for (size_t k = 0; k < PAGE; k++) {
+            nz += p[k] || c->shinfo[k];
+            eq += (p[k] || c->shinfo[k]) && p[k] == c->shinfo[k];
+        }
+        if (nz >= 16 && eq >= nz * 3 / 4) {
+            printf("    the shared info frame: %zu of the %zu bytes not "
+                   "zero equal to .xen_shared_info's\n", eq, nz);
+            return;
+        }
+    }
+    size_t used = 0, dom0 = 0, zero = 0;
+    for (size_t k = 0; k < PAGE; k += 8) {
+        uint16_t flags = xs_le16(p + k), domid = xs_le16(p + k + 2);
+        used += flags != 0;
+        dom0 += flags != 0 && domid == 0 && (flags & 3) &&
+                !(flags & 0xfc00); /* GTF_* bits only */
+    }
+    for (size_t k = 0; k < PAGE; k++)
+        zero += !p[k];
+    if (used && dom0 == used) {
+        printf("    a grant table v1 frame: %zu entries in use, each "
+               "granting to dom0 (entry 1: flags 0x%x frame 0x%x)\n",
+               used, xs_le16(p + 8), xs_le32(p + 12));
+        return;
+    }
+    printf("    %zu of %u bytes zero; first bytes:", zero, PAGE);
+    for (size_t k = 0; k < 32; k++)
+        printf(" %02x", p[k]);
+    printf("\n");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || argc > 4) {
@@ -445,14 +493,18 @@ int main(int argc, char **argv)
     size_t i = 0, j = 0, common = 0, same = 0, only_a = 0, only_b = 0;
     while (i < pa_n || j < pb_n) {
         if (j >= pb_n || (i < pa_n && a.pfn[ia[i]] < b.pfn[ib[j]])) {
-            if (only_a++ < 5)
+            if (only_a++ < 5) {
                 printf("pfn 0x%llx only in %s\n",
                        (unsigned long long)a.pfn[ia[i]], a.path);
+                describe(&a, ia[i]);
+            }
             i++;
         } else if (i >= pa_n || b.pfn[ib[j]] < a.pfn[ia[i]]) {
-            if (only_b++ < 5)
+            if (only_b++ < 5) {
                 printf("pfn 0x%llx only in %s\n",
                        (unsigned long long)b.pfn[ib[j]], b.path);
+                describe(&b, ib[j]);
+            }
             j++;
         } else {
             common++;
