@@ -57,31 +57,54 @@ static const char *real(const char *spec, char *msg, size_t sz)
     return n > 0 ? msg : NULL;
 }
 
-static const char *real_here(const char *spec, char *msg, size_t sz)
+/* One libxlutil parse and what it reported: xlu_open() gives the
+ * config whose report is kept; xlu_close() ends it and gives the first
+ * line's message after "t: config parsing error in WHAT: ", cut at
+ * " in `" when cut (the disk scanner quotes its whole spec there). */
+struct xlu_run {
+    char *buf;
+    size_t len;
+    FILE *rep;
+    XLU_Config *cfg;
+};
+
+static XLU_Config *xlu_open(struct xlu_run *r)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *rep = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(rep);
-    XLU_Config *cfg = xlu_cfg_init(rep, "t");
-    ck_assert_ptr_nonnull(cfg);
-    libxl_device_disk disk;
-    libxl_device_disk_init(&disk);
-    int e = xlu_disk_parse(cfg, 1, &spec, &disk);
-    libxl_device_disk_dispose(&disk);
-    xlu_cfg_destroy(cfg);
-    fclose(rep);
-    const char *lead = "t: config parsing error in disk specification: ";
+    *r = (struct xlu_run){0};
+    r->rep = open_memstream(&r->buf, &r->len);
+    ck_assert_ptr_nonnull(r->rep);
+    r->cfg = xlu_cfg_init(r->rep, "t");
+    ck_assert_ptr_nonnull(r->cfg);
+    return r->cfg;
+}
+
+static const char *xlu_close(struct xlu_run *r, int e, const char *what,
+                             bool cut, char *msg, size_t sz)
+{
+    xlu_cfg_destroy(r->cfg);
+    fclose(r->rep);
+    char lead[64];
+    snprintf(lead, sizeof(lead), "t: config parsing error in %s: ", what);
     msg[0] = '\0';
-    if (buf && strncmp(buf, lead, strlen(lead)) == 0) {
-        const char *m = buf + strlen(lead);
-        const char *end = strstr(m, " in `");
+    if (r->buf && strncmp(r->buf, lead, strlen(lead)) == 0) {
+        const char *m = r->buf + strlen(lead);
+        const char *end = cut ? strstr(m, " in `") : NULL;
         size_t n = end ? (size_t)(end - m) : strcspn(m, "\n");
         snprintf(msg, sz, "%.*s", (int)n, m);
     }
-    free(buf);
-    ck_assert_msg(!e || msg[0], "'%s': error %d and no message", spec, e);
+    free(r->buf);
+    ck_assert_msg(!e || msg[0], "error %d and no message", e);
     return e ? msg : NULL;
+}
+
+static const char *real_here(const char *spec, char *msg, size_t sz)
+{
+    struct xlu_run r;
+    libxl_device_disk disk;
+    libxl_device_disk_init(&disk);
+    int e = xlu_disk_parse(xlu_open(&r), 1, &spec, &disk);
+    libxl_device_disk_dispose(&disk);
+    return xlu_close(&r, e, "disk specification", true, msg, sz);
 }
 
 static unsigned mismatches;
@@ -251,26 +274,14 @@ END_TEST
  * config parsing error in vif: " before it). */
 static const char *real_rate(const char *rate, char *msg, size_t sz)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *rep = open_memstream(&buf, &len);
-    ck_assert_ptr_nonnull(rep);
-    XLU_Config *cfg = xlu_cfg_init(rep, "t");
-    ck_assert_ptr_nonnull(cfg);
+    struct xlu_run r;
     libxl_device_nic nic;
     libxl_device_nic_init(&nic);
+    XLU_Config *cfg = xlu_open(&r);
     errno = 0; /* it reads errno without setting it first */
     int e = xlu_vif_parse_rate(cfg, rate, &nic);
     libxl_device_nic_dispose(&nic);
-    xlu_cfg_destroy(cfg);
-    fclose(rep);
-    const char *lead = "t: config parsing error in vif: ";
-    msg[0] = '\0';
-    if (buf && strncmp(buf, lead, strlen(lead)) == 0)
-        snprintf(msg, sz, "%.*s", (int)strcspn(buf + strlen(lead), "\n"),
-                 buf + strlen(lead));
-    free(buf);
-    return e ? msg : NULL;
+    return xlu_close(&r, e, "vif", false, msg, sz);
 }
 
 static void same_rate(const char *rate)
