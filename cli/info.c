@@ -114,8 +114,8 @@ static json_t *restores_on_json(int rc, const struct xs_summary *s)
             if (strstr(f, "--drop-cpu-policy"))
                 json_array_append_new(drop, json_sprintf("4.%u", m));
         }
-        rel.patch = s->policy_patch[m];
-        if (f && *f && rel.patch && rel.patch != XS_PATCH_NONE &&
+        rel.patch = s->policy_patch[m]; /* 4.m.0 refuses, 4.m.P may not */
+        if (!(f && !*f) && rel.patch && rel.patch != XS_PATCH_NONE &&
             xs_release_restores(&rel, s, XS_AS_IS))
             json_array_append_new(from, json_sprintf("4.%u.%u", m,
                                                      rel.patch));
