@@ -619,6 +619,7 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   as xlu_disk_parse() reads it (formats/xlu.c, whose rules change
  *   at 4.8, 4.9, 4.17 and 4.19): "config parsing error in disk
  *   specification: ...", exit(EXIT_FAILURE);
+ * - channel: an item that channel_bad() below refuses (from 4.6);
  * - vif: in each item (the same loop), split at ',' (strtok()) and
  *   each part's leading blanks skipped, a `rate=` that
  *   xlu_vif_parse_rate() refuses (formats/xlu.c): "config parsing
@@ -633,20 +634,20 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *
  * The releases where what is refused changes, oldest first: each rule
  * below at one of them holds up to the next (xs_xl_config_refused()). */
-static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 13, 16, 17, 19,
-                                          22};
+static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 13, 16, 17, 18,
+                                          19, 22};
 
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
        CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
-       CK_CPUS_SOFT, CK_VUART, CK_DISK, CK_VIF, CK_N };
+       CK_CPUS_SOFT, CK_VUART, CK_DISK, CK_CHANNEL, CK_VIF, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
-    "cpus", "cpus_soft", "vuart", "disk", "vif",
+    "cpus", "cpus_soft", "vuart", "disk", "channel", "vif",
 };
 
 struct cfg_setting {
@@ -833,6 +834,96 @@ static const char *vif_bad(const char *v, unsigned minor, char *why,
         v += n + (v[n] == ',');
     }
     return NULL;
+}
+
+/* isspace() trimmed off both ends of s[n]: *len of it from the result */
+static const char *trimmed(const char *s, size_t n, size_t *len)
+{
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    *len = n;
+    return s;
+}
+
+static bool is_word(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && memcmp(s, w, n) == 0;
+}
+
+/* A channel item as parse_config_data() reads it: its ','-separated
+ * pairs (strtok_r(): empty ones skipped; none at all, and xl's
+ * split_string_into_string_list() strdup()s a NULL: it crashes), each
+ * KEY=VALUE (split_string_into_pair(), isspace() trimmed: to 4.17 the
+ * first two runs of what is not '=', both needed; from 4.18, 4bad14a133,
+ * at the first '=', with something after it), connection pty or socket,
+ * and a socket with a path.  The same at every tag but the split. */
+static const char *channel_bad(const char *v, unsigned minor, char *why,
+                               size_t whysz)
+{
+    bool any = false, have_path = false;
+    int conn = 0; /* 1 pty, 2 socket */
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *pair = p;
+        p += n + (p[n] == ',');
+        if (!n)
+            continue;
+        any = true;
+        const char *key, *val;
+        size_t kn, vn;
+        if (minor >= 18) {
+            const char *eq = memchr(pair, '=', n);
+            if (!eq || eq + 1 == pair + n)
+                goto unparsed;
+            key = trimmed(pair, (size_t)(eq - pair), &kn);
+            val = trimmed(eq + 1, n - (size_t)(eq + 1 - pair), &vn);
+        } else {
+            size_t a = strspn(pair, "=");
+            if (a >= n)
+                goto unparsed;
+            size_t an = strcspn(pair + a, "=");
+            an = an < n - a ? an : n - a;
+            size_t b = a + an;
+            b += strspn(pair + b, "=") < n - b ? strspn(pair + b, "=")
+                                               : n - b;
+            if (b >= n)
+                goto unparsed;
+            size_t bn = strcspn(pair + b, "=");
+            bn = bn < n - b ? bn : n - b;
+            key = trimmed(pair + a, an, &kn);
+            val = trimmed(pair + b, bn, &vn);
+        }
+        if (is_word(key, kn, "path")) {
+            have_path = true;
+        } else if (is_word(key, kn, "connection")) {
+            if (is_word(val, vn, "pty"))
+                conn = 1;
+            else if (is_word(val, vn, "socket"))
+                conn = 2;
+            else {
+                snprintf(why, whysz, "unknown channel connection '%.*s'",
+                         (int)(vn > 40 ? 40 : vn), val);
+                return why;
+            }
+        }
+        continue;
+    unparsed:
+        snprintf(why, whysz, "failed to parse channel configuration: %.*s",
+                 (int)(n > 40 ? 40 : n), pair);
+        return why;
+    }
+    if (!any)
+        snprintf(why, whysz, "a segmentation fault: no KEY=VALUE in it, "
+                 "split_string_into_string_list() strdup()s NULL");
+    else if (!conn)
+        snprintf(why, whysz, "channel has unknown 'connection'");
+    else if (conn == 2 && !have_path)
+        snprintf(why, whysz, "channel connection 'socket' requires path=..");
+    else
+        return NULL;
+    return why;
 }
 
 /* The disk or vif list (xl_parse.c, the same loops at every tag): each
@@ -1045,21 +1136,32 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                    m < 7 && strcmp(k[c].v, "soft-reset") == 0
                        ? " (soft-reset is an action from 4.7)" : "");
     }
-    /* the disk list, then the vif list, as xl parses them */
+    /* the disk, channel and vif lists, in the order xl parses them */
+    static const struct {
+        const char *rule, *says;
+        const char *(*bad)(const char *v, unsigned minor, char *why,
+                           size_t whysz);
+    } lists[] = {
+        {"xl.config.disk", "config parsing error in disk specification: ",
+         disk_bad},
+        {"xl.config.channel", "", channel_bad},
+        {"xl.config.vif", "config parsing error in vif: ", vif_bad},
+    };
+    _Static_assert(CK_CHANNEL == CK_DISK + 1 && CK_VIF == CK_DISK + 2,
+                   "lists[] in the order of the CK_ values");
     for (int c = CK_DISK; c <= CK_VIF; c++) {
         char spec[48];
         long item;
         const char *bad = list_setting_bad(&k[c], m, why, whysz, spec,
                                            sizeof(spec), &item,
-                                           c == CK_DISK ? disk_bad : vif_bad);
+                                           lists[c - CK_DISK].bad);
         if (!bad)
             continue;
         char msg[192];
         snprintf(msg, sizeof(msg), "%s", bad); /* why is written again */
-        REFUSE(c == CK_DISK ? "xl.config.disk" : "xl.config.vif", c,
-               "%s item %ld \"%s\": xl stops with \"config parsing error "
-               "in %s: %s\"", ck_names[c], item, spec,
-               c == CK_DISK ? "disk specification" : "vif", msg);
+        REFUSE(lists[c - CK_DISK].rule, c, "%s item %ld \"%s\": xl stops "
+               "with \"%s%s\"", ck_names[c], item, spec,
+               lists[c - CK_DISK].says, msg);
     }
 #undef REFUSE
     return NULL;

@@ -780,6 +780,34 @@ START_TEST(xl_config_text_syntax)
          "rate overflow in `08MB/s'"},
         {"name='g'\ndisk = ['xvda']\nvif = ['rate=x']\n", 22,
          "xl.config.disk", 2, "no vdev"},
+        /* channels: the pairs, the connection, a socket's path */
+        {"name='g'\nchannel = ['name=org.qemu.guest_agent.0, "
+         "connection=socket, path=/run/ga.sock', ' connection = pty ']\n",
+         22, NULL, 0, NULL},
+        {"name='g'\nchannel = ['name=x']\n", 6, "xl.config.channel", 2,
+         "channel item 0 \"name=x\": xl stops with \"channel has unknown "
+         "'connection'\""},
+        {"name='g'\nchannel = ['connection=socket']\n", 22,
+         "xl.config.channel", 2, "requires path=.."},
+        {"name='g'\nchannel = ['connection=tcp']\n", 22,
+         "xl.config.channel", 2, "unknown channel connection 'tcp'"},
+        {"name='g'\nchannel = ['name=x, connection']\n", 22,
+         "xl.config.channel", 2, "failed to parse channel configuration: "
+         " connection"},
+        {"name='g'\nchannel = [',,']\n", 22, "xl.config.channel", 2,
+         "a segmentation fault"},
+        /* split_string_into_pair() at the first '=' from 4.18 (4bad14a133) */
+        {"name='g'\nchannel = ['=pty,connection=pty']\n", 17,
+         "xl.config.channel", 2, "failed to parse channel configuration: "
+         "=pty"},
+        {"name='g'\nchannel = ['=pty,connection=pty']\n", 18, NULL, 0, NULL},
+        {"name='g'\nchannel = ['connection=pty=x']\n", 17, NULL, 0, NULL},
+        {"name='g'\nchannel = ['connection=pty=x']\n", 18,
+         "xl.config.channel", 2, "unknown channel connection 'pty=x'"},
+        {"name='g'\nchannel = ['connection==pty']\n", 17, NULL, 0, NULL},
+        /* after the disks, before the vifs */
+        {"name='g'\nvif = ['rate=x']\nchannel = ['name=x']\n", 22,
+         "xl.config.channel", 3, "unknown 'connection'"},
         /* after the actions, as parse_config_data() reads them */
         {"name='g'\non_crash = 'x'\ndisk = ['xvda']\n", 22,
          "xl.config.action", 2, "on_crash"},
