@@ -73,6 +73,8 @@ printf '\x11name = "g"\ntype = "pvh"\nvcpus = 2\ncpus = "0-1,^1"\nmemory = 128\n
     >"$C/seed-xl_config/pvh"
 printf '\x08name = "g"\nbuilder = "hvm"\ndisk = [ "vdev=xvda, colo, colo-port=9, format=qed, target=/x", "tap:aio:/x,xvdb,w" ]\n' \
     >"$C/seed-xl_config/old"
+printf '\x12name = "g"\nchannel = [ "name=a, connection=socket, path=/x", "connection=pty" ]\nvif = [ "bridge=x, rate=10Mb/s@20ms" ]\n' \
+    >"$C/seed-xl_config/devices"
 
 # ---- the runs ---------------------------------------------------------------
 run() { # TARGET
