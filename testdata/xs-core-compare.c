@@ -400,11 +400,14 @@ static bool vcpus(struct core *a, struct core *b)
 /* What a page that only one dump holds looks like: the shared info
  * frame (the same bytes as .xen_shared_info, but for the time fields
  * that move between the two reads), a grant table v1 frame (8-byte
- * grant_entry_v1 {flags, domid, frame}, the used ones granting to
- * dom0), all zero, or its first bytes.  For the testbed's log: a frame
- * of Xen's that the guest mapped into its physmap is in xl dump-core,
- * which maps every gfn it can, and not in a save (issue 17). */
-static void describe(const struct core *c, size_t page)
+ * grant_entry_v1 {flags, domid, frame}, the used ones granting to dom0,
+ * among them entry 1, the xenstore page xc_dom_gnttab_seed() grants),
+ * all zero, or its first bytes.  The first two are frames of Xen's that
+ * an HVM guest maps into its physmap (XENMAPSPACE_shared_info,
+ * _grant_table): xl dump-core, which maps every gfn it can, has them;
+ * a save has no copy (they are not the guest's RAM, and the restored
+ * guest maps them again when it resumes).  true for those. */
+static bool describe(const struct core *c, size_t page, bool say)
 {
     const uint8_t *p = c->pages + page * (size_t)PAGE;
     if (c->shinfo && c->shsz >= PAGE) {
@@ -415,9 +418,10 @@ static void describe(const struct core *c, size_t page)
             eq += (p[k] || c->shinfo[k]) && p[k] == c->shinfo[k];
         }
         if (nz >= 16 && eq >= nz * 3 / 4) {
-            printf("    the shared info frame: %zu of the %zu bytes not "
-                   "zero equal to .xen_shared_info's\n", eq, nz);
-            return;
+            if (say)
+                printf("    the shared info frame: %zu of the %zu bytes "
+                       "not zero equal to .xen_shared_info's\n", eq, nz);
+            return true;
         }
     }
     size_t used = 0, dom0 = 0, zero = 0;
@@ -429,16 +433,20 @@ static void describe(const struct core *c, size_t page)
     }
     for (size_t k = 0; k < PAGE; k++)
         zero += !p[k];
-    if (used && dom0 == used) {
-        printf("    a grant table v1 frame: %zu entries in use, each "
-               "granting to dom0 (entry 1: flags 0x%x frame 0x%x)\n",
-               used, xs_le16(p + 8), xs_le32(p + 12));
-        return;
+    if (used && dom0 == used && xs_le16(p + 8)) {
+        if (say)
+            printf("    a grant table v1 frame: %zu entries in use, each "
+                   "granting to dom0 (entry 1: flags 0x%x frame 0x%x)\n",
+                   used, xs_le16(p + 8), xs_le32(p + 12));
+        return true;
     }
+    if (!say)
+        return false;
     printf("    %zu of %u bytes zero; first bytes:", zero, PAGE);
     for (size_t k = 0; k < 32; k++)
         printf(" %02x", p[k]);
     printf("\n");
+    return false;
 }
 
 int main(int argc, char **argv)
@@ -490,21 +498,29 @@ int main(int argc, char **argv)
     if (pa_n < a.npages || pb_n < b.npages)
         printf("padding pages (pfn ~0): %zu in %s, %zu in %s\n",
                a.npages - pa_n, a.path, b.npages - pb_n, b.path);
+    /* of two HVM dumps, Xen's frames in the guest's physmap are only in
+     * the one xl wrote (describe()): named, and not counted */
+    bool hvm = a.magic == XC_CORE_MAGIC_HVM && b.magic == XC_CORE_MAGIC_HVM;
     size_t i = 0, j = 0, common = 0, same = 0, only_a = 0, only_b = 0;
+    size_t xen_frames = 0, shown = 0;
     while (i < pa_n || j < pb_n) {
         if (j >= pb_n || (i < pa_n && a.pfn[ia[i]] < b.pfn[ib[j]])) {
-            if (only_a++ < 5) {
+            bool say = shown++ < 8;
+            if (say)
                 printf("pfn 0x%llx only in %s\n",
                        (unsigned long long)a.pfn[ia[i]], a.path);
-                describe(&a, ia[i]);
-            }
+            if (describe(&a, ia[i], say) && hvm && a.shinfo)
+                xen_frames++;
+            else
+                only_a++;
             i++;
         } else if (i >= pa_n || b.pfn[ib[j]] < a.pfn[ia[i]]) {
-            if (only_b++ < 5) {
+            if (shown++ < 8) {
                 printf("pfn 0x%llx only in %s\n",
                        (unsigned long long)b.pfn[ib[j]], b.path);
-                describe(&b, ib[j]);
+                describe(&b, ib[j], true);
             }
+            only_b++;
             j++;
         } else {
             common++;
@@ -514,10 +530,14 @@ int main(int argc, char **argv)
         }
     }
     double pct = common ? 100.0 * (double)same / (double)common : 0.0;
+    if (xen_frames)
+        printf("pfns of Xen's frames (shared info, grant table) only in %s: "
+               "%zu (an HVM guest maps them into its physmap; a save has "
+               "no copy)\n", a.path, xen_frames);
     printf("pfns: %zu in %s, %zu in %s, %zu in both, %zu only in A, %zu "
            "only in B\npages identical: %zu of %zu (%.2f%%, at least %g%% "
-           "wanted)\n", pa_n, a.path, pb_n, b.path, common, only_a,
-           only_b, same, common, pct, min);
+           "wanted)\n", pa_n - xen_frames, a.path, pb_n, b.path, common,
+           only_a, only_b, same, common, pct, min);
     free(ia);
     free(ib);
     bool vcpus_ok = vcpus(&a, &b);
