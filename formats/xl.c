@@ -619,7 +619,7 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   as xlu_disk_parse() reads it (formats/xlu.c, whose rules change
  *   at 4.8, 4.9, 4.17 and 4.19): "config parsing error in disk
  *   specification: ...", exit(EXIT_FAILURE);
- * - channel: an item that channel_bad() below refuses (from 4.6);
+ * - channel: an item that xs_xlu_channel_refusal() refuses (from 4.6);
  * - vif: in each item (the same loop), split at ',' (strtok()) and
  *   each part's leading blanks skipped, a `rate=` that
  *   xlu_vif_parse_rate() refuses (formats/xlu.c): "config parsing
@@ -815,128 +815,15 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
-/* A vif item's `rate=` parts, as parse_nic_config() reaches them. */
-static const char *vif_bad(const char *v, unsigned minor, char *why,
-                           size_t whysz)
-{
-    (void)minor; /* libxlu_vif.c is the same at every tag */
-    char part[4096];
-    while (*v) {
-        size_t n = strcspn(v, ","); /* strtok(): empty parts skipped */
-        if (n && n < sizeof(part)) {
-            memcpy(part, v, n);
-            part[n] = '\0';
-            const char *t = part + strspn(part, " ");
-            if (!strncmp(t, "rate=", 5) &&
-                xs_xlu_vif_rate_refusal(t + 5, why, whysz))
-                return why;
-        }
-        v += n + (v[n] == ',');
-    }
-    return NULL;
-}
-
-/* isspace() trimmed off both ends of s[n]: *len of it from the result */
-static const char *trimmed(const char *s, size_t n, size_t *len)
-{
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    *len = n;
-    return s;
-}
-
-static bool is_word(const char *s, size_t n, const char *w)
-{
-    return strlen(w) == n && memcmp(s, w, n) == 0;
-}
-
-/* A channel item as parse_config_data() reads it: its ','-separated
- * pairs (strtok_r(): empty ones skipped; none at all, and xl's
- * split_string_into_string_list() strdup()s a NULL: it crashes), each
- * KEY=VALUE (split_string_into_pair(), isspace() trimmed: to 4.17 the
- * first two runs of what is not '=', both needed; from 4.18, 4bad14a133,
- * at the first '=', with something after it), connection pty or socket,
- * and a socket with a path.  The same at every tag but the split. */
-static const char *channel_bad(const char *v, unsigned minor, char *why,
-                               size_t whysz)
-{
-    bool any = false, have_path = false;
-    int conn = 0; /* 1 pty, 2 socket */
-    for (const char *p = v; *p;) {
-        size_t n = strcspn(p, ",");
-        const char *pair = p;
-        p += n + (p[n] == ',');
-        if (!n)
-            continue;
-        any = true;
-        const char *key, *val;
-        size_t kn, vn;
-        if (minor >= 18) {
-            const char *eq = memchr(pair, '=', n);
-            if (!eq || eq + 1 == pair + n)
-                goto unparsed;
-            key = trimmed(pair, (size_t)(eq - pair), &kn);
-            val = trimmed(eq + 1, n - (size_t)(eq + 1 - pair), &vn);
-        } else {
-            size_t a = strspn(pair, "=");
-            if (a >= n)
-                goto unparsed;
-            size_t an = strcspn(pair + a, "=");
-            an = an < n - a ? an : n - a;
-            size_t b = a + an;
-            b += strspn(pair + b, "=") < n - b ? strspn(pair + b, "=")
-                                               : n - b;
-            if (b >= n)
-                goto unparsed;
-            size_t bn = strcspn(pair + b, "=");
-            bn = bn < n - b ? bn : n - b;
-            key = trimmed(pair + a, an, &kn);
-            val = trimmed(pair + b, bn, &vn);
-        }
-        if (is_word(key, kn, "path")) {
-            have_path = true;
-        } else if (is_word(key, kn, "connection")) {
-            if (is_word(val, vn, "pty"))
-                conn = 1;
-            else if (is_word(val, vn, "socket"))
-                conn = 2;
-            else {
-                snprintf(why, whysz, "unknown channel connection '%.*s'",
-                         (int)(vn > 40 ? 40 : vn), val);
-                return why;
-            }
-        }
-        continue;
-    unparsed:
-        snprintf(why, whysz, "failed to parse channel configuration: %.*s",
-                 (int)(n > 40 ? 40 : n), pair);
-        return why;
-    }
-    if (!any)
-        snprintf(why, whysz, "a segmentation fault: no KEY=VALUE in it, "
-                 "split_string_into_string_list() strdup()s NULL");
-    else if (!conn)
-        snprintf(why, whysz, "channel has unknown 'connection'");
-    else if (conn == 2 && !have_path)
-        snprintf(why, whysz, "channel connection 'socket' requires path=..");
-    else
-        return NULL;
-    return why;
-}
-
-/* The disk or vif list (xl_parse.c, the same loops at every tag): each
- * item up to the first that is not a string, judged by bad() (a list set
- * with "+=" is not judged).  NULL, or why (in why), the item's text cut
- * to specsz - 1 in spec and its index in *item. */
+/* A device list (disk, channel, vif: xl_parse.c, the same loops at every
+ * tag): each item up to the first that is not a string, judged by bad()
+ * (formats/xlu.c; a list set with "+=" is not judged).  NULL, or why (in
+ * why), the item's text cut to specsz - 1 in spec and its index in
+ * *item. */
 static const char *list_setting_bad(const struct cfg_setting *s,
                                     unsigned minor, char *why, size_t whysz,
                                     char *spec, size_t specsz, long *item,
-                                    const char *(*bad)(const char *v,
-                                                       unsigned minor,
-                                                       char *why,
-                                                       size_t whysz))
+                                    xs_xlu_item_fn *bad)
 {
     char v[4096];
     if (!s->set || s->add || !s->list)
@@ -953,17 +840,11 @@ static const char *list_setting_bad(const struct cfg_setting *s,
         size_t len = (size_t)(lx.p - lx.tok);
         if (!cfg_atom(lx.tok, len, t, v, sizeof(v)))
             continue; /* beyond what is looked at: not judged */
-        if (bad(v, minor, why, whysz)) {
+        if (bad(v, strlen(v), minor, why, whysz)) {
             copy_str(spec, specsz, v, strlen(v));
             return why;
         }
     }
-}
-
-static const char *disk_bad(const char *v, unsigned minor, char *why,
-                            size_t whysz)
-{
-    return xs_xlu_disk_refusal(v, strlen(v), minor, why, whysz);
 }
 
 static bool prefix_of(const char *s, const char *word)
@@ -1139,13 +1020,13 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
     /* the disk, channel and vif lists, in the order xl parses them */
     static const struct {
         const char *rule, *says;
-        const char *(*bad)(const char *v, unsigned minor, char *why,
-                           size_t whysz);
+        xs_xlu_item_fn *bad;
     } lists[] = {
         {"xl.config.disk", "config parsing error in disk specification: ",
-         disk_bad},
-        {"xl.config.channel", "", channel_bad},
-        {"xl.config.vif", "config parsing error in vif: ", vif_bad},
+         xs_xlu_disk_refusal},
+        {"xl.config.channel", "", xs_xlu_channel_refusal},
+        {"xl.config.vif", "config parsing error in vif: ",
+         xs_xlu_vif_refusal},
     };
     _Static_assert(CK_CHANNEL == CK_DISK + 1 && CK_VIF == CK_DISK + 2,
                    "lists[] in the order of the CK_ values");

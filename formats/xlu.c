@@ -1,5 +1,6 @@
-/* What libxlutil's parsers refuse of xl's device lists, by which xl
- * exits before the restore reads a page.
+/* The items of xl's device lists that make xl exit before the restore
+ * reads a page: disk and a vif's rate as libxlutil reads them, channel as
+ * xl itself does.
  *
  * An xl disk specification, read as xl's xlu_disk_parse() reads it:
  * libxlu's flex scanner (tools/libxl/libxlu_disk_l.l to 4.14, then
@@ -24,6 +25,7 @@
  * it takes no `trusted`, as its committed scanner says. */
 #include "xlu.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -560,4 +562,134 @@ const char *xs_xlu_vif_rate_refusal(const char *rate, char *why,
     if (usecs && bps > UINT64_MAX / usecs)
         return vif_err(why, whysz, "rate overflow", rate, strlen(rate));
     return NULL;
+}
+
+/* A vif item's `rate=` parts, as parse_nic_config() reaches them: split
+ * at ',' (strtok(): empty parts skipped), each part's leading blanks
+ * skipped (xl_parse.c, the same loop at every tag); the rest of a vif
+ * makes xl print and go on, not exit. */
+const char *xs_xlu_vif_refusal(const char *item, size_t len, unsigned minor,
+                               char *why, size_t whysz)
+{
+    (void)minor; /* libxlu_vif.c is the same at every tag */
+    char part[4096];
+    for (size_t at = 0; at < len;) {
+        const char *comma = memchr(item + at, ',', len - at);
+        size_t n = comma ? (size_t)(comma - item) - at : len - at;
+        if (n && n < sizeof(part)) {
+            memcpy(part, item + at, n);
+            part[n] = '\0';
+            const char *t = part + strspn(part, " ");
+            if (!strncmp(t, "rate=", 5) &&
+                xs_xlu_vif_rate_refusal(t + 5, why, whysz))
+                return why;
+        }
+        at += n + 1;
+    }
+    return NULL;
+}
+
+/* ---- a channel ----
+ * parse_config_data() (tools/libxl/xl_cmdimpl.c to 4.8, then
+ * tools/xl/xl_parse.c) reads a channel item's ','-separated pairs
+ * (strtok_r(): empty ones skipped; with none at all,
+ * split_string_into_string_list() strdup()s a NULL and xl crashes), each
+ * KEY=VALUE by split_string_into_pair() with isspace() trimmed off both:
+ * to 4.17 the first two runs of what is not '=', both needed; from 4.18
+ * (4bad14a133) split at the first '=', with something after it.  It
+ * exits on a connection other than pty or socket, on none, and on a
+ * socket without a path.  The same at every tag but the split. */
+
+/* isspace() trimmed off both ends of s[n]: *len of it from the result */
+static const char *trimmed(const char *s, size_t n, size_t *len)
+{
+    while (n && isspace((unsigned char)*s))
+        s++, n--;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    *len = n;
+    return s;
+}
+
+/* strtok_r(s, "="): the next run of what is not '=' in s[n] from *at;
+ * false when there is none */
+static bool next_run(const char *s, size_t n, size_t *at, const char **run,
+                     size_t *rn)
+{
+    size_t i = *at;
+    while (i < n && s[i] == '=')
+        i++;
+    if (i >= n)
+        return false;
+    size_t j = i;
+    while (j < n && s[j] != '=')
+        j++;
+    *run = s + i;
+    *rn = j - i;
+    *at = j;
+    return true;
+}
+
+/* split_string_into_pair() of pair[n]: false when it fails */
+static bool channel_pair(const char *pair, size_t n, unsigned minor,
+                         const char **key, size_t *kn, const char **val,
+                         size_t *vn)
+{
+    if (minor >= 18) {
+        const char *eq = memchr(pair, '=', n);
+        if (!eq || eq + 1 == pair + n)
+            return false;
+        *key = trimmed(pair, (size_t)(eq - pair), kn);
+        *val = trimmed(eq + 1, n - (size_t)(eq + 1 - pair), vn);
+        return true;
+    }
+    size_t at = 0, an, bn;
+    const char *a, *b;
+    if (!next_run(pair, n, &at, &a, &an) || !next_run(pair, n, &at, &b, &bn))
+        return false;
+    *key = trimmed(a, an, kn);
+    *val = trimmed(b, bn, vn);
+    return true;
+}
+
+const char *xs_xlu_channel_refusal(const char *item, size_t len,
+                                   unsigned minor, char *why, size_t whysz)
+{
+    bool any = false, have_path = false;
+    int conn = 0; /* 1 pty, 2 socket */
+    for (size_t at = 0; at < len;) {
+        const char *pair = item + at, *comma = memchr(pair, ',', len - at);
+        size_t n = comma ? (size_t)(comma - pair) : len - at;
+        at += n + 1;
+        if (!n)
+            continue;
+        any = true;
+        const char *key, *val;
+        size_t kn, vn;
+        if (!channel_pair(pair, n, minor, &key, &kn, &val, &vn)) {
+            snprintf(why, whysz, "failed to parse channel configuration: "
+                     "%.*s", (int)(n > 40 ? 40 : n), pair);
+            return why;
+        }
+        if (is(key, kn, "path")) {
+            have_path = true;
+        } else if (is(key, kn, "connection")) {
+            conn = is(val, vn, "pty") ? 1 : is(val, vn, "socket") ? 2 : -1;
+            if (conn < 0) {
+                snprintf(why, whysz, "unknown channel connection '%.*s'",
+                         (int)(vn > 40 ? 40 : vn), val);
+                return why;
+            }
+        }
+    }
+    if (!any)
+        snprintf(why, whysz, "a segmentation fault: no KEY=VALUE in it, "
+                 "split_string_into_string_list() strdup()s NULL");
+    else if (!conn)
+        snprintf(why, whysz, "channel has unknown 'connection'");
+    else if (conn == 2 && !have_path)
+        snprintf(why, whysz, "channel connection 'socket' requires path=..");
+    else
+        return NULL;
+    return why;
 }

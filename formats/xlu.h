@@ -1,6 +1,7 @@
-/* What libxlutil's device parsers refuse, by which xl exits: an xl disk
- * specification as libxlu's scanner reads it (xl's `disk` list items;
- * tools/libs/util/libxlu_disk_l.l and libxlu_disk.c), and a vif's rate
+/* The items of xl's device lists that make xl exit before the restore
+ * reads a page: a disk specification as libxlutil's scanner reads it
+ * (tools/libs/util/libxlu_disk_l.l and libxlu_disk.c), a channel as xl
+ * reads it (xl_parse.c), and a vif's rate as libxlutil reads it
  * (libxlu_vif.c). */
 #ifndef XS_FORMATS_XLU_H
 #define XS_FORMATS_XLU_H
@@ -10,12 +11,18 @@
 /* The longest spec judged (its indexes are 16 bits). */
 #define XS_XLU_DISK_MAX 4096u
 
-/* xlu_disk_parse() of spec[len] by xl 4.minor (4.6-4.22): NULL when it
- * takes it (or when len > XS_XLU_DISK_MAX: not judged), else what it
- * prints first ("unknown value for format: near `qcow3'"), in
- * why[whysz].  Linear in len. */
-const char *xs_xlu_disk_refusal(const char *spec, size_t len, unsigned minor,
-                               char *why, size_t whysz);
+/* One list item, item[len], as xl 4.minor (4.6-4.22) reads it: NULL
+ * when it takes it, else what xl prints first, in why[whysz]. */
+typedef const char *xs_xlu_item_fn(const char *item, size_t len,
+                                   unsigned minor, char *why, size_t whysz);
+
+/* A disk item: xlu_disk_parse() ("unknown value for format: near
+ * `qcow3'"); not judged when len > XS_XLU_DISK_MAX.  Linear in len. */
+xs_xlu_item_fn xs_xlu_disk_refusal;
+/* A channel item ("channel has unknown 'connection'"). */
+xs_xlu_item_fn xs_xlu_channel_refusal;
+/* A vif item: its `rate=` parts, by xs_xlu_vif_rate_refusal(). */
+xs_xlu_item_fn xs_xlu_vif_refusal;
 
 /* xlu_vif_parse_rate() of a vif's `rate=` value (4.6-4.22 alike):
  * NULL when it takes it, else what it prints ("invalid rate in

@@ -1,7 +1,7 @@
 /* libFuzzer target for xl config text: the grammar, what
- * parse_config_data() refuses (formats/xl.c), each `disk` item as
- * libxlu's scanner reads it and a vif's rate (formats/xlu.c), for the
- * release in the first byte (4.6-4.22, and the rest as the newest).
+ * parse_config_data() refuses (formats/xl.c), each disk, channel and vif
+ * item (formats/xlu.c), for the release in the first byte (4.6-4.22, and
+ * the rest as the newest).
  * Nothing may crash, leak, read out of bounds or take more than linear
  * time a disk item. */
 #include <stdint.h>
@@ -28,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         xs_xl_config_refusal(cfg, len, minor, why, sizeof(why), &rule, &line,
                              &at);
     xs_xl_config_refused(cfg, len);
-    /* the text as one disk specification, and as a vif's rate, too */
+    /* the text as one item of each list, and as a vif's rate, too */
     xs_xlu_disk_refusal(cfg, len, minor, why, sizeof(why));
+    xs_xlu_channel_refusal(cfg, len, minor, why, sizeof(why));
+    xs_xlu_vif_refusal(cfg, len, minor, why, sizeof(why));
     char *rate = malloc(len + 1);
     if (rate) {
         memcpy(rate, cfg, len);
