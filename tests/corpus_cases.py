@@ -4,6 +4,7 @@ verdicts.py (file, pipe and gzip give one verdict).
 Each case patches one fault into a valid v3 stream made by xs-gen (bare
 libxc PV and HVM, libxl, xl), locating records with
 `xenstream dump --json`."""
+import functools
 import json
 import os
 import struct
@@ -20,6 +21,14 @@ BASES = {
 
 
 def records(xs, path):
+    st = os.stat(path)
+    return _records(xs, path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _records(xs, path, mtime, size):
+    """dump --json once per version of a file: every case of a base reads
+    the same records"""
     out = subprocess.run([xs, "dump", "--json", "--pages", path],
                          capture_output=True, text=True).stdout
     return json.loads(out)["records"]

@@ -14,7 +14,7 @@ fail=0
 
 echo "== cppcheck $(cppcheck --version | sed 's/Cppcheck //')"
 cppcheck --enable=warning,portability,performance,style --std=c11 \
-    --inline-suppr --error-exitcode=1 -q \
+    -j 2 --inline-suppr --error-exitcode=1 -q \
     -D_GNU_SOURCE -DXENSTREAM_VERSION='"0"' -I include -I floor -I core -I formats \
     -I cli -I backend -DXS_XENLIGHT_VERSION='"0"' \
     --library=tests/jansson.cfg --suppress=missingIncludeSystem \
