@@ -114,24 +114,12 @@ static int msr_to_xen(struct xs_compat *c, const struct xs_record *r,
         r->held != r->length || c->to_xen->rules_minor < 14)
         return XS_OK;
     struct xs_buf *b = &c->hvm_body;
-    b->len = 0;
-    unsigned left = 0;
+    unsigned left;
     if (xs_buf_reserve(b, r->held ? r->held : 1) != XS_OK)
         return XS_IO;
-    uint32_t at = 0;
-    for (; at + XS_MSR_ENTRY_SIZE <= r->held; at += XS_MSR_ENTRY_SIZE) {
-        if (xs_release_msr_left_out(c->to_xen, xs_le32(r->body + at),
-                                    xs_le64(r->body + at + 8))) {
-            left++;
-            continue;
-        }
-        memcpy(b->p + b->len, r->body + at, XS_MSR_ENTRY_SIZE);
-        b->len += XS_MSR_ENTRY_SIZE;
-    }
+    b->len = xs_release_msr_kept(c->to_xen, r, b->p, &left, NULL);
     if (!left)
         return XS_OK;
-    memcpy(b->p + b->len, r->body + at, r->held - at); /* a partial tail */
-    b->len += r->held - at;
     out->body = b->p;
     out->length = out->held = (uint32_t)b->len;
     out->synthetic = true;

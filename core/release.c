@@ -320,8 +320,8 @@ bool xs_release_restores(const struct xs_release *rel,
         return false;
     /* kept as they are from 4.14 on (x86_cpuid/msr_copy_from_buffer()) */
     if (rel->rules_minor >= 14 && !no_policy &&
-        (conv ? s->policy_refused_conv >> rel->rules_minor & 1
-              : pol_patch(rel) < s->policy_patch[rel->rules_minor]))
+        pol_patch(rel) < (conv ? s->policy_patch_conv
+                               : s->policy_patch)[rel->rules_minor])
         return false;
     /* no policy record reaches the target: it derives one */
     if (s->bhi_dis_s && xs_release_bhi_refused(rel) &&
@@ -496,17 +496,66 @@ bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
            !(idx == MSR_ARCH_CAPABILITIES && l->arch_caps);
 }
 
-/* The first 4.m.y (0: 4.m.0) whose limits take r, XS_PATCH_NONE if none
- * known: a branch's limits only rise, so the first row that takes it. */
-static unsigned pol_first_patch(unsigned m, const struct xs_record *r,
-                                bool written)
+uint32_t xs_release_msr_kept(const struct xs_release *rel,
+                             const struct xs_record *r, uint8_t *out,
+                             unsigned *left, struct xs_report *rep)
 {
+    uint32_t n = 0, at = 0;
+    *left = 0;
+    for (; at + XS_MSR_ENTRY_SIZE <= r->held; at += XS_MSR_ENTRY_SIZE) {
+        uint32_t idx = xs_le32(r->body + at);
+        if (!xs_release_msr_left_out(rel, idx, xs_le64(r->body + at + 8))) {
+            memcpy(out + n, r->body + at, XS_MSR_ENTRY_SIZE);
+            n += XS_MSR_ENTRY_SIZE;
+            continue;
+        }
+        ++*left;
+        if (rep)
+            xs_report_add(rep, XS_SEV_NOTE, "convert.msr_left_out",
+                          r->offset + XS_REC_HDR_SIZE + at, r->index,
+                          "X86_MSR_POLICY",
+                          "MSR 0x%08x (value 0) left out: Xen %u.%u has no "
+                          "field for it (x86_msr_copy_from_buffer(), %s at "
+                          "RELEASE-4.%u.0), and 0 is what the guest sees "
+                          "without it",
+                          idx, rel->major, rel->minor,
+                          pol_file(rel->rules_minor, true), rel->rules_minor);
+    }
+    if (r->held > at) /* a partial tail, as it is */
+        memcpy(out + n, r->body + at, r->held - at);
+    return n + (r->held - at);
+}
+
+/* Whether 4.m.p's limits take r; with kept (room for r->held bytes), r
+ * as convert --to-xen 4.m.p writes an MSR policy record (the entries it
+ * has no field for, 0, left out). */
+static bool pol_takes(unsigned m, unsigned p, const struct xs_record *r,
+                      bool written, uint8_t *kept)
+{
+    struct xs_record w = *r;
     uint64_t i;
-    if (!policy_refusal(pol_limits_of(m, 0), r, &i, written))
+    if (kept) {
+        struct xs_release x;
+        unsigned left;
+        xs_release_get(m, &x);
+        x.patch = p;
+        w.body = kept;
+        w.length = w.held = xs_release_msr_kept(&x, r, kept, &left, NULL);
+    }
+    return !policy_refusal(pol_limits_of(m, p), &w, &i, written);
+}
+
+/* The first 4.m.y (0: 4.m.0) that takes r (pol_takes()), XS_PATCH_NONE
+ * if none known: a branch's limits only rise, so the first row that
+ * takes it. */
+static unsigned pol_first_patch(unsigned m, const struct xs_record *r,
+                                bool written, uint8_t *kept)
+{
+    if (pol_takes(m, 0, r, written, kept))
         return 0;
     for (size_t k = 0; k < POL_ROWS; k++)
         if (pol_limits[k].minor == m && pol_limits[k].patch &&
-            !policy_refusal(&pol_limits[k], r, &i, written))
+            pol_takes(m, pol_limits[k].patch, r, written, kept))
             return pol_limits[k].patch;
     return XS_PATCH_NONE;
 }
@@ -519,27 +568,13 @@ static void policy_observe(const struct xs_record *r, struct xs_summary *s)
                         ? malloc(r->held ? r->held : 1)
                         : NULL;
     for (unsigned m = 14; m <= XS_RELEASE_LAST; m++) {
-        uint64_t i;
-        unsigned p = pol_first_patch(m, r, false);
-        if (p > s->policy_patch[m]) /* the later of the two records' */
+        /* the later of the two records' */
+        unsigned p = pol_first_patch(m, r, false, NULL);
+        if (p > s->policy_patch[m])
             s->policy_patch[m] = (uint8_t)p;
-        struct xs_record w = *r;
-        if (kept) { /* as compat.c's msr_to_xen() writes it */
-            struct xs_release x;
-            xs_release_get(m, &x);
-            w.body = kept;
-            w.length = 0;
-            for (uint32_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
-                 at += XS_MSR_ENTRY_SIZE)
-                if (!xs_release_msr_left_out(&x, xs_le32(r->body + at),
-                                             xs_le64(r->body + at + 8))) {
-                    memcpy(kept + w.length, r->body + at, XS_MSR_ENTRY_SIZE);
-                    w.length += XS_MSR_ENTRY_SIZE;
-                }
-            w.held = w.length;
-        }
-        if (policy_refusal(pol_limits_of(m, 0), &w, &i, true))
-            s->policy_refused_conv |= 1u << m;
+        p = pol_first_patch(m, r, true, kept);
+        if (p > s->policy_patch_conv[m])
+            s->policy_patch_conv[m] = (uint8_t)p;
     }
     free(kept);
 }
@@ -588,7 +623,7 @@ void xs_release_check_policy(const struct xs_release *rel,
              m, patch);
     /* 4.x (its .0) refuses it; a later 4.x.y of the branch may not */
     unsigned later = rel && !rel->patch && rel->minor == m
-                         ? pol_first_patch(m, r, written)
+                         ? pol_first_patch(m, r, written, NULL)
                          : XS_PATCH_NONE;
     if (later != XS_PATCH_NONE)
         snprintf(hint, sizeof(hint), "; Xen 4.%u.%u and later 4.%u releases "
@@ -1065,32 +1100,12 @@ void xs_release_convert_record(const struct xs_release *to_xen,
         to_xen->rules_minor >= 14 && r->held == r->length) {
         /* the record as compat.c writes it: the entries left out gone */
         uint8_t *kept = malloc(r->held ? r->held : 1);
-        uint32_t n = 0;
+        unsigned left;
         if (!kept)
             return; /* the writer's own allocation reports it */
-        for (uint32_t at = 0; at + XS_MSR_ENTRY_SIZE <= r->held;
-             at += XS_MSR_ENTRY_SIZE) {
-            uint32_t idx = xs_le32(r->body + at);
-            uint64_t val = xs_le64(r->body + at + 8);
-            if (!xs_release_msr_left_out(to_xen, idx, val)) {
-                memcpy(kept + n, r->body + at, XS_MSR_ENTRY_SIZE);
-                n += XS_MSR_ENTRY_SIZE;
-            } else {
-                xs_report_add(rep, XS_SEV_NOTE, "convert.msr_left_out",
-                              r->offset + XS_REC_HDR_SIZE + at, r->index,
-                              "X86_MSR_POLICY",
-                              "MSR 0x%08x (value 0) left out: Xen %u.%u "
-                              "has no field for it (x86_msr_copy_from_"
-                              "buffer(), %s at RELEASE-4.%u.0), and 0 is "
-                              "what the guest sees without it",
-                              idx, to_xen->major, to_xen->minor,
-                              pol_file(to_xen->rules_minor, true),
-                              to_xen->rules_minor);
-            }
-        }
         struct xs_record w = *r;
         w.body = kept;
-        w.length = w.held = n;
+        w.length = w.held = xs_release_msr_kept(to_xen, r, kept, &left, rep);
         xs_release_check_policy(to_xen, &w, true, rep, NULL);
         free(kept);
     }

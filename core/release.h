@@ -49,16 +49,20 @@ uint32_t xs_hvm_used_len(uint16_t code, const uint8_t *p, uint32_t len);
 /* rel derives, for an image without CPU policy records, a policy that
  * refuses BHI_DIS_S (4.16.0 to 4.18.3 and 4.19.1). */
 bool xs_release_bhi_refused(const struct xs_release *rel);
-/* A CPU policy record against what x86_cpuid_copy_from_buffer() and
- * x86_msr_copy_from_buffer() of rel (NULL: every release from 4.14, by
- * the newest one's limits, which every older one's are within) have
- * room for: the errors Xen's restore stops with (policy.*). */
 /* convert --to-xen: an MSR policy entry rel has no field for, whose value
  * is 0 (what the guest sees there without it), is left out (4.14 copies
  * only MSR_INTEL_PLATFORM_INFO, 4.15+ savers send MSR_ARCH_CAPABILITIES
  * too). */
 bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
                              uint64_t val);
+/* The whole X86_MSR_POLICY record r as convert --to-xen rel writes it:
+ * its entries but those xs_release_msr_left_out() names, and a partial
+ * tail as it is, into out (room for r->held bytes); their length.  How
+ * many were left out in *left, each a convert.msr_left_out note in rep
+ * when rep is not NULL. */
+uint32_t xs_release_msr_kept(const struct xs_release *rel,
+                             const struct xs_record *r, uint8_t *out,
+                             unsigned *left, struct xs_report *rep);
 /* The config's guest type against the stream's guest (the summary's
  * config, guest: the libxc domain header's type), as rel's xl reads it
  * (NULL: the newest): NULL when libxl creates a domain that libxc
@@ -66,7 +70,11 @@ bool xs_release_msr_left_out(const struct xs_release *rel, uint32_t idx,
 const char *xs_release_cfg_type_refused(const struct xs_release *rel,
                                         const struct xs_summary *s,
                                         uint32_t guest, bool *old);
-/* written: r as upgrade and convert write it (an MSR entry's reserved
+/* A CPU policy record against what x86_cpuid_copy_from_buffer() and
+ * x86_msr_copy_from_buffer() of rel (NULL: every release from 4.14, by
+ * the newest one's limits, which every older one's are within) have
+ * room for: the errors Xen's restore stops with (policy.*).
+ * written: r as upgrade and convert write it (an MSR entry's reserved
  * flags cleared: a warning, libxc.reserved); else as it is (flags not
  * zero: policy.msr.flags, refused by every release from 4.14). */
 void xs_release_check_policy(const struct xs_release *rel,

@@ -438,8 +438,9 @@ struct xs_summary {
      * takes every policy record as it is: 0 for 4.m.0, XS_PATCH_NONE for
      * none xenstream knows (stable releases raised the limits) */
     uint8_t policy_patch[XS_RELEASE_LAST + 1];
-    uint32_t policy_refused_conv; /* ... as convert --to-xen 4.m writes it
-                               (MSRs it has no field for, 0, left out) */
+    /* [m]: the same, the records as convert --to-xen 4.m.y writes them
+     * (the MSRs it has no field for, 0, left out) */
+    uint8_t policy_patch_conv[XS_RELEASE_LAST + 1];
     /* after the outermost END */
     enum xs_trailer trailer;
     uint64_t trailer_bytes;

@@ -697,7 +697,24 @@ START_TEST(policy_copy)
         ck_assert_uint_eq(sum.policy_patch[m], XS_PATCH_NONE);
     /* as convert writes it: cleared (and for 4.14 the 0 it has no field
      * for left out) */
-    ck_assert_uint_eq(sum.policy_refused_conv, 0);
+    for (unsigned m = 14; m <= XS_RELEASE_LAST; m++)
+        ck_assert_uint_eq(sum.policy_patch_conv[m], 0);
+    /* a point release's convert: 4.14.0 has no field for
+     * MSR_ARCH_CAPABILITIES, not 0 here, so it stays and 4.14.0 refuses
+     * it; 4.14.1 takes 32 bits of it, 4.14.6 (4.15.5, 4.16.5, 4.17.2)
+     * all 64 */
+    static const uint64_t ac32[][2] = {{0xce, 0}, {0x10a, 1}};
+    static const uint64_t ac64[][2] = {{0xce, 0}, {0x10a, 1ull << 40}};
+    policy_rule(M, msrs(ac32, 2), NULL);
+    ck_assert_uint_eq(sum.policy_patch_conv[14], 1);
+    ck_assert_uint_eq(sum.policy_patch_conv[15], 0);
+    policy_rule(M, msrs(ac64, 2), NULL);
+    static const uint8_t first64[] = {6, 5, 5, 2, 0, 0};
+    for (unsigned m = 14; m <= 19; m++)
+        ck_assert_msg(sum.policy_patch_conv[m] == first64[m - 14],
+                      "4.%u: %u", m, sum.policy_patch_conv[m]);
+    n = msrs(pi_ac, 2);
+    xs_put_le32(pol + XS_MSR_ENTRY_SIZE + 4, 0x80);
     ck_assert_str_eq(policy_rule(M, n, "4.15"), "policy.msr.flags");
     ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "Xen 4.15 refuses"));
     ck_assert_ptr_nonnull(strstr(rep.kept[0].msg, "xen/lib/x86/msr.c at "
