@@ -634,20 +634,20 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *
  * The releases where what is refused changes, oldest first: each rule
  * below at one of them holds up to the next (xs_xl_config_refused()). */
-static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 13, 16, 17, 18,
-                                          19, 22};
+static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 13, 15, 16, 17,
+                                          18, 19, 22};
 
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
        CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
-       CK_CPUS_SOFT, CK_VUART, CK_DISK, CK_CHANNEL, CK_VIF, CK_N };
+       CK_CPUS_SOFT, CK_VUART, CK_PCI, CK_DISK, CK_CHANNEL, CK_VIF, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
-    "cpus", "cpus_soft", "vuart", "disk", "channel", "vif",
+    "cpus", "cpus_soft", "vuart", "pci", "disk", "channel", "vif",
 };
 
 struct cfg_setting {
@@ -815,11 +815,11 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
-/* A device list (disk, channel, vif: xl_parse.c, the same loops at every
- * tag): each item up to the first that is not a string, judged by bad()
- * (formats/xlu.c; a list set with "+=" is not judged).  NULL, or why (in
- * why), the item's text cut to specsz - 1 in spec and its index in
- * *item. */
+/* A device list (pci, disk, channel, vif: xl_parse.c, the same loops at
+ * every tag): each item up to the first that is not a string, judged by
+ * bad() (formats/xlu.c; a list set with "+=" is not judged).  NULL, or
+ * why (in why), the item's text cut to specsz - 1 in spec and its index
+ * in *item. */
 static const char *list_setting_bad(const struct cfg_setting *s,
                                     unsigned minor, char *why, size_t whysz,
                                     char *spec, size_t specsz, long *item,
@@ -1017,32 +1017,34 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                    m < 7 && strcmp(k[c].v, "soft-reset") == 0
                        ? " (soft-reset is an action from 4.7)" : "");
     }
-    /* the disk, channel and vif lists, in the order xl parses them */
+    /* the device lists, in the order xl parses them: pci first from 4.13
+     * (babde47a3f), last before it */
     static const struct {
+        int ck;
         const char *rule, *says;
         xs_xlu_item_fn *bad;
     } lists[] = {
-        {"xl.config.disk", "config parsing error in disk specification: ",
-         xs_xlu_disk_refusal},
-        {"xl.config.channel", "", xs_xlu_channel_refusal},
-        {"xl.config.vif", "config parsing error in vif: ",
+        {CK_PCI, "xl.config.pci", "", xs_xlu_pci_refusal},
+        {CK_DISK, "xl.config.disk",
+         "config parsing error in disk specification: ", xs_xlu_disk_refusal},
+        {CK_CHANNEL, "xl.config.channel", "", xs_xlu_channel_refusal},
+        {CK_VIF, "xl.config.vif", "config parsing error in vif: ",
          xs_xlu_vif_refusal},
     };
-    _Static_assert(CK_CHANNEL == CK_DISK + 1 && CK_VIF == CK_DISK + 2,
-                   "lists[] in the order of the CK_ values");
-    for (int c = CK_DISK; c <= CK_VIF; c++) {
+    const size_t nlists = sizeof(lists) / sizeof(lists[0]);
+    for (size_t i = 0; i < nlists; i++) {
+        const size_t li = m >= 13 ? i : (i + 1) % nlists;
+        const int c = lists[li].ck;
         char spec[48];
         long item;
         const char *bad = list_setting_bad(&k[c], m, why, whysz, spec,
-                                           sizeof(spec), &item,
-                                           lists[c - CK_DISK].bad);
+                                           sizeof(spec), &item, lists[li].bad);
         if (!bad)
             continue;
         char msg[192];
         snprintf(msg, sizeof(msg), "%s", bad); /* why is written again */
-        REFUSE(lists[c - CK_DISK].rule, c, "%s item %ld \"%s\": xl stops "
-               "with \"%s%s\"", ck_names[c], item, spec,
-               lists[c - CK_DISK].says, msg);
+        REFUSE(lists[li].rule, c, "%s item %ld \"%s\": xl stops with "
+               "\"%s%s\"", ck_names[c], item, spec, lists[li].says, msg);
     }
 #undef REFUSE
     return NULL;

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum kind {
     K_WS,        /* [ \t\n]+/([^ \t\n].*)? */
@@ -691,5 +692,214 @@ const char *xs_xlu_channel_refusal(const char *item, size_t len,
         snprintf(why, whysz, "channel connection 'socket' requires path=..");
     else
         return NULL;
+    return why;
+}
+
+/* ---- a pci item ----
+ * To 4.14, xlu_pci_parse_bdf() (tools/libxl/libxlu_pci.c, the same at
+ * RELEASE-4.6.0 to 4.14.0): a state machine over
+ * [DOM:]BUS:DEV.FUNC[@VSLOT][,KEY=VALUE]..., each number strtoul(,16)
+ * whole and masked (domain 0xffff, bus and dev 0xff, func 7 or "*",
+ * vslot 0xff); rdm_policy strict or relaxed; any other key printed and
+ * ignored; a last key without '=' (a trailing ',') refused.
+ * From 4.15, xlu_pci_parse_spec_string() (bdc0799fe2, 9cd5bbf536;
+ * tools/libs/util/libxlu_pci.c, the same at RELEASE-4.15.0 to 4.22.0): an
+ * optional positional BDF by sscanf("%x:%x.%n") or ("%x:%x:%x.%n") (dev
+ * to 0x1f), "@VSLOT" (to 0x1f), then KEY=VALUE pairs of known keys only
+ * (bdf, vslot, permissive, msitranslate, seize, power_mgmt, name, and
+ * rdm_policy: strict, relaxed or invalid in any case, as
+ * libxl__enum_from_string() compares); exactly one of a BDF and a name.
+ * The numbers are read with the C library's strtoul() and sscanf(), as
+ * xl reads them.  xl exits on a refused item (xl_parse.c: "unable to
+ * parse PCI BDF" to 4.14, "PCI_SPEC_STRING" from 4.15). */
+
+enum pci_verdict { PCI_TAKEN, PCI_REFUSED, PCI_UNDEFINED };
+
+/* hex_convert(): tok whole by strtoul(,16), no bit outside mask */
+static bool pci_hex(const char *tok, unsigned long mask, unsigned long *v)
+{
+    char *end;
+    *v = strtoul(tok, &end, 16);
+    return end != tok && *end == '\0' && !(*v & ~mask);
+}
+
+/* xlu_pci_parse_bdf() of s (written to, as xl writes its copy) */
+static enum pci_verdict pci_bdf_to_414(char *s, char *why, size_t whysz)
+{
+    enum { DOM, BUS, DEV, FUNC, VSLOT, KEY, VAL, END } st = DOM;
+    unsigned long dom = 0, v;
+    char *tok = s, *key = s, *end = s + strlen(s) + 1, *p;
+    for (p = s; p < end; p++) {
+        const char c = *p;
+        if (st == DOM && c == ':') {
+            *p = '\0';
+            if (!pci_hex(tok, 0xffff, &dom))
+                return PCI_REFUSED;
+            st = BUS;
+        } else if ((st == BUS || st == DEV) && (c == ':' || c == '.')) {
+            if (st == DEV && c == ':')
+                continue;
+            *p = '\0';
+            if (st == BUS && c == '.' && (dom & ~0xfful))
+                return PCI_REFUSED; /* BUS:DEV.FUNC, the bus read first */
+            if (!pci_hex(tok, 0xff, &v))
+                return PCI_REFUSED;
+            st = c == ':' ? DEV : FUNC;
+        } else if (st == FUNC && (!c || c == '@' || c == ',')) {
+            *p = '\0';
+            if (strcmp(tok, "*") != 0 && !pci_hex(tok, 7, &v))
+                return PCI_REFUSED;
+            st = !c ? END : c == '@' ? VSLOT : KEY;
+        } else if (st == VSLOT && (!c || c == ',')) {
+            *p = '\0';
+            if (!pci_hex(tok, 0xff, &v))
+                return PCI_REFUSED;
+            st = c ? KEY : END;
+        } else if (st == KEY && c == '=') {
+            *p = '\0';
+            key = tok;
+            st = VAL;
+        } else if (st == VAL && (!c || c == ',')) {
+            *p = '\0';
+            if (!strcmp(key, "rdm_policy") && strcmp(tok, "strict") != 0 &&
+                strcmp(tok, "relaxed") != 0) {
+                snprintf(why, whysz, "%.100s is not an valid PCI RDM "
+                         "property policy: 'strict' or 'relaxed'.", tok);
+                return PCI_REFUSED;
+            }
+            st = c ? KEY : END;
+        } else {
+            continue;
+        }
+        tok = p + 1;
+    }
+    return tok == p && st == END ? PCI_TAKEN : PCI_REFUSED;
+}
+
+/* parse_bdf() from 4.15: *endp past it when taken */
+static enum pci_verdict pci_bdf_from_415(const char *s, const char **endp)
+{
+    unsigned colons = 0, dom = 0, bus = 0, dev = 0, func = 0;
+    int n = -1, got;
+    for (const char *p = s; isxdigit((unsigned char)*p) || *p == ':'; p++)
+        colons += *p == ':';
+    /* NOLINTBEGIN(cert-err34-c): xl's own sscanf() calls, on purpose */
+    if (colons == 1)
+        got = sscanf(s, "%x:%x.%n", &bus, &dev, &n) == 2;
+    else if (colons == 2)
+        got = sscanf(s, "%x:%x:%x.%n", &dom, &bus, &dev, &n) == 3;
+    else
+        got = 0;
+    if (!got || dom > 0xffff || bus > 0xff || dev > 0x1f)
+        return PCI_REFUSED;
+    if (n < 0)
+        return PCI_UNDEFINED; /* no '.': xl adds an unset %n */
+    const char *p = s + n;
+    if (*p == '*') {
+        p++;
+    } else {
+        n = 0;
+        if (sscanf(p, "%x%n", &func, &n) != 1 || func > 7)
+            return PCI_REFUSED;
+        p += n;
+    }
+    /* NOLINTEND(cert-err34-c) */
+    if (endp)
+        *endp = p;
+    return PCI_TAKEN;
+}
+
+/* parse_vslot() from 4.15 */
+static bool pci_vslot_from_415(const char *s, const char **endp)
+{
+    unsigned v = 0;
+    int n = 0;
+    if (sscanf(s, "%x%n", &v, &n) != 1 || v > 0x1f) /* NOLINT(cert-err34-c) */
+        return false;
+    if (endp)
+        *endp = s + n;
+    return true;
+}
+
+/* xlu_pci_parse_spec_string() of s (written to) */
+static enum pci_verdict pci_spec_from_415(char *s, char *why, size_t whysz)
+{
+    /* the keys read with atoi(): any value */
+    static const char *const flags[] = {"permissive", "msitranslate",
+                                        "seize", "power_mgmt"};
+    const char *p = s;
+    bool bdf = false, name = false;
+    enum pci_verdict r = pci_bdf_from_415(s, &p);
+    if (r == PCI_UNDEFINED)
+        return r;
+    if (r == PCI_TAKEN) {
+        bdf = true;
+        if (*p == '@' && !pci_vslot_from_415(p + 1, &p))
+            return PCI_REFUSED;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return PCI_REFUSED;
+    }
+    while (*p) { /* parse_key_val(): KEY up to '=', VALUE up to ',' */
+        char *eq = strchr(p, '='), *val, *next;
+        if (!eq)
+            return PCI_REFUSED;
+        *eq = '\0';
+        val = eq + 1;
+        next = val + strcspn(val, ",");
+        bool more = *next == ',';
+        *next = '\0';
+        const char *key = p;
+        p = more ? next + 1 : next;
+        size_t f = 0;
+        while (f < sizeof(flags) / sizeof(flags[0]) &&
+               strcmp(key, flags[f]) != 0)
+            f++;
+        if (!strcmp(key, "bdf")) {
+            r = pci_bdf_from_415(val, NULL);
+            if (r != PCI_TAKEN)
+                return r;
+            bdf = true;
+        } else if (!strcmp(key, "vslot")) {
+            if (!pci_vslot_from_415(val, NULL))
+                return PCI_REFUSED;
+        } else if (!strcmp(key, "name")) {
+            name = true;
+        } else if (!strcmp(key, "rdm_policy")) {
+            if (strcasecmp(val, "strict") != 0 &&
+                strcasecmp(val, "relaxed") != 0 &&
+                strcasecmp(val, "invalid") != 0) {
+                snprintf(why, whysz, "Unknown RDM policy: %.100s", val);
+                return PCI_REFUSED;
+            }
+        } else if (f == sizeof(flags) / sizeof(flags[0])) {
+            snprintf(why, whysz, "Unknown PCI_SPEC_STRING option: %.100s",
+                     key);
+            return PCI_REFUSED;
+        }
+    }
+    return bdf != name ? PCI_TAKEN : PCI_REFUSED;
+}
+
+const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
+                               char *why, size_t whysz)
+{
+    char s[4096];
+    why[0] = '\0';
+    if (len >= sizeof(s) || memchr(item, '\0', len))
+        return NULL; /* beyond what is judged */
+    memcpy(s, item, len);
+    s[len] = '\0';
+    enum pci_verdict r = minor >= 15 ? pci_spec_from_415(s, why, whysz)
+                                     : pci_bdf_to_414(s, why, whysz);
+    if (r == PCI_UNDEFINED)
+        snprintf(why, whysz, "undefined: a BDF without \".FUNC\" leaves "
+                 "parse_bdf()'s %%n unset");
+    if (r != PCI_REFUSED)
+        return NULL;
+    if (!why[0])
+        snprintf(why, whysz, "unable to parse %s for passthrough",
+                 minor >= 15 ? "PCI_SPEC_STRING" : "PCI BDF");
     return why;
 }

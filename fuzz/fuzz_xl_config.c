@@ -1,6 +1,6 @@
 /* libFuzzer target for xl config text: the grammar, what
- * parse_config_data() refuses (formats/xl.c), each disk, channel and vif
- * item (formats/xlu.c), for the release in the first byte (4.6-4.22, and
+ * parse_config_data() refuses (formats/xl.c), each pci, disk, channel and
+ * vif item (formats/xlu.c), for the release in the first byte (4.6-4.22, and
  * the rest as the newest).
  * Nothing may crash, leak, read out of bounds or take more than linear
  * time a disk item. */
@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     xs_xlu_disk_refusal(cfg, len, minor, why, sizeof(why));
     xs_xlu_channel_refusal(cfg, len, minor, why, sizeof(why));
     xs_xlu_vif_refusal(cfg, len, minor, why, sizeof(why));
+    xs_xlu_pci_refusal(cfg, len, minor, why, sizeof(why));
     char *rate = malloc(len + 1);
     if (rate) {
         memcpy(rate, cfg, len);

@@ -327,6 +327,129 @@ START_TEST(vif_rates)
 }
 END_TEST
 
+/* xlu_pci_parse_spec_string()'s verdict and what it printed (its
+ * messages have no lead and no newline), or "" when it printed none. */
+static const char *real_pci(const char *spec, char *msg, size_t sz)
+{
+    struct xlu_run r;
+    libxl_device_pci pci;
+    libxl_device_pci_init(&pci);
+    int e = xlu_pci_parse_spec_string(xlu_open(&r), &pci, spec);
+    libxl_device_pci_dispose(&pci);
+    xlu_cfg_destroy(r.cfg);
+    fclose(r.rep);
+    snprintf(msg, sz, "%s", r.buf ? r.buf : "");
+    free(r.buf);
+    return e ? msg : NULL;
+}
+
+static unsigned pci_undefined;
+
+static void same_pci(const char *spec)
+{
+    char a[512], b[512];
+    const char *ours = xs_xlu_pci_refusal(spec, strlen(spec), 17, a,
+                                         sizeof(a));
+    if (!ours && strncmp(a, "undefined", 9) == 0) {
+        pci_undefined++; /* libxlutil reads an unset int: not run */
+        return;
+    }
+    const char *theirs = real_pci(spec, b, sizeof(b));
+    /* with no message of libxlutil's, ours is xl's own line */
+    if (!ours != !theirs ||
+        (ours && strcmp(ours, theirs[0] ? theirs
+                        : "unable to parse PCI_SPEC_STRING for passthrough")))
+        if (mismatches++ < 20)
+            fprintf(stderr, "pci '%s': xenstream %s, libxlutil %s\n", spec,
+                    ours ? ours : "takes it", theirs ? theirs : "takes it");
+}
+
+/* pci items as xl.cfg(5) writes them, hand-made bad ones, and ones made
+ * at random from the pieces of a PCI_SPEC_STRING */
+START_TEST(pci_specs)
+{
+    static const char *const specs[] = {
+        "01:00.0", "0000:01:00.0", "01:00.*", "01:00.0@1f", "01:1f.7",
+        "01:00.0,permissive=1", "01:00.0,msitranslate=1,power_mgmt=0",
+        "01:00.0,seize=1,rdm_policy=strict", "01:00.0,rdm_policy=Relaxed",
+        "01:00.0,rdm_policy=invalid", "bdf=01:00.0", "name=gpu",
+        "name=gpu,vslot=3", "bdf=01:00.0xyz", "01:00.0,", "0x1:0x2.0x3",
+        "1: 2.3", " 01:00.0", "01:00.0 ", "", "01:00.8", "01:20.0",
+        "10000:00:00.0", "00:100:00.0", "01:00.0@20", "01:00.0@",
+        "01:00.0,foo=1", "01:00.0,rdm_policy=lax", "01:00.0,name=x",
+        "bdf=01:00.0,bdf=02:00.0", "01:00.0,vslot=20", "01:00.0,vslot=1x",
+        "1:2:3:4.0", "01:00.0,permissive", "=", ",", "01:00.0,=1",
+        "01:00.0@1,seize=1", "-0:0.0", "+1:2.3", "ffffffff:0.0",
+        "100000000:0.0", "01:00.0,,seize=1"};
+    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+        same_pci(specs[i]);
+    static const char *const parts[] = {
+        "0", "00", "01", "1f", "20", "ff", "100", "0000", "10000", "0x1",
+        " ", "-", "+", "g", ":", ":", ".", ".", "*", "@", ",", "=", "7", "8",
+        "bdf=", "vslot=", "name=", "rdm_policy=", "strict", "Relaxed",
+        "invalid", "permissive=1", "msitranslate=", "seize=0",
+        "power_mgmt=1", "foo=", "x"};
+    unsigned seed = 4242;
+    for (int n = 0, total = cases(); n < total; n++) {
+        char spec[96] = "";
+        int k = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 9;
+        for (int i = 0; i < k; i++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t l = strlen(spec);
+            snprintf(spec + l, sizeof(spec) - l, "%s",
+                     parts[(seed >> 16) % (sizeof(parts) / sizeof(parts[0]))]);
+        }
+        same_pci(spec);
+    }
+    ck_assert_uint_eq(mismatches, 0);
+    /* the undefined ones are few: what is compared is most of them */
+    ck_assert_uint_lt(pci_undefined, (unsigned)cases() / 4 + 8);
+}
+END_TEST
+
+/* xlu_pci_parse_bdf(), to 4.14 (libxlutil 4.17 has it no more): the
+ * rows where it and 4.15's reader part, from the state machine's own
+ * words (tools/libxl/libxlu_pci.c at RELEASE-4.14.0) */
+START_TEST(pci_to_414)
+{
+    static const struct {
+        const char *spec;
+        int to414, from415; /* 1: refused */
+    } rows[] = {
+        {"01:00.0", 0, 0},          {"0000:01:00.0@1f", 0, 0},
+        {"01:00.*", 0, 0},          {"01:00.0,foo=1", 0, 1},
+        {"01:00.0,vslot=3", 0, 0},  {"01:00.0,", 1, 0},
+        {"01:20.0", 0, 1},          {"01:ff.0", 0, 1},
+        {"01:00.0@20", 0, 1},       {"01:00.0@ff", 0, 1},
+        {"01:00.0@100", 1, 1},      {"01:00.0,rdm_policy=strict", 0, 0},
+        {"01:00.0,rdm_policy=Strict", 1, 0},
+        {"name=gpu", 1, 0},         {"01:00.0 ", 1, 1},
+        {" 01:00.0", 0, 1},         {"01:00", 1, 0}, /* undefined from 4.15 */
+        {"", 1, 1},                 {"01:00.0,permissive", 1, 1},
+        {"100:00.0", 1, 1},         {"0100:00:00.0", 0, 0},
+        {"1:2:3:4.0", 1, 1},        {"01:00.0,a,b=1", 0, 1},
+        {"01:00.8", 1, 1},          {"0x1:0X2.0x3", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char w[256];
+        const char *s = rows[i].spec;
+        for (unsigned m = 6; m <= 22; m++) {
+            bool refused = xs_xlu_pci_refusal(s, strlen(s), m, w, sizeof(w));
+            ck_assert_msg(refused == (m <= 14 ? rows[i].to414
+                                              : rows[i].from415),
+                          "4.%u '%s': %s", m, s, refused ? w : "taken");
+        }
+    }
+    char w[256];
+    ck_assert(xs_xlu_pci_refusal("01:00.0,rdm_policy=lax", 22, 14, w,
+                                 sizeof(w)));
+    ck_assert_str_eq(w, "lax is not an valid PCI RDM property policy: "
+                        "'strict' or 'relaxed'.");
+    ck_assert(xs_xlu_pci_refusal("01:00.8", 7, 14, w, sizeof(w)));
+    ck_assert_str_eq(w, "unable to parse PCI BDF for passthrough");
+}
+END_TEST
+
 /* The releases' own words: what 4.17 takes and 4.16 refuses, and so on
  * (libxlutil 4.17 cannot tell; the rule table's from column can). */
 START_TEST(per_release)
@@ -367,6 +490,8 @@ int main(void)
     tcase_add_test(t, random_specs);
     tcase_add_test(t, per_release);
     tcase_add_test(t, vif_rates);
+    tcase_add_test(t, pci_specs);
+    tcase_add_test(t, pci_to_414);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
