@@ -634,20 +634,22 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *
  * The releases where what is refused changes, oldest first: each rule
  * below at one of them holds up to the next (xs_xl_config_refused()). */
-static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 13, 15, 16, 17,
-                                          18, 19, 22};
+static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 11, 12, 13, 15,
+                                          16, 17, 18, 19, 22};
 
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
        CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
-       CK_CPUS_SOFT, CK_VUART, CK_PCI, CK_DISK, CK_CHANNEL, CK_VIF, CK_N };
+       CK_CPUS_SOFT, CK_VUART, CK_PCI, CK_DISK, CK_VTPM, CK_PVCALLS,
+       CK_CHANNEL, CK_VIF, CK_USBCTRL, CK_USBDEV, CK_VKB, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
-    "cpus", "cpus_soft", "vuart", "pci", "disk", "channel", "vif",
+    "cpus", "cpus_soft", "vuart", "pci", "disk", "vtpm", "pvcalls",
+    "channel", "vif", "usbctrl", "usbdev", "vkb",
 };
 
 struct cfg_setting {
@@ -669,18 +671,6 @@ static bool cfg_long(const struct cfg_setting *s, long min, long max, long *l)
     errno = 0;
     *l = strtol(s->v, &end, 0);
     return !errno && end != s->v && !*end && *l >= min && *l <= max;
-}
-
-/* libuuid's uuid_parse() */
-static bool uuid_ok(const char *u)
-{
-    if (strlen(u) != 36)
-        return false;
-    for (int i = 0; i < 36; i++)
-        if (i == 8 || i == 13 || i == 18 || i == 23 ? u[i] != '-'
-                                                     : !isxdigit((unsigned char)u[i]))
-            return false;
-    return true;
 }
 
 /* The next `key =` of the text (*key, *klen, its line), the lexer then
@@ -933,7 +923,8 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                                                       : "no name");
     }
     if (k[CK_UUID].set && !k[CK_UUID].list &&
-        (!k[CK_UUID].whole || !uuid_ok(k[CK_UUID].v)))
+        (!k[CK_UUID].whole ||
+         !xs_xlu_uuid_ok(k[CK_UUID].v, strlen(k[CK_UUID].v))))
         REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
                "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
     long l;
@@ -1017,8 +1008,9 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                    m < 7 && strcmp(k[c].v, "soft-reset") == 0
                        ? " (soft-reset is an action from 4.7)" : "");
     }
-    /* the device lists, in the order xl parses them: pci first from 4.13
-     * (babde47a3f), last before it */
+    /* the device lists, in the order xl parses them (vkb's
+     * parse_vkb_list() after the rest): pci first from 4.13 (babde47a3f),
+     * before it after the vifs */
     static const struct {
         int ck;
         const char *rule, *says;
@@ -1027,13 +1019,22 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         {CK_PCI, "xl.config.pci", "", xs_xlu_pci_refusal},
         {CK_DISK, "xl.config.disk",
          "config parsing error in disk specification: ", xs_xlu_disk_refusal},
+        {CK_VTPM, "xl.config.vtpm", "", xs_xlu_vtpm_refusal},
+        {CK_PVCALLS, "xl.config.pvcalls", "", xs_xlu_pvcalls_refusal},
         {CK_CHANNEL, "xl.config.channel", "", xs_xlu_channel_refusal},
         {CK_VIF, "xl.config.vif", "config parsing error in vif: ",
          xs_xlu_vif_refusal},
+        {CK_USBCTRL, "xl.config.usb", "", xs_xlu_usbctrl_refusal},
+        {CK_USBDEV, "xl.config.usb", "", xs_xlu_usbdev_refusal},
+        {CK_VKB, "xl.config.vkb", "", xs_xlu_vkb_refusal},
     };
+    enum { L_PCI = 0, L_VIF = 5 };
     const size_t nlists = sizeof(lists) / sizeof(lists[0]);
     for (size_t i = 0; i < nlists; i++) {
-        const size_t li = m >= 13 ? i : (i + 1) % nlists;
+        /* before 4.13: disk .. vif, pci, usbctrl .. */
+        const size_t li = m >= 13 || i > L_VIF ? i
+                          : i == L_VIF         ? L_PCI
+                                               : i + 1;
         const int c = lists[li].ck;
         char spec[48];
         long item;

@@ -26,6 +26,7 @@
 #include "xlu.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -902,4 +903,248 @@ const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
         snprintf(why, whysz, "unable to parse %s for passthrough",
                  minor >= 15 ? "PCI_SPEC_STRING" : "PCI BDF");
     return why;
+}
+
+/* ---- vtpm, pvcalls, usbctrl, usbdev, vkb ----
+ * parse_config_data() (xl_parse.c; xl_cmdimpl.c to 4.8) reads these items
+ * token by token: strtok(","), so empty tokens are skipped, then the
+ * leading ' ' of each (not other blanks).  vtpm and pvcalls take
+ * "KEY=VALUE" and stop the item at a token without '='; usbctrl, usbdev
+ * (parse_usbctrl_config(), parse_usbdev_config()) and vkb
+ * (parse_vkb_config()) match "KEY=" at a token's start (MATCH_OPTION)
+ * and refuse anything else.  An enum value is libxl's
+ * libxl__enum_from_string(): the whole value, in any case.  The code is
+ * the same from the release that added each list (vtpm 4.6 and before,
+ * usbctrl and usbdev 4.7 fa08b87830, pvcalls 4.11 6bbcb226ce, vkb 4.12
+ * a15166af7c) to RELEASE-4.22.0; xl ignores the key before it. */
+
+/* The longest item judged: xl's strings end at a NUL, and a value read
+ * as a number is copied out whole. */
+#define KV_MAX 4096u
+
+/* strtok(s, ",") from *at, the leading ' ' skipped: false at the end */
+static bool kv_token(const char *s, size_t n, size_t *at, const char **tok,
+                     size_t *tn)
+{
+    size_t i = *at;
+    while (i < n && s[i] == ',')
+        i++;
+    if (i >= n)
+        return false;
+    size_t j = i;
+    while (j < n && s[j] != ',')
+        j++;
+    *at = j;
+    while (i < j && s[i] == ' ')
+        i++;
+    *tok = s + i;
+    *tn = j - i;
+    return true;
+}
+
+/* MATCH_OPTION(key, token): the token starts with "key="; *v its value */
+static bool kv_match(const char *t, size_t tn, const char *key,
+                     const char **v, size_t *vn)
+{
+    size_t k = strlen(key);
+    if (tn <= k || memcmp(t, key, k) != 0 || t[k] != '=')
+        return false;
+    *v = t + k + 1;
+    *vn = tn - k - 1;
+    return true;
+}
+
+/* the index of t's "KEY=" in keys[] (NULL-ended), or that of the NULL */
+static size_t kv_key(const char *t, size_t tn, const char *const *keys,
+                     const char **v, size_t *vn)
+{
+    size_t k = 0;
+    while (keys[k] && !kv_match(t, tn, keys[k], v, vn))
+        k++;
+    return k;
+}
+
+/* libxl__enum_from_string(): v is one of the names, in any case */
+static bool kv_enum(const char *v, size_t vn, const char *const *names)
+{
+    for (; *names; names++)
+        if (strlen(*names) == vn && strncasecmp(v, *names, vn) == 0)
+            return true;
+    return false;
+}
+
+/* why, as fmt says; KV_TEXT(s, n) for a "%.*s" of the item's text */
+#define KV_TEXT(s, n) (int)((n) > 100 ? 100 : (n)), (s)
+static const char *kv_err(char *why, size_t whysz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static const char *kv_err(char *why, size_t whysz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whysz, fmt, ap);
+    va_end(ap);
+    return why;
+}
+
+/* the item to its first NUL, as xl's string has it; false when longer
+ * than is judged */
+static bool kv_item(const char *item, size_t *len)
+{
+    const char *nul = memchr(item, '\0', *len);
+    if (nul)
+        *len = (size_t)(nul - item);
+    return *len < KV_MAX;
+}
+
+bool xs_xlu_uuid_ok(const char *u, size_t n)
+{
+    if (n != 36)
+        return false;
+    for (size_t i = 0; i < 36; i++)
+        if (i == 8 || i == 13 || i == 18 || i == 23
+                ? u[i] != '-'
+                : !isxdigit((unsigned char)u[i]))
+            return false;
+    return true;
+}
+
+/* vtpm (a "backend" needed, "uuid" checked) and pvcalls: "KEY=VALUE"
+ * tokens up to the first without '=' */
+static const char *kv_backend_item(const char *item, size_t len, bool vtpm,
+                                   char *why, size_t whysz)
+{
+    bool backend = false;
+    const char *t;
+    size_t tn, at = 0;
+    if (!kv_item(item, &len))
+        return NULL;
+    while (kv_token(item, len, &at, &t, &tn)) {
+        const char *eq = memchr(t, '=', tn);
+        if (!eq)
+            break;
+        size_t kn = (size_t)(eq - t), vn = tn - kn - 1;
+        if (is(t, kn, "backend")) {
+            backend = true;
+        } else if (!vtpm || !is(t, kn, "uuid")) {
+            return kv_err(why, whysz, "Unknown string `%.*s' in %s spec",
+                          KV_TEXT(t, kn), vtpm ? "vtpm" : "pvcalls");
+        } else if (!xs_xlu_uuid_ok(eq + 1, vn)) { /* libxl_uuid_from_string() */
+            return kv_err(why, whysz, "Failed to parse vtpm UUID: %.*s",
+                          KV_TEXT(eq + 1, vn));
+        }
+    }
+    return !vtpm || backend ? NULL
+                            : kv_err(why, whysz, "vtpm spec missing required "
+                                     "backend field!");
+}
+
+const char *xs_xlu_vtpm_refusal(const char *item, size_t len, unsigned minor,
+                                char *why, size_t whysz)
+{
+    (void)minor; /* the same at every tag */
+    return kv_backend_item(item, len, true, why, whysz);
+}
+
+const char *xs_xlu_pvcalls_refusal(const char *item, size_t len,
+                                   unsigned minor, char *why, size_t whysz)
+{
+    return minor < 11 ? NULL : kv_backend_item(item, len, false, why, whysz);
+}
+
+/* usbctrl and usbdev (dev): each token one of keys[] ("KEY="), keys[0]
+ * "type" with a value of types[]; an empty item is a default one */
+static const char *kv_usb_item(const char *item, size_t len,
+                               const char *const *keys,
+                               const char *const *types, bool dev,
+                               char *why, size_t whysz)
+{
+    const char *t, *v;
+    size_t tn, vn, at = 0;
+    if (!kv_item(item, &len))
+        return NULL;
+    while (kv_token(item, len, &at, &t, &tn)) {
+        size_t k = kv_key(t, tn, keys, &v, &vn);
+        if (!keys[k])
+            return kv_err(why, whysz, "Unknown string `%.*s' in %s spec",
+                          KV_TEXT(t, tn), dev ? "usbdev" : "usbctrl");
+        /* for a device xl prints getopt's optarg, not the value: NULL
+         * once xl restore has read its options */
+        if (k == 0 && !kv_enum(v, vn, types))
+            return dev ? kv_err(why, whysz, "Invalid usb device type: (null)")
+                       : kv_err(why, whysz, "Invalid usb controller type "
+                                "'%.*s'", KV_TEXT(v, vn));
+    }
+    return NULL;
+}
+
+const char *xs_xlu_usbctrl_refusal(const char *item, size_t len,
+                                   unsigned minor, char *why, size_t whysz)
+{
+    static const char *const keys[] = {"type", "version", "ports", NULL};
+    static const char *const types[] = {"auto", "pv", "devicemodel", "qusb",
+                                        NULL};
+    return minor < 7 ? NULL
+                     : kv_usb_item(item, len, keys, types, false, why, whysz);
+}
+
+const char *xs_xlu_usbdev_refusal(const char *item, size_t len,
+                                  unsigned minor, char *why, size_t whysz)
+{
+    static const char *const keys[] = {"type", "hostbus", "hostaddr",
+                                       "controller", "port", NULL};
+    static const char *const types[] = {"hostdev", NULL};
+    return minor < 7 ? NULL
+                     : kv_usb_item(item, len, keys, types, true, why, whysz);
+}
+
+/* vkb (parse_vkb_list()): backend-type must end up qemu or linux, and
+ * feature-multi-touch on needs a multi-touch size; the numbers are
+ * strtoul(v, NULL, 0), never refused, the sizes kept in 32 bits, the
+ * feature a bool; a key given twice counts with its last value. */
+const char *xs_xlu_vkb_refusal(const char *item, size_t len, unsigned minor,
+                               char *why, size_t whysz)
+{
+    static const char *const keys[] = {
+        "multi-touch-width", "multi-touch-height", "multi-touch-num-contacts",
+        "feature-multi-touch", "backend-type", "backend", "unique-id",
+        "feature-disable-keyboard", "feature-disable-pointer",
+        "feature-abs-pointer", "feature-raw-pointer", "width", "height",
+        NULL};
+    enum { K_MT_SIZES = 3, K_MT = 3, K_TYPE = 4 };
+    static const char *const backends[] = {"unknown", "qemu", "linux", NULL};
+    if (minor < 12 || !kv_item(item, &len))
+        return NULL;
+    bool typed = false, mt = false;
+    uint32_t size[K_MT_SIZES] = {0};
+    const char *t, *v;
+    size_t tn, vn, at = 0;
+    char num[KV_MAX];
+    while (kv_token(item, len, &at, &t, &tn)) {
+        size_t k = kv_key(t, tn, keys, &v, &vn);
+        if (!keys[k])
+            return kv_err(why, whysz, "Unknown string \"%.*s\" in vkb spec",
+                          KV_TEXT(t, tn));
+        if (k == K_TYPE) {
+            if (!kv_enum(v, vn, backends))
+                return kv_err(why, whysz, "Unknown backend_type \"%.*s\" in "
+                              "vkb spec", KV_TEXT(v, vn));
+            typed = !(vn == 7 && strncasecmp(v, "unknown", 7) == 0);
+        } else if (k <= K_MT) {
+            memcpy(num, v, vn);
+            num[vn] = '\0';
+            unsigned long u = strtoul(num, NULL, 0);
+            if (k == K_MT)
+                mt = u != 0;
+            else
+                size[k] = (uint32_t)u;
+        }
+    }
+    if (!typed)
+        return kv_err(why, whysz, "backend-type should be set in vkb spec");
+    /* a size turns the feature on; the feature needs a size */
+    if (mt && !(size[0] || size[1] || size[2]))
+        return kv_err(why, whysz, "multi-touch-width, multi-touch-height, "
+                      "multi-touch-num-contacts should be set for multi "
+                      "touch in vkb spec");
+    return NULL;
 }

@@ -2,10 +2,12 @@
  * reads a page: a disk specification as libxlutil's scanner reads it
  * (tools/libs/util/libxlu_disk_l.l and libxlu_disk.c), a channel as xl
  * reads it (xl_parse.c), a vif's rate and a pci item as libxlutil reads
- * them (libxlu_vif.c, libxlu_pci.c). */
+ * them (libxlu_vif.c, libxlu_pci.c), and the vtpm, pvcalls, usbctrl,
+ * usbdev and vkb items xl reads itself (xl_parse.c). */
 #ifndef XS_FORMATS_XLU_H
 #define XS_FORMATS_XLU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The longest spec judged (its indexes are 16 bits). */
@@ -29,6 +31,18 @@ xs_xlu_item_fn xs_xlu_vif_refusal;
  * len >= 4096.  An item whose reading is undefined (a BDF without ".FUNC"
  * from 4.15) is not refused, and why then starts with "undefined". */
 xs_xlu_item_fn xs_xlu_pci_refusal;
+/* Items of the lists xl reads token by token (strtok(","): "Unknown
+ * string `foo' in vtpm spec"); each list's key is ignored before the
+ * release that added it; not judged when len >= 4096. */
+xs_xlu_item_fn xs_xlu_vtpm_refusal;    /* backend= needed, uuid= a UUID */
+xs_xlu_item_fn xs_xlu_pvcalls_refusal; /* 4.11: backend= only */
+xs_xlu_item_fn xs_xlu_usbctrl_refusal; /* 4.7: type= version= ports= */
+xs_xlu_item_fn xs_xlu_usbdev_refusal;  /* 4.7: type=hostdev, ... */
+xs_xlu_item_fn xs_xlu_vkb_refusal;     /* 4.12: backend-type= needed */
+
+/* libxl_uuid_from_string() (uuid_parse()): 36 characters, '-' at 8, 13,
+ * 18 and 23, hex digits elsewhere. */
+bool xs_xlu_uuid_ok(const char *u, size_t n);
 
 /* xlu_vif_parse_rate() of a vif's `rate=` value (4.6-4.22 alike):
  * NULL when it takes it, else what it prints ("invalid rate in

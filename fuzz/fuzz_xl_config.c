@@ -1,6 +1,6 @@
 /* libFuzzer target for xl config text: the grammar, what
- * parse_config_data() refuses (formats/xl.c), each pci, disk, channel and
- * vif item (formats/xlu.c), for the release in the first byte (4.6-4.22, and
+ * parse_config_data() refuses (formats/xl.c), an item of each device list
+ * (formats/xlu.c), for the release in the first byte (4.6-4.22, and
  * the rest as the newest).
  * Nothing may crash, leak, read out of bounds or take more than linear
  * time a disk item. */
@@ -32,7 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     xs_xlu_disk_refusal(cfg, len, minor, why, sizeof(why));
     xs_xlu_channel_refusal(cfg, len, minor, why, sizeof(why));
     xs_xlu_vif_refusal(cfg, len, minor, why, sizeof(why));
-    xs_xlu_pci_refusal(cfg, len, minor, why, sizeof(why));
+    xs_xlu_item_fn *const items[] = {
+        xs_xlu_pci_refusal,     xs_xlu_vtpm_refusal,   xs_xlu_pvcalls_refusal,
+        xs_xlu_usbctrl_refusal, xs_xlu_usbdev_refusal, xs_xlu_vkb_refusal};
+    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+        items[i](cfg, len, minor, why, sizeof(why));
     char *rate = malloc(len + 1);
     if (rate) {
         memcpy(rate, cfg, len);

@@ -982,6 +982,22 @@ START_TEST(xl_config_per_release)
     check_config_for(pd, false, 13, &xc);
     ck_assert_str_eq(rep.kept[0].rule, "xl.config.pci");
 
+    /* the lists xl reads token by token, each from its release on */
+    const char *kv = "name='g'\nvkb = [ 'backend=0' ]\n";
+    check_config_for(kv, false, 0, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.vkb");
+    ck_assert_uint_eq(xc.refused, (2u << 22) - (1u << 12));
+    kv = "name='g'\nusbctrl = [ 'type=usb3' ]\nvtpm = [ 'x=1' ]\n";
+    check_config_for(kv, false, 0, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.vtpm"); /* read first */
+    ck_assert_msg(strstr(rep.kept[0].msg, "vtpm item 0 \"x=1\": xl stops "
+                         "with \"Unknown string `x' in vtpm spec\""), "%s",
+                  rep.kept[0].msg);
+    kv = "name='g'\nusbctrl = [ 'type=usb3' ]\npvcalls = [ 'x=1' ]\n";
+    check_config_for(kv, false, 7, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.usb");
+    ck_assert_uint_eq(xc.refused, (2u << 22) - (1u << 7));
+
     /* JSON: none of these */
     check_config_for("{\"c_info\":{\"name\":\"g\"}}", true, 6, &xc);
     ck_assert_uint_eq(rep.errors, 0);

@@ -450,6 +450,83 @@ START_TEST(pci_to_414)
 }
 END_TEST
 
+/* The lists xl reads token by token (xl_parse.c at RELEASE-4.22.0, the
+ * same since each list came): rows read off the source, NULL where xl
+ * takes the item. */
+START_TEST(kv_lists)
+{
+    static const struct {
+        xs_xlu_item_fn *fn;
+        unsigned minor;
+        const char *item, *why;
+    } rows[] = {
+        {xs_xlu_vtpm_refusal, 6, "backend=0", NULL},
+        {xs_xlu_vtpm_refusal, 22, " backend=dom0, uuid=b5ad7a1e-2f47-4d4b-"
+                                  "a2a1-3c0e37e5d3a2", NULL},
+        {xs_xlu_vtpm_refusal, 22, "backend=0,uuid=b5ad7a1e", "Failed to parse "
+                                  "vtpm UUID: b5ad7a1e"},
+        {xs_xlu_vtpm_refusal, 22, "", "vtpm spec missing required backend "
+                                      "field!"},
+        {xs_xlu_vtpm_refusal, 22, "foo,backend=0", "vtpm spec missing"},
+        {xs_xlu_vtpm_refusal, 22, "backend=0,foo", NULL},
+        {xs_xlu_vtpm_refusal, 22, "backend =0", "Unknown string `backend ' "
+                                                "in vtpm spec"},
+        {xs_xlu_vtpm_refusal, 22, "\tbackend=0", "Unknown string `\tbackend'"},
+        {xs_xlu_vtpm_refusal, 22, ",,backend=,", NULL},
+        {xs_xlu_pvcalls_refusal, 11, "", NULL},
+        {xs_xlu_pvcalls_refusal, 11, "backend=1,x=2", "Unknown string `x' in "
+                                                      "pvcalls spec"},
+        {xs_xlu_pvcalls_refusal, 10, "x=2", NULL},
+        {xs_xlu_usbctrl_refusal, 7, "", NULL},
+        {xs_xlu_usbctrl_refusal, 7, "type=QUSB, version=2, ports=4", NULL},
+        {xs_xlu_usbctrl_refusal, 7, "type=usb3", "Invalid usb controller type "
+                                                 "'usb3'"},
+        {xs_xlu_usbctrl_refusal, 7, "type=pv ", "Invalid usb controller type "
+                                                "'pv '"},
+        {xs_xlu_usbctrl_refusal, 7, "version", "Unknown string `version' in "
+                                               "usbctrl spec"},
+        {xs_xlu_usbctrl_refusal, 6, "version", NULL},
+        {xs_xlu_usbdev_refusal, 7, "hostbus=1,hostaddr=0x2,controller=0,"
+                                   "port=1", NULL},
+        {xs_xlu_usbdev_refusal, 7, "type=host", "Invalid usb device type: "
+                                                "(null)"},
+        {xs_xlu_usbdev_refusal, 7, "bus=1", "Unknown string `bus=1' in usbdev "
+                                            "spec"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=linux", NULL},
+        {xs_xlu_vkb_refusal, 12, "backend-type=Qemu,width=800,height=600",
+         NULL},
+        {xs_xlu_vkb_refusal, 12, "", "backend-type should be set in vkb spec"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=unknown", "backend-type should "
+                                                         "be set"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=xen", "Unknown backend_type "
+                                                     "\"xen\" in vkb spec"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=qemu,feature-multi-touch=1",
+         "should be set for multi touch"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=qemu,feature-multi-touch=1,"
+                                 "multi-touch-width=0x100000000", "should be "
+                                 "set for multi touch"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=qemu,feature-multi-touch=1,"
+                                 "multi-touch-width=9", NULL},
+        {xs_xlu_vkb_refusal, 12, "backend-type=qemu,multi-touch-width=9,"
+                                 "multi-touch-width=0,feature-multi-touch=1",
+         "should be set for multi touch"},
+        {xs_xlu_vkb_refusal, 12, "backend-type=qemu,mouse=1", "Unknown string "
+                                                              "\"mouse=1\""},
+        {xs_xlu_vkb_refusal, 11, "", NULL},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char w[256];
+        const char *s = rows[i].item;
+        const char *got = rows[i].fn(s, strlen(s), rows[i].minor, w,
+                                     sizeof(w));
+        ck_assert_msg(!got == !rows[i].why &&
+                          (!got || strstr(got, rows[i].why)),
+                      "row %zu '%s' (4.%u): %s", i, s, rows[i].minor,
+                      got ? got : "taken");
+    }
+}
+END_TEST
+
 /* The releases' own words: what 4.17 takes and 4.16 refuses, and so on
  * (libxlutil 4.17 cannot tell; the rule table's from column can). */
 START_TEST(per_release)
@@ -492,6 +569,7 @@ int main(void)
     tcase_add_test(t, vif_rates);
     tcase_add_test(t, pci_specs);
     tcase_add_test(t, pci_to_414);
+    tcase_add_test(t, kv_lists);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
