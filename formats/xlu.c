@@ -613,18 +613,18 @@ static const char *trimmed(const char *s, size_t n, size_t *len)
     return s;
 }
 
-/* strtok_r(s, "="): the next run of what is not '=' in s[n] from *at;
- * false when there is none */
-static bool next_run(const char *s, size_t n, size_t *at, const char **run,
-                     size_t *rn)
+/* strtok_r(s, delim) of one delimiter: the next run of what is not delim
+ * in s[n] from *at (then past it); false when there is none */
+static bool next_run(const char *s, size_t n, char delim, size_t *at,
+                     const char **run, size_t *rn)
 {
     size_t i = *at;
-    while (i < n && s[i] == '=')
+    while (i < n && s[i] == delim)
         i++;
     if (i >= n)
         return false;
     size_t j = i;
-    while (j < n && s[j] != '=')
+    while (j < n && s[j] != delim)
         j++;
     *run = s + i;
     *rn = j - i;
@@ -647,7 +647,8 @@ static bool channel_pair(const char *pair, size_t n, unsigned minor,
     }
     size_t at = 0, an, bn;
     const char *a, *b;
-    if (!next_run(pair, n, &at, &a, &an) || !next_run(pair, n, &at, &b, &bn))
+    if (!next_run(pair, n, '=', &at, &a, &an) ||
+        !next_run(pair, n, '=', &at, &b, &bn))
         return false;
     *key = trimmed(a, an, kn);
     *val = trimmed(b, bn, vn);
@@ -926,19 +927,10 @@ const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
 static bool kv_token(const char *s, size_t n, size_t *at, const char **tok,
                      size_t *tn)
 {
-    size_t i = *at;
-    while (i < n && s[i] == ',')
-        i++;
-    if (i >= n)
+    if (!next_run(s, n, ',', at, tok, tn))
         return false;
-    size_t j = i;
-    while (j < n && s[j] != ',')
-        j++;
-    *at = j;
-    while (i < j && s[i] == ' ')
-        i++;
-    *tok = s + i;
-    *tn = j - i;
+    while (*tn && **tok == ' ')
+        ++*tok, --*tn;
     return true;
 }
 

@@ -270,6 +270,20 @@ START_TEST(random_specs)
 }
 END_TEST
 
+/* 1 to most of parts[n] picked and joined by the LCG in *seed, in
+ * out[sz] */
+static void random_join(char *out, size_t sz, const char *const *parts,
+                        size_t n, int most, unsigned *seed)
+{
+    out[0] = '\0';
+    int k = 1 + (int)((*seed = *seed * 1103515245u + 12345u) >> 16) % most;
+    for (int i = 0; i < k; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        size_t l = strlen(out);
+        snprintf(out + l, sz - l, "%s", parts[(*seed >> 16) % n]);
+    }
+}
+
 /* xlu_vif_parse_rate()'s verdict and message (without the "SOURCE:
  * config parsing error in vif: " before it). */
 static const char *real_rate(const char *rate, char *msg, size_t sz)
@@ -313,14 +327,9 @@ START_TEST(vif_rates)
         "s", "@", "m", "u", "ms", "us", "x", " "};
     unsigned seed = 777;
     for (int n = 0, total = cases(); n < total; n++) {
-        char r[64] = "";
-        int k = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 7;
-        for (int i = 0; i < k; i++) {
-            seed = seed * 1103515245u + 12345u;
-            size_t l = strlen(r);
-            snprintf(r + l, sizeof(r) - l, "%s",
-                     parts[(seed >> 16) % (sizeof(parts) / sizeof(parts[0]))]);
-        }
+        char r[64];
+        random_join(r, sizeof(r), parts, sizeof(parts) / sizeof(parts[0]), 7,
+                    &seed);
         same_rate(r);
     }
     ck_assert_uint_eq(mismatches, 0);
@@ -391,14 +400,9 @@ START_TEST(pci_specs)
         "power_mgmt=1", "foo=", "x"};
     unsigned seed = 4242;
     for (int n = 0, total = cases(); n < total; n++) {
-        char spec[96] = "";
-        int k = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 9;
-        for (int i = 0; i < k; i++) {
-            seed = seed * 1103515245u + 12345u;
-            size_t l = strlen(spec);
-            snprintf(spec + l, sizeof(spec) - l, "%s",
-                     parts[(seed >> 16) % (sizeof(parts) / sizeof(parts[0]))]);
-        }
+        char spec[96];
+        random_join(spec, sizeof(spec), parts,
+                    sizeof(parts) / sizeof(parts[0]), 9, &seed);
         same_pci(spec);
     }
     ck_assert_uint_eq(mismatches, 0);
