@@ -123,7 +123,7 @@ return $fail
 commands >"$T/commands.log" 2>&1 &
 commands_pid=$!
 # check_backend and check_xlu exist when the live backend is built
-export XS_XLU_CASES=1000
+export XS_XLU_CASES=300
 printf '%s\n' check_pipeline check_containers check_libxc check_compat \
     check_release check_digest \
     $([ -x "$B/tests/check_backend" ] && echo check_backend check_xlu) |

@@ -24,7 +24,7 @@ pages, pfn entries and vcpu 0's start info pfn, container header flips,
 bytes appended) of small xs-gen images of every container and guest type,
 v2 and v3.
 
-  XS_VERDICT_MUTANTS  how many mutants (500; 40 with XS_CLI_QUICK=1, where
+  XS_VERDICT_MUTANTS  how many mutants (250; 20 with XS_CLI_QUICK=1, where
                       one corpus fault in 8 is also a sample)
   XS_VERDICT_SEED     the first mutant's seed (1); a failure names the
                       seed that rebuilds it, and its image is kept in DIR
@@ -44,11 +44,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus_cases  # noqa: E402
 
 XS, GEN, DIR = sys.argv[1], sys.argv[2], sys.argv[3]
-# the sanitizer run (XS_CLI_QUICK=1) takes 40 mutants and runs every
+# the sanitizer run (XS_CLI_QUICK=1) takes 20 mutants and runs every
 # command on one corpus fault in 8 (UPGRADE_EVERY): it tests memory
 # safety, which the plain run's verdicts do not need again
 QUICK = os.environ.get("XS_CLI_QUICK") == "1"
-MUTANTS = int(os.environ.get("XS_VERDICT_MUTANTS", "40" if QUICK else "500"))
+MUTANTS = int(os.environ.get("XS_VERDICT_MUTANTS", "20" if QUICK else "250"))
 SEED = int(os.environ.get("XS_VERDICT_SEED", "1"))
 JOBS = int(os.environ.get("XS_VERDICT_JOBS", "2"))
 UPGRADE_EVERY = int(os.environ.get("XS_VERDICT_UPGRADE_EVERY", "8"))
