@@ -135,7 +135,7 @@ test)
     say "static analysis"
     bash tests/static.sh build-cov
     # 5. a bounded run of every libFuzzer target (FUZZ_SECONDS each; 5 s
-    #    for the twelve of them, two at a time: 30 s; a longer run is
+    #    for the eleven of them, two at a time: about 30 s; a longer run is
     #    bash tests/fuzz.sh build-fuzz 600)
     CC=clang build build-fuzz -DXENSTREAM_FUZZ=ON -DXENSTREAM_TESTS=OFF
     say "fuzzing"
