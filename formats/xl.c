@@ -615,16 +615,23 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   from 4.7, not one of action_on_shutdown_names[]: "Unknown on_...
  *   action"; 4.6's names lack "soft-reset" and it reads no on_soft_reset
  *   (both from 4.7);
- * - disk: each item of the list up to the first that is not a string,
- *   as xlu_disk_parse() reads it (formats/xlu.c, whose rules change
- *   at 4.8, 4.9, 4.17 and 4.19): "config parsing error in disk
- *   specification: ...", exit(EXIT_FAILURE);
- * - channel: an item that xs_xlu_channel_refusal() refuses (from 4.6);
- * - vif: in each item (the same loop), split at ',' (strtok()) and
- *   each part's leading blanks skipped, a `rate=` that
- *   xlu_vif_parse_rate() refuses (formats/xlu.c): "config parsing
- *   error in vif: ...", exit(EXIT_FAILURE); nothing else of a vif
- *   makes xl exit (a bad mac or type is a message, then ignored).
+ * - the device lists, each item up to the first that is not a string, in
+ *   xl's order (pci before disk from 4.13, after vif before it), by the
+ *   item parsers of formats/xlu.c:
+ *   - pci: xlu_pci_parse_bdf() to 4.14, xlu_pci_parse_spec_string()
+ *     from 4.15;
+ *   - disk: as xlu_disk_parse() reads it (rules change at 4.8, 4.9, 4.17
+ *     and 4.19): "config parsing error in disk specification: ...",
+ *     exit(EXIT_FAILURE);
+ *   - vtpm, pvcalls (from 4.11): an unknown key, vtpm's bad uuid or
+ *     missing backend;
+ *   - channel: xs_xlu_channel_refusal() (split_string_into_pair()
+ *     changed at 4.18);
+ *   - vif: a `rate=` that xlu_vif_parse_rate() refuses: "config parsing
+ *     error in vif: ...", exit(EXIT_FAILURE); nothing else of a vif
+ *     makes xl exit (a bad mac or type is a message, then ignored);
+ *   - usbctrl, usbdev (from 4.7), vkb (from 4.12): an unknown token or
+ *     type, vkb without backend-type or a multi-touch size.
  * Numbers are read as xlu_cfg_get_long() does (libxlu_cfg.c at each tag;
  * xlu_cfg_get_bounded_long() from 4.13): strtol(s, &end, 0), all of s,
  * no ERANGE, no "+=" (from 4.13; before it no "+=" parses); a value it
@@ -805,11 +812,10 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
-/* A device list (pci, disk, channel, vif: xl_parse.c, the same loops at
- * every tag): each item up to the first that is not a string, judged by
- * bad() (formats/xlu.c; a list set with "+=" is not judged).  NULL, or
- * why (in why), the item's text cut to specsz - 1 in spec and its index
- * in *item. */
+/* A device list (xl_parse.c, the same loops at every tag): each item up
+ * to the first that is not a string, judged by bad() (formats/xlu.c; a
+ * list set with "+=" is not judged).  NULL, or why (in why), the item's
+ * text cut to specsz - 1 in spec and its index in *item. */
 static const char *list_setting_bad(const struct cfg_setting *s,
                                     unsigned minor, char *why, size_t whysz,
                                     char *spec, size_t specsz, long *item,

@@ -476,6 +476,58 @@ const char *xs_xlu_disk_refusal(const char *spec, size_t len, unsigned minor,
     return d.err ? why : NULL;
 }
 
+/* ---- how xl splits an item ----
+ * xl_parse.c cuts most items with strtok(): runs between delimiters,
+ * empty ones skipped; the vif, vtpm, pvcalls, usbctrl, usbdev and vkb
+ * loops then skip each token's leading ' ' (not other blanks) and most
+ * match "KEY=" at its start (MATCH_OPTION). */
+
+/* The longest item judged: xl's strings end at a NUL, and a value read
+ * as a number is copied out whole. */
+#define KV_MAX 4096u
+
+/* strtok_r(s, delim) of one delimiter: the next run of what is not delim
+ * in s[n] from *at (then past it); false when there is none */
+static bool next_run(const char *s, size_t n, char delim, size_t *at,
+                     const char **run, size_t *rn)
+{
+    size_t i = *at;
+    while (i < n && s[i] == delim)
+        i++;
+    if (i >= n)
+        return false;
+    size_t j = i;
+    while (j < n && s[j] != delim)
+        j++;
+    *run = s + i;
+    *rn = j - i;
+    *at = j;
+    return true;
+}
+
+/* strtok(s, ",") from *at, the leading ' ' skipped: false at the end */
+static bool kv_token(const char *s, size_t n, size_t *at, const char **tok,
+                     size_t *tn)
+{
+    if (!next_run(s, n, ',', at, tok, tn))
+        return false;
+    while (*tn && **tok == ' ')
+        ++*tok, --*tn;
+    return true;
+}
+
+/* MATCH_OPTION(key, token): the token starts with "key="; *v its value */
+static bool kv_match(const char *t, size_t tn, const char *key,
+                     const char **v, size_t *vn)
+{
+    size_t k = strlen(key);
+    if (tn <= k || memcmp(t, key, k) != 0 || t[k] != '=')
+        return false;
+    *v = t + k + 1;
+    *vn = tn - k - 1;
+    return true;
+}
+
 /* ---- a vif's rate ----
  * xl_parse.c parse_nic_config() hands `rate=` to xlu_vif_parse_rate()
  * (libxlu_vif.c, the same code at every tag RELEASE-4.6.0 to 4.22.0) and
@@ -566,28 +618,23 @@ const char *xs_xlu_vif_rate_refusal(const char *rate, char *why,
     return NULL;
 }
 
-/* A vif item's `rate=` parts, as parse_nic_config() reaches them: split
- * at ',' (strtok(): empty parts skipped), each part's leading blanks
- * skipped (xl_parse.c, the same loop at every tag); the rest of a vif
- * makes xl print and go on, not exit. */
+/* A vif item's `rate=` parts, as parse_nic_config() reaches them
+ * (kv_token(), the same loop at every tag); the rest of a vif makes xl
+ * print and go on, not exit. */
 const char *xs_xlu_vif_refusal(const char *item, size_t len, unsigned minor,
                                char *why, size_t whysz)
 {
     (void)minor; /* libxlu_vif.c is the same at every tag */
-    char part[4096];
-    for (size_t at = 0; at < len;) {
-        const char *comma = memchr(item + at, ',', len - at);
-        size_t n = comma ? (size_t)(comma - item) - at : len - at;
-        if (n && n < sizeof(part)) {
-            memcpy(part, item + at, n);
-            part[n] = '\0';
-            const char *t = part + strspn(part, " ");
-            if (!strncmp(t, "rate=", 5) &&
-                xs_xlu_vif_rate_refusal(t + 5, why, whysz))
+    char rate[KV_MAX];
+    const char *t, *v = NULL;
+    size_t tn, vn = 0, at = 0;
+    while (kv_token(item, len, &at, &t, &tn))
+        if (kv_match(t, tn, "rate", &v, &vn) && vn < sizeof(rate)) {
+            memcpy(rate, v, vn);
+            rate[vn] = '\0';
+            if (xs_xlu_vif_rate_refusal(rate, why, whysz))
                 return why;
         }
-        at += n + 1;
-    }
     return NULL;
 }
 
@@ -611,25 +658,6 @@ static const char *trimmed(const char *s, size_t n, size_t *len)
         n--;
     *len = n;
     return s;
-}
-
-/* strtok_r(s, delim) of one delimiter: the next run of what is not delim
- * in s[n] from *at (then past it); false when there is none */
-static bool next_run(const char *s, size_t n, char delim, size_t *at,
-                     const char **run, size_t *rn)
-{
-    size_t i = *at;
-    while (i < n && s[i] == delim)
-        i++;
-    if (i >= n)
-        return false;
-    size_t j = i;
-    while (j < n && s[j] != delim)
-        j++;
-    *run = s + i;
-    *rn = j - i;
-    *at = j;
-    return true;
 }
 
 /* split_string_into_pair() of pair[n]: false when it fails */
@@ -660,12 +688,9 @@ const char *xs_xlu_channel_refusal(const char *item, size_t len,
 {
     bool any = false, have_path = false;
     int conn = 0; /* 1 pty, 2 socket */
-    for (size_t at = 0; at < len;) {
-        const char *pair = item + at, *comma = memchr(pair, ',', len - at);
-        size_t n = comma ? (size_t)(comma - pair) : len - at;
-        at += n + 1;
-        if (!n)
-            continue;
+    const char *pair;
+    size_t n, at = 0;
+    while (next_run(item, len, ',', &at, &pair, &n)) {
         any = true;
         const char *key, *val;
         size_t kn, vn;
@@ -887,7 +912,7 @@ static enum pci_verdict pci_spec_from_415(char *s, char *why, size_t whysz)
 const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
                                char *why, size_t whysz)
 {
-    char s[4096];
+    char s[KV_MAX];
     why[0] = '\0';
     if (len >= sizeof(s) || memchr(item, '\0', len))
         return NULL; /* beyond what is judged */
@@ -918,33 +943,6 @@ const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
  * the same from the release that added each list (vtpm 4.6 and before,
  * usbctrl and usbdev 4.7 fa08b87830, pvcalls 4.11 6bbcb226ce, vkb 4.12
  * a15166af7c) to RELEASE-4.22.0; xl ignores the key before it. */
-
-/* The longest item judged: xl's strings end at a NUL, and a value read
- * as a number is copied out whole. */
-#define KV_MAX 4096u
-
-/* strtok(s, ",") from *at, the leading ' ' skipped: false at the end */
-static bool kv_token(const char *s, size_t n, size_t *at, const char **tok,
-                     size_t *tn)
-{
-    if (!next_run(s, n, ',', at, tok, tn))
-        return false;
-    while (*tn && **tok == ' ')
-        ++*tok, --*tn;
-    return true;
-}
-
-/* MATCH_OPTION(key, token): the token starts with "key="; *v its value */
-static bool kv_match(const char *t, size_t tn, const char *key,
-                     const char **v, size_t *vn)
-{
-    size_t k = strlen(key);
-    if (tn <= k || memcmp(t, key, k) != 0 || t[k] != '=')
-        return false;
-    *v = t + k + 1;
-    *vn = tn - k - 1;
-    return true;
-}
 
 /* the index of t's "KEY=" in keys[] (NULL-ended), or that of the NULL */
 static size_t kv_key(const char *t, size_t tn, const char *const *keys,
@@ -1050,8 +1048,8 @@ static const char *kv_usb_item(const char *item, size_t len,
                                const char *const *types, bool dev,
                                char *why, size_t whysz)
 {
-    const char *t, *v;
-    size_t tn, vn, at = 0;
+    const char *t, *v = NULL;
+    size_t tn, vn = 0, at = 0;
     if (!kv_item(item, &len))
         return NULL;
     while (kv_token(item, len, &at, &t, &tn)) {
@@ -1108,8 +1106,8 @@ const char *xs_xlu_vkb_refusal(const char *item, size_t len, unsigned minor,
         return NULL;
     bool typed = false, mt = false;
     uint32_t size[K_MT_SIZES] = {0};
-    const char *t, *v;
-    size_t tn, vn, at = 0;
+    const char *t, *v = NULL;
+    size_t tn, vn = 0, at = 0;
     char num[KV_MAX];
     while (kv_token(item, len, &at, &t, &tn)) {
         size_t k = kv_key(t, tn, keys, &v, &vn);
