@@ -89,20 +89,21 @@ test)
     build build-cov -DXENSTREAM_COVERAGE=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
     # The reference checker is fetched once and shared by the builds.
     bash tests/xen-verifier.sh build-cov/xen-utils || true
+    say "test suite"
+    (cd build-cov && ctest -LE xen --output-on-failure -j"$jobs")
     # 6 (started now, reported below). The live backend on a real Xen 4.17,
-    # then 4.14.6, under QEMU (ctest label xen) runs beside stages 1-5:
-    # started first, so that its downloads (Debian 11's Xen 4.14) and
-    # boots overlap the most.  QEMU keeps about one core busy for the
-    # whole test (emulation is not idle); side by side the run is still
-    # minutes shorter than one after the other.  Its own process group,
-    # ended with this script whatever happens.
+    # then 4.14.6, under QEMU (ctest label xen) runs beside stages 2-5.
+    # Not beside the suite: two ctest runs in one build directory write
+    # the same Testing/Temporary/LastTest.log, whose XS-TEST lines are
+    # printed below.  QEMU keeps about one core busy for the whole test
+    # (emulation is not idle); side by side the run is still minutes
+    # shorter than one after the other.  Its own process group, ended with
+    # this script whatever happens.
     say "live backend: started in the background (reported after fuzzing)"
     setsid bash -c 'cd build-cov && ctest -L xen --output-on-failure \
                     >xen-test.log 2>&1; echo $? >xen-test.rc' </dev/null &
     xen_pid=$!
     trap 'kill -- -$xen_pid 2>/dev/null || kill $xen_pid 2>/dev/null || true' EXIT
-    say "test suite"
-    (cd build-cov && ctest -LE xen --output-on-failure -j"$jobs")
     # 2. again under AddressSanitizer + UndefinedBehaviorSanitizer
     build build-asan -DXENSTREAM_SANITIZE=ON
     [ -d build-asan/xen-utils ] || cp -r build-cov/xen-utils build-asan/ 2>/dev/null || true
