@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -615,9 +617,14 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   from 4.7, not one of action_on_shutdown_names[]: "Unknown on_...
  *   action"; 4.6's names lack "soft-reset" and it reads no on_soft_reset
  *   (both from 4.7);
- * - the device lists, each item up to the first that is not a string, in
- *   xl's order (pci before disk from 4.13, after vif before it), by the
- *   item parsers of formats/xlu.c:
+ * - xenstore_quota (4.22) and llc_colors (4.20), before vcpus;
+ * - the settings of one value between the pci list and the ioports, and
+ *   after the device lists (settings_before_io_refused(),
+ *   settings_after_io_refused());
+ * - the device lists, each item up to the first that is not a string
+ *   (ioports, irqs, iomem: each item), in xl's order (pci first from
+ *   4.13, after vif before it; vkb and virtio last), by the item parsers
+ *   of formats/xlu.c:
  *   - pci: xlu_pci_parse_bdf() to 4.14, xlu_pci_parse_spec_string()
  *     from 4.15;
  *   - disk: as xlu_disk_parse() reads it (rules change at 4.8, 4.9, 4.17
@@ -628,8 +635,11 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *   - channel: xs_xlu_channel_refusal() (split_string_into_pair()
  *     changed at 4.18);
  *   - vif: a `rate=` that xlu_vif_parse_rate() refuses: "config parsing
- *     error in vif: ...", exit(EXIT_FAILURE); nothing else of a vif
- *     makes xl exit (a bad mac or type is a message, then ignored);
+ *     error in vif: ...", exit(EXIT_FAILURE), a devid= (4.9) or mtu=
+ *     (4.15) parse_ulong() refuses; nothing else of a vif makes xl exit
+ *     (a bad mac or type is a message, then ignored);
+ *   - p9 (4.9), vdispl (4.10), vsnd (4.12), virtio (4.18), ioports,
+ *     irqs, iomem: see formats/xlu.c;
  *   - usbctrl, usbdev (from 4.7), vkb (from 4.12): an unknown token or
  *     type, vkb without backend-type or a multi-touch size.
  * Numbers are read as xlu_cfg_get_long() does (libxlu_cfg.c at each tag;
@@ -641,22 +651,35 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
  *
  * The releases where what is refused changes, oldest first: each rule
  * below at one of them holds up to the next (xs_xl_config_refused()). */
-static const unsigned xl_rule_minors[] = {6, 7, 8, 9, 10, 11, 12, 13, 15,
-                                          16, 17, 18, 19, 22};
+static const unsigned xl_rule_minors[] = {6,  7,  8,  9,  10, 11, 12, 13,
+                                          15, 16, 17, 18, 19, 20, 21, 22};
 
 static void cfg_dequote(const char *tok, size_t len, char *out, size_t outsz);
 
 enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VNUMA, CK_GRANT, CK_MAPTRACK, CK_GRANT_VERSION, CK_POWEROFF,
        CK_REBOOT, CK_WATCHDOG, CK_CRASH, CK_SOFT_RESET, CK_CPUS,
-       CK_CPUS_SOFT, CK_VUART, CK_PCI, CK_DISK, CK_VTPM, CK_PVCALLS,
-       CK_CHANNEL, CK_VIF, CK_USBCTRL, CK_USBDEV, CK_VKB, CK_N };
+       CK_CPUS_SOFT, CK_VUART, CK_PCI, CK_IOPORTS, CK_IRQS, CK_IOMEM,
+       CK_DISK, CK_P9, CK_VTPM, CK_VDISPL, CK_PVCALLS, CK_VSND, CK_CHANNEL,
+       CK_VIF, CK_USBCTRL, CK_USBDEV, CK_VKB, CK_VIRTIO, CK_XSQUOTA,
+       CK_LLC, CK_PASSTHROUGH, CK_TSC, CK_BOOTARGS, CK_TIMER, CK_BIOS,
+       CK_VIRIDIAN, CK_MMIO_HOLE, CK_GENID, CK_MCA, CK_FIRMWARE, CK_KERNEL,
+       CK_BOOTLOADER, CK_ALTP2M, CK_DMV, CK_DMARGS, CK_DMARGS_PV,
+       CK_DMARGS_HVM, CK_VGA, CK_HDTYPE, CK_GFX, CK_VNCLISTEN,
+       CK_VNCDISPLAY, CK_VENDOR, CK_GIC, CK_TEE, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
     "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset",
-    "cpus", "cpus_soft", "vuart", "pci", "disk", "vtpm", "pvcalls",
-    "channel", "vif", "usbctrl", "usbdev", "vkb",
+    "cpus", "cpus_soft", "vuart", "pci", "ioports", "irqs", "iomem", "disk",
+    "p9", "vtpm", "vdispl", "pvcalls", "vsnd", "channel", "vif", "usbctrl",
+    "usbdev", "vkb", "virtio", "xenstore_quota", "llc_colors",
+    "passthrough", "tsc_mode", "bootloader_args", "timer_mode", "bios",
+    "viridian", "mmio_hole", "ms_vm_genid", "mca_caps", "firmware", "kernel",
+    "bootloader", "altp2m", "device_model_version", "device_model_args",
+    "device_model_args_pv", "device_model_args_hvm", "vga", "hdtype",
+    "gfx_passthru", "vnclisten", "vncdisplay", "vendor_device",
+    "gic_version", "tee",
 };
 
 struct cfg_setting {
@@ -812,35 +835,411 @@ static void copy_str(char *dst, size_t sz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
-/* A device list (xl_parse.c, the same loops at every tag): each item up
- * to the first that is not a string, judged by bad() (formats/xlu.c; a
- * list set with "+=" is not judged).  NULL, or why (in why), the item's
- * text cut to specsz - 1 in spec and its index in *item. */
+/* How xl walks a list (xl_parse.c, the same at every tag): LIST_STOP:
+ * xlu_cfg_get_listitem() up to the first element that is not a string
+ * (most lists); LIST_EVERY: by the count, an element that is not a string
+ * refused (ioports, irqs, iomem, xenstore_quota, llc_colors: "xl: Unable
+ * to get element 2 in irq list"); LIST_CARDS: every element a list,
+ * itself read as LIST_STOP (vsnd, parse_vsnd_card_config(): "Failed to
+ * get vsnd card list: Invalid argument"). */
+enum list_walk { LIST_STOP, LIST_EVERY, LIST_CARDS };
+
+struct list_item {
+    const char *text; /* the item, dequoted; NULL: not a string */
+    size_t len;
+    bool judged;      /* false: beyond what is looked at */
+    const char *list; /* a nested list's text, to list_end */
+    const char *list_end;
+};
+
+/* The next element of a list the lexer is in: false at its end (or at
+ * a lexer error).  A nested list is skipped whole. */
+static bool list_next(struct cfg_lexer *lx, struct list_item *it, char *v,
+                      size_t vsz)
+{
+    int t = cfg_token_nl(lx);
+    if (t == TK_COMMA)
+        t = cfg_token_nl(lx);
+    it->text = NULL;
+    it->judged = true;
+    if (t == TK_OPEN) {
+        it->list = lx->tok;
+        bool ok = cfg_value(lx, t);
+        it->list_end = lx->p;
+        return ok;
+    }
+    if (t != TK_STRING && t != TK_NUMBER)
+        return false;
+    size_t len = (size_t)(lx->p - lx->tok);
+    it->judged = cfg_atom(lx->tok, len, t, v, vsz);
+    it->text = v;
+    it->len = it->judged ? strlen(v) : 0;
+    return true;
+}
+
+/* A list, judged item by item by bad() (formats/xlu.c; a list set with
+ * "+=" is not judged).  NULL, or why (in why), the item's text cut to
+ * specsz - 1 in spec (empty for an element that is not a string) and its
+ * index in *item (in a vsnd list the card's).  LIST_EVERY: xl's message
+ * for an element that is not a string is elem[0], the index, elem[1]. */
 static const char *list_setting_bad(const struct cfg_setting *s,
-                                    unsigned minor, char *why, size_t whysz,
-                                    char *spec, size_t specsz, long *item,
-                                    xs_xlu_item_fn *bad)
+                                    unsigned minor, enum list_walk walk,
+                                    const char *const elem[2], char *why,
+                                    size_t whysz, char *spec, size_t specsz,
+                                    long *item, xs_xlu_item_fn *bad)
 {
     char v[4096];
+    unsigned carry = 0;
+    struct list_item it;
     if (!s->set || s->add || !s->list)
         return NULL; /* not a list: xl warns and goes on */
     struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
     if (cfg_token(&lx) != TK_OPEN)
         return NULL;
-    for (*item = 0;; ++*item) {
-        int t = cfg_token_nl(&lx);
-        if (t == TK_COMMA)
-            t = cfg_token_nl(&lx);
-        if (t != TK_STRING && t != TK_NUMBER)
+    spec[0] = '\0';
+    for (*item = 0; list_next(&lx, &it, v, sizeof(v)); ++*item) {
+        if (!it.text && walk == LIST_STOP)
             return NULL;
-        size_t len = (size_t)(lx.p - lx.tok);
-        if (!cfg_atom(lx.tok, len, t, v, sizeof(v)))
-            continue; /* beyond what is looked at: not judged */
-        if (bad(v, strlen(v), minor, why, whysz)) {
-            copy_str(spec, specsz, v, strlen(v));
+        if (!it.text && walk == LIST_EVERY) {
+            snprintf(why, whysz, "%s%ld%s", elem[0], *item, elem[1]);
+            return why;
+        }
+        if (it.text && walk == LIST_CARDS) {
+            snprintf(why, whysz, "Failed to get vsnd card list: Invalid "
+                     "argument");
+            return why;
+        }
+        if (walk == LIST_CARDS) {
+            /* the card's own list, which list_next() went past */
+            struct cfg_lexer card = {.p = it.list, .end = it.list_end,
+                                     .line = 1};
+            if (cfg_token(&card) != TK_OPEN)
+                continue;
+            while (list_next(&card, &it, v, sizeof(v)) && it.text)
+                if (it.judged && bad(it.text, it.len, minor, &carry, why,
+                                     whysz)) {
+                    copy_str(spec, specsz, it.text, it.len);
+                    return why;
+                }
+            continue;
+        }
+        if (it.judged && bad(it.text, it.len, minor, &carry, why, whysz)) {
+            copy_str(spec, specsz, it.text, it.len);
             return why;
         }
     }
+    return NULL;
+}
+
+/* One list xl reads, from release 4.since, and how: its rule, what xl
+ * prints before an item's message ("config parsing error in vif: "), its
+ * item parser, its walk and LIST_EVERY's message. */
+struct xl_list {
+    int ck;
+    unsigned since;
+    const char *rule, *says;
+    xs_xlu_item_fn *bad;
+    enum list_walk walk;
+    const char *elem[2];
+};
+
+/* Does xl 4.m refuse list l in the settings k?  Then why (the message
+ * formats/xl.c reports), *rule, and the key's *line and *at. */
+static bool xl_list_refused(const struct xl_list *l,
+                            const struct cfg_setting *k, unsigned m,
+                            char *why, size_t whysz, const char **rule,
+                            unsigned *line, size_t *at)
+{
+    char spec[48], msg[192];
+    long item;
+    const struct cfg_setting *s = &k[l->ck];
+    if (m < l->since ||
+        !list_setting_bad(s, m, l->walk, l->elem, why, whysz, spec,
+                          sizeof(spec), &item, l->bad))
+        return false;
+    snprintf(msg, sizeof(msg), "%s", why); /* why is written again */
+    *rule = l->rule;
+    *line = s->line;
+    *at = s->at;
+    snprintf(why, whysz, "%s item %ld \"%s\": xl stops with \"%s%s\"",
+             ck_names[l->ck], item, spec, l->says, msg);
+    return true;
+}
+
+/* ---- the settings xl reads one value of ----
+ * parse_config_data() (xl_parse.c; xl_cmdimpl.c to 4.8) at each tag: a
+ * value read with xlu_cfg_get_string() (a list is not one; one set with
+ * "+=" is not judged here, as its whole text is not at hand), or with
+ * xlu_cfg_get_long() first where xl does; an enum of libxl's compared as
+ * libxl__enum_from_string() does, in any case (libxl_types.idl at each
+ * tag), where xl does not strcmp() itself. */
+
+enum { GT_HVM = 1, GT_PV = 2, GT_PVH = 3 };
+
+/* the value xl's xlu_cfg_get_string() gives, when judged */
+static const char *cfg_atom_value(const struct cfg_setting *s)
+{
+    return s->set && !s->list && !s->add && s->whole ? s->v : NULL;
+}
+
+/* v is one of names (NULL-ended), in any case */
+static bool enum_ci(const char *v, const char *const *names)
+{
+    for (; *names; names++)
+        if (!strcasecmp(v, *names))
+            return true;
+    return false;
+}
+
+/* the arguments REFUSE's callers pass on */
+struct xl_verdict {
+    char *why;
+    size_t whysz;
+    const char **rule;
+    unsigned *line;
+    size_t *at;
+};
+
+static bool xl_refuse(const struct xl_verdict *o, const struct cfg_setting *k,
+                      int c, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static bool xl_refuse(const struct xl_verdict *o, const struct cfg_setting *k,
+                      int c, const char *rule, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    /* the analyzer loses va_start here (a known false positive) */
+    vsnprintf(o->why, o->whysz, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    va_end(ap);
+    *o->rule = rule;
+    *o->line = k[c].set ? k[c].line : 1; /* missing: the config's start */
+    *o->at = k[c].set ? k[c].at : 0;
+    return true;
+}
+
+/* a NUMBER setting that is a number out of [lo, hi], or a string one
+ * not in names (tsc_mode, timer_mode, altp2m: xlu_cfg_get_long() first,
+ * then xlu_cfg_get_string()) */
+static bool mode_refused(const struct xl_verdict *o,
+                         const struct cfg_setting *k, int c, long hi,
+                         const char *const *names, const char *rule)
+{
+    long l;
+    const char *v;
+    if (cfg_long(&k[c], LONG_MIN, LONG_MAX, &l))
+        return (l < 0 || l > hi) &&
+               xl_refuse(o, k, c, rule, "%s %ld is not 0 to %ld: xl stops "
+                         "with \"ERROR: invalid value %ld for \\\"%s\\\"\"",
+                         ck_names[c], l, hi, l, ck_names[c]);
+    return (v = cfg_atom_value(&k[c])) && !enum_ci(v, names) &&
+           xl_refuse(o, k, c, rule, "%s \"%.40s\" is not a mode xl knows: "
+                     "xl stops with \"ERROR: invalid value \\\"%.40s\\\" "
+                     "for \\\"%s\\\"\"", ck_names[c], v, v, ck_names[c]);
+}
+
+/* a setting whose value must be one of names (in any case when
+ * any_case, as libxl's enums; else as xl's own strcmp()): xl prints pre,
+ * the value, post */
+static bool enum_refused(const struct xl_verdict *o,
+                         const struct cfg_setting *k, int c,
+                         const char *const *names, bool any_case,
+                         const char *rule, const char *pre, const char *post)
+{
+    const char *v = cfg_atom_value(&k[c]);
+    if (!v)
+        return false;
+    bool known = any_case && enum_ci(v, names);
+    for (const char *const *n = names; !any_case && *n; n++)
+        known |= !strcmp(v, *n);
+    return !known &&
+           xl_refuse(o, k, c, rule, "%s \"%.40s\" is not one xl knows: xl "
+                     "stops with \"%s%.40s%s\"", ck_names[c], v, pre, v,
+                     post);
+}
+
+static bool prefix_of(const char *s, const char *word);
+
+/* What xl reads after the pci list (from 4.13) and before the ioports,
+ * in 4.17's order: passthrough, tsc_mode, bootloader_args, timer_mode,
+ * an HVM guest's bios, viridian, mmio_hole, ms_vm_genid and mca_caps, a
+ * PV or PVH guest's firmware, kernel and bootloader, then altp2m. */
+static bool settings_before_io_refused(const struct xl_verdict *o,
+                                       const struct cfg_setting *k,
+                                       unsigned m, int gtype)
+{
+    static const char *const passthrough[] = {
+        "default", "disabled", "enabled", "sync_pt", "share_pt", NULL};
+    static const char *const tsc[] = {"default", "always_emulate", "native",
+                                      "native_paravirt", NULL};
+    static const char *const timer[] = {
+        "unknown", "delay_for_missed_ticks", "no_delay_for_missed_ticks",
+        "no_missed_ticks_pending", "one_missed_tick_pending", NULL};
+    static const char *const bios[] = {"unknown", "rombios", "seabios",
+                                       "ovmf", NULL};
+    static const char *const altp2m[] = {"disabled", "mixed", "external",
+                                         "limited", NULL};
+    static const struct xl_list viridian = {
+        CK_VIRIDIAN, 6, "xl.config.hvm", "", xs_xlu_viridian_refusal,
+        LIST_EVERY, {"a segmentation fault: element ", " is a list, which "
+                     "xl strcmp()s as NULL"}};
+    static const struct xl_list mca = {
+        CK_MCA, 10, "xl.config.hvm", "", xs_xlu_mca_cap_refusal, LIST_EVERY,
+        {"a segmentation fault: element ", " is a list, which xl "
+         "strcmp()s as NULL"}};
+    const char *v;
+    long l;
+    /* babde47a3f, RELEASE-4.13.0 */
+    if (m >= 13 && enum_refused(o, k, CK_PASSTHROUGH, passthrough, true,
+                                "xl.config.passthrough", "ERROR: unknown "
+                                "passthrough option '", "'"))
+        return true;
+    if (mode_refused(o, k, CK_TSC, 3, tsc, "xl.config.tsc_mode"))
+        return true;
+    /* a string split at blanks, split_string_into_string_list() of
+     * nothing crashing; read for every type from 4.10, a PV guest's
+     * before */
+    v = cfg_atom_value(&k[CK_BOOTARGS]);
+    if (v && !v[strspn(v, " \t\n")] && (m >= 10 || gtype == GT_PV))
+        return xl_refuse(o, k, CK_BOOTARGS, "xl.config.kernel",
+                         "bootloader_args \"%.40s\" holds no argument: xl "
+                         "ends with a segmentation fault "
+                         "(split_string_into_string_list() strdup()s "
+                         "NULL)", v);
+    /* 3c44f8ed44, RELEASE-4.10.0: read for every type, refused for PV;
+     * before, an HVM guest's only */
+    if (m >= 10 && gtype == GT_PV && k[CK_TIMER].set && !k[CK_TIMER].list)
+        return xl_refuse(o, k, CK_TIMER, "xl.config.timer_mode",
+                         "timer_mode is set for a PV guest: xl stops with "
+                         "\"ERROR: \\\"timer_mode\\\" option is not "
+                         "supported for PV guests.\" (from 4.10)");
+    if ((m >= 10 || gtype == GT_HVM) &&
+        mode_refused(o, k, CK_TIMER, 3, timer, "xl.config.timer_mode"))
+        return true;
+    if (gtype == GT_HVM) {
+        if (enum_refused(o, k, CK_BIOS, bios, true, "xl.config.hvm",
+                         "ERROR: invalid value \\\"", "\\\" for \\\"bios\\\"") ||
+            xl_list_refused(&viridian, k, m, o->why, o->whysz, o->rule,
+                            o->line, o->at))
+            return true;
+        /* mmio_hole_memkb = l * 1024, its bytes in 64 bits, within
+         * [HVM_BELOW_4G_MMIO_LENGTH, HVM_BELOW_4G_MMIO_START]; a long
+         * that l * 1024 overflows is not judged */
+        if (cfg_long(&k[CK_MMIO_HOLE], LONG_MIN / 1024, LONG_MAX / 1024,
+                     &l)) {
+            uint64_t bytes = (uint64_t)(l * 1024) * 1024u;
+            if (bytes < 0x10000000u || bytes > 0xf0000000u)
+                return xl_refuse(o, k, CK_MMIO_HOLE, "xl.config.hvm",
+                                 "mmio_hole %ld (MiB) is not 256 to 3840: "
+                                 "xl stops with \"ERROR: invalid value %ld "
+                                 "for \\\"mmio_hole\\\"\"", l, l);
+        }
+        v = cfg_atom_value(&k[CK_GENID]);
+        if (v && strcmp(v, "generate") != 0 && strcmp(v, "none") != 0)
+            return xl_refuse(o, k, CK_GENID, "xl.config.hvm", "ms_vm_genid "
+                             "\"%.40s\" is not generate or none: xl stops "
+                             "with \"ERROR: \\\"ms_vm_genid\\\" option must "
+                             "be \\\"generate\\\" or \\\"none\\\"\"", v);
+        /* 4e731e9707, RELEASE-4.10.0: a list, each element lmce */
+        if (m >= 10 && k[CK_MCA].set && !k[CK_MCA].list)
+            return xl_refuse(o, k, CK_MCA, "xl.config.hvm", "mca_caps is "
+                             "not a list: xl stops with \"ERROR: unable to "
+                             "parse mca_caps.\" (from 4.10)");
+        if (xl_list_refused(&mca, k, m, o->why, o->whysz, o->rule, o->line,
+                            o->at))
+            return true;
+    } else {
+        /* 931bd35bf6, RELEASE-4.10.0: firmware, pvgrub32 or pvgrub64 (a
+         * prefix of either, as xl's strncmp() takes it), instead of a
+         * kernel; a PV guest (from 4.10 a PVH one too) needs one of
+         * them or a bootloader */
+        const struct cfg_setting *fw = &k[CK_FIRMWARE];
+        const bool firmware = m >= 10 && fw->set && !fw->list;
+        const bool kernel = k[CK_KERNEL].set && !k[CK_KERNEL].list;
+        if (firmware && kernel)
+            return xl_refuse(o, k, CK_FIRMWARE, "xl.config.kernel",
+                             "firmware and kernel are both set: xl stops "
+                             "with \"ERROR: both kernel and firmware "
+                             "specified\" (from 4.10)");
+        v = cfg_atom_value(fw);
+        if (firmware && v && !prefix_of(v, "pvgrub32") &&
+            !prefix_of(v, "pvgrub64"))
+            return xl_refuse(o, k, CK_FIRMWARE, "xl.config.kernel",
+                             "firmware \"%.40s\" is not pvgrub32 or "
+                             "pvgrub64: xl stops with \"ERROR: only "
+                             "pvgrub{32|64} supported as firmware options\"",
+                             v);
+        if (!firmware && !kernel && !(k[CK_BOOTLOADER].set &&
+                                      !k[CK_BOOTLOADER].list))
+            return xl_refuse(o, k, CK_KERNEL, "xl.config.kernel",
+                             "a %s guest with no kernel, bootloader or "
+                             "firmware: xl stops with \"Neither kernel nor "
+                             "bootloader specified\"",
+                             gtype == GT_PV ? "PV" : "PVH");
+    }
+    /* c47d1d6873, RELEASE-4.9.0 */
+    return m >= 9 && mode_refused(o, k, CK_ALTP2M, 3, altp2m,
+                                  "xl.config.altp2m");
+}
+
+/* What xl reads after the device lists, before vkb: the device model's
+ * version and arguments, an HVM guest's vga, hdtype, gfx_passthru, VNC
+ * display and vendor_device, then gic_version and tee (4.17's order). */
+static bool settings_after_io_refused(const struct xl_verdict *o,
+                                      const struct cfg_setting *k,
+                                      unsigned m, int gtype)
+{
+    /* 19ab8356ab, RELEASE-4.21.0: qemu-xen-traditional removed */
+    static const char *const dmv[] = {"qemu-xen", "qemu-xen-traditional",
+                                      NULL};
+    static const char *const dmv21[] = {"qemu-xen", NULL};
+    static const char *const vga[] = {"stdvga", "cirrus", "none", "qxl",
+                                      NULL};
+    static const char *const hdtype[] = {"ide", "ahci", NULL};
+    static const char *const gfx[] = {"default", "igd", NULL};
+    static const char *const vendor[] = {"none", "xenserver", NULL};
+    static const char *const gic[] = {"default", "v2", "v3", NULL};
+    /* 2e32cd9929, RELEASE-4.13.0; ffa 8abdd8d528, RELEASE-4.18.0 */
+    static const char *const tee[] = {"none", "optee", "ffa", NULL};
+    static const char *const tee13[] = {"none", "optee", NULL};
+    long l;
+    if (enum_refused(o, k, CK_DMV, m >= 21 ? dmv21 : dmv, false,
+                     "xl.config.device_model", "Unknown device_model_version "
+                     "\\\"", "\\\" specified"))
+        return true;
+    for (int c = CK_DMARGS; c <= CK_DMARGS_HVM; c++)
+        if (k[c].set && !k[c].list)
+            return xl_refuse(o, k, c, "xl.config.device_model", "%s is not "
+                             "a list: xl stops with \"xl: Unable to parse "
+                             "%s.\"", ck_names[c], ck_names[c]);
+    if (gtype == GT_HVM) {
+        if (enum_refused(o, k, CK_VGA, vga, false, "xl.config.hvm",
+                         "Unknown vga \\\"", "\\\" specified") ||
+            enum_refused(o, k, CK_HDTYPE, hdtype, true, "xl.config.hvm",
+                         "ERROR: invalid value \\\"", "\\\" for \\\"hdtype\\\""))
+            return true;
+        /* a number, or from 4.7 (488508b49a) a kind */
+        if (!cfg_long(&k[CK_GFX], LONG_MIN, LONG_MAX, &l) && m >= 7 &&
+            enum_refused(o, k, CK_GFX, gfx, true, "xl.config.hvm",
+                         "ERROR: invalid value \\\"",
+                         "\\\" for \\\"gfx_passthru\\\""))
+            return true;
+        const char *listen = cfg_atom_value(&k[CK_VNCLISTEN]);
+        if (listen && strchr(listen, ':') &&
+            cfg_long(&k[CK_VNCDISPLAY], LONG_MIN, LONG_MAX, &l) && (int)l)
+            return xl_refuse(o, k, CK_VNCDISPLAY, "xl.config.hvm",
+                             "vnclisten \"%.40s\" has a display and "
+                             "vncdisplay is %d: xl stops with \"ERROR: "
+                             "Display specified both in vnclisten and "
+                             "vncdisplay!\"", listen, (int)l);
+        if (enum_refused(o, k, CK_VENDOR, vendor, true, "xl.config.hvm",
+                         "xl: unknown vendor_device '", "'"))
+            return true;
+    }
+    return enum_refused(o, k, CK_GIC, gic, true, "xl.config.arch",
+                        "Unknown gic_version \\\"", "\\\" specified") ||
+           (m >= 13 && enum_refused(o, k, CK_TEE, m >= 18 ? tee : tee13,
+                                    true, "xl.config.arch", "Unknown tee \\\"",
+                                    "\\\" specified"));
 }
 
 static bool prefix_of(const char *s, const char *word)
@@ -854,7 +1253,8 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
 {
     const unsigned m = xl_minor(minor);
     struct cfg_setting k[CK_N] = {{0}};
-    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1};
+    struct cfg_lexer lx = {.p = cfg, .end = cfg + n, .line = 1,
+                           .no_add = m < 13, .lax_escapes = m < 7};
     const char *key;
     size_t klen;
     unsigned kline;
@@ -933,6 +1333,17 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
          !xs_xlu_uuid_ok(k[CK_UUID].v, strlen(k[CK_UUID].v))))
         REFUSE("xl.config.uuid", CK_UUID, "uuid \"%.40s\" is not a UUID: xl "
                "stops with \"Failed to parse UUID\"", k[CK_UUID].v);
+    /* read after the uuid, and after memory, before vcpus */
+    static const struct xl_list early[] = {
+        {CK_XSQUOTA, 22, "xl.config.xenstore_quota", "",
+         xs_xlu_xsquota_refusal, LIST_EVERY,
+         {"xl: Can't get element ", " in Xenstore quota list"}},
+        {CK_LLC, 20, "xl.config.llc_colors", "", xs_xlu_llc_color_refusal,
+         LIST_EVERY, {"xl: Can't get element ", " in LLC color list"}},
+    };
+    for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++)
+        if (xl_list_refused(&early[i], k, m, why, whysz, rule, line, at))
+            return why;
     long l;
     long vcpus = 0;
     if (cfg_long(&k[CK_VCPUS], LONG_MIN, LONG_MAX, &l))
@@ -1015,43 +1426,67 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                        ? " (soft-reset is an action from 4.7)" : "");
     }
     /* the device lists, in the order xl parses them (vkb's
-     * parse_vkb_list() after the rest): pci first from 4.13 (babde47a3f),
-     * before it after the vifs */
-    static const struct {
-        int ck;
-        const char *rule, *says;
-        xs_xlu_item_fn *bad;
-    } lists[] = {
-        {CK_PCI, "xl.config.pci", "", xs_xlu_pci_refusal},
-        {CK_DISK, "xl.config.disk",
-         "config parsing error in disk specification: ", xs_xlu_disk_refusal},
-        {CK_VTPM, "xl.config.vtpm", "", xs_xlu_vtpm_refusal},
-        {CK_PVCALLS, "xl.config.pvcalls", "", xs_xlu_pvcalls_refusal},
-        {CK_CHANNEL, "xl.config.channel", "", xs_xlu_channel_refusal},
-        {CK_VIF, "xl.config.vif", "config parsing error in vif: ",
-         xs_xlu_vif_refusal},
-        {CK_USBCTRL, "xl.config.usb", "", xs_xlu_usbctrl_refusal},
-        {CK_USBDEV, "xl.config.usb", "", xs_xlu_usbdev_refusal},
-        {CK_VKB, "xl.config.vkb", "", xs_xlu_vkb_refusal},
+     * parse_vkb_list() and virtio's after the rest): pci first from 4.13
+     * (babde47a3f), before it after the vifs */
+    static const struct xl_list lists[] = {
+        {CK_PCI, 6, "xl.config.pci", "", xs_xlu_pci_refusal, LIST_STOP, {0}},
+        {CK_IOPORTS, 6, "xl.config.io", "", xs_xlu_ioport_refusal,
+         LIST_EVERY, {"xl: Unable to get element #", " in ioport list"}},
+        {CK_IRQS, 6, "xl.config.io", "", xs_xlu_irq_refusal, LIST_EVERY,
+         {"xl: Unable to get element ", " in irq list"}},
+        {CK_IOMEM, 6, "xl.config.io", "", xs_xlu_iomem_refusal, LIST_EVERY,
+         {"xl: Unable to get element ", " in iomem list"}},
+        {CK_DISK, 6, "xl.config.disk",
+         "config parsing error in disk specification: ", xs_xlu_disk_refusal,
+         LIST_STOP, {0}},
+        {CK_P9, 9, "xl.config.p9", "", xs_xlu_p9_refusal, LIST_STOP, {0}},
+        {CK_VTPM, 6, "xl.config.vtpm", "", xs_xlu_vtpm_refusal, LIST_STOP,
+         {0}},
+        {CK_VDISPL, 10, "xl.config.vdispl", "", xs_xlu_vdispl_refusal,
+         LIST_STOP, {0}},
+        {CK_PVCALLS, 11, "xl.config.pvcalls", "", xs_xlu_pvcalls_refusal,
+         LIST_STOP, {0}},
+        {CK_VSND, 12, "xl.config.vsnd", "", xs_xlu_vsnd_refusal, LIST_CARDS,
+         {0}},
+        {CK_CHANNEL, 6, "xl.config.channel", "", xs_xlu_channel_refusal,
+         LIST_STOP, {0}},
+        {CK_VIF, 6, "xl.config.vif", "", xs_xlu_vif_refusal, LIST_STOP,
+         {0}},
+        {CK_USBCTRL, 7, "xl.config.usb", "", xs_xlu_usbctrl_refusal,
+         LIST_STOP, {0}},
+        {CK_USBDEV, 7, "xl.config.usb", "", xs_xlu_usbdev_refusal,
+         LIST_STOP, {0}},
+        {CK_VKB, 12, "xl.config.vkb", "", xs_xlu_vkb_refusal, LIST_STOP, {0}},
+        {CK_VIRTIO, 18, "xl.config.virtio", "", xs_xlu_virtio_refusal,
+         LIST_STOP, {0}},
     };
-    enum { L_PCI = 0, L_VIF = 5 };
-    const size_t nlists = sizeof(lists) / sizeof(lists[0]);
-    for (size_t i = 0; i < nlists; i++) {
-        /* before 4.13: disk .. vif, pci, usbctrl .. */
-        const size_t li = m >= 13 || i > L_VIF ? i
-                          : i == L_VIF         ? L_PCI
-                                               : i + 1;
-        const int c = lists[li].ck;
-        char spec[48];
-        long item;
-        const char *bad = list_setting_bad(&k[c], m, why, whysz, spec,
-                                           sizeof(spec), &item, lists[li].bad);
-        if (!bad)
-            continue;
-        char msg[192];
-        snprintf(msg, sizeof(msg), "%s", bad); /* why is written again */
-        REFUSE(lists[li].rule, c, "%s item %ld \"%s\": xl stops with "
-               "\"%s%s\"", ck_names[c], item, spec, lists[li].says, msg);
+    /* xl's order: from 4.13 pci, the settings before the ioports, the
+     * lists to usbdev, the settings after them, vkb, virtio; before 4.13
+     * pci comes after the vifs */
+    enum { L_PCI = 0, L_VIF = 11, L_USBDEV = 13, BEFORE_IO = 100,
+           AFTER_IO };
+    static const unsigned char from_413[] = {
+        L_PCI, BEFORE_IO, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, L_VIF, 12,
+        L_USBDEV, AFTER_IO, 14, 15};
+    static const unsigned char to_412[] = {
+        BEFORE_IO, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, L_VIF, L_PCI, 12,
+        L_USBDEV, AFTER_IO, 14, 15};
+    _Static_assert(sizeof(from_413) == sizeof(lists) / sizeof(lists[0]) + 2,
+                   "every list once");
+    const struct xl_verdict o = {why, whysz, rule, line, at};
+    /* the guest type xl settles on: type, else builder, else PV (x86) */
+    int gtype = type;
+    if (!gtype)
+        gtype = bu->set && !bu->list && bu->whole && prefix_of(bu->v, "hvm")
+                    ? GT_HVM : GT_PV;
+    for (size_t i = 0; i < sizeof(from_413); i++) {
+        const unsigned li = m >= 13 ? from_413[i] : to_412[i];
+        if (li == BEFORE_IO ? settings_before_io_refused(&o, k, m, gtype)
+            : li == AFTER_IO
+                ? settings_after_io_refused(&o, k, m, gtype)
+                : xl_list_refused(&lists[li], k, m, why, whysz, rule, line,
+                                  at))
+            return why;
     }
 #undef REFUSE
     return NULL;
@@ -1487,8 +1922,24 @@ static int xl_walk(const struct xs_layer_io *io)
                       (unsigned long long)len, got);
         rc = XS_INVALID;
     } else {
-        xs_xl_check_optdata(&hdr, opt.p, got, at, io->xl_minor, io->rep,
+        /* a config that --config replaces is not the one xl will read:
+         * what its rules refuse (xl.config.*) is not said of the image */
+        struct xs_report mine;
+        struct xs_report *crep = io->rep;
+        if (io->config) {
+            xs_report_init(&mine, io->rep->file);
+            crep = &mine;
+        }
+        xs_xl_check_optdata(&hdr, opt.p, got, at, io->xl_minor, crep,
                             &io->facts->config);
+        for (size_t i = 0; crep == &mine && i < mine.nkept; i++) {
+            const struct xs_finding *f = &mine.kept[i];
+            if (strncmp(f->rule, "xl.config.", 10) != 0)
+                xs_report_add(io->rep, f->sev, f->rule, f->offset, f->index,
+                              f->where, "%s", f->msg);
+        }
+        if (crep == &mine)
+            xs_report_free(&mine);
         io->header(io->run, "xl optional data", at, opt.p, got);
         rc = io->fault(io->run);
         if (rc == XS_OK && io->config)

@@ -74,8 +74,9 @@ const char *xs_xl_config_text_error(const char *cfg, size_t n, unsigned minor,
 /* What xl 4.minor's parse_config_data() refuses in config text that the
  * grammar reads (the caller checked): NULL, or what is wrong (written
  * into why, whysz bytes), its rule (xl.config.type, .name, .uuid, .vcpus,
- * .cpus, .grant, .action), and the line and offset of the key (line 1,
- * offset 0 for a key that is missing). */
+ * .cpus, .grant, .action, .kernel, .hvm, ... and one per device list),
+ * and the line and offset of the key (line 1, offset 0 for a key that is
+ * missing). */
 const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                                  char *why, size_t whysz, const char **rule,
                                  unsigned *line, size_t *at);

@@ -26,6 +26,9 @@
 #include "xlu.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -415,8 +418,9 @@ static bool act(struct disk *d, enum act a, const char *t, size_t n)
 }
 
 const char *xs_xlu_disk_refusal(const char *spec, size_t len, unsigned minor,
-                               char *why, size_t whysz)
+                                unsigned *carry, char *why, size_t whysz)
 {
+    (void)carry;
     struct disk d = {.minor = minor, .why = why, .whysz = whysz};
     const char *nul = memchr(spec, '\0', len);
     size_t n = nul ? (size_t)(nul - spec) : len; /* yy_scan_bytes(strlen) */
@@ -485,6 +489,8 @@ const char *xs_xlu_disk_refusal(const char *spec, size_t len, unsigned minor,
 /* The longest item judged: xl's strings end at a NUL, and a value read
  * as a number is copied out whole. */
 #define KV_MAX 4096u
+/* for a "%.*s" of an item's text in a message: its first 100 bytes */
+#define KV_TEXT(s, n) (int)((n) > 100 ? 100 : (n)), (s)
 
 /* strtok_r(s, delim) of one delimiter: the next run of what is not delim
  * in s[n] from *at (then past it); false when there is none */
@@ -526,6 +532,39 @@ static bool kv_match(const char *t, size_t tn, const char *key,
     *v = t + k + 1;
     *vn = tn - k - 1;
     return true;
+}
+
+/* why, as fmt says */
+static const char *kv_err(char *why, size_t whysz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static const char *kv_err(char *why, size_t whysz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whysz, fmt, ap);
+    va_end(ap);
+    return why;
+}
+
+/* the item to its first NUL, as xl's string has it; false when longer
+ * than is judged */
+static bool kv_item(const char *item, size_t *len)
+{
+    const char *nul = memchr(item, '\0', *len);
+    if (nul)
+        *len = (size_t)(nul - item);
+    return *len < KV_MAX;
+}
+
+/* parse_ulong() (xl_parse.c; the same at every tag): strtoul(,10), a
+ * digit needed, not ULONG_MAX; what follows the number is ignored */
+static bool kv_ulong(const char *v, size_t vn)
+{
+    char num[KV_MAX], *end;
+    memcpy(num, v, vn);
+    num[vn] = '\0';
+    unsigned long u = strtoul(num, &end, 10);
+    return end != num && u != ULONG_MAX;
 }
 
 /* ---- a vif's rate ----
@@ -618,23 +657,35 @@ const char *xs_xlu_vif_rate_refusal(const char *rate, char *why,
     return NULL;
 }
 
-/* A vif item's `rate=` parts, as parse_nic_config() reaches them
- * (kv_token(), the same loop at every tag); the rest of a vif makes xl
- * print and go on, not exit. */
+/* A vif item's tokens as parse_nic_config() reaches them (kv_token(),
+ * the same loop at every tag): `rate=`, and the numbers it reads with
+ * parse_ulong(), `devid=` from 4.9 (93a3fbaf16) and `mtu=` from 4.15
+ * (812c8e01db); the rest of a vif makes xl print and go on, not exit
+ * (xl ignores what parse_nic_config() returns). */
 const char *xs_xlu_vif_refusal(const char *item, size_t len, unsigned minor,
-                               char *why, size_t whysz)
+                               unsigned *carry, char *why, size_t whysz)
 {
-    (void)minor; /* libxlu_vif.c is the same at every tag */
+    (void)carry;
     char rate[KV_MAX];
     const char *t, *v = NULL;
     size_t tn, vn = 0, at = 0;
-    while (kv_token(item, len, &at, &t, &tn))
-        if (kv_match(t, tn, "rate", &v, &vn) && vn < sizeof(rate)) {
+    if (!kv_item(item, &len))
+        return NULL;
+    while (kv_token(item, len, &at, &t, &tn)) {
+        if (kv_match(t, tn, "rate", &v, &vn)) {
+            char r[192];
             memcpy(rate, v, vn);
             rate[vn] = '\0';
-            if (xs_xlu_vif_rate_refusal(rate, why, whysz))
-                return why;
+            if (xs_xlu_vif_rate_refusal(rate, r, sizeof(r)))
+                return kv_err(why, whysz, "config parsing error in vif: %s",
+                              r); /* libxlu_vif.c xlu__vif_err() */
+        } else if (((minor >= 9 && kv_match(t, tn, "devid", &v, &vn)) ||
+                    (minor >= 15 && kv_match(t, tn, "mtu", &v, &vn))) &&
+                   !kv_ulong(v, vn)) {
+            return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to "
+                          "number", KV_TEXT(v, vn));
         }
+    }
     return NULL;
 }
 
@@ -660,32 +711,41 @@ static const char *trimmed(const char *s, size_t n, size_t *len)
     return s;
 }
 
-/* split_string_into_pair() of pair[n]: false when it fails */
-static bool channel_pair(const char *pair, size_t n, unsigned minor,
-                         const char **key, size_t *kn, const char **val,
-                         size_t *vn)
+/* split_string_into_pair(pair, delim) of pair[n] (xl_parse.c): false
+ * when it fails.  To 4.17 the first two runs of what is not delim; from
+ * 4.18 (eee0d79134) the two sides of the first delim, something after
+ * it.  isspace() trimmed off both when trim (xl passes isspace() from
+ * 4.18; the channel loop trims them itself before). */
+static bool split_pair(const char *pair, size_t n, char delim, unsigned minor,
+                       bool trim, const char **key, size_t *kn,
+                       const char **val, size_t *vn)
 {
-    if (minor >= 18) {
-        const char *eq = memchr(pair, '=', n);
-        if (!eq || eq + 1 == pair + n)
-            return false;
-        *key = trimmed(pair, (size_t)(eq - pair), kn);
-        *val = trimmed(eq + 1, n - (size_t)(eq + 1 - pair), vn);
-        return true;
-    }
-    size_t at = 0, an, bn;
     const char *a, *b;
-    if (!next_run(pair, n, '=', &at, &a, &an) ||
-        !next_run(pair, n, '=', &at, &b, &bn))
-        return false;
-    *key = trimmed(a, an, kn);
-    *val = trimmed(b, bn, vn);
+    size_t an, bn;
+    if (minor >= 18) {
+        const char *d = memchr(pair, delim, n);
+        if (!d || d + 1 == pair + n)
+            return false;
+        a = pair, an = (size_t)(d - pair);
+        b = d + 1, bn = n - an - 1;
+    } else {
+        size_t at = 0;
+        if (!next_run(pair, n, delim, &at, &a, &an) ||
+            !next_run(pair, n, delim, &at, &b, &bn))
+            return false;
+    }
+    *key = trim ? trimmed(a, an, kn) : a;
+    *val = trim ? trimmed(b, bn, vn) : b;
+    if (!trim)
+        *kn = an, *vn = bn;
     return true;
 }
 
 const char *xs_xlu_channel_refusal(const char *item, size_t len,
-                                   unsigned minor, char *why, size_t whysz)
+                                   unsigned minor, unsigned *carry, char *why,
+                                   size_t whysz)
 {
+    (void)carry;
     bool any = false, have_path = false;
     int conn = 0; /* 1 pty, 2 socket */
     const char *pair;
@@ -694,7 +754,7 @@ const char *xs_xlu_channel_refusal(const char *item, size_t len,
         any = true;
         const char *key, *val;
         size_t kn, vn;
-        if (!channel_pair(pair, n, minor, &key, &kn, &val, &vn)) {
+        if (!split_pair(pair, n, '=', minor, true, &key, &kn, &val, &vn)) {
             snprintf(why, whysz, "failed to parse channel configuration: "
                      "%.*s", (int)(n > 40 ? 40 : n), pair);
             return why;
@@ -728,7 +788,10 @@ const char *xs_xlu_channel_refusal(const char *item, size_t len,
  * [DOM:]BUS:DEV.FUNC[@VSLOT][,KEY=VALUE]..., each number strtoul(,16)
  * whole and masked (domain 0xffff, bus and dev 0xff, func 7 or "*",
  * vslot 0xff); rdm_policy strict or relaxed; any other key printed and
- * ignored; a last key without '=' (a trailing ',') refused.
+ * ignored; a last key without '=' (a trailing ',') refused.  A function
+ * "*" leaves func unset: undefined at the .0 releases, an assert() that
+ * ends xl from 4.13.3 and 4.14.1 (71a12a9798, seen with Debian 11's xl
+ * 4.14.6 by tests/check_xlu.c); not judged.
  * From 4.15, xlu_pci_parse_spec_string() (bdc0799fe2, 9cd5bbf536;
  * tools/libs/util/libxlu_pci.c, the same at RELEASE-4.15.0 to 4.22.0): an
  * optional positional BDF by sscanf("%x:%x.%n") or ("%x:%x:%x.%n") (dev
@@ -755,6 +818,7 @@ static enum pci_verdict pci_bdf_to_414(char *s, char *why, size_t whysz)
 {
     enum { DOM, BUS, DEV, FUNC, VSLOT, KEY, VAL, END } st = DOM;
     unsigned long dom = 0, v;
+    bool star = false;
     char *tok = s, *key = s, *end = s + strlen(s) + 1, *p;
     for (p = s; p < end; p++) {
         const char c = *p;
@@ -774,7 +838,8 @@ static enum pci_verdict pci_bdf_to_414(char *s, char *why, size_t whysz)
             st = c == ':' ? DEV : FUNC;
         } else if (st == FUNC && (!c || c == '@' || c == ',')) {
             *p = '\0';
-            if (strcmp(tok, "*") != 0 && !pci_hex(tok, 7, &v))
+            star = strcmp(tok, "*") == 0;
+            if (!star && !pci_hex(tok, 7, &v))
                 return PCI_REFUSED;
             st = !c ? END : c == '@' ? VSLOT : KEY;
         } else if (st == VSLOT && (!c || c == ',')) {
@@ -800,7 +865,12 @@ static enum pci_verdict pci_bdf_to_414(char *s, char *why, size_t whysz)
         }
         tok = p + 1;
     }
-    return tok == p && st == END ? PCI_TAKEN : PCI_REFUSED;
+    if (tok != p || st != END)
+        return PCI_REFUSED;
+    if (star) /* 4.13.3 and 4.14.1 on assert() on it (71a12a9798) */
+        snprintf(why, whysz, "undefined: a function \"*\" leaves "
+                 "xlu_pci_parse_bdf()'s func unset");
+    return star ? PCI_UNDEFINED : PCI_TAKEN;
 }
 
 /* parse_bdf() from 4.15: *endp past it when taken */
@@ -910,8 +980,9 @@ static enum pci_verdict pci_spec_from_415(char *s, char *why, size_t whysz)
 }
 
 const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
-                               char *why, size_t whysz)
+                               unsigned *carry, char *why, size_t whysz)
 {
+    (void)carry;
     char s[KV_MAX];
     why[0] = '\0';
     if (len >= sizeof(s) || memchr(item, '\0', len))
@@ -920,14 +991,15 @@ const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
     s[len] = '\0';
     enum pci_verdict r = minor >= 15 ? pci_spec_from_415(s, why, whysz)
                                      : pci_bdf_to_414(s, why, whysz);
-    if (r == PCI_UNDEFINED)
+    if (r == PCI_UNDEFINED && !why[0])
         snprintf(why, whysz, "undefined: a BDF without \".FUNC\" leaves "
                  "parse_bdf()'s %%n unset");
     if (r != PCI_REFUSED)
         return NULL;
     if (!why[0])
-        snprintf(why, whysz, "unable to parse %s for passthrough",
-                 minor >= 15 ? "PCI_SPEC_STRING" : "PCI BDF");
+        snprintf(why, whysz, "unable to parse %s `%.*s' for passthrough",
+                 minor >= 15 ? "PCI_SPEC_STRING" : "PCI BDF",
+                 KV_TEXT(item, len));
     return why;
 }
 
@@ -954,36 +1026,20 @@ static size_t kv_key(const char *t, size_t tn, const char *const *keys,
     return k;
 }
 
-/* libxl__enum_from_string(): v is one of the names, in any case */
+/* libxl__enum_from_string(): the index of v in names[] (NULL-ended),
+ * all of it in any case, or that of the NULL */
+static size_t kv_index(const char *v, size_t vn, const char *const *names)
+{
+    size_t i = 0;
+    while (names[i] && !(strlen(names[i]) == vn &&
+                         strncasecmp(v, names[i], vn) == 0))
+        i++;
+    return i;
+}
+
 static bool kv_enum(const char *v, size_t vn, const char *const *names)
 {
-    for (; *names; names++)
-        if (strlen(*names) == vn && strncasecmp(v, *names, vn) == 0)
-            return true;
-    return false;
-}
-
-/* why, as fmt says; KV_TEXT(s, n) for a "%.*s" of the item's text */
-#define KV_TEXT(s, n) (int)((n) > 100 ? 100 : (n)), (s)
-static const char *kv_err(char *why, size_t whysz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static const char *kv_err(char *why, size_t whysz, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whysz, fmt, ap);
-    va_end(ap);
-    return why;
-}
-
-/* the item to its first NUL, as xl's string has it; false when longer
- * than is judged */
-static bool kv_item(const char *item, size_t *len)
-{
-    const char *nul = memchr(item, '\0', *len);
-    if (nul)
-        *len = (size_t)(nul - item);
-    return *len < KV_MAX;
+    return names[kv_index(v, vn, names)] != NULL;
 }
 
 bool xs_xlu_uuid_ok(const char *u, size_t n)
@@ -1029,15 +1085,18 @@ static const char *kv_backend_item(const char *item, size_t len, bool vtpm,
 }
 
 const char *xs_xlu_vtpm_refusal(const char *item, size_t len, unsigned minor,
-                                char *why, size_t whysz)
+                                unsigned *carry, char *why, size_t whysz)
 {
+    (void)carry;
     (void)minor; /* the same at every tag */
     return kv_backend_item(item, len, true, why, whysz);
 }
 
 const char *xs_xlu_pvcalls_refusal(const char *item, size_t len,
-                                   unsigned minor, char *why, size_t whysz)
+                                   unsigned minor, unsigned *carry, char *why,
+                                   size_t whysz)
 {
+    (void)carry;
     return minor < 11 ? NULL : kv_backend_item(item, len, false, why, whysz);
 }
 
@@ -1068,8 +1127,10 @@ static const char *kv_usb_item(const char *item, size_t len,
 }
 
 const char *xs_xlu_usbctrl_refusal(const char *item, size_t len,
-                                   unsigned minor, char *why, size_t whysz)
+                                   unsigned minor, unsigned *carry, char *why,
+                                   size_t whysz)
 {
+    (void)carry;
     static const char *const keys[] = {"type", "version", "ports", NULL};
     static const char *const types[] = {"auto", "pv", "devicemodel", "qusb",
                                         NULL};
@@ -1077,9 +1138,10 @@ const char *xs_xlu_usbctrl_refusal(const char *item, size_t len,
                      : kv_usb_item(item, len, keys, types, false, why, whysz);
 }
 
-const char *xs_xlu_usbdev_refusal(const char *item, size_t len,
-                                  unsigned minor, char *why, size_t whysz)
+const char *xs_xlu_usbdev_refusal(const char *item, size_t len, unsigned minor,
+                                  unsigned *carry, char *why, size_t whysz)
 {
+    (void)carry;
     static const char *const keys[] = {"type", "hostbus", "hostaddr",
                                        "controller", "port", NULL};
     static const char *const types[] = {"hostdev", NULL};
@@ -1092,8 +1154,9 @@ const char *xs_xlu_usbdev_refusal(const char *item, size_t len,
  * strtoul(v, NULL, 0), never refused, the sizes kept in 32 bits, the
  * feature a bool; a key given twice counts with its last value. */
 const char *xs_xlu_vkb_refusal(const char *item, size_t len, unsigned minor,
-                               char *why, size_t whysz)
+                               unsigned *carry, char *why, size_t whysz)
 {
+    (void)carry;
     static const char *const keys[] = {
         "multi-touch-width", "multi-touch-height", "multi-touch-num-contacts",
         "feature-multi-touch", "backend-type", "backend", "unique-id",
@@ -1137,4 +1200,417 @@ const char *xs_xlu_vkb_refusal(const char *item, size_t len, unsigned minor,
                       "multi-touch-num-contacts should be set for multi "
                       "touch in vkb spec");
     return NULL;
+}
+
+/* split_string_into_string_list() of a value with nothing but delim in
+ * it strdup()s NULL (xl_parse.c, every tag): xl dies there */
+static const char *kv_segfault(char *why, size_t whysz)
+{
+    return kv_err(why, whysz, "a segmentation fault: nothing to split, "
+                  "split_string_into_string_list() strdup()s NULL");
+}
+
+/* ---- p9 (b53b4037ce, RELEASE-4.9.0) ----
+ * To 4.17: the vtpm loop (tokens up to the first without '=', keys
+ * exact), "path", "security_model" and "tag" needed by the end of each
+ * item, kept from earlier items: xl declares them outside its loop and
+ * never clears them.  4.18 (95b757598f): each ','-piece KEY=VALUE by
+ * split_string_into_pair() with isspace() trimmed, the three needed per
+ * item; an empty item crashes xl (split_string_into_string_list()).
+ * From 4.19 (4287a71f9b): type (unknown, qemu, xen_9pfsd), max-files,
+ * max-open-files, max-space by parse_ulong(), auto-delete; nothing
+ * needed.  The same to RELEASE-4.22.0. */
+const char *xs_xlu_p9_refusal(const char *item, size_t len, unsigned minor,
+                              unsigned *carry, char *why, size_t whysz)
+{
+    static const char *const keys[] = {"path", "security_model", "tag",
+                                       "backend", "type", "max-files",
+                                       "max-open-files", "max-space",
+                                       "auto-delete"};
+    enum { K_NEEDED = 3, K_TYPE = 4, K_AUTO_DELETE = 8 };
+    static const char *const types[] = {"unknown", "qemu", "xen_9pfsd",
+                                        NULL};
+    if (minor < 9 || !kv_item(item, &len))
+        return NULL;
+    unsigned have = minor < 18 ? *carry : 0;
+    const char *t;
+    size_t tn, at = 0;
+    bool any = false;
+    while (minor < 18 ? kv_token(item, len, &at, &t, &tn)
+                      : next_run(item, len, ',', &at, &t, &tn)) {
+        const char *k = t, *v;
+        size_t kn, vn;
+        any = true;
+        if (minor < 18) {
+            const char *eq = memchr(t, '=', tn);
+            if (!eq)
+                break;
+            kn = (size_t)(eq - t);
+            v = eq + 1, vn = tn - kn - 1;
+        } else if (!split_pair(t, tn, '=', minor, true, &k, &kn, &v, &vn)) {
+            return kv_err(why, whysz, "failed to parse 9pfs configuration: "
+                          "%.*s", KV_TEXT(t, tn));
+        }
+        const size_t nkeys = minor < 19 ? K_TYPE : K_AUTO_DELETE + 1;
+        size_t i = 0;
+        while (i < nkeys && !is(k, kn, keys[i]))
+            i++;
+        if (i == nkeys)
+            return minor < 18 ? kv_err(why, whysz, "Unknown string `%.*s' in "
+                                       "9pfs spec", KV_TEXT(k, kn))
+                              : kv_err(why, whysz, "Unknown 9pfs parameter "
+                                       "'%.*s'", KV_TEXT(k, kn));
+        if (i < K_NEEDED)
+            have |= 1u << i;
+        if (i == K_TYPE && !kv_enum(v, vn, types))
+            return kv_err(why, whysz, "failed to parse 9pfs type: %.*s",
+                          KV_TEXT(v, vn));
+        if (i > K_TYPE && i < K_AUTO_DELETE && !kv_ulong(v, vn))
+            return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to "
+                          "number", KV_TEXT(v, vn));
+    }
+    *carry = have;
+    if (minor >= 18 && !any)
+        return kv_segfault(why, whysz);
+    if (minor < 19 && have != (1u << K_NEEDED) - 1)
+        return kv_err(why, whysz, "9pfs spec missing required field!");
+    return NULL;
+}
+
+/* ---- vdispl (7a48622a78, RELEASE-4.10.0) ----
+ * parse_vdispl_config() of each token: backend=, be-alloc=,
+ * connectors=ID:WxH[;...] (split on ';', each by
+ * split_string_into_pair(':'), the size by sscanf("%ux%u")); at least one
+ * connector.  A size sscanf() reads only part of (1 number, or none
+ * before the end) is refused; one it reads nothing of is printed and
+ * ends the connectors, the item taken.  A connector the split refuses
+ * leaves the size a pointer never set: undefined, not judged.  The same
+ * to RELEASE-4.22.0 but the split (4.18). */
+const char *xs_xlu_vdispl_refusal(const char *item, size_t len, unsigned minor,
+                                  unsigned *carry, char *why, size_t whysz)
+{
+    (void)carry;
+    if (minor < 10 || !kv_item(item, &len))
+        return NULL;
+    bool connectors = false;
+    const char *t, *v;
+    size_t tn, vn, at = 0;
+    while (kv_token(item, len, &at, &t, &tn)) {
+        if (kv_match(t, tn, "backend", &v, &vn) ||
+            kv_match(t, tn, "be-alloc", &v, &vn))
+            continue;
+        if (!kv_match(t, tn, "connectors", &v, &vn))
+            return kv_err(why, whysz, "Unknown string \"%.*s\" in vdispl "
+                          "spec", KV_TEXT(t, tn));
+        const char *c, *id, *res;
+        size_t cn, idn, resn, cat = 0;
+        connectors = next_run(v, vn, ';', &cat, &c, &cn);
+        if (!connectors)
+            return kv_segfault(why, whysz);
+        do {
+            if (!split_pair(c, cn, ':', minor, false, &id, &idn, &res,
+                            &resn)) {
+                kv_err(why, whysz, "undefined: connector \"%.*s\" has no "
+                       "resolution", KV_TEXT(c, cn));
+                return NULL;
+            }
+            char s[KV_MAX];
+            unsigned w, h;
+            memcpy(s, res, resn);
+            s[resn] = '\0';
+            int got = sscanf(s, "%ux%u", &w, &h); /* NOLINT(cert-err34-c) */
+            if (got == 0)
+                break; /* printed, the item taken */
+            if (got != 2)
+                return kv_err(why, whysz, "Can't parse connector "
+                              "resolution");
+        } while (next_run(v, vn, ';', &cat, &c, &cn));
+    }
+    return connectors ? NULL
+                      : kv_err(why, whysz, "At least one connector should "
+                               "be specified.");
+}
+
+/* ---- vsnd (8d89d52c5a, RELEASE-4.12.0) ----
+ * parse_vsnd_item(): the first token (strcasecmp()) card, pcm or stream,
+ * then each token a parameter of all three (sample-rates=, split on ';';
+ * sample-formats=, each a libxl_vsnd_pcm_format; channels-min=,
+ * channels-max=, buffer-size=) or of that kind (card: backend=,
+ * short-name=, long-name=; pcm: name=; stream: unique-id=, type= P or
+ * C).  The same to RELEASE-4.22.0. */
+const char *xs_xlu_vsnd_refusal(const char *item, size_t len, unsigned minor,
+                                unsigned *carry, char *why, size_t whysz)
+{
+    static const char *const kinds[] = {"card", "pcm", "stream", NULL};
+    static const char *const params[] = {
+        "sample-rates", "sample-formats", "channels-min", "channels-max",
+        "buffer-size", NULL};
+    static const char *const own[][4] = {
+        {"backend", "short-name", "long-name", NULL},
+        {"name", NULL},
+        {"unique-id", "type", NULL}};
+    static const char *const formats[] = {
+        "S8", "U8", "S16_LE", "S16_BE", "U16_LE", "U16_BE", "S24_LE",
+        "S24_BE", "U24_LE", "U24_BE", "S32_LE", "S32_BE", "U32_LE", "U32_BE",
+        "F32_LE", "F32_BE", "F64_LE", "F64_BE", "IEC958_SUBFRAME_LE",
+        "IEC958_SUBFRAME_BE", "MU_LAW", "A_LAW", "IMA_ADPCM", "MPEG", "GSM",
+        NULL};
+    static const char *const stream_types[] = {"P", "C", NULL};
+    (void)carry;
+    if (minor < 12 || !kv_item(item, &len))
+        return NULL;
+    const char *t, *v = NULL;
+    size_t tn, vn = 0, at = 0, kind = 0;
+    bool first = true;
+    while (kv_token(item, len, &at, &t, &tn)) {
+        if (first) {
+            first = false;
+            kind = kv_index(t, tn, kinds);
+            if (!kinds[kind])
+                return kv_err(why, whysz, "Invalid key: %.*s",
+                              KV_TEXT(t, tn));
+            continue;
+        }
+        size_t p = kv_key(t, tn, params, &v, &vn);
+        if (p <= 1) { /* a list split on ';' */
+            const char *r;
+            size_t rn, rat = 0;
+            if (!next_run(v, vn, ';', &rat, &r, &rn))
+                return kv_segfault(why, whysz);
+            do {
+                if (p == 1 && !kv_enum(r, rn, formats))
+                    return kv_err(why, whysz, "Invalid pcm format: %.*s",
+                                  KV_TEXT(r, rn));
+            } while (next_run(v, vn, ';', &rat, &r, &rn));
+            continue;
+        }
+        if (params[p])
+            continue;
+        size_t o = kv_key(t, tn, own[kind], &v, &vn);
+        if (!own[kind][o])
+            return kv_err(why, whysz, "Invalid parameter: %.*s",
+                          KV_TEXT(t, tn));
+        if (kind == 2 && o == 1 && !kv_enum(v, vn, stream_types))
+            return kv_err(why, whysz, "Invalid stream type: %.*s",
+                          KV_TEXT(v, vn));
+    }
+    return NULL;
+}
+
+/* ---- ioports, irqs, iomem ----
+ * xl_parse.c reads these lists by their count, each element a string
+ * (the caller refuses one that is not), with the C library's strtoul()
+ * and sscanf(), as here.  ioports (the same at every tag): START[-END]
+ * in hex, each below 0xffffffff, END all of the rest (other text after
+ * START is printed, not refused).  irqs: decimal below 0xffffffff, from
+ * 4.7 all of it (adef7d9cc8).  iomem: "%lx,%lx@%lx", at least two
+ * numbers, from 4.7 nothing after them (adef7d9cc8). */
+
+/* the element to its first NUL in s[KV_MAX]; false when not judged */
+static bool kv_cstr(const char *item, size_t len, char s[KV_MAX])
+{
+    if (!kv_item(item, &len))
+        return false;
+    memcpy(s, item, len);
+    s[len] = '\0';
+    return true;
+}
+
+const char *xs_xlu_ioport_refusal(const char *item, size_t len, unsigned minor,
+                                  unsigned *carry, char *why, size_t whysz)
+{
+    char s[KV_MAX], *ep;
+    (void)minor, (void)carry;
+    if (!kv_cstr(item, len, s))
+        return NULL;
+    for (const char *p = s;; p = ep + 1) {
+        unsigned long ul = strtoul(p, &ep, 16);
+        if (ep == p || (p != s && *ep))
+            return kv_err(why, whysz, "xl: Invalid argument parsing ioport: "
+                          "%.100s", s);
+        if (ul >= UINT32_MAX)
+            return kv_err(why, whysz, "xl: ioport %lx too big", ul);
+        if (p != s || *ep != '-')
+            return NULL;
+    }
+}
+
+const char *xs_xlu_irq_refusal(const char *item, size_t len, unsigned minor,
+                               unsigned *carry, char *why, size_t whysz)
+{
+    char s[KV_MAX], *ep;
+    (void)carry;
+    if (!kv_cstr(item, len, s))
+        return NULL;
+    unsigned long ul = strtoul(s, &ep, 10);
+    if (ep == s || (minor >= 7 && *ep))
+        return kv_err(why, whysz, "xl: Invalid argument parsing irq: %.100s",
+                      s);
+    if (ul >= UINT32_MAX)
+        return kv_err(why, whysz, "xl: irq %lx too big", ul);
+    return NULL;
+}
+
+const char *xs_xlu_iomem_refusal(const char *item, size_t len, unsigned minor,
+                                 unsigned *carry, char *why, size_t whysz)
+{
+    char s[KV_MAX];
+    uint64_t start, number, gfn;
+    int used = 0, got;
+    (void)carry;
+    if (!kv_cstr(item, len, s))
+        return NULL;
+    /* NOLINTBEGIN(cert-err34-c): xl's own sscanf() */
+    if (minor >= 7)
+        got = sscanf(s, "%" SCNx64 ",%" SCNx64 "%n@%" SCNx64 "%n", &start,
+                     &number, &used, &gfn, &used);
+    else
+        got = sscanf(s, "%" SCNx64 ",%" SCNx64 "@%" SCNx64, &start, &number,
+                     &gfn);
+    /* NOLINTEND(cert-err34-c) */
+    if (got < 2 || (minor >= 7 && s[used]))
+        return kv_err(why, whysz, "xl: Invalid argument parsing iomem: "
+                      "%.100s", s);
+    return NULL;
+}
+
+/* ---- virtio (4.18), xenstore_quota (4.22), llc_colors (4.20) ---- */
+
+/* virtio (parse_virtio_list(), parse_virtio_config(), the same from
+ * RELEASE-4.18.0 to 4.22.0): tokens backend=, type=, transport= (a
+ * libxl_virtio_transport: unknown or mmio; another is exit(1) with no
+ * message), grant_usage=.  A "type=virtio..." takes the next token with
+ * it (a type may hold a ','); with none, xl strlen()s a NULL. */
+const char *xs_xlu_virtio_refusal(const char *item, size_t len,
+                                  unsigned minor, unsigned *carry, char *why,
+                                  size_t whysz)
+{
+    static const char *const transports[] = {"unknown", "mmio", NULL};
+    const char *t, *v;
+    size_t tn, vn, at = 0;
+    (void)carry;
+    if (minor < 18 || !kv_item(item, &len))
+        return NULL;
+    while (kv_token(item, len, &at, &t, &tn)) {
+        if (kv_match(t, tn, "type", &v, &vn)) {
+            const char *next;
+            size_t nn;
+            if (vn >= 6 && memcmp(v, "virtio", 6) == 0 &&
+                !next_run(item, len, ',', &at, &next, &nn))
+                return kv_err(why, whysz, "a segmentation fault: "
+                              "\"%.*s\" ends the item, xl strlen()s the "
+                              "NULL after it", KV_TEXT(t, tn));
+            continue;
+        }
+        if (kv_match(t, tn, "transport", &v, &vn)) {
+            if (!kv_enum(v, vn, transports))
+                return kv_err(why, whysz, "exit(1), no message: transport "
+                              "\"%.*s\" is not unknown or mmio",
+                              KV_TEXT(v, vn));
+            continue;
+        }
+        if (!kv_match(t, tn, "backend", &v, &vn) &&
+            !kv_match(t, tn, "grant_usage", &v, &vn))
+            return kv_err(why, whysz, "Unknown string \"%.*s\" in virtio "
+                          "spec", KV_TEXT(t, tn));
+    }
+    return NULL;
+}
+
+/* xenstore_quota (parse_xsquota_item(), ea3099e191, RELEASE-4.22.0):
+ * NAME=VALUE, VALUE all of it by strtoul(,0), within 32 bits */
+const char *xs_xlu_xsquota_refusal(const char *item, size_t len,
+                                   unsigned minor, unsigned *carry,
+                                   char *why, size_t whysz)
+{
+    char s[KV_MAX], *end;
+    (void)carry;
+    if (minor < 22 || !kv_cstr(item, len, s))
+        return NULL;
+    const char *eq = strchr(s, '=');
+    if (!eq)
+        return kv_err(why, whysz, "Quota specification \"%.100s\" lacks "
+                      "\"=\".", s);
+    errno = 0;
+    unsigned long val = strtoul(eq + 1, &end, 0);
+    if (errno || !eq[1] || *end || (unsigned int)val != val)
+        return kv_err(why, whysz, "Quota specification \"%.100s\" uses "
+                      "illegal value \"%.100s\".", s, eq + 1);
+    return NULL;
+}
+
+/* llc_colors (748bd725fb, RELEASE-4.20.0, the same to 4.22.0):
+ * "%u-%u", else "%u", with the start not above the end (what follows is
+ * not looked at; how much memory a wide range takes is the host's) */
+const char *xs_xlu_llc_color_refusal(const char *item, size_t len,
+                                     unsigned minor, unsigned *carry,
+                                     char *why, size_t whysz)
+{
+    char s[KV_MAX];
+    uint32_t start = 0, end = 0;
+    (void)carry;
+    if (minor < 20 || !kv_cstr(item, len, s))
+        return NULL;
+    /* NOLINTBEGIN(cert-err34-c): xl's own sscanf() */
+    if (sscanf(s, "%" SCNu32 "-%" SCNu32, &start, &end) != 2) {
+        if (sscanf(s, "%" SCNu32, &start) != 1)
+            return kv_err(why, whysz, "xl: Invalid LLC color range: %.100s",
+                          s);
+    } else if (start > end) {
+        return kv_err(why, whysz, "xl: Start LLC color is greater than end: "
+                      "%.100s", s);
+    }
+    /* NOLINTEND(cert-err34-c) */
+    return NULL;
+}
+
+/* ---- viridian, mca_caps (HVM) ----
+ * parse_config_data() (the same loops from RELEASE-4.6.0, mca_caps from
+ * 4.10.0, 4e731e9707, to 4.22.0) strcmp()s each element (one that is a
+ * list, NULL, crashes it, which the caller refuses). */
+
+/* viridian: "all", "defaults", or a libxl_viridian_enlightenment name
+ * (any case), after one '!' (libxl_types.idl at each tag: base, freq,
+ * time_ref_count, reference_tsc; hcall_remote_tlb_flush, apic_assist
+ * 4.7; crash_ctl 4.9; synic, stimer, hcall_ipi 4.13;
+ * ex_processor_masks, no_vp_limit, cpu_hotplug 4.15) */
+const char *xs_xlu_viridian_refusal(const char *item, size_t len,
+                                    unsigned minor, unsigned *carry,
+                                    char *why, size_t whysz)
+{
+    static const struct {
+        const char *name;
+        unsigned since;
+    } names[] = {{"base", 6},           {"freq", 6},
+                 {"time_ref_count", 6}, {"reference_tsc", 6},
+                 {"hcall_remote_tlb_flush", 7}, {"apic_assist", 7},
+                 {"crash_ctl", 9},      {"synic", 13},
+                 {"stimer", 13},        {"hcall_ipi", 13},
+                 {"ex_processor_masks", 15}, {"no_vp_limit", 15},
+                 {"cpu_hotplug", 15}};
+    (void)carry;
+    if (!kv_item(item, &len) || is(item, len, "all") ||
+        is(item, len, "defaults"))
+        return NULL;
+    const char *v = item;
+    size_t vn = len;
+    if (vn && *v == '!')
+        v++, vn--;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (minor >= names[i].since && strlen(names[i].name) == vn &&
+            strncasecmp(v, names[i].name, vn) == 0)
+            return NULL;
+    return kv_err(why, whysz, "xl: unknown viridian enlightenment '%.*s'",
+                  KV_TEXT(v, vn));
+}
+
+const char *xs_xlu_mca_cap_refusal(const char *item, size_t len,
+                                   unsigned minor, unsigned *carry,
+                                   char *why, size_t whysz)
+{
+    (void)carry;
+    if (minor < 10 || !kv_item(item, &len) || is(item, len, "lmce"))
+        return NULL;
+    return kv_err(why, whysz, "ERROR: unrecognized MCA capability '%.*s'.",
+                  KV_TEXT(item, len));
 }

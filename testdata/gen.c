@@ -592,8 +592,12 @@ static size_t config(struct gen *g, char *buf, size_t sz)
     if (o->text_config)
         n = snprintf(buf, sz,
                      "name = \"guest-%llu\"\ntype = \"%s\"\nmemory = %llu\n"
-                     "vcpus = %u\n%s",
+                     "vcpus = %u\n%s%s",
                      (unsigned long long)o->seed, type, mib, o->vcpus,
+                     /* a PV or PVH guest boots a kernel (xl refuses one
+                      * with none: "Neither kernel nor bootloader") */
+                     strcmp(type, "hvm") ? "kernel = \"/boot/vmlinuz\"\n"
+                                         : "",
                      o->qemu_trad ? "device_model_version = "
                                     "\"qemu-xen-traditional\"\n" : "");
     else

@@ -537,6 +537,18 @@ static void insert_libxl(size_t at, uint32_t type, const void *body,
 
 /* xl config text as libxlutil's lexer and grammar take it (formats/xl.c
  * cites them): what xl restore reads, and where it stops. */
+/* A PV guest's config, as these tables write them, boots a kernel (an
+ * HVM guest's ignores one): one is added at the end, so that lines and
+ * offsets stay, unless the text says how the guest boots. */
+static const char *booting(const char *text, char *buf, size_t sz)
+{
+    if (strstr(text, "kernel") || strstr(text, "bootloader") ||
+        strstr(text, "firmware"))
+        return text;
+    snprintf(buf, sz, "%skernel = '/k'\n", text);
+    return buf;
+}
+
 START_TEST(xl_config_text_syntax)
 {
     static const struct {
@@ -665,7 +677,9 @@ START_TEST(xl_config_text_syntax)
         {"type='x'\n", "xl.config.type", 1, "type \"x\""},
     };
     for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
-        const char *t = refusals[i].text, *rule = NULL;
+        char tb[512];
+        const char *t = booting(refusals[i].text, tb, sizeof(tb));
+        const char *rule = NULL;
         unsigned rl = 0;
         size_t ra = 0;
         ck_assert_msg(!xs_xl_config_text_error(t, strlen(t), 0, &rl, &ra),
@@ -812,9 +826,113 @@ START_TEST(xl_config_text_syntax)
         /* after the actions, as parse_config_data() reads them */
         {"name='g'\non_crash = 'x'\ndisk = ['xvda']\n", 22,
          "xl.config.action", 2, "on_crash"},
+        /* the settings of one value (tests/check_xlu.c holds them against
+         * xl 4.17 and 4.14 themselves) */
+        {"name='g'\nkernel = ['/k']\n", 6, "xl.config.kernel", 2,
+         "Neither kernel nor bootloader specified"},
+        {"name='g'\nbootloader = ''\n", 22, NULL, 0, NULL},
+        {"name='g'\ntype = 'pvh'\nkernel = ['/k']\n", 10, "xl.config.kernel",
+         3, "a PVH guest"},
+        {"name='g'\ntimer_mode = 1\n", 9, NULL, 0, NULL}, /* HVM's only */
+        {"name='g'\ntimer_mode = 1\n", 10, "xl.config.timer_mode", 2,
+         "not supported for PV guests"},
+        {"name='g'\ntype = 'pvh'\ntimer_mode = 4\n", 10,
+         "xl.config.timer_mode", 3, "ERROR: invalid value 4 for"},
+        {"name='g'\npassthrough = 'x'\n", 12, NULL, 0, NULL},
+        {"name='g'\npassthrough = 'x'\n", 13, "xl.config.passthrough", 2,
+         "ERROR: unknown passthrough option 'x'"},
+        {"name='g'\npassthrough = 'Sync_PT'\n", 13, NULL, 0, NULL},
+        {"name='g'\ntsc_mode = 4\n", 6, "xl.config.tsc_mode", 2,
+         "invalid value 4 for"},
+        {"name='g'\ntsc_mode = '99999999999999999999'\n", 22,
+         "xl.config.tsc_mode", 2, "invalid value \\\"999"},
+        {"name='g'\nkernel = '/k'\nfirmware = 'pvgrub64'\n", 9, NULL, 0,
+         NULL},
+        {"name='g'\nkernel = '/k'\nfirmware = 'pvgrub64'\n", 10,
+         "xl.config.kernel", 3, "both kernel and firmware"},
+        {"name='g'\nfirmware = 'pvgrub'\n", 10, NULL, 0, NULL},
+        {"name='g'\nfirmware = 'ovmf'\n", 10, "xl.config.kernel", 2,
+         "only pvgrub{32|64}"},
+        {"name='g'\naltp2m = 'x'\n", 8, NULL, 0, NULL},
+        {"name='g'\naltp2m = 'x'\n", 9, "xl.config.altp2m", 2,
+         "invalid value \\\"x\\\" for \\\"altp2m\\\""},
+        {"name='g'\nbuilder = 'hvm'\nbootloader_args = ' '\n", 9, NULL, 0,
+         NULL},
+        {"name='g'\nbuilder = 'hvm'\nbootloader_args = ' '\n", 10,
+         "xl.config.kernel", 3, "a segmentation fault"},
+        {"name='g'\nbuilder = 'hvm'\nmca_caps = 'lmce'\n", 9, NULL, 0, NULL},
+        {"name='g'\nbuilder = 'hvm'\nmca_caps = 'lmce'\n", 10,
+         "xl.config.hvm", 3, "unable to parse mca_caps"},
+        {"name='g'\nbuilder = 'hvm'\nmca_caps = [ 'LMCE' ]\n", 10,
+         "xl.config.hvm", 3, "unrecognized MCA capability 'LMCE'"},
+        {"name='g'\nbuilder = 'hvm'\nviridian = [ '!HCALL_IPI' ]\n", 12,
+         "xl.config.hvm", 3, "unknown viridian enlightenment 'HCALL_IPI'"},
+        {"name='g'\nbuilder = 'hvm'\nviridian = [ '!HCALL_IPI' ]\n", 13,
+         NULL, 0, NULL},
+        {"name='g'\nbuilder = 'hvm'\nviridian = [ 'cpu_hotplug' ]\n", 14,
+         "xl.config.hvm", 3, "cpu_hotplug"},
+        {"name='g'\nbuilder = 'hvm'\nviridian = [ 'cpu_hotplug' ]\n", 15,
+         NULL, 0, NULL},
+        {"name='g'\nviridian = [ 'x' ]\nbios = 'x'\nvga = 'x'\n", 22, NULL,
+         0, NULL}, /* a PV guest's: not read */
+        {"name='g'\nbuilder = 'hvm'\nmmio_hole = 3840\n", 22, NULL, 0, NULL},
+        {"name='g'\nbuilder = 'hvm'\nmmio_hole = 17592186044672\n", 22,
+         NULL, 0, NULL}, /* 2^44 + 256 MiB: 256 MiB in 64 bits */
+        {"name='g'\nbuilder = 'hvm'\nmmio_hole = 255\n", 22,
+         "xl.config.hvm", 3, "invalid value 255 for"},
+        {"name='g'\nbuilder = 'hvm'\ngfx_passthru = 'yes'\n", 6, NULL, 0,
+         NULL},
+        {"name='g'\nbuilder = 'hvm'\ngfx_passthru = 'yes'\n", 7,
+         "xl.config.hvm", 3, "for \\\"gfx_passthru\\\""},
+        {"name='g'\nbuilder = 'hvm'\nvnclisten = ':1'\nvncdisplay = 2\n",
+         22, "xl.config.hvm", 4, "Display specified both"},
+        {"name='g'\nbuilder = 'hvm'\nvga = 'Stdvga'\n", 22, "xl.config.hvm",
+         3, "Unknown vga \\\"Stdvga\\\" specified"},
+        {"name='g'\ndevice_model_version = 'qemu-xen-traditional'\n", 20,
+         NULL, 0, NULL},
+        {"name='g'\ndevice_model_version = 'qemu-xen-traditional'\n", 21,
+         "xl.config.device_model", 2, "Unknown device_model_version"},
+        {"name='g'\ndevice_model_args_pv = '-x'\n", 22,
+         "xl.config.device_model", 2, "Unable to parse "
+         "device_model_args_pv."},
+        {"name='g'\ntee = 'ffa'\n", 12, NULL, 0, NULL},
+        {"name='g'\ntee = 'ffa'\n", 13, "xl.config.arch", 2,
+         "Unknown tee"},
+        {"name='g'\ntee = 'FFA'\n", 18, NULL, 0, NULL},
+        {"name='g'\ngic_version = 'v4'\n", 6, "xl.config.arch", 2,
+         "Unknown gic_version"},
+        /* xl's order: the pci list, then these, then ioports */
+        {"name='g'\nirqs = ['x']\ntsc_mode = 9\npci = ['01:00.0,x=1']\n",
+         15, "xl.config.pci", 4, "pci item 0"},
+        {"name='g'\nirqs = ['x']\ntsc_mode = 9\n", 22,
+         "xl.config.tsc_mode", 3, "tsc_mode 9"},
+        {"name='g'\nvkb = ['x']\ntee = 'x'\n", 22, "xl.config.arch", 3,
+         "tee"},
+        {"name='g'\nxenstore_quota = ['a']\n", 21, NULL, 0, NULL},
+        {"name='g'\nxenstore_quota = ['a']\n", 22,
+         "xl.config.xenstore_quota", 2, "lacks \"=\""},
+        {"name='g'\nllc_colors = ['2-1']\n", 19, NULL, 0, NULL},
+        {"name='g'\nllc_colors = ['2-1']\n", 20, "xl.config.llc_colors", 2,
+         "greater than end"},
+        {"name='g'\nvirtio = ['transport=pci']\n", 17, NULL, 0, NULL},
+        {"name='g'\nvirtio = ['transport=pci']\n", 18, "xl.config.virtio",
+         2, "exit(1), no message"},
+        {"name='g'\nvirtio = ['type=virtio,device']\n", 18, NULL, 0, NULL},
+        {"name='g'\nvirtio = ['x,type=virtio']\n", 18, "xl.config.virtio", 2,
+         "Unknown string \"x\" in virtio"},
+        {"name='g'\nvirtio = ['type=virtio']\n", 18, "xl.config.virtio", 2,
+         "a segmentation fault"},
+        {"name='g'\nvif = ['mtu=x']\n", 14, NULL, 0, NULL},
+        {"name='g'\nvif = ['mtu=x']\n", 15, "xl.config.vif", 2,
+         "xl: failed to convert \"x\" to number"},
+        {"name='g'\nvif = ['devid=-1']\n", 8, NULL, 0, NULL},
+        {"name='g'\nvif = ['devid=-1']\n", 9, "xl.config.vif", 2,
+         "failed to convert"},
     };
     for (size_t i = 0; i < sizeof(per_release) / sizeof(per_release[0]); i++) {
-        const char *t = per_release[i].text, *r = per_release[i].rule;
+        char tb[512];
+        const char *t = booting(per_release[i].text, tb, sizeof(tb));
+        const char *r = per_release[i].rule;
         const char *rule = NULL;
         unsigned m = per_release[i].minor, rl = 0;
         size_t ra = 0;
@@ -837,16 +955,20 @@ START_TEST(xl_config_text_syntax)
     }
     /* which releases refuse it, as a mask of bits 4.m */
 #define FROM_TO(a, b) ((2u << (b)) - (1u << (a)))
-    static const char gf[] = "name='g'\nmax_grant_frames = 'lots'\n";
+    static const char gf[] = "name='g'\nmax_grant_frames = 'lots'\n"
+                             "kernel = '/k'\n";
     ck_assert_uint_eq(xs_xl_config_refused(gf, strlen(gf)), FROM_TO(13, 22));
-    static const char nv[] = "name='g'\nvcpus = '-1'\n";
+    static const char nv[] = "name='g'\nvcpus = '-1'\nkernel = '/k'\n";
     ck_assert_uint_eq(xs_xl_config_refused(nv, strlen(nv)), FROM_TO(6, 21));
-    static const char sr[] = "name='g'\non_reboot = 'soft-reset'\n";
+    static const char sr[] = "name='g'\non_reboot = 'soft-reset'\n"
+                             "kernel = '/k'\n";
     ck_assert_uint_eq(xs_xl_config_refused(sr, strlen(sr)), FROM_TO(6, 6));
-    static const char pe[] = "name='g'\nextra += 'x'\n";
+    static const char pe[] = "name='g'\nextra += 'x'\nkernel = '/k'\n";
     ck_assert_uint_eq(xs_xl_config_refused(pe, strlen(pe)), FROM_TO(6, 12));
-    static const char ok[] = "name='g'\n";
+    static const char ok[] = "name='g'\nkernel = '/k'\n";
     ck_assert_uint_eq(xs_xl_config_refused(ok, strlen(ok)), 0);
+    static const char nk[] = "name='g'\n"; /* a PV guest with no kernel */
+    ck_assert_uint_eq(xs_xl_config_refused(nk, strlen(nk)), FROM_TO(6, 22));
 #undef FROM_TO
 
     /* the key's offset */
@@ -894,6 +1016,9 @@ static void check_config(const char *cfg, bool json, struct xs_xl_config *cf)
 static void check_config_for(const char *cfg, bool json, unsigned minor,
                              struct xs_xl_config *cf)
 {
+    char tb[512];
+    if (!json)
+        cfg = booting(cfg, tb, sizeof(tb));
     size_t n = strlen(cfg) + (json ? 1 : 0);
     uint8_t *p = malloc(4 + n);
     ck_assert_ptr_nonnull(p);
@@ -966,7 +1091,7 @@ START_TEST(xl_config_per_release)
     ck_assert_uint_eq(rep.errors, 1);
     ck_assert_str_eq(rep.kept[0].rule, "xl.config.pci");
     ck_assert_msg(strstr(rep.kept[0].msg, "pci item 0 \"01:00.0,\": xl "
-                         "stops with \"unable to parse PCI BDF for "
+                         "stops with \"unable to parse PCI BDF `01:00.0,' for "
                          "passthrough\""), "%s", rep.kept[0].msg);
     ck_assert_uint_eq(xc.refused, (1u << 15) - (1u << 6));
     const char *pk = "name='g'\npci = [ '01:00.0', '02:00.0,foo=1' ]\n";
@@ -997,6 +1122,34 @@ START_TEST(xl_config_per_release)
     check_config_for(kv, false, 7, &xc);
     ck_assert_str_eq(rep.kept[0].rule, "xl.config.usb");
     ck_assert_uint_eq(xc.refused, (2u << 22) - (1u << 7));
+
+    /* p9 keeps its fields from item to item to 4.17, needs them per
+     * item in 4.18 and not at all from 4.19; irqs whole from 4.7 */
+    kv = "name='g'\np9 = [ 'tag=t,path=/p,security_model=none', 'tag=u' ]\n";
+    check_config_for(kv, false, 0, &xc);
+    ck_assert_uint_eq(rep.errors, 0);
+    ck_assert_uint_eq(xc.refused, 1u << 18);
+    kv = "name='g'\nirqs = [ '5x' ]\nvsnd = [ 'card' ]\n";
+    check_config_for(kv, false, 0, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.io"); /* read first */
+    ck_assert_msg(strstr(rep.kept[0].msg, "irqs item 0 \"5x\": xl stops "
+                         "with \"xl: Invalid argument parsing irq: 5x\""),
+                  "%s", rep.kept[0].msg);
+    ck_assert_uint_eq(xc.refused, (2u << 22) - (1u << 7));
+    kv = "name='g'\nvsnd = [ 'card' ]\n";
+    check_config_for(kv, false, 0, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.vsnd");
+    ck_assert_uint_eq(xc.refused, (2u << 22) - (1u << 12));
+    kv = "name='g'\niomem = [ 'fe000,10', [ 'x' ] ]\n";
+    check_config_for(kv, false, 6, &xc);
+    ck_assert_msg(strstr(rep.kept[0].msg, "iomem item 1 \"\": xl stops "
+                         "with \"xl: Unable to get element 1 in iomem "
+                         "list\""), "%s", rep.kept[0].msg);
+    kv = "name='g'\nllc_colors = [ '2-1' ]\nvcpus = '-1'\n";
+    check_config_for(kv, false, 0, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.llc_colors");
+    check_config_for(kv, false, 19, &xc);
+    ck_assert_str_eq(rep.kept[0].rule, "xl.config.vcpus");
 
     /* JSON: none of these */
     check_config_for("{\"c_info\":{\"name\":\"g\"}}", true, 6, &xc);
