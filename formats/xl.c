@@ -666,7 +666,7 @@ enum { CK_TYPE, CK_BUILDER, CK_NAME, CK_UUID, CK_VCPUS, CK_MAXVCPUS,
        CK_VIRIDIAN, CK_MMIO_HOLE, CK_GENID, CK_MCA, CK_FIRMWARE, CK_KERNEL,
        CK_BOOTLOADER, CK_ALTP2M, CK_DMV, CK_DMARGS, CK_DMARGS_PV,
        CK_DMARGS_HVM, CK_VGA, CK_HDTYPE, CK_GFX, CK_VNCLISTEN,
-       CK_VNCDISPLAY, CK_VENDOR, CK_GIC, CK_TEE, CK_N };
+       CK_VNCDISPLAY, CK_VENDOR, CK_GIC, CK_TEE, CK_MAXMEM, CK_N };
 static const char *const ck_names[CK_N] = {
     "type", "builder", "name", "uuid", "vcpus", "maxvcpus", "vnuma",
     "max_grant_frames", "max_maptrack_frames", "max_grant_version",
@@ -679,7 +679,7 @@ static const char *const ck_names[CK_N] = {
     "bootloader", "altp2m", "device_model_version", "device_model_args",
     "device_model_args_pv", "device_model_args_hvm", "vga", "hdtype",
     "gfx_passthru", "vnclisten", "vncdisplay", "vendor_device",
-    "gic_version", "tee",
+    "gic_version", "tee", "maxmem",
 };
 
 struct cfg_setting {
@@ -1242,6 +1242,77 @@ static bool settings_after_io_refused(const struct xl_verdict *o,
                                     "\\\" specified"));
 }
 
+/* The vnuma list (parse_vnuma_config(), read after vuart, before
+ * maxvcpus is checked against vcpus): each element a list (a string:
+ * "xl: cannot get vnode config option list"), its strings by
+ * xs_xlu_vnuma_option_refusal() (its other elements skipped); the
+ * per-node cpumaps are allocated first with maxvcpus, which must not be
+ * negative; then maxvcpus, when given, must be the vCPUs the nodes
+ * name, and maxmem, when given, their memory.  With maxvcpus 0 or unset
+ * the host's CPU count decides: not judged. */
+static bool vnuma_refused(const struct xl_verdict *o,
+                          const struct cfg_setting *k, unsigned m)
+{
+    const struct cfg_setting *s = &k[CK_VNUMA];
+    char v[4096], why[256] = "";
+    struct list_item it;
+    struct xs_xlu_vnuma sum = {0};
+    long l;
+    if (!s->set || !s->list || s->add || s->empty)
+        return false;
+    int maxv = cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l) ? (int)l
+                                                                 : 0;
+    if (maxv < 0)
+        return xl_refuse(o, k, CK_MAXVCPUS, "xl.config.vnuma", "maxvcpus "
+                         "%d with a vnuma list: xl stops with "
+                         "\"libxl_node_bitmap_alloc failed.\"", maxv);
+    /* the nodes, counted first (xlu_cfg_get_list()'s count) */
+    struct cfg_lexer lx = {.p = s->val, .end = s->val + s->vlen, .line = 1};
+    if (cfg_token(&lx) != TK_OPEN)
+        return false;
+    const struct cfg_lexer start = lx;
+    while (list_next(&lx, &it, v, sizeof(v)))
+        sum.nodes++;
+    lx = start;
+    for (long node = 0; list_next(&lx, &it, v, sizeof(v)); node++) {
+        if (it.text)
+            return xl_refuse(o, k, CK_VNUMA, "xl.config.vnuma", "vnuma "
+                             "node %ld is not a list: xl stops with \"xl: "
+                             "cannot get vnode config option list\"", node);
+        struct cfg_lexer nl = {.p = it.list, .end = it.list_end, .line = 1};
+        if (cfg_token(&nl) != TK_OPEN)
+            return false;
+        while (list_next(&nl, &it, v, sizeof(v))) {
+            if (!it.text)
+                continue; /* not a string: skipped */
+            if (!it.judged)
+                return false;
+            if (xs_xlu_vnuma_option_refusal(it.text, it.len, m, &sum, why,
+                                            sizeof(why)))
+                return xl_refuse(o, k, CK_VNUMA, "xl.config.vnuma", "vnuma "
+                                 "node %ld: xl stops with \"%s\"", node,
+                                 why);
+            if (!strncmp(why, "undefined", 9))
+                return false; /* nothing more is known */
+            why[0] = '\0';
+        }
+    }
+    if (maxv && (unsigned long)maxv != sum.vcpus)
+        return xl_refuse(o, k, CK_MAXVCPUS, "xl.config.vnuma", "maxvcpus "
+                         "is %d, the vnuma nodes name %lu vCPUs: xl stops "
+                         "with \"xl: vnuma vcpus and maxvcpus= mismatch\"",
+                         maxv, sum.vcpus);
+    /* max_memkb = maxmem * 1024 (a long that overflows: not judged) */
+    if (cfg_long(&k[CK_MAXMEM], LONG_MIN / 1024, LONG_MAX / 1024, &l) &&
+        (uint64_t)(l * 1024) != UINT64_MAX &&
+        (uint64_t)(l * 1024) != (uint64_t)sum.memkb)
+        return xl_refuse(o, k, CK_MAXMEM, "xl.config.vnuma", "maxmem is "
+                         "%ld MiB, the vnuma nodes' size %lu MiB: xl stops "
+                         "with \"xl: maxmem and vnuma memory size "
+                         "mismatch\"", l, sum.memkb >> 10);
+    return false;
+}
+
 static bool prefix_of(const char *s, const char *word)
 {
     return strncmp(s, word, strlen(s)) == 0;
@@ -1367,11 +1438,16 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         REFUSE("xl.config.vuart", CK_VUART, "vuart \"%.40s\" is not unknown "
                "or sbsa_uart: xl stops with ERROR: invalid value \"%.40s\" "
                "for \"vuart\" (from 4.10)", vu->v, vu->v);
-    long max_vcpus = -1; /* not known: what a vnuma list says */
-    if (!(k[CK_VNUMA].list && !k[CK_VNUMA].empty)) {
-        int max = 0; /* b_info->max_vcpus, an int */
-        if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
-            max = (int)l;
+    const struct xl_verdict o = {why, whysz, rule, line, at};
+    if (vnuma_refused(&o, k, m))
+        return why;
+    long max_vcpus = -1; /* not known: the host's, with vnuma */
+    int max = 0; /* b_info->max_vcpus, an int */
+    if (cfg_long(&k[CK_MAXVCPUS], LONG_MIN, LONG_MAX, &l))
+        max = (int)l;
+    /* with vnuma, a maxvcpus of 0 is what the nodes name, if the host
+     * has as many CPUs */
+    if (!(k[CK_VNUMA].list && !k[CK_VNUMA].empty) || max) {
         if (max == 0)
             max = (int)vcpus;
         if (max < vcpus)
@@ -1473,7 +1549,6 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         L_USBDEV, AFTER_IO, 14, 15};
     _Static_assert(sizeof(from_413) == sizeof(lists) / sizeof(lists[0]) + 2,
                    "every list once");
-    const struct xl_verdict o = {why, whysz, rule, line, at};
     /* the guest type xl settles on: type, else builder, else PV (x86) */
     int gtype = type;
     if (!gtype)

@@ -867,7 +867,7 @@ static enum pci_verdict pci_bdf_to_414(char *s, char *why, size_t whysz)
     }
     if (tok != p || st != END)
         return PCI_REFUSED;
-    if (star) /* 4.13.3 and 4.14.1 on assert() on it (71a12a9798) */
+    if (star) /* from 4.13.3 and 4.14.1 an assert() (71a12a9798) */
         snprintf(why, whysz, "undefined: a function \"*\" leaves "
                  "xlu_pci_parse_bdf()'s func unset");
     return star ? PCI_UNDEFINED : PCI_TAKEN;
@@ -1613,4 +1613,73 @@ const char *xs_xlu_mca_cap_refusal(const char *item, size_t len,
         return NULL;
     return kv_err(why, whysz, "ERROR: unrecognized MCA capability '%.*s'.",
                   KV_TEXT(item, len));
+}
+
+/* ---- vnuma ----
+ * parse_vnuma_config() (xl_parse.c, the same at every tag but
+ * split_string_into_pair(), 4.18): each string of a node's list is
+ * OPTION=VALUE, both trimmed; pnode and size by parse_ulong() (whether a
+ * pnode is below the host's node count is the host's), vcpus a ','-list
+ * of N or N-M ranges counted as parse_range() leaves them, vdistances a
+ * ','-list of parse_ulong() numbers, one per node; other options are
+ * ignored.  A range that ends at ULONG_MAX never ends in xl, and more
+ * distances than nodes overflow its array: undefined, not judged. */
+const char *xs_xlu_vnuma_option_refusal(const char *opt, size_t len,
+                                        unsigned minor,
+                                        struct xs_xlu_vnuma *v, char *why,
+                                        size_t whysz)
+{
+    const char *o, *val, *r;
+    size_t on, vn, rn, at = 0;
+    char s[KV_MAX], *end;
+    if (!kv_item(opt, &len))
+        return NULL;
+    if (!split_pair(opt, len, '=', minor, true, &o, &on, &val, &vn))
+        return kv_err(why, whysz, "xl: failed to split \"%.*s\" into pair",
+                      KV_TEXT(opt, len));
+    if (is(o, on, "pnode") || is(o, on, "size")) {
+        if (!kv_ulong(val, vn))
+            return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to "
+                          "number", KV_TEXT(val, vn));
+        memcpy(s, val, vn);
+        s[vn] = '\0';
+        if (is(o, on, "size"))
+            v->memkb += strtoul(s, NULL, 10) << 10;
+        return NULL;
+    }
+    bool vcpus = is(o, on, "vcpus");
+    if (!vcpus && !is(o, on, "vdistances"))
+        return NULL;
+    if (!next_run(val, vn, ',', &at, &r, &rn))
+        return kv_segfault(why, whysz);
+    unsigned j = 0;
+    do {
+        memcpy(s, r, rn);
+        s[rn] = '\0';
+        if (!vcpus) {
+            if (!kv_ulong(r, rn))
+                return kv_err(why, whysz, "xl: failed to convert \"%.*s\" "
+                              "to number", KV_TEXT(r, rn));
+            if (j++ >= v->nodes) {
+                kv_err(why, whysz, "undefined: more vdistances than nodes "
+                       "write past xl's array");
+                return NULL;
+            }
+            continue;
+        }
+        /* parse_range(): s and e as strtoul() leaves them */
+        unsigned long a = strtoul(s, &end, 10), b = a;
+        if (end != s && a != ULONG_MAX && *end == '-') {
+            const char *e2 = end + 1;
+            b = strtoul(e2, &end, 10);
+        }
+        if (b == ULONG_MAX && a <= b) {
+            kv_err(why, whysz, "undefined: a vcpus range to %lu never ends "
+                   "in xl", b);
+            return NULL;
+        }
+        if (a <= b)
+            v->vcpus += b - a + 1;
+    } while (next_run(val, vn, ',', &at, &r, &rn));
+    return NULL;
 }

@@ -4,7 +4,8 @@
  * reads it (xl_parse.c), a vif's rate and a pci item as libxlutil reads
  * them (libxlu_vif.c, libxlu_pci.c), and the vtpm, pvcalls, usbctrl,
  * usbdev, vkb, p9, vdispl, vsnd, ioports, irqs, iomem, virtio,
- * xenstore_quota and llc_colors items xl reads itself (xl_parse.c). */
+ * xenstore_quota, llc_colors and vnuma items xl reads itself
+ * (xl_parse.c). */
 #ifndef XS_FORMATS_XLU_H
 #define XS_FORMATS_XLU_H
 
@@ -65,6 +66,20 @@ xs_xlu_item_fn xs_xlu_llc_color_refusal; /* START[-END], decimal */
 /* an HVM guest's viridian and mca_caps elements */
 xs_xlu_item_fn xs_xlu_viridian_refusal;  /* [!]NAME, all, defaults */
 xs_xlu_item_fn xs_xlu_mca_cap_refusal;   /* lmce (4.10) */
+
+/* What a vnuma list's options add up to, for the checks after it: its
+ * nodes (set by the caller), the vCPUs and KiB its options give. */
+struct xs_xlu_vnuma {
+    unsigned nodes;
+    unsigned long vcpus, memkb;
+};
+/* One string of a vnuma node's list, OPTION=VALUE (pnode, size, vcpus,
+ * vdistances; others ignored): NULL when xl takes it (its vcpus and size
+ * added to *v), else xl's message in why[whysz]. */
+const char *xs_xlu_vnuma_option_refusal(const char *opt, size_t len,
+                                        unsigned minor,
+                                        struct xs_xlu_vnuma *v, char *why,
+                                        size_t whysz);
 
 /* libxl_uuid_from_string() (uuid_parse()): 36 characters, '-' at 8, 13,
  * 18 and 23, hex digits elsewhere. */

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         xs_xl_config_refusal(cfg, len, minor, why, sizeof(why), &rule, &line,
                              &at);
     xs_xl_config_refused(cfg, len);
+    struct xs_xlu_vnuma vn = {.nodes = 2};
+    xs_xlu_vnuma_option_refusal(cfg, len, minor, &vn, why, sizeof(why));
     char *rate = malloc(len + 1);
     if (rate) {
         memcpy(rate, cfg, len);

@@ -630,9 +630,30 @@ START_TEST(xl_config_text_syntax)
         {"name='g'\nvcpus = 4\nmaxvcpus = '2x'\n", NULL, 0, NULL},
         {"name='g'\nmemory = '1g'\nmaxmem = 08\n", NULL, 0, NULL},
         {"name='g'\nmemory = 2048\nmaxmem = 1024\n", NULL, 0, NULL},
-        /* a vnuma list sets them instead */
+        /* a vnuma list sets them instead: maxvcpus, when given, must be
+         * the vCPUs its nodes name (parse_vnuma_config()) */
         {"name='g'\nvcpus = 4\nmaxvcpus = 2\nvnuma = [ [ 'pnode=0' ] ]\n",
-         NULL, 0, NULL},
+         "xl.config.vnuma", 3, "xl: vnuma vcpus and maxvcpus= mismatch"},
+        {"name='g'\nvcpus = 4\nmaxvcpus = 2\n"
+         "vnuma = [ [ 'pnode=0', 'vcpus=0-1' ] ]\n",
+         "xl.config.vcpus", 3, "maxvcpus 2 is below vcpus 4"},
+        {"name='g'\nvcpus = 2\nmaxvcpus = 3\n"
+         "vnuma = [ [ 'vcpus=0,1', 'size=1' ], [ 'vcpus=2-2', 'size=2' ] ]\n"
+         "maxmem = 3\n", NULL, 0, NULL},
+        {"name='g'\nmaxmem = 4\nvnuma = [ [ 'vcpus=0,1', 'size=1' ] ]\n",
+         "xl.config.vnuma", 2, "maxmem and vnuma memory size mismatch"},
+        {"name='g'\nvnuma = [ [ 'vcpus=0' ], 'pnode=0' ]\n",
+         "xl.config.vnuma", 2, "cannot get vnode config option list"},
+        {"name='g'\nvnuma = [ [ 'pnode' ] ]\n", "xl.config.vnuma", 2,
+         "xl: failed to split \"pnode\" into pair"},
+        {"name='g'\nvnuma = [ [ 'vdistances=10,x' ] ]\n", "xl.config.vnuma",
+         2, "xl: failed to convert \"x\" to number"},
+        {"name='g'\nvnuma = [ [ 'vcpus=,' ] ]\n", "xl.config.vnuma", 2,
+         "a segmentation fault"},
+        {"name='g'\nvnuma = [ [ 'vcpus=-1' ] ]\nmaxvcpus = 1\n", NULL, 0,
+         NULL}, /* xl never ends: not judged */
+        {"name='g'\nvnuma = [ [ 'pnode=0' ] ]\nmaxvcpus = '-1'\n",
+         "xl.config.vnuma", 3, "libxl_node_bitmap_alloc failed."},
         {"name='g'\nmax_grant_frames = 64\nmax_grant_version = 0x2\n",
          NULL, 0, NULL},
         {"name='g'\nmax_grant_frames = 'lots'\n", "xl.config.grant", 2,

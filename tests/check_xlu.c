@@ -788,6 +788,13 @@ static const char *const xl_scalars[][10] = {
     {"vendor_device", "'xenserver'", "'x'"},
     {"gic_version", "'v2'", "'v4'"},
     {"tee", "'optee'", "'ffa'", "'x'"},
+    {"vnuma", "[ [ 'pnode=0', 'size=512', 'vcpus=0-1', 'vdistances=10' ] ]",
+     "[ [ 'pnode=0', 'size=256', 'vcpus=0' ], [ 'vcpus=1', 'size=256' ] ]",
+     "[ 'pnode=0' ]", "[ [ 'pnode' ] ]", "[ [ 'size=x' ] ]",
+     "[ [ 'vcpus=' ] ]", "[ [ 'vdistances=10,x' ] ]",
+     "[ [ ' vcpus = 1 , size=1' ], [ ['x'], '=2' ] ]", "[ ]"},
+    {"maxvcpus", "2", "1", "'-1'"},
+    {"maxmem", "512", "256"},
 };
 
 /* what xl crashes on (split_string_into_string_list() of nothing: with a
@@ -938,6 +945,10 @@ START_TEST(xl_configs)
                                         sizeof(why), &rule, &line, &at);
         bool crashed;
         bool theirs = xl_refuses(xl, shim, cfg, err, sizeof(err), &crashed);
+        /* what this machine's CPUs decide, not the text */
+        if (theirs && !ours && (strstr(err, "more vcpus than pcpus") ||
+                                strstr(err, "invalid pnode number")))
+            continue;
         ck_assert_msg(!ours == !theirs, "xl 4.%u %s this config, "
                       "formats/xl.c %s:\n%s\nxl: %s\nours: %s", minor,
                       theirs ? "refuses" : "takes",
