@@ -38,7 +38,7 @@ fi
 xl414=0
 if [ -n "$disk" ] && [ -x "$build/tests/check_xlu" ]; then
     r=$tb/dom0-414
-    if XS_XLU_CASES=10000 XS_XL=$r/usr/lib/xen-4.14/bin/xl XS_XL_MINOR=14 \
+    if XS_XLU_CASES=25000 XS_XL=$r/usr/lib/xen-4.14/bin/xl XS_XL_MINOR=14 \
        XS_XL_LIBS=$r/usr/lib/x86_64-linux-gnu:$r/lib/x86_64-linux-gnu \
        XS_XL_SHIM=$build/tests/xl-shim.so CK_RUN_CASE=xl CK_FORK=no \
        "$build/tests/check_xlu" >"$tb/xl414.log" 2>&1; then
