@@ -877,6 +877,18 @@ static bool list_next(struct cfg_lexer *lx, struct list_item *it, char *v,
     return true;
 }
 
+/* Does bad() refuse the item it?  Then its text, cut to specsz - 1, in
+ * spec. */
+static bool item_bad(const struct list_item *it, unsigned minor,
+                     unsigned *carry, xs_xlu_item_fn *bad, char *why,
+                     size_t whysz, char *spec, size_t specsz)
+{
+    if (!it->judged || !bad(it->text, it->len, minor, carry, why, whysz))
+        return false;
+    copy_str(spec, specsz, it->text, it->len);
+    return true;
+}
+
 /* A list, judged item by item by bad() (formats/xlu.c; a list set with
  * "+=" is not judged).  NULL, or why (in why), the item's text cut to
  * specsz - 1 in spec (empty for an element that is not a string) and its
@@ -916,79 +928,15 @@ static const char *list_setting_bad(const struct cfg_setting *s,
             if (cfg_token(&card) != TK_OPEN)
                 continue;
             while (list_next(&card, &it, v, sizeof(v)) && it.text)
-                if (it.judged && bad(it.text, it.len, minor, &carry, why,
-                                     whysz)) {
-                    copy_str(spec, specsz, it.text, it.len);
+                if (item_bad(&it, minor, &carry, bad, why, whysz, spec,
+                             specsz))
                     return why;
-                }
             continue;
         }
-        if (it.judged && bad(it.text, it.len, minor, &carry, why, whysz)) {
-            copy_str(spec, specsz, it.text, it.len);
+        if (item_bad(&it, minor, &carry, bad, why, whysz, spec, specsz))
             return why;
-        }
     }
     return NULL;
-}
-
-/* One list xl reads, from release 4.since, and how: its rule, what xl
- * prints before an item's message ("config parsing error in vif: "), its
- * item parser, its walk and LIST_EVERY's message. */
-struct xl_list {
-    int ck;
-    unsigned since;
-    const char *rule, *says;
-    xs_xlu_item_fn *bad;
-    enum list_walk walk;
-    const char *elem[2];
-};
-
-/* Does xl 4.m refuse list l in the settings k?  Then why (the message
- * formats/xl.c reports), *rule, and the key's *line and *at. */
-static bool xl_list_refused(const struct xl_list *l,
-                            const struct cfg_setting *k, unsigned m,
-                            char *why, size_t whysz, const char **rule,
-                            unsigned *line, size_t *at)
-{
-    char spec[48], msg[192];
-    long item;
-    const struct cfg_setting *s = &k[l->ck];
-    if (m < l->since ||
-        !list_setting_bad(s, m, l->walk, l->elem, why, whysz, spec,
-                          sizeof(spec), &item, l->bad))
-        return false;
-    snprintf(msg, sizeof(msg), "%s", why); /* why is written again */
-    *rule = l->rule;
-    *line = s->line;
-    *at = s->at;
-    snprintf(why, whysz, "%s item %ld \"%s\": xl stops with \"%s%s\"",
-             ck_names[l->ck], item, spec, l->says, msg);
-    return true;
-}
-
-/* ---- the settings xl reads one value of ----
- * parse_config_data() (xl_parse.c; xl_cmdimpl.c to 4.8) at each tag: a
- * value read with xlu_cfg_get_string() (a list is not one; one set with
- * "+=" is not judged here, as its whole text is not at hand), or with
- * xlu_cfg_get_long() first where xl does; an enum of libxl's compared as
- * libxl__enum_from_string() does, in any case (libxl_types.idl at each
- * tag), where xl does not strcmp() itself. */
-
-enum { GT_HVM = 1, GT_PV = 2, GT_PVH = 3 };
-
-/* the value xl's xlu_cfg_get_string() gives, when judged */
-static const char *cfg_atom_value(const struct cfg_setting *s)
-{
-    return s->set && !s->list && !s->add && s->whole ? s->v : NULL;
-}
-
-/* v is one of names (NULL-ended), in any case */
-static bool enum_ci(const char *v, const char *const *names)
-{
-    for (; *names; names++)
-        if (!strcasecmp(v, *names))
-            return true;
-    return false;
 }
 
 /* the arguments REFUSE's callers pass on */
@@ -1017,6 +965,50 @@ static bool xl_refuse(const struct xl_verdict *o, const struct cfg_setting *k,
     return true;
 }
 
+/* One list xl reads, from release 4.since, and how: its rule, what xl
+ * prints before an item's message ("config parsing error in vif: "), its
+ * item parser, its walk and LIST_EVERY's message. */
+struct xl_list {
+    int ck;
+    unsigned since;
+    const char *rule, *says;
+    xs_xlu_item_fn *bad;
+    enum list_walk walk;
+    const char *elem[2];
+};
+
+/* Does xl 4.m refuse list l in the settings k?  Then the verdict in o. */
+static bool xl_list_refused(const struct xl_verdict *o,
+                            const struct xl_list *l,
+                            const struct cfg_setting *k, unsigned m)
+{
+    char spec[48], msg[192];
+    long item;
+    if (m < l->since ||
+        !list_setting_bad(&k[l->ck], m, l->walk, l->elem, msg, sizeof(msg),
+                          spec, sizeof(spec), &item, l->bad))
+        return false;
+    return xl_refuse(o, k, l->ck, l->rule, "%s item %ld \"%s\": xl stops "
+                     "with \"%s%s\"", ck_names[l->ck], item, spec, l->says,
+                     msg);
+}
+
+/* ---- the settings xl reads one value of ----
+ * parse_config_data() (xl_parse.c; xl_cmdimpl.c to 4.8) at each tag: a
+ * value read with xlu_cfg_get_string() (a list is not one; one set with
+ * "+=" is not judged here, as its whole text is not at hand), or with
+ * xlu_cfg_get_long() first where xl does; an enum of libxl's compared as
+ * libxl__enum_from_string() does, in any case (libxl_types.idl at each
+ * tag), where xl does not strcmp() itself. */
+
+enum { GT_HVM = 1, GT_PV = 2, GT_PVH = 3 };
+
+/* the value xl's xlu_cfg_get_string() gives, when judged */
+static const char *cfg_atom_value(const struct cfg_setting *s)
+{
+    return s->set && !s->list && !s->add && s->whole ? s->v : NULL;
+}
+
 /* a NUMBER setting that is a number out of [lo, hi], or a string one
  * not in names (tsc_mode, timer_mode, altp2m: xlu_cfg_get_long() first,
  * then xlu_cfg_get_string()) */
@@ -1031,7 +1023,7 @@ static bool mode_refused(const struct xl_verdict *o,
                xl_refuse(o, k, c, rule, "%s %ld is not 0 to %ld: xl stops "
                          "with \"ERROR: invalid value %ld for \\\"%s\\\"\"",
                          ck_names[c], l, hi, l, ck_names[c]);
-    return (v = cfg_atom_value(&k[c])) && !enum_ci(v, names) &&
+    return (v = cfg_atom_value(&k[c])) && !xs_xlu_enum(v, strlen(v), names) &&
            xl_refuse(o, k, c, rule, "%s \"%.40s\" is not a mode xl knows: "
                      "xl stops with \"ERROR: invalid value \\\"%.40s\\\" "
                      "for \\\"%s\\\"\"", ck_names[c], v, v, ck_names[c]);
@@ -1048,7 +1040,7 @@ static bool enum_refused(const struct xl_verdict *o,
     const char *v = cfg_atom_value(&k[c]);
     if (!v)
         return false;
-    bool known = any_case && enum_ci(v, names);
+    bool known = any_case && xs_xlu_enum(v, strlen(v), names);
     for (const char *const *n = names; !any_case && *n; n++)
         known |= !strcmp(v, *n);
     return !known &&
@@ -1118,8 +1110,7 @@ static bool settings_before_io_refused(const struct xl_verdict *o,
     if (gtype == GT_HVM) {
         if (enum_refused(o, k, CK_BIOS, bios, true, "xl.config.hvm",
                          "ERROR: invalid value \\\"", "\\\" for \\\"bios\\\"") ||
-            xl_list_refused(&viridian, k, m, o->why, o->whysz, o->rule,
-                            o->line, o->at))
+            xl_list_refused(o, &viridian, k, m))
             return true;
         /* mmio_hole_memkb = l * 1024, its bytes in 64 bits, within
          * [HVM_BELOW_4G_MMIO_LENGTH, HVM_BELOW_4G_MMIO_START]; a long
@@ -1144,8 +1135,7 @@ static bool settings_before_io_refused(const struct xl_verdict *o,
             return xl_refuse(o, k, CK_MCA, "xl.config.hvm", "mca_caps is "
                              "not a list: xl stops with \"ERROR: unable to "
                              "parse mca_caps.\" (from 4.10)");
-        if (xl_list_refused(&mca, k, m, o->why, o->whysz, o->rule, o->line,
-                            o->at))
+        if (xl_list_refused(o, &mca, k, m))
             return true;
     } else {
         /* 931bd35bf6, RELEASE-4.10.0: firmware, pvgrub32 or pvgrub64 (a
@@ -1360,12 +1350,10 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
             k[c] = s;
     }
     *rule = NULL;
+    const struct xl_verdict o = {why, whysz, rule, line, at};
 #define REFUSE(r, c, ...)                                                   \
     do {                                                                    \
-        *rule = r;                                                          \
-        *line = k[c].line;                                                  \
-        *at = k[c].at;                                                      \
-        snprintf(why, whysz, __VA_ARGS__);                                  \
+        xl_refuse(&o, k, c, r, __VA_ARGS__);                                \
         return why;                                                         \
     } while (0)
     const struct cfg_setting *ty = &k[CK_TYPE], *bu = &k[CK_BUILDER];
@@ -1392,13 +1380,10 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
                    "\\\"builder\\\" and \\\"type\\\" options specified.\"",
                    bu->v, ty->v);
     }
-    if (!k[CK_NAME].set || k[CK_NAME].list) {
-        if (!k[CK_NAME].set)
-            k[CK_NAME].line = 1;
+    if (!k[CK_NAME].set || k[CK_NAME].list)
         REFUSE("xl.config.name", CK_NAME, "%s: xl stops with \"Domain name "
                "must be specified.\"", k[CK_NAME].set ? "name is a list"
                                                       : "no name");
-    }
     if (k[CK_UUID].set && !k[CK_UUID].list &&
         (!k[CK_UUID].whole ||
          !xs_xlu_uuid_ok(k[CK_UUID].v, strlen(k[CK_UUID].v))))
@@ -1413,7 +1398,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
          LIST_EVERY, {"xl: Can't get element ", " in LLC color list"}},
     };
     for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++)
-        if (xl_list_refused(&early[i], k, m, why, whysz, rule, line, at))
+        if (xl_list_refused(&o, &early[i], k, m))
             return why;
     long l;
     long vcpus = 0;
@@ -1438,7 +1423,6 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         REFUSE("xl.config.vuart", CK_VUART, "vuart \"%.40s\" is not unknown "
                "or sbsa_uart: xl stops with ERROR: invalid value \"%.40s\" "
                "for \"vuart\" (from 4.10)", vu->v, vu->v);
-    const struct xl_verdict o = {why, whysz, rule, line, at};
     if (vnuma_refused(&o, k, m))
         return why;
     long max_vcpus = -1; /* not known: the host's, with vnuma */
@@ -1559,8 +1543,7 @@ const char *xs_xl_config_refusal(const char *cfg, size_t n, unsigned minor,
         if (li == BEFORE_IO ? settings_before_io_refused(&o, k, m, gtype)
             : li == AFTER_IO
                 ? settings_after_io_refused(&o, k, m, gtype)
-                : xl_list_refused(&lists[li], k, m, why, whysz, rule, line,
-                                  at))
+                : xl_list_refused(&o, &lists[li], k, m))
             return why;
     }
 #undef REFUSE

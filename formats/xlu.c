@@ -556,15 +556,35 @@ static bool kv_item(const char *item, size_t *len)
     return *len < KV_MAX;
 }
 
+/* v[vn] (vn < KV_MAX, as kv_item() sees to) as a C string in s */
+static void kv_copy(char s[KV_MAX], const char *v, size_t vn)
+{
+    memcpy(s, v, vn);
+    s[vn] = '\0';
+}
+
 /* parse_ulong() (xl_parse.c; the same at every tag): strtoul(,10), a
- * digit needed, not ULONG_MAX; what follows the number is ignored */
-static bool kv_ulong(const char *v, size_t vn)
+ * digit needed, not ULONG_MAX; what follows the number is ignored.  NULL
+ * and the number in *u, or xl's message in why. */
+static const char *kv_ulong_refusal(const char *v, size_t vn,
+                                    unsigned long *u, char *why,
+                                    size_t whysz)
 {
     char num[KV_MAX], *end;
-    memcpy(num, v, vn);
-    num[vn] = '\0';
-    unsigned long u = strtoul(num, &end, 10);
-    return end != num && u != ULONG_MAX;
+    kv_copy(num, v, vn);
+    *u = strtoul(num, &end, 10);
+    if (end != num && *u != ULONG_MAX)
+        return NULL;
+    return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to number",
+                  KV_TEXT(v, vn));
+}
+
+/* split_string_into_string_list() of a value with nothing but its
+ * delimiters in it strdup()s NULL (xl_parse.c, every tag): xl dies */
+static const char *kv_segfault(char *why, size_t whysz)
+{
+    return kv_err(why, whysz, "a segmentation fault: nothing to split, "
+                  "split_string_into_string_list() strdup()s NULL");
 }
 
 /* ---- a vif's rate ----
@@ -669,21 +689,20 @@ const char *xs_xlu_vif_refusal(const char *item, size_t len, unsigned minor,
     char rate[KV_MAX];
     const char *t, *v = NULL;
     size_t tn, vn = 0, at = 0;
+    unsigned long u;
     if (!kv_item(item, &len))
         return NULL;
     while (kv_token(item, len, &at, &t, &tn)) {
         if (kv_match(t, tn, "rate", &v, &vn)) {
             char r[192];
-            memcpy(rate, v, vn);
-            rate[vn] = '\0';
+            kv_copy(rate, v, vn);
             if (xs_xlu_vif_rate_refusal(rate, r, sizeof(r)))
                 return kv_err(why, whysz, "config parsing error in vif: %s",
                               r); /* libxlu_vif.c xlu__vif_err() */
         } else if (((minor >= 9 && kv_match(t, tn, "devid", &v, &vn)) ||
                     (minor >= 15 && kv_match(t, tn, "mtu", &v, &vn))) &&
-                   !kv_ulong(v, vn)) {
-            return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to "
-                          "number", KV_TEXT(v, vn));
+                   kv_ulong_refusal(v, vn, &u, why, whysz)) {
+            return why;
         }
     }
     return NULL;
@@ -771,9 +790,8 @@ const char *xs_xlu_channel_refusal(const char *item, size_t len,
         }
     }
     if (!any)
-        snprintf(why, whysz, "a segmentation fault: no KEY=VALUE in it, "
-                 "split_string_into_string_list() strdup()s NULL");
-    else if (!conn)
+        return kv_segfault(why, whysz);
+    if (!conn)
         snprintf(why, whysz, "channel has unknown 'connection'");
     else if (conn == 2 && !have_path)
         snprintf(why, whysz, "channel connection 'socket' requires path=..");
@@ -987,8 +1005,7 @@ const char *xs_xlu_pci_refusal(const char *item, size_t len, unsigned minor,
     why[0] = '\0';
     if (len >= sizeof(s) || memchr(item, '\0', len))
         return NULL; /* beyond what is judged */
-    memcpy(s, item, len);
-    s[len] = '\0';
+    kv_copy(s, item, len);
     enum pci_verdict r = minor >= 15 ? pci_spec_from_415(s, why, whysz)
                                      : pci_bdf_to_414(s, why, whysz);
     if (r == PCI_UNDEFINED && !why[0])
@@ -1037,7 +1054,7 @@ static size_t kv_index(const char *v, size_t vn, const char *const *names)
     return i;
 }
 
-static bool kv_enum(const char *v, size_t vn, const char *const *names)
+bool xs_xlu_enum(const char *v, size_t vn, const char *const *names)
 {
     return names[kv_index(v, vn, names)] != NULL;
 }
@@ -1118,7 +1135,7 @@ static const char *kv_usb_item(const char *item, size_t len,
                           KV_TEXT(t, tn), dev ? "usbdev" : "usbctrl");
         /* for a device xl prints getopt's optarg, not the value: NULL
          * once xl restore has read its options */
-        if (k == 0 && !kv_enum(v, vn, types))
+        if (k == 0 && !xs_xlu_enum(v, vn, types))
             return dev ? kv_err(why, whysz, "Invalid usb device type: (null)")
                        : kv_err(why, whysz, "Invalid usb controller type "
                                 "'%.*s'", KV_TEXT(v, vn));
@@ -1178,13 +1195,12 @@ const char *xs_xlu_vkb_refusal(const char *item, size_t len, unsigned minor,
             return kv_err(why, whysz, "Unknown string \"%.*s\" in vkb spec",
                           KV_TEXT(t, tn));
         if (k == K_TYPE) {
-            if (!kv_enum(v, vn, backends))
+            if (!xs_xlu_enum(v, vn, backends))
                 return kv_err(why, whysz, "Unknown backend_type \"%.*s\" in "
                               "vkb spec", KV_TEXT(v, vn));
             typed = !(vn == 7 && strncasecmp(v, "unknown", 7) == 0);
         } else if (k <= K_MT) {
-            memcpy(num, v, vn);
-            num[vn] = '\0';
+            kv_copy(num, v, vn);
             unsigned long u = strtoul(num, NULL, 0);
             if (k == K_MT)
                 mt = u != 0;
@@ -1200,14 +1216,6 @@ const char *xs_xlu_vkb_refusal(const char *item, size_t len, unsigned minor,
                       "multi-touch-num-contacts should be set for multi "
                       "touch in vkb spec");
     return NULL;
-}
-
-/* split_string_into_string_list() of a value with nothing but delim in
- * it strdup()s NULL (xl_parse.c, every tag): xl dies there */
-static const char *kv_segfault(char *why, size_t whysz)
-{
-    return kv_err(why, whysz, "a segmentation fault: nothing to split, "
-                  "split_string_into_string_list() strdup()s NULL");
 }
 
 /* ---- p9 (b53b4037ce, RELEASE-4.9.0) ----
@@ -1262,12 +1270,13 @@ const char *xs_xlu_p9_refusal(const char *item, size_t len, unsigned minor,
                                        "'%.*s'", KV_TEXT(k, kn));
         if (i < K_NEEDED)
             have |= 1u << i;
-        if (i == K_TYPE && !kv_enum(v, vn, types))
+        if (i == K_TYPE && !xs_xlu_enum(v, vn, types))
             return kv_err(why, whysz, "failed to parse 9pfs type: %.*s",
                           KV_TEXT(v, vn));
-        if (i > K_TYPE && i < K_AUTO_DELETE && !kv_ulong(v, vn))
-            return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to "
-                          "number", KV_TEXT(v, vn));
+        unsigned long u;
+        if (i > K_TYPE && i < K_AUTO_DELETE &&
+            kv_ulong_refusal(v, vn, &u, why, whysz))
+            return why;
     }
     *carry = have;
     if (minor >= 18 && !any)
@@ -1316,8 +1325,7 @@ const char *xs_xlu_vdispl_refusal(const char *item, size_t len, unsigned minor,
             }
             char s[KV_MAX];
             unsigned w, h;
-            memcpy(s, res, resn);
-            s[resn] = '\0';
+            kv_copy(s, res, resn);
             int got = sscanf(s, "%ux%u", &w, &h); /* NOLINT(cert-err34-c) */
             if (got == 0)
                 break; /* printed, the item taken */
@@ -1378,7 +1386,7 @@ const char *xs_xlu_vsnd_refusal(const char *item, size_t len, unsigned minor,
             if (!next_run(v, vn, ';', &rat, &r, &rn))
                 return kv_segfault(why, whysz);
             do {
-                if (p == 1 && !kv_enum(r, rn, formats))
+                if (p == 1 && !xs_xlu_enum(r, rn, formats))
                     return kv_err(why, whysz, "Invalid pcm format: %.*s",
                                   KV_TEXT(r, rn));
             } while (next_run(v, vn, ';', &rat, &r, &rn));
@@ -1390,7 +1398,7 @@ const char *xs_xlu_vsnd_refusal(const char *item, size_t len, unsigned minor,
         if (!own[kind][o])
             return kv_err(why, whysz, "Invalid parameter: %.*s",
                           KV_TEXT(t, tn));
-        if (kind == 2 && o == 1 && !kv_enum(v, vn, stream_types))
+        if (kind == 2 && o == 1 && !xs_xlu_enum(v, vn, stream_types))
             return kv_err(why, whysz, "Invalid stream type: %.*s",
                           KV_TEXT(v, vn));
     }
@@ -1411,8 +1419,7 @@ static bool kv_cstr(const char *item, size_t len, char s[KV_MAX])
 {
     if (!kv_item(item, &len))
         return false;
-    memcpy(s, item, len);
-    s[len] = '\0';
+    kv_copy(s, item, len);
     return true;
 }
 
@@ -1503,7 +1510,7 @@ const char *xs_xlu_virtio_refusal(const char *item, size_t len,
             continue;
         }
         if (kv_match(t, tn, "transport", &v, &vn)) {
-            if (!kv_enum(v, vn, transports))
+            if (!xs_xlu_enum(v, vn, transports))
                 return kv_err(why, whysz, "exit(1), no message: transport "
                               "\"%.*s\" is not unknown or mmio",
                               KV_TEXT(v, vn));
@@ -1637,14 +1644,12 @@ const char *xs_xlu_vnuma_option_refusal(const char *opt, size_t len,
     if (!split_pair(opt, len, '=', minor, true, &o, &on, &val, &vn))
         return kv_err(why, whysz, "xl: failed to split \"%.*s\" into pair",
                       KV_TEXT(opt, len));
+    unsigned long u;
     if (is(o, on, "pnode") || is(o, on, "size")) {
-        if (!kv_ulong(val, vn))
-            return kv_err(why, whysz, "xl: failed to convert \"%.*s\" to "
-                          "number", KV_TEXT(val, vn));
-        memcpy(s, val, vn);
-        s[vn] = '\0';
+        if (kv_ulong_refusal(val, vn, &u, why, whysz))
+            return why;
         if (is(o, on, "size"))
-            v->memkb += strtoul(s, NULL, 10) << 10;
+            v->memkb += u << 10;
         return NULL;
     }
     bool vcpus = is(o, on, "vcpus");
@@ -1654,12 +1659,9 @@ const char *xs_xlu_vnuma_option_refusal(const char *opt, size_t len,
         return kv_segfault(why, whysz);
     unsigned j = 0;
     do {
-        memcpy(s, r, rn);
-        s[rn] = '\0';
         if (!vcpus) {
-            if (!kv_ulong(r, rn))
-                return kv_err(why, whysz, "xl: failed to convert \"%.*s\" "
-                              "to number", KV_TEXT(r, rn));
+            if (kv_ulong_refusal(r, rn, &u, why, whysz))
+                return why;
             if (j++ >= v->nodes) {
                 kv_err(why, whysz, "undefined: more vdistances than nodes "
                        "write past xl's array");
@@ -1668,6 +1670,7 @@ const char *xs_xlu_vnuma_option_refusal(const char *opt, size_t len,
             continue;
         }
         /* parse_range(): s and e as strtoul() leaves them */
+        kv_copy(s, r, rn);
         unsigned long a = strtoul(s, &end, 10), b = a;
         if (end != s && a != ULONG_MAX && *end == '-') {
             const char *e2 = end + 1;

@@ -81,6 +81,10 @@ const char *xs_xlu_vnuma_option_refusal(const char *opt, size_t len,
                                         struct xs_xlu_vnuma *v, char *why,
                                         size_t whysz);
 
+/* libxl__enum_from_string() (libxl_utils.c, every tag): v[vn], all of
+ * it, is one of names (NULL-ended), in any case. */
+bool xs_xlu_enum(const char *v, size_t vn, const char *const *names);
+
 /* libxl_uuid_from_string() (uuid_parse()): 36 characters, '-' at 8, 13,
  * 18 and 23, hex digits elsewhere. */
 bool xs_xlu_uuid_ok(const char *u, size_t n);

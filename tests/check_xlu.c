@@ -725,12 +725,14 @@ static unsigned xl_rand(unsigned n)
     return (xl_seed >> 16) % n;
 }
 
-static size_t pool_size(const char *const *pool)
+/* one of the values of a row of width entries: its key, then values up
+ * to a NULL or the row's end */
+static const char *xl_pick(const char *const *row, size_t width)
 {
     size_t n = 1;
-    while (n < 24 && pool[n])
+    while (n < width && row[n])
         n++;
-    return n - 1;
+    return row[1 + xl_rand((unsigned)n - 1)];
 }
 
 /* xl 4.minor's, set by xl_configs */
@@ -749,7 +751,8 @@ static void xl_item(char *out, size_t sz, const char *const *pool)
                      : xl_rand(4);
     for (unsigned i = 0; i <= k; i++) {
         const char *sep = i ? seps[xl_rand(5)] : "";
-        const char *f = pool[1 + xl_rand((unsigned)pool_size(pool))];
+        const char *f =
+            xl_pick(pool, sizeof(xl_pools[0]) / sizeof(*xl_pools[0]));
         if (xl_minor <= 14 && strstr(f, ".*"))
             f = "01:00.0";
         at += (size_t)snprintf(out + at, sz - at, "%s%s", sep, f);
@@ -834,11 +837,9 @@ static void xl_config(char *cfg, size_t sz, size_t n)
                            xl_rand(8) ? "kernel = '/k'\n" : "");
     for (unsigned i = 0, ns = xl_rand(3); i < ns && at < sz; i++) {
         const char *const *sc = xl_scalars[xl_rand((unsigned)nscalars)];
-        size_t nv = 1;
-        while (nv < 10 && sc[nv])
-            nv++;
         at += (size_t)snprintf(cfg + at, sz - at, "%s = %s\n", sc[0],
-                               sc[1 + xl_rand((unsigned)nv - 1)]);
+                               xl_pick(sc, sizeof(xl_scalars[0]) /
+                                           sizeof(*xl_scalars[0])));
     }
     for (unsigned l = 0, nl = xl_rand(4); l < nl && at < sz; l++) {
         const char *const *pool = xl_pools[xl_rand((unsigned)npools)];
