@@ -48,6 +48,7 @@ arow() { # NAME XS_CMD ANCHOR_NAME ANCHOR_CMD
     local m
     m=$(python3 "$HERE/measure.py" "${BENCH_ALT_RUNS:-5}" "$2" "$4") || exit 1
     read -r xw xr aw _ <<<"$m"
+    ARATIO=$(awk -v xw="$xw" -v aw="$aw" 'BEGIN{print (aw > 0 ? xw / aw : 0)}')
     awk -v n="$1" -v xw="$xw" -v xr="$xr" -v an="$3" -v aw="$aw" 'BEGIN{
         r = aw > 0 ? xw / aw : 0;
         printf "%-22s %8.4fs %8.1f MiB   %-22s %8.4fs %7.3fx\n",
@@ -192,6 +193,9 @@ if [ "${BENCH_TRANSPORTS:-1}" = 1 ]; then
             "--gzip=9 -T1 >null" "$XS upgrade --gzip=9 -T1 $O/in >/dev/null"
         arow "--gzip -T2 >null" "$XS upgrade --gzip -T2 $O/in >/dev/null" \
             "--gzip -T1 >null" "$XS upgrade --gzip -T1 $O/in >/dev/null"
+        awk -v r="$ARATIO" -v c="$(nproc)" 'BEGIN{ t = r > 0 ? 1 / r : 0;
+            printf "--gzip on 2 threads: %.2fx the throughput of 1 (target 1.7x%s: %s)\n",
+                   t, (c < 2 ? ", needs 2 cores" : ""), (t >= 1.7 ? "met" : "NOT met") }'
         arow "zstd verify" "$XS verify -q $O/in.zst" \
             "zstd -dc >/dev/null" "zstd -q -dc $O/in.zst"
         arow "zstd upgrade ->tmpfs" "$XS upgrade $O/in.zst -o $O/out" \
