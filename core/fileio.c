@@ -115,20 +115,24 @@ void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx)
     in->progress_next = 0;
 }
 
-/* A digest sink hashes on a thread of its own while the caller reads on,
- * so that digest runs at the speed of reading (XXH3 alone costs about
- * half of read()'s time).  A ring of buffers: the caller fills slot
- * head % N, the thread hashes slot tail % N, in order.  Each side spins
+/* A ring of buffers emptied by a thread of its own while the caller
+ * reads on: a digest sink hashes there (XXH3 alone costs about half of
+ * read()'s time), and the output of a decoded transport is written there
+ * (writing into the page cache costs as much as zstd's decoding, which
+ * `zstd -dc` also overlaps with its writes).  The caller fills slot
+ * head % N, the thread empties slot tail % N, in order.  Each side spins
  * briefly before it sleeps, because a wake-up per buffer costs more than
  * the hashing in a virtual machine.  Eight 256 KiB slots measured
  * fastest here (bench/bench.sh, digest row; 4 x 1 MiB and 4 x 2 MiB were
- * 5-20% slower).  The first slot's worth is hashed inline, so small sinks
- * never allocate the ring or start the thread. */
+ * 5-20% slower).  The first slot's worth is emptied inline, so small
+ * sinks never allocate the ring or start the thread. */
 #define XS_HASH_BUF (256u << 10)
 #define XS_HASH_SLOTS 8u
 #define XS_HASH_SPIN 200000
-struct hasher {
-    XXH3_state_t *state;
+struct ring {
+    XXH3_state_t *state; /* hashing; else written to fd */
+    int fd;
+    _Atomic int err;     /* the first write's error: nothing after it */
     uint8_t *buf[XS_HASH_SLOTS];
     size_t len[XS_HASH_SLOTS];
     size_t fill;             /* bytes in the slot being filled */
@@ -157,7 +161,8 @@ struct xs_out {
     uint64_t written;    /* bytes of stream written (before compression) */
     struct tout *z;      /* compression (gzip, zstd), when asked for */
     unsigned threads;    /* compression threads (0: the cores available) */
-    struct hasher *hash; /* a digest sink: no fd, bytes are hashed */
+    struct ring *hash; /* a digest sink: no fd, bytes are hashed */
+    struct ring *wring;  /* writes on a thread of their own (out_async) */
     /* a range of a regular input still to be copied here, in order after
      * everything written before it (the buffer is empty meanwhile) */
     struct xs_in *pend_in;
@@ -1317,6 +1322,8 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
 }
 
 static int raw_write(struct xs_out *out, const uint8_t *p, size_t n);
+static void out_async(struct xs_out *out);
+static int out_sync(struct xs_out *out);
 
 /* One step of copying up to n bytes of the regular file in, from *at,
  * to the regular file out at its position (its buffer empty): the bytes
@@ -1335,6 +1342,8 @@ static ssize_t file_copy(struct xs_in *in, struct xs_out *out, loff_t *at,
     static long page;
     if (!page)
         page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+    if (out_sync(out) != XS_OK)
+        return -1;
     off_t pos = lseek(out->e.fd, 0, SEEK_CUR);
     ssize_t r;
     if (!out->no_cfr && pos >= 0 && (pos - *at) % page == 0) {
@@ -1373,6 +1382,8 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     bool spl = plain && (in->e.is_pipe || out->e.is_pipe);
     *moved = 0;
     *fallback = !(files || spl);
+    if (!*fallback && out_sync(out) != XS_OK)
+        return XS_IO;
     while (!*fallback && *moved < n) {
         ssize_t r;
         /* a regular input is read at its own offset (see fpos), and no
@@ -1428,8 +1439,26 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     return XS_OK;
 }
 
+/* A slot's bytes hashed, or written (after an error, dropped). */
+static void ring_consume(struct ring *h, const uint8_t *p, size_t n)
+{
+    if (h->state) {
+        XXH3_128bits_update(h->state, p, n);
+        return;
+    }
+    while (n > 0 && !atomic_load(&h->err)) {
+        ssize_t w = write(h->fd, p, n);
+        if (w < 0 && errno != EINTR)
+            atomic_store(&h->err, errno);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+        }
+    }
+}
+
 /* Until *v differs from old (or, for the thread, stop is set). */
-static void hasher_await(struct hasher *h, _Atomic unsigned *v, unsigned old)
+static void ring_await(struct ring *h, _Atomic unsigned *v, unsigned old)
 {
     for (int spin = 0; spin < XS_HASH_SPIN; spin++)
         if (atomic_load(v) != old || atomic_load(&h->stop))
@@ -1442,7 +1471,7 @@ static void hasher_await(struct hasher *h, _Atomic unsigned *v, unsigned old)
     pthread_mutex_unlock(&h->mu);
 }
 
-static void hasher_wake(struct hasher *h)
+static void ring_wake(struct ring *h)
 {
     if (atomic_load(&h->sleepers)) {
         pthread_mutex_lock(&h->mu);
@@ -1451,41 +1480,41 @@ static void hasher_wake(struct hasher *h)
     }
 }
 
-static void *hasher_main(void *arg)
+static void *ring_main(void *arg)
 {
-    struct hasher *h = arg;
+    struct ring *h = arg;
     for (unsigned t = 0;; t++) {
-        hasher_await(h, &h->head, t);
+        ring_await(h, &h->head, t);
         if (atomic_load(&h->head) == t)
             break; /* stopped, everything hashed */
         unsigned slot = t % XS_HASH_SLOTS;
-        XXH3_128bits_update(h->state, h->buf[slot], h->len[slot]);
+        ring_consume(h, h->buf[slot], h->len[slot]);
         atomic_store(&h->tail, t + 1);
-        hasher_wake(h);
+        ring_wake(h);
     }
     return NULL;
 }
 
 /* Until the thread has hashed every slot handed over. */
-static void hasher_drain(struct hasher *h)
+static void ring_drain(struct ring *h)
 {
     unsigned head = atomic_load(&h->head), t;
     while ((t = atomic_load(&h->tail)) != head)
-        hasher_await(h, &h->tail, t);
+        ring_await(h, &h->tail, t);
 }
 
-static uint8_t *hasher_slot(struct hasher *h)
+static uint8_t *ring_slot(struct ring *h)
 {
     return h->buf[atomic_load(&h->head) % XS_HASH_SLOTS];
 }
 
 /* Hand the filled slot over (hashed inline when no thread can start). */
-static void hasher_submit(struct hasher *h)
+static void ring_submit(struct ring *h)
 {
-    if (!h->running && pthread_create(&h->thread, NULL, hasher_main, h) == 0)
+    if (!h->running && pthread_create(&h->thread, NULL, ring_main, h) == 0)
         h->running = true;
     if (!h->running) {
-        XXH3_128bits_update(h->state, hasher_slot(h), h->fill);
+        ring_consume(h, ring_slot(h), h->fill);
         h->fill = 0;
         return;
     }
@@ -1493,16 +1522,16 @@ static void hasher_submit(struct hasher *h)
     h->len[head % XS_HASH_SLOTS] = h->fill;
     h->fill = 0;
     atomic_store(&h->head, head + 1);
-    hasher_wake(h);
+    ring_wake(h);
     /* the next slot must be free before it is filled */
     unsigned t;
     while (head + 1 - (t = atomic_load(&h->tail)) >= XS_HASH_SLOTS)
-        hasher_await(h, &h->tail, t);
+        ring_await(h, &h->tail, t);
 }
 
 /* Slots are allocated when first needed: the first MiB is hashed inline,
  * so the small sinks (and small images) never allocate them. */
-static bool hasher_slots(struct hasher *h)
+static bool ring_slots(struct ring *h)
 {
     for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
         if (!h->buf[i] && !(h->buf[i] = malloc(XS_HASH_BUF)))
@@ -1510,30 +1539,30 @@ static bool hasher_slots(struct hasher *h)
     return true;
 }
 
-static void hasher_write(struct hasher *h, const uint8_t *p, size_t n)
+static void ring_write(struct ring *h, const uint8_t *p, size_t n)
 {
     if (!h->buf[0] && h->inline_bytes + n <= XS_HASH_BUF) {
-        XXH3_128bits_update(h->state, p, n);
+        ring_consume(h, p, n);
         h->inline_bytes += n;
         return;
     }
-    if (!hasher_slots(h)) { /* out of memory: slower, still correct */
-        hasher_drain(h);
-        XXH3_128bits_update(h->state, p, n);
+    if (!ring_slots(h)) { /* out of memory: slower, still correct */
+        ring_drain(h);
+        ring_consume(h, p, n);
         return;
     }
     while (n > 0) {
         size_t t = XS_HASH_BUF - h->fill < n ? XS_HASH_BUF - h->fill : n;
-        memcpy(hasher_slot(h) + h->fill, p, t);
+        memcpy(ring_slot(h) + h->fill, p, t);
         h->fill += t;
         p += t;
         n -= t;
         if (h->fill == XS_HASH_BUF)
-            hasher_submit(h);
+            ring_submit(h);
     }
 }
 
-static void hasher_free(struct hasher *h)
+static void ring_free(struct ring *h)
 {
     if (!h)
         return;
@@ -1552,35 +1581,49 @@ static void hasher_free(struct hasher *h)
     free(h);
 }
 
-static struct hasher *hasher_new(void)
+/* A ring that hashes (fd < 0) or writes to fd. */
+static struct ring *ring_new(int fd)
 {
-    struct hasher *h = calloc(1, sizeof(*h));
+    struct ring *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
+    h->fd = fd;
+    if (fd >= 0)
+        return h;
     h->state = XXH3_createState();
     if (!h->state || XXH3_128bits_reset(h->state) != XXH_OK) {
-        hasher_free(h);
+        ring_free(h);
         return NULL;
     }
     return h;
 }
 
-/* A regular file into a digest sink: read() straight into the hasher's
+/* Everything handed to a writing ring written (the partial slot too):
+ * its first error, or 0. */
+static int ring_flush(struct ring *h)
+{
+    if (h->fill)
+        ring_submit(h);
+    ring_drain(h);
+    return atomic_load(&h->err);
+}
+
+/* A regular file into a digest sink: read() straight into the ring's
  * buffers, while the thread hashes the previous one. */
 static int read_hash(struct xs_in *in, struct xs_out *out, uint64_t n,
                      uint64_t *moved)
 {
-    struct hasher *h = out->hash;
+    struct ring *h = out->hash;
     *moved = 0;
-    if (!hasher_slots(h))
+    if (!ring_slots(h))
         return in_io_error(in, "cannot hash", ENOMEM);
     while (*moved < n) {
         size_t room = XS_HASH_BUF - h->fill;
         if (room > n - *moved)
             room = (size_t)(n - *moved);
-        ssize_t r = in_read_fd(in, hasher_slot(h) + h->fill, room);
+        ssize_t r = in_read_fd(in, ring_slot(h) + h->fill, room);
         if (r < 0)
             return in_io_error(in, "cannot read", errno);
         if (r == 0) {
@@ -1589,7 +1632,7 @@ static int read_hash(struct xs_in *in, struct xs_out *out, uint64_t n,
         }
         h->fill += (size_t)r;
         if (h->fill == XS_HASH_BUF)
-            hasher_submit(h);
+            ring_submit(h);
         *moved += (uint64_t)r;
         in->off += (uint64_t)r;
         in->bytes_read += (uint64_t)r;
@@ -1632,6 +1675,10 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
         n -= moved;
         if (!fallback)
             return XS_OK; /* complete, or input ended */
+        /* a decoded transport into a file or pipe: decoding here, and
+         * writing on the ring's thread meanwhile */
+        if (in->t && !out->z && !out->hash && !out->wring)
+            out_async(out);
     }
     for (size_t t; n > 0; n -= t, *done += t) {
         if (next_chunk(in, n, &t) != XS_OK)
@@ -1867,6 +1914,16 @@ struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
 
 static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 {
+    if (out->wring) {
+        ring_write(out->wring, p, n);
+        int err = atomic_load(&out->wring->err);
+        if (err) {
+            io_error(out->e.rep, "cannot write", out->e.name, err);
+            out->failed = true;
+            return XS_IO;
+        }
+        return XS_OK;
+    }
     while (n > 0) {
         ssize_t w = write(out->e.fd, p, n);
         if (w < 0 && errno == EINTR)
@@ -1880,6 +1937,28 @@ static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
         n -= (size_t)w;
     }
     return XS_OK;
+}
+
+/* Writes from here on go through a ring and a thread of their own
+ * (struct ring), after what the buffer holds.  Without the thread (no
+ * memory), they stay where they are. */
+static void out_async(struct xs_out *out)
+{
+    if (xs_out_flush(out) == XS_OK)
+        out->wring = ring_new(out->e.fd);
+}
+
+/* Before the file descriptor is used for anything but the ring's writes
+ * (a seek, a kernel copy, fsync, close): every byte handed over written,
+ * and the first error reported. */
+static int out_sync(struct xs_out *out)
+{
+    int err = out->wring ? ring_flush(out->wring) : 0;
+    if (err && !out->failed) {
+        io_error(out->e.rep, "cannot write", out->e.name, err);
+        out->failed = true;
+    }
+    return err || out->failed ? XS_IO : XS_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2123,8 +2202,8 @@ static bool gz_arena(struct tout *t)
     if (m == MAP_FAILED)
         return false;
     t->arena = m;
-    uint8_t *p = (uint8_t *)(((uintptr_t)m + XS_HUGE_PAGE - 1) &
-                             ~(uintptr_t)(XS_HUGE_PAGE - 1));
+    uint8_t *p = (uint8_t *)m + (XS_HUGE_PAGE - (uintptr_t)m % XS_HUGE_PAGE) %
+                                    XS_HUGE_PAGE;
     (void)madvise(p, in, MADV_HUGEPAGE);
     for (unsigned i = 0; i < t->nslots; i++) {
         t->slot[i].in = p + (size_t)i * XS_GZ_BLOCK;
@@ -2369,7 +2448,7 @@ static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
 {
     out->hole_tail = false;
     if (out->hash) {
-        hasher_write(out->hash, p, n);
+        ring_write(out->hash, p, n);
         out->written += n;
         return XS_OK;
     }
@@ -2547,7 +2626,7 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
     }
     if (out->seekable < 0)
         return xs_out_zeros(out, n);
-    if (xs_out_flush(out) != XS_OK)
+    if (xs_out_flush(out) != XS_OK || out_sync(out) != XS_OK)
         return XS_IO;
     if (n > (uint64_t)INT64_MAX || lseek(out->e.fd, (off_t)n, SEEK_CUR) < 0) {
         io_error(out->e.rep, "cannot seek in", out->e.name,
@@ -2574,6 +2653,8 @@ int xs_out_write_direct(struct xs_out *out, const void *p, size_t n)
 /* A file that ends in a hole gets its size (the seek alone sets none). */
 static int hole_tail(struct xs_out *out)
 {
+    if (out_sync(out) != XS_OK)
+        return XS_IO;
     off_t end = lseek(out->e.fd, 0, SEEK_CUR);
     if (end < 0 || ftruncate(out->e.fd, end) < 0) {
         io_error(out->e.rep, "cannot write", out->e.name, errno);
@@ -2599,7 +2680,7 @@ struct xs_out *xs_out_digest(const char *name, struct xs_report *rep)
         return NULL;
     }
     out->dirfd = -1;
-    if (!(out->hash = hasher_new())) {
+    if (!(out->hash = ring_new(-1))) {
         io_error(rep, "cannot hash", name, ENOMEM);
         out_free(out);
         return NULL;
@@ -2610,10 +2691,10 @@ struct xs_out *xs_out_digest(const char *name, struct xs_report *rep)
 int xs_out_digest_take(struct xs_out *out, uint8_t hash[16])
 {
     int rc = xs_out_flush(out);
-    struct hasher *h = out->hash;
-    hasher_drain(h);
+    struct ring *h = out->hash;
+    ring_drain(h);
     if (h->fill)
-        XXH3_128bits_update(h->state, hasher_slot(h), h->fill);
+        XXH3_128bits_update(h->state, ring_slot(h), h->fill);
     h->fill = 0;
     XXH128_canonical_t c;
     XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h->state));
@@ -2623,7 +2704,8 @@ int xs_out_digest_take(struct xs_out *out, uint8_t hash[16])
 
 static void out_free(struct xs_out *out)
 {
-    hasher_free(out->hash);
+    ring_free(out->hash);
+    ring_free(out->wring); /* what it holds is written first */
     tout_free(out->z);
     free(out->copy_buf);
     endpoint_free(&out->e);
@@ -2699,6 +2781,8 @@ int xs_out_commit(struct xs_out *out)
         rc = hole_tail(out);
     if (rc == XS_OK && out->z)
         rc = z_finish(out);
+    if (rc == XS_OK)
+        rc = out_sync(out);
     if (rc == XS_OK && out->tmp)
         set_metadata(out);
     if (rc == XS_OK && out->tmp && out->fsync) {

@@ -81,8 +81,8 @@ for fmt in text json junit tap sarif; do
     vgrun 1 verify -r -j 4 --format $fmt "$T/store"
 done
 # Under helgrind, which reports data races and lock misuse between
-# threads: the store's workers, search's reading thread, and gzip's
-# compressing threads.  (A coverage build counts with atomic updates,
+# threads: the store's workers, search's reading thread, gzip's
+# compressing threads and the writing ring.  (A coverage build counts with atomic updates,
 # -fprofile-update=atomic, which helgrind does not report; gcov's own
 # runtime functions are left out; every other report fails.)
 hgrun() { # WANT ARGS...
@@ -109,6 +109,8 @@ hgrun 1 verify -r -j 4 --format junit "$T/store"
 hgrun 0 search --hex 78656e2d -C 4 "$T/big.img"
 hgrun 0 search --regex 'xen-[0-9.]+' "$T/big.img"
 hgrun 0 upgrade --gzip -T 3 "$T/big.img" -o "$T/big.gz"
+# a decoded transport is written on a thread of its own (struct ring)
+hgrun 0 upgrade "$T/big.gz" -o "$T/big.out"
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
 if "$X" --version | grep -q '^live backend: built ('; then
     vgrun 1 restore -e "$T/lv.img"
