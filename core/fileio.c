@@ -117,9 +117,10 @@ void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx)
 
 /* A ring of buffers emptied by a thread of its own while the caller
  * reads on: a digest sink hashes there (XXH3 alone costs about half of
- * read()'s time), and the output of a decoded transport is written there
- * (writing into the page cache costs as much as zstd's decoding, which
- * `zstd -dc` also overlaps with its writes).  The caller fills slot
+ * read()'s time), and a file or pipe is written there (writing into the
+ * page cache costs as much as zstd's decoding, which `zstd -dc` also
+ * overlaps with its writes), until the kernel copies into it or it gets
+ * a hole (out_fd_direct).  The caller fills slot
  * head % N, the thread empties slot tail % N, in order.  Each side spins
  * briefly before it sleeps, because a wake-up per buffer costs more than
  * the hashing in a virtual machine.  Eight 256 KiB slots measured
@@ -132,7 +133,8 @@ void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx)
 struct ring {
     XXH3_state_t *state; /* hashing; else written to fd */
     int fd;
-    _Atomic int err;     /* the first write's error: nothing after it */
+    int werr;            /* the first write's error: nothing after it */
+    int err;             /* werr, for the caller (under mu) */
     uint8_t *buf[XS_HASH_SLOTS];
     size_t len[XS_HASH_SLOTS];
     size_t fill;             /* bytes in the slot being filled */
@@ -161,8 +163,8 @@ struct xs_out {
     uint64_t written;    /* bytes of stream written (before compression) */
     struct tout *z;      /* compression (gzip, zstd), when asked for */
     unsigned threads;    /* compression threads (0: the cores available) */
-    struct ring *hash; /* a digest sink: no fd, bytes are hashed */
-    struct ring *wring;  /* writes on a thread of their own (out_async) */
+    struct ring *hash;   /* a digest sink: no fd, bytes are hashed */
+    struct ring *wring;  /* writes on a thread of their own (write_all) */
     /* a range of a regular input still to be copied here, in order after
      * everything written before it (the buffer is empty meanwhile) */
     struct xs_in *pend_in;
@@ -170,6 +172,7 @@ struct xs_out {
     uint8_t *copy_buf;   /* XS_COPY_BUF, for shifted file copies */
     bool no_cfr;         /* the kernel refused copy_file_range here */
     bool hole_tail;      /* ends in a hole: extended at commit */
+    bool fd_direct;      /* the fd was seeked or copied into: no ring */
     signed char seekable; /* holes are seeks: 1, written zeros: -1, 0 not
                              yet asked (xs_out_hole) */
 };
@@ -1322,8 +1325,7 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
 }
 
 static int raw_write(struct xs_out *out, const uint8_t *p, size_t n);
-static void out_async(struct xs_out *out);
-static int out_sync(struct xs_out *out);
+static int out_fd_direct(struct xs_out *out);
 
 /* One step of copying up to n bytes of the regular file in, from *at,
  * to the regular file out at its position (its buffer empty): the bytes
@@ -1342,7 +1344,7 @@ static ssize_t file_copy(struct xs_in *in, struct xs_out *out, loff_t *at,
     static long page;
     if (!page)
         page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
-    if (out_sync(out) != XS_OK)
+    if (out_fd_direct(out) != XS_OK)
         return -1;
     off_t pos = lseek(out->e.fd, 0, SEEK_CUR);
     ssize_t r;
@@ -1382,7 +1384,7 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     bool spl = plain && (in->e.is_pipe || out->e.is_pipe);
     *moved = 0;
     *fallback = !(files || spl);
-    if (!*fallback && out_sync(out) != XS_OK)
+    if (!*fallback && out_fd_direct(out) != XS_OK)
         return XS_IO;
     while (!*fallback && *moved < n) {
         ssize_t r;
@@ -1446,10 +1448,14 @@ static void ring_consume(struct ring *h, const uint8_t *p, size_t n)
         XXH3_128bits_update(h->state, p, n);
         return;
     }
-    while (n > 0 && !atomic_load(&h->err)) {
+    while (n > 0 && !h->werr) {
         ssize_t w = write(h->fd, p, n);
-        if (w < 0 && errno != EINTR)
-            atomic_store(&h->err, errno);
+        if (w < 0 && errno != EINTR) {
+            h->werr = errno; /* this thread's own; the caller's copy: */
+            pthread_mutex_lock(&h->mu);
+            h->err = errno;
+            pthread_mutex_unlock(&h->mu);
+        }
         if (w > 0) {
             p += w;
             n -= (size_t)w;
@@ -1457,12 +1463,18 @@ static void ring_consume(struct ring *h, const uint8_t *p, size_t n)
     }
 }
 
-/* Until *v differs from old (or, for the thread, stop is set). */
+/* Until *v differs from old (or, for the thread, stop is set).  The
+ * counters change under the mutex and a spinning side takes it once it
+ * sees the change: the slot's bytes are then ordered by the mutex, which
+ * helgrind follows (it does not follow C11 atomics). */
 static void ring_await(struct ring *h, _Atomic unsigned *v, unsigned old)
 {
     for (int spin = 0; spin < XS_HASH_SPIN; spin++)
-        if (atomic_load(v) != old || atomic_load(&h->stop))
+        if (atomic_load(v) != old || atomic_load(&h->stop)) {
+            pthread_mutex_lock(&h->mu);
+            pthread_mutex_unlock(&h->mu);
             return;
+        }
     pthread_mutex_lock(&h->mu);
     atomic_fetch_add(&h->sleepers, 1);
     while (atomic_load(v) == old && !atomic_load(&h->stop))
@@ -1471,13 +1483,23 @@ static void ring_await(struct ring *h, _Atomic unsigned *v, unsigned old)
     pthread_mutex_unlock(&h->mu);
 }
 
-static void ring_wake(struct ring *h)
+/* *v = val, and the other side woken if it sleeps. */
+static void ring_advance(struct ring *h, _Atomic unsigned *v, unsigned val)
 {
-    if (atomic_load(&h->sleepers)) {
-        pthread_mutex_lock(&h->mu);
+    pthread_mutex_lock(&h->mu);
+    atomic_store(v, val);
+    if (atomic_load(&h->sleepers))
         pthread_cond_broadcast(&h->cv);
-        pthread_mutex_unlock(&h->mu);
-    }
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* A writing ring's first error (0: none so far). */
+static int ring_error(struct ring *h)
+{
+    pthread_mutex_lock(&h->mu);
+    int err = h->err;
+    pthread_mutex_unlock(&h->mu);
+    return err;
 }
 
 static void *ring_main(void *arg)
@@ -1489,8 +1511,7 @@ static void *ring_main(void *arg)
             break; /* stopped, everything hashed */
         unsigned slot = t % XS_HASH_SLOTS;
         ring_consume(h, h->buf[slot], h->len[slot]);
-        atomic_store(&h->tail, t + 1);
-        ring_wake(h);
+        ring_advance(h, &h->tail, t + 1);
     }
     return NULL;
 }
@@ -1501,6 +1522,8 @@ static void ring_drain(struct ring *h)
     unsigned head = atomic_load(&h->head), t;
     while ((t = atomic_load(&h->tail)) != head)
         ring_await(h, &h->tail, t);
+    pthread_mutex_lock(&h->mu); /* after the thread's last slot */
+    pthread_mutex_unlock(&h->mu);
 }
 
 static uint8_t *ring_slot(struct ring *h)
@@ -1521,8 +1544,7 @@ static void ring_submit(struct ring *h)
     unsigned head = atomic_load(&h->head);
     h->len[head % XS_HASH_SLOTS] = h->fill;
     h->fill = 0;
-    atomic_store(&h->head, head + 1);
-    ring_wake(h);
+    ring_advance(h, &h->head, head + 1);
     /* the next slot must be free before it is filled */
     unsigned t;
     while (head + 1 - (t = atomic_load(&h->tail)) >= XS_HASH_SLOTS)
@@ -1607,7 +1629,7 @@ static int ring_flush(struct ring *h)
     if (h->fill)
         ring_submit(h);
     ring_drain(h);
-    return atomic_load(&h->err);
+    return ring_error(h);
 }
 
 /* A regular file into a digest sink: read() straight into the ring's
@@ -1675,10 +1697,6 @@ int xs_in_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
         n -= moved;
         if (!fallback)
             return XS_OK; /* complete, or input ended */
-        /* a decoded transport into a file or pipe: decoding here, and
-         * writing on the ring's thread meanwhile */
-        if (in->t && !out->z && !out->hash && !out->wring)
-            out_async(out);
     }
     for (size_t t; n > 0; n -= t, *done += t) {
         if (next_chunk(in, n, &t) != XS_OK)
@@ -1916,7 +1934,7 @@ static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 {
     if (out->wring) {
         ring_write(out->wring, p, n);
-        int err = atomic_load(&out->wring->err);
+        int err = ring_error(out->wring);
         if (err) {
             io_error(out->e.rep, "cannot write", out->e.name, err);
             out->failed = true;
@@ -1939,18 +1957,9 @@ static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
     return XS_OK;
 }
 
-/* Writes from here on go through a ring and a thread of their own
- * (struct ring), after what the buffer holds.  Without the thread (no
- * memory), they stay where they are. */
-static void out_async(struct xs_out *out)
-{
-    if (xs_out_flush(out) == XS_OK)
-        out->wring = ring_new(out->e.fd);
-}
-
 /* Before the file descriptor is used for anything but the ring's writes
- * (a seek, a kernel copy, fsync, close): every byte handed over written,
- * and the first error reported. */
+ * (fsync, close, the size of a file that ends in a hole): every byte
+ * handed over written, and the first error reported. */
 static int out_sync(struct xs_out *out)
 {
     int err = out->wring ? ring_flush(out->wring) : 0;
@@ -1959,6 +1968,19 @@ static int out_sync(struct xs_out *out)
         out->failed = true;
     }
     return err || out->failed ? XS_IO : XS_OK;
+}
+
+/* The fd is about to be seeked or copied into by the kernel (a hole, a
+ * payload by copy_file_range or splice): what the ring holds is written,
+ * and the writes are made here from now on (a ring stopped at every
+ * 12 KiB hole of a raw export would cost more than it saves). */
+static int out_fd_direct(struct xs_out *out)
+{
+    int rc = out_sync(out);
+    ring_free(out->wring);
+    out->wring = NULL;
+    out->fd_direct = true;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2452,6 +2474,14 @@ static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
         out->written += n;
         return XS_OK;
     }
+    /* a file or pipe is written on the ring's thread while the caller
+     * decodes, reads and checks on (its first 256 KiB inline: a small
+     * output starts no thread); everything before these bytes is written
+     * by now (flushed, or written here) */
+    if (!out->z && !out->wring && !out->fd_direct &&
+        (out->e.is_reg || out->e.is_pipe) &&
+        !(out->wring = ring_new(out->e.fd)))
+        out->fd_direct = true; /* no memory: written here */
     int rc = out->z ? z_write(out, p, n) : raw_write(out, p, n);
     if (rc == XS_OK)
         out->written += n;
@@ -2626,7 +2656,7 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
     }
     if (out->seekable < 0)
         return xs_out_zeros(out, n);
-    if (xs_out_flush(out) != XS_OK || out_sync(out) != XS_OK)
+    if (xs_out_flush(out) != XS_OK || out_fd_direct(out) != XS_OK)
         return XS_IO;
     if (n > (uint64_t)INT64_MAX || lseek(out->e.fd, (off_t)n, SEEK_CUR) < 0) {
         io_error(out->e.rep, "cannot seek in", out->e.name,

@@ -109,8 +109,10 @@ hgrun 1 verify -r -j 4 --format junit "$T/store"
 hgrun 0 search --hex 78656e2d -C 4 "$T/big.img"
 hgrun 0 search --regex 'xen-[0-9.]+' "$T/big.img"
 hgrun 0 upgrade --gzip -T 3 "$T/big.img" -o "$T/big.gz"
-# a decoded transport is written on a thread of its own (struct ring)
+# a decoded transport is written, and a digest hashed, on a thread of
+# its own (struct ring)
 hgrun 0 upgrade "$T/big.gz" -o "$T/big.out"
+hgrun 0 digest "$T/big.img"
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
 if "$X" --version | grep -q '^live backend: built ('; then
     vgrun 1 restore -e "$T/lv.img"
