@@ -2138,7 +2138,7 @@ static pthread_once_t isal_chosen = PTHREAD_ONCE_INIT;
 static void isal_choose(void)
 {
     /* each level's smallest level buffer, and 64 KiB in: the same
-     * functions as a 1 MiB block at the default size, a fifth of the
+     * functions as a 1 MiB block at the default size, a tenth of the
      * memory to touch (its first touch is what costs, see gz_arena) */
     static const uint32_t sizes[] = {0, ISAL_DEF_LVL1_MIN, ISAL_DEF_LVL2_MIN,
                                      ISAL_DEF_LVL3_MIN};
