@@ -1930,27 +1930,26 @@ struct xs_out *xs_out_open(const char *path, struct xs_report *rep)
     return out;
 }
 
+static int out_fail(struct xs_out *out, const char *what, int err)
+{
+    io_error(out->e.rep, what, out->e.name, err);
+    out->failed = true;
+    return XS_IO;
+}
+
 static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 {
     if (out->wring) {
         ring_write(out->wring, p, n);
         int err = ring_error(out->wring);
-        if (err) {
-            io_error(out->e.rep, "cannot write", out->e.name, err);
-            out->failed = true;
-            return XS_IO;
-        }
-        return XS_OK;
+        return err ? out_fail(out, "cannot write", err) : XS_OK;
     }
     while (n > 0) {
         ssize_t w = write(out->e.fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0) {
-            io_error(out->e.rep, "cannot write", out->e.name, errno);
-            out->failed = true;
-            return XS_IO;
-        }
+        if (w < 0)
+            return out_fail(out, "cannot write", errno);
         p += w;
         n -= (size_t)w;
     }
@@ -1958,15 +1957,13 @@ static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 }
 
 /* Before the file descriptor is used for anything but the ring's writes
- * (fsync, close, the size of a file that ends in a hole): every byte
+ * (fsync, close): every byte
  * handed over written, and the first error reported. */
 static int out_sync(struct xs_out *out)
 {
     int err = out->wring ? ring_flush(out->wring) : 0;
-    if (err && !out->failed) {
-        io_error(out->e.rep, "cannot write", out->e.name, err);
-        out->failed = true;
-    }
+    if (err && !out->failed)
+        return out_fail(out, "cannot write", err);
     return err || out->failed ? XS_IO : XS_OK;
 }
 
@@ -2139,31 +2136,22 @@ static void isal_choose(void)
 {
     /* each level's smallest level buffer, and 64 KiB in: the same
      * functions as a 1 MiB block at the default size, a tenth of the
-     * memory to touch (its first touch is what costs, see gz_arena) */
+     * memory to touch (its first touch is what costs, see gz_arena; of
+     * the output buffer only what 64 KiB compress to is touched) */
     static const uint32_t sizes[] = {0, ISAL_DEF_LVL1_MIN, ISAL_DEF_LVL2_MIN,
                                      ISAL_DEF_LVL3_MIN};
-    enum { IN = 65536, OUT = IN + IN / 16 + 4096 };
-    uint8_t *in = malloc(IN), *out = malloc(OUT),
-            *lb = calloc(1, ISAL_DEF_LVL3_MIN); /* read before written */
-    for (size_t k = 0; in && k < IN; k++)
-        in[k] = (uint8_t)(k * 2654435761u >> 13);
-    for (uint32_t level = 0; in && out && lb && level <= 3; level++) {
-        struct isal_zstream z;
-        memset(&z, 0, sizeof(z));
-        isal_deflate_stateless_init(&z);
-        z.level = level;
-        z.level_buf = sizes[level] ? lb : NULL;
-        z.level_buf_size = sizes[level];
-        z.gzip_flag = IGZIP_GZIP;
-        z.end_of_stream = 1;
-        z.next_in = in;
-        z.avail_in = IN;
-        z.next_out = out;
-        z.avail_out = OUT;
-        (void)isal_deflate_stateless(&z);
+    struct gzslot b = {.in = malloc(65536), .out = malloc(XS_GZ_BLOCK_OUT),
+                       .n = 65536};
+    uint8_t *lb = malloc(ISAL_DEF_LVL3_MIN);
+    for (size_t k = 0; b.in && k < b.n; k++)
+        b.in[k] = (uint8_t)(k * 2654435761u >> 13);
+    for (int level = 0; b.in && b.out && lb && level <= 3; level++) {
+        struct gzcomp c = {.level_buf = sizes[level] ? lb : NULL,
+                           .level_buf_size = sizes[level]};
+        (void)gz_block(&c, level, &b);
     }
-    free(in);
-    free(out);
+    free(b.in);
+    free(b.out);
     free(lb);
 }
 #endif
@@ -2193,13 +2181,6 @@ static void *gz_worker(void *arg)
     pthread_mutex_unlock(&t->mu);
     gzcomp_end(&c);
     return NULL;
-}
-
-static int out_fail(struct xs_out *out, const char *what, int err)
-{
-    io_error(out->e.rep, what, out->e.name, err);
-    out->failed = true;
-    return XS_IO;
 }
 
 /* Blocks per compressing thread: the one it compresses and the next,
@@ -2683,8 +2664,6 @@ int xs_out_write_direct(struct xs_out *out, const void *p, size_t n)
 /* A file that ends in a hole gets its size (the seek alone sets none). */
 static int hole_tail(struct xs_out *out)
 {
-    if (out_sync(out) != XS_OK)
-        return XS_IO;
     off_t end = lseek(out->e.fd, 0, SEEK_CUR);
     if (end < 0 || ftruncate(out->e.fd, end) < 0) {
         io_error(out->e.rep, "cannot write", out->e.name, errno);
