@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "elfcore.h"
 #include "fileio.h"
 #include "libxc.h"
@@ -35,11 +36,13 @@ struct exp {
     const struct xs_export_opts *o;
     struct xs_export_result *res;
     uint8_t *buf;            /* XS_EXPORT_BUF, when reads are needed */
+    struct xs_bigmem buf_mem; /* buf's (bigmem.h: it is filled in full) */
 };
 
 static int need_buf(struct exp *e)
 {
-    if (!e->buf && !(e->buf = malloc(XS_EXPORT_BUF))) {
+    if (!e->buf &&
+        !(e->buf = xs_bigmem_alloc(&e->buf_mem, XS_EXPORT_BUF, XS_EXPORT_BUF))) {
         xs_report_add(e->rep, XS_SEV_ERROR, "io", 0, -1, "export",
                       "out of memory");
         return XS_IO;
@@ -354,6 +357,6 @@ int xs_export(struct xs_memory *m, struct xs_out *out, struct xs_report *rep,
     if (rc == XS_OK)
         rc = xs_out_flush(out);
     e.res->bytes = xs_out_written(out);
-    free(e.buf);
+    xs_bigmem_free(&e.buf_mem);
     return rc;
 }

@@ -33,6 +33,7 @@
 #include <zlib.h>
 #endif
 
+#include "bigmem.h"
 #include "layer.h"
 
 #define XS_OUT_BUF (64u << 10)
@@ -130,13 +131,26 @@ void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx)
 #define XS_HASH_BUF (256u << 10)
 #define XS_HASH_SLOTS 8u
 #define XS_HASH_SPIN 200000
+/* A writing ring's slot is a list of extents: bytes written where the
+ * fd's offset stands (XS_RING_NOPOS), or at a file offset of their own
+ * once the output has holes (pwrite; a slot of 4 KiB runs has 64). */
+#define XS_RING_EXTENTS 64u
+#define XS_RING_NOPOS UINT64_MAX
+
+struct ring_extent {
+    uint64_t off;
+    size_t len;
+};
 struct ring {
     XXH3_state_t *state; /* hashing; else written to fd */
     int fd;
     int werr;            /* the first write's error: nothing after it */
     int err;             /* werr, for the caller (under mu) */
-    uint8_t *buf[XS_HASH_SLOTS];
+    uint8_t *buf[XS_HASH_SLOTS]; /* in slots_mem, when first needed */
+    struct xs_bigmem slots_mem;
     size_t len[XS_HASH_SLOTS];
+    struct ring_extent ext[XS_HASH_SLOTS][XS_RING_EXTENTS]; /* writing */
+    unsigned next[XS_HASH_SLOTS]; /* extents in use in each slot */
     size_t fill;             /* bytes in the slot being filled */
     uint64_t inline_bytes;   /* hashed before the slots were needed */
     _Atomic unsigned head;   /* slots handed over */
@@ -170,6 +184,11 @@ struct xs_out {
     struct xs_in *pend_in;
     uint64_t pend_off, pend_len;
     uint8_t *copy_buf;   /* XS_COPY_BUF, for shifted file copies */
+    /* where the next byte goes while pos_lazy: a hole moves it and no
+     * seek is made, the writes are pwrite()s at it, and the fd's own
+     * offset is set to it before anything else uses that (out_settle) */
+    uint64_t pos;
+    bool pos_lazy;
     bool no_cfr;         /* the kernel refused copy_file_range here */
     bool hole_tail;      /* ends in a hole: extended at commit */
     bool fd_direct;      /* the fd was seeked or copied into: no ring */
@@ -1326,6 +1345,7 @@ int xs_in_skip(struct xs_in *in, uint64_t n, uint64_t *done)
 
 static int raw_write(struct xs_out *out, const uint8_t *p, size_t n);
 static int out_fd_direct(struct xs_out *out);
+static int out_settle(struct xs_out *out);
 
 /* One step of copying up to n bytes of the regular file in, from *at,
  * to the regular file out at its position (its buffer empty): the bytes
@@ -1344,7 +1364,7 @@ static ssize_t file_copy(struct xs_in *in, struct xs_out *out, loff_t *at,
     static long page;
     if (!page)
         page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
-    if (out_fd_direct(out) != XS_OK)
+    if (out_fd_direct(out) != XS_OK || out_settle(out) != XS_OK)
         return -1;
     off_t pos = lseek(out->e.fd, 0, SEEK_CUR);
     ssize_t r;
@@ -1384,7 +1404,8 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     bool spl = plain && (in->e.is_pipe || out->e.is_pipe);
     *moved = 0;
     *fallback = !(files || spl);
-    if (!*fallback && out_fd_direct(out) != XS_OK)
+    if (!*fallback &&
+        (out_fd_direct(out) != XS_OK || out_settle(out) != XS_OK))
         return XS_IO;
     while (!*fallback && *moved < n) {
         ssize_t r;
@@ -1441,15 +1462,20 @@ static int kernel_copy(struct xs_in *in, struct xs_out *out, uint64_t n,
     return XS_OK;
 }
 
-/* A slot's bytes hashed, or written (after an error, dropped). */
-static void ring_consume(struct ring *h, const uint8_t *p, size_t n)
+/* Bytes hashed, or written at off (XS_RING_NOPOS: at the fd's offset;
+ * after an error, dropped). */
+static void ring_consume(struct ring *h, const uint8_t *p, size_t n,
+                         uint64_t off)
 {
     if (h->state) {
         XXH3_128bits_update(h->state, p, n);
         return;
     }
     while (n > 0 && !h->werr) {
-        ssize_t w = write(h->fd, p, n);
+        ssize_t w = off == XS_RING_NOPOS ? write(h->fd, p, n)
+                                         : pwrite(h->fd, p, n, (off_t)off);
+        if (w > 0 && off != XS_RING_NOPOS)
+            off += (uint64_t)w;
         if (w < 0 && errno != EINTR) {
             h->werr = errno; /* this thread's own; the caller's copy: */
             pthread_mutex_lock(&h->mu);
@@ -1502,6 +1528,20 @@ static int ring_error(struct ring *h)
     return err;
 }
 
+/* A slot's bytes hashed, or written extent by extent. */
+static void ring_consume_slot(struct ring *h, unsigned slot, size_t len)
+{
+    if (h->state) {
+        ring_consume(h, h->buf[slot], len, XS_RING_NOPOS);
+        return;
+    }
+    const uint8_t *p = h->buf[slot];
+    for (unsigned i = 0; i < h->next[slot]; i++) {
+        ring_consume(h, p, h->ext[slot][i].len, h->ext[slot][i].off);
+        p += h->ext[slot][i].len;
+    }
+}
+
 static void *ring_main(void *arg)
 {
     struct ring *h = arg;
@@ -1510,7 +1550,7 @@ static void *ring_main(void *arg)
         if (atomic_load(&h->head) == t)
             break; /* stopped, everything hashed */
         unsigned slot = t % XS_HASH_SLOTS;
-        ring_consume(h, h->buf[slot], h->len[slot]);
+        ring_consume_slot(h, slot, h->len[slot]);
         ring_advance(h, &h->tail, t + 1);
     }
     return NULL;
@@ -1536,12 +1576,13 @@ static void ring_submit(struct ring *h)
 {
     if (!h->running && pthread_create(&h->thread, NULL, ring_main, h) == 0)
         h->running = true;
+    unsigned head = atomic_load(&h->head);
     if (!h->running) {
-        ring_consume(h, ring_slot(h), h->fill);
+        ring_consume_slot(h, head % XS_HASH_SLOTS, h->fill);
         h->fill = 0;
+        h->next[head % XS_HASH_SLOTS] = 0;
         return;
     }
-    unsigned head = atomic_load(&h->head);
     h->len[head % XS_HASH_SLOTS] = h->fill;
     h->fill = 0;
     ring_advance(h, &h->head, head + 1);
@@ -1549,36 +1590,70 @@ static void ring_submit(struct ring *h)
     unsigned t;
     while (head + 1 - (t = atomic_load(&h->tail)) >= XS_HASH_SLOTS)
         ring_await(h, &h->tail, t);
+    h->next[(head + 1) % XS_HASH_SLOTS] = 0;
 }
 
-/* Slots are allocated when first needed: the first MiB is hashed inline,
- * so the small sinks (and small images) never allocate them. */
+/* Slots are allocated when first needed: the first slot's worth is
+ * consumed inline, so the small sinks (and small images) never allocate
+ * them.  All of them are written in full: on huge pages (bigmem.h). */
 static bool ring_slots(struct ring *h)
 {
-    for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
-        if (!h->buf[i] && !(h->buf[i] = malloc(XS_HASH_BUF)))
-            return false;
+    if (h->buf[0])
+        return true;
+    uint8_t *p = xs_bigmem_alloc(&h->slots_mem,
+                                 (size_t)XS_HASH_SLOTS * XS_HASH_BUF,
+                                 (size_t)XS_HASH_SLOTS * XS_HASH_BUF);
+    for (unsigned i = 0; p && i < XS_HASH_SLOTS; i++)
+        h->buf[i] = p + (size_t)i * XS_HASH_BUF;
+    return p != NULL;
+}
+
+/* The slot being filled gets t more bytes that go at off: false when it
+ * has no extent left for them (submit it first). */
+static bool ring_extend(struct ring *h, size_t t, uint64_t off)
+{
+    unsigned s = atomic_load(&h->head) % XS_HASH_SLOTS, k = h->next[s];
+    struct ring_extent *x = k ? &h->ext[s][k - 1] : NULL;
+    if (x && (off == XS_RING_NOPOS ? x->off == XS_RING_NOPOS
+                                   : x->off != XS_RING_NOPOS &&
+                                         x->off + x->len == off)) {
+        x->len += t;
+        return true;
+    }
+    if (k == XS_RING_EXTENTS)
+        return false;
+    h->ext[s][k] = (struct ring_extent){off, t};
+    h->next[s] = k + 1;
     return true;
 }
 
-static void ring_write(struct ring *h, const uint8_t *p, size_t n)
+/* n bytes hashed, or written at off (XS_RING_NOPOS: where the fd's
+ * offset stands, after everything handed over before). */
+static void ring_write(struct ring *h, const uint8_t *p, size_t n,
+                       uint64_t off)
 {
     if (!h->buf[0] && h->inline_bytes + n <= XS_HASH_BUF) {
-        ring_consume(h, p, n);
+        ring_consume(h, p, n, off);
         h->inline_bytes += n;
         return;
     }
     if (!ring_slots(h)) { /* out of memory: slower, still correct */
         ring_drain(h);
-        ring_consume(h, p, n);
+        ring_consume(h, p, n, off);
         return;
     }
     while (n > 0) {
         size_t t = XS_HASH_BUF - h->fill < n ? XS_HASH_BUF - h->fill : n;
+        if (!h->state && !ring_extend(h, t, off)) {
+            ring_submit(h); /* not empty: its extents are in use */
+            continue;
+        }
         memcpy(ring_slot(h) + h->fill, p, t);
         h->fill += t;
         p += t;
         n -= t;
+        if (off != XS_RING_NOPOS)
+            off += t;
         if (h->fill == XS_HASH_BUF)
             ring_submit(h);
     }
@@ -1598,8 +1673,7 @@ static void ring_free(struct ring *h)
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     XXH3_freeState(h->state);
-    for (unsigned i = 0; i < XS_HASH_SLOTS; i++)
-        free(h->buf[i]);
+    xs_bigmem_free(&h->slots_mem);
     free(h);
 }
 
@@ -1940,18 +2014,39 @@ static int out_fail(struct xs_out *out, const char *what, int err)
 static int raw_write(struct xs_out *out, const uint8_t *p, size_t n)
 {
     if (out->wring) {
-        ring_write(out->wring, p, n);
+        ring_write(out->wring, p, n, out->pos_lazy ? out->pos : XS_RING_NOPOS);
+        if (out->pos_lazy)
+            out->pos += n;
         int err = ring_error(out->wring);
         return err ? out_fail(out, "cannot write", err) : XS_OK;
     }
     while (n > 0) {
-        ssize_t w = write(out->e.fd, p, n);
+        ssize_t w = out->pos_lazy ? pwrite(out->e.fd, p, n, (off_t)out->pos)
+                                  : write(out->e.fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
             return out_fail(out, "cannot write", errno);
+        if (out->pos_lazy)
+            out->pos += (uint64_t)w;
         p += w;
         n -= (size_t)w;
+    }
+    return XS_OK;
+}
+
+/* The fd's own offset brought to where the next byte goes, before
+ * anything but raw_write uses it: a kernel copy, the size at commit, and
+ * whoever shares the open file (a shell's "{ ...; } >FILE"). */
+static int out_settle(struct xs_out *out)
+{
+    if (!out->pos_lazy)
+        return XS_OK;
+    out->pos_lazy = false;
+    if (lseek(out->e.fd, (off_t)out->pos, SEEK_SET) < 0) {
+        io_error(out->e.rep, "cannot seek in", out->e.name, errno);
+        out->failed = true;
+        return XS_IO;
     }
     return XS_OK;
 }
@@ -1967,10 +2062,10 @@ static int out_sync(struct xs_out *out)
     return err || out->failed ? XS_IO : XS_OK;
 }
 
-/* The fd is about to be seeked or copied into by the kernel (a hole, a
- * payload by copy_file_range or splice): what the ring holds is written,
- * and the writes are made here from now on (a ring stopped at every
- * 12 KiB hole of a raw export would cost more than it saves). */
+/* The kernel is about to copy into the fd (a payload by copy_file_range
+ * or splice): what the ring holds is written, and the writes are made
+ * here from now on (an upgrade to a file is one such copy after
+ * another). */
 static int out_fd_direct(struct xs_out *out)
 {
     int rc = out_sync(out);
@@ -2023,8 +2118,7 @@ struct tout {
     /* gzip */
     struct gzslot *slot;
     unsigned nslots;
-    uint8_t *arena;      /* every slot's blocks (gz_arena) */
-    size_t arena_len;
+    struct xs_bigmem arena; /* every slot's blocks (gz_arena) */
     uint64_t fill_seq;   /* the block being filled */
     uint64_t write_seq;  /* the next block to write */
     uint64_t take_seq;   /* the next block a thread compresses */
@@ -2136,7 +2230,7 @@ static void isal_choose(void)
 {
     /* each level's smallest level buffer, and 64 KiB in: the same
      * functions as a 1 MiB block at the default size, a tenth of the
-     * memory to touch (its first touch is what costs, see gz_arena; of
+     * memory to touch (its first touch is what costs, bigmem.h; of
      * the output buffer only what 64 KiB compress to is touched) */
     static const uint32_t sizes[] = {0, ISAL_DEF_LVL1_MIN, ISAL_DEF_LVL2_MIN,
                                      ISAL_DEF_LVL3_MIN};
@@ -2186,28 +2280,20 @@ static void *gz_worker(void *arg)
 /* Blocks per compressing thread: the one it compresses and the next,
  * filled meanwhile. */
 #define XS_GZ_SLOTS_PER_THREAD 2u
-#define XS_HUGE_PAGE (2u << 20)
 
 /* Every slot's input block and output buffer in one mapping.  The input
  * blocks are all written in full, so they sit together on 2 MiB pages
- * (MADV_HUGEPAGE; without THP the advice is ignored): a virtual machine
- * can pay dearly for the first touch of each 4 KiB page (13-16 us on the
- * bench's VM, against 0.3-1.7 us per 4 KiB of a huge page), and -T 4
- * touches 8 MiB of blocks.  The output buffers follow on small pages:
- * only as much of each as its block compresses to is ever touched. */
+ * (bigmem.h; -T 4 touches 8 MiB of blocks).  The output buffers follow
+ * on small pages: only as much of each as its block compresses to is
+ * ever touched. */
 static bool gz_arena(struct tout *t)
 {
     size_t in = (size_t)t->nslots * XS_GZ_BLOCK;
     size_t outsz = ((size_t)XS_GZ_BLOCK_OUT + 4095) & ~(size_t)4095;
-    t->arena_len = XS_HUGE_PAGE + in + (size_t)t->nslots * outsz;
-    void *m = mmap(NULL, t->arena_len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+    uint8_t *p = xs_bigmem_alloc(&t->arena, in + (size_t)t->nslots * outsz,
+                                 in);
+    if (!p)
         return false;
-    t->arena = m;
-    uint8_t *p = (uint8_t *)m + (XS_HUGE_PAGE - (uintptr_t)m % XS_HUGE_PAGE) %
-                                    XS_HUGE_PAGE;
-    (void)madvise(p, in, MADV_HUGEPAGE);
     for (unsigned i = 0; i < t->nslots; i++) {
         t->slot[i].in = p + (size_t)i * XS_GZ_BLOCK;
         t->slot[i].out = p + in + (size_t)i * outsz;
@@ -2360,8 +2446,7 @@ static void gz_stop(struct tout *t)
     }
     free(t->th);
     gzcomp_end(&t->inline_comp);
-    if (t->arena)
-        munmap(t->arena, t->arena_len);
+    xs_bigmem_free(&t->arena);
     free(t->slot);
 }
 
@@ -2451,7 +2536,7 @@ static int write_all(struct xs_out *out, const uint8_t *p, size_t n)
 {
     out->hole_tail = false;
     if (out->hash) {
-        ring_write(out->hash, p, n);
+        ring_write(out->hash, p, n, XS_RING_NOPOS);
         out->written += n;
         return XS_OK;
     }
@@ -2637,14 +2722,26 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
     }
     if (out->seekable < 0)
         return xs_out_zeros(out, n);
-    if (xs_out_flush(out) != XS_OK || out_fd_direct(out) != XS_OK)
+    if (xs_out_flush(out) != XS_OK)
         return XS_IO;
-    if (n > (uint64_t)INT64_MAX || lseek(out->e.fd, (off_t)n, SEEK_CUR) < 0) {
+    /* no seek: the writes after it are pwrite()s past the hole, on the
+     * ring's thread too (a raw export of a 4 KiB hole after every 12 KiB
+     * made an lseek per write, and stopped the ring).  The first hole
+     * takes the fd's offset once everything before it is written. */
+    off_t at = (off_t)out->pos;
+    if (!out->pos_lazy) {
+        if (out_sync(out) != XS_OK)
+            return XS_IO;
+        at = lseek(out->e.fd, 0, SEEK_CUR);
+    }
+    if (at < 0 || n > (uint64_t)INT64_MAX - (uint64_t)at) {
         io_error(out->e.rep, "cannot seek in", out->e.name,
-                 n > (uint64_t)INT64_MAX ? EFBIG : errno);
+                 at < 0 ? errno : EFBIG);
         out->failed = true;
         return XS_IO;
     }
+    out->pos = (uint64_t)at + n;
+    out->pos_lazy = true;
     out->written += n;
     out->hole_tail = true;
     return XS_OK;
@@ -2664,6 +2761,8 @@ int xs_out_write_direct(struct xs_out *out, const void *p, size_t n)
 /* A file that ends in a hole gets its size (the seek alone sets none). */
 static int hole_tail(struct xs_out *out)
 {
+    if (out_sync(out) != XS_OK || out_settle(out) != XS_OK)
+        return XS_IO;
     off_t end = lseek(out->e.fd, 0, SEEK_CUR);
     if (end < 0 || ftruncate(out->e.fd, end) < 0) {
         io_error(out->e.rep, "cannot write", out->e.name, errno);
@@ -2792,6 +2891,8 @@ int xs_out_commit(struct xs_out *out)
         rc = z_finish(out);
     if (rc == XS_OK)
         rc = out_sync(out);
+    if (rc == XS_OK)
+        rc = out_settle(out);
     if (rc == XS_OK && out->tmp)
         set_metadata(out);
     if (rc == XS_OK && out->tmp && out->fsync) {

@@ -255,6 +255,22 @@ PY
     "$XS" export -f raw "$T/i.img" | cat >"$T/pp.raw" &&
     cmp -s "$T/ap.raw" "$T/sp.raw" && cmp -s "$T/st.raw" "$T/sp.raw" &&
     cmp -s "$T/pp.raw" "$T/sp.raw" && ok || bad "raw to standard output"
+# holes made by writing past them: a file shared with the shell is left
+# at the export's end (the trailer follows it) and one that starts at an
+# offset keeps its head; a page in two is a hole, more runs than a
+# buffer's extents (written on a thread of their own), the same bytes as
+# with every zero written
+"$GEN" --guest hvm --every-other --zero-pages --pages 20000 -o "$T/eo.img"
+"$XS" export -f raw --no-sparse -o "$T/eo.full" "$T/eo.img" &&
+    "$XS" export -f raw -o "$T/eo.raw" "$T/eo.img" && cmp -s "$T/eo.full" "$T/eo.raw" &&
+    [ "$(stat -c %b "$T/eo.raw")" -lt "$(stat -c %b "$T/eo.full")" ] && ok ||
+    bad "raw with more holes than a buffer has extents"
+{ printf HEAD; "$XS" export -f raw "$T/eo.img"; printf TAIL; } >"$T/eo.sh" &&
+    [ "$(head -c 4 "$T/eo.sh")" = HEAD ] && [ "$(tail -c 4 "$T/eo.sh")" = TAIL ] &&
+    tail -c +5 "$T/eo.sh" | head -c "$(stat -c %s "$T/eo.raw")" | cmp -s - "$T/eo.raw" &&
+    [ "$(stat -c %s "$T/eo.sh")" = $(($(stat -c %s "$T/eo.raw") + 8)) ] && ok ||
+    bad "raw into a file the shell shares: its offset after the export"
+rm -f "$T/eo.full" "$T/eo.sh"
 # a not-image
 head -c 4096 /dev/urandom >"$T/junk"
 "$XS" export -f raw -o "$T/x" "$T/junk" 2>/dev/null

@@ -113,6 +113,9 @@ hgrun 0 upgrade --gzip -T 3 "$T/big.img" -o "$T/big.gz"
 # its own (struct ring)
 hgrun 0 upgrade "$T/big.gz" -o "$T/big.out"
 hgrun 0 digest "$T/big.img"
+# a raw export's holes: the ring writes each run at its own offset
+"$G" --guest hvm --every-other --zero-pages --pages 2000 -o "$T/holes.img"
+hgrun 0 export -f raw "$T/holes.img" -o "$T/holes.raw"
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
 if "$X" --version | grep -q '^live backend: built ('; then
     vgrun 1 restore -e "$T/lv.img"
