@@ -267,7 +267,7 @@ PY
     bad "raw with more holes than a buffer has extents"
 { printf HEAD; "$XS" export -f raw "$T/eo.img"; printf TAIL; } >"$T/eo.sh" &&
     [ "$(head -c 4 "$T/eo.sh")" = HEAD ] && [ "$(tail -c 4 "$T/eo.sh")" = TAIL ] &&
-    tail -c +5 "$T/eo.sh" | head -c "$(stat -c %s "$T/eo.raw")" | cmp -s - "$T/eo.raw" &&
+    cmp -s -i 4:0 -n "$(stat -c %s "$T/eo.raw")" "$T/eo.sh" "$T/eo.raw" &&
     [ "$(stat -c %s "$T/eo.sh")" = $(($(stat -c %s "$T/eo.raw") + 8)) ] && ok ||
     bad "raw into a file the shell shares: its offset after the export"
 rm -f "$T/eo.full" "$T/eo.sh"
