@@ -103,8 +103,14 @@ if [ "${BENCH_BASE:-1}" = 1 ]; then
     arow "export xc-core ->file" "$XS export -f xc-core $IMG -o $W/out" \
         "cp" "cp $IMG $W/out"
     # The synthetic image's every fourth page is zero: raw's file has a
-    # 4 KiB hole after every 12 KiB of data, 65536 extents a GiB, and
-    # ext4's delayed-allocation extent tree is most of its time (perf).
+    # 4 KiB hole after every 12 KiB of data, 65536 extents a GiB, and a
+    # write call each.  The floor: a program that only makes those writes
+    # (bench/sparse_writer.c, nothing read), against the same cp.
+    if cc -O2 -o "$W/sparse_writer" "$HERE/sparse_writer.c" 2>/dev/null; then
+        arow "raw's writes alone" \
+            "$W/sparse_writer $W/out $((MIB << 20)) 12288 4096" \
+            "cp" "cp $IMG $W/out"
+    fi
     # The same on tmpfs, and raw of the realistic image (zero pages in
     # runs, as a guest's are), show what the export itself costs.
     O_TMP=${BENCH_OUT:-/dev/shm}/xenstream-export.$$

@@ -191,7 +191,7 @@ struct xs_out {
     bool pos_lazy;
     bool no_cfr;         /* the kernel refused copy_file_range here */
     bool hole_tail;      /* ends in a hole: extended at commit */
-    bool fd_direct;      /* the fd was seeked or copied into: no ring */
+    bool fd_direct;      /* the kernel copied into the fd: no ring */
     signed char seekable; /* holes are seeks: 1, written zeros: -1, 0 not
                              yet asked (xs_out_hole) */
 };
@@ -2710,15 +2710,25 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
 {
     if (n == 0)
         return XS_OK;
-    /* a file opened for appending (>>) writes at its end whatever the
-     * offset: its holes are written.  Asked once: a raw export makes a
-     * hole of every zero page. */
+    /* Asked once (a raw export makes a hole of every zero page): holes
+     * only in a regular file written where its bytes end.  One opened
+     * for appending (>>) writes at its end whatever the offset, and one
+     * with bytes past the offset (opened by 1<> without truncating)
+     * would show them through a hole: theirs are written zeros. */
     if (out->seekable == 0) {
         int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
         out->seekable = !out->e.is_reg || out->z || out->hash || fl < 0 ||
                                 (fl & O_APPEND)
                             ? -1
                             : 1;
+        struct stat st;
+        if (out->seekable > 0 &&
+            (xs_out_flush(out) != XS_OK || out_sync(out) != XS_OK))
+            return XS_IO;
+        if (out->seekable > 0 &&
+            (fstat(out->e.fd, &st) < 0 ||
+             st.st_size > lseek(out->e.fd, 0, SEEK_CUR)))
+            out->seekable = -1;
     }
     if (out->seekable < 0)
         return xs_out_zeros(out, n);

@@ -270,7 +270,13 @@ PY
     cmp -s -i 4:0 -n "$(stat -c %s "$T/eo.raw")" "$T/eo.sh" "$T/eo.raw" &&
     [ "$(stat -c %s "$T/eo.sh")" = $(($(stat -c %s "$T/eo.raw") + 8)) ] && ok ||
     bad "raw into a file the shell shares: its offset after the export"
-rm -f "$T/eo.full" "$T/eo.sh"
+# a file opened without truncating (1<>) with bytes where the holes go:
+# zeros are written there, not the old bytes left showing through
+head -c $(($(stat -c %s "$T/eo.raw") + 4096)) /dev/zero | tr '\0' X >"$T/eo.rw"
+"$XS" export -f raw "$T/eo.img" 1<>"$T/eo.rw" &&
+    cmp -s -n "$(stat -c %s "$T/eo.raw")" "$T/eo.rw" "$T/eo.raw" && ok ||
+    bad "raw into a file with bytes past its offset (1<>)"
+rm -f "$T/eo.full" "$T/eo.sh" "$T/eo.rw"
 # a not-image
 head -c 4096 /dev/urandom >"$T/junk"
 "$XS" export -f raw -o "$T/x" "$T/junk" 2>/dev/null
