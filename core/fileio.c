@@ -2710,25 +2710,15 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
 {
     if (n == 0)
         return XS_OK;
-    /* Asked once (a raw export makes a hole of every zero page): holes
-     * only in a regular file written where its bytes end.  One opened
-     * for appending (>>) writes at its end whatever the offset, and one
-     * with bytes past the offset (opened by 1<> without truncating)
-     * would show them through a hole: theirs are written zeros. */
+    /* a file opened for appending (>>) writes at its end whatever the
+     * offset: its holes are written.  Asked once: a raw export makes a
+     * hole of every zero page. */
     if (out->seekable == 0) {
         int fl = out->e.is_reg ? fcntl(out->e.fd, F_GETFL) : 0;
         out->seekable = !out->e.is_reg || out->z || out->hash || fl < 0 ||
                                 (fl & O_APPEND)
                             ? -1
                             : 1;
-        struct stat st;
-        if (out->seekable > 0 &&
-            (xs_out_flush(out) != XS_OK || out_sync(out) != XS_OK))
-            return XS_IO;
-        if (out->seekable > 0 &&
-            (fstat(out->e.fd, &st) < 0 ||
-             st.st_size > lseek(out->e.fd, 0, SEEK_CUR)))
-            out->seekable = -1;
     }
     if (out->seekable < 0)
         return xs_out_zeros(out, n);
@@ -2740,9 +2730,16 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
      * takes the fd's offset once everything before it is written. */
     off_t at = (off_t)out->pos;
     if (!out->pos_lazy) {
+        struct stat st;
         if (out_sync(out) != XS_OK)
             return XS_IO;
         at = lseek(out->e.fd, 0, SEEK_CUR);
+        /* bytes past the offset (a file opened by 1<>, not truncated)
+         * would show through a hole: zeros are written over them */
+        if (at >= 0 && fstat(out->e.fd, &st) == 0 && st.st_size > at) {
+            out->seekable = -1;
+            return xs_out_zeros(out, n);
+        }
     }
     if (at < 0 || n > (uint64_t)INT64_MAX - (uint64_t)at) {
         io_error(out->e.rep, "cannot seek in", out->e.name,
