@@ -120,11 +120,11 @@ void xs_in_set_progress(struct xs_in *in, xs_progress_fn fn, void *ctx)
  * reads on: a digest sink hashes there (XXH3 alone costs about half of
  * read()'s time), and a file or pipe is written there (writing into the
  * page cache costs as much as zstd's decoding, which `zstd -dc` also
- * overlaps with its writes), until the kernel copies into it or it gets
- * a hole (out_fd_direct).  The caller fills slot
- * head % N, the thread empties slot tail % N, in order.  Each side spins
- * briefly before it sleeps, because a wake-up per buffer costs more than
- * the hashing in a virtual machine.  Eight 256 KiB slots measured
+ * overlaps with its writes), at the fd's offset or, after a hole, at
+ * offsets of their own, until the kernel copies into it (out_fd_direct).
+ * The caller fills slot head % N, the thread empties slot tail % N, in
+ * order.  Each side spins briefly before it sleeps, because a wake-up per
+ * buffer costs more than the hashing in a virtual machine.  Eight 256 KiB slots measured
  * fastest here (bench/bench.sh, digest row; 4 x 1 MiB and 4 x 2 MiB were
  * 5-20% slower).  The first slot's worth is emptied inline, so small
  * sinks never allocate the ring or start the thread. */
@@ -2043,17 +2043,14 @@ static int out_settle(struct xs_out *out)
     if (!out->pos_lazy)
         return XS_OK;
     out->pos_lazy = false;
-    if (lseek(out->e.fd, (off_t)out->pos, SEEK_SET) < 0) {
-        io_error(out->e.rep, "cannot seek in", out->e.name, errno);
-        out->failed = true;
-        return XS_IO;
-    }
-    return XS_OK;
+    return lseek(out->e.fd, (off_t)out->pos, SEEK_SET) < 0
+               ? out_fail(out, "cannot seek in", errno)
+               : XS_OK;
 }
 
 /* Before the file descriptor is used for anything but the ring's writes
- * (fsync, close): every byte
- * handed over written, and the first error reported. */
+ * (fsync, close): every byte handed over written, and the first error
+ * reported. */
 static int out_sync(struct xs_out *out)
 {
     int err = out->wring ? ring_flush(out->wring) : 0;
@@ -2741,12 +2738,8 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
             return xs_out_zeros(out, n);
         }
     }
-    if (at < 0 || n > (uint64_t)INT64_MAX - (uint64_t)at) {
-        io_error(out->e.rep, "cannot seek in", out->e.name,
-                 at < 0 ? errno : EFBIG);
-        out->failed = true;
-        return XS_IO;
-    }
+    if (at < 0 || n > (uint64_t)INT64_MAX - (uint64_t)at)
+        return out_fail(out, "cannot seek in", at < 0 ? errno : EFBIG);
     out->pos = (uint64_t)at + n;
     out->pos_lazy = true;
     out->written += n;
