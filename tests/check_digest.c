@@ -6,7 +6,6 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <xxhash.h>
 
 #include "endian.h"
@@ -39,8 +38,7 @@ static int digest(const struct xs_buf *x, bool pipe, struct xs_digest *d)
     int rc = xs_digest(in, &rep, NULL, d);
     xs_in_close(in);
     if (pipe)
-        while (wait(NULL) > 0)
-            ;
+        tu_pipes_join();
     return rc;
 }
 

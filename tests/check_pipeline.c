@@ -423,9 +423,9 @@ static void model_check(const struct xs_validate *v)
 {
     size_t runs = 0;
     for (unsigned i = 0; i < MODEL_N; i++) {
-        ck_assert_msg(xs_validate_type_get(v, i) == model[i],
-                      "pfn %u: type %d, model %d", i,
-                      xs_validate_type_get(v, i), model[i]);
+        TU_ASSERT(xs_validate_type_get(v, i) == model[i],
+                  "pfn %u: type %d, model %d", i,
+                  xs_validate_type_get(v, i), model[i]);
         runs += model[i] >= 0 && (i == 0 || model[i - 1] != model[i]);
     }
     ck_assert_int_eq(xs_validate_type_get(v, MODEL_N), -1);
@@ -535,7 +535,9 @@ START_TEST(type_runs_match_model)
         unsigned p = (unsigned)(model_rand(&seed) % 64) + 1000;
         model_set(&v, p, types[model_rand(&seed) % 3]);
         for (unsigned q = 990; q < 1074; q++)
-            ck_assert_int_eq(xs_validate_type_get(&v, q), model[q]);
+            TU_ASSERT(xs_validate_type_get(&v, q) == model[q],
+                      "pfn %u: type %d, model %d", q,
+                      xs_validate_type_get(&v, q), model[q]);
     }
     model_check(&v);
     xs_validate_free(&v);

@@ -11,8 +11,10 @@
 int tu_mem_fd(const uint8_t *p, size_t n);
 /* A read-only input holding these bytes (a memfd, so seeks work). */
 struct xs_in *tu_in_mem(const uint8_t *p, size_t n, struct xs_report *rep);
-/* The same bytes through a pipe fed by a child process (no seeks). */
+/* The same bytes through a pipe (no seeks), fed by a thread that
+ * tu_pipes_join() ends once the input is closed. */
 struct xs_in *tu_in_pipe(const uint8_t *p, size_t n, struct xs_report *rep);
+void tu_pipes_join(void);
 /* Output to a memfd; tu_out_take() returns what was written. */
 struct xs_out *tu_out_mem(struct xs_report *rep, int *fd);
 void tu_out_take(int fd, struct xs_buf *b);

@@ -24,39 +24,73 @@ suite() { # NAME
 }
 export -f suite
 export B T VG
-# every command, on valid, invalid and truncated images, runs beside the
-# suites (three valgrinds on two cores keep both busy to the end); the
-# body is not indented for its here-document
-commands() {
 # every command, on valid, invalid and truncated images
 X=$B/xenstream G=$B/xs-gen
 "$G" --container xl --guest pv64 --version 2 --pages 200 --checkpoint -o "$T/xl.img"
 "$G" --container libvirt --guest hvm --version 3 --pages 200 -o "$T/lv.img"
 "$G" --container xenserver --guest hvm --version 2 --pages 200 -o "$T/xs.img"
 "$G" --container xl --guest hvm --version 2 --pages 200 --gzip -o "$T/z.img.gz"
+"$G" --guest pv64 --version 3 --pages 1200 -o "$T/big.img"
+"$G" --guest hvm --every-other --pages 2000 -o "$T/holes.img"
 head -c 30000 "$T/xl.img" >"$T/cut.img"
 cp "$T/xl.img" "$T/bad.img"
 printf '\x03' | dd of="$T/bad.img" bs=1 seek=$((32 + 16 + 40)) conv=notrunc 2>/dev/null
-n=0
+mkdir -p "$T/store/sub"
+cp "$T/xl.img" "$T/z.img.gz" "$T/cut.img" "$T/store/"
+cp "$T/lv.img" "$T/bad.img" "$T/store/sub/"
+mkfifo "$T/store/sub/fifo"
+
+# The commands run as two jobs beside the suites (four valgrinds on two
+# cores keep both busy to the end); each job has its own out and err
+# files (J) and counts its runs (n).
 vgrun() { # WANT ARGS...
     local want=$1; shift
-    $VG "$X" "$@" >"$T/out" 2>"$T/err" </dev/null
+    $VG "$X" "$@" >"$T/out$J" 2>"$T/err$J" </dev/null
     local rc=$?
     n=$((n + 1))
     if [ $rc != "$want" ]; then
         echo "valgrind xenstream $*: exit $rc, expected $want"
-        grep -v "^  *|" "$T/err" | head -30
+        grep -v "^  *|" "$T/err$J" | head -30
         fail=1
     fi
 }
+# Under helgrind, which reports data races and lock misuse between
+# threads: the store's workers, search's reading thread, gzip's
+# compressing threads and the writing ring.  (A coverage build counts with atomic updates,
+# -fprofile-update=atomic, which helgrind does not report; gcov's own
+# runtime functions are left out; every other report fails.)
+hgrun() { # WANT ARGS...
+    local want=$1; shift
+    valgrind -q --tool=helgrind "$X" "$@" >"$T/out$J" 2>"$T/err$J" </dev/null
+    local rc=$? races
+    n=$((n + 1))
+    races=$(python3 - "$T/err$J" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+blocks = re.split(r"^==\d+== -{20,}$", text, flags=re.M)
+print(sum(1 for b in blocks if re.search(r"^==\d+== [A-Z]", b, re.M)
+          and "Thread-Announcement" not in b and "__gcov" not in b))
+PY
+)
+    if [ "$rc" = "$want" ] && [ "$races" = 0 ]; then
+        echo "helgrind xenstream $*: clean"
+    else
+        echo "helgrind xenstream $*: FAILED (exit $rc, $races reports)"
+        grep -v "__gcov" "$T/err$J" | head -60; fail=1
+    fi
+}
+
+# every command on the valid images; the invalid ones refused
+images() {
+J=.images n=0
 for img in xl.img lv.img xs.img z.img.gz; do
     vgrun 0 verify --xen 4.17 "$T/$img"
-    vgrun 0 upgrade "$T/$img" -o "$T/up.img"
+    vgrun 0 upgrade "$T/$img" -o "$T/up-$img"
     vgrun 0 convert --to-version 2 --drop-cpu-policy "$T/$img" -o "$T/down.img"
     vgrun 0 info --json --digest "$T/$img"
     vgrun 0 dump --json "$T/$img"
     vgrun 0 digest "$T/$img"
-    vgrun 0 diff "$T/$img" "$T/up.img"
+    vgrun 0 diff "$T/$img" "$T/up-$img"
     for f in xc-core elf raw; do
         vgrun 0 export -f $f "$T/$img" -o "$T/mem.out"
     done
@@ -71,51 +105,6 @@ vgrun 1 verify "$T/bad.img"
 vgrun 1 verify --xen 4.13 "$T/lv.img"
 vgrun 1 diff "$T/xl.img" "$T/lv.img"
 vgrun 2 convert "$T/xl.img"
-# a store on 4 workers (memcheck), every report format; and under helgrind,
-# which reports data races and lock misuse between the workers
-mkdir -p "$T/store/sub"
-cp "$T/xl.img" "$T/z.img.gz" "$T/cut.img" "$T/store/"
-cp "$T/lv.img" "$T/bad.img" "$T/store/sub/"
-mkfifo "$T/store/sub/fifo"
-for fmt in text json junit tap sarif; do
-    vgrun 1 verify -r -j 4 --format $fmt "$T/store"
-done
-# Under helgrind, which reports data races and lock misuse between
-# threads: the store's workers, search's reading thread, gzip's
-# compressing threads and the writing ring.  (A coverage build counts with atomic updates,
-# -fprofile-update=atomic, which helgrind does not report; gcov's own
-# runtime functions are left out; every other report fails.)
-hgrun() { # WANT ARGS...
-    local want=$1; shift
-    valgrind -q --tool=helgrind "$X" "$@" >"$T/out" 2>"$T/err" </dev/null
-    local rc=$? races
-    races=$(python3 - "$T/err" <<'PY'
-import re, sys
-text = open(sys.argv[1], errors="replace").read()
-blocks = re.split(r"^==\d+== -{20,}$", text, flags=re.M)
-print(sum(1 for b in blocks if re.search(r"^==\d+== [A-Z]", b, re.M)
-          and "Thread-Announcement" not in b and "__gcov" not in b))
-PY
-)
-    if [ "$rc" = "$want" ] && [ "$races" = 0 ]; then
-        echo "helgrind xenstream $*: clean"
-    else
-        echo "helgrind xenstream $*: FAILED (exit $rc, $races reports)"
-        grep -v "__gcov" "$T/err" | head -60; fail=1
-    fi
-}
-hgrun 1 verify -r -j 4 --format junit "$T/store"
-"$G" --guest pv64 --version 3 --pages 1200 -o "$T/big.img"
-hgrun 0 search --hex 78656e2d -C 4 "$T/big.img"
-hgrun 0 search --regex 'xen-[0-9.]+' "$T/big.img"
-hgrun 0 upgrade --gzip -T 3 "$T/big.img" -o "$T/big.gz"
-# a decoded transport is written, and a digest hashed, on a thread of
-# its own (struct ring)
-hgrun 0 upgrade "$T/big.gz" -o "$T/big.out"
-hgrun 0 digest "$T/big.img"
-# a raw export's holes: the ring writes each run at its own offset
-"$G" --guest hvm --every-other --pages 2000 -o "$T/holes.img"
-hgrun 0 export -f raw "$T/holes.img" -o "$T/holes.raw"
 # restore, as far as a machine without Xen goes (tests/xen/ goes further)
 if "$X" --version | grep -q '^live backend: built ('; then
     vgrun 1 restore -e "$T/lv.img"
@@ -124,11 +113,34 @@ if "$X" --version | grep -q '^live backend: built ('; then
 else
     vgrun 2 restore "$T/xl.img"
 fi
-echo "valgrind xenstream: $n runs"
+echo "valgrind xenstream: $n runs on images"
 return $fail
 }
-commands >"$T/commands.log" 2>&1 &
-commands_pid=$!
+
+# a store on 4 workers (memcheck), every report format; and the threads
+# under helgrind
+threads() {
+J=.threads n=0
+for fmt in text json junit tap sarif; do
+    vgrun 1 verify -r -j 4 --format $fmt "$T/store"
+done
+hgrun 1 verify -r -j 4 --format junit "$T/store"
+hgrun 0 search --hex 78656e2d -C 4 "$T/big.img"
+hgrun 0 search --regex 'xen-[0-9.]+' "$T/big.img"
+hgrun 0 upgrade --gzip -T 3 "$T/big.img" -o "$T/big.gz"
+# a decoded transport is written, and a digest hashed, on a thread of
+# its own (struct ring)
+hgrun 0 upgrade "$T/big.gz" -o "$T/big.out"
+hgrun 0 digest "$T/big.img"
+# a raw export's holes: the ring writes each run at its own offset
+hgrun 0 export -f raw "$T/holes.img" -o "$T/holes.raw"
+echo "valgrind xenstream: $n runs on the store and threads"
+return $fail
+}
+images >"$T/images.log" 2>&1 &
+images_pid=$!
+threads >"$T/threads.log" 2>&1 &
+threads_pid=$!
 # check_backend and check_xlu exist when the live backend is built
 export XS_XLU_CASES=300
 printf '%s\n' check_pipeline check_containers check_libxc check_compat \
@@ -136,6 +148,7 @@ printf '%s\n' check_pipeline check_containers check_libxc check_compat \
     $([ -x "$B/tests/check_backend" ] && echo check_backend check_xlu) |
     xargs -P 2 -I{} bash -c 'suite {}' || fail=1
 
-wait $commands_pid || fail=1
-cat "$T/commands.log"
+wait $images_pid || fail=1
+wait $threads_pid || fail=1
+cat "$T/images.log" "$T/threads.log"
 exit $fail
