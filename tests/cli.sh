@@ -243,8 +243,13 @@ expect 2 "$XS" upgrade "$T/pv64.v2" -o "$T/pv64.v2"
 # existing OUT stays as it was, the signal's status is the exit status
 for sig in INT TERM; do
     echo old >"$T/sig.img"
-    { cat "$T/big.v2"; sleep 3; } | "$XS" upgrade -o "$T/sig.img" 2>/dev/null &
+    # the input stays open (fd 7) until the signal: no sleeping writer
+    # for the wait below
+    rm -f "$T/sig.fifo"; mkfifo "$T/sig.fifo"
+    "$XS" upgrade -o "$T/sig.img" <"$T/sig.fifo" 2>/dev/null &
     pid=$!
+    exec 7>"$T/sig.fifo"
+    cat "$T/big.v2" >&7 2>/dev/null &
     for _ in 1 2 3 4 5 6 7 8 9 10; do
         ls -a "$T" | grep -q '\.sig\.img\.xenstream-' && break
         sleep 0.2
@@ -252,6 +257,7 @@ for sig in INT TERM; do
     sleep 0.3
     kill -s $sig $pid
     wait $pid; rc=$?
+    exec 7>&-
     [ $rc -gt 128 ] && [ "$(cat "$T/sig.img")" = old ] && ok || bad "SIG$sig: exit $rc, OUT: $(head -c 20 "$T/sig.img")"
     ls -a "$T" | grep -q '\.sig\.img\.xenstream-' && bad "SIG$sig left the temporary file" || ok
 done
