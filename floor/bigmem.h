@@ -15,8 +15,10 @@ struct xs_bigmem {
     size_t len; /* its length */
 };
 
-/* n bytes, 2 MiB-aligned, the first huge of them on 2 MiB pages (the
- * rest, touched only in part, on small ones); NULL: no memory. */
+/* n bytes, 2 MiB-aligned, the first huge of them, rounded up to whole
+ * 2 MiB pages, on 2 MiB pages (the rest, touched only in part, on small
+ * ones); NULL: no memory.  A buffer of less than 2 MiB takes a whole one
+ * once touched: one fault, not one per 4 KiB. */
 uint8_t *xs_bigmem_alloc(struct xs_bigmem *b, size_t n, size_t huge);
 void xs_bigmem_free(struct xs_bigmem *b);
 

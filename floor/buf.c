@@ -36,10 +36,15 @@ void xs_buf_free(struct xs_buf *b)
 uint8_t *xs_bigmem_alloc(struct xs_bigmem *b, size_t n, size_t huge)
 {
     b->map = NULL;
-    if (n > SIZE_MAX - XS_HUGE_PAGE)
+    /* the huge part in whole 2 MiB pages: the kernel maps a huge page
+     * only where its whole aligned range is advised (a 1 MiB buffer
+     * advised alone got 256 small pages) */
+    size_t h = huge < n ? huge : n;
+    if (h > SIZE_MAX - 2 * XS_HUGE_PAGE || n > SIZE_MAX - XS_HUGE_PAGE)
         return NULL;
+    h = (h + XS_HUGE_PAGE - 1) / XS_HUGE_PAGE * XS_HUGE_PAGE;
     /* a huge page's worth more, so that the buffer starts on one */
-    b->len = n + XS_HUGE_PAGE;
+    b->len = (n > h ? n : h) + XS_HUGE_PAGE;
     void *m = mmap(NULL, b->len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
@@ -49,7 +54,7 @@ uint8_t *xs_bigmem_alloc(struct xs_bigmem *b, size_t n, size_t huge)
                  (XS_HUGE_PAGE - (uintptr_t)m % XS_HUGE_PAGE) % XS_HUGE_PAGE;
 #ifdef MADV_HUGEPAGE
     /* refused: small pages, as malloc's */
-    (void)madvise(p, huge < n ? huge : n, MADV_HUGEPAGE);
+    (void)madvise(p, h, MADV_HUGEPAGE);
 #endif
     return p;
 }
