@@ -80,7 +80,8 @@ static bool page_is_zero(const uint8_t *p)
 
 int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero)
 {
-    uint8_t *buf = malloc(XS_EXPORT_BUF);
+    struct xs_bigmem mem; /* filled in full: bigmem.h */
+    uint8_t *buf = xs_bigmem_alloc(&mem, XS_EXPORT_BUF, XS_EXPORT_BUF);
     int rc = buf ? XS_OK : XS_IO;
     *zero = 0;
     for (size_t i = 0; rc == XS_OK && i < m->nruns; i++) {
@@ -97,20 +98,23 @@ int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero)
             left -= t;
         }
     }
-    free(buf);
+    xs_bigmem_free(&mem);
     return rc;
 }
 
 /* ---- raw: file offset = guest-physical address --------------------- */
 
 /* Every zero page is a hole, as the issue asks: a data run is one write
- * straight from the read buffer and a run of zero pages one seek (the
- * size comes at commit when the file ends in one).  Measured on the
- * bench's 1 GiB image, a quarter of whose pages are single zero pages:
- * 1.07 s against 0.96 s with runs of 16 or more only, and 2.3x cp, whose
- * copy_file_range never brings the pages into user space (README).  What
- * such a file costs is its extents (one per data run) when it is deleted
- * or overwritten on a file system mounted with discard. */
+ * and a run of zero pages only moves the output's offset (xs_out_hole():
+ * the writes after it are pwrite()s at their own offsets, on the ring's
+ * thread; the size comes at commit when the file ends in one).  The write
+ * call per data run is what bounds it: the bench's synthetic image, a
+ * single zero page after every three data pages, takes 32768 calls per
+ * 512 MiB, and those calls alone take 1.57x cp (bench/sparse_writer.c);
+ * io_uring took twice as long again (its writes to ext4 go through its
+ * worker threads).  What such a file costs is its extents (one per data
+ * run) when it is deleted or overwritten on a file system mounted with
+ * discard. */
 static int export_raw(struct exp *e)
 {
     const struct xs_memory *m = e->m;
