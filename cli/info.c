@@ -445,10 +445,12 @@ static void print_export(const json_t *x)
     if (!json_is_integer(p))
         return;
     uint64_t n = (uint64_t)json_integer_value(p);
-    xs_cli_printf("%-13s%llu pfns", "export:", (unsigned long long)n);
+    xs_cli_printf("%-13s%llu pfn%s", "export:", (unsigned long long)n,
+                  n == 1 ? "" : "s");
     const json_t *r = json_object_get(x, "runs");
     if (json_is_integer(r))
-        xs_cli_printf(" in %lld runs", (long long)json_integer_value(r));
+        xs_cli_printf(" in %lld run%s", (long long)json_integer_value(r),
+                      json_integer_value(r) == 1 ? "" : "s");
     xs_cli_printf(": %.1f MiB in an elf or xc-core export", (double)n / 256);
     const json_t *raw = json_object_get(x, "raw_size");
     if (json_is_integer(raw))
