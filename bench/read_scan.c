@@ -1,5 +1,6 @@
 /* search --hex's floor: only what a byte search must do, read every byte
- * of FILE (pread() into one 1 MiB buffer, as search's windows) and pass
+ * of FILE (pread() into one 1 MiB buffer on a 2 MiB page, as search's
+ * windows are: a buffer on small pages made this 13% slower) and pass
  * it through the same first-and-last-byte AVX2 filter (core/search.c's
  * find_avx2(), without the compare of the rare candidates); no walk of
  * the records, no map of the pages.  bench.sh measures it against cat of
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 __attribute__((target("avx2"))) static uint64_t
@@ -49,11 +51,19 @@ int main(int argc, char **argv)
     uint8_t f = (uint8_t)strtoul(argv[2], NULL, 0);
     uint8_t l = (uint8_t)strtoul(argv[3], NULL, 0);
     size_t len = strtoull(argv[4], NULL, 0);
-    static uint8_t buf[1 << 20];
-    if (len < 2 || len > sizeof(buf) / 2) {
-        fprintf(stderr, "read_scan: LEN must be 2 to %zu\n", sizeof(buf) / 2);
+    const size_t cap = (size_t)1 << 20, huge = (size_t)2 << 20;
+    if (len < 2 || len > cap / 2) {
+        fprintf(stderr, "read_scan: LEN must be 2 to %zu\n", cap / 2);
         return 2;
     }
+    uint8_t *m = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        perror("mmap");
+        return 1;
+    }
+    uint8_t *buf = m + (huge - (uintptr_t)m % huge) % huge;
+    (void)madvise(buf, huge, MADV_HUGEPAGE);
     int fd = open(argv[1], O_RDONLY);
     if (fd < 0) {
         perror(argv[1]);
@@ -61,7 +71,7 @@ int main(int argc, char **argv)
     }
     uint64_t c = 0;
     for (off_t at = 0;;) {
-        ssize_t r = pread(fd, buf, sizeof(buf), at);
+        ssize_t r = pread(fd, buf, cap, at);
         if (r < 0) {
             perror("pread");
             return 1;
