@@ -1,10 +1,10 @@
 /* search: bytes or a regex in the guest's final memory (memory.c), run
  * by run of consecutive present pfns, in windows of 1 MiB (for a regex
  * read by a thread of their own while the last is scanned: feeder
- * below).  Bytes by
- * find() (AVX2 or SSE2 filter, then memcmp), each window repeating the
- * last needle_len - 1 bytes of the one before, so that a match across any
- * page or window boundary of consecutive pfns is found once.  A regex by
+ * below).  Bytes by xs_find() (find.h: an AVX2 or SSE2 filter, then
+ * memcmp), each window repeating the last needle_len - 1 bytes of the one
+ * before, so that a match across any page or window boundary of
+ * consecutive pfns is found once.  A regex by
  * PCRE2 (its JIT; NUL bytes are data) on windows that overlap by
  * XS_SEARCH_REGEX_OVERLAP bytes: a match is reported from the window it
  * starts in, before the overlap (include/xenstream.h says what that
@@ -15,18 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define XS_SEARCH_AVX2 1
-#else
-#define XS_SEARCH_AVX2 0
-#endif
 
 #include "bigmem.h"
 #include "fileio.h"
+#include "find.h"
 #include "libxc.h"
 #include "memory.h"
 
@@ -69,90 +61,6 @@ static size_t segment(const struct xs_memory *m, size_t i, uint64_t *pfn,
     while (++i < m->nruns && m->runs[i].pfn == *pfn + *n)
         *n += m->runs[i].n;
     return i;
-}
-
-/* The first occurrence of needle (len >= 2) in h[0..n), or NULL: 16
- * candidate positions a step are filtered by the needle's first and last
- * bytes together (W. Mula's "SIMD-friendly" substring search) and only
- * those that pass are compared: about twice glibc's memmem on a guest's
- * pages, where the first byte alone passes too often. */
-static const uint8_t *find_sse2(const uint8_t *h, size_t n,
-                                const uint8_t *needle, size_t len)
-{
-#ifdef __SSE2__
-    if (n < len)
-        return NULL;
-    const __m128i first = _mm_set1_epi8((char)needle[0]);
-    const __m128i last = _mm_set1_epi8((char)needle[len - 1]);
-    size_t i = 0;
-    for (; i + 16 + len - 1 <= n; i += 16) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(h + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(h + i + len - 1));
-        unsigned mask = (unsigned)_mm_movemask_epi8(
-            _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
-        while (mask) {
-            unsigned bit = (unsigned)__builtin_ctz(mask);
-            if (memcmp(h + i + bit + 1, needle + 1, len - 2) == 0)
-                return h + i + bit;
-            mask &= mask - 1;
-        }
-    }
-    return memmem(h + i, n - i, needle, len);
-#else
-    return memmem(h, n, needle, len);
-#endif
-}
-
-#if XS_SEARCH_AVX2
-/* The same filter, 64 positions a step with AVX2 (chosen at run time):
- * the scan then keeps up with the read that fills the window (1 GiB
- * image: 0.21 s with SSE2, cat 0.12 s). */
-__attribute__((target("avx2"))) static const uint8_t *
-find_avx2(const uint8_t *h, size_t n, const uint8_t *needle, size_t len)
-{
-    if (n < len)
-        return NULL;
-    const __m256i first = _mm256_set1_epi8((char)needle[0]);
-    const __m256i last = _mm256_set1_epi8((char)needle[len - 1]);
-    size_t i = 0;
-    for (; i + 64 + len - 1 <= n; i += 64) {
-        const uint8_t *p = h + i, *q = h + i + len - 1;
-        __m256i e0 = _mm256_and_si256(
-            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)p), first),
-            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)q), last));
-        __m256i e1 = _mm256_and_si256(
-            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + 32)),
-                              first),
-            _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(q + 32)),
-                              last));
-        if (_mm256_testz_si256(_mm256_or_si256(e0, e1),
-                               _mm256_or_si256(e0, e1)))
-            continue;
-        uint64_t mask = (uint32_t)_mm256_movemask_epi8(e0) |
-                        (uint64_t)(uint32_t)_mm256_movemask_epi8(e1) << 32;
-        while (mask) {
-            unsigned bit = (unsigned)__builtin_ctzll(mask);
-            if (memcmp(p + bit + 1, needle + 1, len - 2) == 0)
-                return p + bit;
-            mask &= mask - 1;
-        }
-    }
-    return find_sse2(h + i, n - i, needle, len);
-}
-#endif
-
-static const uint8_t *find(const uint8_t *h, size_t n, const uint8_t *needle,
-                           size_t len)
-{
-    if (len == 1)
-        return memchr(h, needle[0], n);
-#if XS_SEARCH_AVX2
-    /* libgcc reads the CPU's features in a constructor: no static of our
-     * own, which two threads searching at once would race on */
-    if (__builtin_cpu_supports("avx2"))
-        return find_avx2(h, n, needle, len);
-#endif
-    return find_sse2(h, n, needle, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -336,7 +244,8 @@ static int search_bytes(struct srch *s, struct feeder *f,
     const struct window *w;
     while (rc == XS_OK && (w = feeder_next(f, &rc))) {
         for (size_t at = 0; rc == XS_OK && w->have - at >= len;) {
-            const uint8_t *hit = find(w->buf + at, w->have - at, needle, len);
+            const uint8_t *hit =
+                xs_find(w->buf + at, w->have - at, needle, len);
             if (!hit)
                 break;
             size_t pos = (size_t)(hit - w->buf);
