@@ -73,8 +73,10 @@ static size_t segment(const struct xs_memory *m, size_t i, uint64_t *pfn,
  * overlap gave: 0.106 s against 0.085 s inline for 512 MiB, cat 0.072 s
  * (2026-12-02); they are read and scanned on the caller's thread. */
 
-/* windows: the one scanned, and two read ahead of it (the one read
- * copies its start from the one before, which is never rewritten then) */
+/* windows: with the reading thread, the one scanned and two read ahead
+ * of it (the one read copies its start from the one before, which is
+ * never rewritten then); read inline, the one scanned and the one before
+ * it, whose tail the next one copies (nring) */
 #define XS_SEARCH_RING 3u
 
 /* guest-physical [base, base + have) of one run of consecutive pfns; its
@@ -93,6 +95,7 @@ struct feeder {
     struct xs_memory *m;
     size_t cap, carry;
     struct window ring[XS_SEARCH_RING];
+    unsigned nring;       /* of them in use */
     struct xs_bigmem mem; /* the windows' buffers (bigmem.h) */
     uint64_t head, tail;    /* windows read, windows scanned */
     size_t run;             /* the next run of m->runs */
@@ -109,9 +112,9 @@ struct feeder {
  * same run of pfns), then what follows it, up to f->cap bytes. */
 static void read_window(struct feeder *f)
 {
-    struct window *w = &f->ring[f->head % XS_SEARCH_RING];
-    const struct window *prev = &f->ring[(f->head + XS_SEARCH_RING - 1) %
-                                         XS_SEARCH_RING];
+    struct window *w = &f->ring[f->head % f->nring];
+    const struct window *prev = &f->ring[(f->head + f->nring - 1) %
+                                         f->nring];
     size_t keep = 0;
     if (!f->in_seg) {
         if (f->run >= f->m->nruns) {
@@ -150,14 +153,14 @@ static void *feeder_main(void *arg)
     struct feeder *f = arg;
     pthread_mutex_lock(&f->mu);
     for (;;) {
-        while (!f->stop && f->head - f->tail >= XS_SEARCH_RING)
+        while (!f->stop && f->head - f->tail >= f->nring)
             pthread_cond_wait(&f->cv, &f->mu);
         if (f->stop)
             break;
         pthread_mutex_unlock(&f->mu);
         read_window(f);
         pthread_mutex_lock(&f->mu);
-        const struct window *w = &f->ring[f->head % XS_SEARCH_RING];
+        const struct window *w = &f->ring[f->head % f->nring];
         f->head++;
         pthread_cond_broadcast(&f->cv);
         if (w->end || w->rc != XS_OK)
@@ -170,12 +173,12 @@ static void *feeder_main(void *arg)
 static bool feeder_start(struct feeder *f, struct xs_memory *m, size_t cap,
                          size_t carry, bool thread)
 {
-    *f = (struct feeder){.m = m, .cap = cap, .carry = carry};
-    uint8_t *p = xs_bigmem_alloc(&f->mem, XS_SEARCH_RING * cap,
-                                 XS_SEARCH_RING * cap);
+    *f = (struct feeder){.m = m, .cap = cap, .carry = carry,
+                         .nring = thread ? XS_SEARCH_RING : 2};
+    uint8_t *p = xs_bigmem_alloc(&f->mem, f->nring * cap, f->nring * cap);
     if (!p)
         return false;
-    for (unsigned i = 0; i < XS_SEARCH_RING; i++)
+    for (unsigned i = 0; i < f->nring; i++)
         f->ring[i].buf = p + i * cap;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
@@ -191,7 +194,7 @@ static bool feeder_start(struct feeder *f, struct xs_memory *m, size_t cap,
 /* The next window, or NULL when the runs end or a read failed (*rc). */
 static const struct window *feeder_next(struct feeder *f, int *rc)
 {
-    const struct window *w = &f->ring[f->tail % XS_SEARCH_RING];
+    const struct window *w = &f->ring[f->tail % f->nring];
     if (f->threaded) {
         pthread_mutex_lock(&f->mu);
         while (f->head == f->tail)

@@ -5,6 +5,7 @@ the exports checked against it.
 
     export-check.py IMAGE [--raw F] [--elf F] [--core F] [--partial]
                           [--sparse] [--needle-across] [--mutate PFN]
+                          [--bytes-at ADDR] [--runs]
 
 IMAGE may be gzip or zstd compressed.  The libxc stream is found by its
 image header (marker + "XENF"), in whatever container; records are walked
@@ -15,7 +16,8 @@ before the end count.  --mutate PFN changes the last copy of PFN's page
 in IMAGE (in place) and prints its first copy's distinctive bytes, its
 new bytes and the new bytes' image offset; --needle-across prints 8
 bytes across the boundary of two consecutive present pfns and where they
-are.  Exit 0 when every check passed; one line per failure."""
+are; --bytes-at ADDR the 8 bytes at guest address ADDR and where they
+are; --runs the runs of consecutive present pfns.  Exit 0 when every check passed; one line per failure."""
 import zlib
 import os
 import struct
@@ -364,7 +366,7 @@ def main(args):
     opts = {}
     while args:
         a = args.pop(0)
-        if a in ("--partial", "--sparse", "--needle-across"):
+        if a in ("--partial", "--sparse", "--needle-across", "--runs"):
             opts[a] = True
         else:
             opts[a] = args.pop(0)
@@ -408,6 +410,29 @@ def main(args):
                 print(n.hex(), hex(b * PAGE - 4), hex(img.final[a] + PAGE - 4))
                 return 0
         return 1
+    if "--runs" in opts:
+        # the runs of consecutive present pfns: FIRST LAST a line
+        runs = []
+        for pfn in sorted(img.final):
+            if runs and pfn == runs[-1][1] + 1:
+                runs[-1][1] = pfn
+            else:
+                runs.append([pfn, pfn])
+        for first, last in runs:
+            print(hex(first), hex(last))
+        return 0
+    if "--bytes-at" in opts:
+        # 8 bytes from guest address ADDR on, which must lie in present
+        # pfns one after the other: a needle placed where search's
+        # windows meet
+        addr = int(opts["--bytes-at"], 0)
+        pfn, at = divmod(addr, PAGE)
+        need = (at + 8 + PAGE - 1) // PAGE
+        if any(p not in img.final for p in range(pfn, pfn + need)):
+            return 1
+        b = b"".join(img.page(p) for p in range(pfn, pfn + need))
+        print(b[at:at + 8].hex(), hex(addr), hex(img.final[pfn] + at))
+        return 0
     if "--raw" in opts:
         check_raw(img, opts["--raw"], "--sparse" in opts)
     if "--elf" in opts:

@@ -112,6 +112,25 @@ for hx in 67 0000 00000000000000000000 01000000 "$needle"; do
     got=$("$XS" search --hex "$hx" "$T/m.img" | wc -l)
     [ "$want" = "$got" ] && ok || bad "search --hex $hx: $got matches, expected $want"
 done
+# where search's 1 MiB windows meet: in a run of consecutive pfns the
+# second window starts 1 MiB in, the third 7 bytes (an 8-byte needle's
+# carry) before 2 MiB, the fourth 14 before 3 MiB; a needle across each
+# is found once, where it is (the image's last run is 3.1 MiB long)
+"$GEN" --pages 1300 -o "$T/w.img"
+read -r seg last < <(check "$T/w.img" --runs | tail -1)
+[ $((last - seg)) -ge 770 ] && ok || bad "the last run of pfns: $seg-$last"
+for at in $((0x100000 - 4)) $((0x200000 - 7 - 4)) $((0x300000 - 14 - 4)); do
+    read -r hx addr ioff < <(check "$T/w.img" --bytes-at $((seg * 4096 + at)))
+    "$XS" search --hex "$hx" --json "$T/w.img" >"$T/out"
+    "$PY" - "$T/out" "$addr" "$ioff" "$(check "$T/w.img" --count "$hx")" <<'PY' &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = [x for x in d["matches"] if x["address"] == int(sys.argv[2], 0)]
+assert len(m) == 1 and m[0]["offset"] == int(sys.argv[3], 0), d
+assert d["count"] == int(sys.argv[4]), d
+PY
+        ok || bad "search across windows at $at: $(head -c 300 "$T/out")"
+done
 "$GEN" --pages 64 -o "$T/s.img"
 "$XS" search --string "xen-3.0-x86_64" "$T/s.img" >"$T/out"
 grep -q "^0x5000  pfn 0x5  " "$T/out" && ok || bad "search --string: $(cat "$T/out")"
