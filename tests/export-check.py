@@ -17,7 +17,8 @@ in IMAGE (in place) and prints its first copy's distinctive bytes, its
 new bytes and the new bytes' image offset; --needle-across prints 8
 bytes across the boundary of two consecutive present pfns and where they
 are; --bytes-at ADDR the 8 bytes at guest address ADDR and where they
-are; --runs the runs of consecutive present pfns.  Exit 0 when every check passed; one line per failure."""
+are; --runs the runs of consecutive present pfns.  Exit 0 when every
+check passed; one line per failure."""
 import zlib
 import os
 import struct
