@@ -131,9 +131,11 @@ if [ "${BENCH_BASE:-1}" = 1 ]; then
     arow "search --regex (file)" "$XS search --regex 'xen-3\\.0-x86_(64|32)' $IMG" \
         "cat >/dev/null" "cat $IMG"
     # search's floor: a program that only reads the file through one 1 MiB
-    # buffer and finds the same needle with search's own code (core/find.h;
-    # bench/read_scan.c), against the same cat
-    if cc -O2 -I "$HERE/../core" -o "$W/read_scan" "$HERE/read_scan.c" \
+    # buffer from search's allocator and finds the same needle with
+    # search's own code (floor/bigmem.h, core/find.h; bench/read_scan.c),
+    # against the same cat
+    if cc -O2 -I "$HERE/../core" -I "$HERE/../floor" -I "$HERE/../include" \
+        -o "$W/read_scan" "$HERE/read_scan.c" "$HERE/../floor/buf.c" \
         2>/dev/null; then
         arow "search's read+scan alone" "$W/read_scan $IMG 0123456789abcdef" \
             "cat >/dev/null" "cat $IMG"

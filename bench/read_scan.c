@@ -1,20 +1,21 @@
 /* search --hex's floor: only what a byte search must do.  Read every byte
- * of FILE (pread() into one 1 MiB buffer on a 2 MiB page, as search's
- * windows are: on small pages this was 13% slower) and find every match
- * of the needle with search's own code (core/find.h), counted, not
- * reported; no walk of the records, no map of the pages, and no match
- * across two reads.  bench.sh measures it against cat of the same file,
- * beside search.
+ * of FILE (pread() into one 1 MiB buffer on a 2 MiB page, from search's
+ * own allocator, floor/bigmem.h: on small pages this was 13% slower) and
+ * find every match of the needle with search's own code (core/find.h),
+ * counted, not reported; no walk of the records, no map of the pages, and
+ * no match across two reads.  bench.sh measures it against cat of the
+ * same file, beside search.
  *
- *   cc -O2 -I core -o read_scan bench/read_scan.c
+ *   cc -O2 -I core -I floor -I include -o read_scan bench/read_scan.c \
+ *       floor/buf.c
  *   read_scan FILE HEX */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "find.h"
 
 int main(int argc, char **argv)
@@ -31,15 +32,13 @@ int main(int argc, char **argv)
                 sizeof(needle));
         return 2;
     }
-    const size_t cap = (size_t)1 << 20, huge = (size_t)2 << 20;
-    uint8_t *m = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
-        perror("mmap");
+    const size_t cap = (size_t)1 << 20;
+    struct xs_bigmem mem;
+    uint8_t *buf = xs_bigmem_alloc(&mem, cap, cap);
+    if (!buf) {
+        fprintf(stderr, "read_scan: out of memory\n");
         return 1;
     }
-    uint8_t *buf = m + (huge - (uintptr_t)m % huge) % huge;
-    (void)madvise(buf, huge, MADV_HUGEPAGE);
     int fd = open(argv[1], O_RDONLY);
     if (fd < 0) {
         perror(argv[1]);
