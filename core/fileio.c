@@ -192,7 +192,7 @@ struct xs_out {
     bool no_cfr;         /* the kernel refused copy_file_range here */
     bool hole_tail;      /* ends in a hole: extended at commit */
     bool fd_direct;      /* the kernel copied into the fd: no ring */
-    signed char seekable; /* holes are seeks: 1, written zeros: -1, 0 not
+    signed char seekable; /* holes skipped: 1, written zeros: -1, 0 not
                              yet asked (xs_out_hole) */
 };
 
@@ -2749,8 +2749,8 @@ int xs_out_hole(struct xs_out *out, uint64_t n)
 
 int xs_out_write_direct(struct xs_out *out, const void *p, size_t n)
 {
-    /* small blocks between holes that are seeks go out as they are: the
-     * buffer would only hold them until the next hole's flush */
+    /* small blocks between skipped holes go out as they are: the buffer
+     * would only hold them until the next hole's flush */
     if (n == 0 || (n < XS_OUT_BUF / 2 && !(out->seekable > 0 && !out->len)))
         return xs_out_write(out, p, n);
     if (xs_out_flush(out) != XS_OK)
