@@ -261,22 +261,29 @@ static int search_bytes(struct srch *s, struct feeder *f,
 }
 
 /* Windows overlap by XS_SEARCH_REGEX_OVERLAP bytes; a match is reported
- * from the window it starts in, before the overlap.  A regex that fails
- * is described in why (reported by the caller, once no thread reads). */
+ * from the window it starts in, before the overlap.  Each window after a
+ * run's first also repeats, before the overlap, the bytes a lookbehind
+ * or \b may look at (at least one: \A never matches there), and is
+ * scanned from where the last window's scan ended: past its last match,
+ * so that no match is reported inside another.  A regex that fails is
+ * described in why (reported by the caller, once no thread reads). */
 static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
                         pcre2_match_data *md, char *why, size_t whylen)
 {
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     int rc = XS_OK;
+    uint64_t resume = 0; /* the address the next window's scan starts at */
     const struct window *w;
     while (rc == XS_OK && (w = feeder_next(f, &rc))) {
         /* matches that start in the overlap come from the next window */
         size_t report_below = w->last ? w->have
                                       : w->have - XS_SEARCH_REGEX_OVERLAP;
         /* ^ only at the start of a run of pfns, $ only at its end */
-        uint32_t fl = (w->base > w->seg ? PCRE2_NOTBOL : 0) |
+        bool first = w->base == w->seg;
+        uint32_t fl = (first ? 0 : PCRE2_NOTBOL) |
                       (w->last ? 0 : PCRE2_NOTEOL);
-        for (size_t at = 0; rc == XS_OK && at < report_below;) {
+        size_t at = first ? 0 : (size_t)(resume - w->base);
+        for (; rc == XS_OK && at < report_below;) {
             int r = pcre2_match(re, w->buf, w->have, at, fl, md, NULL);
             if (r == PCRE2_ERROR_NOMATCH)
                 break;
@@ -298,6 +305,7 @@ static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
                 rc = report(s, w->base + so, eo - so);
             at = eo > so ? eo : so + 1;
         }
+        resume = w->base + (at > report_below ? at : report_below);
         feeder_done(f);
     }
     return rc;
@@ -341,9 +349,17 @@ int xs_search(struct xs_memory *m, struct xs_report *rep,
     struct feeder f;
     pcre2_match_data *md = re ? pcre2_match_data_create(1, NULL) : NULL;
     char why[400] = "";
+    /* a regex's windows repeat its longest lookbehind (PCRE2 bounds it
+     * at 65535 bytes, far below a window), and at least one byte */
+    uint32_t behind = 0;
+    if (re && pcre2_pattern_info(re, PCRE2_INFO_MAXLOOKBEHIND, &behind) != 0)
+        behind = UINT16_MAX;
+    if (behind < 1)
+        behind = 1;
     if ((re && !md) ||
         !feeder_start(&f, m, XS_SEARCH_REGEX_WINDOW,
-                      re ? XS_SEARCH_REGEX_OVERLAP : o->needle_len - 1,
+                      re ? XS_SEARCH_REGEX_OVERLAP + behind
+                         : o->needle_len - 1,
                       re != NULL)) {
         xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "search",
                       "out of memory");

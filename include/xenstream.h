@@ -688,7 +688,8 @@ int xs_export_format_parse(const char *s, enum xs_export_format *f);
  * DOTALL, DOLLAR_ENDONLY; NUL bytes are data) is run on each run of
  * consecutive pfns in windows of XS_SEARCH_REGEX_WINDOW bytes that
  * overlap by XS_SEARCH_REGEX_OVERLAP: a regex match is found whole only
- * up to that length.  Nothing matches across absent pfns. */
+ * up to that length (lookbehinds see across a window's edge, as in one
+ * scan of the run).  Nothing matches across absent pfns. */
 #define XS_SEARCH_REGEX_WINDOW (1u << 20)
 #define XS_SEARCH_REGEX_OVERLAP 4096u
 struct xs_search_opts {

@@ -5,7 +5,8 @@ the exports checked against it.
 
     export-check.py IMAGE [--raw F] [--elf F] [--core F] [--partial]
                           [--sparse] [--needle-across] [--mutate PFN]
-                          [--bytes-at ADDR] [--runs]
+                          [--bytes-at ADDR] [--runs] [--count HEX]
+                          [--regex RE]
 
 IMAGE may be gzip or zstd compressed.  The libxc stream is found by its
 image header (marker + "XENF"), in whatever container; records are walked
@@ -17,10 +18,13 @@ in IMAGE (in place) and prints its first copy's distinctive bytes, its
 new bytes and the new bytes' image offset; --needle-across prints 8
 bytes across the boundary of two consecutive present pfns and where they
 are; --bytes-at ADDR the 8 bytes at guest address ADDR and where they
-are; --runs the runs of consecutive present pfns.  Exit 0 when every
+are; --runs the runs of consecutive present pfns; --count HEX how many
+times HEX occurs (overlapping too); --regex RE each match of RE (Python's
+re: bytes, DOTALL) in each run of consecutive pfns.  Exit 0 when every
 check passed; one line per failure."""
 import zlib
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -127,6 +131,19 @@ class Image:
     def page(self, pfn):
         o = self.final[pfn]
         return self.data[o:o + PAGE]
+
+    def segments(self):
+        """(first pfn, bytes) of each run of consecutive present pfns"""
+        first, pages = None, []
+        for pfn in self.pfns:
+            if pages and pfn != first + len(pages):
+                yield first, b"".join(pages)
+                pages = []
+            if not pages:
+                first = pfn
+            pages.append(self.page(pfn))
+        if pages:
+            yield first, b"".join(pages)
 
     def rips(self):
         if self.guest == 2:
@@ -391,18 +408,22 @@ def main(args):
         # matches of HEX (overlapping ones too) in each run of
         # consecutive present pfns, as search reports them
         needle = bytes.fromhex(opts["--count"])
-        n, seg, prev = 0, b"", None
-        for pfn in img.pfns + [None]:
-            if pfn is None or (prev is not None and pfn != prev + 1):
-                i = seg.find(needle)
-                while i >= 0:
-                    n += 1
-                    i = seg.find(needle, i + 1)
-                seg = b""
-            if pfn is not None:
-                seg += img.page(pfn)
-            prev = pfn
+        n = 0
+        for _, seg in img.segments():
+            i = seg.find(needle)
+            while i >= 0:
+                n += 1
+                i = seg.find(needle, i + 1)
         print(n)
+        return 0
+    if "--regex" in opts:
+        # Python's re (bytes, DOTALL) over each run of consecutive present
+        # pfns: ADDRESS LENGTH of each match, as search --regex prints them
+        rx = re.compile(opts["--regex"].encode("latin-1"), re.DOTALL)
+        for first, seg in img.segments():
+            for m in rx.finditer(seg):
+                if m.end() > m.start():
+                    print(hex(first * PAGE + m.start()), m.end() - m.start())
         return 0
     if "--needle-across" in opts:
         for a, b in zip(img.pfns, img.pfns[1:]):
