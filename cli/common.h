@@ -35,6 +35,17 @@ static inline int xs_worst(int worst, int rc)
     return rc == XS_IO || (rc == XS_INVALID && worst == XS_OK) ? rc : worst;
 }
 
+/* The size of a raw export whose highest pfn is max_pfn: false past the
+ * largest file offset there is (2^63 - 1; a pfn has 52 bits). */
+static inline bool xs_raw_size(uint64_t max_pfn, uint64_t *bytes)
+{
+    if (max_pfn >= (UINT64_C(1) << 51) - 1)
+        return false;
+    *bytes = (max_pfn + 1) * 4096;
+    return true;
+}
+#define XS_RAW_TOO_LARGE "larger than a file can be"
+
 /* Lowercase hex of n bytes into out (2n + 1 bytes). */
 void xs_hex(const uint8_t *p, size_t n, char *out);
 
@@ -179,6 +190,9 @@ bool xs_cli_parallel(size_t n, unsigned workers,
 struct xs_spool;
 struct xs_spool *xs_cli_spool_open(void);
 FILE *xs_cli_spool_file(const struct xs_spool *s);
+/* Everything printed to it so far is held (flushed first): false once
+ * some of it was lost. */
+bool xs_cli_spool_holds(struct xs_spool *s);
 bool xs_cli_spool_drain(struct xs_spool *s, FILE *to);
 
 #endif

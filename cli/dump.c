@@ -373,8 +373,12 @@ static int run_dump(int argc, char **argv)
             struct xs_memory *m = NULL;
             struct xs_memory_opts mo = {0};
             rep.quiet = true;
-            zeros = xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK &&
-                    xs_memory_zero_pages(m, &zero) == XS_OK;
+            int z = xs_memory_read(in, &rep, NULL, &mo, &m);
+            if (z == XS_OK)
+                z = xs_memory_zero_pages(m, &zero);
+            zeros = z == XS_OK;
+            if (z == XS_INVALID && m) /* the input changed meanwhile */
+                rc = z;
             xs_memory_free(m);
         }
         if (d.json && d.n) {
@@ -384,20 +388,31 @@ static int run_dump(int argc, char **argv)
                        (unsigned long long)np * 4096);
             else
                 printf("null");
-            printf(", \"raw_size\": %llu",
-                   np ? (unsigned long long)(d.max_pfn + 1) * 4096 : 0ull);
+            uint64_t raw = 0;
+            if (!np || xs_raw_size(d.max_pfn, &raw))
+                printf(", \"raw_size\": %llu", (unsigned long long)raw);
+            else
+                printf(", \"raw_size\": null");
             if (zeros)
                 printf(", \"zero_pages\": %llu", (unsigned long long)zero);
             printf("}");
             printf(", \"valid\": %s}\n", rc == XS_OK ? "true" : "false");
         } else if (!d.json && d.n && counted) {
+            uint64_t raw = 0;
             xs_cli_printf("export: %llu pfns with data (%.1f MiB in an elf "
-                          "or xc-core export); raw: a %.1f MiB file",
-                          (unsigned long long)np, (double)np / 256,
-                          np ? (double)(d.max_pfn + 1) / 256 : 0.0);
+                          "or xc-core export); raw: ",
+                          (unsigned long long)np, (double)np / 256);
+            if (!np || xs_raw_size(d.max_pfn, &raw))
+                xs_cli_printf("a %.1f MiB file", (double)raw / (1 << 20));
+            else
+                xs_cli_printf(XS_RAW_TOO_LARGE);
             if (zeros)
                 xs_cli_printf(", %llu zero pages", (unsigned long long)zero);
             xs_cli_printf("\n");
+        } else if (!d.json && d.n) {
+            /* the pfn set stops counting past its bound */
+            xs_cli_printf("export: not counted here (more than %u runs of "
+                          "pfns; info counts them)\n", 1u << 16);
         }
         xs_pfn_set_free(d.pfns);
         if (d.json && !d.n) /* not an image: the error, no listing */

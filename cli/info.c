@@ -280,9 +280,11 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
             json_object_set_new(x, "pfns", json_integer((json_int_t)mi->pfns));
             json_object_set_new(x, "runs", json_integer((json_int_t)mi->runs));
             uint64_t bytes = mi->pfns * 4096;
-            uint64_t raw = mi->pfns ? (mi->max_pfn + 1) * 4096 : 0;
+            uint64_t raw = 0;
+            bool fits = !mi->pfns || xs_raw_size(mi->max_pfn, &raw);
             json_object_set_new(x, "bytes", json_integer((json_int_t)bytes));
-            json_object_set_new(x, "raw_size", json_integer((json_int_t)raw));
+            json_object_set_new(x, "raw_size", fits ? json_integer((json_int_t)raw)
+                                                    : json_null());
             json_object_set_new(x, "vcpus", json_integer(mi->vcpus));
             if (w->zero_counted)
                 json_object_set_new(x, "zero_pages",
@@ -456,6 +458,8 @@ static void print_export(const json_t *x)
     if (json_is_integer(raw))
         xs_cli_printf("; raw: a %.1f MiB file",
                       (double)json_integer_value(raw) / (1 << 20));
+    else if (json_is_null(raw))
+        xs_cli_printf("; raw: " XS_RAW_TOO_LARGE);
     const json_t *z = json_object_get(x, "zero_pages");
     if (json_is_integer(z))
         xs_cli_printf(", %lld zero pages as holes",
@@ -650,9 +654,11 @@ static int run_info(int argc, char **argv)
             if (xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK) {
                 xs_memory_get_info(m, &w.mi);
                 w.have_export = true;
-                if (zero)
-                    w.zero_counted =
-                        xs_memory_zero_pages(m, &w.zero_pages) == XS_OK;
+                int z = zero ? xs_memory_zero_pages(m, &w.zero_pages)
+                             : XS_IO;
+                w.zero_counted = z == XS_OK;
+                if (z == XS_INVALID) /* the input changed meanwhile */
+                    rc = z;
             }
             xs_memory_free(m);
             rep.quiet = false;

@@ -219,6 +219,11 @@ struct xs_spool *xs_cli_spool_open(void)
 
 FILE *xs_cli_spool_file(const struct xs_spool *s) { return s ? s->fp : NULL; }
 
+bool xs_cli_spool_holds(struct xs_spool *s)
+{
+    return fflush(s->fp) == 0 && !s->failed && !ferror(s->fp);
+}
+
 bool xs_cli_spool_drain(struct xs_spool *s, FILE *to)
 {
     if (!s)

@@ -62,10 +62,13 @@ static int on_match(void *ctx, const struct xs_match *mt)
     struct out_ctx *o = ctx;
     char *hex = NULL;
     if (o->context) {
-        /* before the match, clipped at address 0 */
+        /* before and after the match, clipped at address 0 and at the
+         * top of the address space (the last byte of pfn 2^52 - 1) */
         uint64_t before = mt->addr < o->context ? mt->addr : o->context;
+        uint64_t room = UINT64_MAX - (mt->addr + mt->len - 1);
+        uint64_t after = room < o->context ? room : o->context;
         uint64_t from = mt->addr - before;
-        size_t n = (size_t)(before + mt->len + o->context);
+        size_t n = (size_t)(before + mt->len + after);
         uint8_t *b = malloc(n);
         hex = malloc(2 * n + 1);
         if (!b || !hex || xs_memory_read_at(o->m, from, b, n) != XS_OK) {
@@ -87,6 +90,9 @@ static int on_match(void *ctx, const struct xs_match *mt)
                 hex ? ",\"context\":\"" : "", hex ? hex : "",
                 hex ? "\"" : "");
         o->first = false;
+        /* memory or $TMPDIR full: the document could not be whole */
+        if (ferror(xs_cli_spool_file(o->matches)))
+            return XS_IO;
     } else {
         xs_cli_printf("0x%llx  pfn 0x%llx  offset 0x%llx  len %llu%s%s\n",
                       (unsigned long long)mt->addr,
@@ -232,6 +238,7 @@ static int run_search(int argc, char **argv)
                                 .spool_dir = d && *d ? d : "/tmp"};
     struct xs_memory *m = NULL;
     uint64_t count = 0;
+    bool head_out = false;
     rc = xs_memory_read(in, &rep, NULL, &mo, &m);
     if (rc == XS_OK) {
         oc.m = m;
@@ -240,6 +247,9 @@ static int run_search(int argc, char **argv)
             rc = search_io_error(&rep, "out of memory");
         if (rc == XS_OK)
             rc = xs_search(m, &rep, &so, on_match, &oc, &count);
+        if (oc.matches && !xs_cli_spool_holds(oc.matches))
+            rc = search_io_error(&rep, "cannot spool the matches (memory "
+                                       "or $TMPDIR full)");
         if (json && rc == XS_OK) {
             /* {"file":...,"count":N,"matches":[...]}: the head without
              * its closing brace, then the spooled matches */
@@ -252,11 +262,15 @@ static int run_search(int argc, char **argv)
             if (hl < 2) {
                 rc = search_io_error(&rep, "out of memory");
             } else {
-                xs_cli_printf("%.*s,\"matches\":[", (int)(hl - 1), head);
+                /* JSON as jansson wrote it: not through the escaping of
+                 * text for a terminal */
+                fwrite(head, 1, hl - 1, stdout);
+                fputs(",\"matches\":[", stdout);
                 fflush(stdout);
+                head_out = true;
                 if (!xs_cli_spool_drain(oc.matches, stdout))
-                    rc = search_io_error(&rep, "cannot spool the matches "
-                                                "(memory or $TMPDIR full)");
+                    rc = search_io_error(&rep, "cannot read the spooled "
+                                               "matches back");
                 oc.matches = NULL;
                 xs_cli_printf("]}\n");
             }
@@ -264,7 +278,9 @@ static int run_search(int argc, char **argv)
         }
         xs_cli_spool_drain(oc.matches, NULL);
     }
-    if (rc != XS_OK && json)
+    /* one document: once the head is out, a failure is standard error's
+     * and the exit status's */
+    if (rc != XS_OK && json && !head_out)
         xs_json_print(xs_json_failure(rep.file, rc, &rep), false);
     xs_memory_free(m);
     xs_cli_close(in);

@@ -99,7 +99,7 @@ int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero)
         }
     }
     xs_bigmem_free(&mem);
-    return rc;
+    return rc == XS_OK ? xs_mem_unchanged(m) : rc;
 }
 
 /* ---- raw: file offset = guest-physical address --------------------- */
@@ -360,6 +360,8 @@ int xs_export(struct xs_memory *m, struct xs_out *out, struct xs_report *rep,
     }
     if (rc == XS_OK)
         rc = xs_out_flush(out);
+    if (rc == XS_OK)
+        rc = xs_mem_unchanged(m);
     e.res->bytes = xs_out_written(out);
     xs_bigmem_free(&e.buf_mem);
     return rc;

@@ -2947,7 +2947,8 @@ const char *xs_out_refusal(const struct xs_in *in, const char *out_path,
         same_inode(&st, &in->st))
         return std ? "standard output is the input file: it would be "
                      "written into while it is read"
-                   : "it is the input file (use --in-place to replace it)";
+                   : "it is the input file (only upgrade and convert "
+                     "--in-place replace it)";
     if (known && S_ISCHR(st.st_mode)) {
         int fd = std ? STDOUT_FILENO
                      : open(out_path, O_WRONLY | O_NOCTTY | O_NONBLOCK |

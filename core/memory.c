@@ -404,7 +404,7 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
                       "out of memory");
         return XS_IO;
     }
-    m->in = in;
+    m->src = m->in = in;
     /* a transport is pushed here: a compressed file reads as a pipe */
     const char *layer;
     if ((rc = xs_in_identify(in, &layer)) != XS_OK) {
@@ -428,12 +428,6 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
                       "offset", o->spool_dir);
         if (!(m->spool = xs_in_spool(in, o->spool_dir, rep)))
             rc = xs_in_failure(in) == XS_INVALID ? XS_INVALID : XS_IO;
-        if (rc == XS_OK) {
-            /* a compressed input cut short is noted here; its truncated
-             * stream is the walk's to report */
-            int t = xs_in_transport_check(in, false);
-            rc = t == XS_IO ? XS_IO : XS_OK;
-        }
         if (rc != XS_OK) {
             xs_memory_free(m);
             return rc;
@@ -443,6 +437,12 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
     const struct xs_visitor v = {.header = on_header, .record = on_record,
                                  .ctx = &b};
     rc = xs_walk(m->in, rep, sum, &v);
+    if (m->spool && (rc == XS_OK || rc == XS_INVALID)) {
+        /* a compressed input cut short, as verify says it (pipeline.c):
+         * a note beside the image's own error, else the error */
+        int t = xs_in_transport_check(m->src, rc == XS_INVALID);
+        rc = t != XS_OK ? t : rc;
+    }
     if (rc == XS_INVALID && o && o->partial && only_truncation(rep) &&
         m->guest)
         rc = XS_OK;
@@ -539,10 +539,17 @@ int xs_mem_pread(struct xs_memory *m, uint64_t off, void *dst, size_t n)
     return rc;
 }
 
+int xs_mem_unchanged(struct xs_memory *m)
+{
+    return xs_in_unchanged(m->src);
+}
+
 int xs_memory_read_at(struct xs_memory *m, uint64_t addr, void *dst,
                       size_t n)
 {
     uint8_t *d = dst;
+    if (n && addr + (n - 1) < addr)
+        return XS_USAGE; /* past the top of the address space */
     while (n > 0) {
         uint64_t pfn = addr / XS_PAGE_SIZE, in_page = addr % XS_PAGE_SIZE;
         const struct xs_mem_run *r = xs_mem_find(m, pfn);

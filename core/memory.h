@@ -18,6 +18,7 @@ struct xs_mem_vcpu {
 };
 
 struct xs_memory {
+    struct xs_in *src;     /* the input as given (not owned) */
     struct xs_in *in;      /* read by offset (a regular file, or the spool) */
     struct xs_in *spool;   /* owned: the decoded copy of a one-pass input */
     struct xs_mem_run *runs; /* by pfn, disjoint, none empty */
@@ -41,5 +42,9 @@ struct xs_memory {
 const struct xs_mem_run *xs_mem_find(const struct xs_memory *m, uint64_t pfn);
 /* n bytes of the input at off (through the spool when there is one). */
 int xs_mem_pread(struct xs_memory *m, uint64_t off, void *dst, size_t n);
+/* XS_OK, or XS_INVALID (rule input.changed) when the input as given was
+ * written since it was opened: the pages read are not one image's
+ * (docs/behaviour.md §5).  Called once every page has been read. */
+int xs_mem_unchanged(struct xs_memory *m);
 
 #endif

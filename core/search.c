@@ -372,6 +372,8 @@ int xs_search(struct xs_memory *m, struct xs_report *rep,
         if (*why)
             xs_report_add(rep, XS_SEV_ERROR, "search.regex", 0, -1,
                           "search", "%s", why);
+        if (rc == XS_OK)
+            rc = xs_mem_unchanged(m);
     }
     pcre2_match_data_free(md);
     pcre2_code_free(re);

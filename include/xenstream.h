@@ -654,19 +654,20 @@ void xs_memory_get_info(const struct xs_memory *m, struct xs_memory_info *i);
 bool xs_memory_locate(const struct xs_memory *m, uint64_t pfn,
                       uint64_t *offset);
 /* n bytes of guest-physical memory at addr; absent pages read as zeros.
- * XS_OK, XS_IO. */
+ * XS_OK, XS_IO; XS_USAGE for bytes past the top of the address space. */
 int xs_memory_read_at(struct xs_memory *m, uint64_t addr, void *dst,
                       size_t n);
 
 /* The final pages that are all zero (the holes of a sparse raw export):
- * reads every page.  XS_OK, XS_IO. */
+ * reads every page.  XS_OK, XS_IO, XS_INVALID (rule input.changed: the
+ * input was written while it was read, as export and search check too). */
 int xs_memory_zero_pages(struct xs_memory *m, uint64_t *zero);
 
 /* export (docs/behaviour.md §8.2): Xen's dump-core ("xc-core", as
  * xl dump-core writes it), a plain ELF64 core (one PT_LOAD per run of
  * consecutive present pfns, NT_PRSTATUS per vCPU), or a raw file whose
- * offsets are guest-physical addresses (absent pages and runs of 16 or
- * more zero pages left as holes unless no_sparse). */
+ * offsets are guest-physical addresses (absent pages and all-zero pages
+ * left as holes unless no_sparse). */
 enum xs_export_format { XS_EXPORT_XC_CORE, XS_EXPORT_ELF, XS_EXPORT_RAW };
 struct xs_export_opts {
     enum xs_export_format format;

@@ -193,6 +193,24 @@ print(f"search --json: {d['count']} matches, peak RSS {js} KiB "
 sys.exit(0 if d["count"] == len(d["matches"]) > 1000000 and
          js < text + 16384 else 1)
 PY
+# matches that cannot be spooled (no $TMPDIR past 1 MiB of them): exit 3
+# and one document, the failure's, not a head cut short before it
+TMPDIR=$T/none "$XS" search --hex 00 --json "$T/z.img" >"$T/out" 2>"$T/err"
+rc=$?
+"$PY" - "$T/out" <<'PY' && [ $rc = 3 ] && ok || bad "search --json, no spool: exit $rc: $(head -c 200 "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["valid"] is False and d["status"] == 3, d
+PY
+# the file's name in JSON as it is (once escaped, by JSON alone)
+cp "$T/z.img" "$T/\\é.img"
+"$XS" search --hex 78656e --json "$T/\\é.img" >"$T/out"
+"$PY" - "$T/out" "$T/\\é.img" <<'PY' && ok || bad "search --json: the file's name: $(head -c 200 "$T/out")"
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+assert d["file"] == sys.argv[2], (d["file"], sys.argv[2])
+PY
+rm -f "$T/\\é.img"
 
 # pipes, gzip, zstd: decoded into $TMPDIR first, which is said
 "$GEN" --container xl --pages 200 -o "$T/i.img"
@@ -226,6 +244,16 @@ s=$(stat -c %s "$T/g.img.gz")
 head -c $((s / 2)) "$T/g.img.gz" >"$T/tg.gz"
 "$XS" export -f raw --partial -o "$T/o.raw" "$T/tg.gz" 2>/dev/null &&
     check "$T/tg.gz" --partial --raw "$T/o.raw" && ok || bad "--partial gzip"
+# the compressed stream cut short: the image's truncation is the error
+# and gzip's a note, as verify says them (docs/behaviour.md §1)
+for cmd in "verify" "search --hex 00"; do
+    "$XS" $cmd --json "$T/tg.gz" >"$T/out" 2>/dev/null
+    "$PY" - "$T/out" <<'PY' && ok || bad "$cmd of a cut gzip: $(cat "$T/out")"
+import json, sys
+f = {x["rule"]: x["severity"] for x in json.load(open(sys.argv[1]))["findings"]}
+assert f["gzip.truncated"] == "note" and f["libxc.truncated"] == "error", f
+PY
+done
 
 # corruption: refused, and what stood at OUT is left as it was
 "$GEN" --pages 200 -o "$T/c.img"
@@ -361,6 +389,9 @@ if [ -n "$EU" ]; then
         bad "PN_XNUM: eu-readelf -a: $(head -c 300 "$T/re.err")"
     fi
 fi
+# dump's pfn set stops at 65536 runs: it says so, not nothing
+"$XS" dump "$T/x.img" | tail -1 | grep -q "^export: not counted here" && ok ||
+    bad "dump past 65536 runs: $("$XS" dump "$T/x.img" | tail -1)"
 rm -f "$T/x.img" "$T/x.elf"
 
 
@@ -382,6 +413,43 @@ z=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["export"]["zer
     bad "dump --zero-pages: $("$XS" dump --zero-pages "$T/i.img" | tail -1), expected $z"
 "$XS" dump --json --zero-pages "$T/i.img" | grep -q "\"zero_pages\": $z}" && ok ||
     bad "dump --json --zero-pages"
+
+# a page at the top of guest-physical space (pfn 2^52 - 1, its last byte
+# at 2^64 - 1): no file reaches there, so info and dump say so (JSON
+# raw_size null), raw is refused with exit 3 and nothing at OUT, and
+# search's context stops at the top, not wrapping round to address 0
+"$GEN" --guest hvm --pages 64 -o "$T/top.img"
+"$PY" - "$T/top.img" <<'PY'
+import struct, sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+at, last = 40, None
+while at + 8 <= len(b):             # the last PAGE_DATA's last pfn
+    t, n = struct.unpack_from("<II", b, at)
+    if t == 1:
+        last = at + 16 + 8 * (struct.unpack_from("<I", b, at + 8)[0] - 1)
+    if t == 0:
+        break
+    at += 8 + n + (-n % 8)
+e = struct.unpack_from("<Q", b, last)[0]
+struct.pack_into("<Q", b, last, (e & ~((1 << 52) - 1)) | ((1 << 52) - 1))
+open(p, "wb").write(b)
+PY
+"$XS" verify -q "$T/top.img" && ok || bad "the top pfn: verify"
+"$XS" info "$T/top.img" | grep -q "raw: larger than a file can be" && ok ||
+    bad "info, the top pfn: $("$XS" info "$T/top.img" | grep export)"
+for cmd in info dump; do
+    "$XS" $cmd --json "$T/top.img" >"$T/out"
+    "$PY" - "$T/out" <<'PY' && ok || bad "$cmd --json, the top pfn: raw_size"
+import json, sys
+assert json.load(open(sys.argv[1]))["export"]["raw_size"] is None
+PY
+done
+"$XS" export -f raw -o "$T/top.raw" "$T/top.img" 2>"$T/err"
+[ $? = 3 ] && [ ! -e "$T/top.raw" ] && ok || bad "raw of the top pfn: $(cat "$T/err")"
+read -r hx _ < <(check "$T/top.img" --bytes-at 0xfffffffffffffff8)
+ctx=$("$XS" search --hex "$hx" -C 16 "$T/top.img" | awk '{print $NF}')
+[ ${#ctx} = 48 ] && [ "${ctx:32}" = "$hx" ] && ok ||
+    bad "search -C at the top of the address space: $ctx"
 
 echo "export: $pass passed, $fail failed"
 [ "$fail" = 0 ]
