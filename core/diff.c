@@ -66,6 +66,7 @@ struct xs_image {
     uint8_t scratch[XS_PAGE_SIZE];
     uint64_t configs;  /* xl optional data blocks seen */
     bool pv;           /* an x86 PV guest (its page types count) */
+    bool verify;       /* past a VERIFY record */
     uint64_t key;      /* the slot hash's seed */
     uint64_t lo, hi;   /* the lowest and highest pfn with data (none yet:
                           UINT64_MAX and 0, a range nothing meets) */
@@ -321,10 +322,12 @@ static void libxc_record(struct xs_image *m, const struct xs_record *r)
             item(m, XS_DK_CPU_POLICY, r->type, xs_le32(b + at), 0,
                  xs_le64(b + at + 8), true);
         return;
+    case XS_REC_VERIFY:
+        m->verify = true; /* later pages are compared, not copied */
+        return;
     case XS_REC_END:
     case XS_REC_STATIC_DATA_END:
     case XS_REC_CHECKPOINT:
-    case XS_REC_VERIFY:
         return; /* the stream's structure, not the guest's state */
     default:
         if (xs_libxc_is_erratum_empty(r))
@@ -379,6 +382,13 @@ static void on_page(void *ctx, uint64_t pfn, unsigned type,
                     const uint8_t *data)
 {
     struct xs_image *m = ctx;
+    if (m->verify) {
+        /* after VERIFY the restore compares the page and copies nothing;
+         * the type is still set (process_page_data()) */
+        if (m->pv)
+            page_retype(m, pfn, type);
+        return;
+    }
     page_set(m, pfn, (hash(data, XS_PAGE_SIZE) & ~(uint64_t)0xf) | type);
     if (pfn < m->lo)
         m->lo = pfn;

@@ -32,6 +32,7 @@ struct build {
     struct xs_mem_run *x;  /* transmissions, in stream order */
     size_t nx, capx;
     bool failed;           /* out of memory */
+    bool verify;           /* past a VERIFY record: pages are compared */
     /* the PAGE_DATA record being walked */
     uint64_t base, k, kmax;
 };
@@ -139,7 +140,15 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
     if (strcmp(layer, xs_layer_libxc.name) != 0)
         return;
     switch (r->type) {
+    case XS_REC_VERIFY:
+        /* Xen's debug mode: the restore compares every page sent from
+         * here on with the guest's and copies none (RELEASE-4.17.0
+         * xg_sr_restore.c process_page_data(), ctx->restore.verify) */
+        b->verify = true;
+        break;
     case XS_REC_PAGE_DATA:
+        if (b->verify)
+            break;
         /* the pages follow the held pfn array; no more of them than the
          * record's length holds (the body rule reports a mismatch) */
         b->base = r->offset + XS_REC_HDR_SIZE + r->held;

@@ -65,6 +65,7 @@ class Image:
         self.shared_info = None
         self.guest = 0
         self.width = 8
+        verify = False           # past VERIFY: pages compared, not copied
         at = data.find(b"\xff" * 8 + b"XENF")
         if at < 0:
             raise SystemExit("no libxc stream")
@@ -86,7 +87,8 @@ class Image:
                         continue
                     pfn = e & ((1 << 52) - 1)
                     if page + PAGE <= len(data) and page + PAGE <= end:
-                        self.final[pfn] = page
+                        if not verify:
+                            self.final[pfn] = page
                         self.copies.setdefault(pfn, []).append(page)
                     page += PAGE
             if end > len(data):
@@ -94,7 +96,9 @@ class Image:
                     raise SystemExit("truncated image")
                 break
             b = data[body:end]
-            if typ == 0x02:
+            if typ == 0x0d:
+                verify = True
+            elif typ == 0x02:
                 self.width = b[0]
             elif typ == 0x04:
                 vid = struct.unpack_from("<I", b, 0)[0]
