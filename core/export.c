@@ -239,7 +239,8 @@ static int export_elf(struct exp *e)
     }
     for (size_t i = 0; rc == XS_OK && i < m->nvcpus; i++) {
         uint8_t pr[XS_PRSTATUS_SIZE], note[512];
-        xs_prstatus_from_vgc(m->vcpus[i].vgc, m->width, m->vcpus[i].id, pr);
+        xs_prstatus_from_vgc(m->vcpus[i].vgc, m->width,
+                             m->guest == XS_GUEST_X86_PV, m->vcpus[i].id, pr);
         size_t n = xs_elf_note(note, "CORE", XS_NT_PRSTATUS, pr, sizeof(pr));
         rc = xs_out_write(e->out, note, n);
     }

@@ -248,6 +248,7 @@ void xs_xc_core_head(const struct xs_xc_core_layout *l, uint8_t *b)
 #define VGC_GS_BASE_KERNEL 5152u
 #define VGC_GS_BASE_USER 5160u
 #define VGCF_I387_VALID (1u << 0)
+#define VGCF_IN_KERNEL (1u << 2)
 #define VGCF_ONLINE (1u << 5)
 /* cpu_user_regs x86_64: r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 rax rcx
  * rdx rsi rdi (8 bytes each), error_code, entry_vector (4 each), rip, cs
@@ -317,8 +318,8 @@ bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
     return true;
 }
 
-void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, uint32_t vcpu,
-                          uint8_t out[XS_PRSTATUS_SIZE])
+void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, bool pv,
+                          uint32_t vcpu, uint8_t out[XS_PRSTATUS_SIZE])
 {
     /* struct elf_prstatus (x86_64): pr_pid at 32, pr_reg (27 u64 in
      * user_regs_struct order) at 112, pr_fpvalid at 328 */
@@ -344,10 +345,16 @@ void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, uint32_t vcpu,
         reg[P_FS] = xs_le16(r + REGS_FS);
         reg[P_GS] = xs_le16(r + REGS_GS);
         reg[P_FS_BASE] = xs_le64(vgc + VGC_FS_BASE);
-        reg[P_GS_BASE] = xs_le64(vgc + ((reg[P_CS] & 3) == 0
-                                        ? VGC_GS_BASE_KERNEL
-                                        : VGC_GS_BASE_USER));
         flags = xs_le64(vgc + VGC_FLAGS);
+        /* the GS base the vCPU ran with.  A 64-bit PV kernel runs in ring
+         * 3 as its user space does: Xen says which ran in VGCF_in_kernel
+         * (arch_get_info_guest(), xen/arch/x86/domctl.c RELEASE-4.17.0,
+         * from TF_kernel_mode).  An HVM context has its bases placed by
+         * the ring CS is in (xs_vgc_from_hvm_cpu()). */
+        bool kernel = pv ? (flags & VGCF_IN_KERNEL) != 0
+                         : (reg[P_CS] & 3) == 0;
+        reg[P_GS_BASE] = xs_le64(vgc + (kernel ? VGC_GS_BASE_KERNEL
+                                               : VGC_GS_BASE_USER));
     } else {
         /* vcpu_guest_context_x86_32: flags at 512, cpu_user_regs at 516:
          * ebx ecx edx esi edi ebp eax, error_code and entry_vector (u16),

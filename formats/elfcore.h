@@ -106,9 +106,10 @@ const uint8_t *xs_xc_core_strtab(const struct xs_xc_core_layout *l);
 bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
                          uint8_t vgc[XS_VGC_SIZE]);
 /* Linux's x86_64 struct elf_prstatus (NT_PRSTATUS) with the registers of
- * a vcpu_guest_context of width 4 (x86_32, zero-extended) or 8. */
+ * a vcpu_guest_context of width 4 (x86_32, zero-extended) or 8, a PV
+ * guest's or one xs_vgc_from_hvm_cpu() made (pv false). */
 #define XS_PRSTATUS_SIZE 336u
-void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, uint32_t vcpu,
-                          uint8_t out[XS_PRSTATUS_SIZE]);
+void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, bool pv,
+                          uint32_t vcpu, uint8_t out[XS_PRSTATUS_SIZE]);
 
 #endif

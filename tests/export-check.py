@@ -295,6 +295,15 @@ def check_elf(img, path):
         rip = struct.unpack_from("<Q", desc, 112 + 16 * 8)[0]
         if name != b"CORE" or rips.get(pid) != rip:
             fail(f"elf: vcpu {pid} rip {rip:#x}, image {rips.get(pid)}")
+        if img.guest != 2 and img.width == 8 and pid in img.vcpus:
+            # a 64-bit PV vCPU's live GS base: the kernel's when Xen's
+            # VGCF_in_kernel (1 << 2) is set in flags, else the user's
+            ctx = img.vcpus[pid][1]
+            kernel = struct.unpack_from("<Q", ctx, 512)[0] & 4
+            want = struct.unpack_from("<Q", ctx, 5152 if kernel else 5160)[0]
+            gs = struct.unpack_from("<Q", desc, 112 + 22 * 8)[0]
+            if gs != want:
+                fail(f"elf: vcpu {pid} gs_base {gs:#x}, image {want:#x}")
 
 
 def hvm_skipped(pfn):

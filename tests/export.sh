@@ -427,6 +427,28 @@ z=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["export"]["zer
 "$XS" dump --json --zero-pages "$T/i.img" | grep -q "\"zero_pages\": $z}" && ok ||
     bad "dump --json --zero-pages"
 
+# a 64-bit PV vCPU saved in its kernel (flags VGCF_in_kernel, CS 0xe033:
+# a PV kernel runs in ring 3): NT_PRSTATUS's gs_base is the kernel's
+"$GEN" --pages 64 --vcpus 1 -o "$T/k.img"
+"$PY" - "$T/k.img" <<'PY'
+import struct, sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+at = 40
+while at + 8 <= len(b):             # X86_PV_VCPU_BASIC: id, pad, context
+    t, n = struct.unpack_from("<II", b, at)
+    if t == 4:
+        c = at + 16
+        struct.pack_into("<Q", b, c + 512, struct.unpack_from("<Q", b, c + 512)[0] | 4)
+        struct.pack_into("<H", b, c + 520 + 136, 0xe033)
+        struct.pack_into("<QQ", b, c + 5152, 0xffff888000002000, 0x7f0000003000)
+    if t == 0:
+        break
+    at += 8 + n + (-n % 8)
+open(p, "wb").write(b)
+PY
+"$XS" export -f elf -o "$T/k.elf" "$T/k.img" && check "$T/k.img" --elf "$T/k.elf" &&
+    ok || bad "elf: a PV vCPU in its kernel: gs_base"
+
 # a page at the top of guest-physical space (pfn 2^52 - 1, its last byte
 # at 2^64 - 1): no file reaches there, so info and dump say so (JSON
 # raw_size null), raw is refused with exit 3 and nothing at OUT, and
