@@ -400,7 +400,7 @@ static int run_dump(int argc, char **argv)
         } else if (!d.json && d.n && counted) {
             uint64_t raw = 0;
             xs_cli_printf("export: %llu pfns with data (%.1f MiB in an elf "
-                          "or xc-core export); raw: ",
+                          "export); raw: ",
                           (unsigned long long)np, (double)np / 256);
             if (!np || xs_raw_size(d.max_pfn, &raw))
                 xs_cli_printf("a %.1f MiB file", (double)raw / (1 << 20));

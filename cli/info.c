@@ -283,6 +283,8 @@ static json_t *info_json(const char *file, int rc, const struct xs_report *rep,
             uint64_t raw = 0;
             bool fits = !mi->pfns || xs_raw_size(mi->max_pfn, &raw);
             json_object_set_new(x, "bytes", json_integer((json_int_t)bytes));
+            json_object_set_new(x, "xc_core_pages",
+                                json_integer((json_int_t)mi->xc_core_pages));
             json_object_set_new(x, "raw_size", fits ? json_integer((json_int_t)raw)
                                                     : json_null());
             json_object_set_new(x, "vcpus", json_integer(mi->vcpus));
@@ -453,7 +455,17 @@ static void print_export(const json_t *x)
     if (json_is_integer(r))
         xs_cli_printf(" in %lld run%s", (long long)json_integer_value(r),
                       json_integer_value(r) == 1 ? "" : "s");
-    xs_cli_printf(": %.1f MiB in an elf or xc-core export", (double)n / 256);
+    const json_t *xc = json_object_get(x, "xc_core_pages");
+    if (json_is_integer(xc) && (uint64_t)json_integer_value(xc) != n)
+        xs_cli_printf(": %.1f MiB in an elf export, %.1f MiB in xc-core "
+                      "(%llu pfns in the VGA or MMIO hole left out)",
+                      (double)n / 256,
+                      (double)json_integer_value(xc) / 256,
+                      (unsigned long long)(n - (uint64_t)json_integer_value(xc)));
+    else if (json_is_integer(xc))
+        xs_cli_printf(": %.1f MiB in an elf or xc-core export", (double)n / 256);
+    else
+        xs_cli_printf(": %.1f MiB in an elf export", (double)n / 256);
     const json_t *raw = json_object_get(x, "raw_size");
     if (json_is_integer(raw))
         xs_cli_printf("; raw: a %.1f MiB file",

@@ -281,6 +281,15 @@ static bool xc_piece(const struct xs_memory *m, const struct xs_mem_run *r,
     return true;
 }
 
+uint64_t xs_mem_xc_core_pages(const struct xs_memory *m)
+{
+    uint64_t cur, pfn, n, pages = 0;
+    for (size_t i = 0; i < m->nruns; i++)
+        for (cur = 0; xc_piece(m, &m->runs[i], &cur, &pfn, &n);)
+            pages += n;
+    return pages;
+}
+
 static int export_xc_core(struct exp *e)
 {
     const struct xs_memory *m = e->m;
@@ -288,11 +297,17 @@ static int export_xc_core(struct exp *e)
     struct xs_xc_core_layout l = {
         .hvm = hvm, .shared_info = !hvm && m->shared_info,
         .guest_width = m->width, .nr_vcpus = m->nvcpus,
-        .xen_major = m->xen_major, .xen_minor = m->xen_minor};
+        .xen_major = m->xen_major, .xen_minor = m->xen_minor,
+        .nr_pages = xs_mem_xc_core_pages(m)};
     uint64_t cur, pfn, n;
-    for (size_t i = 0; i < m->nruns; i++)
-        for (cur = 0; xc_piece(m, &m->runs[i], &cur, &pfn, &n);)
-            l.nr_pages += n;
+    if (l.nr_pages < m->pfns)
+        xs_report_add(e->rep, XS_SEV_NOTE, "export.hvm_holes", 0, -1,
+                      "export",
+                      "%llu pfns with data lie in the VGA or MMIO hole, "
+                      "which a dump leaves out as xl dump-core does "
+                      "(xc_core_arch_gpfn_may_present()): not in the "
+                      "xc-core file",
+                      (unsigned long long)(m->pfns - l.nr_pages));
     xs_xc_core_layout(&l);
     uint64_t head = xs_xc_core_head_size(&l);
     uint8_t *h = calloc(1, head);

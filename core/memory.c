@@ -510,6 +510,7 @@ void xs_memory_get_info(const struct xs_memory *m, struct xs_memory_info *i)
 {
     memset(i, 0, sizeof(*i));
     i->pfns = m->pfns;
+    i->xc_core_pages = xs_mem_xc_core_pages(m);
     for (size_t k = 0; k < m->nruns; k++)
         i->runs += k == 0 || m->runs[k].pfn != m->runs[k - 1].pfn +
                                                 m->runs[k - 1].n;

@@ -40,6 +40,9 @@ struct xs_memory {
 
 /* The run holding pfn, or NULL. */
 const struct xs_mem_run *xs_mem_find(const struct xs_memory *m, uint64_t pfn);
+/* The pages an xc-core export holds: an HVM dump leaves out the VGA and
+ * MMIO holes (export.c). */
+uint64_t xs_mem_xc_core_pages(const struct xs_memory *m);
 /* n bytes of the input at off (through the spool when there is one). */
 int xs_mem_pread(struct xs_memory *m, uint64_t off, void *dst, size_t n);
 /* XS_OK, or XS_INVALID (rule input.changed) when the input as given was

@@ -637,6 +637,8 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
 void xs_memory_free(struct xs_memory *m);
 struct xs_memory_info {
     uint64_t pfns;        /* distinct pfns with data, final */
+    uint64_t xc_core_pages; /* of them, in an xc-core export (an HVM dump
+                               leaves out the VGA and MMIO holes) */
     uint64_t runs;        /* runs of consecutive pfns (PT_LOAD segments) */
     uint64_t max_pfn;     /* highest of them (0 when none) */
     uint64_t sent;        /* pages with data the stream carries */
