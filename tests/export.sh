@@ -505,5 +505,14 @@ x = json.load(sys.stdin)["export"]; print(x["pfns"] - x["xc_core_pages"])')
     check "$T/vga.img" --core "$T/vga.core" && ok ||
     bad "xc-core, a pfn in the VGA hole: $(cat "$T/err")"
 
+# >> OUT: the kernel's copies refuse an output opened O_APPEND
+# (copy_file_range with EBADF, splice with EINVAL once its pipe holds a
+# step, which is then written from the pipe): the same bytes after it
+echo head >"$T/app"
+"$XS" export -f elf "$T/i.img" >>"$T/app" &&
+    "$XS" export -f elf -o "$T/ref.elf" "$T/i.img" &&
+    { echo head; cat "$T/ref.elf"; } | cmp -s - "$T/app" && ok ||
+    bad "export -f elf >> OUT: not the bytes of -o OUT after what was there"
+
 echo "export: $pass passed, $fail failed"
 [ "$fail" = 0 ]
