@@ -456,12 +456,14 @@ static void print_export(const json_t *x)
         xs_cli_printf(" in %lld run%s", (long long)json_integer_value(r),
                       json_integer_value(r) == 1 ? "" : "s");
     const json_t *xc = json_object_get(x, "xc_core_pages");
-    if (json_is_integer(xc) && (uint64_t)json_integer_value(xc) != n)
+    uint64_t out = json_is_integer(xc) ? n - (uint64_t)json_integer_value(xc)
+                                       : 0;
+    if (out)
         xs_cli_printf(": %.1f MiB in an elf export, %.1f MiB in xc-core "
-                      "(%llu pfns in the VGA or MMIO hole left out)",
+                      "(%llu pfn%s in the VGA or MMIO hole left out)",
                       (double)n / 256,
                       (double)json_integer_value(xc) / 256,
-                      (unsigned long long)(n - (uint64_t)json_integer_value(xc)));
+                      (unsigned long long)out, out == 1 ? "" : "s");
     else if (json_is_integer(xc))
         xs_cli_printf(": %.1f MiB in an elf or xc-core export", (double)n / 256);
     else

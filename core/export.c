@@ -300,14 +300,15 @@ static int export_xc_core(struct exp *e)
         .xen_major = m->xen_major, .xen_minor = m->xen_minor,
         .nr_pages = xs_mem_xc_core_pages(m)};
     uint64_t cur, pfn, n;
-    if (l.nr_pages < m->pfns)
+    uint64_t left_out = m->pfns - l.nr_pages;
+    if (left_out)
         xs_report_add(e->rep, XS_SEV_NOTE, "export.hvm_holes", 0, -1,
                       "export",
-                      "%llu pfns with data lie in the VGA or MMIO hole, "
+                      "%llu pfn%s with data lie%s in the VGA or MMIO hole, "
                       "which a dump leaves out as xl dump-core does "
                       "(xc_core_arch_gpfn_may_present()): not in the "
-                      "xc-core file",
-                      (unsigned long long)(m->pfns - l.nr_pages));
+                      "xc-core file", (unsigned long long)left_out,
+                      left_out == 1 ? "" : "s", left_out == 1 ? "s" : "");
     xs_xc_core_layout(&l);
     uint64_t head = xs_xc_core_head_size(&l);
     uint8_t *h = calloc(1, head);
