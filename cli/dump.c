@@ -373,12 +373,12 @@ static int run_dump(int argc, char **argv)
             struct xs_memory *m = NULL;
             struct xs_memory_opts mo = {0};
             rep.quiet = true;
-            int z = xs_memory_read(in, &rep, NULL, &mo, &m);
-            if (z == XS_OK)
-                z = xs_memory_zero_pages(m, &zero);
-            zeros = z == XS_OK;
-            if (z == XS_INVALID && m) /* the input changed meanwhile */
-                rc = z;
+            if (xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK) {
+                int z = xs_memory_zero_pages(m, &zero);
+                zeros = z == XS_OK;
+                if (z == XS_INVALID) /* the input changed meanwhile */
+                    rc = z;
+            }
             xs_memory_free(m);
         }
         if (d.json && d.n) {

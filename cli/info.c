@@ -668,11 +668,12 @@ static int run_info(int argc, char **argv)
             if (xs_memory_read(in, &rep, NULL, &mo, &m) == XS_OK) {
                 xs_memory_get_info(m, &w.mi);
                 w.have_export = true;
-                int z = zero ? xs_memory_zero_pages(m, &w.zero_pages)
-                             : XS_IO;
-                w.zero_counted = z == XS_OK;
-                if (z == XS_INVALID) /* the input changed meanwhile */
-                    rc = z;
+                if (zero) {
+                    int z = xs_memory_zero_pages(m, &w.zero_pages);
+                    w.zero_counted = z == XS_OK;
+                    if (z == XS_INVALID) /* the input changed meanwhile */
+                        rc = z;
+                }
             }
             xs_memory_free(m);
             rep.quiet = false;

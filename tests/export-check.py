@@ -447,14 +447,8 @@ def main(args):
         return 1
     if "--runs" in opts:
         # the runs of consecutive present pfns: FIRST LAST a line
-        runs = []
-        for pfn in sorted(img.final):
-            if runs and pfn == runs[-1][1] + 1:
-                runs[-1][1] = pfn
-            else:
-                runs.append([pfn, pfn])
-        for first, last in runs:
-            print(hex(first), hex(last))
+        for first, seg in img.segments():
+            print(hex(first), hex(first + len(seg) // PAGE - 1))
         return 0
     if "--bytes-at" in opts:
         # 8 bytes from guest address ADDR on, which must lie in present
