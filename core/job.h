@@ -38,6 +38,8 @@ struct job {
                                   job_libxc()) */
     bool ended;                /* the input ended early, validly (Remus) */
     const struct xs_visitor *visit; /* dump: sees every header and record */
+    xs_cut_fn cut;             /* export: with visit, sees a libxc record
+                                  the input ends in, as far as it goes */
     /* the libxc stream */
     struct xs_rec_reader xc;
     struct xs_validate v;

@@ -78,6 +78,29 @@ static void data_run(void *ctx, uint64_t pfn, uint32_t n, unsigned type)
     b->k += n;
 }
 
+/* A PAGE_DATA record whose pfn array is `array` bytes of its body: the
+ * pages follow it, no more of them than the record's length holds (the
+ * body rule reports a mismatch); none past VERIFY (on_record()). */
+static void page_data(struct build *b, const struct xs_record *r,
+                      uint32_t array)
+{
+    if (b->verify)
+        return;
+    b->base = r->offset + XS_REC_HDR_SIZE + array;
+    b->k = 0;
+    b->kmax = (r->length - array) / XS_PAGE_SIZE;
+    xs_page_data_runs(r, data_run, b);
+}
+
+/* The record the input ends in: a PAGE_DATA record's pfns read before
+ * the end are noted with pages past it, so that --partial counts them
+ * as cut off (their earlier copy, if any, is what the output holds). */
+static void on_cut(void *ctx, const struct xs_record *r)
+{
+    if (r->type == XS_REC_PAGE_DATA && r->held >= 8)
+        page_data(ctx, r, xs_libxc_layer.hold(r->type, r->length, r->body));
+}
+
 /* The vCPU's context, the last of its id winning (a checkpointed stream
  * sends them again); kept sorted by id. */
 static void vcpu_put(struct build *b, uint32_t id, const uint8_t *vgc,
@@ -147,14 +170,7 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
         b->verify = true;
         break;
     case XS_REC_PAGE_DATA:
-        if (b->verify)
-            break;
-        /* the pages follow the held pfn array; no more of them than the
-         * record's length holds (the body rule reports a mismatch) */
-        b->base = r->offset + XS_REC_HDR_SIZE + r->held;
-        b->k = 0;
-        b->kmax = xs_record_payload(r) / XS_PAGE_SIZE;
-        xs_page_data_runs(r, data_run, b);
+        page_data(b, r, r->held);
         break;
     case XS_REC_X86_PV_INFO:
         if (n >= 1 && (p[0] == 4 || p[0] == 8))
@@ -445,7 +461,7 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
     }
     const struct xs_visitor v = {.header = on_header, .record = on_record,
                                  .ctx = &b};
-    rc = xs_walk(m->in, rep, sum, &v);
+    rc = xs_walk_cut(m->in, rep, sum, &v, on_cut);
     if (m->spool && (rc == XS_OK || rc == XS_INVALID)) {
         /* a compressed input cut short, as verify says it (pipeline.c):
          * a note beside the image's own error, else the error */

@@ -6,6 +6,7 @@
 
 #include "xenstream.h"
 #include "elfcore.h"
+#include "reader.h"
 
 struct xs_mem_run {
     uint64_t pfn, n;   /* pfns [pfn, pfn + n) */
@@ -49,5 +50,11 @@ int xs_mem_pread(struct xs_memory *m, uint64_t off, void *dst, size_t n);
  * written since it was opened: the pages read are not one image's
  * (docs/behaviour.md §5).  Called once every page has been read. */
 int xs_mem_unchanged(struct xs_memory *m);
+/* xs_walk(), and cut sees the libxc record the input ends in, when it
+ * ends inside the record's held part (core/pipeline.c): a PAGE_DATA
+ * record's pfns read before the end are cut off, not unknown. */
+int xs_walk_cut(struct xs_in *in, struct xs_report *rep,
+                struct xs_summary *sum, const struct xs_visitor *v,
+                xs_cut_fn cut);
 
 #endif

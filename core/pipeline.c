@@ -15,6 +15,7 @@
 #include "detect.h"
 #include "fileio.h"
 #include "job.h"
+#include "memory.h"
 #include "release.h"
 
 /* ------------------------------------------------------------------ */
@@ -167,13 +168,20 @@ int xs_verify_for(struct xs_in *in, struct xs_report *rep,
     return xs_verify_target(in, rep, sum, &t);
 }
 
-int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
-            const struct xs_visitor *v)
+int xs_walk_cut(struct xs_in *in, struct xs_report *rep,
+                struct xs_summary *sum, const struct xs_visitor *v,
+                xs_cut_fn cut)
 {
     struct xs_summary dummy = {0};
     struct job j = {.in = in, .rep = rep, .sum = sum ? sum : &dummy,
-                    .visit = v};
+                    .visit = v, .cut = cut};
     return run_job(&j);
+}
+
+int xs_walk(struct xs_in *in, struct xs_report *rep, struct xs_summary *sum,
+            const struct xs_visitor *v)
+{
+    return xs_walk_cut(in, rep, sum, v, NULL);
 }
 
 static const struct xs_convert_opts to_v3 = {.to_version = 3};

@@ -31,6 +31,16 @@ int xs_rec_truncated(struct xs_rec_reader *r, const char *what, uint64_t need,
     return XS_INVALID;
 }
 
+/* The input ends inside the current record's held part, after got of its
+ * bytes: reported, and what there was left in cur (r->cut). */
+static int held_cut(struct xs_rec_reader *r, size_t got)
+{
+    r->cur.held = (uint32_t)r->body.len;
+    r->cur.body = r->body.p;
+    r->cut = true;
+    return xs_rec_truncated(r, "the record body", r->cur.length, got);
+}
+
 static int skip_rest(struct xs_rec_reader *r)
 {
     int rc = xs_rec_payload_skip(r);
@@ -50,6 +60,7 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
     c->offset = xs_in_offset(r->in);
     c->index = r->next_index;
     r->pad_len = 0;
+    r->cut = false;
 
     uint8_t h[XS_REC_HDR_SIZE];
     size_t got;
@@ -96,7 +107,7 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
         return XS_IO;
     /* cppcheck-suppress knownConditionTrueFalse */
     if (got < head)
-        return xs_rec_truncated(r, "the record body", c->length, got);
+        return held_cut(r, got);
     uint32_t held = l->hold(c->type, c->length, r->body.p);
     if (held > c->length)
         held = c->length;
@@ -105,8 +116,7 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
         if (xs_in_read_buf(r->in, &r->body, held - before, &got) != XS_OK)
             return XS_IO;
         if (got < held - before)
-            return xs_rec_truncated(r, "the record body", c->length,
-                                    before + got);
+            return held_cut(r, before + got);
     }
     /* What was read ahead of a smaller hold goes back to the payload. */
     c->held = held < r->body.len ? (uint32_t)r->body.len : held;

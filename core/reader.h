@@ -9,6 +9,10 @@
 #include "libxc.h"
 #include "records.h"
 
+/* Sees a record the input ends in, its held part as far as it goes
+ * (r->held bytes of it). */
+typedef void (*xs_cut_fn)(void *ctx, const struct xs_record *r);
+
 struct xs_rec_reader {
     const struct xs_rec_layer *layer;
     struct xs_in *in;
@@ -23,6 +27,10 @@ struct xs_rec_reader {
     bool in_record;
     bool eof_ok;              /* a clean end of input before a record
                                  header is not an error (Remus capture) */
+    bool cut;                 /* the last xs_rec_next() found the input
+                                 ending inside cur's held part: cur holds
+                                 what there was (held), for export's
+                                 --partial */
 };
 
 void xs_rec_reader_init(struct xs_rec_reader *r, const struct xs_rec_layer *l,

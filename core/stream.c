@@ -38,6 +38,8 @@ static int libxc_records(struct job *j)
     for (;;) {
         const struct xs_record *r;
         int rc = xs_rec_next(&j->xc, &r);
+        if (rc == XS_INVALID && j->xc.cut && j->cut && j->visit)
+            j->cut(j->visit->ctx, &j->xc.cur);
         if (rc != XS_OK)
             return rc;
         if (!r) {
