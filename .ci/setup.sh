@@ -23,8 +23,8 @@ DEPS="build-essential cmake pkg-config zlib1g-dev libisal-dev libzstd-dev
 # /usr/bin/python3 with jsonschema and yaml; TAP::Parser is perl's own)
 [ "$mode" = test ] && DEPS="$DEPS libxml2-utils python3-jsonschema python3-yaml perl"
 # the export test: readelf (binutils, in build-essential) and eu-readelf
-# read every ELF it writes without a warning
-[ "$mode" = test ] && DEPS="$DEPS elfutils"
+# read every ELF it writes without a warning; gdb reads its elf cores
+[ "$mode" = test ] && DEPS="$DEPS elfutils gdb"
 # the test command's checkers: libFuzzer (clang), valgrind, cppcheck,
 # clang-tidy
 [ "$mode" = test ] && DEPS="$DEPS clang libclang-rt-14-dev llvm valgrind

@@ -330,7 +330,7 @@ void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, bool pv,
     uint64_t reg[P_NREG] = {0};
     uint64_t flags;
     memset(out, 0, XS_PRSTATUS_SIZE);
-    xs_put_le32(out + 32, vcpu);
+    xs_put_le32(out + 32, vcpu < INT32_MAX ? vcpu + 1 : INT32_MAX);
     if (width == 8) {
         const uint8_t *r = vgc + VGC_REGS;
         for (size_t i = 0; i <= RDI; i++)

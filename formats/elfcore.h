@@ -107,7 +107,9 @@ bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
                          uint8_t vgc[XS_VGC_SIZE]);
 /* Linux's x86_64 struct elf_prstatus (NT_PRSTATUS) with the registers of
  * a vcpu_guest_context of width 4 (x86_32, zero-extended) or 8, a PV
- * guest's or one xs_vgc_from_hvm_cpu() made (pv false). */
+ * guest's or one xs_vgc_from_hvm_cpu() made (pv false); pr_pid is the
+ * vCPU id + 1, as QEMU's guest dumps have it (gdb takes a pid of 0 for
+ * "any": vCPU 0 and 1 would both show as 1). */
 #define XS_PRSTATUS_SIZE 336u
 void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, bool pv,
                           uint32_t vcpu, uint8_t out[XS_PRSTATUS_SIZE]);

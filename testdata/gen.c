@@ -368,9 +368,12 @@ static void pv_vcpus(struct gen *g)
         if (w64) {
             xs_put_le64(b + 8 + 5008, g->top_pfn << 12);
             xs_put_le64(b + 8 + 616, 5);
+            /* user_regs.rip: each vCPU its own, for the exports' notes */
+            xs_put_le64(b + 8 + 520 + 128, 0xffffffff81000000u + 0x40u * v);
         } else {
             xs_put_le32(b + 8 + 2728, (uint32_t)(g->top_pfn << 12));
             xs_put_le32(b + 8 + 524, 5);
+            xs_put_le32(b + 8 + 516 + 32, 0xc1000000u + 0x40u * v); /* eip */
         }
         rec(g, XS_REC_X86_PV_VCPU_BASIC, b, 8 + ctx);
 
@@ -446,8 +449,12 @@ static void hvm_tail(struct gen *g)
     xs_put_le32(p + 8, 0x54381286);   /* HVM_FILE_MAGIC */
     xs_put_le32(p + 12, 1);           /* HVM_FILE_VERSION */
     p += n;
-    for (unsigned v = 0; v < g->o->vcpus; v++)
+    for (unsigned v = 0; v < g->o->vcpus; v++) {
+        /* struct hvm_hw_cpu: rip after fpu_regs and 16 GPRs, each vCPU
+         * its own */
+        xs_put_le64(p + 8 + 640, 0xfff0u + 0x40u * v);
         p += hvm_desc(p, 2, (uint16_t)v, 1024); /* HVM_SAVE_CODE(CPU) */
+    }
     for (unsigned v = 0; g->o->lapic && v < g->o->vcpus; v++) {
         /* struct hvm_hw_lapic: apic_base_msr, disabled, timer_divisor,
          * tdt_msr, and from 4.21 pending_esr */

@@ -291,7 +291,7 @@ def check_elf(img, path):
     if len(prstatus) != len(rips):
         fail(f"elf: {len(prstatus)} NT_PRSTATUS, image has {len(rips)} vCPUs")
     for (name, typ, desc) in prstatus:
-        pid = struct.unpack_from("<I", desc, 32)[0]
+        pid = struct.unpack_from("<I", desc, 32)[0] - 1  # vCPU id + 1
         rip = struct.unpack_from("<Q", desc, 112 + 16 * 8)[0]
         if name != b"CORE" or rips.get(pid) != rip:
             fail(f"elf: vcpu {pid} rip {rip:#x}, image {rips.get(pid)}")

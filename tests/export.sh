@@ -528,5 +528,30 @@ echo head >"$T/app"
     { echo head; cat "$T/ref.elf"; } | cmp -s - "$T/app" && ok ||
     bad "export -f elf >> OUT: not the bytes of -o OUT after what was there"
 
+# gdb reads an elf export as a guest dump: thread n + 1 is vCPU n with
+# its rip (xs-gen gives vCPU v the rip BASE + 0x40 v), and x/ at a
+# guest-physical address shows the bytes there (export-check.py
+# --bytes-at)
+if command -v gdb >/dev/null; then
+    for g in pv64:0xffffffff81000000 pv32:0xc1000000 hvm:0xfff0; do
+        guest=${g%%:*} base=$((${g#*:}))
+        "$GEN" --guest "$guest" --pages 64 --vcpus 3 -o "$T/gdb.img"
+        "$XS" export -f elf -o "$T/gdb.elf" "$T/gdb.img" 2>"$T/err" ||
+            { bad "gdb, $guest: export: $(cat "$T/err")"; continue; }
+        want=$(check "$T/gdb.img" --bytes-at 0x5008 | cut -d' ' -f1)
+        gdb -batch -nx -c "$T/gdb.elf" -ex 'info threads' \
+            -ex 'thread 1' -ex 'p/x $pc' -ex 'thread 3' -ex 'p/x $pc' \
+            -ex 'x/8xb 0x5008' >"$T/gdb.out" 2>&1
+        got=$(grep '^0x5008:' "$T/gdb.out" | sed 's/^0x5008://; s/0x//g' | tr -d ' \t')
+        grep -q "LWP 1 " "$T/gdb.out" && grep -q "LWP 3 " "$T/gdb.out" &&
+            grep -qx "\$1 = $(printf '%#x' $base)" "$T/gdb.out" &&
+            grep -qx "\$2 = $(printf '%#x' $((base + 0x80)))" "$T/gdb.out" &&
+            [ -n "$want" ] && [ "$got" = "$want" ] && ok ||
+            bad "gdb, $guest: threads, rips or bytes ($want): $(cat "$T/gdb.out")"
+    done
+else
+    bad "gdb is not installed (.ci/setup.sh test installs it)"
+fi
+
 echo "export: $pass passed, $fail failed"
 [ "$fail" = 0 ]
