@@ -387,7 +387,7 @@ static int run_dump(int argc, char **argv)
                 printf("%llu, \"bytes\": %llu", (unsigned long long)np,
                        (unsigned long long)np * 4096);
             else
-                printf("null");
+                printf("null, \"bytes\": null"); /* the same keys */
             uint64_t raw = 0;
             if (!np || xs_raw_size(d.max_pfn, &raw))
                 printf(", \"raw_size\": %llu", (unsigned long long)raw);

@@ -102,16 +102,20 @@ static int export_one(const char *in_path, const char *out_path,
     if (rc == XS_OK && verbose) {
         struct xs_memory_info mi;
         xs_memory_get_info(m, &mi);
+        /* only a sparse raw export looks at each page for zeros */
+        char zero[64] = "";
+        if (eo->format == XS_EXPORT_RAW && !eo->no_sparse)
+            snprintf(zero, sizeof(zero), ", %llu of them all zero: holes in "
+                     "a file", (unsigned long long)res.zero_pages);
         xs_text_printf(stderr, "%s: %s guest, %llu pfns in %llu run%s, "
-                       "%u vCPU%s: written as %s to %s (%llu pages, %llu of "
-                       "them zero; %llu bytes)\n", rep.file,
+                       "%u vCPU%s: written as %s to %s (%llu pages%s; %llu "
+                       "bytes)\n", rep.file,
                        xs_guest_name(mi.guest), (unsigned long long)mi.pfns,
                        (unsigned long long)mi.runs, mi.runs == 1 ? "" : "s",
                        mi.vcpus, mi.vcpus == 1 ? "" : "s",
                        format_name(eo->format),
                        strcmp(out_path, "-") == 0 ? "<stdout>" : out_path,
-                       (unsigned long long)res.pages,
-                       (unsigned long long)res.zero_pages,
+                       (unsigned long long)res.pages, zero,
                        (unsigned long long)res.bytes);
     }
     xs_memory_free(m);

@@ -23,24 +23,27 @@ const struct xs_command xs_cmd_search = {
         "page sent again replaces its earlier copy, whose matches are not\n"
         "reported), in address order, one line each:\n"
         "\n"
-        "  ADDRESS  pfn PFN  offset OFFSET  len N   [context]\n"
+        "  ADDRESS  pfn PFN  offset OFFSET  len N  [CONTEXT]\n"
         "\n"
         "ADDRESS is guest-physical, OFFSET the match's first byte in the\n"
-        "(decoded) image.  Matches across the page boundary of consecutive\n"
-        "present pfns are found, never across an absent pfn.  A regex is\n"
-        "PCRE2's (Perl syntax; bytes, not UTF-8; . matches any byte;\n"
-        "alternatives leftmost-first), run over windows of 1 MiB of consecutive\n"
-        "pfns that overlap by 4 KiB: a regex match longer than 4 KiB may be\n"
+        "(decoded) image; CONTEXT (-C N) the bytes from N before the match\n"
+        "(from address 0 when it starts nearer) to N after it, in hex.\n"
+        "Matches across the page boundary of consecutive present pfns are\n"
+        "found, never across an absent pfn.  A regex is PCRE2's (Perl\n"
+        "syntax; bytes, not UTF-8; . matches any byte; alternatives\n"
+        "leftmost-first), run over windows of 1 MiB of consecutive pfns\n"
+        "that overlap by 4 KiB: a regex match longer than 4 KiB may be\n"
         "found cut or not at all.  NUL bytes are data.  A pipe or a\n"
         "compressed image is decoded into an unlinked file in $TMPDIR (or\n"
         "/tmp) first.  An invalid input is refused (exit 1); no match is\n"
-        "not an error (exit 0, nothing printed).\n"
+        "not an error (exit 0, nothing printed; --json: count 0).\n"
         "\n"
         "  --hex BYTES     bytes in hex (\"deadbeef\", \"de ad be ef\")\n"
         "  --string TEXT   the bytes of TEXT\n"
         "  --regex RE      a Perl-compatible regular expression (PCRE2)\n"
-        "  -C, --context N N bytes before and after each match, in hex\n"
-        "                  (absent pages read as zeros), at most 4096\n"
+        "  -C, --context N N bytes before and after each match, the match\n"
+        "                  between, in hex (absent pages read as zeros),\n"
+        "                  N at most 4096\n"
         "  --json          one JSON document on standard output\n"
         "  --partial       search a truncated image: what it holds\n"
         "  -h, --help      show this help\n",
@@ -61,13 +64,14 @@ static int on_match(void *ctx, const struct xs_match *mt)
 {
     struct out_ctx *o = ctx;
     char *hex = NULL;
+    uint64_t from = 0;
     if (o->context) {
         /* before and after the match, clipped at address 0 and at the
          * top of the address space (the last byte of pfn 2^52 - 1) */
         uint64_t before = mt->addr < o->context ? mt->addr : o->context;
         uint64_t room = UINT64_MAX - (mt->addr + mt->len - 1);
         uint64_t after = room < o->context ? room : o->context;
-        uint64_t from = mt->addr - before;
+        from = mt->addr - before;
         size_t n = (size_t)(before + mt->len + after);
         uint8_t *b = malloc(n);
         hex = malloc(2 * n + 1);
@@ -84,11 +88,14 @@ static int on_match(void *ctx, const struct xs_match *mt)
          * million matches are a million objects built and freed else */
         fprintf(xs_cli_spool_file(o->matches),
                 "%s{\"address\":%llu,\"pfn\":%llu,\"offset\":%llu,"
-                "\"length\":%llu%s%s%s}", o->first ? "" : ",",
+                "\"length\":%llu", o->first ? "" : ",",
                 (unsigned long long)mt->addr, (unsigned long long)mt->pfn,
-                (unsigned long long)mt->offset, (unsigned long long)mt->len,
-                hex ? ",\"context\":\"" : "", hex ? hex : "",
-                hex ? "\"" : "");
+                (unsigned long long)mt->offset, (unsigned long long)mt->len);
+        if (hex)
+            fprintf(xs_cli_spool_file(o->matches),
+                    ",\"context_address\":%llu,\"context\":\"%s\"",
+                    (unsigned long long)from, hex);
+        fputc('}', xs_cli_spool_file(o->matches));
         o->first = false;
         /* memory or $TMPDIR full: the document could not be whole */
         if (ferror(xs_cli_spool_file(o->matches)))
@@ -224,6 +231,12 @@ static int run_search(int argc, char **argv)
         free(needle);
         return xs_usage_error(&xs_cmd_search, "one of --hex, --string or "
                                               "--regex");
+    }
+    /* a bad pattern is a usage error whatever the input (read or not) */
+    char why[400];
+    if (xs_search_check(&so, why, sizeof(why)) != XS_OK) {
+        free(needle);
+        return xs_usage_error(&xs_cmd_search, "%s", why);
     }
     struct xs_report rep;
     struct xs_in *in = NULL;

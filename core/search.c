@@ -311,44 +311,68 @@ static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
     return rc;
 }
 
+/* The pattern of o: *re the compiled regex (NULL for bytes), or
+ * XS_USAGE with why (its rule in *rule). */
+static int pattern(const struct xs_search_opts *o, pcre2_code **re,
+                   const char **rule, char *why, size_t n)
+{
+    *re = NULL;
+    if (o->regex) {
+        /* bytes, not UTF-8; . matches every byte and $ only at the end,
+         * as in the POSIX ERE this replaced */
+        int e;
+        PCRE2_SIZE eoff;
+        *re = pcre2_compile((PCRE2_SPTR)o->regex, PCRE2_ZERO_TERMINATED,
+                            PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY |
+                                PCRE2_NEVER_UTF | PCRE2_NEVER_UCP,
+                            &e, &eoff, NULL);
+        if (!*re) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(e, msg, sizeof(msg));
+            *rule = "search.regex";
+            snprintf(why, n, "the regex does not compile: %s (at character "
+                     "%zu)", (const char *)msg, (size_t)eoff);
+            return XS_USAGE;
+        }
+    } else if (!o->needle || o->needle_len == 0 ||
+               o->needle_len > XS_SEARCH_REGEX_WINDOW / 2) {
+        *rule = "search.pattern";
+        snprintf(why, n, "the bytes to find must be 1 to %u long",
+                 XS_SEARCH_REGEX_WINDOW / 2);
+        return XS_USAGE;
+    }
+    return XS_OK;
+}
+
+int xs_search_check(const struct xs_search_opts *o, char *why, size_t n)
+{
+    pcre2_code *re;
+    const char *rule;
+    int rc = pattern(o, &re, &rule, why, n);
+    pcre2_code_free(re);
+    return rc;
+}
+
 int xs_search(struct xs_memory *m, struct xs_report *rep,
               const struct xs_search_opts *o, xs_match_fn fn, void *ctx,
               uint64_t *count)
 {
     struct srch s = {.m = m, .fn = fn, .ctx = ctx};
     pcre2_code *re = NULL;
+    const char *rule = "";
+    char why[400] = "";
     int rc = XS_OK;
     if (count)
         *count = 0;
-    if (o->regex) {
-        /* bytes, not UTF-8; . matches every byte and $ only at the end,
-         * as in the POSIX ERE this replaced */
-        int e;
-        PCRE2_SIZE eoff;
-        re = pcre2_compile((PCRE2_SPTR)o->regex, PCRE2_ZERO_TERMINATED,
-                           PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY |
-                               PCRE2_NEVER_UTF | PCRE2_NEVER_UCP,
-                           &e, &eoff, NULL);
-        if (!re) {
-            PCRE2_UCHAR why[256];
-            pcre2_get_error_message(e, why, sizeof(why));
-            xs_report_add(rep, XS_SEV_ERROR, "search.regex", 0, -1, "search",
-                          "the regex does not compile: %s (at character "
-                          "%zu)", (const char *)why, (size_t)eoff);
-            return XS_USAGE;
-        }
-        /* without a JIT for this machine, pcre2_match() interprets */
-        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    } else if (!o->needle || o->needle_len == 0 ||
-               o->needle_len > XS_SEARCH_REGEX_WINDOW / 2) {
-        xs_report_add(rep, XS_SEV_ERROR, "search.pattern", 0, -1, "search",
-                      "the bytes to find must be 1 to %u long",
-                      XS_SEARCH_REGEX_WINDOW / 2);
+    if (pattern(o, &re, &rule, why, sizeof(why)) != XS_OK) {
+        xs_report_add(rep, XS_SEV_ERROR, rule, 0, -1, "search", "%s", why);
         return XS_USAGE;
     }
+    /* without a JIT for this machine, pcre2_match() interprets */
+    if (re)
+        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     struct feeder f;
     pcre2_match_data *md = re ? pcre2_match_data_create(1, NULL) : NULL;
-    char why[400] = "";
     /* a regex's windows repeat its longest lookbehind (PCRE2 bounds it
      * at 65535 bytes, far below a window), and at least one byte */
     uint32_t behind = 0;

@@ -709,6 +709,10 @@ struct xs_match {
 /* fn returns XS_OK to go on; anything else stops the search and is
  * returned. */
 typedef int (*xs_match_fn)(void *ctx, const struct xs_match *mt);
+/* The pattern alone, before any input is opened: XS_OK, or XS_USAGE with
+ * why (a regex that does not compile, bytes of a length outside 1 to
+ * XS_SEARCH_REGEX_WINDOW / 2), as xs_search() would report it. */
+int xs_search_check(const struct xs_search_opts *o, char *why, size_t n);
 int xs_search(struct xs_memory *m, struct xs_report *rep,
               const struct xs_search_opts *o, xs_match_fn fn, void *ctx,
               uint64_t *count);

@@ -118,6 +118,16 @@ assert m and m[0]["offset"] == int(sys.argv[3], 0), d
 PY
 "$XS" search --hex "$new" -C 2 "$T/m.img" | grep -q " len 16  [0-9a-f]\{40\}$" && ok ||
     bad "search --context 2"
+# near address 0 the context starts there: JSON says where
+read -r b0 _ < <(check "$T/m.img" --bytes-at 0x0)
+"$XS" search --hex "${b0:4:12}" -C 8 --json "$T/m.img" >"$T/out"
+"$PY" - "$T/out" "$b0" <<'PY' && ok || bad "search -C 8 at address 2: $(head -c 400 "$T/out")"
+import json, sys
+m = [x for x in json.load(open(sys.argv[1]))["matches"] if x["address"] == 2]
+assert m and m[0]["context_address"] == 0, m
+assert len(m[0]["context"]) == 2 * (2 + 6 + 8), m
+assert m[0]["context"].startswith(sys.argv[2]), m
+PY
 # every match, overlapping ones too: short needles (the SIMD filter's
 # edge), a needle of zeros across zero pages
 for hx in 67 0000 00000000000000000000 01000000 "$needle"; do
@@ -181,6 +191,15 @@ grep -q "^0x5000  pfn 0x5  .* len 3$" "$T/out" && ok || bad "search --regex left
     bad "a runaway regex: $(cat "$T/err")"
 "$XS" search --regex '(' "$T/s.img" >/dev/null 2>&1
 [ $? = 2 ] && ok || bad "a bad regex: exit 2"
+# a bad pattern is a usage error before any input is read: the same exit
+# status, no spool note, no JSON document, whatever the input
+head -c 1000 "$T/s.img" >"$T/cut.img"
+for in in "$T/missing.img" "$T/cut.img" -; do
+    "$XS" search --regex 'a(' --json "$in" <"$T/s.img" >"$T/out" 2>"$T/err"
+    [ $? = 2 ] && [ ! -s "$T/out" ] && ! grep -q spool "$T/err" &&
+        grep -q "does not compile" "$T/err" && ok ||
+        bad "a bad regex, input $in: $(cat "$T/out" "$T/err")"
+done
 # --json holds its matches on disk, not in memory, until the count is
 # known: a zero byte in 1.25 MiB of mostly zero pages (1.3 million
 # matches, 70 MB of JSON; 850 MiB of jansson objects before) within 16
@@ -419,6 +438,13 @@ fi
 # dump's pfn set stops at 65536 runs: it says so, not nothing
 "$XS" dump "$T/x.img" | tail -1 | grep -q "^export: not counted here" && ok ||
     bad "dump past 65536 runs: $("$XS" dump "$T/x.img" | tail -1)"
+# and its JSON keeps the keys, null
+"$XS" dump --json "$T/x.img" >"$T/out"
+"$PY" - "$T/out" <<'PY' && ok || bad "dump --json past 65536 runs: $(tail -c 200 "$T/out")"
+import json, sys
+x = json.load(open(sys.argv[1]))["export"]
+assert x["pfns"] is None and x["bytes"] is None and x["raw_size"] > 0, x
+PY
 rm -f "$T/x.img" "$T/x.elf"
 
 
@@ -440,6 +466,13 @@ z=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["export"]["zer
     bad "dump --zero-pages: $("$XS" dump --zero-pages "$T/i.img" | tail -1), expected $z"
 "$XS" dump --json --zero-pages "$T/i.img" | grep -q "\"zero_pages\": $z}" && ok ||
     bad "dump --json --zero-pages"
+# export -v counts zero pages where it looks at them (a sparse raw
+# export), as info does; an elf export does not look
+grep -q "pages, $z of them all zero: holes in a file; " "$T/err" && ok ||
+    bad "export -v raw, expected $z zero pages: $(cat "$T/err")"
+"$XS" export -v -f elf -o "$T/o.elf" "$T/i.img" 2>"$T/err"
+grep -q " pages; [0-9]* bytes)$" "$T/err" && ! grep -q zero "$T/err" && ok ||
+    bad "export -v elf: $(cat "$T/err")"
 
 # a 64-bit PV vCPU saved in its kernel (flags VGCF_in_kernel, CS 0xe033:
 # a PV kernel runs in ring 3): NT_PRSTATUS's gs_base is the kernel's
