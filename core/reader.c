@@ -18,16 +18,16 @@ void xs_rec_reader_init(struct xs_rec_reader *r, const struct xs_rec_layer *l,
 
 void xs_rec_reader_free(struct xs_rec_reader *r) { xs_buf_free(&r->body); }
 
-int xs_rec_truncated(struct xs_rec_reader *r, const char *what, uint64_t need,
+int xs_rec_truncated(struct xs_rec_reader *r, const char *what, uint64_t size,
                      uint64_t got)
 {
     char nb[32];
     const struct xs_record *c = &r->cur;
     xs_report_add(r->rep, XS_SEV_ERROR, r->layer->rule_truncated,
                   xs_in_offset(r->in), c->index, r->layer->name(c->type, nb),
-                  "truncated: %s needs %llu more bytes, the input ends after "
-                  "%llu",
-                  what, (unsigned long long)need, (unsigned long long)got);
+                  "truncated: the %llu-byte %s ends after %llu byte%s",
+                  (unsigned long long)size, what, (unsigned long long)got,
+                  got == 1 ? "" : "s");
     return XS_INVALID;
 }
 
@@ -38,7 +38,7 @@ static int held_cut(struct xs_rec_reader *r, size_t got)
     r->cur.held = (uint32_t)r->body.len;
     r->cur.body = r->body.p;
     r->cut = true;
-    return xs_rec_truncated(r, "the record body", r->cur.length, got);
+    return xs_rec_truncated(r, "record body", r->cur.length, got);
 }
 
 static int skip_rest(struct xs_rec_reader *r)
@@ -84,8 +84,8 @@ int xs_rec_next(struct xs_rec_reader *r, const struct xs_record **rec)
                       c->index,
                       got >= 4 ? l->name(xs_le32(h), nb) : "record header",
                       "truncated: the 8-byte record header ends after %zu "
-                      "bytes",
-                      got);
+                      "byte%s",
+                      got, got == 1 ? "" : "s");
         return XS_INVALID;
     }
     r->next_index++;
@@ -134,7 +134,7 @@ static int payload_moved(struct xs_rec_reader *r, uint64_t n, uint64_t done)
     uint64_t before = r->cur.length - r->payload_left;
     r->payload_left -= done;
     if (done < n)
-        return xs_rec_truncated(r, "the record body", r->cur.length,
+        return xs_rec_truncated(r, "record body", r->cur.length,
                                 before + done);
     return XS_OK;
 }
@@ -156,8 +156,16 @@ int xs_rec_payload_take(struct xs_rec_reader *r, struct xs_out *out,
 int xs_rec_payload_read(struct xs_rec_reader *r, void *dst, size_t n)
 {
     size_t got;
-    if (n > r->payload_left) /* callers ask only for what the body holds */
-        return xs_rec_truncated(r, "the record body", n, r->payload_left);
+    if (n > r->payload_left) { /* callers ask only for what the body holds */
+        char nb[32];
+        xs_report_add(r->rep, XS_SEV_ERROR, r->layer->rule_truncated,
+                      xs_in_offset(r->in), r->cur.index,
+                      r->layer->name(r->cur.type, nb),
+                      "truncated: the record body has %llu bytes left where "
+                      "%zu are read",
+                      (unsigned long long)r->payload_left, n);
+        return XS_INVALID;
+    }
     if (xs_in_read(r->in, dst, n, &got) != XS_OK)
         return XS_IO;
     return payload_moved(r, n, got);
@@ -194,7 +202,7 @@ int xs_rec_finish(struct xs_rec_reader *r)
         return XS_IO;
     r->pad_len = (uint32_t)got;
     if (got < r->pad_left)
-        return xs_rec_truncated(r, "the record padding", r->pad_left, got);
+        return xs_rec_truncated(r, "record padding", r->pad_left, got);
     for (size_t i = 0; i < got; i++) {
         if (r->pad[i]) {
             char nb[32];
@@ -218,8 +226,8 @@ int xs_read_exact(struct xs_in *in, struct xs_report *rep, void *p, size_t n,
         return XS_IO;
     if (got < n) {
         xs_report_add(rep, XS_SEV_ERROR, rule, at + got, -1, where,
-                      "truncated: the %zu-byte %s ends after %zu bytes", n,
-                      what, got);
+                      "truncated: the %zu-byte %s ends after %zu byte%s", n,
+                      what, got, got == 1 ? "" : "s");
         return XS_INVALID;
     }
     return XS_OK;

@@ -53,9 +53,10 @@ int xs_rec_payload_peek(struct xs_rec_reader *r, size_t n, const uint8_t **p);
 /* Consume the current record's padding (warning when non-zero); it stays
  * in r->pad / r->pad_len. */
 int xs_rec_finish(struct xs_rec_reader *r);
-/* Report a truncation inside the current record. */
+/* Report that the input ends after got of the size bytes of `what` (the
+ * current record's body or padding). */
 int xs_rec_truncated(struct xs_rec_reader *r, const char *what,
-                     uint64_t need, uint64_t got);
+                     uint64_t size, uint64_t got);
 
 /* Exactly n header bytes at the current offset, or the truncation of the
  * n-byte `what` reported under rule, in `where`: XS_OK, XS_INVALID,

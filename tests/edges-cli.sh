@@ -215,7 +215,7 @@ grep -q "^$d/nothere.img: cannot open $d/nothere.img: No such file or directory\
     ok || bad "long path: missing file: $(tail -c 100 "$T/err")"
 expect 1 "$XS" verify "$d/cut.img"
 grep -q "^$d/cut.img: offset 0x[0-9a-f]* record #[0-9]* [A-Z_]*: truncated: " "$T/err" &&
-    grep -q "the input ends after" "$T/err" && ok ||
+    grep -q "the [0-9]*-byte record body ends after [0-9]* bytes" "$T/err" && ok ||
     bad "long path: truncated: $(tail -c 120 "$T/err")"
 expect 3 "$XS" verify --json "$d/nothere.img"
 python3 -c 'import json, sys
@@ -358,9 +358,21 @@ assert d["complete"] is False and "after_end" not in d and "ends_without_end" no
 assert d["vcpus"] == 2 and d["vcpus_from"] == "xl config", d' "$T/out" 2>"$T/perr" && ok ||
         bad "info --json at $cut: $(tail -1 "$T/perr")"
 done
+len=$("$XS" dump "$T/mig" | awk '/X86_PV_VCPU_BASIC/ { n++; if (n == 2) print $4 }')
 head -c $((at + 20)) "$T/mig" >"$T/cut"
-"$XS" verify "$T/cut" 2>&1 | grep -q "record #[0-9]* X86_PV_VCPU_BASIC: truncated" && ok ||
-    bad "a record cut in its body is named by its type"
+"$XS" verify "$T/cut" 2>&1 | grep -q "record #[0-9]* X86_PV_VCPU_BASIC: truncated: the $len-byte record body ends after 12 bytes\$" &&
+    ok || bad "a record cut in its body: its type, length and what was there: $("$XS" verify "$T/cut" 2>&1 | tail -1)"
+# its padding: the first record whose body is not a multiple of 8 (HVM's
+# EMULATOR_XENSTORE_DATA)
+"$GEN" --guest hvm --container libxl --pages 600 -o "$T/hvm"
+read -r pat plen <<<"$("$XS" dump "$T/hvm" | awk '$1 ~ /^0x/ && $4 % 8 { print $1, $4; exit }')"
+if [ -n "$pat" ]; then
+    head -c $((pat + 8 + plen + 1)) "$T/hvm" >"$T/cut"
+    "$XS" verify "$T/cut" 2>&1 | grep -q "truncated: the $(((8 - plen % 8) % 8))-byte record padding ends after 1 byte\$" &&
+        ok || bad "padding cut: $("$XS" verify "$T/cut" 2>&1 | tail -1)"
+else
+    bad "no record with padding in the sample"
+fi
 head -c $((at + 4)) "$T/mig" >"$T/cut"
 "$XS" verify "$T/cut" 2>&1 | grep -q "record #[0-9]* X86_PV_VCPU_BASIC: truncated: the 8-byte record header ends after 4 bytes" &&
     ok || bad "a header cut after its type is named by the type"
