@@ -366,6 +366,33 @@ static bool only_truncation(const struct xs_report *rep)
     return errors == rep->errors;
 }
 
+static int by_pfn_value(const void *a, const void *b)
+{
+    const struct xs_mem_run *x = a, *y = b;
+    return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* The cut-off pfns as sorted, disjoint ranges: a cut record may name a
+ * pfn twice, and it is one pfn cut off. */
+static void merge_cut(struct xs_memory *m)
+{
+    if (m->ncut < 2)
+        return;
+    qsort(m->cut, m->ncut, sizeof(*m->cut), by_pfn_value);
+    size_t w = 0;
+    for (size_t i = 1; i < m->ncut; i++) {
+        struct xs_mem_run *l = &m->cut[w];
+        const struct xs_mem_run *c = &m->cut[i];
+        if (c->pfn <= l->pfn + l->n) {
+            if (c->pfn + c->n > l->pfn + l->n)
+                l->n = c->pfn + c->n - l->pfn;
+        } else {
+            m->cut[++w] = *c;
+        }
+    }
+    m->ncut = w + 1;
+}
+
 /* The cut-off pfns, as a warning naming their first ranges. */
 static void report_cut(struct xs_memory *m, struct xs_report *rep)
 {
@@ -390,11 +417,11 @@ static void report_cut(struct xs_memory *m, struct xs_report *rep)
     uint64_t cut = m->missing + m->stale;
     xs_report_add(rep, XS_SEV_WARNING, "export.partial", m->image_end, -1,
                   "end of input",
-                  "the image is truncated: the last copy of %llu pfns was "
+                  "the image is truncated: the last copy of %llu pfn%s was "
                   "cut off (%s): %llu of them are missing from the output, "
                   "%llu come from an earlier copy; the pfns the stream would "
                   "have sent after this offset are unknown",
-                  (unsigned long long)cut,
+                  (unsigned long long)cut, cut == 1 ? "" : "s",
                   m->ncut ? list : "none", (unsigned long long)m->missing,
                   (unsigned long long)m->stale);
 }
@@ -491,6 +518,7 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
     }
     m->width = m->guest == XS_GUEST_X86_PV ? (m->width ? m->width : 8) : 8;
     m->image_end = xs_in_size(m->in);
+    size_t capcut = 0;
     for (size_t t = 0; t < b.nx; t++) {
         m->sent += b.x[t].n;
         /* pages beyond the end of a truncated image */
@@ -499,15 +527,19 @@ int xs_memory_read(struct xs_in *in, struct xs_report *rep,
                             ? 0 : (m->image_end - x->off) / XS_PAGE_SIZE;
         if (have >= x->n)
             continue;
-        struct xs_mem_run *c = realloc(m->cut, (m->ncut + 1) * sizeof(*c));
-        if (!c) {
-            b.failed = true;
-            break;
+        if (m->ncut == capcut) {
+            capcut = capcut ? 2 * capcut : 16;
+            struct xs_mem_run *c = realloc(m->cut, capcut * sizeof(*c));
+            if (!c) {
+                b.failed = true;
+                break;
+            }
+            m->cut = c;
         }
-        m->cut = c;
         m->cut[m->ncut++] = (struct xs_mem_run){x->pfn + have, x->n - have, 0};
         x->n = have;
     }
+    merge_cut(m);
     if (b.failed || !resolve(m, b.x, b.nx)) {
         xs_report_add(rep, XS_SEV_ERROR, "io", 0, -1, "input",
                       "out of memory for the map of the guest's pages");

@@ -290,6 +290,17 @@ want="the last copy of 20 pfns was cut off ($(printf '%#x-%#x' $((lo)) $((lo + 1
 [ $rc = 0 ] && [ "$lo" != 0x0 ] && grep -qF "$want" "$T/err" &&
     check "$T/ck-cut.img" --partial --elf "$T/o.elf" && ok ||
     bad "--partial, cut in a pfn array: $(cat "$T/err")"
+# the same cut with the record's second pfn made its first: one pfn
+# named twice is one pfn cut off
+cp "$T/ck-cut.img" "$T/ck-dup.img"
+dd if="$T/ck-cut.img" of="$T/ck-dup.img" bs=1 skip=$((at + 16)) \
+    seek=$((at + 24)) count=8 conv=notrunc status=none
+"$XS" export -f elf --partial -o "$T/o.elf" "$T/ck-dup.img" 2>"$T/err"
+rc=$?
+want="the last copy of 19 pfns was cut off ($(printf '%#x-%#x, %#x-%#x' $((lo)) $((lo)) $((lo + 2)) $((lo + 19)))): 0 of them are missing from the output, 19 come from an earlier copy"
+[ $rc = 0 ] && grep -qF "$want" "$T/err" &&
+    check "$T/ck-dup.img" --partial --elf "$T/o.elf" && ok ||
+    bad "--partial, a pfn twice in the cut array: $(cat "$T/err")"
 # the compressed stream cut short: the image's truncation is the error
 # and gzip's a note, as verify says them (docs/behaviour.md §1)
 for cmd in "verify" "search --hex 00"; do
