@@ -2110,9 +2110,13 @@ static int out_settle(struct xs_out *out)
     if (!out->pos_lazy)
         return XS_OK;
     out->pos_lazy = false;
-    return lseek(out->e.fd, (off_t)out->pos, SEEK_SET) < 0
-               ? out_fail(out, "cannot seek in", errno)
-               : XS_OK;
+    if (lseek(out->e.fd, (off_t)out->pos, SEEK_SET) >= 0)
+        return XS_OK;
+    /* a seek to a non-negative offset fails only past the largest file
+     * the file system holds (ext4: 16 TiB), which is what the user needs
+     * to hear: the kernel says EINVAL, pwrite() there says EFBIG */
+    return out_fail(out, "cannot seek in",
+                    errno == EINVAL ? EFBIG : errno);
 }
 
 /* Before the file descriptor is used for anything but the ring's writes

@@ -544,6 +544,16 @@ PY
 done
 "$XS" export -f raw -o "$T/top.raw" "$T/top.img" 2>"$T/err"
 [ $? = 3 ] && [ ! -e "$T/top.raw" ] && ok || bad "raw of the top pfn: $(cat "$T/err")"
+# a page past the largest file ext4 holds (16 TiB) but not past what a
+# file can be: ext4's refusal comes as EINVAL from the seek, and is said
+# as what it is ("File too large"), exit 3, nothing at OUT
+if [ "$(stat -f -c %T "$T")" = ext2/ext3 ]; then
+    "$GEN" --guest hvm --pages 64 --descending -o "$T/fbig.img"
+    move_last_pfn "$T/fbig.img" 0xfffffffff
+    "$XS" export -f raw -o "$T/fbig.raw" "$T/fbig.img" 2>"$T/err"
+    [ $? = 3 ] && grep -q "cannot seek in .*: File too large" "$T/err" &&
+        [ ! -e "$T/fbig.raw" ] && ok || bad "raw past ext4's 16 TiB: $(cat "$T/err")"
+fi
 read -r hx _ < <(check "$T/top.img" --bytes-at 0xfffffffffffffff8)
 ctx=$("$XS" search --hex "$hx" -C 16 "$T/top.img" | awk '{print $NF}')
 [ ${#ctx} = 48 ] && [ "${ctx:32}" = "$hx" ] && ok ||
