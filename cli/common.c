@@ -130,7 +130,7 @@ int xs_cli_finish(int rc)
 }
 
 static int open_status = XS_OK;   /* of the last xs_cli_open() */
-static bool tty_refused;          /* any input refused as a terminal */
+static bool tty_refused;  /* any input refused (a terminal, or stdout) */
 
 void xs_cli_notes(bool on) { show_notes = on; }
 int xs_cli_open_status(void) { return open_status; }
@@ -159,6 +159,27 @@ static bool refuse_tty(int fd, struct xs_report *rep)
     return true;
 }
 
+/* Standard output into the file being read (`dump IN 1<> IN`, `search
+ * IN >> IN`): the text would be written over or after the image while
+ * it is read, so every command refuses it as upgrade does (exit 2). */
+/* The regular file standard output writes to, when it is one. */
+static bool stdout_file(struct stat *out)
+{
+    return fstat(STDOUT_FILENO, out) == 0 && S_ISREG(out->st_mode);
+}
+
+static bool refuse_stdout_into(int fd, struct xs_report *rep)
+{
+    struct stat in, out;
+    if (!stdout_file(&out) || fstat(fd, &in) != 0 ||
+        in.st_dev != out.st_dev || in.st_ino != out.st_ino)
+        return false;
+    xs_report_add(rep, XS_SEV_ERROR, "usage.output", 0, -2, "",
+                  "standard output is the input file: it would be written "
+                  "into while it is read");
+    return true;
+}
+
 void xs_cli_sink(struct xs_report *rep, FILE *fp)
 {
     rep->sink = cli_sink;
@@ -175,7 +196,8 @@ struct xs_in *xs_cli_open_r(const char *path, bool print, FILE *fp,
     *status = XS_IO;
     struct xs_in *in = NULL;
     if (std) {
-        if (refuse_tty(STDIN_FILENO, rep))
+        if (refuse_tty(STDIN_FILENO, rep) ||
+            refuse_stdout_into(STDIN_FILENO, rep))
             *status = XS_USAGE;
         else
             in = xs_in_open(path, rep);
@@ -187,7 +209,7 @@ struct xs_in *xs_cli_open_r(const char *path, bool print, FILE *fp,
         if (fd < 0) {
             xs_report_add(rep, XS_SEV_ERROR, "io", 0, -2, "",
                           "cannot open %s: %s", path, strerror(errno));
-        } else if (refuse_tty(fd, rep)) {
+        } else if (refuse_tty(fd, rep) || refuse_stdout_into(fd, rep)) {
             *status = XS_USAGE;
             close(fd);
         } else if (!(in = xs_in_from_fd(fd, path, true, rep))) {
@@ -226,13 +248,23 @@ static bool is_stdin_stream(const char *path)
            st.st_ino == in.st_ino;
 }
 
-int xs_cli_stdin_once(const struct xs_command *cmd, int n, char **paths)
+int xs_cli_check_inputs(const struct xs_command *cmd, int n, char **paths)
 {
     int seen = 0;
-    for (int i = 0; i < n; i++)
+    struct stat out, st;
+    bool to_file = stdout_file(&out);
+    for (int i = 0; i < n; i++) {
         if (is_stdin_stream(paths[i]) && seen++)
             return xs_usage_error(cmd, "standard input can be read once: "
                                   "'%s' names it again", paths[i]);
+        bool std = strcmp(paths[i], "-") == 0;
+        if (to_file &&
+            (std ? fstat(STDIN_FILENO, &st) : stat(paths[i], &st)) == 0 &&
+            st.st_dev == out.st_dev && st.st_ino == out.st_ino)
+            return xs_usage_error(cmd, "%s: standard output is the input "
+                                  "file: it would be written into while it "
+                                  "is read", std ? "<stdin>" : paths[i]);
+    }
     return XS_OK;
 }
 

@@ -101,8 +101,10 @@ void xs_cli_refused_tty(void);
 void xs_cli_sink(struct xs_report *rep, FILE *fp);
 /* XS_OK, or XS_USAGE (said) when more than one of the n inputs is
  * standard input ("-", or /dev/stdin and the like when it is a pipe): the
- * second would read what the first left, nothing. */
-int xs_cli_stdin_once(const struct xs_command *cmd, int n, char **paths);
+ * second would read what the first left, nothing; or when one of them is
+ * the file standard output writes to (`verify A B >> B`), checked before
+ * anything is printed (xs_cli_open() checks the file it opens too). */
+int xs_cli_check_inputs(const struct xs_command *cmd, int n, char **paths);
 int xs_cli_open_status(void);
 /* The exit status of a command that returned rc: XS_USAGE when an input
  * was refused as a terminal (commands that only see NULL from

@@ -394,7 +394,7 @@ static int run(const struct xs_command *cmd, int argc, char **argv)
     /* the files an option names are read first: standard input once */
     char *named[3] = {(char *)a.in_path, (char *)(config_path ? config_path : ""),
                       (char *)(host_path ? host_path : "")};
-    if (xs_cli_stdin_once(cmd, 3, named))
+    if (xs_cli_check_inputs(cmd, 3, named))
         return XS_USAGE;
     if (host_path && !a.opts.to_xen)
         return xs_usage_error(cmd, "--host-policy is about the host of "

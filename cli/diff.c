@@ -145,7 +145,7 @@ static int run_diff(int argc, char **argv)
     }
     if (argc - optind != 2)
         return xs_usage_error(&xs_cmd_diff, "two inputs, A and B");
-    if (xs_cli_stdin_once(&xs_cmd_diff, 2, argv + optind))
+    if (xs_cli_check_inputs(&xs_cmd_diff, 2, argv + optind))
         return XS_USAGE;
 
     /* a note says something of one image, not of the difference */

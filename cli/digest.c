@@ -123,7 +123,7 @@ static int run_digest(int argc, char **argv)
     xs_cli_notes(false);
     if (optind >= argc) /* as upgrade: standard input */
         return digest_one("-", json, &po);
-    if (xs_cli_stdin_once(&xs_cmd_digest, argc - optind, argv + optind))
+    if (xs_cli_check_inputs(&xs_cmd_digest, argc - optind, argv + optind))
         return XS_USAGE;
     int worst = XS_OK;
     /* a reader gone away (| head) reads no more: the rest is not read */

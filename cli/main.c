@@ -74,10 +74,14 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i]->name) == 0)
             cmd = commands[i]->name;
     /* a reader that went away is a write error (EPIPE, exit 3), as for
-     * upgrade, not a silent death by SIGPIPE; restore's helper (exec'd,
-     * it would inherit SIG_IGN) keeps what libxl expects */
-    if (!cmd || strcmp(cmd, "restore") != 0)
+     * upgrade, not a silent death by SIGPIPE; so is a file size limit
+     * (ulimit -f: EFBIG, not SIGXFSZ) for every command's standard
+     * output.  restore's helper (exec'd, it would inherit SIG_IGN) keeps
+     * what libxl expects */
+    if (!cmd || strcmp(cmd, "restore") != 0) {
         signal(SIGPIPE, SIG_IGN);
+        signal(SIGXFSZ, SIG_IGN);
+    }
     xs_cli_set_command(cmd);
     return xs_cli_finish(run(argc, argv));
 }

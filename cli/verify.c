@@ -509,7 +509,7 @@ static int run_verify(int argc, char **argv)
     for (int i = optind; r.host_path && (i < argc || (i == optind && !from)); i++) {
         char *named[2] = {(char *)r.host_path,
                           i < argc ? argv[i] : (char *)"-"};
-        if (xs_cli_stdin_once(&xs_cmd_verify, 2, named))
+        if (xs_cli_check_inputs(&xs_cmd_verify, 2, named))
             return XS_USAGE;
     }
     if (r.target.allow_feature_loss && !r.host_path)
@@ -535,8 +535,11 @@ static int run_verify(int argc, char **argv)
                               "--files-from: it needs --files-from");
     if (r.quiet)
         xs_cli_notes(false);
-    if (optind < argc &&
-        xs_cli_stdin_once(&xs_cmd_verify, argc - optind, argv + optind))
+    char *std_only[] = {(char *)"-"}; /* no input named: standard input */
+    if (optind < argc ? xs_cli_check_inputs(&xs_cmd_verify, argc - optind,
+                                            argv + optind)
+                      : !from && xs_cli_check_inputs(&xs_cmd_verify, 1,
+                                                     std_only))
         return XS_USAGE;
     if (from && strcmp(from, "-") == 0)
         for (int i = optind; i < argc; i++)

@@ -77,6 +77,40 @@ grep -q "input.changed\|changed while it was read" "$T/err" && ok ||
     bad "upgrade IN | cat >> IN: the change is not reported: $(cat "$T/err")"
 cp "$T/self.orig" "$T/self.img"
 
+# the commands that print text refuse standard output into their input
+# too (dump IN 1<> IN wrote its listing over the image, exit 0), before
+# a byte is printed: as a named input, as standard input, as the second
+# of two (verify's first line would have gone in)
+for cmd in "dump --pages" "search --string x" "info" "verify" "verify --json" \
+    "digest" "diff $T/self.orig"; do
+    for how in rw app std second; do
+        case $how in
+        rw) timeout 60 $XS $cmd "$T/self.img" 1<>"$T/self.img" 2>"$T/err" ;;
+        app) timeout 60 $XS $cmd "$T/self.img" >>"$T/self.img" 2>"$T/err" ;;
+        std) [ "${cmd#diff}" != "$cmd" ] && continue # it takes two names
+            timeout 60 $XS $cmd <"$T/self.img" >>"$T/self.img" 2>"$T/err" ;;
+        second) [ "$cmd" = info ] || [ "${cmd#diff}" != "$cmd" ] ||
+            [ "${cmd#search}" != "$cmd" ] ||
+            [ "${cmd#dump}" != "$cmd" ] && continue
+            timeout 60 $XS $cmd "$T/v2.img" "$T/self.img" >>"$T/self.img" \
+                2>"$T/err" ;;
+        esac
+        rc=$?
+        [ $rc = 2 ] && grep -q "standard output is the input" "$T/err" &&
+            cmp -s "$T/self.img" "$T/self.orig" && ok ||
+            bad "$cmd, stdout into the input ($how): exit $rc: $(cat "$T/err")"
+        cp "$T/self.orig" "$T/self.img"
+    done
+done
+
+# a file size limit (ulimit -f) on standard output is a write error for
+# every command (exit 3 and a line), not a death by SIGXFSZ
+for cmd in "dump --pages" "search --string x" "info --json" "export -f elf"; do
+    ( ulimit -f 1; $XS $cmd "$T/v2.img" >"$T/fsz.out" 2>"$T/err" ); rc=$?
+    [ $rc = 3 ] && grep -q "File too large" "$T/err" && ok ||
+        bad "$cmd under ulimit -f 1: exit $rc: $(cat "$T/err")"
+done
+
 # ---- FIFOs, devices and standard input -----------------------------------
 mkfifo "$T/fifo"
 expect 2 "$XS" upgrade --in-place "$T/fifo"
