@@ -188,9 +188,10 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
         struct xs_hvm_desc d;
         for (uint64_t at = 0; xs_hvm_desc_next(p, n, &at, &d);) {
             uint8_t vgc[XS_VGC_SIZE];
-            if (d.code == XS_HVM_SAVE_CPU &&
-                xs_vgc_from_hvm_cpu(d.data, d.length, vgc))
+            if (d.code == XS_HVM_SAVE_CPU) {
+                xs_vgc_from_hvm_cpu(d.data, d.length, vgc);
                 vcpu_put(b, d.instance, vgc, sizeof(vgc));
+            }
         }
         break;
     }

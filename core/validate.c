@@ -285,10 +285,29 @@ static uint64_t ctx_field(const uint8_t *c, unsigned width, uint32_t off)
  * handle_x86_pv_vcpu_blob(): "vcpu_id exceeds domain max"; for an HVM CPU
  * descriptor, Xen's hvm_load(): "has no vcpu").  Without a config the
  * domain's size is the toolstack's, not in the bytes. */
+/* What no domain can have, config or not: arch_sanitise_domain_config()
+ * (xen/arch/x86/domain.c, RELEASE-4.17.0 to RELEASE-4.22.0) refuses
+ * max_vcpus over HVM_MAX_VCPUS (128, public/hvm/hvm_info_table.h) for an
+ * HVM domain and MAX_VIRT_CPUS (8192: GDT_LDT_MBYTES << (20 -
+ * GDT_LDT_VCPU_VA_SHIFT), asm/config.h) for a PV one. */
+#define XS_PV_MAX_VCPUS 8192u
+#define XS_HVM_MAX_VCPUS 128u
+
 static void check_vcpu_id(struct xs_validate *v, const struct xs_record *r,
-                          const char *name, uint64_t id, uint64_t at)
+                          const char *name, uint64_t id, uint64_t at,
+                          bool hvm)
 {
     const struct xs_summary *s = v->sum;
+    unsigned cap = hvm ? XS_HVM_MAX_VCPUS : XS_PV_MAX_VCPUS;
+    if (!v->vcpu_id_reported && id >= cap) {
+        v->vcpu_id_reported = true;
+        xs_report_add(v->rep, XS_SEV_ERROR, "libxc.vcpu.id_range", at,
+                      r->index, name,
+                      "vcpu %llu, but Xen gives %s domain at most %u "
+                      "vCPUs: no restore can take it",
+                      (unsigned long long)id, hvm ? "an HVM" : "a PV", cap);
+        return;
+    }
     /* libxl_create.c libxl__domain_build_info_setdefault(): "if
      * (!b_info->max_vcpus) b_info->max_vcpus = 1;" */
     int64_t max = s->cfg_vcpus == 0 ? 1 : s->cfg_vcpus;
@@ -566,7 +585,9 @@ static void count_facts(struct xs_validate *v, const struct xs_record *r)
             s->p2m_end_pfn = xs_le32(r->body + 4);
         break;
     case XS_REC_X86_PV_VCPU_BASIC:
-        if (r->held >= 4 && xs_le32(r->body) >= s->vcpus)
+        /* an id of 2^32 - 1 (refused: check_vcpu_id()) must not wrap */
+        if (r->held >= 4 && xs_le32(r->body) >= s->vcpus &&
+            xs_le32(r->body) < UINT32_MAX)
             s->vcpus = xs_le32(r->body) + 1;
         break;
     case XS_REC_HVM_CONTEXT:
@@ -764,11 +785,13 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
     case XS_REC_X86_PV_VCPU_XSAVE:
     case XS_REC_X86_PV_VCPU_MSRS:
         if (r->held >= 4)
-            check_vcpu_id(v, r, name, xs_le32(r->body), r->offset + 8);
+            check_vcpu_id(v, r, name, xs_le32(r->body), r->offset + 8,
+                          false);
         break;
     case XS_REC_X86_PV_VCPU_BASIC:
         if (r->held >= 4)
-            check_vcpu_id(v, r, name, xs_le32(r->body), r->offset + 8);
+            check_vcpu_id(v, r, name, xs_le32(r->body), r->offset + 8,
+                          false);
         if (v->pv_info && !v->page_data)
             ERR(v, r, "libxc.order.vcpu_before_page_data",
                 "vcpu context before any PAGE_DATA: the spec requires the "
@@ -806,7 +829,8 @@ void xs_validate_record(struct xs_validate *v, const struct xs_record *r)
             if (code == 0 || len > r->held - a - 8)
                 break;
             if (code == 2)
-                check_vcpu_id(v, r, name, inst, r->offset + 8 + a + 2);
+                check_vcpu_id(v, r, name, inst, r->offset + 8 + a + 2,
+                              true);
             a += 8 + (uint64_t)len;
         }
         break;

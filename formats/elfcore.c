@@ -265,11 +265,18 @@ enum { R15, R14, R13, R12, RBP, RBX, R11, R10, R9, R8, RAX, RCX, RDX, RSI,
 #define REGS_FS 184u
 #define REGS_GS 192u
 
-bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
+void xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
                          uint8_t vgc[XS_VGC_SIZE])
 {
-    if (len < XS_HVM_CPU_MIN)
-        return false;
+    /* a shorter record is zero-extended, as Xen's hvm_load_cpu_ctxt()
+     * loads it (hvm_load_entry_zeroextend(), xen/arch/x86/hvm/hvm.c,
+     * RELEASE-4.17.0): the fields it lacks are 0 */
+    uint8_t whole[XS_HVM_CPU_MIN];
+    if (len < XS_HVM_CPU_MIN) {
+        memset(whole, 0, sizeof(whole));
+        memcpy(whole, cpu, len);
+        cpu = whole;
+    }
     memset(vgc, 0, XS_VGC_SIZE);
     /* struct hvm_hw_cpu (hvm/save.h): fpu_regs[512], then rax rbx rcx rdx
      * rbp rsi rdi rsp r8-r15, rip, rflags, cr0 cr2 cr3 cr4, dr0-3 dr6
@@ -315,7 +322,6 @@ bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
     if (len >= 1028 && (xs_le32(cpu + 1024) & 1))
         flags |= VGCF_I387_VALID;
     xs_put_le64(vgc + VGC_FLAGS, flags);
-    return true;
 }
 
 void xs_prstatus_from_vgc(const uint8_t *vgc, unsigned width, bool pv,

@@ -100,10 +100,10 @@ const uint8_t *xs_xc_core_strtab(const struct xs_xc_core_layout *l);
 /* HVM: the vcpu_guest_context_x86_64 that XEN_DOMCTL_getvcpucontext
  * gives for an HVM vCPU (arch_get_info_guest(), xen/arch/x86/domctl.c),
  * from the vCPU's CPU save record (struct hvm_hw_cpu, HVM_SAVE_CODE(CPU)
- * 2); false when cpu is too short to hold its registers. */
+ * 2), zero-extended where it is shorter (as Xen loads it). */
 #define XS_HVM_SAVE_CPU 2u
 #define XS_HVM_CPU_MIN 1016u /* up to and including tsc */
-bool xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
+void xs_vgc_from_hvm_cpu(const uint8_t *cpu, uint32_t len,
                          uint8_t vgc[XS_VGC_SIZE]);
 /* Linux's x86_64 struct elf_prstatus (NT_PRSTATUS) with the registers of
  * a vcpu_guest_context of width 4 (x86_32, zero-extended) or 8, a PV

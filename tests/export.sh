@@ -607,5 +607,64 @@ else
     bad "gdb is not installed (.ci/setup.sh test installs it)"
 fi
 
+# an HVM CPU save record shorter than struct hvm_hw_cpu is loaded by Xen
+# zero-extended (hvm_load_entry_zeroextend()): verify takes it, and the
+# exports keep that vCPU (its context was dropped without a word)
+"$GEN" --guest hvm --pages 64 --vcpus 2 -o "$T/short.img"
+"$PY" - "$T/short.img" <<'PY'
+import struct, sys
+p = sys.argv[1]; d = open(p, "rb").read(); at = 40
+while True:
+    t, n = struct.unpack_from("<II", d, at)
+    if t == 9:  # HVM_CONTEXT
+        break
+    at += 8 + n + (-n % 8)
+body, out, a = d[at + 8:at + 8 + n], b"", 0
+while a + 8 <= len(body):
+    code, inst, ln = struct.unpack_from("<HHI", body, a)
+    data = body[a + 8:a + 8 + ln]
+    if code == 2 and inst == 1:
+        data = data[:1000]
+    out += struct.pack("<HHI", code, inst, len(data)) + data
+    a += 8 + ln
+    if code == 0:
+        break
+rec = struct.pack("<II", 9, len(out)) + out + b"\0" * (-len(out) % 8)
+open(p, "wb").write(d[:at] + rec + d[at + 8 + n + (-n % 8):])
+PY
+"$XS" verify -q "$T/short.img" && ok || bad "a short HVM CPU record: verify"
+"$XS" export -f elf -o "$T/short.elf" "$T/short.img" &&
+    [ "$(readelf -n "$T/short.elf" | grep -c NT_PRSTATUS)" = 2 ] && ok ||
+    bad "a short HVM CPU record: not 2 NT_PRSTATUS: $(readelf -n "$T/short.elf" | grep -c NT_PRSTATUS)"
+
+# a vCPU no domain can have (PV: 8192 and up, MAX_VIRT_CPUS; HVM: 128 and
+# up, HVM_MAX_VCPUS) is invalid: the exports dropped vCPUs past 8192
+# without a word, and info counted 2^32 - 1 + 1 vCPUs as 0
+"$GEN" --guest pv64 --pages 16 -o "$T/vid.img"
+"$PY" - "$T/vid.img" <<'PY'
+import struct, sys
+p = sys.argv[1]; d = bytearray(open(p, "rb").read()); at, seen = 40, 0
+while True:
+    t, n = struct.unpack_from("<II", d, at)
+    if t == 0x04:  # X86_PV_VCPU_BASIC: the second one's id
+        seen += 1
+        if seen == 2:
+            struct.pack_into("<I", d, at + 8, 0xffffffff)
+            break
+    at += 8 + n + (-n % 8)
+open(p, "wb").write(d)
+PY
+"$XS" verify "$T/vid.img" >/dev/null 2>"$T/err"
+[ $? = 1 ] && grep -q "vcpu 4294967295, but Xen gives a PV domain at most 8192" "$T/err" &&
+    ok || bad "vCPU id 2^32 - 1: $(cat "$T/err")"
+"$XS" info --json "$T/vid.img" >"$T/out" 2>/dev/null # exit 1: invalid
+"$PY" -c 'import json, sys
+assert json.load(open(sys.argv[1]))["vcpus"] == 1' "$T/out" && ok ||
+    bad "info: vCPU id 2^32 - 1 wraps: $(grep '"vcpus"' "$T/out")"
+"$GEN" --guest hvm --pages 16 --vcpus 129 -o "$T/v129.img"
+"$XS" verify "$T/v129.img" >/dev/null 2>"$T/err"
+[ $? = 1 ] && grep -q "vcpu 128, but Xen gives an HVM domain at most 128" "$T/err" &&
+    ok || bad "HVM vCPU 128: $(cat "$T/err")"
+
 echo "export: $pass passed, $fail failed"
 [ "$fail" = 0 ]
