@@ -287,6 +287,21 @@ static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
             int r = pcre2_match(re, w->buf, w->have, at, fl, md, NULL);
             if (r == PCRE2_ERROR_NOMATCH)
                 break;
+            size_t so = r >= 0 ? ov[0] : 0, eo = r >= 0 ? ov[1] : 0;
+            /* a match that ends before the window does but was decided
+             * by the window's end (a lookahead past it: `.(?!.{5000})`)
+             * may be no match where the run goes on: matched again from
+             * its start with PCRE2_PARTIAL_HARD, a partial result says
+             * the end was reached, and it is not reported */
+            if (r >= 0 && !w->last && so < report_below && eo < w->have) {
+                r = pcre2_match(re, w->buf, w->have, so,
+                                fl | PCRE2_ANCHORED | PCRE2_PARTIAL_HARD, md,
+                                NULL);
+                if (r == PCRE2_ERROR_PARTIAL || r == PCRE2_ERROR_NOMATCH) {
+                    at = so + 1;
+                    continue;
+                }
+            }
             if (r < 0) {
                 /* a match or depth limit: a pattern that backtracks
                  * without end on these bytes */
@@ -298,7 +313,6 @@ static int search_regex(struct srch *s, struct feeder *f, pcre2_code *re,
                 rc = XS_USAGE;
                 break;
             }
-            size_t so = ov[0], eo = ov[1];
             if (so >= report_below)
                 break;
             if (eo > so)
@@ -370,7 +384,8 @@ int xs_search(struct xs_memory *m, struct xs_report *rep,
     }
     /* without a JIT for this machine, pcre2_match() interprets */
     if (re)
-        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE |
+                                        PCRE2_JIT_PARTIAL_HARD);
     struct feeder f;
     pcre2_match_data *md = re ? pcre2_match_data_create(1, NULL) : NULL;
     /* a regex's windows repeat its longest lookbehind (PCRE2 bounds it
