@@ -159,15 +159,15 @@ static bool refuse_tty(int fd, struct xs_report *rep)
     return true;
 }
 
-/* Standard output into the file being read (`dump IN 1<> IN`, `search
- * IN >> IN`): the text would be written over or after the image while
- * it is read, so every command refuses it as upgrade does (exit 2). */
 /* The regular file standard output writes to, when it is one. */
 static bool stdout_file(struct stat *out)
 {
     return fstat(STDOUT_FILENO, out) == 0 && S_ISREG(out->st_mode);
 }
 
+/* Standard output into the file being read (`dump IN 1<> IN`, `search
+ * IN >> IN`): the text would be written over or after the image while
+ * it is read, so every command refuses it as upgrade does (exit 2). */
 static bool refuse_stdout_into(int fd, struct xs_report *rep)
 {
     struct stat in, out;

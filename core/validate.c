@@ -280,11 +280,6 @@ static uint64_t ctx_field(const uint8_t *c, unsigned width, uint32_t off)
     return width == 8 ? xs_le64(c + off) : xs_le32(c + off);
 }
 
-/* The domain a restore fills is made from the image's xl config: a vCPU
- * the config does not give it is refused (xg_sr_restore_x86_pv.c
- * handle_x86_pv_vcpu_blob(): "vcpu_id exceeds domain max"; for an HVM CPU
- * descriptor, Xen's hvm_load(): "has no vcpu").  Without a config the
- * domain's size is the toolstack's, not in the bytes. */
 /* What no domain can have, config or not: arch_sanitise_domain_config()
  * (xen/arch/x86/domain.c, RELEASE-4.17.0 to RELEASE-4.22.0) refuses
  * max_vcpus over HVM_MAX_VCPUS (128, public/hvm/hvm_info_table.h) for an
@@ -293,6 +288,11 @@ static uint64_t ctx_field(const uint8_t *c, unsigned width, uint32_t off)
 #define XS_PV_MAX_VCPUS 8192u
 #define XS_HVM_MAX_VCPUS 128u
 
+/* The domain a restore fills is made from the image's xl config: a vCPU
+ * the config does not give it is refused (xg_sr_restore_x86_pv.c
+ * handle_x86_pv_vcpu_blob(): "vcpu_id exceeds domain max"; for an HVM CPU
+ * descriptor, Xen's hvm_load(): "has no vcpu").  Without a config the
+ * domain's size is the toolstack's, not in the bytes. */
 static void check_vcpu_id(struct xs_validate *v, const struct xs_record *r,
                           const char *name, uint64_t id, uint64_t at,
                           bool hvm)
