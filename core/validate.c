@@ -292,7 +292,8 @@ static uint64_t ctx_field(const uint8_t *c, unsigned width, uint32_t off)
  * the config does not give it is refused (xg_sr_restore_x86_pv.c
  * handle_x86_pv_vcpu_blob(): "vcpu_id exceeds domain max"; for an HVM CPU
  * descriptor, Xen's hvm_load(): "has no vcpu").  Without a config the
- * domain's size is the toolstack's, not in the bytes. */
+ * domain's size is the toolstack's, not in the bytes: only Xen's own
+ * limits (above) apply. */
 static void check_vcpu_id(struct xs_validate *v, const struct xs_record *r,
                           const char *name, uint64_t id, uint64_t at,
                           bool hvm)
