@@ -187,8 +187,8 @@ static void on_record(void *ctx, const char *layer, const struct xs_record *r)
         /* its save descriptors, up to the END descriptor */
         struct xs_hvm_desc d;
         for (uint64_t at = 0; xs_hvm_desc_next(p, n, &at, &d);) {
-            uint8_t vgc[XS_VGC_SIZE];
             if (d.code == XS_HVM_SAVE_CPU) {
+                uint8_t vgc[XS_VGC_SIZE];
                 xs_vgc_from_hvm_cpu(d.data, d.length, vgc);
                 vcpu_put(b, d.instance, vgc, sizeof(vgc));
             }
