@@ -130,14 +130,14 @@ int xs_cli_finish(int rc)
 }
 
 static int open_status = XS_OK;   /* of the last xs_cli_open() */
-static bool tty_refused;  /* any input refused (a terminal, or stdout) */
+static bool input_refused;  /* any input refused (a terminal, or stdout) */
 
 void xs_cli_notes(bool on) { show_notes = on; }
 int xs_cli_open_status(void) { return open_status; }
 
 int xs_cli_status(int rc)
 {
-    return tty_refused ? XS_USAGE : rc;
+    return input_refused ? XS_USAGE : rc;
 }
 
 static void cli_sink(const struct xs_report *rep, const struct xs_finding *f,
@@ -159,24 +159,27 @@ static bool refuse_tty(int fd, struct xs_report *rep)
     return true;
 }
 
-/* The regular file standard output writes to, when it is one. */
-static bool stdout_file(struct stat *out)
-{
-    return fstat(STDOUT_FILENO, out) == 0 && S_ISREG(out->st_mode);
-}
-
 /* Standard output into the file being read (`dump IN 1<> IN`, `search
  * IN >> IN`): the text would be written over or after the image while
  * it is read, so every command refuses it as upgrade does (exit 2). */
+static const char stdout_into[] = "standard output is the input file: it "
+                                  "would be written into while it is read";
+
+/* st (of a file read) is the regular file standard output writes to */
+static bool is_stdout_file(const struct stat *st)
+{
+    struct stat out;
+    return S_ISREG(st->st_mode) && fstat(STDOUT_FILENO, &out) == 0 &&
+           st->st_dev == out.st_dev && st->st_ino == out.st_ino;
+}
+
 static bool refuse_stdout_into(int fd, struct xs_report *rep)
 {
-    struct stat in, out;
-    if (!stdout_file(&out) || fstat(fd, &in) != 0 ||
-        in.st_dev != out.st_dev || in.st_ino != out.st_ino)
+    struct stat in;
+    if (fstat(fd, &in) != 0 || !is_stdout_file(&in))
         return false;
-    xs_report_add(rep, XS_SEV_ERROR, "usage.output", 0, -2, "",
-                  "standard output is the input file: it would be written "
-                  "into while it is read");
+    xs_report_add(rep, XS_SEV_ERROR, "usage.output", 0, -2, "", "%s",
+                  stdout_into);
     return true;
 }
 
@@ -221,7 +224,7 @@ struct xs_in *xs_cli_open_r(const char *path, bool print, FILE *fp,
     return in;
 }
 
-void xs_cli_refused_tty(void) { tty_refused = true; }
+void xs_cli_refused_input(void) { input_refused = true; }
 
 struct xs_in *xs_cli_open(const char *path, bool print,
                           const struct xs_progress_opts *po,
@@ -229,7 +232,7 @@ struct xs_in *xs_cli_open(const char *path, bool print,
 {
     struct xs_in *in = xs_cli_open_r(path, print, NULL, rep, &open_status);
     if (open_status == XS_USAGE)
-        tty_refused = true;
+        input_refused = true;
     if (in && po)
         xs_cli_progress(in, po, rep);
     return in;
@@ -251,19 +254,16 @@ static bool is_stdin_stream(const char *path)
 int xs_cli_check_inputs(const struct xs_command *cmd, int n, char **paths)
 {
     int seen = 0;
-    struct stat out, st;
-    bool to_file = stdout_file(&out);
+    struct stat st;
     for (int i = 0; i < n; i++) {
         if (is_stdin_stream(paths[i]) && seen++)
             return xs_usage_error(cmd, "standard input can be read once: "
                                   "'%s' names it again", paths[i]);
         bool std = strcmp(paths[i], "-") == 0;
-        if (to_file &&
-            (std ? fstat(STDIN_FILENO, &st) : stat(paths[i], &st)) == 0 &&
-            st.st_dev == out.st_dev && st.st_ino == out.st_ino)
-            return xs_usage_error(cmd, "%s: standard output is the input "
-                                  "file: it would be written into while it "
-                                  "is read", std ? "<stdin>" : paths[i]);
+        if ((std ? fstat(STDIN_FILENO, &st) : stat(paths[i], &st)) == 0 &&
+            is_stdout_file(&st))
+            return xs_usage_error(cmd, "%s: %s", std ? "<stdin>" : paths[i],
+                                  stdout_into);
     }
     return XS_OK;
 }

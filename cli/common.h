@@ -92,11 +92,12 @@ struct xs_in *xs_cli_open(const char *path, bool print,
 void xs_cli_close(struct xs_in *in);
 /* xs_cli_open() for a worker thread: findings printed to fp (NULL:
  * standard error) when print is set, no progress line, no state shared
- * with other calls; *status is XS_OK, XS_IO or XS_USAGE (a terminal: the
- * caller then calls xs_cli_refused_tty() from the main thread). */
+ * with other calls; *status is XS_OK, XS_IO or XS_USAGE (a terminal, or
+ * standard output into the input: the caller then calls
+ * xs_cli_refused_input() from the main thread). */
 struct xs_in *xs_cli_open_r(const char *path, bool print, FILE *fp,
                             struct xs_report *rep, int *status);
-void xs_cli_refused_tty(void);
+void xs_cli_refused_input(void);
 /* Print rep's findings as xs_cli_open(print) does, to fp (NULL: stderr). */
 void xs_cli_sink(struct xs_report *rep, FILE *fp);
 /* XS_OK, or XS_USAGE (said) when more than one of the n inputs is
@@ -107,7 +108,8 @@ void xs_cli_sink(struct xs_report *rep, FILE *fp);
 int xs_cli_check_inputs(const struct xs_command *cmd, int n, char **paths);
 int xs_cli_open_status(void);
 /* The exit status of a command that returned rc: XS_USAGE when an input
- * was refused as a terminal (commands that only see NULL from
+ * was refused (a terminal, standard output into it; commands that only
+ * see NULL from
  * xs_cli_open() return XS_IO for it). */
 int xs_cli_status(int rc);
 /* Notes (facts that are not faults, e.g. xl's migration handshake after
@@ -129,7 +131,7 @@ bool xs_cli_stdout_failed(void);
 void xs_cli_stdout_check(void);
 /* Flush and close standard output; the command's exit status: rc, XS_IO
  * (one line on standard error) when a write there failed, XS_USAGE when
- * an input was refused as a terminal. */
+ * an input was refused (a terminal, standard output into it). */
 int xs_cli_finish(int rc);
 /* printf on standard output through xs_text_write(): every human-readable
  * line printed (a file name, a config value of the image) is safe for a

@@ -97,7 +97,7 @@ static void file_run(struct vrun *r, struct vfile *f,
 
     if (!f->root && !f->listed) {
         in = xs_cli_open_r(f->path, text, fp, &x->rep, &st);
-        x->tty = st == XS_USAGE;
+        x->refused = st == XS_USAGE;
     } else {
         xs_report_init(&x->rep, f->path);
         if (text)
@@ -226,8 +226,8 @@ static bool job_emit(void *ctx, size_t i)
         }
         f->res->text = NULL;
     }
-    if (f->res->tty)
-        xs_cli_refused_tty();
+    if (f->res->refused)
+        xs_cli_refused_input();
     report_file(j->r, f);
     free_file(f);
     xs_cli_flush();

@@ -11,7 +11,7 @@ enum verify_format { VF_TEXT, VF_JSON, VF_JSONL, VF_JUNIT, VF_TAP, VF_SARIF };
  * window of these exist at a time (cli/parallel.c). */
 struct vresult {
     int rc;
-    bool tty;                /* refused as a terminal */
+    bool refused;            /* refused: a terminal, or stdout into it */
     const char *skipped;     /* why it was not verified, or NULL */
     char why[64];
     struct xs_report rep;

@@ -89,9 +89,8 @@ for cmd in "dump --pages" "search --string x" "info" "verify" "verify --json" \
         app) timeout 60 $XS $cmd "$T/self.img" >>"$T/self.img" 2>"$T/err" ;;
         std) [ "${cmd#diff}" != "$cmd" ] && continue # it takes two names
             timeout 60 $XS $cmd <"$T/self.img" >>"$T/self.img" 2>"$T/err" ;;
-        second) [ "$cmd" = info ] || [ "${cmd#diff}" != "$cmd" ] ||
-            [ "${cmd#search}" != "$cmd" ] ||
-            [ "${cmd#dump}" != "$cmd" ] && continue
+        second) # the commands that take several inputs
+            case $cmd in verify* | digest) ;; *) continue ;; esac
             timeout 60 $XS $cmd "$T/v2.img" "$T/self.img" >>"$T/self.img" \
                 2>"$T/err" ;;
         esac
